@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** Error codes the API answers with; each maps to one HTTP status in the server. */
+export const API_ERROR_CODES = [
+  'VALIDATION_ERROR',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'API_KEY_NOT_FOUND',
+  'REPO_NOT_ONBOARDED',
+  'DUPLICATE_TASK',
+  'TASK_ALREADY_TERMINAL',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'METHOD_NOT_ALLOWED',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+export const ApiErrorCode = z.enum(API_ERROR_CODES);
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+/** What a failed task carries: a code, a remedy, and whether resubmitting could help. */
+export interface TaskFailureKind {
+  message: string;
+  remedy: string;
+  retryable: boolean;
+}
+
+/** The catalogue of typed task failures, with the default human text for each. */
+export const TASK_FAILURES = {
+  REPO_NOT_FOUND_OR_NO_ACCESS: {
+    message: 'The repository could not be found or the platform has no access to it.',
+    remedy: 'Check the repository name and the forge credentials, then resubmit.',
+    retryable: false,
+  },
+  GITHUB_UNREACHABLE: {
+    message: 'The forge could not be reached.',
+    remedy: 'Check network access to the forge and resubmit.',
+    retryable: true,
+  },
+  INSUFFICIENT_PERMISSIONS: {
+    message: 'The credentials cannot push to the repository.',
+    remedy: 'Grant the token or app write access to contents and pull requests.',
+    retryable: false,
+  },
+  SETUP_FAILED: {
+    message: "The repository's setup command failed.",
+    remedy: "Fix the repo's setup command (see the task events for its output) and resubmit.",
+    retryable: false,
+  },
+  SANDBOX_UNAVAILABLE: {
+    message: 'The sandbox backend could not start.',
+    remedy: 'Run `abca doctor` on the worker and install what it names (for example bubblewrap).',
+    retryable: true,
+  },
+  MODEL_UNAVAILABLE: {
+    message: 'The model could not be reached or refused the request.',
+    remedy: 'Check ABCA_MODEL and the provider key; resubmit when the provider is healthy.',
+    retryable: true,
+  },
+  MODEL_NOT_CONFIGURED: {
+    message: 'No usable model is configured.',
+    remedy: 'Set ABCA_MODEL (e.g. anthropic:claude-sonnet-4-5) and the provider key, then resubmit.',
+    retryable: false,
+  },
+  BUDGET_EXCEEDED: {
+    message: 'The task reached its budget; the work done so far was kept.',
+    remedy: 'Review the partial work, or resubmit with a larger max_budget_usd.',
+    retryable: false,
+  },
+  MAX_TURNS_REACHED: {
+    message: 'The agent used all its turns; the work done so far was kept.',
+    remedy: 'Review the partial work, or resubmit with a larger max_turns or a narrower task.',
+    retryable: false,
+  },
+  AGENT_STUCK: {
+    message: 'The agent kept repeating failing actions and was stopped.',
+    remedy: 'Read the task events, clarify the task description and resubmit.',
+    retryable: false,
+  },
+  AGENT_FAILED: {
+    message: 'The agent run failed.',
+    remedy: 'Read the task events for the cause and resubmit.',
+    retryable: true,
+  },
+  VALIDATION_FAILED: {
+    message: "The change does not pass the repository's checks.",
+    remedy: 'Review the draft pull request and the failing output in its body.',
+    retryable: false,
+  },
+  PUSH_REJECTED: {
+    message: 'The forge rejected the push.',
+    remedy: 'Check branch protection rules and the token permissions.',
+    retryable: false,
+  },
+  STEP_TIMEOUT: {
+    message: 'A step of the task took longer than its time limit.',
+    remedy: 'Resubmit; if it happens again, raise the step timeout or check the worker.',
+    retryable: true,
+  },
+  QUEUE_TIMEOUT: {
+    message: 'The task waited in the queue longer than allowed.',
+    remedy: 'Resubmit when fewer tasks are running, or raise the concurrency caps.',
+    retryable: true,
+  },
+  INTERNAL_ERROR: {
+    message: 'The platform failed while running the task.',
+    remedy: 'Resubmit; if it happens again, check the server logs for the request id.',
+    retryable: true,
+  },
+} as const satisfies Record<string, TaskFailureKind>;
+
+export type TaskFailureCode = keyof typeof TASK_FAILURES;
+export const TaskFailureCode = z.enum(Object.keys(TASK_FAILURES) as [TaskFailureCode, ...TaskFailureCode[]]);
+
+/** The error block of a failed task. */
+export const TaskError = z.object({
+  code: z.string(),
+  message: z.string(),
+  remedy: z.string(),
+  retryable: z.boolean(),
+});
+export type TaskError = z.infer<typeof TaskError>;
+
+/** Builds the error block of a failed task from its code, with an optional more specific message. */
+export function taskError(code: TaskFailureCode, message?: string): TaskError {
+  const kind = TASK_FAILURES[code];
+  return { code, message: message ?? kind.message, remedy: kind.remedy, retryable: kind.retryable };
+}

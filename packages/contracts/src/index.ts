@@ -1,0 +1,7 @@
+export * from './api-key.ts';
+export * from './envelope.ts';
+export * from './error-codes.ts';
+export * from './event.ts';
+export * from './repo.ts';
+export * from './task.ts';
+export * from './task-status.ts';

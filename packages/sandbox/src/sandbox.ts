@@ -1,0 +1,106 @@
+/**
+ * The sandbox port: an isolated place where a task's untrusted commands run.
+ *
+ * Invariants every backend keeps (checked by the shared contract suite):
+ * - One sandbox lives for the whole task; `exec` may be called many times, concurrently or not.
+ * - The host workspace folder given at creation is visible at {@link Sandbox.workspacePath} and is
+ *   the only writable host folder; home is writable but private to the sandbox.
+ * - No host secret reaches the sandbox: the environment is built from scratch (PATH, HOME, LANG and
+ *   what the caller passes explicitly), never inherited.
+ * - `exec` never throws for a command that failed, timed out or printed too much: those are values
+ *   in {@link ExecResult}. It throws only when the sandbox itself is broken or stopped.
+ * - `stop` is idempotent and leaves no process behind.
+ */
+export interface Sandbox {
+  readonly id: string;
+  /** Backend kind, for example `bubblewrap` or `local`. */
+  readonly kind: string;
+  /** Absolute path of the workspace as seen by commands inside the sandbox (e.g. `/workspace`). */
+  readonly workspacePath: string;
+  /** Runs `command` with `/bin/bash -c` inside the sandbox. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Reads a file; a relative path is resolved against the workspace. */
+  readFile(path: string): Promise<Buffer>;
+  /** Writes a file (creating parent folders); a relative path is resolved against the workspace. */
+  writeFile(path: string, content: string | Uint8Array): Promise<void>;
+  /** Kills every process of the sandbox and releases its resources. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ExecOptions {
+  /** Working folder inside the sandbox; relative paths resolve against the workspace. */
+  cwd?: string;
+  /** Wall-time limit in milliseconds; the whole process tree is killed when it is reached. */
+  timeoutMs?: number;
+  /** Cap on captured stdout+stderr bytes; output beyond it is dropped and `truncated` set. */
+  maxOutputBytes?: number;
+  /** Extra environment variables for this command only (never secrets). */
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Aborting kills the command's process tree at once. */
+  signal?: AbortSignal;
+  /** Called with output as it arrives (already capped). */
+  onOutput?: (chunk: { stream: 'stdout' | 'stderr'; data: string }) => void;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when the process was killed by a signal. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when output went over `maxOutputBytes` and was cut. */
+  truncated: boolean;
+  /** Why the command was stopped by the sandbox, when it was. */
+  killed?: 'timeout' | 'output_limit' | 'memory_limit' | 'cancelled';
+  durationMs: number;
+}
+
+/** Resource limits of a sandbox; every field has a default in the backend. */
+export interface SandboxLimits {
+  memoryBytes?: number;
+  maxProcesses?: number;
+  /** CPU share in cores, e.g. 1 for one full core. */
+  cpus?: number;
+  /** Maximum bytes the workspace may grow to. */
+  diskBytes?: number;
+  /** Default per-command timeout when `ExecOptions.timeoutMs` is not given. */
+  commandTimeoutMs?: number;
+  /** Default output cap when `ExecOptions.maxOutputBytes` is not given. */
+  maxOutputBytes?: number;
+}
+
+export interface SandboxSpec {
+  /** Used in ids and cgroup names; must be a safe identifier. */
+  taskId: string;
+  /** Host folder mounted writable at the sandbox's workspace path. */
+  workspaceDir: string;
+  /** Host folders mounted read-only at the same absolute path (e.g. a git mirror used by `--reference`). */
+  readOnlyPaths?: string[];
+  /** Hosts reachable through the egress proxy; empty or absent means no network at all. */
+  allowedHosts?: string[];
+  limits?: SandboxLimits;
+  /** Non-secret environment for every command. */
+  env?: Record<string, string>;
+  /** Reports sandbox events, such as a blocked egress attempt. */
+  onEvent?: (event: SandboxEvent) => void;
+}
+
+export type SandboxEvent =
+  | { type: 'egress_blocked'; host: string; port: number }
+  | { type: 'egress_allowed'; host: string; port: number }
+  | { type: 'warning'; message: string };
+
+/** What a backend answers when asked whether it can run on this machine. */
+export interface SandboxAvailability {
+  ok: boolean;
+  /** Why not, when `ok` is false. */
+  reason?: string;
+  /** How to fix it, when `ok` is false. */
+  remedy?: string;
+}
+
+export interface SandboxBackend {
+  readonly kind: string;
+  available(): Promise<SandboxAvailability>;
+  create(spec: SandboxSpec): Promise<Sandbox>;
+}

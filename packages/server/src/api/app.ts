@@ -1,0 +1,98 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { ulid } from 'ulid';
+import { AppError } from '../ops/errors.ts';
+import { requireKey } from './auth.ts';
+import type { ApiDeps, AppEnv } from './deps.ts';
+import { errorResponse } from './errors.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { eventRoutes } from './routes/events.ts';
+import { repoRoutes } from './routes/repos.ts';
+import { taskRoutes } from './routes/tasks.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The HTTP API: `/v1/*` behind an API key, plus `/healthz`, `/readyz` and `/metrics`. Every
+ * response carries `X-Request-Id`; every error is `{ error: { code, message, request_id } }` with
+ * its 4xx, and an unexpected failure is a logged 500 that names the request id, never a stack trace.
+ */
+export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : ulid();
+    c.set('requestId', requestId);
+    c.set('log', deps.log.child({ requestId }));
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    if (c.req.path !== '/healthz' && c.req.path !== '/metrics') {
+      c.get('log').info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      );
+    }
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ok = await deps.ready().catch(() => false);
+    return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', deps.metrics.registry.contentType);
+    return c.body(await deps.metrics.registry.metrics());
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`);
+      },
+    }),
+  );
+  app.use('/v1/*', requireKey(deps.db));
+  app.route('/v1/tasks', taskRoutes(deps));
+  app.route('/v1/tasks', eventRoutes(deps));
+  app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/v1/repos', repoRoutes(deps));
+
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new AppError(
+        'NOT_FOUND',
+        `No route ${c.req.method} ${c.req.path}; see the API reference in the README.`,
+      ),
+    ),
+  );
+  app.onError((err, c) => {
+    if (err instanceof AppError) return errorResponse(c, err);
+    if (err instanceof HTTPException && err.status < 500) {
+      const code =
+        err.status === 413 ? 'PAYLOAD_TOO_LARGE' : err.status === 401 ? 'UNAUTHORIZED' : 'VALIDATION_ERROR';
+      return errorResponse(c, new AppError(code, err.message || 'Bad request.'));
+    }
+    c.get('log')?.error({ err }, 'unhandled error');
+    return errorResponse(
+      c,
+      new AppError(
+        'INTERNAL_ERROR',
+        `Something failed on our side; quote request id ${c.get('requestId')} when reporting it.`,
+      ),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { Orchestrator } from '../orchestrator/engine.ts';
+import type { Db } from '../storage/db.ts';
+import type { Principal } from '../store/api-key-store.ts';
+import type { EventBus } from './event-bus.ts';
+
+export interface ApiDeps {
+  db: Db;
+  log: Logger;
+  metrics: Metrics;
+  orchestrator: Pick<Orchestrator, 'admit' | 'cancel'>;
+  events: EventBus;
+  config: Pick<Config, 'caps' | 'defaultMaxTurns'>;
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    log: Logger;
+  };
+};

@@ -1,0 +1,188 @@
+import { CreateTaskRequest, isTerminal, ListTasksQuery, NudgeRequest, TaskId } from '@abca/contracts';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AppError } from '../../ops/errors.ts';
+import { appendEvent } from '../../store/event-store.ts';
+import { addNudge } from '../../store/nudge-store.ts';
+import { getRepo } from '../../store/repo-store.ts';
+import type { TaskRow } from '../../store/task-row.ts';
+import {
+  createTask,
+  getTask,
+  listTasks,
+  queuePosition,
+  recentMeanDurationS,
+  transition,
+} from '../../store/task-store.ts';
+import type { ApiDeps, AppEnv } from '../deps.ts';
+import { toTaskDetail, toTaskSummary } from '../task-view.ts';
+import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../validate.ts';
+
+const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 _ -');
+const NUDGES_PER_MINUTE = 10;
+
+/** Loads a task the caller may see: 404 when missing, 403 when it is another member's. */
+export async function loadOwnedTask(
+  deps: ApiDeps,
+  principal: { userId: string; role: string },
+  rawId: string | undefined,
+): Promise<TaskRow> {
+  const taskId = readParam(rawId, TaskId, 'task_id');
+  const task = await getTask(deps.db, taskId);
+  if (!task) throw new AppError('TASK_NOT_FOUND', `No task ${taskId}.`);
+  if (principal.role !== 'admin' && task.user_id !== principal.userId) {
+    throw new AppError('FORBIDDEN', `Task ${taskId} belongs to another user.`);
+  }
+  return task;
+}
+
+async function detail(deps: ApiDeps, task: TaskRow) {
+  if (task.status !== 'QUEUED' && !(task.status === 'SUBMITTED' && !task.admitted_at))
+    return toTaskDetail(task);
+  const position = await queuePosition(deps.db, task.task_id);
+  if (!position) return toTaskDetail(task);
+  const mean = await recentMeanDurationS(deps.db);
+  const slots = Math.max(1, Math.min(deps.config.caps.perUser, deps.config.caps.global));
+  return toTaskDetail(task, { position, etaS: Math.ceil(position / slots) * Math.round(mean) });
+}
+
+export function taskRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/', async (c) => {
+    const principal = c.get('principal');
+    const rawKey = c.req.header('idempotency-key');
+    const idempotencyKey =
+      rawKey === undefined ? undefined : readParam(rawKey, IdempotencyKey, 'Idempotency-Key');
+    const body = await readBody(c, CreateTaskRequest);
+    const repo = await getRepo(deps.db, body.repo);
+    if (!repo) {
+      throw new AppError(
+        'REPO_NOT_ONBOARDED',
+        `Repository ${body.repo} is not onboarded: an admin adds it with \`abca repos add ${body.repo}\`.`,
+        {
+          details: [{ field: 'repo', message: 'not onboarded' }],
+        },
+      );
+    }
+    const created = await createTask(deps.db, {
+      ...body,
+      user_id: principal.userId,
+      max_turns: body.max_turns ?? repo.settings.max_turns ?? deps.config.defaultMaxTurns,
+      ...((body.max_budget_usd ?? repo.settings.max_budget_usd)
+        ? { max_budget_usd: body.max_budget_usd ?? repo.settings.max_budget_usd }
+        : {}),
+      ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}),
+    });
+    if (created.kind === 'conflict') {
+      throw new AppError(
+        'DUPLICATE_TASK',
+        'This Idempotency-Key was already used by another user; choose a new key.',
+      );
+    }
+    if (created.kind === 'replay') {
+      c.header('Idempotent-Replay', 'true');
+      return c.json({ data: await detail(deps, created.task) }, 200);
+    }
+    c.get('log').info({ taskId: created.task.task_id, repo: body.repo }, 'task created');
+    await deps.orchestrator.admit();
+    const fresh = (await getTask(deps.db, created.task.task_id)) ?? created.task;
+    c.header('Location', `/v1/tasks/${fresh.task_id}`);
+    return c.json({ data: await detail(deps, fresh) }, 201);
+  });
+
+  app.get('/', async (c) => {
+    const principal = c.get('principal');
+    const q = readQuery(c, ListTasksQuery);
+    if (q.user && principal.role !== 'admin' && q.user !== principal.userId) {
+      throw new AppError('FORBIDDEN', 'Only an admin can list the tasks of another user.');
+    }
+    const before = decodeToken(q.next_token, 'before');
+    const rows = await listTasks(deps.db, {
+      ...(principal.role === 'admin' ? (q.user ? { userId: q.user } : {}) : { userId: principal.userId }),
+      ...(q.status ? { statuses: q.status } : {}),
+      ...(q.repo ? { repo: q.repo } : {}),
+      ...(before ? { before } : {}),
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const hasMore = rows.length > q.limit;
+    const last = page[page.length - 1];
+    return c.json({
+      data: page.map(toTaskSummary),
+      pagination: {
+        next_token: hasMore && last ? encodeToken({ before: last.task_id }) : null,
+        has_more: hasMore,
+      },
+    });
+  });
+
+  app.get('/:id', async (c) => {
+    const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
+    return c.json({ data: await detail(deps, task) });
+  });
+
+  app.delete('/:id', async (c) => {
+    const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
+    if (isTerminal(task.status)) {
+      throw new AppError(
+        'TASK_ALREADY_TERMINAL',
+        `Task ${task.task_id} already ended (${task.status}); nothing to cancel.`,
+      );
+    }
+    const cancelled = await transition(deps.db, task.task_id, 'CANCELLED', {
+      event: { by: c.get('principal').userId },
+    });
+    if (!cancelled) {
+      const now = await getTask(deps.db, task.task_id);
+      throw new AppError(
+        'TASK_ALREADY_TERMINAL',
+        `Task ${task.task_id} already ended (${now?.status ?? 'unknown'}); nothing to cancel.`,
+      );
+    }
+    await deps.orchestrator.cancel(task.task_id);
+    c.get('log').info({ taskId: task.task_id }, 'task cancelled');
+    return c.json({
+      data: {
+        task_id: task.task_id,
+        status: 'CANCELLED',
+        cancelled_at: (cancelled.completed_at ?? new Date()).toISOString(),
+      },
+    });
+  });
+
+  app.post('/:id/nudge', async (c) => {
+    const principal = c.get('principal');
+    const task = await loadOwnedTask(deps, principal, c.req.param('id'));
+    const body = await readBody(c, NudgeRequest);
+    if (isTerminal(task.status)) {
+      throw new AppError(
+        'TASK_ALREADY_TERMINAL',
+        `Task ${task.task_id} already ended (${task.status}); a nudge would not be read.`,
+      );
+    }
+    const recent = await deps.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM nudges WHERE task_id = $1 AND created_at > now() - interval '1 minute'",
+      [task.task_id],
+    );
+    if ((recent.rows[0]?.n ?? 0) >= NUDGES_PER_MINUTE) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `At most ${NUDGES_PER_MINUTE} nudges a minute per task; wait a little.`,
+        {
+          headers: { 'Retry-After': '60' },
+        },
+      );
+    }
+    const nudgeId = await addNudge(deps.db, task.task_id, principal.userId, body.message);
+    await appendEvent(deps.db, task.task_id, 'task.nudge_queued', {
+      nudge_id: nudgeId,
+      chars: body.message.length,
+    });
+    return c.json({ data: { nudge_id: nudgeId, task_id: task.task_id } }, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createAdapters } from './adapters/registry.ts';
+import { createApp } from './api/app.ts';
+import { createEventBus } from './api/event-bus.ts';
+import { type Config, loadConfig } from './config/config.ts';
+import { createLogger, type Logger } from './ops/logger.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { startOrchestrator } from './orchestrator/engine.ts';
+import { createPool, type Db } from './storage/db.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
+import { migrate } from './storage/migrate.ts';
+import { authenticate, createApiKey } from './store/api-key-store.ts';
+
+export interface PlatformOptions {
+  /** `serve`: API + workers; `worker`: workers only. */
+  mode: 'serve' | 'worker';
+  env: Record<string, string | undefined>;
+  /** Settings given on the command line; they win over the environment. */
+  overrides?: Partial<Config>;
+  /** `serve` without running workflows (API only, for scale-out behind separate workers). */
+  apiOnly?: boolean;
+  log?: Logger;
+}
+
+export interface Platform {
+  readonly config: Config;
+  readonly url: string | undefined;
+  readonly databaseUrl: string;
+  readonly executorId: string;
+  /** Set when this start created the local admin key. */
+  readonly adminKeyFile: string | undefined;
+  readonly db: Db;
+  stop(): Promise<void>;
+}
+
+/** The composition root: reads the configuration, opens storage, picks adapters, starts everything. */
+export async function startPlatform(o: PlatformOptions): Promise<Platform> {
+  const config = loadConfig(o.env, o.overrides);
+  const log = o.log ?? createLogger({ level: config.logLevel, base: { mode: o.mode } });
+  const embedded: EmbeddedPostgres | undefined = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ home: config.home, log });
+  const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedPostgres).url;
+  const db = createPool(databaseUrl, 20);
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied }, 'database migrated');
+    const metrics = createMetrics(db);
+    // The executor id is known only once the orchestrator has claimed it; fakes tag effects with it.
+    let executorId = 'pending';
+    const adapters = createAdapters(config, {
+      db,
+      get executorId() {
+        return executorId;
+      },
+    });
+    const orchestrator = await startOrchestrator({
+      db,
+      databaseUrl,
+      config,
+      log,
+      metrics,
+      ...adapters,
+      kind: o.mode,
+      runWorkflows: !o.apiOnly,
+    });
+    executorId = orchestrator.executorId;
+    stops.push(() => orchestrator.stop());
+
+    let url: string | undefined;
+    let adminKeyFile: string | undefined;
+    if (o.mode === 'serve') {
+      adminKeyFile = await ensureLocalAdminKey(db, config, log);
+      const events = await createEventBus(databaseUrl, log);
+      stops.push(() => events.close());
+      const app = createApp({
+        db,
+        log,
+        metrics,
+        orchestrator,
+        events,
+        config,
+        ready: async () => (await db.query('SELECT 1')).rowCount === 1,
+      });
+      const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+        s.once('error', reject);
+      });
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      url = `http://${config.host}:${port}`;
+      writeFileSync(join(config.home, 'server.json'), JSON.stringify({ url, pid: process.pid }), {
+        mode: 0o600,
+      });
+      stops.unshift(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      );
+      log.info({ url, executorId }, 'ABCA is running');
+    } else {
+      log.info({ executorId }, 'ABCA worker is running');
+    }
+    return {
+      config,
+      url,
+      databaseUrl,
+      executorId,
+      adminKeyFile,
+      db,
+      async stop() {
+        for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
+        await db.end().catch(() => {});
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    for (const stop of stops) await stop().catch(() => {});
+    await db.end().catch(() => {});
+    await embedded?.stop();
+    throw err;
+  }
+}
+
+/**
+ * Makes sure the CLI on this machine can talk to the server with no configuration: the state
+ * folder holds a working admin key (mode 0600), created on first start.
+ */
+async function ensureLocalAdminKey(db: Db, config: Config, log: Logger): Promise<string> {
+  const file = join(config.home, 'admin.key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (await authenticate(db, key)) return file;
+    log.warn({ file }, 'the stored admin key is not valid for this database; creating a new one');
+  }
+  const created = await createApiKey(db, {
+    name: `local-admin@${config.hostname}`,
+    userId: 'admin',
+    role: 'admin',
+  });
+  writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+  log.info({ file, keyId: created.info.key_id }, 'created the local admin API key');
+  return file;
+}

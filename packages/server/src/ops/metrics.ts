@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Queryable } from '../storage/db.ts';
+
+export interface Metrics {
+  registry: Registry;
+  stepDuration: Histogram<'step'>;
+  tasksFinished: Counter<'status'>;
+  httpRequests: Counter<'method' | 'status'>;
+}
+
+/**
+ * Prometheus metrics. Task counts by state and queue depth are read from the database at scrape
+ * time, so every process reports the same platform-wide figures.
+ */
+export function createMetrics(db: Queryable): Metrics {
+  const registry = new Registry();
+  const stepDuration = new Histogram({
+    name: 'abca_step_duration_seconds',
+    help: 'Duration of blueprint steps run by this process',
+    labelNames: ['step'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600],
+    registers: [registry],
+  });
+  const tasksFinished = new Counter({
+    name: 'abca_tasks_finished_total',
+    help: 'Tasks that reached a terminal state in this process',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'abca_http_requests_total',
+    help: 'HTTP requests served',
+    labelNames: ['method', 'status'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'abca_tasks',
+    help: 'Tasks by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const res = await db.query<{ status: string; n: number }>(
+        'SELECT status, count(*) AS n FROM tasks GROUP BY status',
+      );
+      this.reset();
+      for (const r of res.rows) this.set({ state: r.status }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'abca_queue_depth',
+    help: 'Tasks waiting for a concurrency slot',
+    registers: [registry],
+    async collect() {
+      const res = await db.query<{ n: number }>("SELECT count(*) AS n FROM tasks WHERE status = 'QUEUED'");
+      this.set(res.rows[0]?.n ?? 0);
+    },
+  });
+  return { registry, stepDuration, tasksFinished, httpRequests };
+}

@@ -1,0 +1,91 @@
+import type { Config } from '../config/config.ts';
+import { type Db, withTx } from '../storage/db.ts';
+import { appendEvent } from '../store/event-store.ts';
+import { ACTIVE_STATUSES } from '../store/task-store.ts';
+
+interface Waiting {
+  task_id: string;
+  user_id: string;
+  repo: string;
+  status: 'SUBMITTED' | 'QUEUED';
+  repo_cap: number | null;
+}
+
+/**
+ * Admission: gives free concurrency slots to waiting tasks in submission order (FIFO), within the
+ * global, per-user and per-repo caps, and moves tasks that do not fit to QUEUED. One transaction
+ * under an advisory lock, so the caps hold across every process sharing the database. Returns the
+ * ids admitted now; the caller starts their workflows (idempotent by task id).
+ *
+ * A waiting task blocked by its own user's or repo's cap does not block tasks of others behind it.
+ */
+export async function admitWaitingTasks(db: Db, caps: Config['caps']): Promise<string[]> {
+  return withTx(db, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('abca_admission'))");
+    const active = await tx.query<{ user_id: string; repo: string }>(
+      'SELECT user_id, repo FROM tasks WHERE admitted_at IS NOT NULL AND status = ANY($1)',
+      [ACTIVE_STATUSES],
+    );
+    const perUser = new Map<string, number>();
+    const perRepo = new Map<string, number>();
+    const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+    for (const r of active.rows) {
+      bump(perUser, r.user_id);
+      bump(perRepo, r.repo);
+    }
+    let global = active.rows.length;
+    const waiting = await tx.query<Waiting>(
+      `SELECT t.task_id, t.user_id, t.repo, t.status, (r.settings->>'max_concurrency')::int AS repo_cap
+       FROM tasks t LEFT JOIN repos r USING (repo)
+       WHERE t.admitted_at IS NULL AND t.status IN ('SUBMITTED', 'QUEUED')
+       ORDER BY t.created_at, t.task_id LIMIT 1000`,
+    );
+    const admitted: string[] = [];
+    let position = 0;
+    for (const w of waiting.rows) {
+      const fits =
+        global < caps.global &&
+        (perUser.get(w.user_id) ?? 0) < caps.perUser &&
+        (perRepo.get(w.repo) ?? 0) < (w.repo_cap ?? caps.perRepo);
+      if (fits) {
+        await tx.query(
+          "UPDATE tasks SET admitted_at = clock_timestamp(), status = 'SUBMITTED', updated_at = clock_timestamp() WHERE task_id = $1",
+          [w.task_id],
+        );
+        if (w.status === 'QUEUED') {
+          await appendEvent(tx, w.task_id, 'task.status_changed', {
+            from: 'QUEUED',
+            to: 'SUBMITTED',
+            reason: 'slot_available',
+          });
+        }
+        await appendEvent(tx, w.task_id, 'task.admitted', {});
+        global += 1;
+        bump(perUser, w.user_id);
+        bump(perRepo, w.repo);
+        admitted.push(w.task_id);
+      } else {
+        position += 1;
+        if (w.status === 'SUBMITTED') {
+          const reason =
+            global >= caps.global
+              ? 'global_cap'
+              : (perUser.get(w.user_id) ?? 0) >= caps.perUser
+                ? 'user_cap'
+                : 'repo_cap';
+          await tx.query(
+            "UPDATE tasks SET status = 'QUEUED', updated_at = clock_timestamp() WHERE task_id = $1",
+            [w.task_id],
+          );
+          await appendEvent(tx, w.task_id, 'task.status_changed', {
+            from: 'SUBMITTED',
+            to: 'QUEUED',
+            reason,
+            queue_position: position,
+          });
+        }
+      }
+    }
+    return admitted;
+  });
+}

@@ -1,0 +1,161 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { AgentRuntime } from '../ports/agent-runtime.ts';
+import type { Forge } from '../ports/forge.ts';
+import type { Notifier } from '../ports/notifier.ts';
+import type { Db } from '../storage/db.ts';
+import { createCancellations } from './cancellations.ts';
+import type { OrchestratorDeps } from './deps.ts';
+import { admitWaitingTasks } from './dispatcher.ts';
+import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
+import { reconcile } from './reconciler.ts';
+import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
+
+export interface Orchestrator {
+  readonly executorId: string;
+  /** Runs admission now (after a task was created or a slot freed); resolves when it has run. */
+  admit(): Promise<void>;
+  /** Stops the task's workflow and aborts its running step, wherever it runs. */
+  cancel(taskId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OrchestratorOptions {
+  db: Db;
+  databaseUrl: string;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  forge: Forge;
+  agentRuntime: AgentRuntime;
+  notifier: Notifier;
+  /** `serve` or `worker`: part of the default executor id. */
+  kind: string;
+  /** False for an API-only process: it admits and enqueues tasks but runs none. */
+  runWorkflows: boolean;
+}
+
+/**
+ * Starts the durable orchestrator in this process: claims an executor id, launches DBOS on the
+ * platform database (recovering this executor's unfinished workflows), and runs the heartbeat and
+ * the reconciler.
+ */
+export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchestrator> {
+  const { db, config, log } = o;
+  const executorId = await claimExecutorId(db, {
+    kind: o.kind,
+    hostname: config.hostname,
+    pid: process.pid,
+    staleMs: config.executorStaleMs,
+    ...(config.executorId ? { explicitId: config.executorId } : {}),
+  });
+  const olog = log.child({ executorId });
+  const cancellations = createCancellations(db, { pollMs: 300 });
+  let admitting: Promise<void> | undefined;
+  let again = false;
+  const admit = (): Promise<void> => {
+    if (admitting) {
+      again = true;
+      return admitting;
+    }
+    admitting = (async () => {
+      do {
+        again = false;
+        try {
+          const ids = await admitWaitingTasks(db, config.caps);
+          for (const id of ids) await startWorkflow(id);
+        } catch (err) {
+          olog.error({ err }, 'admission failed; the reconciler retries');
+        }
+      } while (again);
+    })().finally(() => {
+      admitting = undefined;
+    });
+    return admitting;
+  };
+  const deps: OrchestratorDeps = {
+    db,
+    forge: o.forge,
+    agentRuntime: o.agentRuntime,
+    notifier: o.notifier,
+    log: olog,
+    metrics: o.metrics,
+    cancellations,
+    config,
+    executorId,
+    wake: () => void admit(),
+  };
+  const workflow = registerTaskWorkflow(deps);
+  const startWorkflow = async (taskId: string) => {
+    await DBOS.startWorkflow(workflow, { workflowID: taskId, queueName: TASK_QUEUE })(taskId);
+  };
+
+  DBOS.setConfig({
+    name: 'abca',
+    systemDatabaseUrl: o.databaseUrl,
+    executorID: executorId,
+    // Fixed, so a worker built from other source still recovers workflows of this definition.
+    applicationVersion: 'abca-task-v1',
+    listenQueues: o.runWorkflows ? [TASK_QUEUE] : ['abca-api-only'],
+    logger: dbosLogger(olog.child({ component: 'dbos' })),
+  });
+  await DBOS.launch();
+  await DBOS.registerQueue(TASK_QUEUE, {
+    workerConcurrency: config.workerSlots,
+    minPollingIntervalMs: 100,
+    onConflict: 'always_update',
+  });
+  olog.info({ runWorkflows: o.runWorkflows }, 'orchestrator started');
+
+  const beat = setInterval(() => {
+    heartbeat(db, executorId, process.pid).catch((err) => olog.warn({ err }, 'heartbeat failed'));
+  }, config.heartbeatMs);
+  let reconciling = false;
+  const tick = setInterval(async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      await admit();
+      await reconcile(deps, {
+        startWorkflow,
+        staleMs: config.executorStaleMs,
+        recoverWorkflows: o.runWorkflows,
+      });
+    } catch (err) {
+      olog.warn({ err }, 'reconcile failed');
+    } finally {
+      reconciling = false;
+    }
+  }, config.reconcileMs);
+
+  return {
+    executorId,
+    admit,
+    async cancel(taskId) {
+      cancellations.cancelLocal(taskId);
+      await DBOS.cancelWorkflow(taskId).catch(() => {});
+      await admit();
+    },
+    async stop() {
+      clearInterval(beat);
+      clearInterval(tick);
+      cancellations.stop();
+      await admitting;
+      await DBOS.shutdown();
+      await markStopped(db, executorId).catch(() => {});
+    },
+  };
+}
+
+function dbosLogger(log: Logger) {
+  const msg = (e: unknown) =>
+    typeof e === 'string' ? e : e instanceof Error ? e.message : JSON.stringify(e);
+  return {
+    info: (e: unknown) => log.debug(msg(e)),
+    debug: (e: unknown) => log.trace(msg(e)),
+    warn: (e: unknown) => log.warn(msg(e)),
+    error: (e: unknown) => log.error({ err: e instanceof Error ? e : undefined }, msg(e)),
+  };
+}

@@ -1,0 +1,95 @@
+import type { Db } from '../storage/db.ts';
+
+export interface ExecutorRow {
+  executor_id: string;
+  hostname: string;
+  pid: number;
+  heartbeat_at: Date;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims a stable, unique executor id for this process. Without an explicit id it takes the
+ * lowest `<host>-<kind>-<n>` that is free, stale, or held by a dead process on this host, so a
+ * restarted worker gets its old id back and DBOS recovers its workflows at launch.
+ */
+export async function claimExecutorId(
+  db: Db,
+  opts: { kind: string; hostname: string; pid: number; staleMs: number; explicitId?: string },
+): Promise<string> {
+  const tryClaim = async (id: string, force: boolean): Promise<boolean> => {
+    const res = await db.query<ExecutorRow>(
+      'SELECT executor_id, hostname, pid, heartbeat_at FROM executors WHERE executor_id = $1',
+      [id],
+    );
+    const row = res.rows[0];
+    if (!row) {
+      const ins = await db.query(
+        'INSERT INTO executors (executor_id, kind, hostname, pid) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [id, opts.kind, opts.hostname, opts.pid],
+      );
+      return (ins.rowCount ?? 0) > 0;
+    }
+    const stale = Date.now() - row.heartbeat_at.getTime() > opts.staleMs;
+    const deadHere = row.hostname === opts.hostname && row.pid !== opts.pid && !pidAlive(row.pid);
+    if (!force && !stale && !deadHere) return false;
+    const upd = await db.query(
+      `UPDATE executors SET kind = $2, hostname = $3, pid = $4, started_at = now(), heartbeat_at = now(),
+         stopped_at = NULL, recovered_at = NULL
+       WHERE executor_id = $1 AND heartbeat_at = $5`,
+      [id, opts.kind, opts.hostname, opts.pid, row.heartbeat_at],
+    );
+    return (upd.rowCount ?? 0) > 0;
+  };
+  if (opts.explicitId) {
+    await tryClaim(opts.explicitId, true);
+    return opts.explicitId;
+  }
+  for (let n = 1; n <= 1000; n++) {
+    const id = `${opts.hostname}-${opts.kind}-${n}`;
+    if (await tryClaim(id, false)) return id;
+  }
+  throw new Error('no free executor id: more than 1000 live executors on this host');
+}
+
+export async function heartbeat(db: Db, executorId: string, pid: number): Promise<void> {
+  await db.query(
+    'UPDATE executors SET heartbeat_at = now(), pid = $2, recovered_at = NULL WHERE executor_id = $1',
+    [executorId, pid],
+  );
+}
+
+export async function markStopped(db: Db, executorId: string): Promise<void> {
+  await db.query('UPDATE executors SET stopped_at = now() WHERE executor_id = $1', [executorId]);
+}
+
+/**
+ * Takes over executors whose heartbeat stopped: marks them recovered (one live process wins each)
+ * and returns their ids, whose unfinished workflows the caller resumes.
+ */
+export async function claimDeadExecutors(db: Db, self: string, staleMs: number): Promise<string[]> {
+  const res = await db.query<{ executor_id: string }>(
+    `UPDATE executors SET recovered_at = now()
+     WHERE executor_id <> $1 AND recovered_at IS NULL AND heartbeat_at < now() - make_interval(secs => $2::float8 / 1000)
+     RETURNING executor_id`,
+    [self, staleMs],
+  );
+  return res.rows.map((r) => r.executor_id);
+}
+
+export async function listExecutors(
+  db: Db,
+): Promise<(ExecutorRow & { kind: string; stopped_at: Date | null })[]> {
+  const res = await db.query(
+    'SELECT executor_id, kind, hostname, pid, heartbeat_at, stopped_at FROM executors ORDER BY executor_id',
+  );
+  return res.rows;
+}

@@ -1,0 +1,127 @@
+import type { StepName, TaskError, TaskStatus } from '@abca/contracts';
+import { isTerminal, taskError } from '@abca/contracts';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { Logger } from '../ops/logger.ts';
+import { appendEvent } from '../store/event-store.ts';
+import type { TaskRow } from '../store/task-row.ts';
+import { getTask, patchTask, transition } from '../store/task-store.ts';
+import type { OrchestratorDeps } from './deps.ts';
+
+export interface StepContext {
+  task: TaskRow;
+  /** Aborted on cancellation or when the step's time is up. */
+  signal: AbortSignal;
+  /** True once the step's own time limit fired (as opposed to a cancellation). */
+  timedOut(): boolean;
+  log: Logger;
+  emit(type: string, data?: Record<string, unknown>): Promise<void>;
+}
+
+/** `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already. */
+export type StepResult = 'continue' | 'stop';
+
+export interface StepDefinition {
+  name: StepName;
+  /** Time limit of one attempt. */
+  timeoutMs(deps: OrchestratorDeps): number;
+  /** Attempts in all (1 = no retry); a thrown error is retried with backoff, a returned failure is not. */
+  maxAttempts: number;
+  /** What a timeout means for the task. */
+  onTimeout: { status: 'FAILED' | 'TIMED_OUT'; error: TaskError };
+  /** The step turns its own timeout into an outcome (the agent step keeps the work for finalization). */
+  handlesTimeout?: boolean;
+  run(ctx: StepContext, deps: OrchestratorDeps): Promise<StepResult>;
+}
+
+/**
+ * Runs one blueprint step as a durable DBOS step: recorded once done, re-run after a crash
+ * (at-least-once), retried on thrown errors. It keeps the task's `current_step`, emits
+ * `step.started` / `step.completed` / `step.failed`, and turns a timeout into a typed failure.
+ */
+export async function runBlueprintStep(
+  deps: OrchestratorDeps,
+  def: StepDefinition,
+  taskId: string,
+): Promise<StepResult> {
+  let attempt = 0;
+  return DBOS.runStep(
+    async () => {
+      attempt += 1;
+      const task = await getTask(deps.db, taskId);
+      if (!task || isTerminal(task.status)) return 'stop';
+      const log = deps.log.child({ taskId, step: def.name });
+      const emit = async (type: string, data: Record<string, unknown> = {}) => {
+        await appendEvent(deps.db, taskId, type, data);
+      };
+      await patchTask(deps.db, taskId, { current_step: def.name });
+      await emit('step.started', { step: def.name, attempt, executor_id: deps.executorId });
+      const started = performance.now();
+      const watch = deps.cancellations.watch(taskId);
+      const timeout = AbortSignal.timeout(def.timeoutMs(deps));
+      const signal = AbortSignal.any([watch.signal, timeout]);
+      try {
+        const result = await def.run({ task, signal, timedOut: () => timeout.aborted, log, emit }, deps);
+        const durationMs = Math.round(performance.now() - started);
+        deps.metrics.stepDuration.observe({ step: def.name }, durationMs / 1000);
+        if (result === 'continue' && timeout.aborted && !def.handlesTimeout) {
+          await endTask(deps, taskId, def.onTimeout.status, def.onTimeout.error);
+          await emit('step.failed', {
+            step: def.name,
+            attempt,
+            duration_ms: durationMs,
+            error: def.onTimeout.error.code,
+          });
+          return 'stop';
+        }
+        await emit('step.completed', { step: def.name, attempt, duration_ms: durationMs, result });
+        return result;
+      } catch (err) {
+        const durationMs = Math.round(performance.now() - started);
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn({ err, attempt }, 'step attempt failed');
+        await emit('step.failed', {
+          step: def.name,
+          attempt,
+          duration_ms: durationMs,
+          error: message,
+          will_retry: attempt < def.maxAttempts,
+        });
+        throw err;
+      } finally {
+        watch.release();
+      }
+    },
+    {
+      name: def.name,
+      retriesAllowed: def.maxAttempts > 1,
+      maxAttempts: def.maxAttempts,
+      intervalSeconds: 1,
+      backoffRate: 2,
+    },
+  );
+}
+
+/**
+ * Puts a task in a terminal state with its error, tells its channel, and frees its slot. Safe to
+ * call again: the conditional transition does nothing when the task is already terminal.
+ */
+export async function endTask(
+  deps: OrchestratorDeps,
+  taskId: string,
+  status: Extract<TaskStatus, 'COMPLETED' | 'FAILED' | 'TIMED_OUT'>,
+  error: TaskError | null,
+  patch: { pr_url?: string | null; outcome?: Record<string, unknown> } = {},
+): Promise<void> {
+  const ended = await transition(deps.db, taskId, status, { patch: { error, ...patch } });
+  const task = ended ?? (await getTask(deps.db, taskId));
+  if (task && isTerminal(task.status) && task.status !== 'CANCELLED') {
+    deps.metrics.tasksFinished.inc({ status: task.status });
+    await deps.notifier.notify(
+      task,
+      task.status === 'COMPLETED' ? 'completed' : task.status === 'TIMED_OUT' ? 'timed_out' : 'failed',
+    );
+  }
+  deps.wake();
+}
+
+export { taskError };

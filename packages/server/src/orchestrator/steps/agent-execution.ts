@@ -1,0 +1,60 @@
+import { taskError } from '@abca/contracts';
+import { appendEvent } from '../../store/event-store.ts';
+import { takeNudges } from '../../store/nudge-store.ts';
+import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
+import { endTask, type StepDefinition } from '../step.ts';
+
+/**
+ * Runs the agent through the AgentRuntime port. Outcomes that kept work (completed, limits, wall
+ * time) go on to finalization, which pushes what was done; the others end the task here.
+ */
+export const agentExecutionStep: StepDefinition = {
+  name: 'agent-execution',
+  timeoutMs: (deps) => deps.config.taskTimeoutS * 1000,
+  // The runtime resumes from its transcript, so a retry continues rather than repeats.
+  maxAttempts: 2,
+  onTimeout: { status: 'TIMED_OUT', error: taskError('STEP_TIMEOUT', 'The agent ran out of wall time.') },
+  handlesTimeout: true,
+  async run({ task, signal, timedOut, emit }, deps) {
+    if (task.status !== 'RUNNING') return 'continue';
+    if (task.outcome?.agent) return 'continue';
+    const prompt =
+      typeof task.context?.prompt === 'string' ? task.context.prompt : (task.task_description ?? '');
+    const result = await deps.agentRuntime.run({
+      task,
+      prompt,
+      signal,
+      emit: (type, data) => appendEvent(deps.db, task.task_id, `agent.${type}`, data).then(() => {}),
+      readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
+      reportUsage: (usage) => setUsage(deps.db, task.task_id, usage),
+    });
+    await setUsage(deps.db, task.task_id, result.usage);
+    const outcome = timedOut() && result.outcome === 'cancelled' ? 'timed_out' : result.outcome;
+    const agent = {
+      outcome,
+      commit: result.commit ?? null,
+      summary: result.summary,
+      error: result.error ?? null,
+    };
+    await emit('agent.finished', { outcome, commit: result.commit ?? null, turns: result.usage.turns });
+    const current = await getTask(deps.db, task.task_id);
+    if (!current || current.status === 'CANCELLED') return 'stop';
+    await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
+    if (outcome === 'cancelled') return 'stop';
+    if (outcome === 'stuck') {
+      await endTask(deps, task.task_id, 'FAILED', taskError('AGENT_STUCK', result.error?.message));
+      return 'stop';
+    }
+    if (outcome === 'failed') {
+      await endTask(
+        deps,
+        task.task_id,
+        'FAILED',
+        taskError(result.error?.code ?? 'AGENT_FAILED', result.error?.message),
+      );
+      return 'stop';
+    }
+    // A timeout is handled in finalization, which keeps the work; do not let the step wrapper end the task.
+    return 'continue';
+  },
+};

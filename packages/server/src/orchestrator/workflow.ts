@@ -1,0 +1,55 @@
+import { taskError } from '@abca/contracts';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { OrchestratorDeps } from './deps.ts';
+import { endTask, runBlueprintStep, type StepDefinition } from './step.ts';
+import { admissionStep } from './steps/admission.ts';
+import { agentExecutionStep } from './steps/agent-execution.ts';
+import { finalizationStep } from './steps/finalization.ts';
+import { hydrationStep } from './steps/hydration.ts';
+import { preflightStep } from './steps/pre-flight.ts';
+
+export const TASK_QUEUE = 'abca-tasks';
+export const TASK_WORKFLOW_NAME = 'abca.task';
+
+/** The blueprint: deterministic steps around one agentic step, in this order. */
+export const BLUEPRINT: readonly StepDefinition[] = [
+  admissionStep,
+  hydrationStep,
+  preflightStep,
+  agentExecutionStep,
+  finalizationStep,
+];
+
+export type TaskWorkflow = (taskId: string) => Promise<string>;
+
+/**
+ * Registers the task workflow with DBOS (before launch) and returns it. The workflow id is the
+ * task id, so starting it twice is a no-op, and DBOS resumes it at the first unfinished step after a
+ * crash. A step that fails beyond its retries ends the task FAILED instead of leaving it hanging.
+ */
+export function registerTaskWorkflow(deps: OrchestratorDeps): TaskWorkflow {
+  return DBOS.registerWorkflow(
+    async (taskId: string): Promise<string> => {
+      try {
+        for (const step of BLUEPRINT) {
+          if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
+        }
+        return 'done';
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await DBOS.runStep(
+          () =>
+            endTask(
+              deps,
+              taskId,
+              'FAILED',
+              taskError('INTERNAL_ERROR', `A step failed after its retries: ${message}`),
+            ),
+          { name: 'fail-task' },
+        );
+        return 'failed';
+      }
+    },
+    { name: TASK_WORKFLOW_NAME, maxRecoveryAttempts: 20 },
+  );
+}

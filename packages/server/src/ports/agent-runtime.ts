@@ -1,0 +1,59 @@
+import type { TaskFailureCode } from '@abca/contracts';
+import type { TaskRow } from '../store/task-row.ts';
+
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  turns: number;
+}
+
+export interface AgentRunInput {
+  task: TaskRow;
+  /** The hydrated prompt. */
+  prompt: string;
+  /** Aborted when the task is cancelled or its time runs out: stop at once. */
+  signal: AbortSignal;
+  /** Appends an event to the task's log (type without the `agent.` prefix). */
+  emit(type: string, data: Record<string, unknown>): Promise<void>;
+  /** Unread nudges from the task's owner, oldest first; each is returned once. */
+  readNudges(): Promise<string[]>;
+  /** Running totals (not deltas), so a re-run after a crash cannot double count. */
+  reportUsage(usage: AgentUsage): Promise<void>;
+}
+
+export type AgentOutcome =
+  | 'completed'
+  | 'max_turns'
+  | 'budget_exceeded'
+  | 'stuck'
+  | 'cancelled'
+  | 'timed_out'
+  | 'failed';
+
+export interface AgentRunResult {
+  outcome: AgentOutcome;
+  /** The commit the agent's work ended at, when it made any. */
+  commit?: string;
+  /** The agent's own summary of what it did, for the PR body. */
+  summary: string;
+  usage: AgentUsage;
+  error?: { code: TaskFailureCode; message: string };
+}
+
+export type AgentPreflight = { ok: true } | { ok: false; code: TaskFailureCode; message: string };
+
+/**
+ * Runs the agentic step of a task: provisions the sandbox and drives a harness in it.
+ *
+ * Invariants:
+ * - `run` is resumable: after a crash it is called again for the same task and continues from what
+ *   it stored (transcript, workspace) instead of starting over.
+ * - Limits end a run with an outcome, not an exception, and keep the work done so far.
+ * - It reports; the orchestrator interprets (pushes, opens PRs, sets the task state).
+ */
+export interface AgentRuntime {
+  readonly kind: string;
+  preflight(task: TaskRow): Promise<AgentPreflight>;
+  run(input: AgentRunInput): Promise<AgentRunResult>;
+}

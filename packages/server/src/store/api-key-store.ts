@@ -1,0 +1,118 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyInfo, Role } from '@abca/contracts';
+import { ulid } from 'ulid';
+import type { Queryable } from '../storage/db.ts';
+
+/** Keys look like `abca_<key id>_<secret>`; only a SHA-256 of the secret is stored. */
+const KEY_RE = /^abca_([0-9A-Z]{26})_([A-Za-z0-9_-]{43})$/;
+
+export interface Principal {
+  userId: string;
+  role: Role;
+  keyId: string;
+}
+
+function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+interface KeyRow {
+  key_id: string;
+  name: string;
+  user_id: string;
+  role: Role;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+function toInfo(r: KeyRow): ApiKeyInfo {
+  return {
+    key_id: r.key_id,
+    name: r.name,
+    user_id: r.user_id,
+    role: r.role,
+    prefix: `abca_${r.key_id}_`,
+    created_at: r.created_at.toISOString(),
+    last_used_at: r.last_used_at?.toISOString() ?? null,
+    revoked_at: r.revoked_at?.toISOString() ?? null,
+  };
+}
+
+const KEY_SELECT = `SELECT k.key_id, k.name, k.user_id, u.role, k.created_at, k.last_used_at, k.revoked_at
+  FROM api_keys k JOIN users u USING (user_id)`;
+
+/** Creates a key (and its user when new). A user keeps the role it was created with. */
+export async function createApiKey(
+  db: Queryable,
+  input: { name: string; userId: string; role: Role },
+): Promise<{ info: ApiKeyInfo; key: string }> {
+  await db.query('INSERT INTO users (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING', [
+    input.userId,
+    input.role,
+  ]);
+  const keyId = ulid();
+  const secret = randomBytes(32).toString('base64url');
+  await db.query('INSERT INTO api_keys (key_id, name, user_id, secret_hash) VALUES ($1, $2, $3, $4)', [
+    keyId,
+    input.name,
+    input.userId,
+    hashSecret(secret).toString('hex'),
+  ]);
+  const res = await db.query<KeyRow>(`${KEY_SELECT} WHERE k.key_id = $1`, [keyId]);
+  return { info: toInfo(res.rows[0] as KeyRow), key: `abca_${keyId}_${secret}` };
+}
+
+/** Resolves a presented key to its principal, comparing hashes in constant time. */
+export async function authenticate(db: Queryable, presented: string): Promise<Principal | undefined> {
+  const m = KEY_RE.exec(presented);
+  if (!m) return undefined;
+  const [, keyId, secret] = m as unknown as [string, string, string];
+  const res = await db.query<{ secret_hash: string; user_id: string; role: Role }>(
+    `SELECT k.secret_hash, k.user_id, u.role FROM api_keys k JOIN users u USING (user_id)
+     WHERE k.key_id = $1 AND k.revoked_at IS NULL`,
+    [keyId],
+  );
+  const row = res.rows[0];
+  const expected = row ? Buffer.from(row.secret_hash, 'hex') : Buffer.alloc(32);
+  const ok = timingSafeEqual(expected, hashSecret(secret)) && row !== undefined;
+  if (!ok || !row) return undefined;
+  // Best effort and coarse (once a minute) so authentication stays one cheap read.
+  void db
+    .query(
+      `UPDATE api_keys SET last_used_at = now() WHERE key_id = $1
+       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [keyId],
+    )
+    .catch(() => {});
+  return { userId: row.user_id, role: row.role, keyId };
+}
+
+export async function listApiKeys(db: Queryable, userId?: string): Promise<ApiKeyInfo[]> {
+  const res = await db.query<KeyRow>(
+    `${KEY_SELECT} ${userId ? 'WHERE k.user_id = $1' : ''} ORDER BY k.created_at DESC`,
+    userId ? [userId] : [],
+  );
+  return res.rows.map(toInfo);
+}
+
+export async function getApiKey(db: Queryable, keyId: string): Promise<ApiKeyInfo | undefined> {
+  const res = await db.query<KeyRow>(`${KEY_SELECT} WHERE k.key_id = $1`, [keyId]);
+  return res.rows[0] ? toInfo(res.rows[0]) : undefined;
+}
+
+/** Revokes a key; returns false when it was already revoked. */
+export async function revokeApiKey(db: Queryable, keyId: string): Promise<boolean> {
+  const res = await db.query(
+    'UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL',
+    [keyId],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+export async function countAdminKeys(db: Queryable): Promise<number> {
+  const res = await db.query<{ n: number }>(
+    "SELECT count(*) AS n FROM api_keys k JOIN users u USING (user_id) WHERE u.role = 'admin' AND k.revoked_at IS NULL",
+  );
+  return res.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,39 @@
+import { TaskError, TaskStatus, WorkflowRef } from '@abca/contracts';
+import { z } from 'zod';
+
+/** A `tasks` row as read back from the database (validated: rows cross a trust boundary too). */
+export const TaskRow = z.object({
+  task_id: z.string(),
+  user_id: z.string(),
+  repo: z.string(),
+  status: TaskStatus,
+  workflow_ref: WorkflowRef,
+  task_description: z.string().nullable(),
+  issue_number: z.number().nullable(),
+  pr_number: z.number().nullable(),
+  max_turns: z.number(),
+  max_budget_usd: z.number().nullable(),
+  idempotency_key: z.string().nullable(),
+  branch_name: z.string().nullable(),
+  pr_url: z.string().nullable(),
+  current_step: z.string().nullable(),
+  error: TaskError.nullable(),
+  outcome: z.record(z.string(), z.unknown()).nullable(),
+  context: z.record(z.string(), z.unknown()).nullable(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cost_usd: z.number(),
+  turns: z.number(),
+  admitted_at: z.date().nullable(),
+  started_at: z.date().nullable(),
+  completed_at: z.date().nullable(),
+  created_at: z.date(),
+  updated_at: z.date(),
+});
+export type TaskRow = z.infer<typeof TaskRow>;
+
+export const TASK_COLUMNS = Object.keys(TaskRow.shape).join(', ');
+
+export function parseTaskRow(row: unknown): TaskRow {
+  return TaskRow.parse(row);
+}

@@ -1,0 +1,247 @@
+import {
+  type CreateTaskRequest,
+  canTransition,
+  isTerminal,
+  TASK_STATUSES,
+  type TaskError,
+  type TaskStatus,
+} from '@abca/contracts';
+import { monotonicFactory } from 'ulid';
+import { type Db, type Queryable, withTx } from '../storage/db.ts';
+import { appendEvent } from './event-store.ts';
+import { parseTaskRow, TASK_COLUMNS, type TaskRow } from './task-row.ts';
+
+const nextUlid = monotonicFactory();
+
+export const ACTIVE_STATUSES: TaskStatus[] = [
+  'SUBMITTED',
+  'HYDRATING',
+  'RUNNING',
+  'AWAITING_APPROVAL',
+  'FINALIZING',
+];
+
+/** Columns a transition may set along with the status. */
+export interface TaskPatch {
+  error?: TaskError | null;
+  outcome?: Record<string, unknown> | null;
+  context?: Record<string, unknown> | null;
+  pr_url?: string | null;
+  branch_name?: string | null;
+  current_step?: string | null;
+  started_at?: Date;
+  admitted_at?: Date;
+}
+
+export type CreateTaskResult =
+  | { kind: 'created'; task: TaskRow }
+  | { kind: 'replay'; task: TaskRow }
+  | { kind: 'conflict' };
+
+/** A slug for the branch name: lower-case words of the description, at most 40 characters. */
+export function branchSlug(text: string | undefined | null): string {
+  const slug = (text ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
+  return slug || 'task';
+}
+
+/**
+ * Stores a new task in `SUBMITTED`. With an idempotency key, a second request by the same user
+ * returns the stored task (`replay`), and by another user `conflict`; the unique index decides races.
+ */
+export async function createTask(
+  db: Db,
+  input: CreateTaskRequest & { user_id: string; max_turns: number; idempotency_key?: string },
+): Promise<CreateTaskResult> {
+  if (input.idempotency_key) {
+    const existing = await findByIdempotencyKey(db, input.idempotency_key);
+    if (existing)
+      return existing.user_id === input.user_id ? { kind: 'replay', task: existing } : { kind: 'conflict' };
+  }
+  const taskId = nextUlid();
+  const slugSource =
+    input.task_description ?? (input.issue_number ? `issue-${input.issue_number}` : `pr-${input.pr_number}`);
+  const branch = `abca/${taskId.toLowerCase()}/${branchSlug(slugSource)}`;
+  try {
+    return await withTx(db, async (tx) => {
+      const res = await tx.query(
+        `INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
+                            max_turns, max_budget_usd, idempotency_key, branch_name)
+         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${TASK_COLUMNS}`,
+        [
+          taskId,
+          input.user_id,
+          input.repo,
+          input.workflow_ref ?? 'coding/new-task-v1',
+          input.task_description ?? null,
+          input.issue_number ?? null,
+          input.pr_number ?? null,
+          input.max_turns,
+          input.max_budget_usd ?? null,
+          input.idempotency_key ?? null,
+          branch,
+        ],
+      );
+      await appendEvent(tx, taskId, 'task.created', {
+        status: 'SUBMITTED',
+        repo: input.repo,
+        user_id: input.user_id,
+      });
+      return { kind: 'created' as const, task: parseTaskRow(res.rows[0]) };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505' && input.idempotency_key) {
+      const existing = await findByIdempotencyKey(db, input.idempotency_key);
+      if (existing)
+        return existing.user_id === input.user_id ? { kind: 'replay', task: existing } : { kind: 'conflict' };
+    }
+    throw err;
+  }
+}
+
+async function findByIdempotencyKey(db: Queryable, key: string): Promise<TaskRow | undefined> {
+  const res = await db.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE idempotency_key = $1`, [key]);
+  return res.rows[0] ? parseTaskRow(res.rows[0]) : undefined;
+}
+
+export async function getTask(db: Queryable, taskId: string): Promise<TaskRow | undefined> {
+  const res = await db.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE task_id = $1`, [taskId]);
+  return res.rows[0] ? parseTaskRow(res.rows[0]) : undefined;
+}
+
+/** Newest first; `before` is the last task id of the previous page. */
+export async function listTasks(
+  db: Queryable,
+  q: { userId?: string; statuses?: TaskStatus[]; repo?: string; limit: number; before?: string },
+): Promise<TaskRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  if (q.userId) add('user_id = ?', q.userId);
+  if (q.statuses?.length) add('status = ANY(?)', q.statuses);
+  if (q.repo) add('repo = ?', q.repo);
+  if (q.before) add('task_id < ?', q.before);
+  args.push(q.limit);
+  const res = await db.query(
+    `SELECT ${TASK_COLUMNS} FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY task_id DESC LIMIT $${args.length}`,
+    args,
+  );
+  return res.rows.map(parseTaskRow);
+}
+
+export class InvalidTransitionError extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly from: TaskStatus | undefined,
+    readonly to: TaskStatus,
+  ) {
+    super(`task ${taskId}: ${from ?? 'missing'} -> ${to} is not a valid transition`);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+/**
+ * Moves a task to `to` only from a state that allows it (and, if given, only from one of `from`),
+ * with a conditional UPDATE, and appends a `task.status_changed` event in the same transaction.
+ * Returns the updated row, or undefined when the task was not in an allowed state (another actor
+ * won the race, or the move is invalid): the caller decides whether that is an error.
+ */
+export async function transition(
+  db: Db,
+  taskId: string,
+  to: TaskStatus,
+  opts: { from?: TaskStatus[]; patch?: TaskPatch; event?: Record<string, unknown> } = {},
+): Promise<TaskRow | undefined> {
+  const allowed = TASK_STATUSES.filter((s) => canTransition(s, to) && (!opts.from || opts.from.includes(s)));
+  if (allowed.length === 0) return undefined;
+  return withTx(db, async (tx) => {
+    const cur = await tx.query<{ status: TaskStatus }>(
+      'SELECT status FROM tasks WHERE task_id = $1 FOR UPDATE',
+      [taskId],
+    );
+    const from = cur.rows[0]?.status;
+    if (!from || !allowed.includes(from)) return undefined;
+    const sets = ['status = $2', 'updated_at = clock_timestamp()'];
+    const args: unknown[] = [taskId, to];
+    if (isTerminal(to)) sets.push('completed_at = clock_timestamp()', 'current_step = NULL');
+    for (const [col, value] of Object.entries(opts.patch ?? {})) {
+      if (value === undefined) continue;
+      args.push(
+        value !== null && typeof value === 'object' && !(value instanceof Date)
+          ? JSON.stringify(value)
+          : value,
+      );
+      sets.push(`${col} = $${args.length}`);
+    }
+    const res = await tx.query(
+      `UPDATE tasks SET ${sets.join(', ')} WHERE task_id = $1 RETURNING ${TASK_COLUMNS}`,
+      args,
+    );
+    await appendEvent(tx, taskId, 'task.status_changed', {
+      from,
+      to,
+      ...(opts.patch?.error ? { error: opts.patch.error } : {}),
+      ...(opts.event ?? {}),
+    });
+    return parseTaskRow(res.rows[0]);
+  });
+}
+
+/** Sets columns without a status change (current step, context, usage). */
+export async function patchTask(db: Queryable, taskId: string, patch: TaskPatch): Promise<void> {
+  const sets = ['updated_at = clock_timestamp()'];
+  const args: unknown[] = [taskId];
+  for (const [col, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    args.push(
+      value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value,
+    );
+    sets.push(`${col} = $${args.length}`);
+  }
+  await db.query(`UPDATE tasks SET ${sets.join(', ')} WHERE task_id = $1`, args);
+}
+
+/** Records usage reported by the agent runtime (absolute totals, so a re-run cannot double count). */
+export async function setUsage(
+  db: Queryable,
+  taskId: string,
+  usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE tasks SET input_tokens = $2, output_tokens = $3, cost_usd = $4, turns = $5, updated_at = clock_timestamp()
+     WHERE task_id = $1`,
+    [taskId, usage.inputTokens, usage.outputTokens, usage.costUsd, usage.turns],
+  );
+}
+
+/** Position (1-based) among tasks waiting for a slot, FIFO by submission. */
+export async function queuePosition(db: Queryable, taskId: string): Promise<number | undefined> {
+  const res = await db.query<{ pos: number }>(
+    `SELECT count(*) AS pos FROM tasks w, tasks t
+     WHERE t.task_id = $1 AND t.admitted_at IS NULL AND t.status IN ('SUBMITTED','QUEUED')
+       AND w.admitted_at IS NULL AND w.status IN ('SUBMITTED','QUEUED')
+       AND (w.created_at, w.task_id) <= (t.created_at, t.task_id)`,
+    [taskId],
+  );
+  const pos = res.rows[0]?.pos ?? 0;
+  return pos > 0 ? pos : undefined;
+}
+
+/** Mean duration of recent finished tasks in seconds, used for queue ETAs (600 s when unknown). */
+export async function recentMeanDurationS(db: Queryable): Promise<number> {
+  const res = await db.query<{ mean: number | null }>(
+    `SELECT avg(extract(epoch FROM completed_at - started_at))::float8 AS mean FROM (
+       SELECT completed_at, started_at FROM tasks WHERE status = 'COMPLETED' AND started_at IS NOT NULL
+       ORDER BY completed_at DESC LIMIT 20) r`,
+  );
+  const mean = res.rows[0]?.mean;
+  return mean && mean > 0 ? mean : 600;
+}
