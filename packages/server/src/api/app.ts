@@ -59,7 +59,10 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`);
+        // The rest of the body is not read: tell the client not to reuse this connection.
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
+          headers: { Connection: 'close' },
+        });
       },
     }),
   );

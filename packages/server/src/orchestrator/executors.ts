@@ -44,8 +44,8 @@ export async function claimExecutorId(
     const upd = await db.query(
       `UPDATE executors SET kind = $2, hostname = $3, pid = $4, started_at = now(), heartbeat_at = now(),
          stopped_at = NULL, recovered_at = NULL
-       WHERE executor_id = $1 AND heartbeat_at = $5`,
-      [id, opts.kind, opts.hostname, opts.pid, row.heartbeat_at],
+       WHERE executor_id = $1 AND pid = $5 AND hostname = $6`,
+      [id, opts.kind, opts.hostname, opts.pid, row.pid, row.hostname],
     );
     return (upd.rowCount ?? 0) > 0;
   };

@@ -5,7 +5,7 @@ import type { FakeEffects } from '../fake-effects.ts';
 
 /**
  * Directives a task description may carry to steer the fake agent, e.g.
- * `[fake:turns=3] [fake:sleep=2000] [fake:fail=AGENT_STUCK] [fake:outcome=max_turns] [fake:preflight=SANDBOX_UNAVAILABLE]`.
+ * `[fake:turns=3] [fake:turn_ms=500] [fake:sleep=2000] [fake:fail=AGENT_STUCK] [fake:outcome=max_turns] [fake:preflight=SANDBOX_UNAVAILABLE]`.
  */
 export function parseFakeDirectives(text: string | null): Record<string, string> {
   const out: Record<string, string> = {};
@@ -69,7 +69,7 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
         await input.emit('turn_started', { turn });
         for (const nudge of await input.readNudges())
           await input.emit('nudge_received', { turn, message: nudge });
-        await wait(deps.turnDelayMs ?? 0, signal);
+        await wait(Number(d.turn_ms ?? deps.turnDelayMs ?? 0), signal);
         usage.inputTokens += 1000;
         usage.outputTokens += 200;
         usage.costUsd = Math.round(((usage.inputTokens * 3 + usage.outputTokens * 15) / 1e6) * 1e6) / 1e6;

@@ -29,6 +29,7 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
   return {
     kind: 'fake',
     async checkAccess(repo) {
+      await effects.pause();
       if (repo.repo.startsWith(UNREACHABLE)) {
         return {
           ok: false,
@@ -46,6 +47,7 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       return { ok: true };
     },
     async fetchContext(_repo, ref) {
+      await effects.pause();
       return {
         ...(ref.issueNumber
           ? {

@@ -4,7 +4,7 @@ import type { StepDefinition } from '../step.ts';
 
 /**
  * The task holds a concurrency slot (the dispatcher admitted it before starting this workflow):
- * move it from SUBMITTED to HYDRATING and start its clock. A re-run finds it past SUBMITTED.
+ * tell its channel it started, move it from SUBMITTED to HYDRATING and start its clock. A re-run finds it past SUBMITTED.
  */
 export const admissionStep: StepDefinition = {
   name: 'admission',
@@ -14,6 +14,7 @@ export const admissionStep: StepDefinition = {
   async run({ task }, deps) {
     if (task.status !== 'SUBMITTED') return 'continue';
     if (!task.admitted_at) throw new Error(`task ${task.task_id} started without holding a slot`);
+    await deps.notifier.notify(task, 'started');
     const moved = await transition(deps.db, task.task_id, 'HYDRATING', {
       from: ['SUBMITTED'],
       patch: { started_at: new Date() },

@@ -1,0 +1,418 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+let p: TestPlatform;
+let member: string;
+let existing: string;
+
+beforeAll(async () => {
+  p = await startTestPlatform();
+  await p.request('POST', '/v1/repos', { body: { repo: 'acme/app' } });
+  member = await p.userKey('mia');
+  existing = (
+    await p.request('POST', '/v1/tasks', { key: member, body: { repo: 'acme/app', task_description: 'ok' } })
+  ).body.data.task_id;
+  await p.waitFor(existing, (t) => t.status === 'COMPLETED');
+});
+afterAll(async () => {
+  await p?.platform.stop();
+});
+
+const ok = { repo: 'acme/app', task_description: 'Fix it' };
+type Case = {
+  name: string;
+  method: string;
+  path: string | (() => string);
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  key?: string | null | (() => string);
+  status: number;
+  code: string;
+  field?: string;
+};
+
+const cases: Case[] = [
+  {
+    name: 'malformed JSON',
+    method: 'POST',
+    path: '/v1/tasks',
+    rawBody: '{"repo": "acme/app",',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: '(body)',
+  },
+  {
+    name: 'a JSON array',
+    method: 'POST',
+    path: '/v1/tasks',
+    rawBody: '[1,2]',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'an empty body',
+    method: 'POST',
+    path: '/v1/tasks',
+    rawBody: '',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'not JSON at all',
+    method: 'POST',
+    path: '/v1/tasks',
+    rawBody: 'repo=acme',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'wrong type for max_turns',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, max_turns: 'ten' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'max_turns',
+  },
+  {
+    name: 'max_turns out of range',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, max_turns: 501 },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'max_turns',
+  },
+  {
+    name: 'max_budget_usd too small',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, max_budget_usd: 0.001 },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'max_budget_usd',
+  },
+  {
+    name: 'an unknown field',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, colour: 'blue' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'colour',
+  },
+  {
+    name: 'no repo',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { task_description: 'x' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'repo',
+  },
+  {
+    name: 'a bad repo name',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, repo: 'a b/c' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'repo',
+  },
+  {
+    name: 'nothing to do',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { repo: 'acme/app' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'task_description',
+  },
+  {
+    name: 'a description over 10k characters',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, task_description: 'x'.repeat(10_001) },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'task_description',
+  },
+  {
+    name: 'an unknown workflow',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, workflow_ref: 'coding/nope-v9' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'workflow_ref',
+  },
+  {
+    name: 'a PR workflow without pr_number',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, workflow_ref: 'coding/pr-iteration-v1' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'pr_number',
+  },
+  {
+    name: 'a negative issue number',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, issue_number: -3 },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'issue_number',
+  },
+  {
+    name: 'a body over 1 MB',
+    method: 'POST',
+    path: '/v1/tasks',
+    rawBody: JSON.stringify({ ...ok, task_description: 'x'.repeat(1_100_000) }),
+    headers: { 'content-type': 'application/json' },
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'a repo that is not onboarded',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, repo: 'acme/unknown' },
+    status: 422,
+    code: 'REPO_NOT_ONBOARDED',
+    field: 'repo',
+  },
+  {
+    name: 'a bad Idempotency-Key',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: ok,
+    headers: { 'idempotency-key': 'spaces are bad' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'Idempotency-Key',
+  },
+  { name: 'no API key', method: 'GET', path: '/v1/tasks', key: null, status: 401, code: 'UNAUTHORIZED' },
+  {
+    name: 'a malformed API key',
+    method: 'GET',
+    path: '/v1/tasks',
+    key: 'nope',
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    name: 'a wrong API key',
+    method: 'GET',
+    path: '/v1/tasks',
+    key: () => `${member.slice(0, -4)}AAAA`,
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    name: 'a bad task id',
+    method: 'GET',
+    path: '/v1/tasks/not-an-id',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'task_id',
+  },
+  {
+    name: 'a task id with SQL in it',
+    method: 'GET',
+    path: "/v1/tasks/1'%20OR%20'1'='1",
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'task_id',
+  },
+  {
+    name: 'an unknown task',
+    method: 'GET',
+    path: '/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV',
+    status: 404,
+    code: 'TASK_NOT_FOUND',
+  },
+  {
+    name: 'cancelling a finished task',
+    method: 'DELETE',
+    path: () => `/v1/tasks/${existing}`,
+    key: () => member,
+    status: 409,
+    code: 'TASK_ALREADY_TERMINAL',
+  },
+  {
+    name: 'nudging a finished task',
+    method: 'POST',
+    path: () => `/v1/tasks/${existing}/nudge`,
+    body: { message: 'hi' },
+    key: () => member,
+    status: 409,
+    code: 'TASK_ALREADY_TERMINAL',
+  },
+  {
+    name: 'an empty nudge',
+    method: 'POST',
+    path: () => `/v1/tasks/${existing}/nudge`,
+    body: { message: '   ' },
+    key: () => member,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'message',
+  },
+  {
+    name: 'a nudge over 2,000 characters',
+    method: 'POST',
+    path: () => `/v1/tasks/${existing}/nudge`,
+    body: { message: 'x'.repeat(2001) },
+    key: () => member,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'message',
+  },
+  {
+    name: 'limit over 100',
+    method: 'GET',
+    path: '/v1/tasks?limit=500',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.limit',
+  },
+  {
+    name: 'limit not a number',
+    method: 'GET',
+    path: '/v1/tasks?limit=abc',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.limit',
+  },
+  {
+    name: 'an unknown status filter',
+    method: 'GET',
+    path: '/v1/tasks?status=DONE',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'an unknown query parameter',
+    method: 'GET',
+    path: '/v1/tasks?colour=blue',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.colour',
+  },
+  {
+    name: 'a forged next_token',
+    method: 'GET',
+    path: '/v1/tasks?next_token=zzz',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.next_token',
+  },
+  {
+    name: 'a negative event cursor',
+    method: 'GET',
+    path: () => `/v1/tasks/${existing}/events?after=-1`,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.after',
+  },
+  { name: 'an unknown route', method: 'GET', path: '/v1/nothing', status: 404, code: 'NOT_FOUND' },
+  {
+    name: 'a key with an unknown role',
+    method: 'POST',
+    path: '/v1/api-keys',
+    body: { name: 'k', role: 'root' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'role',
+  },
+  {
+    name: 'revoking an unknown key',
+    method: 'DELETE',
+    path: '/v1/api-keys/01ARZ3NDEKTSV4RRFFQ69G5FAV',
+    status: 404,
+    code: 'API_KEY_NOT_FOUND',
+  },
+  {
+    name: 'a member onboarding a repo',
+    method: 'POST',
+    path: '/v1/repos',
+    body: { repo: 'x/y' },
+    key: () => member,
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    name: 'onboarding a repo twice',
+    method: 'POST',
+    path: '/v1/repos',
+    body: { repo: 'acme/app' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'repo',
+  },
+  {
+    name: 'an unknown forge kind',
+    method: 'POST',
+    path: '/v1/repos',
+    body: { repo: 'x/y', forge: { kind: 'svn' } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'forge.kind',
+  },
+];
+
+describe('bad requests get their 4xx and change nothing', () => {
+  it.each(cases)('$name -> $status $code', async (c) => {
+    const before = await p.platform.db.query(
+      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges FROM tasks',
+    );
+    const path = typeof c.path === 'function' ? c.path() : c.path;
+    const key = typeof c.key === 'function' ? c.key() : c.key;
+    const res = await p.request(c.method, path, {
+      ...(c.body !== undefined ? { body: c.body } : {}),
+      ...(c.rawBody !== undefined ? { rawBody: c.rawBody } : {}),
+      ...(c.headers ? { headers: c.headers } : {}),
+      ...(key !== undefined ? { key } : {}),
+    });
+    expect(res.status).toBe(c.status);
+    expect(res.body.error).toMatchObject({ code: c.code, request_id: res.headers.get('x-request-id') });
+    expect(res.body.error.message.length).toBeGreaterThan(5);
+    expect(res.body.error.message).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
+    if (c.field)
+      expect(
+        res.body.error.details?.map((d: { field: string }) => d.field).join(',') ?? res.body.error.message,
+      ).toContain(c.field);
+    const after = await p.platform.db.query(
+      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges FROM tasks',
+    );
+    expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it('never answers 5xx to a burst of random garbage', async () => {
+    const bodies = [
+      '{',
+      'null',
+      '"str"',
+      '123',
+      '{"repo":null}',
+      '{"repo":{"a":1}}',
+      '{"__proto__":{"x":1}}',
+      '\u0000\u0001',
+      '{"repo":"acme/app","max_turns":1e309}',
+    ];
+    for (const rawBody of bodies) {
+      const res = await p.request('POST', '/v1/tasks', {
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, rawBody).toBeGreaterThanOrEqual(400);
+      expect(res.status, rawBody).toBeLessThan(500);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import { STEP_NAMES } from '@abca/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+
+/**
+ * Kills a worker with SIGKILL inside each blueprint step in turn, restarts it, and checks that the
+ * task still completes with every external effect (channel notices, the agent's commit, the push,
+ * the PR) performed exactly once. The fakes pause after each effect, so the kill lands between an
+ * effect and the step's checkpoint: the worst moment for idempotency.
+ */
+let api: TestPlatform;
+let worker: PlatformProcess | undefined;
+let workerEnv: Record<string, string>;
+
+beforeAll(async () => {
+  // The test process serves the API only; workflows run in the worker child process.
+  api = await startTestPlatform({}, { apiOnly: true });
+  await api.request('POST', '/v1/repos', { body: { repo: 'acme/crash' } });
+  workerEnv = {
+    DATABASE_URL: api.databaseUrl,
+    ABCA_HOME: api.home,
+    ABCA_FAKE_DELAY_MS: '600',
+    ABCA_RECONCILE_MS: '200',
+    ABCA_HEARTBEAT_MS: '300',
+    ABCA_EXECUTOR_STALE_MS: '5000',
+  };
+  worker = await spawnPlatform('worker', workerEnv);
+}, 120_000);
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await api?.platform.stop();
+});
+
+async function waitForEvent(taskId: string, pred: (e: any) => boolean, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const events = (await api.request('GET', `/v1/tasks/${taskId}/events?limit=100`)).body.data as any[];
+    const hit = events.find(pred);
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no such event for ${taskId}`);
+}
+
+const KILL_POINTS: { step: (typeof STEP_NAMES)[number]; afterEffect?: string }[] = [
+  ...STEP_NAMES.map((step) => ({ step })),
+  // Right after an effect and before the step's checkpoint: the re-run must find it done.
+  { step: 'agent-execution', afterEffect: 'agent.commit' },
+  { step: 'finalization', afterEffect: 'forge.pr_opened' },
+];
+
+async function waitForEffect(taskId: string, effect: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await api.platform.db.query('SELECT 1 FROM fake_effects WHERE task_id = $1 AND effect = $2', [
+      taskId,
+      effect,
+    ]);
+    if ((res.rowCount ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no effect ${effect} for ${taskId}`);
+}
+
+describe('SIGKILL of a worker inside each step', () => {
+  it.each(KILL_POINTS)(
+    'recovers from a kill inside $step (after effect: $afterEffect) with each effect exactly once',
+    async ({ step, afterEffect }) => {
+      const created = await api.request('POST', '/v1/tasks', {
+        body: { repo: 'acme/crash', task_description: `crash in ${step}` },
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.data.task_id as string;
+      const firstExecutor = worker?.executorId;
+
+      await waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === step);
+      if (afterEffect) await waitForEffect(id, afterEffect);
+      await worker?.kill('SIGKILL');
+      worker = await spawnPlatform('worker', workerEnv);
+      expect(worker.executorId).toBe(firstExecutor); // the restarted worker takes its old id back
+
+      const done = await api.waitFor(
+        id,
+        (t) => ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(t.status),
+        60_000,
+      );
+      expect(done.status).toBe('COMPLETED');
+      expect(done.pr_url).toMatch(/\/pull\/\d+$/);
+
+      const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
+      const starts = events.filter((e) => e.type === 'step.started' && e.data.step === step);
+      expect(starts.length, 'the killed step ran again').toBeGreaterThanOrEqual(2);
+      for (const other of STEP_NAMES.filter((s) => STEP_NAMES.indexOf(s) < STEP_NAMES.indexOf(step))) {
+        expect(
+          events.filter((e) => e.type === 'step.completed' && e.data.step === other),
+          `${other} completed once`,
+        ).toHaveLength(1);
+      }
+      const effects = (
+        await api.platform.db.query<{ effect: string; kind: string | null }>(
+          "SELECT effect, detail->>'kind' AS kind FROM fake_effects WHERE task_id = $1",
+          [id],
+        )
+      ).rows.map((r) => (r.kind ? `${r.effect}:${r.kind}` : r.effect));
+      expect(effects.sort()).toEqual([
+        'agent.commit',
+        'forge.pr_opened',
+        'forge.push',
+        'notify:completed',
+        'notify:started',
+      ]);
+      const pulls = await api.platform.db.query(
+        'SELECT count(*)::int AS n FROM fake_forge_pulls WHERE branch = $1',
+        [done.branch_name],
+      );
+      expect(pulls.rows[0].n).toBe(1);
+      const changes = events.filter((e) => e.type === 'task.status_changed').map((e) => e.data.to);
+      expect(changes).toEqual(['HYDRATING', 'RUNNING', 'FINALIZING', 'COMPLETED']);
+    },
+    120_000,
+  );
+});

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '../../../../test/support/database.ts';
+import { type Platform, startPlatform } from '../../src/main.ts';
+import { createLogger } from '../../src/ops/logger.ts';
+
+export interface TestPlatform {
+  platform: Platform;
+  url: string;
+  home: string;
+  databaseUrl: string;
+  adminKey: string;
+  request(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Creates a member (or admin) and returns its key. */
+  userKey(userId: string, role?: 'admin' | 'member'): Promise<string>;
+  waitFor(taskId: string, pred: (t: any) => boolean, timeoutMs?: number): Promise<any>;
+}
+
+/** Starts the whole platform in this test process (one per file: DBOS is process-global). */
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  opts: { apiOnly?: boolean } = {},
+): Promise<TestPlatform> {
+  const home = mkdtempSync(join(tmpdir(), 'abca-home-'));
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase('api'));
+  const platform = await startPlatform({
+    mode: 'serve',
+    env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ABCA_RECONCILE_MS: '200', ...env },
+    log: createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
+    ...(opts.apiOnly ? { apiOnly: true } : {}),
+  });
+  const url = platform.url as string;
+  const adminKey = readFileSync(join(home, 'admin.key'), 'utf8').trim();
+  const request: TestPlatform['request'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const key = o.key === undefined ? adminKey : o.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined = o.rawBody;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (metrics)
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  return {
+    platform,
+    url,
+    home,
+    databaseUrl,
+    adminKey,
+    request,
+    async userKey(userId, role = 'member') {
+      const res = await request('POST', '/v1/api-keys', {
+        body: { name: `${userId}-key`, user_id: userId, role },
+      });
+      if (res.status !== 201) throw new Error(`key creation failed: ${JSON.stringify(res.body)}`);
+      return res.body.data.key as string;
+    },
+    async waitFor(taskId, pred, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: any;
+      while (Date.now() < deadline) {
+        const res = await request('GET', `/v1/tasks/${taskId}`);
+        last = res.body.data;
+        if (last && pred(last)) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for task ${taskId}; last seen ${JSON.stringify(last)}`);
+    },
+  };
+}

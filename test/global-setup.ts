@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createLogger, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
+
+/**
+ * One real PostgreSQL (the embedded one) for the whole test run; each test file makes its own
+ * database on it (test/support/database.ts), so files run in parallel without sharing state.
+ */
+export default async function setup(project: TestProject) {
+  const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
+  const pg = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
+  project.provide('pgAdminUrl', pg.url.replace(/\/abca$/, '/postgres'));
+  return async () => {
+    await pg.stop();
+    rmSync(home, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+  }
+}
