@@ -53,26 +53,22 @@ describe('scale-out with two workers', () => {
     expect(queued.map((t) => t.queue_position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(queued.every((t) => t.estimated_wait_s > 0)).toBe(true);
 
-    // Kill the worker that runs the first agent step it is seen running.
-    const victim = await new Promise<PlatformProcess>((resolve, reject) => {
+    // Kill a worker while it is running an agent step.
+    const { victim, victimTask } = await new Promise<{ victim: PlatformProcess; victimTask: string }>((resolve, reject) => {
       const deadline = Date.now() + 30_000;
       const look = async () => {
-        const res = await api.platform.db.query<{ executor_id: string }>(
-          "SELECT data->>'executor_id' AS executor_id FROM task_events WHERE type = 'step.started' AND data->>'step' = 'agent-execution' ORDER BY at LIMIT 1",
+        const res = await api.platform.db.query<{ task_id: string; executor_id: string }>(
+          `SELECT e.task_id, e.data->>'executor_id' AS executor_id FROM task_events e JOIN tasks t USING (task_id)
+           WHERE e.type = 'step.started' AND e.data->>'step' = 'agent-execution' AND t.status = 'RUNNING' LIMIT 1`,
         );
-        const hit = workers.find((w) => w.executorId === res.rows[0]?.executor_id);
-        if (hit) return resolve(hit);
-        if (Date.now() > deadline) return reject(new Error('no agent step started'));
+        const row = res.rows[0];
+        const hit = workers.find((w) => w.executorId === row?.executor_id);
+        if (hit && row) return resolve({ victim: hit, victimTask: row.task_id });
+        if (Date.now() > deadline) return reject(new Error('no agent step seen running'));
         setTimeout(look, 20);
       };
       void look();
     });
-    const victimTask = (
-      await api.platform.db.query<{ task_id: string }>(
-        "SELECT task_id FROM task_events WHERE type = 'step.started' AND data->>'step' = 'agent-execution' AND data->>'executor_id' = $1 ORDER BY at LIMIT 1",
-        [victim.executorId],
-      )
-    ).rows[0]?.task_id as string;
     await victim.kill('SIGKILL');
     const survivor = workers.find((w) => w !== victim) as PlatformProcess;
 

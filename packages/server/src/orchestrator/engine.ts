@@ -87,9 +87,23 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     executorId,
     wake: () => void admit(),
   };
-  const workflow = registerTaskWorkflow(deps);
+  let runningHere = 0;
+  const workflow = registerTaskWorkflow(deps, {
+    onStart: () => {
+      runningHere += 1;
+    },
+    onEnd: () => {
+      runningHere -= 1;
+    },
+  });
+  /**
+   * Starts an admitted task's workflow. A process that runs workflows and has a free slot starts it
+   * at once; otherwise it goes on the DBOS queue, where any worker picks it up (queue dispatch polls,
+   * so this path costs up to a poll interval). The workflow id is the task id: starting twice is a no-op.
+   */
   const startWorkflow = async (taskId: string) => {
-    await DBOS.startWorkflow(workflow, { workflowID: taskId, queueName: TASK_QUEUE })(taskId);
+    const local = o.runWorkflows && runningHere < config.workerSlots;
+    await DBOS.startWorkflow(workflow, { workflowID: taskId, ...(local ? {} : { queueName: TASK_QUEUE }) })(taskId);
   };
 
   DBOS.setConfig({

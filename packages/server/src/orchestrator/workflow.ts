@@ -27,9 +27,13 @@ export type TaskWorkflow = (taskId: string) => Promise<string>;
  * task id, so starting it twice is a no-op, and DBOS resumes it at the first unfinished step after a
  * crash. A step that fails beyond its retries ends the task FAILED instead of leaving it hanging.
  */
-export function registerTaskWorkflow(deps: OrchestratorDeps): TaskWorkflow {
+export function registerTaskWorkflow(
+  deps: OrchestratorDeps,
+  hooks: { onStart(): void; onEnd(): void } = { onStart() {}, onEnd() {} },
+): TaskWorkflow {
   return DBOS.registerWorkflow(
     async (taskId: string): Promise<string> => {
+      hooks.onStart();
       try {
         for (const step of BLUEPRINT) {
           if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
@@ -48,6 +52,8 @@ export function registerTaskWorkflow(deps: OrchestratorDeps): TaskWorkflow {
           { name: 'fail-task' },
         );
         return 'failed';
+      } finally {
+        hooks.onEnd();
       }
     },
     { name: TASK_WORKFLOW_NAME, maxRecoveryAttempts: 20 },

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { type Platform, startPlatform } from '../packages/server/src/main.ts';
+import { createLogger } from '../packages/server/src/ops/logger.ts';
+import { startEmbeddedPostgres } from '../packages/server/src/storage/embedded-postgres.ts';
+
+export interface BenchPlatform {
+  platform: Platform;
+  databaseUrl: string;
+  headers: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A platform for a benchmark on a fresh database: the embedded PostgreSQL in a temp folder, or a
+ * new database on DATABASE_URL when it is set.
+ */
+export async function startBenchPlatform(env: Record<string, string>, opts: { apiOnly?: boolean } = {}): Promise<BenchPlatform> {
+  const log = createLogger({ level: 'silent' });
+  const home = mkdtempSync(join(tmpdir(), 'abca-bench-'));
+  const external = process.env.DATABASE_URL;
+  const embedded = external ? undefined : await startEmbeddedPostgres({ home: join(home, 'pg'), log });
+  const baseUrl = external ?? (embedded?.url as string);
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  const dbName = `bench_${Date.now()}_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const databaseUrl = baseUrl.replace(/\/[^/]+$/, `/${dbName}`);
+  const platform = await startPlatform({
+    mode: 'serve',
+    env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ...env },
+    log,
+    ...(opts.apiOnly ? { apiOnly: true } : {}),
+  });
+  const key = readFileSync(join(home, 'admin.key'), 'utf8').trim();
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  await fetch(`${platform.url}/v1/repos`, { method: 'POST', headers, body: JSON.stringify({ repo: 'acme/app' }) });
+  return {
+    platform,
+    databaseUrl,
+    headers,
+    async close() {
+      await platform.stop();
+      await embedded?.stop();
+      if (embedded && !embedded.dataDir.startsWith(home)) rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An HTTP server that answers `{}` at once: the floor of any API call. */
+export async function startEmptyServer(): Promise<{ url: string; close(): void }> {
+  const server = createServer((_req, res) => {
+    _req.resume();
+    _req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+
+describe('configuration', () => {
+  it('has sane defaults', () => {
+    const c = loadConfig({ ABCA_HOME: '/tmp/x' });
+    expect(c).toMatchObject({ home: '/tmp/x', port: 8787, caps: { perUser: 3, perRepo: 5, global: 10 }, agentRuntime: 'fake' });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('names each bad variable and what it must be', () => {
+    try {
+      loadConfig({ ABCA_PORT: 'eighty', ABCA_MAX_TASKS_PER_USER: '0', DATABASE_URL: 'mysql://x', ABCA_LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const text = (err as ConfigError).message;
+      expect(text).toContain('ABCA_PORT');
+      expect(text).toContain('ABCA_MAX_TASKS_PER_USER must be greater than 0');
+      expect(text).toContain('DATABASE_URL must start with postgres://');
+      expect(text).toContain('ABCA_LOG_LEVEL');
+      expect((err as ConfigError).problems).toHaveLength(4);
+    }
+  });
+
+  it('treats blank values as unset and refuses a stale window shorter than two heartbeats', () => {
+    expect(loadConfig({ ABCA_PORT: ' ', DATABASE_URL: '' }).port).toBe(8787);
+    expect(() => loadConfig({ ABCA_HEARTBEAT_MS: '5000', ABCA_EXECUTOR_STALE_MS: '6000' })).toThrow(/more than twice ABCA_HEARTBEAT_MS/);
+  });
+
+  it('lets command-line overrides win', () => {
+    expect(loadConfig({ ABCA_PORT: '1234' }, { port: 4321 }).port).toBe(4321);
+  });
+});
