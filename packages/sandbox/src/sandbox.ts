@@ -51,7 +51,7 @@ export interface ExecResult {
   /** True when output went over `maxOutputBytes` and was cut. */
   truncated: boolean;
   /** Why the command was stopped by the sandbox, when it was. */
-  killed?: 'timeout' | 'output_limit' | 'memory_limit' | 'cancelled';
+  killed?: 'timeout' | 'output_limit' | 'memory_limit' | 'disk_limit' | 'cancelled';
   durationMs: number;
 }
 

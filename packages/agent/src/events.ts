@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** How a run ended. The three limit outcomes keep the work: the workspace is never reset. */
+export const agentOutcomeSchema = z.enum([
+  'completed',
+  'max_turns',
+  'budget_exceeded',
+  'stuck',
+  'cancelled',
+  'timed_out',
+  'model_error',
+]);
+export type AgentOutcome = z.infer<typeof agentOutcomeSchema>;
+
+/** Which limit stopped the run: turns, tokens (input + output), dollars, or wall time. */
+export const limitKindSchema = z.enum(['max_turns', 'max_tokens', 'max_budget_usd', 'wall_time']);
+export type LimitKind = z.infer<typeof limitKindSchema>;
+
+/** Cumulative token and dollar usage. `inputTokens` includes cache reads and writes. */
+export const agentUsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
+export type AgentUsage = z.infer<typeof agentUsageSchema>;
+
+/** A run failure as a value (see `AgentErrorCode`). */
+export const agentErrorSchema = z.object({
+  code: z.enum([
+    'MODEL_NOT_CONFIGURED',
+    'MODEL_RATE_LIMITED',
+    'MODEL_UNAVAILABLE',
+    'MODEL_REQUEST_REJECTED',
+    'MODEL_EMPTY_RESPONSE',
+    'AGENT_STUCK',
+  ]),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+
+/** ISO-8601 time of the event, from the run's clock. */
+const at = z.string();
+const turn = z.number().int().nonnegative();
+
+/**
+ * Everything the loop reports, in order. All text (tool arguments, results, messages) is redacted
+ * before it is put in an event; tool results are previews (at most 2 000 characters).
+ */
+export const agentEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('turn_started'), at, turn, wrapUp: z.boolean() }),
+  z.object({
+    type: z.literal('model_call'),
+    at,
+    turn,
+    modelRef: z.string(),
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+    cacheReadTokens: z.number().int().nonnegative(),
+    cacheWriteTokens: z.number().int().nonnegative(),
+    costUsd: z.number().nonnegative(),
+    latencyMs: z.number().nonnegative(),
+    /** Retries after 429/5xx/network failures before this outcome. */
+    retries: z.number().int().nonnegative(),
+    finishReason: z.string().optional(),
+    /** Set when the call failed after its retries. */
+    error: agentErrorSchema.optional(),
+  }),
+  z.object({
+    type: z.literal('tool_call'),
+    at,
+    turn,
+    toolCallId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    result: z.string(),
+    isError: z.boolean(),
+    durationMs: z.number().nonnegative(),
+    /** The model saw a truncated output. */
+    truncated: z.boolean(),
+  }),
+  z.object({ type: z.literal('nudge_received'), at, turn, message: z.string() }),
+  z.object({
+    type: z.literal('limit_reached'),
+    at,
+    turn,
+    limit: limitKindSchema,
+    /** Value reached (turns, tokens, USD or ms) and the configured threshold. */
+    value: z.number(),
+    threshold: z.number(),
+  }),
+  z.object({
+    type: z.literal('steering'),
+    at,
+    turn,
+    reason: z.enum(['repeated_failure', 'failure_streak']),
+    message: z.string(),
+  }),
+  z.object({
+    type: z.literal('turn_completed'),
+    at,
+    turn,
+    toolCalls: z.number().int().nonnegative(),
+    /** Preview of the model's text in this turn. */
+    text: z.string(),
+    /** Cumulative usage after this turn. */
+    usage: agentUsageSchema,
+  }),
+  z.object({
+    type: z.literal('agent_finished'),
+    at,
+    outcome: agentOutcomeSchema,
+    turns: turn,
+    usage: agentUsageSchema,
+    finalText: z.string(),
+    error: agentErrorSchema.optional(),
+  }),
+]);
+export type AgentEvent = z.infer<typeof agentEventSchema>;
+/** The `type` of an {@link AgentEvent}. */
+export type AgentEventType = AgentEvent['type'];

@@ -1,0 +1,55 @@
+/**
+ * `@abca/agent`: the built-in coding agent. The loop, its tools, limits and events; no HTTP server
+ * and no database (the caller persists transcripts and events through callbacks).
+ */
+export { type Clock, systemClock } from './clock.ts';
+export type { AgentError, AgentErrorCode, ModelConfigError } from './errors.ts';
+export {
+  type AgentEvent,
+  type AgentEventType,
+  type AgentOutcome,
+  type AgentUsage,
+  agentErrorSchema,
+  agentEventSchema,
+  agentOutcomeSchema,
+  agentUsageSchema,
+  type LimitKind,
+  limitKindSchema,
+} from './events.ts';
+export type { AgentLimits, LimitHit } from './loop/limits.ts';
+export { runAgent } from './loop/run-agent.ts';
+export type { AgentResult, RunAgentOptions } from './loop/run-agent-options.ts';
+export { createTranscript } from './loop/run-state.ts';
+export { type ClassifiedModelError, classifyModelError } from './models/classify-model-error.ts';
+export { type CreateModelResult, createModel, PROVIDERS, type ResolvedModel } from './models/create-model.ts';
+export type { AwsCredentials, CreateModelOptions, ProviderAdapter } from './models/provider-adapter.ts';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './models/retry.ts';
+export {
+  computeCost,
+  DEFAULT_PRICE,
+  DEFAULT_PRICES,
+  type ModelPrice,
+  type PriceTable,
+  type PricingOptions,
+  priceFor,
+  type TokenCounts,
+} from './pricing.ts';
+export { createRedactor, REDACTED, type Redactor, SECRET_PATTERNS } from './redact.ts';
+export { createBashTool } from './tools/bash.ts';
+export { createDefaultTools } from './tools/default-tools.ts';
+export {
+  type AgentTool,
+  defineTool,
+  type ToolDefinition,
+  ToolError,
+  type ToolOutput,
+  type ToolResult,
+  type ToolRunContext,
+} from './tools/define-tool.ts';
+export { createEditFileTool } from './tools/edit-file.ts';
+export { createGlobTool } from './tools/glob.ts';
+export { createGrepTool } from './tools/grep.ts';
+export { createReadFileTool } from './tools/read-file.ts';
+export { resolveWorkspacePath } from './tools/workspace-path.ts';
+export { createWriteFileTool } from './tools/write-file.ts';
+export { type AgentTranscript, agentTranscriptSchema } from './transcript.ts';

@@ -1,0 +1,40 @@
+import { modelMessageSchema } from 'ai';
+import { z } from 'zod';
+import { agentErrorSchema, agentOutcomeSchema, agentUsageSchema, limitKindSchema } from './events.ts';
+
+/** One tool call as remembered by the stuck detector: tool + canonical arguments, and whether it failed. */
+export const toolCallRecordSchema = z.object({ key: z.string(), isError: z.boolean() });
+export type ToolCallRecord = z.infer<typeof toolCallRecordSchema>;
+
+/**
+ * Everything needed to resume a run without repeating a turn: saved after every turn. JSON-only
+ * (no dates, buffers or class instances) so it can go to a database column as is.
+ *
+ * Invariant: when `status` is `running`, `messages` ends after a complete turn (an assistant message
+ * and all its tool results, plus any steering or wrap-up prompt), never mid-turn.
+ */
+export const agentTranscriptSchema = z.object({
+  version: z.literal(1),
+  modelRef: z.string(),
+  /** The conversation (without the system prompt, which each call passes from the run's options). */
+  messages: z.array(modelMessageSchema),
+  /** Model turns done so far (including a wrap-up turn and an empty-response retry turn). */
+  turns: z.number().int().nonnegative(),
+  usage: agentUsageSchema,
+  /** Wall time spent by earlier attempts of this run, counted against `wallTimeMs` on resume. */
+  elapsedMs: z.number().nonnegative(),
+  status: z.enum(['running', 'finished']),
+  /** `wrap_up` once a limit was reached and the wrap-up prompt was sent. */
+  phase: z.enum(['working', 'wrap_up']),
+  limit: limitKindSchema.optional(),
+  /** Whether the stuck detector already sent its one steering message. */
+  steered: z.boolean(),
+  /** Whether the one retry prompt after an empty response was already used. */
+  emptyRetryUsed: z.boolean(),
+  /** Recent tool calls (most recent last) since the last steering message. */
+  toolHistory: z.array(toolCallRecordSchema),
+  outcome: agentOutcomeSchema.optional(),
+  finalText: z.string(),
+  error: agentErrorSchema.optional(),
+});
+export type AgentTranscript = z.infer<typeof agentTranscriptSchema>;

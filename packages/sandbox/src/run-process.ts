@@ -1,0 +1,112 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { OutputBuffer } from './output-buffer.ts';
+import type { ExecOptions, ExecResult } from './sandbox.ts';
+
+/** Why the runner killed a command (a subset of {@link ExecResult.killed} plus the sandbox's own). */
+export type KillReason = NonNullable<ExecResult['killed']> | 'stopped' | 'disk_limit';
+
+/** How long to wait for stdout/stderr to close after the main process exited. */
+const STREAM_GRACE_MS = 200;
+
+export interface RunProcessOptions {
+  stdin?: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+  onOutput?: ExecOptions['onOutput'];
+  /** Kills the command's whole process tree (background children included). */
+  killTree: () => Promise<void>;
+}
+
+/** A running command: its result, and a way for the sandbox to kill it (e.g. at `stop`). */
+export interface RunningProcess {
+  result: Promise<ExecResult & { reason?: KillReason }>;
+  kill(reason: KillReason): void;
+}
+
+/**
+ * Supervises a spawned command: feeds stdin, captures output under the cap, enforces the wall
+ * time and the abort signal by killing the process tree, and never rejects for a failing command.
+ * A background child that keeps stdout open does not hold the result back: after the main process
+ * exits the streams get {@link STREAM_GRACE_MS} to close.
+ */
+export function runProcess(
+  child: ChildProcessWithoutNullStreams,
+  options: RunProcessOptions,
+): RunningProcess {
+  const started = performance.now();
+  const output = new OutputBuffer(options.maxOutputBytes);
+  let reason: KillReason | undefined;
+  let killing: Promise<void> | undefined;
+
+  const kill = (why: KillReason) => {
+    if (reason) return;
+    reason = why;
+    killing = options.killTree().catch(() => {});
+  };
+
+  const result = new Promise<ExecResult & { reason?: KillReason }>((resolve, reject) => {
+    let exit: { code: number | null } | undefined;
+    let open = 2;
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
+    const onAbort = () => kill('cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = () => {
+      if (settled || !exit) return;
+      settled = true;
+      clearTimeout(timer);
+      if (grace) clearTimeout(grace);
+      options.signal?.removeEventListener('abort', onAbort);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const done = () =>
+        resolve({
+          exitCode: exit?.code ?? null,
+          stdout: output.text('stdout'),
+          stderr: output.text('stderr'),
+          truncated: output.truncated,
+          durationMs: Math.round(performance.now() - started),
+          ...(reason ? { reason } : {}),
+        });
+      // Make sure the tree is gone before reporting a kill.
+      if (killing) killing.then(done, done);
+      else done();
+    };
+
+    const onData = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
+      const kept = output.push(stream, data);
+      if (kept) options.onOutput?.({ stream, data: kept });
+      if (output.runaway) kill('output_limit');
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    const onStreamEnd = () => {
+      open -= 1;
+      if (open === 0) finish();
+    };
+    child.stdout.on('close', onStreamEnd);
+    child.stderr.on('close', onStreamEnd);
+    child.on('error', (error) => {
+      if (exit) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    child.on('exit', (code) => {
+      exit = { code };
+      if (open === 0) finish();
+      else grace = setTimeout(finish, STREAM_GRACE_MS);
+    });
+    child.stdin.on('error', () => {
+      // The command may exit without reading its stdin (EPIPE): not an error of the exec.
+    });
+    child.stdin.end(options.stdin ?? '');
+    if (options.signal?.aborted) kill('cancelled');
+  });
+
+  return { result, kill };
+}

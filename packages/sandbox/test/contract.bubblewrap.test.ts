@@ -1,0 +1,4 @@
+import { runSandboxContract } from '../src/contract.ts';
+import { createBubblewrapBackend } from '../src/index.ts';
+
+runSandboxContract('bubblewrap', () => createBubblewrapBackend());
