@@ -18,7 +18,10 @@ export interface BenchPlatform {
  * A platform for a benchmark on a fresh database: the embedded PostgreSQL in a temp folder, or a
  * new database on DATABASE_URL when it is set.
  */
-export async function startBenchPlatform(env: Record<string, string>, opts: { apiOnly?: boolean } = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(
+  env: Record<string, string>,
+  opts: { apiOnly?: boolean } = {},
+): Promise<BenchPlatform> {
   const log = createLogger({ level: 'silent' });
   const home = mkdtempSync(join(tmpdir(), 'abca-bench-'));
   const external = process.env.DATABASE_URL;
@@ -32,13 +35,17 @@ export async function startBenchPlatform(env: Record<string, string>, opts: { ap
   const databaseUrl = baseUrl.replace(/\/[^/]+$/, `/${dbName}`);
   const platform = await startPlatform({
     mode: 'serve',
-    env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ...env },
+    env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ABCA_AGENT_RUNTIME: 'fake', ...env },
     log,
     ...(opts.apiOnly ? { apiOnly: true } : {}),
   });
   const key = readFileSync(join(home, 'admin.key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  await fetch(`${platform.url}/v1/repos`, { method: 'POST', headers, body: JSON.stringify({ repo: 'acme/app' }) });
+  await fetch(`${platform.url}/v1/repos`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ repo: 'acme/app', forge: { kind: 'fake' } }),
+  });
   return {
     platform,
     databaseUrl,
@@ -46,7 +53,8 @@ export async function startBenchPlatform(env: Record<string, string>, opts: { ap
     async close() {
       await platform.stop();
       await embedded?.stop();
-      if (embedded && !embedded.dataDir.startsWith(home)) rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
+      if (embedded && !embedded.dataDir.startsWith(home))
+        rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -59,5 +67,8 @@ export async function startEmptyServer(): Promise<{ url: string; close(): void }
     _req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    close: () => server.close(),
+  };
 }

@@ -22,7 +22,11 @@ for (const file of files) {
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 15 * 60_000,
   });
-  const line = res.stdout.trim().split('\n').reverse().find((l) => l.startsWith('['));
+  const line = res.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('['));
   if (res.status !== 0 || !line) {
     failed += 1;
     console.log(`\n${file}: FAILED (exit ${res.status})\n${res.stdout}`);

@@ -4,8 +4,8 @@
  * same concurrency. API-only platform, so no workflow competes for the two cores.
  */
 import pg from 'pg';
-import { type BenchResult, printTable, throughput, withBaseline } from './bench-result.ts';
 import { startBenchPlatform, startEmptyServer } from './bench-database.ts';
+import { type BenchResult, printTable, throughput, withBaseline } from './bench-result.ts';
 
 const TOTAL = Number(process.env.BENCH_CREATE_TOTAL ?? 400);
 const CONCURRENCY = 8;
@@ -16,12 +16,18 @@ export async function run(): Promise<BenchResult[]> {
     { apiOnly: true },
   );
   const pool = new pg.Pool({ connectionString: bench.databaseUrl, max: CONCURRENCY });
-  await pool.query('CREATE TABLE bare (id text PRIMARY KEY, body jsonb, created_at timestamptz DEFAULT now())');
+  await pool.query(
+    'CREATE TABLE bare (id text PRIMARY KEY, body jsonb, created_at timestamptz DEFAULT now())',
+  );
   const body = JSON.stringify({ repo: 'acme/app', task_description: 'Fix the bug' });
-  const insertRate = await throughput(TOTAL, CONCURRENCY, (i) => pool.query('INSERT INTO bare (id, body) VALUES ($1, $2)', [`id-${i}`, body]));
+  const insertRate = await throughput(TOTAL, CONCURRENCY, (i) =>
+    pool.query('INSERT INTO bare (id, body) VALUES ($1, $2)', [`id-${i}`, body]),
+  );
   await pool.end();
   const empty = await startEmptyServer();
-  const httpRate = await throughput(TOTAL, CONCURRENCY, async () => (await fetch(empty.url, { method: 'POST', body })).text());
+  const httpRate = await throughput(TOTAL, CONCURRENCY, async () =>
+    (await fetch(empty.url, { method: 'POST', body })).text(),
+  );
   empty.close();
   const url = `${bench.platform.url}/v1/tasks`;
   const createRate = await throughput(TOTAL, CONCURRENCY, async () => {

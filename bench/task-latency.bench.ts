@@ -2,8 +2,9 @@
  * Latency from submit (client sends POST /v1/tasks) to the start of the agent step, on an idle
  * platform with the fake agent, next to an empty HTTP round trip.
  */
-import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
+
 import { startBenchPlatform, startEmptyServer } from './bench-database.ts';
+import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
 
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 30);
 
@@ -39,15 +40,30 @@ export async function run(): Promise<BenchResult[]> {
     }
     // Let the task finish so each sample starts on an idle platform.
     for (;;) {
-      const t = await bench.platform.db.query<{ completed_at: Date | null }>('SELECT completed_at FROM tasks WHERE task_id = $1', [id]);
+      const t = await bench.platform.db.query<{ completed_at: Date | null }>(
+        'SELECT completed_at FROM tasks WHERE task_id = $1',
+        [id],
+      );
       if (t.rows[0]?.completed_at) break;
       await new Promise((r) => setTimeout(r, 5));
     }
   }
   await bench.close();
   return [
-    withBaseline('submit -> agent step start, p50', percentile(latencies, 50), 'ms', 'empty HTTP round trip p50', percentile(http, 50)),
-    withBaseline('submit -> agent step start, p95', percentile(latencies, 95), 'ms', 'empty HTTP round trip p95', percentile(http, 95)),
+    withBaseline(
+      'submit -> agent step start, p50',
+      percentile(latencies, 50),
+      'ms',
+      'empty HTTP round trip p50',
+      percentile(http, 50),
+    ),
+    withBaseline(
+      'submit -> agent step start, p95',
+      percentile(latencies, 95),
+      'ms',
+      'empty HTTP round trip p95',
+      percentile(http, 95),
+    ),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
 
@@ -15,6 +15,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await pg.stop();
     rmSync(home, { recursive: true, force: true });
+    // As root the data may live outside the state folder (see embedded-postgres.ts).
+    if (!pg.dataDir.startsWith(home)) rmSync(dirname(pg.dataDir), { recursive: true, force: true });
   };
 }
 

@@ -45,6 +45,16 @@ export const TASK_FAILURES = {
     remedy: 'Grant the token or app write access to contents and pull requests.',
     retryable: false,
   },
+  BRANCH_EXISTS: {
+    message: "The task's branch already exists on the remote.",
+    remedy: 'Delete the branch on the remote, or resubmit (a new task gets a new branch).',
+    retryable: false,
+  },
+  NO_CHANGES: {
+    message: 'The agent finished without changing anything.',
+    remedy: 'Read the task events for why, make the task description more specific and resubmit.',
+    retryable: false,
+  },
   SETUP_FAILED: {
     message: "The repository's setup command failed.",
     remedy: "Fix the repo's setup command (see the task events for its output) and resubmit.",

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, join as joinPath } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createAdapters } from './adapters/registry.ts';
+import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startOrchestrator } from './orchestrator/engine.ts';
+import { createSandboxPool } from './orchestrator/sandboxes.ts';
 import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
@@ -53,9 +54,23 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     let executorId = 'pending';
     const adapters = createAdapters(config, {
       db,
+      log,
       get executorId() {
         return executorId;
       },
+    });
+    if (!o.apiOnly) {
+      const sandbox = await adapters.sandboxBackend.available();
+      if (!sandbox.ok) {
+        log.warn(
+          { sandbox: adapters.sandboxBackend.kind, reason: sandbox.reason, remedy: sandbox.remedy },
+          'sandbox backend unavailable: tasks will fail pre-flight',
+        );
+      }
+    }
+    const sandboxes = createSandboxPool({
+      backend: adapters.sandboxBackend,
+      workspaceRoot: joinPath(config.home, 'workspaces'),
     });
     const orchestrator = await startOrchestrator({
       db,
@@ -63,7 +78,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       config,
       log,
       metrics,
-      ...adapters,
+      forge: adapters.forge,
+      agentRuntime: adapters.agentRuntime,
+      notifier: adapters.notifier,
+      sandboxes,
+      secrets: configSecrets(config),
       kind: o.mode,
       runWorkflows: !o.apiOnly,
     });

@@ -7,7 +7,7 @@ let existing: string;
 
 beforeAll(async () => {
   p = await startTestPlatform();
-  await p.request('POST', '/v1/repos', { body: { repo: 'acme/app' } });
+  await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } });
   member = await p.userKey('mia');
   existing = (
     await p.request('POST', '/v1/tasks', { key: member, body: { repo: 'acme/app', task_description: 'ok' } })
@@ -128,7 +128,7 @@ const cases: Case[] = [
     name: 'nothing to do',
     method: 'POST',
     path: '/v1/tasks',
-    body: { repo: 'acme/app' },
+    body: { repo: 'acme/app', forge: { kind: 'fake' } },
     status: 400,
     code: 'VALIDATION_ERROR',
     field: 'task_description',
@@ -351,7 +351,7 @@ const cases: Case[] = [
     name: 'onboarding a repo twice',
     method: 'POST',
     path: '/v1/repos',
-    body: { repo: 'acme/app' },
+    body: { repo: 'acme/app', forge: { kind: 'fake' } },
     status: 400,
     code: 'VALIDATION_ERROR',
     field: 'repo',

@@ -8,7 +8,9 @@ let bob: string;
 beforeAll(async () => {
   // A per-user cap of 1 keeps most of these tasks QUEUED, so nothing here races the workers.
   p = await startTestPlatform({ ABCA_MAX_TASKS_PER_USER: '1', ABCA_FAKE_DELAY_MS: '0' });
-  expect((await p.request('POST', '/v1/repos', { body: { repo: 'acme/app' } })).status).toBe(201);
+  expect(
+    (await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } })).status,
+  ).toBe(201);
   alice = await p.userKey('alice');
   bob = await p.userKey('bob');
 });
@@ -113,9 +115,14 @@ describe('ownership', () => {
     expect(revoke.body.error.code).toBe('API_KEY_NOT_FOUND');
     const mint = await p.request('POST', '/v1/api-keys', { key: alice, body: { name: 'x', role: 'admin' } });
     expect(mint.status).toBe(403);
-    expect((await p.request('POST', '/v1/repos', { key: alice, body: { repo: 'acme/other' } })).status).toBe(
-      403,
-    );
+    expect(
+      (
+        await p.request('POST', '/v1/repos', {
+          key: alice,
+          body: { repo: 'acme/other', forge: { kind: 'fake' } },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('revokes keys: a revoked key gets 401', async () => {

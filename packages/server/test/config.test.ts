@@ -4,13 +4,25 @@ import { ConfigError, loadConfig } from '../src/config/config.ts';
 describe('configuration', () => {
   it('has sane defaults', () => {
     const c = loadConfig({ ABCA_HOME: '/tmp/x' });
-    expect(c).toMatchObject({ home: '/tmp/x', port: 8787, caps: { perUser: 3, perRepo: 5, global: 10 }, agentRuntime: 'fake' });
+    expect(c).toMatchObject({
+      home: '/tmp/x',
+      port: 8787,
+      caps: { perUser: 3, perRepo: 5, global: 10 },
+      agentRuntime: 'builtin',
+      sandbox: 'bubblewrap',
+      notifier: 'log',
+    });
     expect(c.databaseUrl).toBeUndefined();
   });
 
   it('names each bad variable and what it must be', () => {
     try {
-      loadConfig({ ABCA_PORT: 'eighty', ABCA_MAX_TASKS_PER_USER: '0', DATABASE_URL: 'mysql://x', ABCA_LOG_LEVEL: 'loud' });
+      loadConfig({
+        ABCA_PORT: 'eighty',
+        ABCA_MAX_TASKS_PER_USER: '0',
+        DATABASE_URL: 'mysql://x',
+        ABCA_LOG_LEVEL: 'loud',
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -25,7 +37,9 @@ describe('configuration', () => {
 
   it('treats blank values as unset and refuses a stale window shorter than two heartbeats', () => {
     expect(loadConfig({ ABCA_PORT: ' ', DATABASE_URL: '' }).port).toBe(8787);
-    expect(() => loadConfig({ ABCA_HEARTBEAT_MS: '5000', ABCA_EXECUTOR_STALE_MS: '6000' })).toThrow(/more than twice ABCA_HEARTBEAT_MS/);
+    expect(() => loadConfig({ ABCA_HEARTBEAT_MS: '5000', ABCA_EXECUTOR_STALE_MS: '6000' })).toThrow(
+      /more than twice ABCA_HEARTBEAT_MS/,
+    );
   });
 
   it('lets command-line overrides win', () => {

@@ -16,10 +16,12 @@ let workerEnv: Record<string, string>;
 beforeAll(async () => {
   // The test process serves the API only; workflows run in the worker child process.
   api = await startTestPlatform({}, { apiOnly: true });
-  await api.request('POST', '/v1/repos', { body: { repo: 'acme/crash' } });
+  await api.request('POST', '/v1/repos', { body: { repo: 'acme/crash', forge: { kind: 'fake' } } });
   workerEnv = {
     DATABASE_URL: api.databaseUrl,
     ABCA_HOME: api.home,
+    ABCA_AGENT_RUNTIME: 'fake',
+    ABCA_NOTIFIER: 'fake',
     ABCA_FAKE_DELAY_MS: '600',
     ABCA_RECONCILE_MS: '200',
     ABCA_HEARTBEAT_MS: '300',

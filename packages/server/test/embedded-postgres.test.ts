@@ -10,13 +10,22 @@ import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
  * and lets a worker on the same machine join it.
  */
 const home = mkdtempSync(join(tmpdir(), 'abca-embedded-'));
-const env = { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: '', ABCA_RECONCILE_MS: '200' };
+const env = {
+  ABCA_HOME: home,
+  ABCA_PORT: '0',
+  DATABASE_URL: '',
+  ABCA_RECONCILE_MS: '200',
+  ABCA_AGENT_RUNTIME: 'fake',
+  ABCA_NOTIFIER: 'fake',
+};
 const procs: PlatformProcess[] = [];
 
 afterAll(async () => {
   for (const p of procs.reverse()) await p.kill('SIGTERM');
   const location = join(home, 'pg', 'LOCATION');
-  const elsewhere = existsSync(location) ? /is in (\S+)/.exec(readFileSync(location, 'utf8'))?.[1] : undefined;
+  const elsewhere = existsSync(location)
+    ? /is in (\S+)/.exec(readFileSync(location, 'utf8'))?.[1]
+    : undefined;
   if (elsewhere) rmSync(elsewhere, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 });
@@ -28,11 +37,21 @@ function serverJson(): { url: string } {
 async function submitAndWait(url: string): Promise<string> {
   const key = readFileSync(join(home, 'admin.key'), 'utf8').trim();
   const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  await fetch(`${url}/v1/repos`, { method: 'POST', headers: h, body: JSON.stringify({ repo: 'acme/emb' }) });
-  const created = await (await fetch(`${url}/v1/tasks`, { method: 'POST', headers: h, body: JSON.stringify({ repo: 'acme/emb', task_description: 'x' }) })).json();
+  await fetch(`${url}/v1/repos`, {
+    method: 'POST',
+    headers: h,
+    body: JSON.stringify({ repo: 'acme/emb', forge: { kind: 'fake' } }),
+  });
+  const created: any = await (
+    await fetch(`${url}/v1/tasks`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ repo: 'acme/emb', task_description: 'x' }),
+    })
+  ).json();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const t = await (await fetch(`${url}/v1/tasks/${created.data.task_id}`, { headers: h })).json();
+    const t: any = await (await fetch(`${url}/v1/tasks/${created.data.task_id}`, { headers: h })).json();
     if (['COMPLETED', 'FAILED'].includes(t.data.status)) return t.data.status;
     await new Promise((r) => setTimeout(r, 50));
   }

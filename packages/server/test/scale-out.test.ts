@@ -12,10 +12,12 @@ const workers: PlatformProcess[] = [];
 
 beforeAll(async () => {
   api = await startTestPlatform({ ABCA_MAX_TASKS_PER_USER: '2' }, { apiOnly: true });
-  await api.request('POST', '/v1/repos', { body: { repo: 'acme/scale' } });
+  await api.request('POST', '/v1/repos', { body: { repo: 'acme/scale', forge: { kind: 'fake' } } });
   const env = {
     DATABASE_URL: api.databaseUrl,
     ABCA_HOME: api.home,
+    ABCA_AGENT_RUNTIME: 'fake',
+    ABCA_NOTIFIER: 'fake',
     ABCA_MAX_TASKS_PER_USER: '2',
     ABCA_RECONCILE_MS: '200',
     ABCA_HEARTBEAT_MS: '300',
@@ -54,21 +56,23 @@ describe('scale-out with two workers', () => {
     expect(queued.every((t) => t.estimated_wait_s > 0)).toBe(true);
 
     // Kill a worker while it is running an agent step.
-    const { victim, victimTask } = await new Promise<{ victim: PlatformProcess; victimTask: string }>((resolve, reject) => {
-      const deadline = Date.now() + 30_000;
-      const look = async () => {
-        const res = await api.platform.db.query<{ task_id: string; executor_id: string }>(
-          `SELECT e.task_id, e.data->>'executor_id' AS executor_id FROM task_events e JOIN tasks t USING (task_id)
+    const { victim, victimTask } = await new Promise<{ victim: PlatformProcess; victimTask: string }>(
+      (resolve, reject) => {
+        const deadline = Date.now() + 30_000;
+        const look = async () => {
+          const res = await api.platform.db.query<{ task_id: string; executor_id: string }>(
+            `SELECT e.task_id, e.data->>'executor_id' AS executor_id FROM task_events e JOIN tasks t USING (task_id)
            WHERE e.type = 'step.started' AND e.data->>'step' = 'agent-execution' AND t.status = 'RUNNING' LIMIT 1`,
-        );
-        const row = res.rows[0];
-        const hit = workers.find((w) => w.executorId === row?.executor_id);
-        if (hit && row) return resolve({ victim: hit, victimTask: row.task_id });
-        if (Date.now() > deadline) return reject(new Error('no agent step seen running'));
-        setTimeout(look, 20);
-      };
-      void look();
-    });
+          );
+          const row = res.rows[0];
+          const hit = workers.find((w) => w.executorId === row?.executor_id);
+          if (hit && row) return resolve({ victim: hit, victimTask: row.task_id });
+          if (Date.now() > deadline) return reject(new Error('no agent step seen running'));
+          setTimeout(look, 20);
+        };
+        void look();
+      },
+    );
     await victim.kill('SIGKILL');
     const survivor = workers.find((w) => w !== victim) as PlatformProcess;
 

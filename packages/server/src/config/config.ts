@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -47,8 +48,36 @@ export const ConfigSchema = z.object({
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
-  agentRuntime: z.enum(['fake']).default('fake'),
-  forge: z.enum(['fake']).default('fake'),
+  /** `builtin`: the built-in agent in a sandbox with ABCA_MODEL; `fake`: no model, for tests and demos. */
+  agentRuntime: z.enum(['builtin', 'fake']).default('builtin'),
+  /** `log`: notifications go to the log (API tasks need no more); `fake`: recorded for tests. */
+  notifier: z.enum(['log', 'fake']).default('log'),
+  /** `bubblewrap` (isolated, the default) or `local` (no isolation, development only). */
+  sandbox: z.enum(['bubblewrap', 'local']).default('bubblewrap'),
+  /** `provider:model`, e.g. `anthropic:claude-sonnet-4-5`; repos may name their own. */
+  model: z
+    .string()
+    .regex(
+      /^(anthropic|openai|bedrock|openai-compatible):.+$/,
+      'ABCA_MODEL must look like provider:model with provider anthropic, openai, bedrock or openai-compatible',
+    )
+    .optional(),
+  modelBaseUrl: z.url('ABCA_MODEL_BASE_URL must be a URL such as http://127.0.0.1:11434/v1').optional(),
+  /** The provider keys and AWS variables, passed to the model adapter explicitly. Secret. */
+  modelEnv: z.record(z.string(), z.string()),
+  github: z.object({
+    token: z.string().optional(),
+    appId: z.coerce.number({ error: 'ABCA_GITHUB_APP_ID must be a number' }).int().positive().optional(),
+    privateKey: z.string().optional(),
+    installationId: z.coerce
+      .number({ error: 'ABCA_GITHUB_APP_INSTALLATION_ID must be a number' })
+      .int()
+      .positive()
+      .optional(),
+    apiUrl: z.url('ABCA_GITHUB_API_URL must be a URL such as https://github.example.com/api/v3').optional(),
+  }),
+  /** Hosts the sandbox may reach when a repo sets no allowlist of its own (package registries). */
+  defaultAllowlist: z.array(z.string()),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -78,8 +107,45 @@ const ENV_NAMES: Record<string, string> = {
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
-  forge: 'ABCA_FORGE',
+  sandbox: 'ABCA_SANDBOX',
+  notifier: 'ABCA_NOTIFIER',
+  model: 'ABCA_MODEL',
+  modelBaseUrl: 'ABCA_MODEL_BASE_URL',
+  'github.token': 'ABCA_GITHUB_TOKEN',
+  'github.appId': 'ABCA_GITHUB_APP_ID',
+  'github.privateKey': 'ABCA_GITHUB_APP_PRIVATE_KEY',
+  'github.installationId': 'ABCA_GITHUB_APP_INSTALLATION_ID',
+  'github.apiUrl': 'ABCA_GITHUB_API_URL',
+  defaultAllowlist: 'ABCA_DEFAULT_ALLOWLIST',
 };
+
+/** Variables the model providers read (passed to them explicitly, never logged). */
+export const MODEL_ENV_NAMES = [
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'ABCA_MODEL_API_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_PROFILE',
+  'AWS_BEARER_TOKEN_BEDROCK',
+] as const;
+
+export const DEFAULT_ALLOWLIST = [
+  'registry.npmjs.org',
+  'registry.yarnpkg.com',
+  'pypi.org',
+  'files.pythonhosted.org',
+  'proxy.golang.org',
+  'sum.golang.org',
+  'crates.io',
+  'static.crates.io',
+  'index.crates.io',
+  'rubygems.org',
+  'repo.maven.apache.org',
+];
 
 /** Environment variable names and what they set, for docs and `abca doctor`. */
 export const CONFIG_ENV_NAMES = ENV_NAMES;
@@ -112,7 +178,25 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),
-    forge: blank(env.ABCA_FORGE),
+    sandbox: blank(env.ABCA_SANDBOX),
+    notifier: blank(env.ABCA_NOTIFIER),
+    model: blank(env.ABCA_MODEL),
+    modelBaseUrl: blank(env.ABCA_MODEL_BASE_URL),
+    modelEnv: Object.fromEntries(
+      MODEL_ENV_NAMES.flatMap((n) => (blank(env[n]) ? [[n, blank(env[n]) as string]] : [])),
+    ),
+    github: {
+      token: blank(env.ABCA_GITHUB_TOKEN) ?? blank(env.GITHUB_TOKEN),
+      appId: blank(env.ABCA_GITHUB_APP_ID),
+      privateKey:
+        blank(env.ABCA_GITHUB_APP_PRIVATE_KEY) ?? readKeyFile(blank(env.ABCA_GITHUB_APP_PRIVATE_KEY_FILE)),
+      installationId: blank(env.ABCA_GITHUB_APP_INSTALLATION_ID),
+      apiUrl: blank(env.ABCA_GITHUB_API_URL),
+    },
+    defaultAllowlist: blank(env.ABCA_DEFAULT_ALLOWLIST)
+      ?.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean) ?? [...DEFAULT_ALLOWLIST],
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);
@@ -125,10 +209,27 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       }),
     );
   }
+  const gh = parsed.data.github;
+  if (gh.appId !== undefined && !gh.privateKey) {
+    throw new ConfigError([
+      'ABCA_GITHUB_APP_ID is set but no private key: set ABCA_GITHUB_APP_PRIVATE_KEY_FILE to the .pem file',
+    ]);
+  }
   if (parsed.data.executorStaleMs <= parsed.data.heartbeatMs * 2) {
     throw new ConfigError([
       'ABCA_EXECUTOR_STALE_MS must be more than twice ABCA_HEARTBEAT_MS, or live workers look dead',
     ]);
   }
   return parsed.data;
+}
+
+function readKeyFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([
+      `ABCA_GITHUB_APP_PRIVATE_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`,
+    ]);
+  }
 }

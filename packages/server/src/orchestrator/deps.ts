@@ -6,6 +6,7 @@ import type { Forge } from '../ports/forge.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Db } from '../storage/db.ts';
 import type { Cancellations } from './cancellations.ts';
+import type { SandboxPool } from './sandboxes.ts';
 
 /** Everything the orchestrator's steps use, passed explicitly by the composition root. */
 export interface OrchestratorDeps {
@@ -16,7 +17,10 @@ export interface OrchestratorDeps {
   log: Logger;
   metrics: Metrics;
   cancellations: Cancellations;
-  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS'>;
+  sandboxes: SandboxPool;
+  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist'>;
+  /** Every secret the platform holds (keys, tokens): scrubbed from command output before it is stored. */
+  secrets: string[];
   executorId: string;
   /** Asks the dispatcher to look for tasks that can start now (a slot was freed). */
   wake(): void;

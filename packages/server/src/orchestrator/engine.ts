@@ -11,6 +11,7 @@ import type { OrchestratorDeps } from './deps.ts';
 import { admitWaitingTasks } from './dispatcher.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { reconcile } from './reconciler.ts';
+import type { SandboxPool } from './sandboxes.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
 
 export interface Orchestrator {
@@ -31,6 +32,8 @@ export interface OrchestratorOptions {
   forge: Forge;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
+  sandboxes: SandboxPool;
+  secrets: string[];
   /** `serve` or `worker`: part of the default executor id. */
   kind: string;
   /** False for an API-only process: it admits and enqueues tasks but runs none. */
@@ -80,6 +83,8 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     forge: o.forge,
     agentRuntime: o.agentRuntime,
     notifier: o.notifier,
+    sandboxes: o.sandboxes,
+    secrets: o.secrets,
     log: olog,
     metrics: o.metrics,
     cancellations,
@@ -103,7 +108,9 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
    */
   const startWorkflow = async (taskId: string) => {
     const local = o.runWorkflows && runningHere < config.workerSlots;
-    await DBOS.startWorkflow(workflow, { workflowID: taskId, ...(local ? {} : { queueName: TASK_QUEUE }) })(taskId);
+    await DBOS.startWorkflow(workflow, { workflowID: taskId, ...(local ? {} : { queueName: TASK_QUEUE }) })(
+      taskId,
+    );
   };
 
   DBOS.setConfig({
@@ -158,6 +165,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       cancellations.stop();
       await admitting;
       await DBOS.shutdown();
+      await o.sandboxes.stopAll();
       await markStopped(db, executorId).catch(() => {});
     },
   };

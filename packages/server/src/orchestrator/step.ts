@@ -79,6 +79,8 @@ export async function runBlueprintStep(
         const durationMs = Math.round(performance.now() - started);
         const message = err instanceof Error ? err.message : String(err);
         log.warn({ err, attempt }, 'step attempt failed');
+        // A broken sandbox (the agent killed its init, say) is made anew by the retry.
+        await deps.sandboxes.release(taskId).catch(() => {});
         await emit('step.failed', {
           step: def.name,
           attempt,

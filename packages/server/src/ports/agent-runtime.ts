@@ -1,4 +1,5 @@
-import type { TaskFailureCode } from '@abca/contracts';
+import type { RepoSettings, TaskFailureCode } from '@abca/contracts';
+import type { Sandbox } from '@abca/sandbox';
 import type { TaskRow } from '../store/task-row.ts';
 
 export interface AgentUsage {
@@ -10,8 +11,12 @@ export interface AgentUsage {
 
 export interface AgentRunInput {
   task: TaskRow;
-  /** The hydrated prompt. */
+  /** The hydrated prompt (task, issue or PR, repo instructions), outside text fenced as untrusted. */
   prompt: string;
+  /** The task's sandbox, around its workspace: a clone on the task's branch. */
+  sandbox: Sandbox;
+  /** The settings the task runs with (repo + operator, merged). */
+  settings: RepoSettings;
   /** Aborted when the task is cancelled or its time runs out: stop at once. */
   signal: AbortSignal;
   /** Appends an event to the task's log (type without the `agent.` prefix). */
@@ -43,6 +48,9 @@ export interface AgentRunResult {
 
 export type AgentPreflight = { ok: true } | { ok: false; code: TaskFailureCode; message: string };
 
+/** The outcome codes of a run that ended without keeping work. */
+export type AgentFailureCode = TaskFailureCode;
+
 /**
  * Runs the agentic step of a task: provisions the sandbox and drives a harness in it.
  *
@@ -54,6 +62,7 @@ export type AgentPreflight = { ok: true } | { ok: false; code: TaskFailureCode; 
  */
 export interface AgentRuntime {
   readonly kind: string;
-  preflight(task: TaskRow): Promise<AgentPreflight>;
+  /** Before any workspace or token: is the model configured and reachable in principle. */
+  preflight(task: TaskRow, settings: RepoSettings): Promise<AgentPreflight>;
   run(input: AgentRunInput): Promise<AgentRunResult>;
 }

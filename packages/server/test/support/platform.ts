@@ -30,7 +30,15 @@ export async function startTestPlatform(
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase('api'));
   const platform = await startPlatform({
     mode: 'serve',
-    env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ABCA_RECONCILE_MS: '200', ...env },
+    env: {
+      ABCA_HOME: home,
+      ABCA_PORT: '0',
+      DATABASE_URL: databaseUrl,
+      ABCA_RECONCILE_MS: '200',
+      ABCA_AGENT_RUNTIME: 'fake',
+      ABCA_NOTIFIER: 'fake',
+      ...env,
+    },
     log: createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
     ...(opts.apiOnly ? { apiOnly: true } : {}),
   });

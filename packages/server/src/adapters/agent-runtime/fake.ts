@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type TaskFailureCode, TaskFailureCode as TaskFailureCodeSchema } from '@abca/contracts';
 import type { AgentOutcome, AgentRuntime, AgentUsage } from '../../ports/agent-runtime.ts';
 import type { FakeEffects } from '../fake-effects.ts';
@@ -24,9 +23,9 @@ const OUTCOMES: AgentOutcome[] = [
 ];
 
 /**
- * An agent runtime with no model and no sandbox: it plays turns, reads nudges, reports usage and
- * "commits" (a deterministic commit id recorded as an effect). It resumes like the real one: a
- * commit already recorded for the task is not made again.
+ * An agent runtime with no model: it plays turns, reads nudges, reports usage and makes one real
+ * commit in the task's workspace through the sandbox (recorded as an effect). It resumes like the
+ * real one: a commit already in the workspace is not made again.
  */
 export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs?: number }): AgentRuntime {
   const { effects } = deps;
@@ -41,7 +40,7 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
     });
   return {
     kind: 'fake',
-    async preflight(task) {
+    async preflight(task, _settings) {
       const code = parseFakeDirectives(task.task_description).preflight;
       if (code) {
         const parsed = TaskFailureCodeSchema.safeParse(code);
@@ -90,8 +89,15 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
           error: { code, message: `fake agent failed with ${code}` },
         };
       }
-      const commit = createHash('sha1').update(task.task_id).digest('hex');
-      if (!done) {
+      const marker = `ABCA fake agent change for task ${task.task_id}`;
+      const already = await input.sandbox.exec(`git log --format=%H --grep=${JSON.stringify(marker)} -n 1`);
+      let commit = already.stdout.trim();
+      if (!commit) {
+        const made = await input.sandbox.exec(
+          `printf '%s\\n' ${JSON.stringify(marker)} >> ABCA_FAKE_CHANGE.md && git add ABCA_FAKE_CHANGE.md && git commit -q -m ${JSON.stringify(marker)} && git rev-parse HEAD`,
+        );
+        if (made.exitCode !== 0) throw new Error(`fake agent could not commit: ${made.stderr}`);
+        commit = made.stdout.trim().split('\n').pop() ?? '';
         await effects.record(task.task_id, 'agent.commit', { commit, usage });
         await effects.pause(signal);
       }

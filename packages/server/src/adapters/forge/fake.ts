@@ -1,30 +1,53 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Forge, PullRequest } from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { FakeEffects } from '../fake-effects.ts';
 
+const run = promisify(execFile);
 const UNREACHABLE = 'fake-unreachable/';
 const NO_PUSH = 'fake-readonly/';
 
+type PullRow = { number: number; repo: string; branch: string; base: string; draft: boolean; title: string };
+
+/** git on the host against a workspace the sandbox owns: no hooks, no fsmonitor, owner check off. */
+async function git(dir: string, ...args: string[]): Promise<string> {
+  const res = await run(
+    'git',
+    [
+      '-c',
+      `safe.directory=${dir}`,
+      '-c',
+      'core.hooksPath=/dev/null',
+      '-c',
+      'core.fsmonitor=false',
+      '-C',
+      dir,
+      ...args,
+    ],
+    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent' } },
+  );
+  return res.stdout.trim();
+}
+
 /**
- * A forge kept in the platform's database: branches and pull requests are rows. Used by tests and
- * the development mode. Repos named `fake-unreachable/*` fail pre-flight as unreachable and
- * `fake-readonly/*` as not pushable, so the typed failures can be exercised.
+ * A forge kept in the platform's database: branches and pull requests are rows, and a workspace is
+ * a fresh one-commit git repository. For tests and demos of the platform without a remote. Repos
+ * named `fake-unreachable/*` fail pre-flight as unreachable and `fake-readonly/*` as not pushable.
  */
 export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; baseUrl?: string }): Forge {
   const { db, effects } = deps;
   const base = deps.baseUrl ?? 'https://forge.invalid';
-  const toPr = (r: {
-    number: number;
-    repo: string;
-    branch: string;
-    base: string;
-    draft: boolean;
-  }): PullRequest => ({
+  const toPr = (r: PullRow): PullRequest => ({
     number: r.number,
     url: `${base}/${r.repo}/pull/${r.number}`,
     branch: r.branch,
     base: r.base,
     draft: r.draft,
+    title: r.title,
+    state: 'open',
   });
   return {
     kind: 'fake',
@@ -46,6 +69,23 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       }
       return { ok: true };
     },
+    async syncMirror() {
+      return { path: '', defaultBranchHead: '0'.repeat(40) };
+    },
+    async createWorkspace(repo, opts) {
+      if (!existsSync(join(opts.dir, '.git'))) {
+        mkdirSync(opts.dir, { recursive: true });
+        await git(opts.dir, 'init', '-q', '-b', repo.defaultBranch);
+        await git(opts.dir, 'config', 'user.name', 'ABCA');
+        await git(opts.dir, 'config', 'user.email', 'abca@localhost');
+        await git(opts.dir, 'commit', '-q', '--allow-empty', '-m', 'Initial commit (fake forge)');
+        await git(opts.dir, 'checkout', '-q', '-b', opts.branch);
+      }
+      return { baseCommit: await git(opts.dir, 'rev-list', '--max-parents=0', 'HEAD') };
+    },
+    async readFile() {
+      return undefined;
+    },
     async fetchContext(_repo, ref) {
       await effects.pause();
       return {
@@ -66,7 +106,9 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
                 title: `PR ${ref.prNumber}`,
                 body: 'Fake PR.',
                 diff: '',
-                reviewComments: [],
+                base: 'main',
+                branch: `pr-${ref.prNumber}`,
+                reviewThreads: [],
               },
             }
           : {}),
@@ -79,51 +121,48 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       );
       return res.rows[0]?.head;
     },
-    async pushBranch(repo, branch, commit) {
+    async pushBranch(repo, opts) {
+      const commit = await git(opts.dir, 'rev-parse', `refs/heads/${opts.branch}`);
       const res = await db.query(
         `INSERT INTO fake_forge_branches (repo, branch, head) VALUES ($1, $2, $3)
          ON CONFLICT (repo, branch) DO UPDATE SET head = EXCLUDED.head WHERE fake_forge_branches.head <> EXCLUDED.head`,
-        [repo.repo, branch, commit],
+        [repo.repo, opts.branch, commit],
       );
       if ((res.rowCount ?? 0) > 0) {
-        await effects.record(taskIdOf(branch), 'forge.push', { branch, commit });
+        await effects.record(taskIdOf(opts.branch), 'forge.push', { branch: opts.branch, commit });
         await effects.pause();
       }
+      return { commit };
     },
     async findPullRequest(repo, branch) {
-      const res = await db.query<{
-        number: number;
-        repo: string;
-        branch: string;
-        base: string;
-        draft: boolean;
-      }>(
-        'SELECT number, repo, branch, base, draft FROM fake_forge_pulls WHERE repo = $1 AND branch = $2 ORDER BY number LIMIT 1',
+      const res = await db.query<PullRow>(
+        'SELECT number, repo, branch, base, draft, title FROM fake_forge_pulls WHERE repo = $1 AND branch = $2 ORDER BY number LIMIT 1',
         [repo.repo, branch],
       );
       return res.rows[0] ? toPr(res.rows[0]) : undefined;
     },
     async openPullRequest(repo, pr) {
-      const res = await db.query<{
-        number: number;
-        repo: string;
-        branch: string;
-        base: string;
-        draft: boolean;
-      }>(
+      const res = await db.query<PullRow>(
         `INSERT INTO fake_forge_pulls (repo, branch, base, title, body, draft) VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING number, repo, branch, base, draft`,
+         RETURNING number, repo, branch, base, draft, title`,
         [repo.repo, pr.branch, pr.base, pr.title, pr.body, pr.draft],
       );
-      const opened = toPr(
-        res.rows[0] as { number: number; repo: string; branch: string; base: string; draft: boolean },
-      );
-      await effects.record(taskIdOf(pr.branch), 'forge.pr_opened', {
-        number: opened.number,
-        branch: pr.branch,
-      });
+      const opened = toPr(res.rows[0] as PullRow);
+      await effects.record(pr.taskId, 'forge.pr_opened', { number: opened.number, branch: pr.branch });
       await effects.pause();
       return opened;
+    },
+    async updatePullRequest(repo, number, patch) {
+      const res = await db.query<PullRow>(
+        `UPDATE fake_forge_pulls SET title = coalesce($3, title), body = coalesce($4, body), draft = coalesce($5, draft)
+         WHERE repo = $1 AND number = $2 RETURNING number, repo, branch, base, draft, title`,
+        [repo.repo, number, patch.title ?? null, patch.body ?? null, patch.draft ?? null],
+      );
+      if (!res.rows[0]) throw new Error(`fake forge: no PR ${number} in ${repo.repo}`);
+      return toPr(res.rows[0]);
+    },
+    async comment(repo, number, body) {
+      await effects.record(`${repo.repo}#${number}`, 'forge.comment', { body });
     },
   };
 }

@@ -1,43 +1,100 @@
-import { CreateRepoRequest, RepoName } from '@abca/contracts';
+import {
+  CreateRepoRequest,
+  type ForgeSpec,
+  RepoName,
+  RepoSettings,
+  UpdateRepoRequest,
+} from '@abca/contracts';
 import { Hono } from 'hono';
 import { AppError } from '../../ops/errors.ts';
-import { deleteRepo, getRepo, insertRepo, listRepos } from '../../store/repo-store.ts';
+import { deleteRepo, getRepo, insertRepo, listRepos, updateRepo } from '../../store/repo-store.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
+import { validationError } from '../errors.ts';
 import { readBody, readParam } from '../validate.ts';
 
-/** Repository onboarding: admins add and remove, everyone may read. `owner/name` may be URL-encoded or not. */
+/**
+ * Repository onboarding: admins add, change and remove; everyone may read. `owner/name` may be
+ * URL-encoded (`owner%2Fname`) or not in the path.
+ */
 export function repoRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   const nameOf = (owner: string | undefined, name: string | undefined) =>
     readParam(name ? `${owner}/${name}` : decodeURIComponent(owner ?? ''), RepoName, 'repo');
-  app.post('/', async (c) => {
-    requireAdmin(c);
-    const body = await readBody(c, CreateRepoRequest);
-    const repo = await insertRepo(deps.db, { repo: body.repo, forge: body.forge, settings: body.settings });
-    if (!repo)
-      throw new AppError('VALIDATION_ERROR', `Repository ${body.repo} is already onboarded.`, {
-        details: [{ field: 'repo', message: 'already onboarded' }],
-      });
-    return c.json({ data: repo }, 201);
-  });
-  app.get('/', async (c) =>
-    c.json({ data: await listRepos(deps.db), pagination: { next_token: null, has_more: false } }),
-  );
   const show = async (repoName: string) => {
     const repo = await getRepo(deps.db, repoName);
     if (!repo) throw new AppError('NOT_FOUND', `Repository ${repoName} is not onboarded.`);
     return repo;
+  };
+
+  app.post('/', async (c) => {
+    requireAdmin(c);
+    const body = await readBody(c, CreateRepoRequest);
+    const forge: ForgeSpec | undefined =
+      body.forge ?? (body.repo.includes('/') ? { kind: 'github', owner_repo: body.repo } : undefined);
+    if (!forge) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        `Say where ${body.repo} lives: forge {"kind":"git","url":"..."} or a GitHub owner/name.`,
+        {
+          details: [{ field: 'forge', message: 'required for a name without owner/' }],
+        },
+      );
+    }
+    const repo = await insertRepo(deps.db, { repo: body.repo, forge, settings: body.settings });
+    if (!repo) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        `Repository ${body.repo} is already onboarded; change it with PATCH.`,
+        {
+          details: [{ field: 'repo', message: 'already onboarded' }],
+        },
+      );
+    }
+    c.get('log').info({ repo: body.repo, forge: forge.kind }, 'repository onboarded');
+    return c.json({ data: repo }, 201);
+  });
+
+  app.get('/', async (c) =>
+    c.json({ data: await listRepos(deps.db), pagination: { next_token: null, has_more: false } }),
+  );
+
+  const patch = async (repoName: string, body: UpdateRepoRequest) => {
+    const current = await show(repoName);
+    const merged: Record<string, unknown> = { ...current.settings };
+    for (const [k, v] of Object.entries(body.settings ?? {})) {
+      if (v === null) delete merged[k];
+      else if (v !== undefined) merged[k] = v;
+    }
+    const settings = RepoSettings.safeParse(merged);
+    if (!settings.success) throw validationError(settings.error, 'settings');
+    return (
+      (await updateRepo(deps.db, repoName, {
+        forge: body.forge ?? current.forge,
+        settings: settings.data,
+      })) ?? current
+    );
   };
   const remove = async (repoName: string) => {
     if (!(await deleteRepo(deps.db, repoName)))
       throw new AppError('NOT_FOUND', `Repository ${repoName} is not onboarded.`);
     return { repo: repoName, removed: true };
   };
+
   app.get('/:owner/:name', async (c) =>
     c.json({ data: await show(nameOf(c.req.param('owner'), c.req.param('name'))) }),
   );
   app.get('/:repo', async (c) => c.json({ data: await show(nameOf(c.req.param('repo'), undefined)) }));
+  app.patch('/:owner/:name', async (c) => {
+    requireAdmin(c);
+    const name = nameOf(c.req.param('owner'), c.req.param('name'));
+    return c.json({ data: await patch(name, await readBody(c, UpdateRepoRequest)) });
+  });
+  app.patch('/:repo', async (c) => {
+    requireAdmin(c);
+    const name = nameOf(c.req.param('repo'), undefined);
+    return c.json({ data: await patch(name, await readBody(c, UpdateRepoRequest)) });
+  });
   app.delete('/:owner/:name', async (c) => {
     requireAdmin(c);
     return c.json({ data: await remove(nameOf(c.req.param('owner'), c.req.param('name'))) });

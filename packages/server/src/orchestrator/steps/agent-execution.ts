@@ -3,10 +3,13 @@ import { appendEvent } from '../../store/event-store.ts';
 import { takeNudges } from '../../store/nudge-store.ts';
 import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
 import { endTask, type StepDefinition } from '../step.ts';
+import { taskContext } from '../task-context.ts';
+import { taskSandbox } from './pre-flight.ts';
 
 /**
- * Runs the agent through the AgentRuntime port. Outcomes that kept work (completed, limits, wall
- * time) go on to finalization, which pushes what was done; the others end the task here.
+ * Runs the agent through the AgentRuntime port in the task's sandbox. Outcomes that kept work
+ * (completed, a limit, wall time) go on to finalization, which pushes what was done; the others
+ * end the task here.
  */
 export const agentExecutionStep: StepDefinition = {
   name: 'agent-execution',
@@ -18,11 +21,14 @@ export const agentExecutionStep: StepDefinition = {
   async run({ task, signal, timedOut, emit }, deps) {
     if (task.status !== 'RUNNING') return 'continue';
     if (task.outcome?.agent) return 'continue';
-    const prompt =
-      typeof task.context?.prompt === 'string' ? task.context.prompt : (task.task_description ?? '');
+    const ctx = taskContext(task);
+    if (!ctx) throw new Error('agent step found no hydrated context');
+    const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
     const result = await deps.agentRuntime.run({
       task,
-      prompt,
+      prompt: ctx.prompt,
+      sandbox,
+      settings: ctx.settings,
       signal,
       emit: (type, data) => appendEvent(deps.db, task.task_id, `agent.${type}`, data).then(() => {}),
       readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
@@ -30,13 +36,8 @@ export const agentExecutionStep: StepDefinition = {
     });
     await setUsage(deps.db, task.task_id, result.usage);
     const outcome = timedOut() && result.outcome === 'cancelled' ? 'timed_out' : result.outcome;
-    const agent = {
-      outcome,
-      commit: result.commit ?? null,
-      summary: result.summary,
-      error: result.error ?? null,
-    };
-    await emit('agent.finished', { outcome, commit: result.commit ?? null, turns: result.usage.turns });
+    const agent = { outcome, summary: result.summary, error: result.error ?? null };
+    await emit('agent.finished', { outcome, turns: result.usage.turns, cost_usd: result.usage.costUsd });
     const current = await getTask(deps.db, task.task_id);
     if (!current || current.status === 'CANCELLED') return 'stop';
     await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
@@ -54,7 +55,7 @@ export const agentExecutionStep: StepDefinition = {
       );
       return 'stop';
     }
-    // A timeout is handled in finalization, which keeps the work; do not let the step wrapper end the task.
+    // Limits and wall time keep the work: finalization pushes it as a draft and ends the task.
     return 'continue';
   },
 };

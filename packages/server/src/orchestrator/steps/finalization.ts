@@ -1,86 +1,195 @@
 import { type TaskError, taskError } from '@abca/contracts';
+import type { Sandbox } from '@abca/sandbox';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
-import { getTask, transition } from '../../store/task-store.ts';
+import type { TaskRow } from '../../store/task-row.ts';
+import { getTask, patchTask, transition } from '../../store/task-store.ts';
+import { type GateVerdict, judge } from '../checks.ts';
+import { endOnForgeFailure } from '../forge-failure.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
+import { type TaskContext, taskContext } from '../task-context.ts';
+import { runRepoChecks, taskSandbox } from './pre-flight.ts';
 
 const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
   max_turns: taskError('MAX_TURNS_REACHED'),
   budget_exceeded: taskError('BUDGET_EXCEEDED'),
+  timed_out: taskError('STEP_TIMEOUT', 'The agent ran out of wall time; the work so far is in a draft PR.'),
 };
 
+interface Commit {
+  sha: string;
+  subject: string;
+}
+
+/** Commits what the agent left uncommitted (inside the sandbox) and lists the task's commits. */
+async function collectCommits(sandbox: Sandbox, taskId: string, baseCommit: string): Promise<Commit[]> {
+  await sandbox.exec(
+    `git add -A && (git diff --cached --quiet || git commit -q -m ${JSON.stringify(`Uncommitted work of ABCA task ${taskId}`)})`,
+    { timeoutMs: 120_000 },
+  );
+  const log = await sandbox.exec(`git log --reverse --format='%H%x09%s' ${baseCommit}..HEAD`, {
+    timeoutMs: 60_000,
+  });
+  if (log.exitCode !== 0) throw new Error(`git log in the workspace failed: ${log.stderr}`);
+  return log.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [sha = '', ...rest] = l.split('\t');
+      return { sha, subject: rest.join('\t') };
+    });
+}
+
+function prBody(
+  task: TaskRow,
+  ctx: TaskContext,
+  agent: { summary?: string },
+  verdict: GateVerdict,
+  limit: TaskError | null,
+  blocked: string[],
+): string {
+  const lines = [`${agent.summary?.trim() || 'Changes made by ABCA.'}`];
+  if (task.issue_number) lines.push(`Resolves #${task.issue_number}`);
+  lines.push(
+    '',
+    `### Validation (${verdict.mode}): ${verdict.passed ? 'passed' : `failed (${verdict.failing.join(', ')})`}`,
+  );
+  if (verdict.checks.length === 0)
+    lines.push('No build, test or lint command is configured for this repository.');
+  for (const c of verdict.checks) {
+    const before = c.baselineOk === null ? '' : ` (baseline: ${c.baselineOk ? 'pass' : 'fail'})`;
+    lines.push(`- ${c.ok ? '✅' : '❌'} ${c.name}: \`${c.command}\` exit ${c.exitCode ?? c.killed}${before}`);
+    if (!c.ok && c.outputTail) lines.push('', '```', c.outputTail.slice(-3000), '```');
+  }
+  if (limit) lines.push('', `**Stopped early:** ${limit.message}`);
+  if (blocked.length) lines.push('', `Network requests the sandbox blocked: ${blocked.join(', ')}`);
+  if (ctx.warnings.length) lines.push('', ...ctx.warnings.map((w) => `> ${w}`));
+  lines.push(
+    '',
+    `<sub>ABCA task ${task.task_id}: ${task.turns} turns, ${task.input_tokens} input / ${task.output_tokens} output tokens, $${task.cost_usd.toFixed(4)}.</sub>`,
+  );
+  return lines.join('\n');
+}
+
 /**
- * Pushes the agent's branch from the host and opens exactly one PR (a retry finds the one it
- * opened), then ends the task: COMPLETED, or the limit it hit with the work kept in a draft PR.
+ * Commits leftovers, runs the validation gate against the baseline, pushes the branch from the
+ * host, and opens exactly one PR per task (a retry finds the one it opened) — a draft when
+ * validation failed or a limit stopped the agent. Then comments on the linked issue and ends the task.
  */
 export const finalizationStep: StepDefinition = {
   name: 'finalization',
-  timeoutMs: () => 600_000,
+  timeoutMs: () => 45 * 60_000,
   maxAttempts: 4,
   onTimeout: { status: 'FAILED', error: taskError('STEP_TIMEOUT', 'Finalization took too long.') },
-  async run({ task, emit }, deps) {
-    if (task.status === 'RUNNING') {
-      if (!(await transition(deps.db, task.task_id, 'FINALIZING', { from: ['RUNNING'] }))) return 'stop';
-    } else if (task.status !== 'FINALIZING') {
+  async run({ task: initial, emit, signal }, deps) {
+    if (initial.status === 'RUNNING') {
+      if (!(await transition(deps.db, initial.task_id, 'FINALIZING', { from: ['RUNNING'] }))) return 'stop';
+    } else if (initial.status !== 'FINALIZING') {
       return 'stop';
     }
-    const agent = (task.outcome?.agent ?? {}) as {
-      outcome?: AgentOutcome;
-      commit?: string | null;
-      summary?: string;
+    const task = (await getTask(deps.db, initial.task_id)) ?? initial;
+    const ctx = taskContext(task);
+    if (!ctx?.baseCommit) throw new Error('finalization found no workspace base commit');
+    const agent = (task.outcome?.agent ?? {}) as { outcome?: AgentOutcome; summary?: string };
+    const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? null;
+    const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
+    const commits = await collectCommits(sandbox, task.task_id, ctx.baseCommit);
+    if (commits.length === 0) {
+      await deps.sandboxes.release(task.task_id);
+      await endTask(deps, task.task_id, 'FAILED', taskError('NO_CHANGES'));
+      return 'stop';
+    }
+    const verdict = judge(
+      ctx.settings.validation_mode ?? 'regression_only',
+      ctx.baseline ?? [],
+      await runRepoChecks(deps, sandbox, ctx.settings, signal),
+    );
+    await emit('finalization.validation', {
+      mode: verdict.mode,
+      passed: verdict.passed,
+      failing: verdict.failing,
+      checks: verdict.checks.map((c) => ({
+        name: c.name,
+        ok: c.ok,
+        exit_code: c.exitCode,
+        baseline_ok: c.baselineOk,
+      })),
+    });
+    await deps.sandboxes.release(task.task_id);
+    const repo = await repoRef(deps.db, task.repo);
+    const branch = task.branch_name as string;
+    const blocked = (
+      await deps.db.query<{ host: string }>(
+        "SELECT DISTINCT data->>'host' AS host FROM task_events WHERE task_id = $1 AND type = 'sandbox.egress_blocked'",
+        [task.task_id],
+      )
+    ).rows.map((r) => r.host);
+    let prUrl: string;
+    let prNumber: number;
+    let draft: boolean;
+    try {
+      const pushed = await deps.forge.pushBranch(repo, {
+        dir: deps.sandboxes.workspaceDir(task.task_id),
+        branch,
+      });
+      await emit('finalization.pushed', { branch, commit: pushed.commit, commits: commits.length });
+      const body = prBody(task, ctx, agent, verdict, limit, blocked);
+      const wantDraft = !verdict.passed || limit !== null;
+      let pr = await deps.forge.findPullRequest(repo, branch);
+      if (!pr) {
+        const title =
+          (task.task_description ?? `Resolve #${task.issue_number ?? task.pr_number}`)
+            .split('\n')[0]
+            ?.slice(0, 72) || 'ABCA task';
+        pr = await deps.forge.openPullRequest(repo, {
+          branch,
+          base: repo.defaultBranch,
+          title,
+          body,
+          draft: wantDraft,
+          taskId: task.task_id,
+        });
+        await emit('finalization.pr_opened', { number: pr.number, url: pr.url, draft: pr.draft });
+      } else {
+        pr = await deps.forge.updatePullRequest(repo, pr.number, { body });
+      }
+      ({ url: prUrl, number: prNumber, draft } = pr);
+      if (task.issue_number && !task.outcome?.issue_commented) {
+        await deps.forge.comment(
+          repo,
+          task.issue_number,
+          `ABCA opened ${pr.url} for this issue (task ${task.task_id}).`,
+        );
+        await patchTask(deps.db, task.task_id, {
+          outcome: { ...(task.outcome ?? {}), issue_commented: true },
+        });
+      }
+    } catch (err) {
+      return endOnForgeFailure(deps, task.task_id, err);
+    }
+    const outcome = {
+      ...((await getTask(deps.db, task.task_id))?.outcome ?? {}),
+      pr: { number: prNumber, url: prUrl, draft },
+      commits,
+      validation: verdict,
     };
-    const outcome = agent.outcome ?? 'completed';
-    if (!agent.commit) {
+    if (agent.outcome === 'timed_out') {
+      await endTask(deps, task.task_id, 'TIMED_OUT', limit, { pr_url: prUrl, outcome });
+    } else if (limit) {
+      await endTask(deps, task.task_id, 'FAILED', limit, { pr_url: prUrl, outcome });
+    } else if (!verdict.passed) {
       await endTask(
         deps,
         task.task_id,
         'FAILED',
-        taskError('AGENT_FAILED', 'The agent finished without committing any change.'),
+        taskError(
+          'VALIDATION_FAILED',
+          `Validation failed (${verdict.failing.join(', ')}); the draft PR holds the output.`,
+        ),
+        { pr_url: prUrl, outcome },
       );
-      return 'stop';
-    }
-    const repo = await repoRef(deps.db, task.repo);
-    const branch = task.branch_name as string;
-    if ((await deps.forge.getBranchHead(repo, branch)) !== agent.commit) {
-      await deps.forge.pushBranch(repo, branch, agent.commit);
-      await emit('finalization.pushed', { branch, commit: agent.commit });
-    }
-    const limitError =
-      LIMIT_ERRORS[outcome] ??
-      (outcome === 'timed_out'
-        ? taskError('STEP_TIMEOUT', 'The agent ran out of wall time; the work so far is in a draft PR.')
-        : null);
-    let pr = await deps.forge.findPullRequest(repo, branch);
-    if (!pr) {
-      const fresh = await getTask(deps.db, task.task_id);
-      const title =
-        (task.task_description ?? `Issue #${task.issue_number ?? task.pr_number}`)
-          .split('\n')[0]
-          ?.slice(0, 72) ?? 'ABCA task';
-      pr = await deps.forge.openPullRequest(repo, {
-        branch,
-        base: repo.defaultBranch,
-        title,
-        body: [
-          agent.summary ?? '',
-          task.issue_number ? `Resolves #${task.issue_number}` : '',
-          `Task ${task.task_id}: ${fresh?.turns ?? 0} turns, ${fresh?.input_tokens ?? 0} input / ${fresh?.output_tokens ?? 0} output tokens, $${(fresh?.cost_usd ?? 0).toFixed(4)}.`,
-          limitError ? `Stopped early: ${limitError.message}` : '',
-        ]
-          .filter(Boolean)
-          .join('\n\n'),
-        draft: limitError !== null,
-      });
-      await emit('finalization.pr_opened', { number: pr.number, url: pr.url, draft: pr.draft });
-    }
-    const outcomeBlock = { ...(task.outcome ?? {}), pr: { number: pr.number, url: pr.url, draft: pr.draft } };
-    if (outcome === 'timed_out') {
-      await endTask(deps, task.task_id, 'TIMED_OUT', limitError, { pr_url: pr.url, outcome: outcomeBlock });
     } else {
-      await endTask(deps, task.task_id, limitError ? 'FAILED' : 'COMPLETED', limitError, {
-        pr_url: pr.url,
-        outcome: outcomeBlock,
-      });
+      await endTask(deps, task.task_id, 'COMPLETED', null, { pr_url: prUrl, outcome });
     }
     return 'stop';
   },

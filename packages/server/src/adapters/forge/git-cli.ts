@@ -1,0 +1,207 @@
+import { execFile } from 'node:child_process';
+import type { TaskFailureCode } from '@abca/contracts';
+import { ForgeError } from '../../ports/forge.ts';
+
+/** HTTP credentials for one git call; sent as a Basic `Authorization` header scoped to `url`. */
+export interface GitCredential {
+  /** The remote URL (or its origin) the header is sent to; git sends it to no other host. */
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** What the call does, so a failure maps to the right {@link ForgeError} code. */
+export type GitOp = 'local' | 'fetch' | 'push';
+
+export interface GitCallOptions {
+  /** Working directory (a host-owned repository; never an untrusted workspace). */
+  cwd?: string;
+  credential?: GitCredential;
+  op?: GitOp;
+  /** Milliseconds before the process is killed; default from {@link createGitCli}. */
+  timeoutMs?: number;
+  /** Extra strings to scrub from error messages (besides the credential). */
+  secrets?: string[];
+}
+
+/** The result of a git call that ran to its end. */
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A typed runner for the host's git: no shell, a clean config, credentials per command. */
+export interface GitCli {
+  /** Runs git; throws a {@link ForgeError} on a non-zero exit, with secrets scrubbed. */
+  run(args: string[], opts?: GitCallOptions): Promise<string>;
+  /** Runs git and returns the exit code instead of throwing (spawn failures and timeouts still throw). */
+  tryRun(args: string[], opts?: GitCallOptions): Promise<GitResult>;
+}
+
+export interface GitCliSettings {
+  /** The git binary; default `git`. */
+  gitPath?: string;
+  /** PATH for git and its helpers; default the usual system folders. */
+  pathEnv?: string;
+  /** Default timeout of a call in milliseconds; default 10 minutes. */
+  timeoutMs?: number;
+}
+
+/** Config every call carries: no hooks, no fsmonitor, no credential helpers, no prompts. */
+const BASE_CONFIG = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'credential.helper=',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'core.askPass=',
+  '-c',
+  'init.defaultBranch=main',
+  '-c',
+  'advice.detachedHead=false',
+];
+
+/**
+ * Creates the runner. Every call gets an environment built from scratch (no HOME, no system or
+ * global config, no terminal prompt), so nothing of the host user's git setup leaks in.
+ *
+ * Credentials are not put on the command line (`-c` arguments show in `ps` to every local user):
+ * the same per-command config is passed through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n` in the
+ * child's environment, which only the same uid can read, and it is scoped to the remote's URL
+ * (`http.<url>.extraHeader`) so a redirect to another host does not get it.
+ */
+export function createGitCli(settings: GitCliSettings = {}): GitCli {
+  const gitPath = settings.gitPath ?? 'git';
+  const pathEnv = settings.pathEnv ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const defaultTimeout = settings.timeoutMs ?? 10 * 60_000;
+
+  async function tryRun(args: string[], opts: GitCallOptions = {}): Promise<GitResult> {
+    const env: Record<string, string> = {
+      PATH: pathEnv,
+      HOME: '/nonexistent',
+      XDG_CONFIG_HOME: '/nonexistent',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_ASKPASS: '',
+      SSH_ASKPASS: '',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+      LANG: 'C',
+      LC_ALL: 'C',
+    };
+    const secrets = [...(opts.secrets ?? [])];
+    if (opts.credential) {
+      const basic = Buffer.from(`${opts.credential.username}:${opts.credential.password}`).toString('base64');
+      env.GIT_CONFIG_COUNT = '1';
+      env.GIT_CONFIG_KEY_0 = `http.${opts.credential.url}.extraHeader`;
+      env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
+      secrets.push(opts.credential.password, basic);
+    }
+    const timeout = opts.timeoutMs ?? defaultTimeout;
+    return new Promise((resolve, reject) => {
+      execFile(
+        gitPath,
+        [...BASE_CONFIG, ...args],
+        {
+          cwd: opts.cwd,
+          env,
+          timeout,
+          killSignal: 'SIGKILL',
+          maxBuffer: 512 * 1024 * 1024,
+          encoding: 'utf8',
+        },
+        (err, stdout, stderr) => {
+          if (!err) return resolve({ code: 0, stdout, stderr });
+          const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+          if (e.killed || e.signal === 'SIGKILL') {
+            return reject(
+              new ForgeError(
+                'GITHUB_UNREACHABLE',
+                `git ${describe(args)} timed out after ${timeout} ms`,
+                true,
+              ),
+            );
+          }
+          if (typeof e.code !== 'number') {
+            return reject(new ForgeError('INTERNAL_ERROR', `git could not start: ${e.message}`, false));
+          }
+          resolve({ code: e.code, stdout, stderr: scrub(stderr, secrets) });
+        },
+      );
+    });
+  }
+
+  return {
+    tryRun,
+    async run(args, opts = {}) {
+      const res = await tryRun(args, opts);
+      if (res.code === 0) return res.stdout;
+      throw gitError(args, res.stderr, opts.op ?? 'local', opts.secrets);
+    },
+  };
+}
+
+/** `git fetch` rather than the whole argv (which may hold paths the caller does not want echoed). */
+function describe(args: string[]): string {
+  return args.find((a) => !a.startsWith('-')) ?? 'command';
+}
+
+/**
+ * Removes every secret, and anything that looks like credentials in a URL or an Authorization
+ * header, from text that may end up in an error or a log.
+ */
+export function scrub(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out
+    .replace(/(\w+:\/\/)[^/@\s]+@/g, '$1[redacted]@')
+    .replace(/(Authorization:\s*\w+\s+)\S+/gi, '$1[redacted]');
+}
+
+const RULES: { re: RegExp; ops?: GitOp[]; code: TaskFailureCode; retryable: boolean }[] = [
+  {
+    re: /could not resolve host|failed to connect|connection refused|connection timed out|operation timed out|network is unreachable|connection reset|returned error: 5\d\d|rpc failed|early eof|unexpected disconnect|ssl_connect|gnutls/i,
+    code: 'GITHUB_UNREACHABLE',
+    retryable: true,
+  },
+  {
+    re: /returned error: 403|permission to .* denied|write access to repository not granted|permission denied \(publickey\)/i,
+    ops: ['push'],
+    code: 'INSUFFICIENT_PERMISSIONS',
+    retryable: false,
+  },
+  {
+    re: /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|protected branch|pre-receive hook declined|failed to push some refs/i,
+    ops: ['push'],
+    code: 'PUSH_REJECTED',
+    retryable: false,
+  },
+  {
+    re: /authentication failed|could not read (username|password)|returned error: 40[134]|repository not found|does not appear to be a git repository|not found|no such file or directory|permission denied|could not read from remote repository/i,
+    ops: ['fetch', 'push'],
+    code: 'REPO_NOT_FOUND_OR_NO_ACCESS',
+    retryable: false,
+  },
+];
+
+/** Maps a failed git call to a typed error; `stderr` is already scrubbed. */
+export function gitError(
+  args: string[],
+  stderr: string,
+  op: GitOp,
+  secrets: readonly string[] = [],
+): ForgeError {
+  const text = scrub(stderr, secrets).trim();
+  const tail = text.split('\n').slice(-6).join('\n');
+  for (const rule of RULES) {
+    if (rule.ops && !rule.ops.includes(op)) continue;
+    if (rule.re.test(text))
+      return new ForgeError(rule.code, `git ${describe(args)} failed: ${tail}`, rule.retryable);
+  }
+  return new ForgeError('INTERNAL_ERROR', `git ${describe(args)} failed: ${tail}`, false);
+}

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ForgeError, type RepoRef } from '../../ports/forge.ts';
+import type { GitCli, GitCredential } from './git-cli.ts';
+
+/** How the host reaches a repo's remote for one call; resolved per call (tokens expire). */
+export interface RemoteSpec {
+  /** The URL git fetches from and pushes to; holds no credentials. */
+  url: string;
+  credential?: GitCredential;
+}
+
+/** Resolves the remote of a repo (for example after minting a short-lived token). */
+export type RemoteResolver = (repo: RepoRef) => Promise<RemoteSpec>;
+
+/** The host's bare mirrors, one per repo, under `<cacheDir>/mirrors`. */
+export interface Mirrors {
+  /** The mirror's path, whether or not it exists yet. */
+  pathOf(repo: RepoRef): string;
+  /** Creates or refreshes the mirror (branches and tags, pruned); returns the default branch head. */
+  sync(repo: RepoRef): Promise<{ path: string; defaultBranchHead: string }>;
+  /** The mirror's path, creating it first when missing (no refresh otherwise). */
+  ensure(repo: RepoRef): Promise<string>;
+  /** Runs `fn` while no refresh of this repo's mirror runs (refreshes repack and prune). */
+  withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T>;
+  /** A file of the default branch, or undefined when absent or not a file. */
+  readFile(repo: RepoRef, path: string): Promise<string | undefined>;
+  /** Head of a branch on the remote (`ls-remote`), or undefined. */
+  remoteHead(repo: RepoRef, branch: string): Promise<string | undefined>;
+}
+
+const HEADS = '+refs/heads/*:refs/heads/*';
+const TAGS = '+refs/tags/*:refs/tags/*';
+
+/**
+ * Mirrors are created in a temporary sibling folder and renamed into place, so a crash never
+ * leaves a half-made mirror at the final path. Refreshes fetch only `refs/heads/*` and
+ * `refs/tags/*` (not GitHub's `refs/pull/*`, which `clone --mirror` would copy). An in-process
+ * mutex per mirror keeps two tasks of this worker from refreshing one mirror at once; git's own
+ * ref locks make concurrent refreshes from other processes fail cleanly rather than corrupt.
+ */
+export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: RemoteResolver }): Mirrors {
+  const { git, cacheDir } = deps;
+  const locks = new Map<string, Promise<unknown>>();
+
+  function pathOf(repo: RepoRef): string {
+    const where =
+      repo.forge.kind === 'git' ? repo.forge.url : repo.forge.kind === 'github' ? repo.forge.owner_repo : '';
+    const hash = createHash('sha256').update(`${repo.forge.kind}\0${where}`).digest('hex').slice(0, 12);
+    const safe = repo.repo.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+    return join(cacheDir, 'mirrors', `${safe}-${hash}.git`);
+  }
+
+  async function withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T> {
+    const path = pathOf(repo);
+    const prev = locks.get(path) ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(() => fn(path));
+    const tail = run.catch(() => {});
+    locks.set(path, tail);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(path) === tail) locks.delete(path);
+    }
+  }
+
+  async function fetchInto(path: string, repo: RepoRef): Promise<void> {
+    const remote = await deps.remote(repo);
+    await git.run(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', '--no-tags', remote.url, HEADS, TAGS], {
+      cwd: path,
+      op: 'fetch',
+      ...(remote.credential ? { credential: remote.credential } : {}),
+    });
+  }
+
+  async function create(path: string, repo: RepoRef): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = await mkdtemp(`${path}.tmp-`);
+    try {
+      await git.run(['init', '--quiet', '--bare', tmp]);
+      await fetchInto(tmp, repo);
+      await git.run(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: tmp });
+      await rename(tmp, path);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async function head(path: string, repo: RepoRef): Promise<string> {
+    const res = await git.tryRun(
+      ['rev-parse', '--verify', '--quiet', `refs/heads/${repo.defaultBranch}^{commit}`],
+      {
+        cwd: path,
+      },
+    );
+    if (res.code !== 0) {
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `the default branch '${repo.defaultBranch}' of ${repo.repo} does not exist on the remote`,
+        false,
+      );
+    }
+    return res.stdout.trim();
+  }
+
+  return {
+    pathOf,
+    withLock,
+    async sync(repo) {
+      return withLock(repo, async (path) => {
+        if (existsSync(path)) await fetchInto(path, repo);
+        else await create(path, repo);
+        return { path, defaultBranchHead: await head(path, repo) };
+      });
+    },
+    async ensure(repo) {
+      const path = pathOf(repo);
+      if (existsSync(path)) return path;
+      return (await this.sync(repo)).path;
+    },
+    async readFile(repo, file) {
+      const path = await this.ensure(repo);
+      const clean = file.replace(/^(\.\/|\/)+/, '');
+      if (!clean || clean.split('/').includes('..')) return undefined;
+      const listed = await git.run(['ls-tree', '-z', `refs/heads/${repo.defaultBranch}`, '--', clean], {
+        cwd: path,
+      });
+      const entry = listed.split('\0')[0] ?? '';
+      const [meta] = entry.split('\t');
+      const [, type, oid] = (meta ?? '').split(' ');
+      if (type !== 'blob' || !oid) return undefined;
+      return git.run(['cat-file', 'blob', oid], { cwd: path });
+    },
+    async remoteHead(repo, branch) {
+      const remote = await deps.remote(repo);
+      const out = await git.run(['ls-remote', '--heads', remote.url, `refs/heads/${branch}`], {
+        op: 'fetch',
+        timeoutMs: 60_000,
+        ...(remote.credential ? { credential: remote.credential } : {}),
+      });
+      const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
+      return line?.split('\t')[0];
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { RepoSettings } from '@abca/contracts';
+import type { ForgeContext } from '../ports/forge.ts';
+import type { TaskRow } from '../store/task-row.ts';
+import type { CheckResult } from './checks.ts';
+
+/** What hydration and pre-flight store on the task for the later steps (the `context` column). */
+export interface TaskContext {
+  prompt: string;
+  settings: RepoSettings;
+  instructions: string[];
+  warnings: string[];
+  forge?: ForgeContext;
+  baseCommit?: string;
+  baseline?: CheckResult[];
+}
+
+export function taskContext(task: TaskRow): TaskContext | undefined {
+  const c = task.context as Partial<TaskContext> | null;
+  return c?.prompt !== undefined && c.settings ? (c as TaskContext) : undefined;
+}
