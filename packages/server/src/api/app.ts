@@ -7,6 +7,7 @@ import { requireKey } from './auth.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { errorResponse } from './errors.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
 import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -71,6 +72,9 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/repos', repoRoutes(deps));
+  const changeRequests = changeRequestRoutes(deps);
+  app.route('/v1/prs', changeRequests.prs);
+  app.route('/v1/tasks', changeRequests.tasks);
 
   app.notFound((c) =>
     errorResponse(

@@ -116,8 +116,8 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
           encoding: 'utf8',
         },
         (err, stdout, stderr) => {
-          if (!err) return resolve({ code: 0, stdout, stderr });
-          const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+          if (!err) return resolve({ code: 0, stdout, stderr: scrub(stderr, secrets) });
+          const e = err as Error & { killed?: boolean; signal?: string | null; code?: number | string };
           if (e.killed || e.signal === 'SIGKILL') {
             return reject(
               new ForgeError(

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { Queryable } from '../../../storage/db.ts';
+
+/** A commit of a change request, oldest first. */
+export const ChangeRequestCommit = z.object({ sha: z.string(), subject: z.string(), author: z.string() });
+export type ChangeRequestCommit = z.infer<typeof ChangeRequestCommit>;
+
+/** A pull request of a plain-git repo, as ABCA stores it (the remote only has the branch). */
+export const ChangeRequest = z.object({
+  number: z.number().int(),
+  repo: z.string(),
+  taskId: z.string().nullable(),
+  branch: z.string(),
+  base: z.string(),
+  title: z.string(),
+  body: z.string(),
+  draft: z.boolean(),
+  state: z.enum(['open', 'closed', 'merged']),
+  baseCommit: z.string().nullable(),
+  headCommit: z.string().nullable(),
+  commits: z.array(ChangeRequestCommit),
+  diff: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type ChangeRequest = z.infer<typeof ChangeRequest>;
+
+/** A comment on a change request; `path`/`line` set for a comment on a line of the diff. */
+export const ChangeRequestComment = z.object({
+  id: z.number().int(),
+  number: z.number().int(),
+  author: z.string(),
+  body: z.string(),
+  path: z.string().nullable(),
+  line: z.number().int().nullable(),
+  resolved: z.boolean(),
+  createdAt: z.date(),
+});
+export type ChangeRequestComment = z.infer<typeof ChangeRequestComment>;
+
+const COLUMNS = `number, repo, task_id AS "taskId", branch, base, title, body, draft, state,
+  base_commit AS "baseCommit", head_commit AS "headCommit", commits, diff,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Change requests, newest first, optionally of one repo and/or one task. */
+export async function listChangeRequests(db: Queryable, filter: { repo?: string; taskId?: string } = {}): Promise<ChangeRequest[]> {
+  const res = await db.query(
+    `SELECT ${COLUMNS} FROM change_requests
+     WHERE ($1::text IS NULL OR repo = $1) AND ($2::text IS NULL OR task_id = $2)
+     ORDER BY number DESC`,
+    [filter.repo ?? null, filter.taskId ?? null],
+  );
+  return res.rows.map((r) => ChangeRequest.parse(r));
+}
+
+/** One change request by number, or undefined. */
+export async function getChangeRequest(db: Queryable, number: number): Promise<ChangeRequest | undefined> {
+  const res = await db.query(`SELECT ${COLUMNS} FROM change_requests WHERE number = $1`, [number]);
+  return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
+}
+
+/** The change request of a branch of a repo, or undefined. */
+export async function findChangeRequest(db: Queryable, repo: string, branch: string): Promise<ChangeRequest | undefined> {
+  const res = await db.query(`SELECT ${COLUMNS} FROM change_requests WHERE repo = $1 AND branch = $2`, [repo, branch]);
+  return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
+}
+
+/** Inserts a change request; an existing one for the same repo and branch is returned instead. */
+export async function insertChangeRequest(
+  db: Queryable,
+  cr: { repo: string; taskId: string; branch: string; base: string; title: string; body: string; draft: boolean },
+): Promise<ChangeRequest> {
+  await db.query(
+    `INSERT INTO change_requests (repo, task_id, branch, base, title, body, draft)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (repo, branch) DO NOTHING`,
+    [cr.repo, cr.taskId, cr.branch, cr.base, cr.title, cr.body, cr.draft],
+  );
+  const row = await findChangeRequest(db, cr.repo, cr.branch);
+  if (!row) throw new Error(`change request for ${cr.repo} ${cr.branch} vanished after insert`);
+  return row;
+}
+
+/** Updates the fields given; returns the row, or undefined when there is no such change request. */
+export async function updateChangeRequest(
+  db: Queryable,
+  repo: string,
+  number: number,
+  patch: {
+    title?: string;
+    body?: string;
+    draft?: boolean;
+    state?: ChangeRequest['state'];
+    baseCommit?: string;
+    headCommit?: string;
+    commits?: ChangeRequestCommit[];
+    diff?: string;
+  },
+): Promise<ChangeRequest | undefined> {
+  const res = await db.query(
+    `UPDATE change_requests SET title = coalesce($3, title), body = coalesce($4, body), draft = coalesce($5, draft),
+       state = coalesce($6, state), base_commit = coalesce($7, base_commit), head_commit = coalesce($8, head_commit),
+       commits = coalesce($9::jsonb, commits), diff = coalesce($10, diff), updated_at = clock_timestamp()
+     WHERE repo = $1 AND number = $2 RETURNING ${COLUMNS}`,
+    [
+      repo,
+      number,
+      patch.title ?? null,
+      patch.body ?? null,
+      patch.draft ?? null,
+      patch.state ?? null,
+      patch.baseCommit ?? null,
+      patch.headCommit ?? null,
+      patch.commits ? JSON.stringify(patch.commits) : null,
+      patch.diff ?? null,
+    ],
+  );
+  return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
+}
+
+/** Adds a comment to a change request. */
+export async function addChangeRequestComment(
+  db: Queryable,
+  c: { number: number; author: string; body: string; path?: string; line?: number },
+): Promise<void> {
+  await db.query('INSERT INTO change_request_comments (number, author, body, path, line) VALUES ($1, $2, $3, $4, $5)', [
+    c.number,
+    c.author,
+    c.body,
+    c.path ?? null,
+    c.line ?? null,
+  ]);
+}
+
+/** Comments of a change request, oldest first. */
+export async function listChangeRequestComments(db: Queryable, number: number): Promise<ChangeRequestComment[]> {
+  const res = await db.query(
+    `SELECT id, number, author, body, path, line, resolved, created_at AS "createdAt"
+     FROM change_request_comments WHERE number = $1 ORDER BY id`,
+    [number],
+  );
+  return res.rows.map((r) => ChangeRequestComment.parse(r));
+}

@@ -1,0 +1,179 @@
+import { isAbsolute } from 'node:path';
+import type { Logger } from '../../../ops/logger.ts';
+import { type Forge, ForgeError, type ForgeContext, type PullRequest, type RepoRef } from '../../../ports/forge.ts';
+import type { Queryable } from '../../../storage/db.ts';
+import { createGitCli, type GitCli } from '../git-cli.ts';
+import { createMirrors, type RemoteSpec } from '../mirror.ts';
+import { createWorkspaces, type GitAuthor } from '../workspace.ts';
+import {
+  addChangeRequestComment,
+  type ChangeRequest,
+  type ChangeRequestCommit,
+  findChangeRequest,
+  getChangeRequest,
+  insertChangeRequest,
+  listChangeRequestComments,
+  updateChangeRequest,
+} from './change-requests.ts';
+
+export interface GitForgeDeps {
+  db: Queryable;
+  /** Host folder for mirrors and push scratch repositories. */
+  cacheDir: string;
+  log?: Logger;
+  /** Git runner; default {@link createGitCli} with its defaults. */
+  git?: GitCli;
+  author?: GitAuthor;
+  /** Link shown for a change request (the dashboard's page); default `abca://change-requests/<n>`. */
+  changeRequestUrl?: (number: number) => string;
+  /** Author recorded for comments ABCA posts; default `abca`. */
+  commentAuthor?: string;
+}
+
+/**
+ * The plain-git forge: any git URL or local path, no API. The remote only receives branches; pull
+ * requests are "change requests" kept by ABCA in `change_requests`, with the commits and the diff
+ * computed from the mirror after the branch was pushed. There are no issues.
+ *
+ * No credentials are used yet: the host's network position (or file permissions) is the access
+ * control. URLs with `user:password@` are accepted but never written into a workspace.
+ */
+export function createGitForge(deps: GitForgeDeps): Forge {
+  const { db } = deps;
+  const git = deps.git ?? createGitCli();
+  const remote = async (repo: RepoRef): Promise<RemoteSpec> => ({ url: urlOf(repo) });
+  const mirrors = createMirrors({ git, cacheDir: deps.cacheDir, remote });
+  const workspaces = createWorkspaces({
+    git,
+    cacheDir: deps.cacheDir,
+    mirrors,
+    remote,
+    publicUrl: (repo) => stripCredentials(urlOf(repo)),
+    ...(deps.author ? { author: deps.author } : {}),
+  });
+  const crUrl = deps.changeRequestUrl ?? ((n: number) => `abca://change-requests/${n}`);
+  const toPr = (cr: ChangeRequest): PullRequest => ({
+    number: cr.number,
+    url: crUrl(cr.number),
+    branch: cr.branch,
+    base: cr.base,
+    draft: cr.draft,
+    title: cr.title,
+    state: cr.state,
+  });
+
+  /** Recomputes commits and diff of a change request from the refreshed mirror. */
+  async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
+    const { path } = await mirrors.sync(repo);
+    const rev = async (ref: string) => {
+      const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: path });
+      return res.code === 0 ? res.stdout.trim() : undefined;
+    };
+    const head = await rev(`refs/heads/${cr.branch}`);
+    const baseTip = await rev(`refs/heads/${cr.base}`);
+    if (!head || !baseTip) return cr;
+    const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
+    const log = await git.run(['log', '--reverse', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`], { cwd: path });
+    const commits: ChangeRequestCommit[] = log
+      .split('\x1e')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => {
+        const [sha = '', subject = '', author = ''] = l.split('\x1f');
+        return { sha, subject, author };
+      });
+    const diff = await git.run(['diff', '--no-ext-diff', '--no-textconv', base, head], { cwd: path });
+    return (
+      (await updateChangeRequest(db, cr.repo, cr.number, { baseCommit: base, headCommit: head, commits, diff })) ?? cr
+    );
+  }
+
+  return {
+    kind: 'git',
+
+    async checkAccess(repo) {
+      try {
+        const { path } = await mirrors.sync(repo);
+        // A dry run asks the remote's receive-pack for its refs: it fails without push access.
+        await git.run(
+          ['push', '--dry-run', '--quiet', urlOf(repo), `refs/heads/${repo.defaultBranch}:refs/heads/abca-access-check`],
+          { cwd: path, op: 'push' },
+        );
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof ForgeError) return { ok: false, code: err.code, message: err.message };
+        throw err;
+      }
+    },
+    syncMirror: (repo) => mirrors.sync(repo),
+    createWorkspace: (repo, opts) => workspaces.create(repo, opts),
+    readFile: (repo, path) => mirrors.readFile(repo, path),
+    getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
+    pushBranch: (repo, opts) => workspaces.push(repo, opts),
+
+    async findPullRequest(repo, branch) {
+      const cr = await findChangeRequest(db, repo.repo, branch);
+      return cr ? toPr(cr) : undefined;
+    },
+    async openPullRequest(repo, pr) {
+      const cr = await insertChangeRequest(db, { repo: repo.repo, ...pr });
+      deps.log?.info({ repo: repo.repo, number: cr.number, branch: cr.branch }, 'change request opened');
+      return toPr(await refresh(repo, cr));
+    },
+    async updatePullRequest(repo, number, patch) {
+      const cr = await updateChangeRequest(db, repo.repo, number, patch);
+      if (!cr) throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${number} in ${repo.repo}`, false);
+      return toPr(await refresh(repo, cr));
+    },
+    async fetchContext(repo, ref) {
+      const ctx: ForgeContext = {};
+      if (ref.prNumber === undefined) return ctx;
+      const cr = await getChangeRequest(db, ref.prNumber);
+      if (!cr || cr.repo !== repo.repo) {
+        throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${ref.prNumber} in ${repo.repo}`, false);
+      }
+      const threads = new Map<string, NonNullable<ForgeContext['pullRequest']>['reviewThreads'][number]>();
+      for (const c of await listChangeRequestComments(db, cr.number)) {
+        if (c.resolved) continue;
+        const key = `${c.path ?? ''}\0${c.line ?? ''}`;
+        const thread = threads.get(key) ?? { path: c.path ?? '', line: c.line, comments: [] };
+        thread.comments.push({ author: c.author, body: c.body });
+        threads.set(key, thread);
+      }
+      ctx.pullRequest = {
+        number: cr.number,
+        title: cr.title,
+        body: cr.body,
+        diff: cr.diff,
+        base: cr.base,
+        branch: cr.branch,
+        reviewThreads: [...threads.values()],
+      };
+      return ctx;
+    },
+    async comment(repo, number, body) {
+      const cr = await getChangeRequest(db, number);
+      if (!cr || cr.repo !== repo.repo) {
+        throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${number} in ${repo.repo}`, false);
+      }
+      await addChangeRequestComment(db, { number, author: deps.commentAuthor ?? 'abca', body });
+    },
+  };
+}
+
+function urlOf(repo: RepoRef): string {
+  if (repo.forge.kind !== 'git') {
+    throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `${repo.repo} is not a plain-git repo (${repo.forge.kind})`, false);
+  }
+  const url = repo.forge.url;
+  // A relative path would depend on the worker's working directory; `-` would read as an option.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/:]+@[^:]+:/.test(url) && !isAbsolute(url)) {
+    throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `the git URL of ${repo.repo} must be absolute: ${url}`, false);
+  }
+  return url;
+}
+
+/** The URL without `user:password@`, for places people and sandboxes see. */
+export function stripCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}

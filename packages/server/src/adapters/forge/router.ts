@@ -1,0 +1,45 @@
+import { type Forge, ForgeError, type RepoRef } from '../../ports/forge.ts';
+
+/**
+ * One {@link Forge} over several: each call goes to the forge named by `repo.forge.kind`. A repo
+ * whose kind has no forge configured fails with `REPO_NOT_FOUND_OR_NO_ACCESS` and says which
+ * forge is missing (pre-flight reports it as a value).
+ */
+export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: Forge }): Forge {
+  const pick = (repo: RepoRef): Forge => {
+    const kind = repo.forge.kind;
+    const forge = (forges as Record<string, Forge | undefined>)[kind];
+    if (!forge) {
+      const known = Object.keys(forges).filter((k) => (forges as Record<string, Forge | undefined>)[k]);
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `${repo.repo} uses the '${kind}' forge, which this platform is not configured for (configured: ${known.join(', ') || 'none'})`,
+        false,
+      );
+    }
+    return forge;
+  };
+  return {
+    kind: 'router',
+    async checkAccess(repo) {
+      let forge: Forge;
+      try {
+        forge = pick(repo);
+      } catch (err) {
+        if (err instanceof ForgeError) return { ok: false, code: err.code, message: err.message };
+        throw err;
+      }
+      return forge.checkAccess(repo);
+    },
+    syncMirror: async (repo) => pick(repo).syncMirror(repo),
+    createWorkspace: async (repo, opts) => pick(repo).createWorkspace(repo, opts),
+    readFile: async (repo, path) => pick(repo).readFile(repo, path),
+    getBranchHead: async (repo, branch) => pick(repo).getBranchHead(repo, branch),
+    pushBranch: async (repo, opts) => pick(repo).pushBranch(repo, opts),
+    findPullRequest: async (repo, branch) => pick(repo).findPullRequest(repo, branch),
+    openPullRequest: async (repo, pr) => pick(repo).openPullRequest(repo, pr),
+    updatePullRequest: async (repo, number, patch) => pick(repo).updatePullRequest(repo, number, patch),
+    fetchContext: async (repo, ref) => pick(repo).fetchContext(repo, ref),
+    comment: async (repo, number, body) => pick(repo).comment(repo, number, body),
+  };
+}

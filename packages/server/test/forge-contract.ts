@@ -1,0 +1,255 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Forge, ForgeError, type RepoRef } from '../src/ports/forge.ts';
+
+/** What one forge adapter gives the shared contract suite. */
+export interface ForgeContractEnv {
+  forge: Forge;
+  /** An existing repo whose default branch holds the files of {@link writeSeed}. */
+  repo: RepoRef;
+  /** A repo that does not exist on the remote (or that the credentials cannot see). */
+  missingRepo: RepoRef;
+  remote: {
+    /** Head of a branch on the remote, read around the forge. */
+    branchHead(branch: string): Promise<string | undefined>;
+    /** Adds a commit on the default branch of the remote, as another developer would. */
+    commitUpstream(file: string, content: string): Promise<string>;
+  };
+  /** Every credential the forge holds; none may show up in a workspace or an error. */
+  secrets: string[];
+  /** The forge's cache folder (mirrors live there). */
+  cacheDir: string;
+  cleanup(): Promise<void>;
+}
+
+/** Plain git for the test's own moves (the "agent", the "other developer"), with no user config. */
+export function sh(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/nonexistent',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+      ...env,
+    },
+  }).trim();
+}
+
+export const SEED_README = '# Seed repo\n\nHello from the seed.\n';
+
+/** Writes the seed files into a fresh non-bare repo at `dir` with one commit on `branch`. */
+export function writeSeed(dir: string, branch = 'main'): string {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'README.md'), SEED_README);
+  writeFileSync(join(dir, 'src', 'index.ts'), 'export const answer = 42;\n');
+  sh(dir, ['init', '-q', '-b', branch]);
+  sh(dir, ['add', '-A']);
+  sh(dir, ['commit', '-q', '-m', 'Seed']);
+  return sh(dir, ['rev-parse', 'HEAD']);
+}
+
+/** Every file under `dir` (including `.git`), as bytes. */
+function* filesUnder(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* filesUnder(p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+async function thrown(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+/**
+ * The contract every forge adapter runs: mirrors, workspaces, pushes from an untrusted
+ * workspace, pull requests without duplicates, pre-flight, and credentials never leaking.
+ */
+export function runForgeContract(name: string, setup: () => Promise<ForgeContractEnv>): void {
+  describe(`forge contract: ${name}`, () => {
+    let env: ForgeContractEnv;
+    let work: string;
+    beforeAll(async () => {
+      env = await setup();
+      work = mkdtempSync(join(tmpdir(), 'abca-forge-ws-'));
+    });
+    afterAll(async () => {
+      await env?.cleanup();
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    const noSecretsIn = (text: string) => {
+      for (const s of env.secrets) {
+        expect(text).not.toContain(s);
+        expect(text).not.toContain(Buffer.from(s).toString('base64').slice(0, 16));
+      }
+    };
+
+    it('mirrors, then a refresh sees a new upstream commit', async () => {
+      const first = await env.forge.syncMirror(env.repo);
+      expect(existsSync(first.path)).toBe(true);
+      expect(first.path.startsWith(env.cacheDir)).toBe(true);
+      const added = await env.remote.commitUpstream('UPSTREAM.md', 'new upstream work\n');
+      const second = await env.forge.syncMirror(env.repo);
+      expect(second.path).toBe(first.path);
+      expect(second.defaultBranchHead).toBe(added);
+      expect(second.defaultBranchHead).not.toBe(first.defaultBranchHead);
+    });
+
+    it('creates a workspace on the new branch, with no credentials and no link to the mirror', async () => {
+      const dir = join(work, 'ws-create');
+      const branch = 'abca/task-1/create';
+      const started = performance.now();
+      const { baseCommit } = await env.forge.createWorkspace(env.repo, { dir, branch });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const { defaultBranchHead, path: mirror } = await env.forge.syncMirror(env.repo);
+      expect(baseCommit).toBe(defaultBranchHead);
+      expect(readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim()).toBe(`ref: refs/heads/${branch}`);
+      expect(sh(dir, ['rev-parse', 'HEAD'])).toBe(baseCommit);
+      expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe(SEED_README);
+      expect(sh(dir, ['config', 'user.name'])).toBe('ABCA');
+      expect(existsSync(join(dir, '.git', 'objects', 'info', 'alternates'))).toBe(false);
+      for (const file of filesUnder(dir)) {
+        const text = readFileSync(file).toString('latin1');
+        noSecretsIn(text);
+        expect(text, file).not.toContain(mirror);
+      }
+      // The clone stands alone: it works with the mirror gone from view.
+      expect(sh(dir, ['fsck', '--no-dangling', '--connectivity-only'])).toBe('');
+    });
+
+    it('keeps an existing workspace when called again', async () => {
+      const dir = join(work, 'ws-idem');
+      const branch = 'abca/task-2/idem';
+      const first = await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, 'agent-notes.txt'), 'work in progress\n');
+      const again = await env.forge.createWorkspace(env.repo, { dir, branch });
+      expect(again.baseCommit).toBe(first.baseCommit);
+      expect(readFileSync(join(dir, 'agent-notes.txt'), 'utf8')).toBe('work in progress\n');
+    });
+
+    it('reads a file of the default branch, undefined when absent', async () => {
+      expect(await env.forge.readFile(env.repo, 'README.md')).toBe(SEED_README);
+      expect(await env.forge.readFile(env.repo, 'src/index.ts')).toBe('export const answer = 42;\n');
+      expect(await env.forge.readFile(env.repo, 'NOPE.md')).toBeUndefined();
+      expect(await env.forge.readFile(env.repo, 'src')).toBeUndefined();
+    });
+
+    it('pushes a branch from the workspace; pushing again is a no-op', async () => {
+      const dir = join(work, 'ws-push');
+      const branch = 'abca/task-3/push';
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, 'CHANGE.md'), 'a change\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Agent change']);
+      const commit = sh(dir, ['rev-parse', 'HEAD']);
+      expect(await env.forge.getBranchHead(env.repo, branch)).toBeUndefined();
+      expect((await env.forge.pushBranch(env.repo, { dir, branch })).commit).toBe(commit);
+      expect(await env.remote.branchHead(branch)).toBe(commit);
+      expect(await env.forge.getBranchHead(env.repo, branch)).toBe(commit);
+      expect((await env.forge.pushBranch(env.repo, { dir, branch })).commit).toBe(commit);
+      expect(await env.remote.branchHead(branch)).toBe(commit);
+    });
+
+    it("never runs the workspace's hooks or config on the host when pushing", async () => {
+      const dir = join(work, 'ws-evil');
+      const branch = 'abca/task-4/evil';
+      const markers = join(work, 'markers');
+      mkdirSync(markers, { recursive: true });
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, 'EVIL.md'), 'innocent looking\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Agent change']);
+      const hooks = join(dir, '.git', 'evil-hooks');
+      mkdirSync(hooks, { recursive: true });
+      const script = (tag: string) => `#!/bin/sh\ntouch '${join(markers, tag)}'\n`;
+      for (const hook of ['pre-push', 'reference-transaction', 'post-checkout', 'pre-receive', 'post-update', 'fsmonitor']) {
+        for (const where of [hooks, join(dir, '.git', 'hooks')]) {
+          writeFileSync(join(where, hook), script(hook));
+          chmodSync(join(where, hook), 0o755);
+        }
+      }
+      sh(dir, ['config', 'core.hooksPath', hooks]);
+      sh(dir, ['config', 'core.fsmonitor', join(hooks, 'fsmonitor')]);
+      sh(dir, ['config', 'core.sshCommand', join(hooks, 'pre-push')]);
+      sh(dir, ['config', 'uploadpack.packObjectsHook', join(hooks, 'pre-push')]);
+      sh(dir, ['config', 'core.alternateRefsCommand', join(hooks, 'pre-push')]);
+      const { commit } = await env.forge.pushBranch(env.repo, { dir, branch });
+      expect(commit).toBe(sh(dir, ['rev-parse', 'HEAD'], { GIT_CONFIG_PARAMETERS: "'core.fsmonitor'='false'" }));
+      expect(readdirSync(markers)).toEqual([]);
+      expect(await env.remote.branchHead(branch)).toBe(commit);
+    });
+
+    it('refuses a workspace whose .git points elsewhere on the host', async () => {
+      const dir = join(work, 'ws-alt');
+      const branch = 'abca/task-5/alt';
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      const { path: mirror } = await env.forge.syncMirror(env.repo);
+      writeFileSync(join(dir, '.git', 'objects', 'info', 'alternates'), `${join(mirror, 'objects')}\n`);
+      const err = await thrown(env.forge.pushBranch(env.repo, { dir, branch }));
+      expect(err).toBeInstanceOf(ForgeError);
+      expect((err as ForgeError).code).toBe('PUSH_REJECTED');
+    });
+
+    it('opens, finds and updates a pull request, without a duplicate on retry', async () => {
+      const dir = join(work, 'ws-pr');
+      const branch = 'abca/task-6/pr';
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, 'PR.md'), 'pr change\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'PR change']);
+      await env.forge.pushBranch(env.repo, { dir, branch });
+      expect(await env.forge.findPullRequest(env.repo, branch)).toBeUndefined();
+      const input = { branch, base: env.repo.defaultBranch, title: 'Add PR.md', body: 'Body', draft: true, taskId: 'TASK6' };
+      const opened = await env.forge.openPullRequest(env.repo, input);
+      expect(opened).toMatchObject({ branch, base: env.repo.defaultBranch, title: 'Add PR.md', draft: true, state: 'open' });
+      expect(opened.url).toBeTruthy();
+      expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ number: opened.number });
+      const retried = await env.forge.openPullRequest(env.repo, input);
+      expect(retried.number).toBe(opened.number);
+      const updated = await env.forge.updatePullRequest(env.repo, opened.number, { title: 'Add PR.md (v2)', draft: false });
+      expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: false });
+      expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ title: 'Add PR.md (v2)' });
+      await env.forge.comment(env.repo, opened.number, 'Validation passed.');
+      const ctx = await env.forge.fetchContext(env.repo, { prNumber: opened.number });
+      expect(ctx.pullRequest).toMatchObject({ number: opened.number, branch, base: env.repo.defaultBranch });
+      expect(ctx.pullRequest?.diff).toContain('pr change');
+    });
+
+    it('checks access: ok on a good repo, a typed failure on a missing one', async () => {
+      expect(await env.forge.checkAccess(env.repo)).toEqual({ ok: true });
+      const bad = await env.forge.checkAccess(env.missingRepo);
+      expect(bad).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
+      if (!bad.ok) noSecretsIn(bad.message);
+    });
+
+    it('throws typed errors that carry no secret', async () => {
+      const dir = join(work, 'ws-missing');
+      for (const call of [
+        () => env.forge.syncMirror(env.missingRepo),
+        () => env.forge.createWorkspace(env.missingRepo, { dir, branch: 'abca/task-7/x' }),
+        () => env.forge.getBranchHead(env.missingRepo, 'main'),
+      ]) {
+        const err = await thrown(call());
+        expect(err).toBeInstanceOf(ForgeError);
+        expect((err as ForgeError).code).toBe('REPO_NOT_FOUND_OR_NO_ACCESS');
+        noSecretsIn(`${(err as Error).message}\n${(err as Error).stack ?? ''}`);
+      }
+    });
+  });
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/database.ts';
+import { createGitForge } from '../src/adapters/forge/git/forge.ts';
+import { getChangeRequest, listChangeRequests } from '../src/adapters/forge/git/change-requests.ts';
+import { createForgeRouter } from '../src/adapters/forge/router.ts';
+import type { RepoRef } from '../src/ports/forge.ts';
+import { createPool } from '../src/storage/db.ts';
+import { migrate } from '../src/storage/migrate.ts';
+import { runForgeContract, sh, writeSeed } from './forge-contract.ts';
+
+async function setupGitForge() {
+  const root = mkdtempSync(join(tmpdir(), 'abca-git-forge-'));
+  const seed = join(root, 'seed');
+  writeSeed(seed);
+  const bare = join(root, 'remote.git');
+  sh(root, ['clone', '-q', '--bare', seed, bare]);
+  const pool = createPool(await createTestDatabase('gitforge'), 4);
+  await migrate(pool);
+  const cacheDir = join(root, 'cache');
+  const forge = createGitForge({ db: pool, cacheDir });
+  const repo: RepoRef = { repo: 'local/app', defaultBranch: 'main', forge: { kind: 'git', url: bare } };
+  const missingRepo: RepoRef = {
+    repo: 'local/missing',
+    defaultBranch: 'main',
+    forge: { kind: 'git', url: join(root, 'missing.git') },
+  };
+  let n = 0;
+  return {
+    forge,
+    repo,
+    missingRepo,
+    pool,
+    root,
+    cacheDir,
+    secrets: [] as string[],
+    remote: {
+      async branchHead(branch: string) {
+        const out = sh(root, ['--git-dir', bare, 'for-each-ref', '--format=%(objectname)', `refs/heads/${branch}`]);
+        return out || undefined;
+      },
+      async commitUpstream(file: string, content: string) {
+        const dev = join(root, `dev-${n++}`);
+        sh(root, ['clone', '-q', bare, dev]);
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(join(dev, file), content);
+        sh(dev, ['add', '-A']);
+        sh(dev, ['commit', '-q', '-m', `Upstream ${file}`]);
+        sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
+        return sh(dev, ['rev-parse', 'HEAD']);
+      },
+    },
+    async cleanup() {
+      await pool.end();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+runForgeContract('plain git', setupGitForge);
+
+describe('plain-git forge specifics', () => {
+  it('stores change requests with commits and diff, lists them, and hydrates comments', async () => {
+    const env = await setupGitForge();
+    try {
+      const dir = join(env.root, 'ws');
+      const branch = 'abca/task-9/cr';
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'NEW.md'), 'new file\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Add NEW.md']);
+      const { commit } = await env.forge.pushBranch(env.repo, { dir, branch });
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: 'main',
+        title: 'New',
+        body: 'Adds NEW.md',
+        draft: false,
+        taskId: 'TASK9',
+      });
+      const cr = await getChangeRequest(env.pool, pr.number);
+      expect(cr).toMatchObject({ taskId: 'TASK9', headCommit: commit, state: 'open' });
+      expect(cr?.commits.map((c) => c.subject)).toEqual(['Add NEW.md']);
+      expect(cr?.diff).toContain('+new file');
+      expect((await listChangeRequests(env.pool, { taskId: 'TASK9' })).map((c) => c.number)).toEqual([pr.number]);
+      expect(await listChangeRequests(env.pool, { repo: 'other/repo' })).toEqual([]);
+      await env.forge.comment(env.repo, pr.number, 'Looks good');
+      const ctx = await env.forge.fetchContext(env.repo, { prNumber: pr.number, issueNumber: 3 });
+      expect(ctx.issue).toBeUndefined();
+      expect(ctx.pullRequest?.reviewThreads).toEqual([
+        { path: '', line: null, comments: [{ author: 'abca', body: 'Looks good' }] },
+      ]);
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it('routes by forge kind and fails clearly on an unconfigured kind', async () => {
+    const env = await setupGitForge();
+    try {
+      const router = createForgeRouter({ git: env.forge });
+      expect(await router.checkAccess(env.repo)).toEqual({ ok: true });
+      const gh: RepoRef = { repo: 'acme/app', defaultBranch: 'main', forge: { kind: 'github', owner_repo: 'acme/app' } };
+      expect(await router.checkAccess(gh)).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
+      await expect(router.readFile(gh, 'README.md')).rejects.toThrow(/'github' forge/);
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it('rejects a non-fast-forward push with PUSH_REJECTED', async () => {
+    const env = await setupGitForge();
+    try {
+      const branch = 'abca/task-10/nff';
+      const a = join(env.root, 'wa');
+      const b = join(env.root, 'wb');
+      const { writeFileSync } = await import('node:fs');
+      for (const [dir, text] of [
+        [a, 'one'],
+        [b, 'two'],
+      ] as const) {
+        await env.forge.createWorkspace(env.repo, { dir, branch });
+        writeFileSync(join(dir, 'X.md'), text);
+        sh(dir, ['add', '-A']);
+        sh(dir, ['commit', '-q', '-m', text]);
+      }
+      await env.forge.pushBranch(env.repo, { dir: a, branch });
+      await expect(env.forge.pushBranch(env.repo, { dir: b, branch })).rejects.toMatchObject({ code: 'PUSH_REJECTED' });
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
