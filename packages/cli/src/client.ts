@@ -1,0 +1,264 @@
+import {
+  ApiErrorBody,
+  ApiKeyInfo,
+  CancelTaskResponse,
+  type CreateApiKeyRequest,
+  CreatedApiKey,
+  type CreateRepoRequest,
+  type CreateTaskRequest,
+  dataEnvelope,
+  listEnvelope,
+  NudgeResponse,
+  RepoInfo,
+  TaskDetail,
+  TaskEvent,
+  TaskSummary,
+} from '@abca/contracts';
+import { z } from 'zod';
+import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
+
+/** An error answer of the API, as `{ error: { code, message, request_id, details } }`. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody['error'],
+  ) {
+    super(body.message, exitCodeOfStatus(status), {
+      code: body.code,
+      requestId: body.request_id,
+      ...(body.details ? { details: body.details } : {}),
+    });
+    this.name = 'ApiError';
+  }
+}
+
+/** The server did not answer at all (refused, unknown host, timed out, reset). */
+export class ServerUnreachableError extends CliError {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(
+      `ABCA server is not running at ${url}. Start it with \`npm start\` (or \`abca serve\`), or set ABCA_URL.`,
+      EXIT.UNREACHABLE,
+      { hint: `(${reason})` },
+    );
+    this.name = 'ServerUnreachableError';
+  }
+}
+
+const RemovedRepo = z.object({ repo: z.string(), removed: z.boolean() });
+const Health = z.object({ status: z.string() });
+
+export type CreateTaskInput = z.input<typeof CreateTaskRequest>;
+export type ListTasksInput = { status?: string; repo?: string; limit?: number; next_token?: string };
+export type ListEventsInput = { limit?: number; after?: number; next_token?: string };
+
+/**
+ * The HTTP client of the `/v1` API. Every answer is checked against the contracts schemas, so a
+ * server of another version fails loudly here instead of printing nonsense.
+ */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  async createTask(body: CreateTaskInput, idempotencyKey?: string) {
+    const res = await this.send('POST', '/v1/tasks', {
+      body,
+      headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+    });
+    const task = parse(dataEnvelope(TaskDetail), res.json).data;
+    return { task, replay: res.headers.get('idempotent-replay') === 'true' };
+  }
+
+  async listTasks(q: ListTasksInput) {
+    return parse(listEnvelope(TaskSummary), (await this.send('GET', `/v1/tasks${query(q)}`)).json);
+  }
+
+  async getTask(id: string) {
+    return parse(dataEnvelope(TaskDetail), (await this.send('GET', `/v1/tasks/${seg(id)}`)).json).data;
+  }
+
+  async cancelTask(id: string) {
+    const res = await this.send('DELETE', `/v1/tasks/${seg(id)}`);
+    return parse(dataEnvelope(CancelTaskResponse), res.json).data;
+  }
+
+  async nudge(id: string, message: string) {
+    const res = await this.send('POST', `/v1/tasks/${seg(id)}/nudge`, { body: { message } });
+    return parse(dataEnvelope(NudgeResponse), res.json).data;
+  }
+
+  async listEvents(id: string, q: ListEventsInput) {
+    const res = await this.send('GET', `/v1/tasks/${seg(id)}/events${query(q)}`);
+    return parse(listEnvelope(TaskEvent), res.json);
+  }
+
+  /** Opens the live event stream (server-sent events) after a sequence number; the caller reads the body. */
+  async openEventStream(
+    id: string,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (after > 0) headers['last-event-id'] = String(after);
+    const res = await this.fetch('GET', `/v1/tasks/${seg(id)}/events?follow=true`, {
+      headers,
+      signal,
+      stream: true,
+    });
+    if (!res.ok) await this.throwApiError(res);
+    if (!res.body) throw new CliError('The server sent an empty event stream.', EXIT.FAILURE);
+    return res.body;
+  }
+
+  async createKey(body: z.input<typeof CreateApiKeyRequest>) {
+    return parse(dataEnvelope(CreatedApiKey), (await this.send('POST', '/v1/api-keys', { body })).json).data;
+  }
+
+  async listKeys() {
+    return parse(listEnvelope(ApiKeyInfo), (await this.send('GET', '/v1/api-keys')).json).data;
+  }
+
+  async revokeKey(keyId: string) {
+    return parse(dataEnvelope(ApiKeyInfo), (await this.send('DELETE', `/v1/api-keys/${seg(keyId)}`)).json)
+      .data;
+  }
+
+  async addRepo(body: z.input<typeof CreateRepoRequest>) {
+    return parse(dataEnvelope(RepoInfo), (await this.send('POST', '/v1/repos', { body })).json).data;
+  }
+
+  async listRepos() {
+    return parse(listEnvelope(RepoInfo), (await this.send('GET', '/v1/repos')).json).data;
+  }
+
+  async getRepo(repo: string) {
+    return parse(dataEnvelope(RepoInfo), (await this.send('GET', `/v1/repos/${seg(repo)}`)).json).data;
+  }
+
+  async removeRepo(repo: string) {
+    return parse(dataEnvelope(RemovedRepo), (await this.send('DELETE', `/v1/repos/${seg(repo)}`)).json).data;
+  }
+
+  /** `GET /healthz`: true when the server answers; throws {@link ServerUnreachableError} when it does not. */
+  async health(timeoutMs = 3000): Promise<boolean> {
+    const res = await this.fetch('GET', '/healthz', { timeoutMs });
+    const body = Health.safeParse(await res.json().catch(() => null));
+    return res.ok && body.success;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<{ json: unknown; headers: Headers; requestId: string | null }> {
+    const res = await this.fetch(method, path, opts);
+    if (!res.ok) await this.throwApiError(res);
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CliError(
+        `The server at ${this.baseUrl} answered ${method} ${path} with something that is not JSON.`,
+        EXIT.FAILURE,
+        {
+          hint: 'Is ABCA_URL pointing at an ABCA server?',
+        },
+      );
+    }
+    return { json, headers: res.headers, requestId: res.headers.get('x-request-id') };
+  }
+
+  private async fetch(
+    method: string,
+    path: string,
+    opts: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      signal?: AbortSignal | undefined;
+      stream?: boolean;
+      timeoutMs?: number;
+    } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    // A stream stays open as long as the task runs: only the caller's signal ends it.
+    const signals = [
+      opts.signal,
+      opts.stream ? undefined : AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
+    ];
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    try {
+      return await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(live.length ? { signal: AbortSignal.any(live) } : {}),
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      throw new ServerUnreachableError(this.baseUrl, networkReason(err));
+    }
+  }
+
+  private async throwApiError(res: Response): Promise<never> {
+    const text = await res.text().catch(() => '');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = ApiErrorBody.safeParse(raw);
+    if (parsed.success) throw new ApiError(res.status, parsed.data.error);
+    throw new ApiError(res.status, {
+      code: `HTTP_${res.status}`,
+      message: `The server answered ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`,
+      request_id: res.headers.get('x-request-id') ?? 'unknown',
+    });
+  }
+}
+
+/** Why a fetch failed, from undici's `cause` (ECONNREFUSED, ENOTFOUND, a timeout...). */
+export function networkReason(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time';
+  const cause =
+    err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new CliError(
+      `The server's answer does not match this CLI's API contract (${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}).`,
+      EXIT.FAILURE,
+      { hint: 'The CLI and the server are probably different versions; update the older one.' },
+    );
+  }
+  return parsed.data;
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function query(q: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}

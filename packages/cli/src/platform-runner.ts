@@ -1,0 +1,107 @@
+import type { Platform, PlatformOptions } from '@abca/server';
+import { isDebug } from './command-kit.ts';
+import type { Env } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+import type { Output } from './output.ts';
+
+/**
+ * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
+ * cannot start (no stack trace), and stops it cleanly on SIGINT / SIGTERM (exit 0).
+ * Resolves with the running platform, or an exit code when it did not start.
+ */
+export async function runPlatform(
+  out: Output,
+  env: Env,
+  opts: Omit<PlatformOptions, 'env'>,
+): Promise<{ platform: Platform } | { exitCode: number }> {
+  // Loaded here, not at the top: client commands should not pay for the server's dependencies.
+  const server = await import('@abca/server');
+  let platform: Platform;
+  try {
+    platform = await server.startPlatform({ ...opts, env });
+  } catch (err) {
+    return { exitCode: reportStartFailure(out, err, env, opts, server) };
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      out.err('Stopping now without waiting.');
+      process.exit(EXIT.FAILURE);
+    }
+    stopping = true;
+    out.err(`${signal}: stopping ABCA${opts.mode === 'worker' ? ' worker' : ''}… (again to force)`);
+    platform
+      .stop()
+      .then(() => process.exit(EXIT.OK))
+      .catch((err: unknown) => {
+        out.err(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(EXIT.FAILURE);
+      });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { platform };
+}
+
+function reportStartFailure(
+  out: Output,
+  err: unknown,
+  env: Env,
+  opts: Omit<PlatformOptions, 'env'>,
+  { ConfigError, EmbeddedPostgresError }: typeof import('@abca/server'),
+): number {
+  const c = out.ce;
+  const fix = (text: string) => out.err(`${c.bold('fix:')} ${text}`);
+  if (err instanceof ConfigError) {
+    out.err(c.red(c.bold('ABCA cannot start: the configuration is invalid.')));
+    for (const p of err.problems) out.err(`  - ${p}`);
+    fix('correct or unset the variables named above (`abca doctor` checks them all), then start again.');
+    return EXIT.USAGE;
+  }
+  if (err instanceof EmbeddedPostgresError) {
+    out.err(c.red(c.bold('ABCA cannot start its embedded PostgreSQL:')));
+    out.err(`  ${err.message}`);
+    fix(err.remedy);
+    return EXIT.FAILURE;
+  }
+  const code = errnoCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'EADDRINUSE') {
+    const port = opts.overrides?.port ?? env.ABCA_PORT ?? 8787;
+    out.err(c.red(c.bold(`ABCA cannot start: port ${port} is already in use.`)));
+    fix(
+      'stop the other process on that port (another `abca serve`?), or choose another port with --port or ABCA_PORT.',
+    );
+    return EXIT.FAILURE;
+  }
+  if (code === 'EACCES' && /listen/i.test(message)) {
+    out.err(c.red(c.bold(`ABCA cannot start: not allowed to listen (${message}).`)));
+    fix('use a port above 1023 with --port or ABCA_PORT.');
+    return EXIT.FAILURE;
+  }
+  if (
+    code &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '3D000', '28000'].includes(code)
+  ) {
+    out.err(c.red(c.bold(`ABCA cannot reach its PostgreSQL database (${code}): ${message}`)));
+    fix(
+      env.DATABASE_URL
+        ? 'check that the server in DATABASE_URL is running and the user, password and database are right; or unset DATABASE_URL to use the embedded PostgreSQL.'
+        : 'run `abca doctor`; or set DATABASE_URL to a PostgreSQL server you run.',
+    );
+    return EXIT.FAILURE;
+  }
+  out.err(c.red(c.bold(`ABCA failed to start: ${message}`)));
+  if (isDebug(env) && err instanceof Error && err.stack) out.err(c.dim(err.stack));
+  else fix('run `abca doctor` to check the prerequisites; set ABCA_DEBUG=1 for the stack trace.');
+  return EXIT.FAILURE;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
