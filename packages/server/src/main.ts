@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, join as joinPath } from 'node:path';
 import { serve } from '@hono/node-server';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
@@ -33,6 +33,8 @@ export interface Platform {
   /** Set when this start created the local admin key. */
   readonly adminKeyFile: string | undefined;
   readonly db: Db;
+  /** Where the embedded PostgreSQL keeps its data, when it is in use. */
+  readonly embeddedDataDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       executorId,
       adminKeyFile,
       db,
+      embeddedDataDir: embedded?.dataDir,
       async stop() {
         for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
         await db.end().catch(() => {});
@@ -165,4 +168,13 @@ async function ensureLocalAdminKey(db: Db, config: Config, log: Logger): Promise
   writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
   log.info({ file, keyId: created.info.key_id }, 'created the local admin API key');
   return file;
+}
+
+function removeIfOurs(file: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
+    if (pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone or unreadable: nothing to clean
+  }
 }

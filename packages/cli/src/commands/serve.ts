@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type Cli, intArg } from '../command-kit.ts';
@@ -56,7 +55,7 @@ export function registerServe(program: Command, cli: Cli): void {
         `  admin key:    ${platform.adminKeyFile ?? join(config.home, 'admin.key')} (the CLI here uses it)`,
       );
       out.err(
-        `  database:     ${config.databaseUrl ? redact(config.databaseUrl) : `embedded PostgreSQL (${embeddedDataNote(config.home)})`}`,
+        `  database:     ${config.databaseUrl ? redact(config.databaseUrl) : `embedded PostgreSQL (data in ${platform.embeddedDataDir ?? join(config.home, 'pg')})`}`,
       );
       out.err(`  executor:     ${platform.executorId}`);
       out.err('');
@@ -68,14 +67,4 @@ export function registerServe(program: Command, cli: Cli): void {
 /** The URL without its password, for display. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:****@');
-}
-
-/** Where the embedded PostgreSQL keeps its data (under the state folder, or where its LOCATION note says). */
-function embeddedDataNote(home: string): string {
-  const note = join(home, 'pg', 'LOCATION');
-  if (existsSync(note))
-    return readFileSync(note, 'utf8')
-      .trim()
-      .replace(/^The embedded PostgreSQL data of this state folder is in /, 'data in ');
-  return `data in ${join(home, 'pg')}`;
 }
