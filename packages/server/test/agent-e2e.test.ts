@@ -66,6 +66,25 @@ describe('built-in agent in the blueprint', () => {
     expect(first).toContain('Add a hello file');
   });
 
+  it('turns a blocked network request in the sandbox into a task event naming the host', async () => {
+    model.reset();
+    await p.request('POST', '/v1/repos', {
+      body: { repo: 'acme/net', forge: { kind: 'fake' }, settings: { network_allowlist: ['registry.npmjs.org'] } },
+    });
+    model.script(
+      reply().tool('bash', { command: 'curl -s -m 5 -o /dev/null -w "%{http_code}" https://blocked.example.com/; echo " exit=$?"' }),
+      reply().tool('bash', { command: 'echo x > x.txt && git add x.txt && git commit -q -m "x"' }),
+      reply().text('Tried the network.'),
+    );
+    const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/net', task_description: 'Try the network' } });
+    const done = await p.waitFor(created.body.data.task_id, (t) => ['COMPLETED', 'FAILED'].includes(t.status), 60_000);
+    expect(done.status).toBe('COMPLETED');
+    const events = (await p.request('GET', `/v1/tasks/${done.task_id}/events?limit=100`)).body.data as any[];
+    expect(events.find((e) => e.type === 'sandbox.egress_blocked')?.data.host).toBe('blocked.example.com');
+    const pulls = await p.platform.db.query("SELECT body FROM fake_forge_pulls WHERE branch = $1", [done.branch_name]);
+    expect(pulls.rows[0].body).toContain('blocked.example.com');
+  });
+
   it('fails pre-flight with MODEL_NOT_CONFIGURED when a repo names an unusable model', async () => {
     await p.request('POST', '/v1/repos', { body: { repo: 'acme/nomodel', forge: { kind: 'fake' }, settings: { model: 'openai:gpt-4o' } } });
     const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/nomodel', task_description: 'x' } });
