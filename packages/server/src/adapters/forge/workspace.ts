@@ -71,8 +71,8 @@ export function createWorkspaces(deps: {
       if (done) return { baseCommit: done.baseCommit };
       await mkdir(dir, { recursive: true });
       for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
-      const baseCommit = await mirrors.withLock(repo, async () => {
-        const mirror = await mirrors.ensure(repo);
+      await mirrors.ensure(repo);
+      const baseCommit = await mirrors.withLock(repo, async (mirror) => {
         await git.run(['clone', '--quiet', '--local', '--no-hardlinks', '--no-checkout', mirror, dir]);
         // The reflog would record "clone: from <mirror path>"; the sandbox has no use for it.
         await rm(join(dir, '.git', 'logs'), { recursive: true, force: true });
