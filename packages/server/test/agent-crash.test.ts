@@ -1,9 +1,9 @@
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**
  * SIGKILL of the worker in the middle of an agent run (while it waits for the model's second
@@ -47,13 +47,19 @@ describe('agent run survives a worker crash', () => {
       reply().tool('bash', { command: 'git add -A && git commit -q -m "Resumed work"' }),
       reply().text('Done after resuming.'),
     );
-    const created = await api.request('POST', '/v1/tasks', { body: { repo: 'acme/resume', task_description: 'Resume me' } });
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/resume', task_description: 'Resume me' },
+    });
     const id = created.body.data.task_id as string;
     await model.waitForRequest(2, 60_000);
     await worker?.kill('SIGKILL');
     worker = await spawnPlatform('worker', env);
 
-    const done = await api.waitFor(id, (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status), 90_000);
+    const done = await api.waitFor(
+      id,
+      (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+      90_000,
+    );
     expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
     expect(done.outcome.commits.map((c: { subject: string }) => c.subject)).toEqual(['Resumed work']);
 
@@ -67,7 +73,11 @@ describe('agent run survives a worker crash', () => {
     expect(resumed).toContain('write_file');
     // The file written before the crash is in the same workspace: the resumed commit includes it.
     const ws = join(api.home, 'workspaces', id.toLowerCase());
-    const files = execFileSync('git', ['-c', `safe.directory=${ws}`, '-C', ws, 'show', '--name-only', '--format=', 'HEAD'], { encoding: 'utf8' });
+    const files = execFileSync(
+      'git',
+      ['-c', `safe.directory=${ws}`, '-C', ws, 'show', '--name-only', '--format=', 'HEAD'],
+      { encoding: 'utf8' },
+    );
     expect(files.trim().split('\n')).toContain('step1.txt');
     const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
     expect(events.some((e) => e.type === 'agent.resumed')).toBe(true);

@@ -29,14 +29,28 @@ afterAll(async () => {
 describe('built-in agent in the blueprint', () => {
   it('edits, tests and commits in a sandbox; the PR carries the commit; the key stays on the host', async () => {
     model.script(
-      reply().tool('write_file', { path: 'hello.txt', content: 'hello from the agent\n' }).usage({ input: 1200, output: 80 }),
-      reply().tool('bash', { command: 'cat hello.txt && env && cat /proc/1/environ | tr "\\0" "\\n"; true' }).usage({ input: 1400, output: 40 }),
-      reply().tool('bash', { command: 'git add hello.txt && git commit -q -m "Add hello.txt" && git log --oneline | head -3' }).usage({ input: 1600, output: 40 }),
+      reply()
+        .tool('write_file', { path: 'hello.txt', content: 'hello from the agent\n' })
+        .usage({ input: 1200, output: 80 }),
+      reply()
+        .tool('bash', { command: 'cat hello.txt && env && cat /proc/1/environ | tr "\\0" "\\n"; true' })
+        .usage({ input: 1400, output: 40 }),
+      reply()
+        .tool('bash', {
+          command: 'git add hello.txt && git commit -q -m "Add hello.txt" && git log --oneline | head -3',
+        })
+        .usage({ input: 1600, output: 40 }),
       reply().text('Added hello.txt with a greeting.').usage({ input: 1700, output: 20 }),
     );
-    const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/agent', task_description: 'Add a hello file' } });
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/agent', task_description: 'Add a hello file' },
+    });
     expect(created.status).toBe(201);
-    const done = await p.waitFor(created.body.data.task_id, (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status), 60_000);
+    const done = await p.waitFor(
+      created.body.data.task_id,
+      (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+      60_000,
+    );
     expect(done.error).toBeNull();
     expect(done.status).toBe('COMPLETED');
     expect(done.usage).toMatchObject({ turns: 4, input_tokens: 5900, output_tokens: 180 });
@@ -49,7 +63,9 @@ describe('built-in agent in the blueprint', () => {
     expect(types.filter((t) => t === 'agent.turn_started')).toHaveLength(4);
     expect(types.filter((t) => t === 'agent.tool_call')).toHaveLength(3);
     expect(types.filter((t) => t === 'agent.model_call')).toHaveLength(4);
-    const envCall = events.find((e) => e.type === 'agent.tool_call' && String(e.data.args?.command).startsWith('cat hello.txt'));
+    const envCall = events.find(
+      (e) => e.type === 'agent.tool_call' && String(e.data.args?.command).startsWith('cat hello.txt'),
+    );
     expect(envCall.data.result).toContain('hello from the agent');
 
     // The key: in no request body, event, PR or the sandbox's environment.
@@ -69,25 +85,43 @@ describe('built-in agent in the blueprint', () => {
   it('turns a blocked network request in the sandbox into a task event naming the host', async () => {
     model.reset();
     await p.request('POST', '/v1/repos', {
-      body: { repo: 'acme/net', forge: { kind: 'fake' }, settings: { network_allowlist: ['registry.npmjs.org'] } },
+      body: {
+        repo: 'acme/net',
+        forge: { kind: 'fake' },
+        settings: { network_allowlist: ['registry.npmjs.org'] },
+      },
     });
     model.script(
-      reply().tool('bash', { command: 'curl -s -m 5 -o /dev/null -w "%{http_code}" https://blocked.example.com/; echo " exit=$?"' }),
+      reply().tool('bash', {
+        command: 'curl -s -m 5 -o /dev/null -w "%{http_code}" https://blocked.example.com/; echo " exit=$?"',
+      }),
       reply().tool('bash', { command: 'echo x > x.txt && git add x.txt && git commit -q -m "x"' }),
       reply().text('Tried the network.'),
     );
-    const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/net', task_description: 'Try the network' } });
-    const done = await p.waitFor(created.body.data.task_id, (t) => ['COMPLETED', 'FAILED'].includes(t.status), 60_000);
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/net', task_description: 'Try the network' },
+    });
+    const done = await p.waitFor(
+      created.body.data.task_id,
+      (t) => ['COMPLETED', 'FAILED'].includes(t.status),
+      60_000,
+    );
     expect(done.status).toBe('COMPLETED');
     const events = (await p.request('GET', `/v1/tasks/${done.task_id}/events?limit=100`)).body.data as any[];
     expect(events.find((e) => e.type === 'sandbox.egress_blocked')?.data.host).toBe('blocked.example.com');
-    const pulls = await p.platform.db.query("SELECT body FROM fake_forge_pulls WHERE branch = $1", [done.branch_name]);
+    const pulls = await p.platform.db.query('SELECT body FROM fake_forge_pulls WHERE branch = $1', [
+      done.branch_name,
+    ]);
     expect(pulls.rows[0].body).toContain('blocked.example.com');
   });
 
   it('fails pre-flight with MODEL_NOT_CONFIGURED when a repo names an unusable model', async () => {
-    await p.request('POST', '/v1/repos', { body: { repo: 'acme/nomodel', forge: { kind: 'fake' }, settings: { model: 'openai:gpt-4o' } } });
-    const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/nomodel', task_description: 'x' } });
+    await p.request('POST', '/v1/repos', {
+      body: { repo: 'acme/nomodel', forge: { kind: 'fake' }, settings: { model: 'openai:gpt-4o' } },
+    });
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/nomodel', task_description: 'x' },
+    });
     const done = await p.waitFor(created.body.data.task_id, (t) => t.status === 'FAILED');
     expect(done.error.code).toBe('MODEL_NOT_CONFIGURED');
     expect(done.error.remedy).toMatch(/ABCA_MODEL/);
@@ -103,8 +137,14 @@ describe('built-in agent in the blueprint', () => {
       reply().tool('bash', { command: 'git add -A && git commit -q -m "Partial work"' }),
       reply().text('Stopped early; partial work committed.'),
     );
-    const created = await p.request('POST', '/v1/tasks', { body: { repo: 'acme/agent', task_description: 'Big job', max_turns: 2 } });
-    const done = await p.waitFor(created.body.data.task_id, (t) => ['COMPLETED', 'FAILED'].includes(t.status), 60_000);
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/agent', task_description: 'Big job', max_turns: 2 },
+    });
+    const done = await p.waitFor(
+      created.body.data.task_id,
+      (t) => ['COMPLETED', 'FAILED'].includes(t.status),
+      60_000,
+    );
     expect(done.status).toBe('FAILED');
     expect(done.error.code).toBe('MAX_TURNS_REACHED');
     expect(done.outcome.commits.map((c: { subject: string }) => c.subject)).toEqual(['Partial work']);

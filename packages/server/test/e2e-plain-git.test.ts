@@ -2,12 +2,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createScriptedModelServer, loadScript, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 import { createTestDatabase } from '../../../test/support/database.ts';
+import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**
  * The newcomer's first run, end to end: the example repo as a plain git remote, the shipped
@@ -27,7 +27,9 @@ beforeAll(async () => {
   model = await createScriptedModelServer();
   model.script(...(await loadScript(join(root, 'examples/hello/script.json'))));
   const home = mkdtempSync(join(tmpdir(), 'abca-e2e-'));
-  remote = execFileSync(join(root, 'examples/hello/make-remote.sh'), [join(home, 'remotes/hello.git')], { encoding: 'utf8' }).trim();
+  remote = execFileSync(join(root, 'examples/hello/make-remote.sh'), [join(home, 'remotes/hello.git')], {
+    encoding: 'utf8',
+  }).trim();
   env = {
     ABCA_HOME: home,
     ABCA_PORT: '0',
@@ -46,15 +48,23 @@ afterAll(async () => {
 const cli = (args: string[]) =>
   run(process.execPath, [abca, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }).then(
     (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
   );
 
 describe('first run on a plain git repo', () => {
   it('submit --wait ends COMPLETED with the branch pushed and a PR record holding the change', async () => {
     const add = await cli(['repos', 'add', 'hello', '--forge', 'git', '--git-url', remote, '--json']);
     expect(add.code, add.stderr).toBe(0);
-    const api = JSON.parse(execFileSync('cat', [join(env.ABCA_HOME as string, 'server.json')], { encoding: 'utf8' })) as { url: string };
-    const key = execFileSync('cat', [join(env.ABCA_HOME as string, 'admin.key')], { encoding: 'utf8' }).trim();
+    const api = JSON.parse(
+      execFileSync('cat', [join(env.ABCA_HOME as string, 'server.json')], { encoding: 'utf8' }),
+    ) as { url: string };
+    const key = execFileSync('cat', [join(env.ABCA_HOME as string, 'admin.key')], {
+      encoding: 'utf8',
+    }).trim();
     const patched = await fetch(`${api.url}/v1/repos/hello`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -79,11 +89,15 @@ describe('first run on a plain git repo', () => {
     expect(t.outcome.validation.checks[0]).toMatchObject({ name: 'test', ok: true, baselineOk: false });
 
     // The branch is on the remote at the PR's head.
-    const refs = execFileSync('git', ['-C', remote, 'for-each-ref', '--format=%(refname) %(objectname)'], { encoding: 'utf8' });
+    const refs = execFileSync('git', ['-C', remote, 'for-each-ref', '--format=%(refname) %(objectname)'], {
+      encoding: 'utf8',
+    });
     expect(refs).toContain(`refs/heads/${t.branch_name}`);
 
     // ABCA's PR record: the scripted change, nothing else.
-    const diff = await fetch(`${api.url}/v1/tasks/${id}/diff?format=raw`, { headers: { authorization: `Bearer ${key}` } });
+    const diff = await fetch(`${api.url}/v1/tasks/${id}/diff?format=raw`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(diff.status).toBe(200);
     const text = await diff.text();
     expect(text).toContain("-  return 'hi';");

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,7 +187,14 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       const hooks = join(dir, '.git', 'evil-hooks');
       mkdirSync(hooks, { recursive: true });
       const script = (tag: string) => `#!/bin/sh\ntouch '${join(markers, tag)}'\n`;
-      for (const hook of ['pre-push', 'reference-transaction', 'post-checkout', 'pre-receive', 'post-update', 'fsmonitor']) {
+      for (const hook of [
+        'pre-push',
+        'reference-transaction',
+        'post-checkout',
+        'pre-receive',
+        'post-update',
+        'fsmonitor',
+      ]) {
         for (const where of [hooks, join(dir, '.git', 'hooks')]) {
           writeFileSync(join(where, hook), script(hook));
           chmodSync(join(where, hook), 0o755);
@@ -190,7 +206,9 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       sh(dir, ['config', 'uploadpack.packObjectsHook', join(hooks, 'pre-push')]);
       sh(dir, ['config', 'core.alternateRefsCommand', join(hooks, 'pre-push')]);
       const { commit } = await env.forge.pushBranch(env.repo, { dir, branch });
-      expect(commit).toBe(sh(dir, ['rev-parse', 'HEAD'], { GIT_CONFIG_PARAMETERS: "'core.fsmonitor'='false'" }));
+      expect(commit).toBe(
+        sh(dir, ['rev-parse', 'HEAD'], { GIT_CONFIG_PARAMETERS: "'core.fsmonitor'='false'" }),
+      );
       expect(readdirSync(markers)).toEqual([]);
       expect(await env.remote.branchHead(branch)).toBe(commit);
     });
@@ -215,14 +233,30 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       sh(dir, ['commit', '-q', '-m', 'PR change']);
       await env.forge.pushBranch(env.repo, { dir, branch });
       expect(await env.forge.findPullRequest(env.repo, branch)).toBeUndefined();
-      const input = { branch, base: env.repo.defaultBranch, title: 'Add PR.md', body: 'Body', draft: true, taskId: 'TASK6' };
+      const input = {
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'Add PR.md',
+        body: 'Body',
+        draft: true,
+        taskId: 'TASK6',
+      };
       const opened = await env.forge.openPullRequest(env.repo, input);
-      expect(opened).toMatchObject({ branch, base: env.repo.defaultBranch, title: 'Add PR.md', draft: true, state: 'open' });
+      expect(opened).toMatchObject({
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'Add PR.md',
+        draft: true,
+        state: 'open',
+      });
       expect(opened.url).toBeTruthy();
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ number: opened.number });
       const retried = await env.forge.openPullRequest(env.repo, input);
       expect(retried.number).toBe(opened.number);
-      const updated = await env.forge.updatePullRequest(env.repo, opened.number, { title: 'Add PR.md (v2)', draft: false });
+      const updated = await env.forge.updatePullRequest(env.repo, opened.number, {
+        title: 'Add PR.md (v2)',
+        draft: false,
+      });
       expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: false });
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ title: 'Add PR.md (v2)' });
       await env.forge.comment(env.repo, opened.number, 'Validation passed.');

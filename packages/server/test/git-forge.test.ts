@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { createGitForge } from '../src/adapters/forge/git/forge.ts';
 import { getChangeRequest, listChangeRequests } from '../src/adapters/forge/git/change-requests.ts';
+import { createGitForge } from '../src/adapters/forge/git/forge.ts';
 import { createForgeRouter } from '../src/adapters/forge/router.ts';
 import type { RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
@@ -38,7 +38,13 @@ async function setupGitForge() {
     secrets: [] as string[],
     remote: {
       async branchHead(branch: string) {
-        const out = sh(root, ['--git-dir', bare, 'for-each-ref', '--format=%(objectname)', `refs/heads/${branch}`]);
+        const out = sh(root, [
+          '--git-dir',
+          bare,
+          'for-each-ref',
+          '--format=%(objectname)',
+          `refs/heads/${branch}`,
+        ]);
         return out || undefined;
       },
       async commitUpstream(file: string, content: string) {
@@ -85,7 +91,9 @@ describe('plain-git forge specifics', () => {
       expect(cr).toMatchObject({ taskId: 'TASK9', headCommit: commit, state: 'open' });
       expect(cr?.commits.map((c) => c.subject)).toEqual(['Add NEW.md']);
       expect(cr?.diff).toContain('+new file');
-      expect((await listChangeRequests(env.pool, { taskId: 'TASK9' })).map((c) => c.number)).toEqual([pr.number]);
+      expect((await listChangeRequests(env.pool, { taskId: 'TASK9' })).map((c) => c.number)).toEqual([
+        pr.number,
+      ]);
       expect(await listChangeRequests(env.pool, { repo: 'other/repo' })).toEqual([]);
       await env.forge.comment(env.repo, pr.number, 'Looks good');
       const ctx = await env.forge.fetchContext(env.repo, { prNumber: pr.number, issueNumber: 3 });
@@ -103,7 +111,11 @@ describe('plain-git forge specifics', () => {
     try {
       const router = createForgeRouter({ git: env.forge });
       expect(await router.checkAccess(env.repo)).toEqual({ ok: true });
-      const gh: RepoRef = { repo: 'acme/app', defaultBranch: 'main', forge: { kind: 'github', owner_repo: 'acme/app' } };
+      const gh: RepoRef = {
+        repo: 'acme/app',
+        defaultBranch: 'main',
+        forge: { kind: 'github', owner_repo: 'acme/app' },
+      };
       expect(await router.checkAccess(gh)).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
       await expect(router.readFile(gh, 'README.md')).rejects.toThrow(/'github' forge/);
     } finally {
@@ -128,7 +140,9 @@ describe('plain-git forge specifics', () => {
         sh(dir, ['commit', '-q', '-m', text]);
       }
       await env.forge.pushBranch(env.repo, { dir: a, branch });
-      await expect(env.forge.pushBranch(env.repo, { dir: b, branch })).rejects.toMatchObject({ code: 'PUSH_REJECTED' });
+      await expect(env.forge.pushBranch(env.repo, { dir: b, branch })).rejects.toMatchObject({
+        code: 'PUSH_REJECTED',
+      });
     } finally {
       await env.cleanup();
     }
