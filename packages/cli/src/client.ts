@@ -2,6 +2,7 @@ import {
   ApiErrorBody,
   ApiKeyInfo,
   CancelTaskResponse,
+  ChangeRequestInfo,
   type CreateApiKeyRequest,
   CreatedApiKey,
   type CreateRepoRequest,
@@ -11,8 +12,10 @@ import {
   NudgeResponse,
   RepoInfo,
   TaskDetail,
+  TaskDiff,
   TaskEvent,
   TaskSummary,
+  type UpdateRepoRequest,
 } from '@abca/contracts';
 import { z } from 'zod';
 import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
@@ -53,6 +56,7 @@ const Health = z.object({ status: z.string() });
 export type CreateTaskInput = z.input<typeof CreateTaskRequest>;
 export type ListTasksInput = { status?: string; repo?: string; limit?: number; next_token?: string };
 export type ListEventsInput = { limit?: number; after?: number; next_token?: string };
+export type ListPrsInput = { repo?: string; task_id?: string; limit?: number };
 
 /**
  * The HTTP client of the `/v1` API. Every answer is checked against the contracts schemas, so a
@@ -142,6 +146,41 @@ export class ApiClient {
 
   async removeRepo(repo: string) {
     return parse(dataEnvelope(RemovedRepo), (await this.send('DELETE', `/v1/repos/${seg(repo)}`)).json).data;
+  }
+
+  async updateRepo(repo: string, body: z.input<typeof UpdateRepoRequest>) {
+    const res = await this.send('PATCH', `/v1/repos/${seg(repo)}`, { body });
+    return parse(dataEnvelope(RepoInfo), res.json).data;
+  }
+
+  async listPrs(q: ListPrsInput) {
+    return parse(listEnvelope(ChangeRequestInfo), (await this.send('GET', `/v1/prs${query(q)}`)).json).data;
+  }
+
+  /** One pull request; without `withDiff` the (possibly large) diff is left out. */
+  async getPr(number: number, opts: { withDiff: boolean }) {
+    const res = await this.send('GET', `/v1/prs/${number}${opts.withDiff ? '' : '?diff=false'}`);
+    return parse(dataEnvelope(ChangeRequestInfo), res.json).data;
+  }
+
+  async getTaskDiff(id: string) {
+    return parse(dataEnvelope(TaskDiff), (await this.send('GET', `/v1/tasks/${seg(id)}/diff`)).json).data;
+  }
+
+  /** A task's diff as the server stores it (`text/x-diff`), byte for byte. */
+  async getTaskDiffRaw(id: string): Promise<string> {
+    const path = `/v1/tasks/${seg(id)}/diff?format=raw`;
+    const res = await this.fetch('GET', path, { headers: { accept: 'text/x-diff, application/json' } });
+    if (!res.ok) await this.throwApiError(res);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/x-diff')) {
+      throw new CliError(
+        `The server answered GET ${path} with ${type || 'no content type'}, not text/x-diff.`,
+        EXIT.FAILURE,
+        { hint: 'The CLI and the server are probably different versions; update the older one.' },
+      );
+    }
+    return res.text();
   }
 
   /** `GET /healthz`: true when the server answers; throws {@link ServerUnreachableError} when it does not. */

@@ -45,7 +45,9 @@ export function intArg(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        `must be a whole number ${rangeText(min, max, Number.MAX_SAFE_INTEGER)}.`,
+      );
     }
     return n;
   };
@@ -56,8 +58,13 @@ export function numberArg(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`must be a number from ${min} to ${max}.`);
+      throw new InvalidArgumentError(`must be a number ${rangeText(min, max, Number.MAX_VALUE)}.`);
     }
     return n;
   };
+}
+
+/** `from 1 to 500`, or `of 1 or more` when there is no real upper bound (the server checks it). */
+function rangeText(min: number, max: number, unbounded: number): string {
+  return max >= unbounded ? `of ${min} or more` : `from ${min} to ${max}`;
 }

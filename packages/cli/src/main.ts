@@ -6,6 +6,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerNudge } from './commands/nudge.ts';
+import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
@@ -27,6 +28,7 @@ Examples:
   $ abca submit --repo acme/app "Add a health check endpoint" --wait
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
+  $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
   $ abca doctor
 
 Server and key (client commands):
@@ -63,6 +65,7 @@ export function buildProgram(cli: Cli): Command {
   registerCancel(program, cli);
   registerNudge(program, cli);
   registerRepos(program, cli);
+  registerPrs(program, cli);
   registerKeys(program, cli);
   registerDoctor(program, cli);
   return program;

@@ -1,4 +1,5 @@
 export * from './api-key.ts';
+export * from './change-request.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';

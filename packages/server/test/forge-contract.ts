@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,8 @@ export interface ForgeContractEnv {
   secrets: string[];
   /** The forge's cache folder (mirrors live there). */
   cacheDir: string;
+  /** Whether `updatePullRequest` can flip `draft` here (GitHub needs GraphQL for it); default true. */
+  draftToggle?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -56,11 +59,16 @@ export function sh(cwd: string, args: string[], env: Record<string, string> = {}
 
 export const SEED_README = '# Seed repo\n\nHello from the seed.\n';
 
-/** Writes the seed files into a fresh non-bare repo at `dir` with one commit on `branch`. */
-export function writeSeed(dir: string, branch = 'main'): string {
+/** Writes the seed files (no repository) into `dir`. */
+export function writeSeedFiles(dir: string): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(join(dir, 'README.md'), SEED_README);
   writeFileSync(join(dir, 'src', 'index.ts'), 'export const answer = 42;\n');
+}
+
+/** Writes the seed files into a fresh non-bare repo at `dir` with one commit on `branch`. */
+export function writeSeed(dir: string, branch = 'main'): string {
+  writeSeedFiles(dir);
   sh(dir, ['init', '-q', '-b', branch]);
   sh(dir, ['add', '-A']);
   sh(dir, ['commit', '-q', '-m', 'Seed']);
@@ -152,6 +160,18 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       expect(readFileSync(join(dir, 'agent-notes.txt'), 'utf8')).toBe('work in progress\n');
     });
 
+    it('serves concurrent refreshes and workspace creations of one repo', async () => {
+      const dirs = [0, 1, 2].map((i) => join(work, `ws-conc-${i}`));
+      const results = await Promise.all([
+        env.forge.syncMirror(env.repo),
+        ...dirs.map((dir, i) => env.forge.createWorkspace(env.repo, { dir, branch: `abca/conc-${i}/x` })),
+        env.forge.syncMirror(env.repo),
+      ]);
+      const heads = new Set(results.map((r) => ('baseCommit' in r ? r.baseCommit : r.defaultBranchHead)));
+      expect(heads.size).toBe(1);
+      expect(existsSync(`${results[0] && 'path' in results[0] ? results[0].path : ''}.lock`)).toBe(false);
+    });
+
     it('reads a file of the default branch, undefined when absent', async () => {
       expect(await env.forge.readFile(env.repo, 'README.md')).toBe(SEED_README);
       expect(await env.forge.readFile(env.repo, 'src/index.ts')).toBe('export const answer = 42;\n');
@@ -222,6 +242,11 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       const err = await thrown(env.forge.pushBranch(env.repo, { dir, branch }));
       expect(err).toBeInstanceOf(ForgeError);
       expect((err as ForgeError).code).toBe('PUSH_REJECTED');
+      rmSync(join(dir, '.git', 'objects', 'info', 'alternates'));
+      symlinkSync(join(mirror, 'objects', 'pack'), join(dir, '.git', 'objects', 'borrowed'));
+      expect(await thrown(env.forge.pushBranch(env.repo, { dir, branch }))).toMatchObject({
+        code: 'PUSH_REJECTED',
+      });
     });
 
     it('opens, finds and updates a pull request, without a duplicate on retry', async () => {
@@ -253,11 +278,10 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ number: opened.number });
       const retried = await env.forge.openPullRequest(env.repo, input);
       expect(retried.number).toBe(opened.number);
-      const updated = await env.forge.updatePullRequest(env.repo, opened.number, {
-        title: 'Add PR.md (v2)',
-        draft: false,
-      });
-      expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: false });
+      const toggle = env.draftToggle !== false;
+      const patch = toggle ? { title: 'Add PR.md (v2)', draft: false } : { title: 'Add PR.md (v2)' };
+      const updated = await env.forge.updatePullRequest(env.repo, opened.number, patch);
+      expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: !toggle });
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ title: 'Add PR.md (v2)' });
       await env.forge.comment(env.repo, opened.number, 'Validation passed.');
       const ctx = await env.forge.fetchContext(env.repo, { prNumber: opened.number });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
 import { getChangeRequest, listChangeRequests } from '../src/adapters/forge/git/change-requests.ts';
 import { createGitForge } from '../src/adapters/forge/git/forge.ts';
+import { gitError, scrub } from '../src/adapters/forge/git-cli.ts';
 import { createForgeRouter } from '../src/adapters/forge/router.ts';
 import type { RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
@@ -145,6 +146,75 @@ describe('plain-git forge specifics', () => {
       });
     } finally {
       await env.cleanup();
+    }
+  });
+});
+
+describe('git error mapping', () => {
+  const cases: [string, 'fetch' | 'push', string, boolean][] = [
+    [
+      "fatal: unable to access 'https://h/x.git/': Could not resolve host: h",
+      'fetch',
+      'GITHUB_UNREACHABLE',
+      true,
+    ],
+    [
+      "fatal: unable to access 'https://h/x.git/': The requested URL returned error: 502",
+      'push',
+      'GITHUB_UNREACHABLE',
+      true,
+    ],
+    ["fatal: Authentication failed for 'https://h/x.git/'", 'fetch', 'REPO_NOT_FOUND_OR_NO_ACCESS', false],
+    [
+      "remote: Repository not found.\nfatal: repository 'https://h/x.git/' not found",
+      'fetch',
+      'REPO_NOT_FOUND_OR_NO_ACCESS',
+      false,
+    ],
+    [
+      "remote: Permission to a/b.git denied to bot.\nfatal: unable to access 'https://h/a/b.git/': The requested URL returned error: 403",
+      'push',
+      'INSUFFICIENT_PERMISSIONS',
+      false,
+    ],
+    [
+      ' ! [rejected]        x -> x (non-fast-forward)\nerror: failed to push some refs',
+      'push',
+      'PUSH_REJECTED',
+      false,
+    ],
+    [' ! [remote rejected] x -> x (protected branch hook declined)', 'push', 'PUSH_REJECTED', false],
+  ];
+  it.each(cases)('maps %j on %s', (stderr, op, code, retryable) => {
+    expect(gitError(['fetch'], stderr, op)).toMatchObject({ code, retryable });
+  });
+
+  it('scrubs secrets, their base64 form and URL credentials', () => {
+    const b64 = Buffer.from('x-access-token:s3cr3t-token').toString('base64');
+    const text = scrub(`https://user:pw@h/x.git s3cr3t-token Authorization: Basic ${b64}`, ['s3cr3t-token']);
+    expect(text).not.toMatch(/s3cr3t|pw@/);
+    expect(text).not.toContain(b64);
+  });
+
+  it('reports an unreachable remote as GITHUB_UNREACHABLE (retryable)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'abca-git-unreach-'));
+    const noDb = { query: async () => ({ rows: [] }) } as unknown as Parameters<
+      typeof createGitForge
+    >[0]['db'];
+    const forge = createGitForge({ db: noDb, cacheDir: root });
+    const repo: RepoRef = {
+      repo: 'x/y',
+      defaultBranch: 'main',
+      forge: { kind: 'git', url: 'http://127.0.0.1:1/y.git' },
+    };
+    try {
+      expect(await forge.checkAccess(repo)).toMatchObject({ ok: false, code: 'GITHUB_UNREACHABLE' });
+      await expect(forge.getBranchHead(repo, 'main')).rejects.toMatchObject({
+        code: 'GITHUB_UNREACHABLE',
+        retryable: true,
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

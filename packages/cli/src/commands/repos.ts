@@ -1,64 +1,123 @@
-import type { CreateRepoRequest, RepoInfo } from '@abca/contracts';
+import type { CreateRepoRequest, RepoInfo, UpdateRepoRequest } from '@abca/contracts';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
-import { type Cli, intArg, runClientCommand, withClientOptions } from '../command-kit.ts';
+import { type Cli, runClientCommand, withClientOptions } from '../command-kit.ts';
 import type { ClientFlags } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import type { Output } from '../output.ts';
 import { formatAge, table } from '../output.ts';
+import {
+  clearArg,
+  flagOf,
+  repoSettingsLines,
+  type SettingField,
+  type SettingFlags,
+  settingsFromFlags,
+  withSettingOptions,
+} from '../repo-settings.ts';
 
 type Forge = NonNullable<z.input<typeof CreateRepoRequest>['forge']>;
 const FORGE_KINDS = ['github', 'git', 'fake'] as const;
 type ForgeKind = (typeof FORGE_KINDS)[number];
 
-interface AddFlags extends ClientFlags {
-  defaultBranch?: string;
-  maxConcurrency?: number;
+interface AddFlags extends ClientFlags, SettingFlags {
   forge?: ForgeKind;
   gitUrl?: string;
 }
+
+interface UpdateFlags extends AddFlags {
+  clear?: SettingField[];
+}
+
+const EXAMPLES = `
+Examples:
+  $ abca repos add acme/app --default-branch main --test-command "npm test" --max-concurrency 2
+  $ abca repos add tools --git-url https://git.example.com/tools.git
+  $ abca repos update acme/app --validation-mode strict --allow-host registry.npmjs.org --allow-host '*.pypi.org'
+  $ abca repos update acme/app --clear model --clear max_budget_usd
+  $ abca repos list
+  $ abca repos show acme/app
+  $ abca repos remove acme/app`;
 
 export function registerRepos(program: Command, cli: Cli): void {
   const repos = program
     .command('repos')
     .summary('onboard and inspect repositories')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  $ abca repos add acme/app --default-branch main --max-concurrency 2\n  $ abca repos add tools --git-url https://git.example.com/tools.git\n  $ abca repos list\n  $ abca repos show acme/app\n  $ abca repos remove acme/app',
-    );
+    .addHelpText('after', EXAMPLES);
 
   withClientOptions(
-    repos
-      .command('add')
-      .summary('onboard a repository (admin)')
-      .argument('<repo>', 'owner/name')
-      .option(
-        '--forge <kind>',
-        'where it lives: github (default for owner/name), git (with --git-url), fake (demos, tests)',
-        forgeArg,
-      )
-      .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)')
-      .option('--default-branch <branch>', 'the branch pull requests target')
-      .option(
-        '--max-concurrency <n>',
-        'tasks running at once on this repo (1-100)',
-        intArg(1, Number.MAX_SAFE_INTEGER),
-      ),
+    withSettingOptions(
+      repos
+        .command('add')
+        .summary('onboard a repository (admin)')
+        .argument('<repo>', 'owner/name')
+        .option(
+          '--forge <kind>',
+          'where it lives: github (default for owner/name), git (with --git-url), fake (demos, tests)',
+          forgeArg,
+        )
+        .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)'),
+    ),
   ).action(async (repo: string, flags: AddFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
       const forge = forgeSpec(repo, flags);
       const created = await (await ctx.client()).addRepo({
         repo,
         ...(forge ? { forge } : {}),
-        settings: {
-          ...(flags.defaultBranch ? { default_branch: flags.defaultBranch } : {}),
-          ...(flags.maxConcurrency !== undefined ? { max_concurrency: flags.maxConcurrency } : {}),
-        },
+        settings: settingsFromFlags(flags),
       });
       if (ctx.out.json) ctx.out.printJson(created);
       else {
         ctx.out.out(`Onboarded ${ctx.out.c.bold(created.repo)}.`);
         ctx.out.out(ctx.out.c.dim(`Try: abca submit --repo ${created.repo} "..."`));
+      }
+      return 0;
+    }),
+  );
+
+  withClientOptions(
+    withSettingOptions(
+      repos
+        .command('update')
+        .summary('change the settings or the forge of a repository (admin)')
+        .description(
+          'Change an onboarded repository (PATCH /v1/repos/{repo}): the settings named by flags are set, those named by --clear go back to the platform default, the others stay as they are.',
+        )
+        .argument('<repo>', 'owner/name')
+        .option('--forge <kind>', 'move it: github, git (with --git-url) or fake', forgeArg)
+        .option('--git-url <url>', 'new clone URL of a plain git repository (implies --forge git)'),
+    ).option(
+      '--clear <field>',
+      'reset a setting to the platform default, e.g. test_command or max-budget (repeatable)',
+      clearArg,
+    ),
+  ).action(async (repo: string, flags: UpdateFlags) =>
+    runClientCommand(cli, flags, async (ctx) => {
+      const set = settingsFromFlags(flags);
+      const cleared = flags.clear ?? [];
+      for (const field of cleared) {
+        if (set[field] !== undefined)
+          throw new CliError(`${flagOf(field)} and --clear ${field} contradict each other.`, EXIT.USAGE);
+      }
+      const forge = forgeSpec(repo, flags);
+      if (!forge && Object.keys(set).length === 0 && cleared.length === 0) {
+        throw new CliError('Nothing to change.', EXIT.USAGE, {
+          hint: 'Give a setting flag (see `abca repos update --help`), --clear <field>, or --git-url / --forge.',
+        });
+      }
+      const settings: NonNullable<UpdateRepoRequest['settings']> = { ...set };
+      for (const field of cleared) settings[field] = null;
+      const updated = await (await ctx.client()).updateRepo(repo, {
+        ...(forge ? { forge } : {}),
+        ...(Object.keys(settings).length ? { settings } : {}),
+      });
+      const { out } = ctx;
+      if (out.json) out.printJson(updated);
+      else {
+        out.out(`Updated ${out.c.bold(updated.repo)}.`);
+        if (forge) out.out(`${out.c.dim('forge:'.padEnd(10))}${forgeText(updated)}`);
+        out.out('settings:');
+        for (const line of repoSettingsLines(updated.settings, out.c, '  ')) out.out(line);
       }
       return 0;
     }),
@@ -115,12 +174,19 @@ export function registerRepos(program: Command, cli: Cli): void {
 }
 
 function printRepo(out: Output, r: RepoInfo): void {
-  const row = (k: string, v: string) => out.out(`${out.c.dim(`${k}:`.padEnd(16))}${v}`);
+  const row = (k: string, v: string) => out.out(`${out.c.dim(`${k}:`.padEnd(10))}${v}`);
   row('repo', out.c.bold(r.repo));
-  row('forge', JSON.stringify(r.forge));
-  for (const [k, v] of Object.entries(r.settings)) row(k, String(v));
+  row('forge', forgeText(r));
   row('created', r.created_at);
   row('updated', r.updated_at);
+  out.out('settings:');
+  for (const line of repoSettingsLines(r.settings, out.c, '  ')) out.out(line);
+}
+
+function forgeText(r: RepoInfo): string {
+  if (r.forge.kind === 'git') return `git ${r.forge.url}`;
+  if (r.forge.kind === 'github') return `github ${r.forge.owner_repo}`;
+  return r.forge.kind;
 }
 
 function forgeArg(value: string): ForgeKind {
@@ -129,8 +195,8 @@ function forgeArg(value: string): ForgeKind {
   return kind;
 }
 
-/** The forge of `repos add`, or undefined to let the server choose (GitHub for owner/name). */
-function forgeSpec(repo: string, flags: AddFlags): Forge | undefined {
+/** The forge of `repos add` / `repos update`, or undefined to let the server choose (GitHub for owner/name). */
+function forgeSpec(repo: string, flags: Pick<AddFlags, 'forge' | 'gitUrl'>): Forge | undefined {
   if (flags.gitUrl !== undefined) {
     if (flags.forge !== undefined && flags.forge !== 'git')
       throw new CliError(`--git-url is for --forge git, not --forge ${flags.forge}.`, EXIT.USAGE);

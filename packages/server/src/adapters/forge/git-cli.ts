@@ -64,6 +64,11 @@ const BASE_CONFIG = [
   'init.defaultBranch=main',
   '-c',
   'advice.detachedHead=false',
+  // A transfer slower than 1 byte/s for a minute is a stall, not a slow network.
+  '-c',
+  'http.lowSpeedLimit=1',
+  '-c',
+  'http.lowSpeedTime=60',
 ];
 
 /**
@@ -148,7 +153,12 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
 
 /** `git fetch` rather than the whole argv (which may hold paths the caller does not want echoed). */
 function describe(args: string[]): string {
-  return args.find((a) => !a.startsWith('-')) ?? 'command';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-c' || a === '-C') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return 'command';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
 import type { GitCli, GitCredential } from './git-cli.ts';
@@ -34,12 +34,56 @@ export interface Mirrors {
 const HEADS = '+refs/heads/*:refs/heads/*';
 const TAGS = '+refs/tags/*:refs/tags/*';
 
+const STALE_LOCK_MS = 30 * 60_000;
+
+/**
+ * Takes `<mirror>.lock` (created exclusively, holding the owner's pid) so that worker processes
+ * sharing a cache folder do not refresh one mirror at once. A lock whose process is gone, or older
+ * than half an hour, is taken over. Resolves to the release function.
+ */
+async function lockFile(lock: string, timeoutMs = 15 * 60_000): Promise<() => Promise<void>> {
+  await mkdir(dirname(lock), { recursive: true });
+  const started = Date.now();
+  for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (await isStale(lock)) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new ForgeError('INTERNAL_ERROR', `the mirror lock ${lock} is held for too long`, true);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function isStale(lock: string): Promise<boolean> {
+  try {
+    const [pid, st] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
+    if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
+    const n = Number(pid);
+    if (!Number.isInteger(n) || n <= 0) return Date.now() - st.mtimeMs > 5_000;
+    process.kill(n, 0);
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ESRCH' || code === 'ENOENT';
+  }
+}
+
 /**
  * Mirrors are created in a temporary sibling folder and renamed into place, so a crash never
  * leaves a half-made mirror at the final path. Refreshes fetch only `refs/heads/*` and
  * `refs/tags/*` (not GitHub's `refs/pull/*`, which `clone --mirror` would copy). An in-process
- * mutex per mirror keeps two tasks of this worker from refreshing one mirror at once; git's own
- * ref locks make concurrent refreshes from other processes fail cleanly rather than corrupt.
+ * mutex per mirror keeps two tasks of this worker from refreshing one mirror at once, and a
+ * lock file (`<mirror>.lock`) does the same across worker processes sharing the cache folder.
  */
 export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: RemoteResolver }): Mirrors {
   const { git, cacheDir } = deps;
@@ -56,7 +100,16 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
   async function withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T> {
     const path = pathOf(repo);
     const prev = locks.get(path) ?? Promise.resolve();
-    const run = prev.catch(() => {}).then(() => fn(path));
+    const run = prev
+      .catch(() => {})
+      .then(async () => {
+        const release = await lockFile(`${path}.lock`);
+        try {
+          return await fn(path);
+        } finally {
+          await release();
+        }
+      });
     const tail = run.catch(() => {});
     locks.set(path, tail);
     try {
@@ -110,8 +163,11 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
     withLock,
     async sync(repo) {
       return withLock(repo, async (path) => {
-        if (existsSync(path)) await fetchInto(path, repo);
-        else await create(path, repo);
+        if (existsSync(path)) {
+          await fetchInto(path, repo);
+          // Under the lock, so no workspace clone copies packs that a repack is replacing.
+          await git.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { cwd: path });
+        } else await create(path, repo);
         return { path, defaultBranchHead: await head(path, repo) };
       });
     },

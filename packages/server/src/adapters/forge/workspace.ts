@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { type Dirent, existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
@@ -98,6 +98,7 @@ export function createWorkspaces(deps: {
       await checkUntrustedRepo(dir);
       const mirror = await mirrors.ensure(repo);
       await mkdir(join(cacheDir, 'push'), { recursive: true });
+      await sweep(join(cacheDir, 'push'));
       const tmp = await mkdtemp(join(cacheDir, 'push', 'p-'));
       try {
         await git.run(['init', '--quiet', '--bare', tmp]);
@@ -141,6 +142,35 @@ export function createWorkspaces(deps: {
   };
 }
 
+/** Removes scratch push repos left by a crashed worker (older than an hour). */
+async function sweep(dir: string): Promise<void> {
+  const cutoff = Date.now() - 60 * 60_000;
+  for (const entry of await readdir(dir)) {
+    const p = join(dir, entry);
+    const st = await lstat(p).catch(() => undefined);
+    if (st && st.mtimeMs < cutoff) await rm(p, { recursive: true, force: true });
+  }
+}
+
+/** The first symlink under `dir` (a pack linked to another repo's would be read and pushed). */
+async function findSymlink(dir: string): Promise<string | undefined> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isSymbolicLink()) return p;
+    if (e.isDirectory()) {
+      const found = await findSymlink(p);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 async function checkBranchName(git: GitCli, branch: string): Promise<void> {
   const res = await git.tryRun(['check-ref-format', `refs/heads/${branch}`]);
   if (res.code !== 0 || branch.startsWith('-')) {
@@ -150,7 +180,7 @@ async function checkBranchName(git: GitCli, branch: string): Promise<void> {
 
 /**
  * Refuses workspaces whose `.git` sends git elsewhere on the host: a `.git` file or symlink, a
- * symlinked object store, alternates or a common dir. Through those the agent could make the
+ * symlinked object store or a symlink inside it, alternates or a common dir. Through those the agent could make the
  * host read (and push) objects of repositories the task has no business with.
  */
 async function checkUntrustedRepo(dir: string): Promise<void> {
@@ -171,6 +201,8 @@ async function checkUntrustedRepo(dir: string): Promise<void> {
     for (const f of ['objects/info/alternates', 'objects/info/http-alternates', 'commondir']) {
       if (existsSync(join(gitDir, f))) problems.push(`.git/${f} exists`);
     }
+    const link = await findSymlink(join(gitDir, 'objects'));
+    if (link) problems.push(`.git/objects holds a symlink (${link.slice(gitDir.length + 1)})`);
   }
   if (problems.length > 0) {
     throw new ForgeError(

@@ -43,7 +43,10 @@ const COLUMNS = `number, repo, task_id AS "taskId", branch, base, title, body, d
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Change requests, newest first, optionally of one repo and/or one task. */
-export async function listChangeRequests(db: Queryable, filter: { repo?: string; taskId?: string } = {}): Promise<ChangeRequest[]> {
+export async function listChangeRequests(
+  db: Queryable,
+  filter: { repo?: string; taskId?: string } = {},
+): Promise<ChangeRequest[]> {
   const res = await db.query(
     `SELECT ${COLUMNS} FROM change_requests
      WHERE ($1::text IS NULL OR repo = $1) AND ($2::text IS NULL OR task_id = $2)
@@ -60,15 +63,30 @@ export async function getChangeRequest(db: Queryable, number: number): Promise<C
 }
 
 /** The change request of a branch of a repo, or undefined. */
-export async function findChangeRequest(db: Queryable, repo: string, branch: string): Promise<ChangeRequest | undefined> {
-  const res = await db.query(`SELECT ${COLUMNS} FROM change_requests WHERE repo = $1 AND branch = $2`, [repo, branch]);
+export async function findChangeRequest(
+  db: Queryable,
+  repo: string,
+  branch: string,
+): Promise<ChangeRequest | undefined> {
+  const res = await db.query(`SELECT ${COLUMNS} FROM change_requests WHERE repo = $1 AND branch = $2`, [
+    repo,
+    branch,
+  ]);
   return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
 }
 
 /** Inserts a change request; an existing one for the same repo and branch is returned instead. */
 export async function insertChangeRequest(
   db: Queryable,
-  cr: { repo: string; taskId: string; branch: string; base: string; title: string; body: string; draft: boolean },
+  cr: {
+    repo: string;
+    taskId: string;
+    branch: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+  },
 ): Promise<ChangeRequest> {
   await db.query(
     `INSERT INTO change_requests (repo, task_id, branch, base, title, body, draft)
@@ -122,17 +140,17 @@ export async function addChangeRequestComment(
   db: Queryable,
   c: { number: number; author: string; body: string; path?: string; line?: number },
 ): Promise<void> {
-  await db.query('INSERT INTO change_request_comments (number, author, body, path, line) VALUES ($1, $2, $3, $4, $5)', [
-    c.number,
-    c.author,
-    c.body,
-    c.path ?? null,
-    c.line ?? null,
-  ]);
+  await db.query(
+    'INSERT INTO change_request_comments (number, author, body, path, line) VALUES ($1, $2, $3, $4, $5)',
+    [c.number, c.author, c.body, c.path ?? null, c.line ?? null],
+  );
 }
 
 /** Comments of a change request, oldest first. */
-export async function listChangeRequestComments(db: Queryable, number: number): Promise<ChangeRequestComment[]> {
+export async function listChangeRequestComments(
+  db: Queryable,
+  number: number,
+): Promise<ChangeRequestComment[]> {
   const res = await db.query(
     `SELECT id, number, author, body, path, line, resolved, created_at AS "createdAt"
      FROM change_request_comments WHERE number = $1 ORDER BY id`,

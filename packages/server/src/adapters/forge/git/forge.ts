@@ -1,6 +1,12 @@
 import { isAbsolute } from 'node:path';
 import type { Logger } from '../../../ops/logger.ts';
-import { type Forge, ForgeError, type ForgeContext, type PullRequest, type RepoRef } from '../../../ports/forge.ts';
+import {
+  type Forge,
+  type ForgeContext,
+  ForgeError,
+  type PullRequest,
+  type RepoRef,
+} from '../../../ports/forge.ts';
 import type { Queryable } from '../../../storage/db.ts';
 import { createGitCli, type GitCli } from '../git-cli.ts';
 import { createMirrors, type RemoteSpec } from '../mirror.ts';
@@ -73,7 +79,9 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     const baseTip = await rev(`refs/heads/${cr.base}`);
     if (!head || !baseTip) return cr;
     const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
-    const log = await git.run(['log', '--reverse', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`], { cwd: path });
+    const log = await git.run(['log', '--reverse', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`], {
+      cwd: path,
+    });
     const commits: ChangeRequestCommit[] = log
       .split('\x1e')
       .map((l) => l.trim())
@@ -84,7 +92,12 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       });
     const diff = await git.run(['diff', '--no-ext-diff', '--no-textconv', base, head], { cwd: path });
     return (
-      (await updateChangeRequest(db, cr.repo, cr.number, { baseCommit: base, headCommit: head, commits, diff })) ?? cr
+      (await updateChangeRequest(db, cr.repo, cr.number, {
+        baseCommit: base,
+        headCommit: head,
+        commits,
+        diff,
+      })) ?? cr
     );
   }
 
@@ -96,7 +109,13 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         const { path } = await mirrors.sync(repo);
         // A dry run asks the remote's receive-pack for its refs: it fails without push access.
         await git.run(
-          ['push', '--dry-run', '--quiet', urlOf(repo), `refs/heads/${repo.defaultBranch}:refs/heads/abca-access-check`],
+          [
+            'push',
+            '--dry-run',
+            '--quiet',
+            urlOf(repo),
+            `refs/heads/${repo.defaultBranch}:refs/heads/abca-access-check`,
+          ],
           { cwd: path, op: 'push' },
         );
         return { ok: true };
@@ -122,7 +141,12 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     },
     async updatePullRequest(repo, number, patch) {
       const cr = await updateChangeRequest(db, repo.repo, number, patch);
-      if (!cr) throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${number} in ${repo.repo}`, false);
+      if (!cr)
+        throw new ForgeError(
+          'REPO_NOT_FOUND_OR_NO_ACCESS',
+          `no change request ${number} in ${repo.repo}`,
+          false,
+        );
       return toPr(await refresh(repo, cr));
     },
     async fetchContext(repo, ref) {
@@ -130,7 +154,11 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       if (ref.prNumber === undefined) return ctx;
       const cr = await getChangeRequest(db, ref.prNumber);
       if (!cr || cr.repo !== repo.repo) {
-        throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${ref.prNumber} in ${repo.repo}`, false);
+        throw new ForgeError(
+          'REPO_NOT_FOUND_OR_NO_ACCESS',
+          `no change request ${ref.prNumber} in ${repo.repo}`,
+          false,
+        );
       }
       const threads = new Map<string, NonNullable<ForgeContext['pullRequest']>['reviewThreads'][number]>();
       for (const c of await listChangeRequestComments(db, cr.number)) {
@@ -154,7 +182,11 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     async comment(repo, number, body) {
       const cr = await getChangeRequest(db, number);
       if (!cr || cr.repo !== repo.repo) {
-        throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `no change request ${number} in ${repo.repo}`, false);
+        throw new ForgeError(
+          'REPO_NOT_FOUND_OR_NO_ACCESS',
+          `no change request ${number} in ${repo.repo}`,
+          false,
+        );
       }
       await addChangeRequestComment(db, { number, author: deps.commentAuthor ?? 'abca', body });
     },
@@ -163,12 +195,20 @@ export function createGitForge(deps: GitForgeDeps): Forge {
 
 function urlOf(repo: RepoRef): string {
   if (repo.forge.kind !== 'git') {
-    throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `${repo.repo} is not a plain-git repo (${repo.forge.kind})`, false);
+    throw new ForgeError(
+      'REPO_NOT_FOUND_OR_NO_ACCESS',
+      `${repo.repo} is not a plain-git repo (${repo.forge.kind})`,
+      false,
+    );
   }
   const url = repo.forge.url;
   // A relative path would depend on the worker's working directory; `-` would read as an option.
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/:]+@[^:]+:/.test(url) && !isAbsolute(url)) {
-    throw new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', `the git URL of ${repo.repo} must be absolute: ${url}`, false);
+    throw new ForgeError(
+      'REPO_NOT_FOUND_OR_NO_ACCESS',
+      `the git URL of ${repo.repo} must be absolute: ${url}`,
+      false,
+    );
   }
   return url;
 }

@@ -1,0 +1,141 @@
+import { RepoSettings, VALIDATION_MODES, type ValidationMode } from '@abca/contracts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { intArg, numberArg } from './command-kit.ts';
+import type { Colors } from './output.ts';
+
+/** A field of a repository's settings (`default_branch`, `max_turns`, ...). */
+export type SettingField = keyof RepoSettings;
+
+/** The setting flags of `repos add` and `repos update`, as commander names them. */
+export interface SettingFlags {
+  defaultBranch?: string;
+  setupCommand?: string;
+  buildCommand?: string;
+  testCommand?: string;
+  lintCommand?: string;
+  validationMode?: ValidationMode;
+  model?: string;
+  maxTurns?: number;
+  maxBudget?: number;
+  allowHost?: string[];
+  maxConcurrency?: number;
+}
+
+/**
+ * The flag of every setting. A `Record` over the contract's fields, so a setting added to
+ * `RepoSettings` does not compile here until it has a flag.
+ */
+const FLAG_OF: Record<SettingField, string> = {
+  default_branch: '--default-branch',
+  setup_command: '--setup-command',
+  build_command: '--build-command',
+  test_command: '--test-command',
+  lint_command: '--lint-command',
+  validation_mode: '--validation-mode',
+  model: '--model',
+  max_turns: '--max-turns',
+  max_budget_usd: '--max-budget',
+  network_allowlist: '--allow-host',
+  max_concurrency: '--max-concurrency',
+};
+
+/** In the contract's order, which is also the order `repos show` prints them in. */
+export const SETTING_FIELDS = Object.keys(RepoSettings.shape) as SettingField[];
+
+/**
+ * Adds one flag per setting. Numbers must parse (exit 2 naming the flag); their ranges are the
+ * server's to check, so the CLI and the contract cannot drift apart.
+ */
+export function withSettingOptions(cmd: Command): Command {
+  return cmd
+    .option('--default-branch <branch>', 'the branch pull requests target')
+    .option('--setup-command <cmd>', 'runs once in a fresh workspace, e.g. "npm ci"')
+    .option('--build-command <cmd>', 'builds the project')
+    .option('--test-command <cmd>', 'runs the tests (the validation gate)')
+    .option('--lint-command <cmd>', 'runs the linters')
+    .option('--validation-mode <mode>', `${VALIDATION_MODES.join(', ')}`, validationModeArg)
+    .option('--model <provider:model>', 'the model for this repo, e.g. anthropic:claude-sonnet-4-5', modelArg)
+    .option('--max-turns <n>', 'agent turn limit per task (1-500)', intArg(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--max-budget <usd>',
+      'spending limit per task in US dollars (0.01-100)',
+      numberArg(0, Number.MAX_VALUE),
+    )
+    .option(
+      '--allow-host <host>',
+      'a host the sandbox may reach, e.g. registry.npmjs.org or *.example.com (repeatable; replaces the list)',
+      collectHost,
+    )
+    .option(
+      '--max-concurrency <n>',
+      'tasks running at once on this repo (1-100)',
+      intArg(1, Number.MAX_SAFE_INTEGER),
+    );
+}
+
+/** The settings the flags name; fields without a flag are left out. */
+export function settingsFromFlags(flags: SettingFlags): RepoSettings {
+  const s: RepoSettings = {};
+  if (flags.defaultBranch !== undefined) s.default_branch = flags.defaultBranch;
+  if (flags.setupCommand !== undefined) s.setup_command = flags.setupCommand;
+  if (flags.buildCommand !== undefined) s.build_command = flags.buildCommand;
+  if (flags.testCommand !== undefined) s.test_command = flags.testCommand;
+  if (flags.lintCommand !== undefined) s.lint_command = flags.lintCommand;
+  if (flags.validationMode !== undefined) s.validation_mode = flags.validationMode;
+  if (flags.model !== undefined) s.model = flags.model;
+  if (flags.maxTurns !== undefined) s.max_turns = flags.maxTurns;
+  if (flags.maxBudget !== undefined) s.max_budget_usd = flags.maxBudget;
+  if (flags.allowHost !== undefined) s.network_allowlist = flags.allowHost;
+  if (flags.maxConcurrency !== undefined) s.max_concurrency = flags.maxConcurrency;
+  return s;
+}
+
+/** The flag that sets a field, for messages (`--max-budget` for `max_budget_usd`). */
+export function flagOf(field: SettingField): string {
+  return FLAG_OF[field];
+}
+
+/**
+ * A commander parser for repeatable `--clear <field>`: takes the field (`test_command`), its
+ * kebab-case spelling (`test-command`) or its flag's name (`max-budget`, `allow-host`).
+ */
+export function clearArg(value: string, previous: SettingField[] = []): SettingField[] {
+  const wanted = value.trim().replace(/^--/, '').toLowerCase().replaceAll('-', '_');
+  const field =
+    SETTING_FIELDS.find((f) => f === wanted) ??
+    SETTING_FIELDS.find((f) => FLAG_OF[f].slice(2).replaceAll('-', '_') === wanted);
+  if (!field) throw new InvalidArgumentError(`must be one of ${SETTING_FIELDS.join(', ')}.`);
+  return previous.includes(field) ? previous : [...previous, field];
+}
+
+const LABEL_WIDTH = Math.max(...SETTING_FIELDS.map((f) => f.length)) + 3;
+
+/** Every setting on its own line, `(default)` for the unset ones (the platform's default applies). */
+export function repoSettingsLines(settings: RepoSettings, c: Colors, indent = ''): string[] {
+  return SETTING_FIELDS.map((field) => {
+    const value = settings[field];
+    return `${indent}${c.dim(`${field}:`.padEnd(LABEL_WIDTH))}${value === undefined ? c.dim('(default)') : formatSetting(field, value)}`;
+  });
+}
+
+function formatSetting(field: SettingField, value: NonNullable<RepoSettings[SettingField]>): string {
+  if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
+  if (field === 'max_budget_usd') return `${value} USD`;
+  return String(value);
+}
+
+function validationModeArg(value: string): ValidationMode {
+  const mode = VALIDATION_MODES.find((m) => m === value);
+  if (!mode) throw new InvalidArgumentError(`must be ${VALIDATION_MODES.join(', ')}.`);
+  return mode;
+}
+
+function modelArg(value: string): string {
+  if (!/^[^:\s]+:\S+$/.test(value.trim()))
+    throw new InvalidArgumentError('must look like provider:model, e.g. anthropic:claude-sonnet-4-5.');
+  return value.trim();
+}
+
+function collectHost(value: string, previous: string[] = []): string[] {
+  return [...previous, value.trim()];
+}

@@ -1,0 +1,309 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChangeRequestInfo, RepoInfo, TaskDetail, TaskDiff } from '@abca/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/support/database.ts';
+import { runCli, type Served, startServe } from './support/cli.ts';
+
+/**
+ * `abca repos add/update/show` with every setting, and `abca prs list/show/diff`, as real child
+ * processes against a real `abca serve` (fake agent, fake notifier, fresh database).
+ */
+let served: Served;
+let env: Record<string, string>;
+const abca = (...args: string[]) => runCli(args, env);
+const NO_TASK = '01J9Z3K8Q2W5V7X1Y4T6R8N0MB';
+
+beforeAll(async () => {
+  served = await startServe({
+    DATABASE_URL: await createTestDatabase('cli_prs'),
+    ABCA_AGENT_RUNTIME: 'fake',
+    ABCA_NOTIFIER: 'fake',
+  });
+  env = { ABCA_HOME: served.home };
+});
+
+afterAll(async () => {
+  if (!served) return;
+  expect(await served.stop()).toBe(0);
+});
+
+const EVERY_SETTING = [
+  '--default-branch',
+  'trunk',
+  '--setup-command',
+  'npm ci',
+  '--build-command',
+  'npm run build',
+  '--test-command',
+  'npm test -- --run',
+  '--lint-command',
+  'npm run lint',
+  '--validation-mode',
+  'regression_only',
+  '--model',
+  'anthropic:claude-sonnet-4-5',
+  '--max-turns',
+  '40',
+  '--max-budget',
+  '2.5',
+  '--allow-host',
+  'registry.npmjs.org',
+  '--allow-host',
+  '*.example.com',
+  '--max-concurrency',
+  '3',
+];
+
+describe.concurrent('abca repos settings', () => {
+  it('add takes every setting; show prints each one in a block', async () => {
+    const added = await abca('repos', 'add', 'acme/settings', '--forge', 'fake', ...EVERY_SETTING, '--json');
+    expect(added.code, added.stderr).toBe(0);
+    expect(RepoInfo.parse(JSON.parse(added.stdout)).settings).toEqual({
+      default_branch: 'trunk',
+      setup_command: 'npm ci',
+      build_command: 'npm run build',
+      test_command: 'npm test -- --run',
+      lint_command: 'npm run lint',
+      validation_mode: 'regression_only',
+      model: 'anthropic:claude-sonnet-4-5',
+      max_turns: 40,
+      max_budget_usd: 2.5,
+      network_allowlist: ['registry.npmjs.org', '*.example.com'],
+      max_concurrency: 3,
+    });
+
+    const show = await abca('repos', 'show', 'acme/settings');
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^forge:\s+fake$/m);
+    expect(show.stdout).toMatch(/^settings:$/m);
+    for (const re of [
+      /^ {2}default_branch:\s+trunk$/m,
+      /^ {2}setup_command:\s+npm ci$/m,
+      /^ {2}build_command:\s+npm run build$/m,
+      /^ {2}test_command:\s+npm test -- --run$/m,
+      /^ {2}lint_command:\s+npm run lint$/m,
+      /^ {2}validation_mode:\s+regression_only$/m,
+      /^ {2}model:\s+anthropic:claude-sonnet-4-5$/m,
+      /^ {2}max_turns:\s+40$/m,
+      /^ {2}max_budget_usd:\s+2\.5 USD$/m,
+      /^ {2}network_allowlist:\s+registry\.npmjs\.org, \*\.example\.com$/m,
+      /^ {2}max_concurrency:\s+3$/m,
+    ])
+      expect(show.stdout).toMatch(re);
+  });
+
+  it('update sets and clears fields, keeps the others, and moves the forge', async () => {
+    const added = await abca(
+      'repos',
+      'add',
+      'acme/update',
+      '--forge',
+      'fake',
+      '--test-command',
+      'npm test',
+      '--model',
+      'openai:gpt-5',
+      '--max-turns',
+      '10',
+    );
+    expect(added.code, added.stderr).toBe(0);
+
+    const human = await abca(
+      'repos',
+      'update',
+      'acme/update',
+      '--lint-command',
+      'npm run lint',
+      '--max-budget',
+      '1.25',
+      '--clear',
+      'model',
+      '--clear',
+      'max-turns',
+    );
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('Updated acme/update.');
+    expect(human.stdout).toMatch(/^ {2}lint_command:\s+npm run lint$/m);
+    expect(human.stdout).toMatch(/^ {2}max_budget_usd:\s+1\.25 USD$/m);
+    expect(human.stdout).toMatch(/^ {2}test_command:\s+npm test$/m);
+    expect(human.stdout).toMatch(/^ {2}model:\s+\(default\)$/m);
+    expect(human.stdout).toMatch(/^ {2}max_turns:\s+\(default\)$/m);
+
+    const json = await abca(
+      'repos',
+      'update',
+      'acme/update',
+      '--allow-host',
+      'pypi.org',
+      '--clear',
+      'test_command',
+      '--json',
+    );
+    expect(json.code, json.stderr).toBe(0);
+    expect(RepoInfo.parse(JSON.parse(json.stdout)).settings).toEqual({
+      lint_command: 'npm run lint',
+      max_budget_usd: 1.25,
+      network_allowlist: ['pypi.org'],
+    });
+
+    const moved = await abca('repos', 'update', 'acme/update', '--git-url', 'https://git.example.com/u.git');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/^forge:\s+git https:\/\/git\.example\.com\/u\.git$/m);
+    const shown = RepoInfo.parse(JSON.parse((await abca('repos', 'show', 'acme/update', '--json')).stdout));
+    expect(shown.forge).toEqual({ kind: 'git', url: 'https://git.example.com/u.git' });
+    expect(shown.settings.network_allowlist).toEqual(['pypi.org']);
+  });
+
+  it('bad values, contradictions and empty updates exit 2 naming the flag; a missing repo exits 5', async () => {
+    const [turns, budget, mode, model, clear, both, nothing, range, host, missing] = await Promise.all([
+      abca('repos', 'add', 'acme/bad', '--forge', 'fake', '--max-turns', '3.5'),
+      abca('repos', 'update', 'acme/bad', '--max-budget', 'cheap'),
+      abca('repos', 'add', 'acme/bad', '--validation-mode', 'lenient'),
+      abca('repos', 'update', 'acme/bad', '--model', 'gpt4'),
+      abca('repos', 'update', 'acme/bad', '--clear', 'colour'),
+      abca('repos', 'update', 'acme/bad', '--test-command', 'make test', '--clear', 'test-command'),
+      abca('repos', 'update', 'acme/bad'),
+      abca('repos', 'add', 'acme/bad', '--forge', 'fake', '--max-concurrency', '1000', '--json'),
+      abca('repos', 'add', 'acme/bad', '--forge', 'fake', '--allow-host', 'https://x.org/'),
+      abca('repos', 'update', 'nobody/nothing', '--max-turns', '5'),
+    ]);
+    for (const [r, flag] of [
+      [turns, "'--max-turns <n>' argument '3.5' is invalid"],
+      [budget, "'--max-budget <usd>' argument 'cheap' is invalid"],
+      [mode, "'--validation-mode <mode>' argument 'lenient' is invalid"],
+      [model, "'--model <provider:model>' argument 'gpt4' is invalid"],
+      [clear, "'--clear <field>' argument 'colour' is invalid"],
+      [both, '--test-command and --clear test_command contradict each other'],
+      [nothing, 'Nothing to change'],
+    ] as const) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+    // Ranges and host names are the server's to check: still exit 2, with the field named.
+    expect(range.code).toBe(2);
+    expect(range.stdout).toBe('');
+    expect(JSON.parse(range.stderr)).toMatchObject({
+      error: { code: 'VALIDATION_ERROR', exit_code: 2 },
+    });
+    expect(range.stderr).toContain('max_concurrency');
+    expect(host.code).toBe(2);
+    expect(host.stderr).toContain('network_allowlist');
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toContain('nobody/nothing is not onboarded');
+  });
+});
+
+/** A bare repository with one commit on `main`, to onboard with `--git-url`. */
+function makeBareRemote(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'abca-cli-remote-'));
+  const work = join(dir, 'work');
+  execFileSync('git', ['init', '-q', '-b', 'main', work]);
+  writeFileSync(join(work, 'README.md'), '# tools\n');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', work, '-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args]);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'Initial commit');
+  const bare = join(dir, 'tools.git');
+  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
+  return bare;
+}
+
+// In order: the first test needs a server that has no pull request yet.
+describe('abca prs', () => {
+  it('list on a server without pull requests says so and exits 0', async () => {
+    const [human, json, filtered] = await Promise.all([
+      abca('prs', 'list'),
+      abca('prs', 'list', '--json'),
+      abca('prs', 'list', '--repo', 'acme/app', '--task', NO_TASK, '--limit', '5'),
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('No pull requests yet.');
+    expect(human.stdout).toContain('--git-url');
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(filtered.code, filtered.stderr).toBe(0);
+    expect(filtered.stdout).toContain('No pull requests match.');
+  });
+
+  it('show and diff of a missing number exit 5; a bad number or id exits 2', async () => {
+    const [show, showJson, diff, badShow, badDiff, badLimit] = await Promise.all([
+      abca('prs', 'show', '4242'),
+      abca('prs', 'show', '4242', '--json'),
+      abca('prs', 'diff', '4242'),
+      abca('prs', 'show', 'twelve'),
+      abca('prs', 'diff', 'not-a-task'),
+      abca('prs', 'list', '--limit', 'all'),
+    ]);
+    expect(show.code).toBe(5);
+    expect(show.stderr).toContain('No pull request 4242.');
+    expect(JSON.parse(showJson.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exit_code: 5 } });
+    expect(diff.code).toBe(5);
+    expect(badShow.code).toBe(2);
+    expect(badShow.stderr).toContain("argument 'number'");
+    expect(badDiff.code).toBe(2);
+    expect(badDiff.stderr).toContain('neither a pull request number nor a task id');
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('--limit');
+  });
+
+  it("diff of a fake-forge task exits 5 with the server's message; a missing task too", async () => {
+    const added = await abca('repos', 'add', 'acme/fake-prs', '--forge', 'fake');
+    expect(added.code, added.stderr).toBe(0);
+    const submitted = await abca('submit', '--repo', 'acme/fake-prs', '--wait', '--json', 'Change a thing');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const task = TaskDetail.parse(JSON.parse(submitted.stdout));
+    expect(task.pr_url).toMatch(/^https:\/\//);
+
+    const [raw, json, missing] = await Promise.all([
+      abca('prs', 'diff', task.task_id),
+      abca('prs', 'diff', task.task_id.toLowerCase(), '--json'),
+      abca('prs', 'diff', NO_TASK),
+    ]);
+    expect(raw.code).toBe(5);
+    expect(raw.stdout).toBe('');
+    expect(raw.stderr).toContain(`Task ${task.task_id}'s changes are in ${task.pr_url}.`);
+    expect(json.code).toBe(5);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exit_code: 5 } });
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toContain('Error TASK_NOT_FOUND');
+  });
+
+  it('a plain-git task: prs list shows its PR, prs show and prs diff print it', async () => {
+    const remote = makeBareRemote();
+    const added = await abca('repos', 'add', 'tools', '--git-url', remote, '--default-branch', 'main');
+    expect(added.code, added.stderr).toBe(0);
+    const submitted = await abca('submit', '--repo', 'tools', '--wait', '--json', 'Touch a file');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const task = TaskDetail.parse(JSON.parse(submitted.stdout));
+    expect(task.status).toBe('COMPLETED');
+
+    const [list, listJson] = await Promise.all([
+      abca('prs', 'list', '--repo', 'tools'),
+      abca('prs', 'list', '--task', task.task_id, '--json'),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^NUMBER\s+REPO\s+STATE\s+DRAFT\s+BRANCH\s+TITLE\s+TASK/);
+    expect(list.stdout).toContain(task.task_id);
+    const [pr] = (JSON.parse(listJson.stdout) as unknown[]).map((p) => ChangeRequestInfo.parse(p));
+    expect(pr).toMatchObject({ repo: 'tools', task_id: task.task_id, base: 'main' });
+    if (!pr) throw new Error('no pull request listed');
+
+    const [show, byTask, byNumber, byTaskJson] = await Promise.all([
+      abca('prs', 'show', String(pr.number)),
+      abca('prs', 'diff', task.task_id),
+      abca('prs', 'diff', String(pr.number)),
+      abca('prs', 'diff', task.task_id, '--json'),
+    ]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(pr.title);
+    expect(show.stdout).toContain(`${pr.branch} → main`);
+    expect(show.stdout).toMatch(/^commits:\s+[1-9]/m);
+    expect(byTask.code, byTask.stderr).toBe(0);
+    expect(byTask.stdout).toMatch(/^diff --git /);
+    expect(byTask.stdout).toContain('ABCA_FAKE_CHANGE.md');
+    expect(byNumber.stdout).toBe(byTask.stdout);
+    expect(TaskDiff.parse(JSON.parse(byTaskJson.stdout)).pr_number).toBe(pr.number);
+  });
+});

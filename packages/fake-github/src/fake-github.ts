@@ -1,0 +1,154 @@
+import type { AuthScheme } from './auth.ts';
+import type { FaultMatcher, FaultResponse } from './faults.ts';
+import type { Permission } from './state.ts';
+
+export interface FakeRepoOptions {
+  readonly owner: string;
+  readonly name: string;
+  /** Defaults to `main`. */
+  readonly defaultBranch?: string;
+  /** A folder whose files become the first commit (it is read, never changed); a README otherwise. */
+  readonly seedDir?: string;
+  /** Private repositories are invisible (404) to tokens without access; public ones are readable by all. */
+  readonly private?: boolean;
+}
+
+/** A personal access token's owner and the access it grants on every repository. */
+export interface FakeTokenGrant {
+  readonly login: string;
+  readonly permissions: Permission;
+}
+
+/** A GitHub App installed on every repository of the server. */
+export interface FakeAppOptions {
+  readonly appId: number;
+  /** PEM of the app's RSA private key; the server keeps only the public half to verify RS256 JWTs. */
+  readonly privateKeyPem: string;
+  readonly installationId: number;
+  /** The app slug; installation tokens act as `${slug}[bot]`. Defaults to `abca`. */
+  readonly slug?: string;
+}
+
+export interface FakeGitHubOptions {
+  readonly repos?: readonly FakeRepoOptions[];
+  /** Personal access tokens by token value. */
+  readonly tokens?: Readonly<Record<string, FakeTokenGrant>>;
+  readonly app?: FakeAppOptions;
+}
+
+export interface FakeIssueInput {
+  readonly title: string;
+  readonly body?: string;
+  /** Defaults to the repository owner. */
+  readonly author?: string;
+  readonly comments?: readonly { readonly author: string; readonly body: string }[];
+}
+
+export interface FakePullRequestInput {
+  readonly title: string;
+  /** A branch of the repository (`branch` or `owner:branch`); it need not exist yet. */
+  readonly head: string;
+  /** Defaults to the repository's default branch. */
+  readonly base?: string;
+  readonly body?: string;
+  readonly draft?: boolean;
+  /** Defaults to the repository owner. */
+  readonly author?: string;
+  readonly state?: 'open' | 'closed';
+}
+
+export interface FakeReviewCommentInput {
+  readonly path: string;
+  readonly line: number;
+  readonly body: string;
+  /** Defaults to the repository owner. */
+  readonly author?: string;
+  /** The id of the review comment this one answers (`in_reply_to_id`). */
+  readonly inReplyTo?: number;
+  /** Defaults to `RIGHT` (the head side). */
+  readonly side?: 'LEFT' | 'RIGHT';
+  /** Defaults to the PR's head commit at the time it is read. */
+  readonly commitId?: string;
+}
+
+/** A pull request as the server holds it. */
+export interface FakePullRequest {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string | null;
+  readonly draft: boolean;
+  readonly state: 'open' | 'closed';
+  readonly head: { readonly ref: string };
+  readonly base: { readonly ref: string };
+  readonly author: string;
+}
+
+export interface FakeIssueComment {
+  readonly id: number;
+  readonly author: string;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+export interface FakeReviewComment {
+  readonly id: number;
+  readonly author: string;
+  readonly path: string;
+  readonly line: number;
+  readonly body: string;
+  readonly inReplyTo: number | undefined;
+}
+
+/** One request the server received. */
+export interface LoggedRequest {
+  readonly method: string;
+  /** The path as requested, without the query (`/api/v3/repos/acme/app/pulls`, `/acme/app.git/info/refs`). */
+  readonly path: string;
+  /** The query string without `?`; empty when there is none. */
+  readonly query: string;
+  /** The response status; 0 while unanswered (a `hang` fault stays 0). */
+  status: number;
+  /** How the request authenticated; never the credential. */
+  readonly authorization: AuthScheme;
+}
+
+/** A running fake GitHub: see `startFakeGitHub`. */
+export interface FakeGitHub {
+  /** `http://127.0.0.1:PORT/api/v3`, Octokit's `baseUrl` (the same routes are also served at the root). */
+  readonly apiUrl: string;
+  /** `http://127.0.0.1:PORT`, the web and git root. */
+  readonly webUrl: string;
+  /** `http://127.0.0.1:PORT/owner/name.git`. */
+  gitUrl(owner: string, name: string): string;
+  /** Creates a repository (a bare git repository on disk with one commit). */
+  addRepo(options: FakeRepoOptions): Promise<void>;
+  /** Adds (or replaces) a personal access token. */
+  addToken(token: string, grant: FakeTokenGrant): void;
+  /** Opens an issue; returns its number. */
+  addIssue(owner: string, name: string, input: FakeIssueInput): number;
+  /** Opens a pull request without the checks `POST /pulls` makes; returns its number. */
+  addPullRequest(owner: string, name: string, input: FakePullRequestInput): number;
+  /** Adds a review comment to a pull request; returns its id. */
+  addReviewComment(owner: string, name: string, pullNumber: number, input: FakeReviewCommentInput): number;
+  /** Adds a comment to an issue or pull request; returns its id. */
+  addIssueComment(
+    owner: string,
+    name: string,
+    number: number,
+    comment: { author: string; body: string },
+  ): number;
+  /** The pull requests the server holds, lowest number first. */
+  pulls(owner: string, name: string): FakePullRequest[];
+  issueComments(owner: string, name: string, number: number): FakeIssueComment[];
+  reviewComments(owner: string, name: string, pullNumber: number): FakeReviewComment[];
+  /** Every request received, in order (a live array). */
+  readonly requests: LoggedRequest[];
+  /** Makes the next `matcher.times` (default 1) matching requests fail with `response`. */
+  fail(matcher: FaultMatcher, response: FaultResponse): void;
+  /** Drops faults not yet consumed. */
+  clearFaults(): void;
+  /** The bare repository folder, for inspecting refs with git. */
+  repoPath(owner: string, name: string): string;
+  /** Stops the server, drops hanging connections and deletes the repositories. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,295 @@
+import type { Octokit } from '@octokit/rest';
+import type { Logger } from '../../../ops/logger.ts';
+import {
+  type Forge,
+  type ForgeContext,
+  ForgeError,
+  type PullRequest,
+  type RepoRef,
+} from '../../../ports/forge.ts';
+import { createGitCli, type GitCli } from '../git-cli.ts';
+import { createMirrors, type RemoteSpec } from '../mirror.ts';
+import { createWorkspaces, type GitAuthor } from '../workspace.ts';
+import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
+import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
+import { reviewThreads } from './review-threads.ts';
+
+export type { GitHubAuthSettings } from './auth.ts';
+
+export interface GitHubForgeDeps {
+  /** Host folder for mirrors and push scratch repositories. */
+  cacheDir: string;
+  /** REST API root; default `https://api.github.com` (GitHub Enterprise: `https://HOST/api/v3`). */
+  baseUrl?: string;
+  auth: GitHubAuthSettings;
+  /** HTTPS git URL of a repo; default derived from `baseUrl` (`https://github.com/<owner/repo>.git`). */
+  gitUrl?: (ownerRepo: string) => string;
+  log?: Logger;
+  git?: GitCli;
+  author?: GitAuthor;
+  retry?: Partial<RetryPolicy>;
+  /** Waits between retries; tests pass one that does not wait. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type PullData = {
+  number: number;
+  html_url: string;
+  head: { ref: string };
+  base: { ref: string };
+  draft?: boolean;
+  title: string;
+  state: string;
+  merged_at?: string | null;
+  merged?: boolean;
+  node_id: string;
+};
+
+/**
+ * The GitHub (or GitHub Enterprise) forge: the API through Octokit, clone and push over HTTPS with
+ * the same token given to git per command. Auth is a personal access token or a GitHub App
+ * (installation tokens scoped to the repo, cached until near expiry).
+ */
+export function createGitHubForge(deps: GitHubForgeDeps): Forge {
+  const baseUrl = (deps.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  const git = deps.git ?? createGitCli();
+  const clientOpts = {
+    baseUrl,
+    ...(deps.retry ? { retry: deps.retry } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  };
+  const bare = createOctokit(clientOpts);
+  const tokens: GitHubTokens = createGitHubTokens(deps.auth, { request: bare.request });
+  const gitUrl = deps.gitUrl ?? ((ownerRepo: string) => `${webRoot(baseUrl)}/${ownerRepo}.git`);
+  const clients = new Map<string, Octokit>();
+
+  const ownerRepoOf = (repo: RepoRef): { owner: string; repo: string; full: string } => {
+    if (repo.forge.kind !== 'github') {
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `${repo.repo} is not a GitHub repo (${repo.forge.kind})`,
+        false,
+      );
+    }
+    const [owner, name, ...rest] = repo.forge.owner_repo.split('/');
+    if (!owner || !name || rest.length > 0) {
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `'${repo.forge.owner_repo}' is not owner/repo`,
+        false,
+      );
+    }
+    return { owner, repo: name, full: `${owner}/${name}` };
+  };
+
+  const secrets = () => tokens.secrets();
+
+  /** Runs an API call for a repo with a client holding its current token; maps failures. */
+  async function api<T>(
+    repo: RepoRef,
+    what: string,
+    fn: (o: Octokit, r: { owner: string; repo: string }) => Promise<T>,
+  ): Promise<T> {
+    const r = ownerRepoOf(repo);
+    try {
+      const { token } = await tokens.forRepo(r.full);
+      let client = clients.get(token);
+      if (!client) {
+        clients.clear();
+        client = createOctokit({ ...clientOpts, auth: token });
+        clients.set(token, client);
+      }
+      return await fn(client, { owner: r.owner, repo: r.repo });
+    } catch (err) {
+      throw toForgeError(err, `${what} (${r.full})`, secrets());
+    }
+  }
+
+  const remote = async (repo: RepoRef): Promise<RemoteSpec> => {
+    const r = ownerRepoOf(repo);
+    let token: string;
+    try {
+      token = (await tokens.forRepo(r.full)).token;
+    } catch (err) {
+      throw toForgeError(err, `token for ${r.full}`, secrets());
+    }
+    const url = gitUrl(r.full);
+    return {
+      url,
+      credential: { url: `${new URL(url).origin}/`, username: 'x-access-token', password: token },
+    };
+  };
+  const mirrors = createMirrors({ git, cacheDir: deps.cacheDir, remote });
+  const workspaces = createWorkspaces({
+    git,
+    cacheDir: deps.cacheDir,
+    mirrors,
+    remote,
+    publicUrl: (repo) => gitUrl(ownerRepoOf(repo).full),
+    ...(deps.author ? { author: deps.author } : {}),
+  });
+
+  const toPr = (p: PullData): PullRequest => ({
+    number: p.number,
+    url: p.html_url,
+    branch: p.head.ref,
+    base: p.base.ref,
+    draft: p.draft ?? false,
+    title: p.title,
+    state: p.merged_at || p.merged ? 'merged' : p.state === 'open' ? 'open' : 'closed',
+  });
+
+  async function findPull(repo: RepoRef, branch: string): Promise<PullData | undefined> {
+    return api(repo, 'find pull request', async (o, r) => {
+      const res = await o.rest.pulls.list({ ...r, head: `${r.owner}:${branch}`, state: 'all', per_page: 20 });
+      const pulls = res.data.filter((p) => p.head.ref === branch) as PullData[];
+      return pulls.find((p) => p.state === 'open') ?? pulls[0];
+    });
+  }
+
+  async function setDraft(repo: RepoRef, pull: PullData, draft: boolean): Promise<void> {
+    const mutation = draft
+      ? 'mutation($id: ID!) { convertPullRequestToDraft(input: {pullRequestId: $id}) { clientMutationId } }'
+      : 'mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { clientMutationId } }';
+    await api(repo, 'change draft state', (o) => o.graphql(mutation, { id: pull.node_id }));
+  }
+
+  return {
+    kind: 'github',
+
+    async checkAccess(repo) {
+      try {
+        const r = ownerRepoOf(repo);
+        const { permissions: installation } = await tokens.forRepo(r.full).catch((err: unknown) => {
+          throw toForgeError(err, `token for ${r.full}`, secrets());
+        });
+        const data = await api(repo, 'read repository', async (o, rr) => (await o.rest.repos.get(rr)).data);
+        const canPush = installation ? installation.contents === 'write' : data.permissions?.push !== false;
+        if (!canPush) {
+          return {
+            ok: false,
+            code: 'INSUFFICIENT_PERMISSIONS',
+            message: `the credentials cannot push to ${r.full}`,
+          };
+        }
+        await api(repo, `read default branch '${repo.defaultBranch}'`, (o, rr) =>
+          o.rest.repos.getBranch({ ...rr, branch: repo.defaultBranch }),
+        );
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof ForgeError) return { ok: false, code: err.code, message: err.message };
+        throw err;
+      }
+    },
+    syncMirror: (repo) => mirrors.sync(repo),
+    createWorkspace: (repo, opts) => workspaces.create(repo, opts),
+    readFile: (repo, path) => mirrors.readFile(repo, path),
+    getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
+    pushBranch: (repo, opts) => workspaces.push(repo, opts),
+
+    async findPullRequest(repo, branch) {
+      const found = await findPull(repo, branch);
+      return found ? toPr(found) : undefined;
+    },
+    async openPullRequest(repo, pr) {
+      try {
+        const created = await api(repo, 'open pull request', async (o, r) => {
+          const res = await o.rest.pulls.create({
+            ...r,
+            head: pr.branch,
+            base: pr.base,
+            title: pr.title,
+            body: pr.body,
+            draft: pr.draft,
+          });
+          return res.data as PullData;
+        });
+        deps.log?.info({ repo: repo.repo, number: created.number, taskId: pr.taskId }, 'pull request opened');
+        return toPr(created);
+      } catch (err) {
+        // 422 "A pull request already exists": a retry after a crash; return the one we opened.
+        if (err instanceof ForgeError && /already exists/i.test(err.message)) {
+          const existing = await findPull(repo, pr.branch);
+          if (existing) return toPr(existing);
+        }
+        throw err;
+      }
+    },
+    async updatePullRequest(repo, number, patch) {
+      let pull = await api(repo, 'update pull request', async (o, r) => {
+        const fields = {
+          ...(patch.title !== undefined ? { title: patch.title } : {}),
+          ...(patch.body !== undefined ? { body: patch.body } : {}),
+        };
+        const res =
+          Object.keys(fields).length > 0
+            ? await o.rest.pulls.update({ ...r, pull_number: number, ...fields })
+            : await o.rest.pulls.get({ ...r, pull_number: number });
+        return res.data as PullData;
+      });
+      if (patch.draft !== undefined && (pull.draft ?? false) !== patch.draft) {
+        await setDraft(repo, pull, patch.draft);
+        pull = await api(
+          repo,
+          'read pull request',
+          async (o, r) => (await o.rest.pulls.get({ ...r, pull_number: number })).data as PullData,
+        );
+      }
+      return toPr(pull);
+    },
+    async fetchContext(repo, ref) {
+      const ctx: ForgeContext = {};
+      if (ref.issueNumber !== undefined) {
+        const n = ref.issueNumber;
+        ctx.issue = await api(repo, `read issue #${n}`, async (o, r) => {
+          const issue = (await o.rest.issues.get({ ...r, issue_number: n })).data;
+          const comments = await o.paginate(o.rest.issues.listComments, {
+            ...r,
+            issue_number: n,
+            per_page: 100,
+          });
+          return {
+            number: n,
+            title: issue.title,
+            body: issue.body ?? '',
+            comments: comments.map((c) => ({ author: c.user?.login ?? 'ghost', body: c.body ?? '' })),
+          };
+        });
+      }
+      if (ref.prNumber !== undefined) {
+        const n = ref.prNumber;
+        ctx.pullRequest = await api(repo, `read pull request #${n}`, async (o, r) => {
+          const pull = (await o.rest.pulls.get({ ...r, pull_number: n })).data;
+          const diff = await o.rest.pulls.get({ ...r, pull_number: n, mediaType: { format: 'diff' } });
+          const comments = await o.paginate(o.rest.pulls.listReviewComments, {
+            ...r,
+            pull_number: n,
+            per_page: 100,
+          });
+          return {
+            number: n,
+            title: pull.title,
+            body: pull.body ?? '',
+            diff: String(diff.data),
+            base: pull.base.ref,
+            branch: pull.head.ref,
+            reviewThreads: reviewThreads(comments),
+          };
+        });
+      }
+      return ctx;
+    },
+    async comment(repo, number, body) {
+      await api(repo, `comment on #${number}`, (o, r) =>
+        o.rest.issues.createComment({ ...r, issue_number: number, body }),
+      );
+    },
+  };
+}
+
+/** `https://api.github.com` → `https://github.com`; `https://HOST/api/v3` → `https://HOST`. */
+export function webRoot(apiBaseUrl: string): string {
+  const url = new URL(apiBaseUrl);
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/+$/, '')}`;
+}

@@ -1,0 +1,371 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from '@abca/fake-github';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitCli } from '../src/adapters/forge/git-cli.ts';
+import { createGitHubForge, type GitHubForgeDeps } from '../src/adapters/forge/github/forge.ts';
+import { type Forge, ForgeError, type RepoRef } from '../src/ports/forge.ts';
+import { runForgeContract, sh, writeSeedFiles } from './forge-contract.ts';
+
+const OWNER = 'acme';
+const NAME = 'app';
+const ghRepo = (name = NAME): RepoRef => ({
+  repo: `${OWNER}/${name}`,
+  defaultBranch: 'main',
+  forge: { kind: 'github', owner_repo: `${OWNER}/${name}` },
+});
+
+const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('hex')}`;
+
+interface World {
+  gh: FakeGitHub;
+  root: string;
+  writeToken: string;
+  readToken: string;
+  privateKey: string;
+  /** Forge with the write token unless told otherwise; waits between retries are recorded, not slept. */
+  forge(overrides?: Partial<GitHubForgeDeps>): Forge & { waits: number[] };
+  close(): Promise<void>;
+}
+
+async function startWorld(): Promise<World> {
+  const root = mkdtempSync(join(tmpdir(), 'abca-gh-forge-'));
+  const seed = join(root, 'seed');
+  writeSeedFiles(seed);
+  const writeToken = token('ghp');
+  const readToken = token('ghp');
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const options: FakeGitHubOptions = {
+    repos: [{ owner: OWNER, name: NAME, defaultBranch: 'main', seedDir: seed, private: true }],
+    tokens: {
+      [writeToken]: { login: 'abca-bot', permissions: 'write' },
+      [readToken]: { login: 'reader', permissions: 'read' },
+    },
+    app: { appId: 4242, privateKeyPem, installationId: 77 },
+  };
+  const gh = await startFakeGitHub(options);
+  let n = 0;
+  return {
+    gh,
+    root,
+    writeToken,
+    readToken,
+    privateKey: privateKeyPem,
+    forge(overrides = {}) {
+      const waits: number[] = [];
+      const forge = createGitHubForge({
+        cacheDir: join(root, `cache-${n++}`),
+        baseUrl: gh.apiUrl,
+        auth: { kind: 'token', token: writeToken },
+        gitUrl: (ownerRepo) => {
+          const [o = '', r = ''] = ownerRepo.split('/');
+          return gh.gitUrl(o, r);
+        },
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+        retry: { timeoutMs: 5_000 },
+        ...overrides,
+      });
+      return Object.assign(forge, { waits });
+    },
+    async close() {
+      await gh.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+runForgeContract('GitHub (fake)', async () => {
+  const world = await startWorld();
+  const forge = world.forge();
+  const bare = world.gh.repoPath(OWNER, NAME);
+  let n = 0;
+  return {
+    forge,
+    repo: ghRepo(),
+    missingRepo: ghRepo('missing'),
+    cacheDir: join(world.root, 'cache-0'),
+    secrets: [world.writeToken, world.readToken],
+    draftToggle: false,
+    remote: {
+      async branchHead(branch) {
+        return (
+          sh(world.root, [
+            '--git-dir',
+            bare,
+            'for-each-ref',
+            '--format=%(objectname)',
+            `refs/heads/${branch}`,
+          ]) || undefined
+        );
+      },
+      async commitUpstream(file, content) {
+        const dev = join(world.root, `dev-${n++}`);
+        sh(world.root, ['clone', '-q', bare, dev]);
+        writeFileSync(join(dev, file), content);
+        sh(dev, ['add', '-A']);
+        sh(dev, ['commit', '-q', '-m', `Upstream ${file}`]);
+        sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
+        return sh(dev, ['rev-parse', 'HEAD']);
+      },
+    },
+    cleanup: () => world.close(),
+  };
+});
+
+async function failure(p: Promise<unknown>): Promise<ForgeError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ForgeError);
+    return err as ForgeError;
+  }
+  throw new Error('expected a ForgeError');
+}
+
+/** Pushes a branch with one commit through the forge and opens a PR for it. */
+async function pushAndOpen(world: World, forge: Forge, branch: string): Promise<number> {
+  const dir = join(world.root, `ws-${branch.replace(/\W+/g, '-')}`);
+  await forge.createWorkspace(ghRepo(), { dir, branch });
+  writeFileSync(join(dir, 'feature.ts'), 'export const feature = true;\n');
+  sh(dir, ['add', '-A']);
+  sh(dir, ['commit', '-q', '-m', 'Add feature']);
+  await forge.pushBranch(ghRepo(), { dir, branch });
+  const pr = await forge.openPullRequest(ghRepo(), {
+    branch,
+    base: 'main',
+    title: 'Feature',
+    body: 'Adds it',
+    draft: false,
+    taskId: 'T1',
+  });
+  return pr.number;
+}
+
+describe('GitHub forge', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('authenticates as a GitHub App with a repo-scoped installation token, looked up and cached', async () => {
+    const forge = world.forge({ auth: { kind: 'app', appId: 4242, privateKey: world.privateKey } });
+    expect(await forge.checkAccess(ghRepo())).toEqual({ ok: true });
+    expect(await forge.readFile(ghRepo(), 'README.md')).toContain('Seed repo');
+    const mints = world.gh.requests.filter((r) => /\/app\/installations\/77\/access_tokens$/.test(r.path));
+    expect(mints).toHaveLength(1);
+    expect(world.gh.requests.some((r) => r.path.endsWith(`/repos/${OWNER}/${NAME}/installation`))).toBe(true);
+    const withId = world.forge({
+      auth: { kind: 'app', appId: 4242, privateKey: world.privateKey, installationId: 77 },
+    });
+    expect(await withId.checkAccess(ghRepo())).toEqual({ ok: true });
+  });
+
+  it('hydrates an issue with its comments', async () => {
+    const number = world.gh.addIssue(OWNER, NAME, {
+      title: 'Crash on start',
+      body: 'It crashes.',
+      comments: [
+        { author: 'alice', body: 'Me too' },
+        { author: 'bob', body: 'Stack trace attached' },
+      ],
+    });
+    const ctx = await world.forge().fetchContext(ghRepo(), { issueNumber: number });
+    expect(ctx.issue).toEqual({
+      number,
+      title: 'Crash on start',
+      body: 'It crashes.',
+      comments: [
+        { author: 'alice', body: 'Me too' },
+        { author: 'bob', body: 'Stack trace attached' },
+      ],
+    });
+  });
+
+  it('hydrates a pull request with its diff and review threads', async () => {
+    const forge = world.forge();
+    const number = await pushAndOpen(world, forge, 'abca/t-hydrate/feature');
+    const first = world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'feature.ts',
+      line: 1,
+      body: 'Rename this',
+      author: 'alice',
+    });
+    world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'feature.ts',
+      line: 1,
+      body: 'Agreed',
+      author: 'bob',
+      inReplyTo: first,
+    });
+    world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'README.md',
+      line: 1,
+      body: 'Typo',
+      author: 'carol',
+    });
+    const ctx = await forge.fetchContext(ghRepo(), { prNumber: number });
+    expect(ctx.pullRequest).toMatchObject({
+      number,
+      title: 'Feature',
+      body: 'Adds it',
+      base: 'main',
+      branch: 'abca/t-hydrate/feature',
+    });
+    expect(ctx.pullRequest?.diff).toContain('+export const feature = true;');
+    expect(ctx.pullRequest?.reviewThreads).toEqual([
+      {
+        path: 'feature.ts',
+        line: 1,
+        comments: [
+          { author: 'alice', body: 'Rename this' },
+          { author: 'bob', body: 'Agreed' },
+        ],
+      },
+      { path: 'README.md', line: 1, comments: [{ author: 'carol', body: 'Typo' }] },
+    ]);
+    await forge.comment(ghRepo(), number, 'Done.');
+    expect(world.gh.issueComments(OWNER, NAME, number).map((c) => c.body)).toContain('Done.');
+  });
+
+  it('maps 404 to REPO_NOT_FOUND_OR_NO_ACCESS and 403 to INSUFFICIENT_PERMISSIONS', async () => {
+    const forge = world.forge();
+    world.gh.fail({ method: 'GET', path: `/repos/${OWNER}/${NAME}` }, { status: 404 });
+    expect(await forge.checkAccess(ghRepo())).toMatchObject({
+      ok: false,
+      code: 'REPO_NOT_FOUND_OR_NO_ACCESS',
+    });
+    const issue = world.gh.addIssue(OWNER, NAME, { title: 'x' });
+    world.gh.fail(
+      { method: 'POST', path: `/repos/${OWNER}/${NAME}/issues/${issue}/comments` },
+      { status: 403 },
+    );
+    const err = await failure(forge.comment(ghRepo(), issue, 'hi'));
+    expect(err).toMatchObject({ code: 'INSUFFICIENT_PERMISSIONS', retryable: false });
+  });
+
+  it('fails with a typed error on a 422 that is not "already exists"', async () => {
+    const forge = world.forge();
+    const err = await failure(
+      forge.openPullRequest(ghRepo(), {
+        branch: 'no-such-branch',
+        base: 'main',
+        title: 't',
+        body: '',
+        draft: false,
+        taskId: 'T',
+      }),
+    );
+    expect(err.code).toBe('INTERNAL_ERROR');
+    expect(err.message).toMatch(/422/);
+  });
+
+  it('retries 5xx and succeeds, and gives up with GITHUB_UNREACHABLE (retryable)', async () => {
+    const forge = world.forge();
+    const issue = world.gh.addIssue(OWNER, NAME, { title: 'Flaky' });
+    world.gh.fail(
+      { method: 'GET', path: `/repos/${OWNER}/${NAME}/issues/${issue}`, times: 2 },
+      { status: 502 },
+    );
+    expect((await forge.fetchContext(ghRepo(), { issueNumber: issue })).issue?.title).toBe('Flaky');
+    expect(forge.waits).toEqual([1000, 2000]);
+    world.gh.fail(
+      { method: 'GET', path: `/repos/${OWNER}/${NAME}/issues/${issue}`, times: 10 },
+      { status: 503 },
+    );
+    const err = await failure(forge.fetchContext(ghRepo(), { issueNumber: issue }));
+    expect(err).toMatchObject({ code: 'GITHUB_UNREACHABLE', retryable: true });
+    world.gh.clearFaults();
+  });
+
+  it('honours retry-after on a secondary rate limit and x-ratelimit-reset on the primary one', async () => {
+    const issue = world.gh.addIssue(OWNER, NAME, { title: 'Limited' });
+    const path = `/repos/${OWNER}/${NAME}/issues/${issue}`;
+    const forge = world.forge();
+    world.gh.fail({ method: 'GET', path }, 'secondary-rate-limit');
+    expect((await forge.fetchContext(ghRepo(), { issueNumber: issue })).issue?.title).toBe('Limited');
+    expect(forge.waits).toEqual([1000]);
+    // The primary limit resets in about a minute: past the cap, it fails at once, retryable.
+    const capped = world.forge({ retry: { maxWaitMs: 30_000 } });
+    world.gh.fail({ method: 'GET', path }, 'rate-limit');
+    const err = await failure(capped.fetchContext(ghRepo(), { issueNumber: issue }));
+    expect(err).toMatchObject({ code: 'GITHUB_UNREACHABLE', retryable: true });
+    expect(capped.waits).toEqual([]);
+    const patient = world.forge({ retry: { maxWaitMs: 120_000 } });
+    world.gh.fail({ method: 'GET', path }, 'rate-limit');
+    expect((await patient.fetchContext(ghRepo(), { issueNumber: issue })).issue?.title).toBe('Limited');
+    expect(patient.waits).toHaveLength(1);
+    expect(patient.waits[0]).toBeGreaterThan(30_000);
+  });
+
+  it('gives up on a hanging API with GITHUB_UNREACHABLE', async () => {
+    const forge = world.forge({ retry: { timeoutMs: 200, retries: 1 } });
+    world.gh.fail({ method: 'GET', path: `/repos/${OWNER}/${NAME}`, times: 2 }, 'hang');
+    expect(await forge.checkAccess(ghRepo())).toMatchObject({ ok: false, code: 'GITHUB_UNREACHABLE' });
+  });
+
+  it('kills a hanging git transfer and reports GITHUB_UNREACHABLE', async () => {
+    const forge = world.forge({ git: createGitCli({ timeoutMs: 1_000 }) });
+    world.gh.fail({ path: `/${OWNER}/${NAME}.git/info/refs` }, 'hang');
+    const err = await failure(forge.syncMirror(ghRepo()));
+    expect(err).toMatchObject({ code: 'GITHUB_UNREACHABLE', retryable: true });
+    world.gh.clearFaults();
+  });
+
+  it('treats a wrong token as REPO_NOT_FOUND_OR_NO_ACCESS and never echoes it', async () => {
+    const wrong = token('ghp');
+    const forge = world.forge({ auth: { kind: 'token', token: wrong } });
+    const check = await forge.checkAccess(ghRepo());
+    expect(check).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
+    const err = await failure(forge.syncMirror(ghRepo()));
+    expect(err.code).toBe('REPO_NOT_FOUND_OR_NO_ACCESS');
+    for (const text of [JSON.stringify(check), err.message, err.stack ?? '']) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(Buffer.from(`x-access-token:${wrong}`).toString('base64'));
+    }
+  });
+
+  it('reports a read-only token as INSUFFICIENT_PERMISSIONS, in pre-flight and on push', async () => {
+    const writer = world.forge();
+    const reader = world.forge({ auth: { kind: 'token', token: world.readToken } });
+    expect(await reader.checkAccess(ghRepo())).toMatchObject({ ok: false, code: 'INSUFFICIENT_PERMISSIONS' });
+    const dir = join(world.root, 'ws-reader');
+    const branch = 'abca/t-reader/x';
+    await reader.createWorkspace(ghRepo(), { dir, branch });
+    writeFileSync(join(dir, 'x.txt'), 'x\n');
+    sh(dir, ['add', '-A']);
+    sh(dir, ['commit', '-q', '-m', 'x']);
+    const err = await failure(reader.pushBranch(ghRepo(), { dir, branch }));
+    expect(err.code).toBe('INSUFFICIENT_PERMISSIONS');
+    expect(err.message).not.toContain(world.readToken);
+    expect(await writer.getBranchHead(ghRepo(), branch)).toBeUndefined();
+  });
+
+  it('keeps the token out of the mirror config and the workspace', async () => {
+    const forge = world.forge();
+    const { path } = await forge.syncMirror(ghRepo());
+    const dir = join(world.root, 'ws-clean');
+    await forge.createWorkspace(ghRepo(), { dir, branch: 'abca/t-clean/x' });
+    for (const file of [
+      join(path, 'config'),
+      join(dir, '.git', 'config'),
+      ...readdirSync(dir).map((f) => join(dir, f)),
+    ]) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      expect(text).not.toContain(world.writeToken);
+    }
+    expect(sh(dir, ['config', 'remote.origin.url'])).toBe(world.gh.gitUrl(OWNER, NAME));
+  });
+});
