@@ -11,6 +11,7 @@ import { createFakeAgentRuntime } from './agent-runtime/fake.ts';
 import { createFakeEffects } from './fake-effects.ts';
 import { createFakeForge } from './forge/fake.ts';
 import { createGitForge } from './forge/git/forge.ts';
+import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
 import { createLogNotifier } from './notifier/log.ts';
@@ -36,6 +37,7 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
   const forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects }),
     git: createGitForge({ db: deps.db, cacheDir, log: deps.log }),
+    ...githubForge(config, cacheDir, deps.log),
   });
   const runtimes: Record<Config['agentRuntime'], () => AgentRuntime> = {
     fake: () => createFakeAgentRuntime({ effects, turnDelayMs: config.fakeDelayMs }),
@@ -66,4 +68,20 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
     notifier: notifiers[config.notifier](),
     sandboxBackend: sandboxes[config.sandbox](),
   };
+}
+
+/** The GitHub forge when a token or an App is configured; without, GitHub repos fail pre-flight with a remedy. */
+function githubForge(config: Config, cacheDir: string, log: Logger): { github?: Forge } {
+  const gh = config.github;
+  const base = { cacheDir, log, ...(gh.apiUrl ? { baseUrl: gh.apiUrl } : {}) };
+  if (gh.appId !== undefined && gh.privateKey) {
+    return {
+      github: createGitHubForge({
+        ...base,
+        auth: { kind: 'app', appId: gh.appId, privateKey: gh.privateKey, ...(gh.installationId ? { installationId: gh.installationId } : {}) },
+      }),
+    };
+  }
+  if (gh.token) return { github: createGitHubForge({ ...base, auth: { kind: 'token', token: gh.token } }) };
+  return {};
 }

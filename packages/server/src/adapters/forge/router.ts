@@ -13,7 +13,7 @@ export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: 
       const known = Object.keys(forges).filter((k) => (forges as Record<string, Forge | undefined>)[k]);
       throw new ForgeError(
         'REPO_NOT_FOUND_OR_NO_ACCESS',
-        `${repo.repo} uses the '${kind}' forge, which this platform is not configured for (configured: ${known.join(', ') || 'none'})`,
+        `${repo.repo} uses the '${kind}' forge, which this platform is not configured for (configured: ${known.join(', ') || 'none'})${kind === 'github' ? '; set ABCA_GITHUB_TOKEN, or ABCA_GITHUB_APP_ID with ABCA_GITHUB_APP_PRIVATE_KEY_FILE, on the workers' : ''}`,
         false,
       );
     }
