@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, lstatSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
@@ -79,7 +79,10 @@ describe('GitHub issue to pull request', () => {
     });
     model.script(
       reply().tool('write_file', { path: 'GREETING.md', content: 'Hello, friend!\n' }),
-      reply().tool('bash', { command: 'env; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n"; git config -l; cat .git/config; true' }),
+      reply().tool('bash', {
+        command:
+          'env; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n"; git config -l; cat .git/config; true',
+      }),
       reply().tool('bash', { command: 'git add GREETING.md && git commit -qm "Add a greeting"' }),
       reply().text('Added GREETING.md.'),
     );
@@ -115,7 +118,9 @@ describe('GitHub issue to pull request', () => {
 
     // No secret anywhere we can look.
     const events = JSON.stringify((await call('GET', `/v1/tasks/${id}/events?limit=100`)).body.data);
-    const envCall = JSON.parse(events).find((e: any) => e.type === 'agent.tool_call' && String(e.data.args?.command).startsWith('env;'));
+    const envCall = JSON.parse(events).find(
+      (e: any) => e.type === 'agent.tool_call' && String(e.data.args?.command).startsWith('env;'),
+    );
     expect(envCall.data.result).toContain('PATH=');
     const logs = server.stderr.join('\n');
     expect(logs.length).toBeGreaterThan(1000);
@@ -130,7 +135,8 @@ describe('GitHub issue to pull request', () => {
       ...files.map((f): [string, string] => [f, readFileSync(f).toString('latin1')]),
     ];
     for (const secret of [TOKEN, MODEL_KEY, Buffer.from(`x-access-token:${TOKEN}`).toString('base64')]) {
-      for (const [where, text] of haystacks) expect(text.includes(secret), `${where} holds a secret`).toBe(false);
+      for (const [where, text] of haystacks)
+        expect(text.includes(secret), `${where} holds a secret`).toBe(false);
     }
   }, 180_000);
 });

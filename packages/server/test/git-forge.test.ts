@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { getChangeRequest, listChangeRequests } from '../src/adapters/forge/git/change-requests.ts';
 import { createGitForge } from '../src/adapters/forge/git/forge.ts';
 import { gitError, scrub } from '../src/adapters/forge/git-cli.ts';
 import { createForgeRouter } from '../src/adapters/forge/router.ts';
 import type { RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
+import { getChangeRequest, listChangeRequests } from '../src/store/change-requests.ts';
 import { runForgeContract, sh, writeSeed } from './forge-contract.ts';
 
 async function setupGitForge() {

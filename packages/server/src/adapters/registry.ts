@@ -78,7 +78,12 @@ function githubForge(config: Config, cacheDir: string, log: Logger): { github?: 
     return {
       github: createGitHubForge({
         ...base,
-        auth: { kind: 'app', appId: gh.appId, privateKey: gh.privateKey, ...(gh.installationId ? { installationId: gh.installationId } : {}) },
+        auth: {
+          kind: 'app',
+          appId: gh.appId,
+          privateKey: gh.privateKey,
+          ...(gh.installationId ? { installationId: gh.installationId } : {}),
+        },
       }),
     };
   }

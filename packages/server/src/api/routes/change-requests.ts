@@ -2,7 +2,8 @@ import { RepoName } from '@abca/contracts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
-import { changeRequestView, getChangeRequestRow, listChangeRequestRows } from '../../store/change-request-store.ts';
+import { changeRequestView, getChangeRequest, listChangeRequests } from '../../store/change-requests.ts';
+import { getTask } from '../../store/task-store.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { readParam, readQuery } from '../validate.ts';
 import { loadOwnedTask } from './tasks.ts';
@@ -23,36 +24,52 @@ export function changeRequestRoutes(deps: ApiDeps) {
   prs.get('/', async (c) => {
     const p = c.get('principal');
     const q = readQuery(c, ListQuery);
-    const rows = await listChangeRequestRows(deps.db, {
+    const rows = await listChangeRequests(deps.db, {
       ...(q.repo ? { repo: q.repo } : {}),
       ...(q.task_id ? { taskId: q.task_id.toUpperCase() } : {}),
       ...(p.role === 'admin' ? {} : { userId: p.userId }),
       limit: q.limit,
     });
-    return c.json({ data: rows.map((r) => changeRequestView(r, { withDiff: false })), pagination: { next_token: null, has_more: false } });
+    return c.json({
+      data: rows.map((r) => changeRequestView(r, { withDiff: false })),
+      pagination: { next_token: null, has_more: false },
+    });
   });
   prs.get('/:number', async (c) => {
     const p = c.get('principal');
     const n = readParam(c.req.param('number'), Number_, 'number');
-    const row = await getChangeRequestRow(deps.db, n);
-    if (!row || (p.role !== 'admin' && row.user_id !== p.userId)) throw new AppError('NOT_FOUND', `No pull request ${n}.`);
+    const row = await getChangeRequest(deps.db, n);
+    const owner = row?.taskId ? (await getTask(deps.db, row.taskId))?.user_id : undefined;
+    if (!row || (p.role !== 'admin' && owner !== p.userId))
+      throw new AppError('NOT_FOUND', `No pull request ${n}.`);
     return c.json({ data: changeRequestView(row, { withDiff: c.req.query('diff') !== 'false' }) });
   });
 
   const tasks = new Hono<AppEnv>();
   tasks.get('/:id/diff', async (c) => {
     const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
-    const [row] = await listChangeRequestRows(deps.db, { taskId: task.task_id, limit: 1 });
+    const [row] = await listChangeRequests(deps.db, { taskId: task.task_id, limit: 1 });
     if (!row) {
       throw new AppError(
         'NOT_FOUND',
-        task.pr_url ? `Task ${task.task_id}'s changes are in ${task.pr_url}.` : `Task ${task.task_id} has no pull request yet.`,
+        task.pr_url
+          ? `Task ${task.task_id}'s changes are in ${task.pr_url}.`
+          : `Task ${task.task_id} has no pull request yet.`,
       );
     }
     if ((c.req.header('accept') ?? '').includes('text/x-diff') || c.req.query('format') === 'raw') {
       return c.body(row.diff, 200, { 'Content-Type': 'text/x-diff; charset=utf-8' });
     }
-    return c.json({ data: { task_id: task.task_id, pr_number: row.number, branch: row.branch, base: row.base, commits: row.commits, diff: row.diff } });
+    return c.json({
+      data: {
+        task_id: task.task_id,
+        pr_number: row.number,
+        branch: row.branch,
+        base: row.base,
+        commits: row.commits,
+        diff: row.diff,
+      },
+    });
   });
   return { prs, tasks };
 }

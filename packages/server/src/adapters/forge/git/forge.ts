@@ -8,9 +8,6 @@ import {
   type RepoRef,
 } from '../../../ports/forge.ts';
 import type { Queryable } from '../../../storage/db.ts';
-import { createGitCli, type GitCli } from '../git-cli.ts';
-import { createMirrors, type RemoteSpec } from '../mirror.ts';
-import { createWorkspaces, type GitAuthor } from '../workspace.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
@@ -20,7 +17,10 @@ import {
   insertChangeRequest,
   listChangeRequestComments,
   updateChangeRequest,
-} from './change-requests.ts';
+} from '../../../store/change-requests.ts';
+import { createGitCli, type GitCli } from '../git-cli.ts';
+import { createMirrors, type RemoteSpec } from '../mirror.ts';
+import { createWorkspaces, type GitAuthor } from '../workspace.ts';
 
 export interface GitForgeDeps {
   db: Queryable;

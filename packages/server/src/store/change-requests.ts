@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Queryable } from '../../../storage/db.ts';
+import type { Queryable } from '../storage/db.ts';
 
 /** A commit of a change request, oldest first. */
 export const ChangeRequestCommit = z.object({ sha: z.string(), subject: z.string(), author: z.string() });
@@ -42,16 +42,17 @@ const COLUMNS = `number, repo, task_id AS "taskId", branch, base, title, body, d
   base_commit AS "baseCommit", head_commit AS "headCommit", commits, diff,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** Change requests, newest first, optionally of one repo and/or one task. */
+/** Change requests, newest first, optionally of one repo, one task, or the tasks of one user. */
 export async function listChangeRequests(
   db: Queryable,
-  filter: { repo?: string; taskId?: string } = {},
+  filter: { repo?: string; taskId?: string; userId?: string; limit?: number } = {},
 ): Promise<ChangeRequest[]> {
   const res = await db.query(
     `SELECT ${COLUMNS} FROM change_requests
      WHERE ($1::text IS NULL OR repo = $1) AND ($2::text IS NULL OR task_id = $2)
-     ORDER BY number DESC`,
-    [filter.repo ?? null, filter.taskId ?? null],
+       AND ($3::text IS NULL OR task_id IN (SELECT task_id FROM tasks WHERE user_id = $3))
+     ORDER BY number DESC LIMIT $4`,
+    [filter.repo ?? null, filter.taskId ?? null, filter.userId ?? null, filter.limit ?? 1000],
   );
   return res.rows.map((r) => ChangeRequest.parse(r));
 }
@@ -157,4 +158,26 @@ export async function listChangeRequestComments(
     [number],
   );
   return res.rows.map((r) => ChangeRequestComment.parse(r));
+}
+
+/** The API's view of a change request (snake_case; the diff only when asked for). */
+export function changeRequestView(r: ChangeRequest, opts: { withDiff: boolean }) {
+  return {
+    number: r.number,
+    repo: r.repo,
+    task_id: r.taskId,
+    branch: r.branch,
+    base: r.base,
+    title: r.title,
+    body: r.body,
+    draft: r.draft,
+    state: r.state,
+    base_commit: r.baseCommit,
+    head_commit: r.headCommit,
+    commits: r.commits,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    diff_lines: r.diff ? r.diff.split('\n').length : 0,
+    ...(opts.withDiff ? { diff: r.diff } : {}),
+  };
 }
