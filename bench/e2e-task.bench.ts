@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
-import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
 import { startBenchPlatform } from './bench-database.ts';
+import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
 
 const FILES = Number(process.env.BENCH_REPO_FILES ?? 3000);
 const TASKS = Number(process.env.BENCH_E2E_TASKS ?? 3);
@@ -23,7 +23,8 @@ function makeRepo(dir: string): string {
     mkdirSync(sub, { recursive: true });
     writeFileSync(join(sub, `f${i}.js`), `export const v${i} = ${i};\n// ${'x'.repeat(200)}\n`);
   }
-  const git = (...a: string[]) => execFileSync('git', ['-C', work, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-C', work, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'init');
@@ -36,7 +37,8 @@ function floorMs(remote: string, dir: string, n: number): number {
   const started = performance.now();
   const clone = join(dir, `floor-${n}`);
   execFileSync('git', ['clone', '-q', remote, clone]);
-  const git = (...a: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-C', clone, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
   git('checkout', '-q', '-b', `floor-${n}`);
   writeFileSync(join(clone, 'CHANGE.md'), 'change\n');
   git('add', 'CHANGE.md');
@@ -67,7 +69,9 @@ export async function run(): Promise<BenchResult[]> {
   const perStep = new Map<string, number[]>(STEPS.map((s) => [s, []]));
   for (let i = 0; i < TASKS; i++) {
     model.script(
-      reply().tool('bash', { command: `echo change ${i} > CHANGE.md && git add CHANGE.md && git commit -qm "Change ${i}"` }),
+      reply().tool('bash', {
+        command: `echo change ${i} > CHANGE.md && git add CHANGE.md && git commit -qm "Change ${i}"`,
+      }),
       reply().text('Done.'),
     );
     const t0 = Date.now();
@@ -78,7 +82,10 @@ export async function run(): Promise<BenchResult[]> {
     });
     const id = ((await res.json()) as { data: { task_id: string } }).data.task_id;
     for (;;) {
-      const t = await bench.platform.db.query<{ status: string; completed_at: Date | null }>('SELECT status, completed_at FROM tasks WHERE task_id = $1', [id]);
+      const t = await bench.platform.db.query<{ status: string; completed_at: Date | null }>(
+        'SELECT status, completed_at FROM tasks WHERE task_id = $1',
+        [id],
+      );
       const row = t.rows[0];
       if (row?.completed_at) {
         if (row.status !== 'COMPLETED') throw new Error(`bench task ended ${row.status}`);
@@ -98,8 +105,22 @@ export async function run(): Promise<BenchResult[]> {
   rmSync(dir, { recursive: true, force: true });
   const floor = percentile(floors, 50);
   return [
-    withBaseline(`end-to-end task, ${FILES}-file repo, submit -> COMPLETED (median of ${TASKS})`, percentile(totals, 50), 'ms', 'git clone + commit + push', floor),
-    ...STEPS.map((s) => withBaseline(`  step ${s}`, percentile(perStep.get(s) ?? [], 50), 'ms', 'git clone + commit + push', floor)),
+    withBaseline(
+      `end-to-end task, ${FILES}-file repo, submit -> COMPLETED (median of ${TASKS})`,
+      percentile(totals, 50),
+      'ms',
+      'git clone + commit + push',
+      floor,
+    ),
+    ...STEPS.map((s) =>
+      withBaseline(
+        `  step ${s}`,
+        percentile(perStep.get(s) ?? [], 50),
+        'ms',
+        'git clone + commit + push',
+        floor,
+      ),
+    ),
   ];
 }
 

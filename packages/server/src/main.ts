@@ -113,9 +113,10 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       url = `http://${config.host}:${port}`;
-      writeFileSync(join(config.home, 'server.json'), JSON.stringify({ url, pid: process.pid }), {
-        mode: 0o600,
-      });
+      const serverFile = join(config.home, 'server.json');
+      writeFileSync(serverFile, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 });
+      // A stopped server must not leave its URL behind for the CLI.
+      stops.push(async () => removeIfOurs(serverFile));
       stops.unshift(
         () =>
           new Promise<void>((resolve) => {

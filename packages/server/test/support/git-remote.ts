@@ -24,7 +24,7 @@ export function makeRemote(files: Record<string, string>): string {
 }
 
 export const GREET_OK = {
-  'greet.js': 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n',
+  'greet.js': ['export function greet(name) {', '  return `Hello, $' + '{name}!`;', '}', ''].join('\n'),
   'greet.test.js':
     "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { greet } from './greet.js';\n\ntest('greets', () => assert.equal(greet('Ada'), 'Hello, Ada!'));\n",
   'package.json': '{ "type": "module" }\n',
