@@ -112,6 +112,10 @@ export async function run(): Promise<BenchResult[]> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run().then(
     (results) => {
+      if (process.argv.includes('--json')) {
+        console.log(JSON.stringify(results));
+        return;
+      }
       console.table(
         results.map((r) => ({
           name: r.name,
