@@ -34,6 +34,32 @@ export function describeEvent(e: TaskEvent, c: Colors): string {
       return `  context ready: ${num(d.prompt_chars) ?? '?'} chars${d.issue === true ? ', with the issue' : ''}${
         d.pull_request === true ? ', with the pull request' : ''
       }`;
+    case 'hydration.warning':
+      return `  ${c.yellow('warning')}: ${str(d.message) ?? ''}`;
+    case 'preflight.workspace_ready':
+      return `  workspace ready in a ${str(d.sandbox) ?? ''} sandbox at ${(str(d.base_commit) ?? '').slice(0, 7)}`;
+    case 'preflight.setup':
+      return `  setup command ${d.ok === true ? c.green('passed') : c.red('failed')}${duration(d) ? ` ${c.dim(duration(d))}` : ''}`;
+    case 'preflight.baseline':
+      return `  baseline ${str(d.check) ?? '?'}: ${d.ok === true ? 'pass' : 'fail'}${duration(d) ? ` ${c.dim(duration(d))}` : ''}`;
+    case 'sandbox.egress_blocked':
+      return `    ${c.yellow('blocked')} network request to ${str(d.host) ?? '?'}`;
+    case 'sandbox.warning':
+      return `  ${c.yellow('sandbox')}: ${str(d.message) ?? ''}`;
+    case 'agent.turn_completed':
+    case 'agent.agent_finished':
+      return '';
+    case 'agent.resumed':
+      return `  resumed from the saved transcript after ${num(d.turns) ?? '?'} turns`;
+    case 'agent.limit_reached':
+      return `  ${c.yellow('limit reached')}: ${str(d.limit) ?? '?'}; the agent wraps up`;
+    case 'agent.steering':
+      return `  ${c.yellow('steering')}: ${str(d.reason)?.replaceAll('_', ' ') ?? ''}`;
+    case 'finalization.validation': {
+      const checks = Array.isArray(d.checks) ? (d.checks as Record<string, unknown>[]) : [];
+      const list = checks.map((k) => `${str(k.name)} ${k.ok === true ? 'pass' : 'fail'}`).join(', ');
+      return `  validation (${str(d.mode) ?? '?'}): ${d.passed === true ? c.green('passed') : c.red('failed')}${list ? ` — ${list}` : ''}`;
+    }
     case 'preflight.passed':
       return '  pre-flight checks passed';
     case 'preflight.failed':

@@ -29,7 +29,9 @@ export async function watchTask(
         if (!out.json) out.err(out.ce.dim(`(${reason}; reconnecting after event ${after})`));
       },
     })) {
-      if (!out.json) out.out(`${out.c.dim(clock(e.at))}  ${describeEvent(e, out.c)}`);
+      const line = out.json ? '' : describeEvent(e, out.c);
+      // Some events (per-turn summaries) say nothing the lines around them do not.
+      if (line) out.out(`${out.c.dim(clock(e.at))}  ${line}`);
     }
     if (abort.signal.aborted) {
       out.err(`Stopped watching; task ${taskId} keeps running. Resume with \`abca watch ${taskId}\`.`);

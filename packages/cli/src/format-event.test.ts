@@ -1,0 +1,39 @@
+import type { TaskEvent } from '@abca/contracts';
+import { describe, expect, it } from 'vitest';
+import { describeEvent } from './format-event.ts';
+import { colorsFor } from './output.ts';
+
+const c = colorsFor({ isTTY: false } as NodeJS.WriteStream, { NO_COLOR: '1' });
+const ev = (type: string, data: Record<string, unknown>): TaskEvent => ({
+  task_id: 'T',
+  seq: 1,
+  type,
+  at: '2026-01-01T00:00:00Z',
+  data,
+});
+
+describe('live event lines', () => {
+  it('describes pre-flight, sandbox and validation events in words', () => {
+    expect(
+      describeEvent(ev('preflight.baseline', { check: 'test', ok: false, duration_ms: 120 }), c),
+    ).toMatch(/baseline test: fail/);
+    expect(describeEvent(ev('sandbox.egress_blocked', { host: 'evil.example.com', port: 443 }), c)).toContain(
+      'evil.example.com',
+    );
+    expect(
+      describeEvent(
+        ev('finalization.validation', {
+          mode: 'strict',
+          passed: false,
+          checks: [{ name: 'test', ok: false }],
+        }),
+        c,
+      ),
+    ).toBe('  validation (strict): failed — test fail');
+  });
+
+  it('stays quiet for per-turn summaries and falls back to the type for unknown events', () => {
+    expect(describeEvent(ev('agent.turn_completed', { turn: 1 }), c)).toBe('');
+    expect(describeEvent(ev('something.new', { a: 1 }), c)).toMatch(/^something\.new/);
+  });
+});
