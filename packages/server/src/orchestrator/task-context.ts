@@ -1,5 +1,4 @@
 import type { RepoSettings } from '@abca/contracts';
-import type { ForgeContext } from '../ports/forge.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import type { CheckResult } from './checks.ts';
 
@@ -9,7 +8,8 @@ export interface TaskContext {
   settings: RepoSettings;
   instructions: string[];
   warnings: string[];
-  forge?: ForgeContext;
+  /** The issue or PR the prompt was built from (their text is in the prompt, not kept twice). */
+  refs?: { issue: number | null; pullRequest: number | null };
   baseCommit?: string;
   baseline?: CheckResult[];
 }

@@ -48,7 +48,7 @@ export const hydrationStep: StepDefinition = {
         settings,
         instructions: files.map((f) => f.path),
         warnings: file.warnings,
-        forge,
+        refs: { issue: forge.issue?.number ?? null, pullRequest: forge.pullRequest?.number ?? null },
       };
       await patchTask(deps.db, task.task_id, { context: context as unknown as Record<string, unknown> });
       for (const w of file.warnings) await emit('hydration.warning', { message: w });
