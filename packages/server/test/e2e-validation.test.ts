@@ -82,6 +82,32 @@ describe('validation gate', () => {
     expect(done.outcome.pr.draft).toBe(false);
   });
 
+  it("takes the repo's .abca/config.yaml suggestions, with the operator's settings winning", async () => {
+    model.reset();
+    model.script(
+      reply().tool('bash', {
+        command: 'echo notes > NOTES.md && git add NOTES.md && git commit -qm "Add notes"',
+      }),
+      reply().text('Added notes.'),
+    );
+    const files = {
+      ...GREET_OK,
+      '.abca/config.yaml':
+        'test_command: node --test\nvalidation_mode: informational\nmax_turns: 3\nsecret_key: nope\n',
+    };
+    const done = await runTask('with-config', { validation_mode: 'strict' }, files);
+    expect(done.status).toBe('COMPLETED');
+    // The repo suggested the test command; the operator's strict mode won over the file's informational.
+    expect(done.outcome.validation).toMatchObject({ mode: 'strict', passed: true });
+    expect(done.outcome.validation.checks.map((c: { command: string }) => c.command)).toEqual([
+      'node --test',
+    ]);
+    const events = (await p.request('GET', `/v1/tasks/${done.task_id}/events?limit=100`)).body.data as any[];
+    expect(events.find((e) => e.type === 'hydration.warning')?.data.message).toMatch(
+      /secret_key is not a setting/,
+    );
+  });
+
   it('a setup command that fails ends SETUP_FAILED before any model call', async () => {
     model.reset();
     const done = await runTask('bad-setup', { setup_command: 'echo installing; exit 3' }, GREET_OK);
