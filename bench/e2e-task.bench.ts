@@ -99,6 +99,17 @@ export async function run(): Promise<BenchResult[]> {
       [id],
     );
     for (const s of steps.rows) perStep.get(s.step)?.push(s.ms);
+    if (process.env.BENCH_TRACE) {
+      const ev = await bench.platform.db.query<{ type: string; at: Date; data: unknown }>(
+        'SELECT type, at, data FROM task_events WHERE task_id = $1 ORDER BY seq',
+        [id],
+      );
+      const first = ev.rows[0]?.at.getTime() ?? 0;
+      for (const e of ev.rows)
+        console.error(
+          `${String(e.at.getTime() - first).padStart(6)} ms  ${e.type} ${e.type.startsWith('preflight') ? JSON.stringify(e.data) : ''}`,
+        );
+    }
   }
   await bench.close();
   await model.close();

@@ -79,18 +79,29 @@ export const preflightStep: StepDefinition = {
     const repo = await repoRef(deps.db, task.repo);
     const branch = task.branch_name as string;
     let baseCommit: string;
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    const lap = (name: string) => {
+      timings[`${name}_ms`] = Math.round(
+        performance.now() - t0 - Object.values(timings).reduce((a, b) => a + b, 0),
+      );
+    };
     try {
       const access = await deps.forge.checkAccess(repo);
       if (!access.ok) return fail(access.code, access.message, 'forge');
+      lap('forge_access');
       const runtime = await deps.agentRuntime.preflight(task, ctx.settings);
       if (!runtime.ok) return fail(runtime.code, runtime.message, 'agent_runtime');
+      lap('model');
       if (!ctx.baseCommit && (await deps.forge.getBranchHead(repo, branch))) {
         return fail('BRANCH_EXISTS', `Branch ${branch} already exists on the remote.`, 'branch');
       }
+      lap('branch');
       ({ baseCommit } = await deps.forge.createWorkspace(repo, {
         dir: deps.sandboxes.workspaceDir(task.task_id),
         branch,
       }));
+      lap('workspace');
     } catch (err) {
       return endOnForgeFailure(deps, task.task_id, err);
     }
@@ -104,7 +115,12 @@ export const preflightStep: StepDefinition = {
         'sandbox',
       );
     }
-    await emit('preflight.workspace_ready', { base_commit: baseCommit, sandbox: deps.sandboxes.kind });
+    lap('sandbox');
+    await emit('preflight.workspace_ready', {
+      base_commit: baseCommit,
+      sandbox: deps.sandboxes.kind,
+      ...timings,
+    });
     if (ctx.settings.setup_command) {
       const setup = await runCheck(sandbox, 'setup', ctx.settings.setup_command, {
         timeoutMs: SETUP_TIMEOUT_MS,
