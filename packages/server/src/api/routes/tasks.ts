@@ -45,7 +45,7 @@ async function detail(deps: ApiDeps, task: TaskRow) {
   if (!position) return toTaskDetail(task);
   const mean = await recentMeanDurationS(deps.db);
   const slots = Math.max(1, Math.min(deps.config.caps.perUser, deps.config.caps.global));
-  return toTaskDetail(task, { position, etaS: Math.ceil(position / slots) * Math.round(mean) });
+  return toTaskDetail(task, { position, etaS: Math.ceil(position / slots) * Math.max(1, Math.round(mean)) });
 }
 
 export function taskRoutes(deps: ApiDeps) {
