@@ -313,3 +313,31 @@ export async function createSandboxCgroup(
     return { error: `cannot create cgroup ${name}: ${(error as Error).message}` };
   }
 }
+
+/**
+ * Removes the `abca-*` cgroups under this process's own cgroups whose sandbox is not live (left by
+ * a process that was killed), killing whatever still runs in them. Returns the names removed.
+ */
+export async function removeStaleCgroups(
+  layout: CgroupLayout,
+  isLive: (name: string) => boolean,
+): Promise<string[]> {
+  if (layout.version === 'none') return [];
+  const parents =
+    layout.version === 1
+      ? ['memory', 'pids', 'cpu', 'freezer'].flatMap((c) => {
+          const own = layout.ownPaths[c];
+          return own === undefined ? [] : [join(layout.root, c, own)];
+        })
+      : [join(layout.root, layout.ownPath)];
+  const removed = new Set<string>();
+  for (const parent of parents) {
+    for (const dir of await subdirs(parent)) {
+      const name = dir.slice(parent.length + 1);
+      if (!name.startsWith('abca-') || isLive(name)) continue;
+      await removeTree(dir).catch(() => {});
+      removed.add(name);
+    }
+  }
+  return [...removed];
+}

@@ -20,6 +20,7 @@ import { LAUNCHER_ENV, sandboxLaunchArgv } from './launcher.ts';
 import { buildBwrapArgs, buildSandboxEnv, sandboxEtcFiles, sandboxMainCommand } from './profile.ts';
 import { createBubblewrapSandbox } from './sandbox.ts';
 import { chownTree, waitForChildPid, waitForForwarder, waitForMainCommand } from './startup.ts';
+import { OWNER_FILE, sweepLeftovers } from './sweep.ts';
 
 /** Options of {@link createBubblewrapBackend}; every field has a default. */
 export interface BubblewrapBackendOptions {
@@ -58,6 +59,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   let layout: CgroupLayout | undefined;
   let availability: Promise<SandboxAvailability> | undefined;
+  let swept: Promise<void> | undefined;
   const available = () => {
     availability ??= checkBubblewrap(bwrapPath, uid, gid);
     return availability;
@@ -77,12 +79,25 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
     };
     const ready = await available();
     if (!ready.ok) throw new Error(`bubblewrap sandbox unavailable: ${ready.reason} (${ready.remedy ?? ''})`);
+    layout ??= detectCgroupLayout(cgroupRoot);
+    swept ??= sweepLeftovers({ runDir, layout }).then((left) => {
+      if (left.length)
+        emit({
+          type: 'warning',
+          message: `removed ${left.length} leftovers of sandboxes of stopped processes`,
+        });
+    });
+    await swept;
 
     const id = `${spec.taskId}-${randomBytes(4).toString('hex')}`;
     const dir = join(runDir, id);
     await mkdir(runDir, { recursive: true, mode: 0o711 });
     await mkdir(dir, { mode: 0o711 });
-    const cleanups: Array<() => Promise<unknown>> = [() => rmdir(dir)];
+    await writeFile(join(dir, OWNER_FILE), String(process.pid), { mode: 0o644 });
+    const cleanups: Array<() => Promise<unknown>> = [
+      () => rmdir(dir),
+      () => rm(join(dir, OWNER_FILE), { force: true }),
+    ];
     const cleanup = async () => {
       for (const step of cleanups.reverse()) await step().catch(() => {});
     };
