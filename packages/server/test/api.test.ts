@@ -277,6 +277,8 @@ describe('server-sent events', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(text).toContain('event: step.started');
     expect(text).toMatch(/"to":"COMPLETED"/);
+    // The step that ended the task logs its completion after the terminal state; the stream waits for it.
+    expect(text).toMatch(/event: step\.completed\ndata: [^\n]*"step":"finalization"/);
   });
 
   it('resumes from Last-Event-ID', async () => {

@@ -9,6 +9,7 @@ import { loadOwnedTask } from './tasks.ts';
 
 const POLL_MS = 2000;
 const KEEPALIVE_MS = 15_000;
+const TERMINAL_QUIET_MS = 500;
 
 /**
  * `GET /v1/tasks/{id}/events`: the task's log, oldest first, paginated by sequence number.
@@ -41,6 +42,7 @@ export function eventRoutes(deps: ApiDeps) {
       const unsubscribe = deps.events.subscribe(task.task_id, () => wake?.());
       stream.onAbort(() => wake?.());
       let idle = 0;
+      let terminalSince: number | undefined;
       try {
         while (!stream.aborted) {
           const batch = await listEvents(deps.db, task.task_id, { after, limit: 100 });
@@ -51,8 +53,12 @@ export function eventRoutes(deps: ApiDeps) {
           if (batch.length === 100) continue;
           const now = await getTask(deps.db, task.task_id);
           if (!now || isTerminal(now.status)) {
-            const tail = await listEvents(deps.db, task.task_id, { after, limit: 100 });
-            if (tail.length === 0) break;
+            // The step that ended the task still writes its `step.completed` (and the channel
+            // notice) just after the terminal state: end only once the log has been quiet a moment.
+            terminalSince ??= Date.now();
+            if (batch.length > 0) terminalSince = Date.now();
+            if (Date.now() - terminalSince >= TERMINAL_QUIET_MS) break;
+            await new Promise((r) => setTimeout(r, 100));
             continue;
           }
           await new Promise<void>((resolve) => {
