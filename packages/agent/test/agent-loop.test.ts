@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { agentEventSchema, agentTranscriptSchema } from '../src/index.ts';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
 describe('runAgent on a real repository', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
+  useRunContext((c) => {
+    ({ ws, server } = c);
   });
 
   it('edits, tests and commits; events show every turn and tool call', async () => {

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
@@ -22,13 +21,8 @@ function requestText(server: ScriptedModelServer, index: number): string {
 describe('limits', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
+  useRunContext((c) => {
+    ({ ws, server } = c);
   });
 
   it('max turns: one wrap-up turn with tools, its commit is kept, outcome max_turns', async () => {

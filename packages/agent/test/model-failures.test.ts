@@ -1,24 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
 describe('model failures are values', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
+  useRunContext((c) => {
+    ({ ws, server } = c);
   });
 
   for (const protocol of ['openai', 'anthropic'] as const) {

@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentTranscript } from '../src/index.ts';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
 describe('nudges and resume', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
+  useRunContext((c) => {
+    ({ ws, server } = c);
   });
 
   it("a nudge read between turns is fenced as the owner's message in the next request", async () => {

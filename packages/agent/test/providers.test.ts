@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   type Protocol,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
@@ -19,13 +18,8 @@ const WIRE: Record<Protocol, 'openai-chat' | 'anthropic-messages'> = {
 describe('provider adapters run a tool-calling loop over HTTP', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
+  useRunContext((c) => {
+    ({ ws, server } = c);
   });
 
   for (const protocol of ['anthropic', 'openai', 'openai-compatible'] as const) {

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createScriptedModelServer,
-  createWorkspace,
   ofType,
   reply,
   run,
   type ScriptedModelServer,
+  useRunContext,
   type Workspace,
 } from './support/harness.ts';
 
@@ -15,14 +14,12 @@ const GITHUB_TOKEN = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
 describe('redaction', () => {
   let ws: Workspace;
   let server: ScriptedModelServer;
-  beforeEach(async () => {
-    ws = await createWorkspace({ '.env': `TOKEN=${SECRET}\nGH=${GITHUB_TOKEN}\n` });
-    server = await createScriptedModelServer();
-  });
-  afterEach(async () => {
-    await server.close();
-    await ws.dispose();
-  });
+  useRunContext(
+    (c) => {
+      ({ ws, server } = c);
+    },
+    { '.env': `TOKEN=${SECRET}\nGH=${GITHUB_TOKEN}\n` },
+  );
 
   for (const protocol of ['openai', 'anthropic'] as const) {
     it(`secrets printed by a command reach neither the model nor the events (${protocol})`, async () => {

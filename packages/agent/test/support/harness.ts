@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { createBubblewrapBackend } from '@abca/sandbox';
+import { afterEach, beforeEach } from 'vitest';
 import {
   type AgentEvent,
   type AgentResult,
@@ -129,4 +130,23 @@ export async function run(
 /** Events of one type, typed. */
 export function ofType<T extends AgentEvent['type']>(events: AgentEvent[], type: T) {
   return events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type);
+}
+
+/**
+ * A fresh workspace and scripted model server for every test of the calling `describe` block,
+ * closed after each; `bind` receives them.
+ */
+export function useRunContext(
+  bind: (ctx: { ws: Workspace; server: ScriptedModelServer }) => void,
+  files: Record<string, string> = {},
+): void {
+  let ctx: { ws: Workspace; server: ScriptedModelServer } | undefined;
+  beforeEach(async () => {
+    ctx = { ws: await createWorkspace(files), server: await createScriptedModelServer() };
+    bind(ctx);
+  });
+  afterEach(async () => {
+    await ctx?.server.close();
+    await ctx?.ws.dispose();
+  });
 }
