@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectCgroupLayout } from './cgroup.ts';
+import { cgroupOwnerPid, detectCgroupLayout, sandboxCgroupName } from './cgroup.ts';
 
 describe('detectCgroupLayout', () => {
   const root = mkdtempSync(join(tmpdir(), 'abca-cgroup-'));
@@ -33,5 +33,16 @@ describe('detectCgroupLayout', () => {
 
   it('reports when there is no cgroup hierarchy', () => {
     expect(detectCgroupLayout(join(root, 'none'), '0::/\n').version).toBe('none');
+  });
+});
+
+describe('sandbox cgroup names', () => {
+  it('carry the owner pid, so a leftover is told from a live sandbox by name alone', () => {
+    expect(sandboxCgroupName('task-1-ab12', 4242)).toBe('abca-4242-task-1-ab12');
+    expect(cgroupOwnerPid(sandboxCgroupName('task-1-ab12', 4242))).toBe(4242);
+    expect(cgroupOwnerPid(sandboxCgroupName('42-x'))).toBe(process.pid);
+    // Names this version did not make are never swept.
+    expect(cgroupOwnerPid('abca-task-1')).toBeUndefined();
+    expect(cgroupOwnerPid('other-123-x')).toBeUndefined();
   });
 });

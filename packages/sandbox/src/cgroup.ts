@@ -315,6 +315,21 @@ export async function createSandboxCgroup(
 }
 
 /**
+ * The cgroup name of a sandbox: it carries the pid of the process that owns the sandbox, so any
+ * process can tell a leftover (dead owner) from a live sandbox of another process on the host
+ * without sharing its run folder.
+ */
+export function sandboxCgroupName(sandboxId: string, ownerPid: number = process.pid): string {
+  return `abca-${ownerPid}-${sandboxId}`;
+}
+
+/** The owner pid in a sandbox cgroup name, or undefined for a name this version did not make. */
+export function cgroupOwnerPid(name: string): number | undefined {
+  const match = /^abca-(\d+)-./.exec(name);
+  return match?.[1] ? Number(match[1]) : undefined;
+}
+
+/**
  * Removes the `abca-*` cgroups under this process's own cgroups whose sandbox is not live (left by
  * a process that was killed), killing whatever still runs in them. Returns the names removed.
  */

@@ -8,6 +8,7 @@ import {
   detectCgroupLayout,
   type Sandbox,
   type SandboxEvent,
+  sandboxCgroupName,
 } from '../src/index.ts';
 
 const backend = createBubblewrapBackend();
@@ -88,7 +89,13 @@ describe('bubblewrap backend specifics', () => {
     const sandbox = track(await backend.create({ taskId: 'limits', workspaceDir: workspace, limits }));
     const file = (controller: string, name: string) =>
       readFileSync(
-        join(layout.root, controller, layout.ownPaths[controller] ?? '/', `abca-${sandbox.id}`, name),
+        join(
+          layout.root,
+          controller,
+          layout.ownPaths[controller] ?? '/',
+          sandboxCgroupName(sandbox.id),
+          name,
+        ),
         'utf8',
       ).trim();
     expect(file('memory', 'memory.limit_in_bytes')).toBe(String(300 * 1024 * 1024));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPidsMatching, uniqueSleep, waitFor } from '../src/contract.ts';
-import { createBubblewrapBackend, type Sandbox, type SandboxEvent } from '../src/index.ts';
+import { createBubblewrapBackend, type Sandbox, type SandboxEvent, sandboxCgroupName } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const backend = createBubblewrapBackend();
@@ -18,7 +18,7 @@ function pidsInSandboxCgroups(sandboxId: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(`abca-${sandboxId}`))
+      if (readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(sandboxCgroupName(sandboxId)))
         pids.push(Number(entry));
     } catch {
       // Exited meanwhile.

@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CgroupLayout, createSandboxCgroup, detectCgroupLayout, type SandboxCgroup } from '../cgroup.ts';
+import {
+  type CgroupLayout,
+  createSandboxCgroup,
+  detectCgroupLayout,
+  type SandboxCgroup,
+  sandboxCgroupName,
+} from '../cgroup.ts';
 import { type EgressProxy, startEgressProxy } from '../egress-proxy.ts';
 import { resolveLimits, validateSpec } from '../limits.ts';
 import type {
@@ -148,7 +154,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
       }
 
       layout ??= detectCgroupLayout(cgroupRoot);
-      const made = await createSandboxCgroup(layout, `abca-${id}`, {
+      const made = await createSandboxCgroup(layout, sandboxCgroupName(id), {
         memoryBytes: limits.memoryBytes,
         maxProcesses: limits.maxProcesses,
         cpus: limits.cpus,
