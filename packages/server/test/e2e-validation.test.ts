@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
@@ -8,6 +9,8 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * FAILED with VALIDATION_FAILED and a draft PR holding the failing output; a regression_only repo
  * whose tests were already red does not fail the task for that.
  */
+/** The bubblewrap backend's default run folder: one entry per live sandbox. */
+const RUN_DIR = '/run/abca-sandbox';
 let model: ScriptedModelServer;
 let p: TestPlatform;
 
@@ -35,6 +38,18 @@ async function runTask(repo: string, settings: Record<string, unknown>, files: R
     (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
     90_000,
   );
+}
+
+/** Whether the task's sandbox run folder (made while it runs, removed by stop) goes away. */
+async function sandboxGone(taskId: string, timeoutMs = 10_000): Promise<boolean> {
+  const prefix = `${taskId.toLowerCase()}-`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const entries = existsSync(RUN_DIR) ? readdirSync(RUN_DIR) : [];
+    if (!entries.some((e) => e.startsWith(prefix))) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }
 
 describe('validation gate', () => {
@@ -115,6 +130,8 @@ describe('validation gate', () => {
     expect(done.error.code).toBe('SETUP_FAILED');
     expect(done.error.message).toContain('installing');
     expect(model.requests).toHaveLength(0);
+    // The sandbox pre-flight made for the setup command is stopped when the run ends.
+    expect(await sandboxGone(done.task_id)).toBe(true);
   });
 
   it('an agent that changes nothing ends NO_CHANGES without a PR', async () => {

@@ -53,6 +53,11 @@ export function registerTaskWorkflow(
         );
         return 'failed';
       } finally {
+        // Whatever ended the run (a failed pre-flight, a cancellation, finalization), the task's
+        // sandbox is not needed any more. Local and idempotent, so not a durable step.
+        await deps.sandboxes.release(taskId).catch((err: unknown) => {
+          deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
+        });
         hooks.onEnd();
       }
     },
