@@ -6,7 +6,7 @@ import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 /**
  * Kills a worker with SIGKILL inside each blueprint step in turn, restarts it, and checks that the
  * task still completes with every external effect (channel notices, the agent's commit, the push,
- * the PR) performed exactly once. The fakes pause after each effect, so the kill lands between an
+ * the PR, the issue comment) performed exactly once. The fakes pause after each effect, so the kill lands between an
  * effect and the step's checkpoint: the worst moment for idempotency.
  */
 let api: TestPlatform;
@@ -50,6 +50,8 @@ const KILL_POINTS: { step: (typeof STEP_NAMES)[number]; afterEffect?: string }[]
   // Right after an effect and before the step's checkpoint: the re-run must find it done.
   { step: 'agent-execution', afterEffect: 'agent.commit' },
   { step: 'finalization', afterEffect: 'forge.pr_opened' },
+  // Between the issue comment and the record that it was made.
+  { step: 'finalization', afterEffect: 'forge.comment' },
 ];
 
 async function waitForEffect(taskId: string, effect: string, timeoutMs = 30_000): Promise<void> {
@@ -70,7 +72,8 @@ describe('SIGKILL of a worker inside each step', () => {
     'recovers from a kill inside $step (after effect: $afterEffect) with each effect exactly once',
     async ({ step, afterEffect }) => {
       const created = await api.request('POST', '/v1/tasks', {
-        body: { repo: 'acme/crash', task_description: `crash in ${step}` },
+        // From an issue, so finalization also comments on it (one more effect to keep single).
+        body: { repo: 'acme/crash', issue_number: 7, task_description: `crash in ${step}` },
       });
       expect(created.status).toBe(201);
       const id = created.body.data.task_id as string;
@@ -89,6 +92,9 @@ describe('SIGKILL of a worker inside each step', () => {
       );
       expect(done.status).toBe('COMPLETED');
       expect(done.pr_url).toMatch(/\/pull\/\d+$/);
+      // The channel notice follows the terminal state inside the finishing step; the step's
+      // completion event comes after it, so once it is logged every effect is in.
+      await waitForEvent(id, (e) => e.type === 'step.completed' && e.data.step === 'finalization');
 
       const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
       const starts = events.filter((e) => e.type === 'step.started' && e.data.step === step);
@@ -107,6 +113,7 @@ describe('SIGKILL of a worker inside each step', () => {
       ).rows.map((r) => (r.kind ? `${r.effect}:${r.kind}` : r.effect));
       expect(effects.sort()).toEqual([
         'agent.commit',
+        'forge.comment',
         'forge.pr_opened',
         'forge.push',
         'notify:completed',

@@ -3,13 +3,15 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { listEvents } from '../../store/event-store.ts';
 import { getTask } from '../../store/task-store.ts';
+import { workflowRunning } from '../../store/workflow-status.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { decodeToken, encodeToken, readQuery } from '../validate.ts';
 import { loadOwnedTask } from './tasks.ts';
 
 const POLL_MS = 2000;
 const KEEPALIVE_MS = 15_000;
-const TERMINAL_QUIET_MS = 500;
+/** How long a terminal task's stream waits for a workflow that does not finish (a dead worker). */
+const TERMINAL_GRACE_MS = 10_000;
 
 /**
  * `GET /v1/tasks/{id}/events`: the task's log, oldest first, paginated by sequence number.
@@ -53,11 +55,17 @@ export function eventRoutes(deps: ApiDeps) {
           if (batch.length === 100) continue;
           const now = await getTask(deps.db, task.task_id);
           if (!now || isTerminal(now.status)) {
-            // The step that ended the task still writes its `step.completed` (and the channel
-            // notice) just after the terminal state: end only once the log has been quiet a moment.
+            // The step that ended the task still writes its `step.completed` (after the channel
+            // notice) once the state is terminal: end when the workflow is done and its last events
+            // are sent. A workflow left hanging by a dead worker ends the stream after a grace time.
             terminalSince ??= Date.now();
             if (batch.length > 0) terminalSince = Date.now();
-            if (Date.now() - terminalSince >= TERMINAL_QUIET_MS) break;
+            const running = await workflowRunning(deps.db, task.task_id);
+            if (!running || Date.now() - terminalSince >= TERMINAL_GRACE_MS) {
+              const tail = await listEvents(deps.db, task.task_id, { after, limit: 100 });
+              if (tail.length === 0) break;
+              continue;
+            }
             await new Promise((r) => setTimeout(r, 100));
             continue;
           }
