@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startOrchestrator } from './orchestrator/engine.ts';
 import { createSandboxPool } from './orchestrator/sandboxes.ts';
+import { startWorkspaceJanitor } from './orchestrator/workspace-janitor.ts';
 import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
@@ -90,6 +91,16 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     });
     executorId = orchestrator.executorId;
     stops.push(() => orchestrator.stop());
+    if (!o.apiOnly) {
+      const stopJanitor = startWorkspaceJanitor({
+        db,
+        workspaceRoot: joinPath(config.home, 'workspaces'),
+        retentionMs: config.workspaceRetentionHours * 3_600_000,
+        log,
+        onRemoved: (dir) => adapters.workspaceRemoved(dir),
+      });
+      stops.push(async () => stopJanitor());
+    }
 
     let url: string | undefined;
     let adminKeyFile: string | undefined;

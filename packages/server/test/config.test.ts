@@ -11,6 +11,7 @@ describe('configuration', () => {
       agentRuntime: 'builtin',
       sandbox: 'bubblewrap',
       notifier: 'log',
+      workspaceRetentionHours: 24,
     });
     expect(c.databaseUrl).toBeUndefined();
   });
@@ -22,6 +23,7 @@ describe('configuration', () => {
         ABCA_MAX_TASKS_PER_USER: '0',
         DATABASE_URL: 'mysql://x',
         ABCA_LOG_LEVEL: 'loud',
+        ABCA_WORKSPACE_RETENTION_HOURS: '-1',
       });
       expect.unreachable();
     } catch (err) {
@@ -31,7 +33,8 @@ describe('configuration', () => {
       expect(text).toContain('ABCA_MAX_TASKS_PER_USER must be greater than 0');
       expect(text).toContain('DATABASE_URL must start with postgres://');
       expect(text).toContain('ABCA_LOG_LEVEL');
-      expect((err as ConfigError).problems).toHaveLength(4);
+      expect(text).toContain('ABCA_WORKSPACE_RETENTION_HOURS must be 0 or more');
+      expect((err as ConfigError).problems).toHaveLength(5);
     }
   });
 

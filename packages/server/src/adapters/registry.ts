@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from '@abca/sandbox';
 import type { Config } from '../config/config.ts';
@@ -13,6 +14,7 @@ import { createFakeForge } from './forge/fake.ts';
 import { createGitForge } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
+import { workspaceRecordPath } from './forge/workspace.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
 import { createLogNotifier } from './notifier/log.ts';
 
@@ -21,6 +23,8 @@ export interface Adapters {
   agentRuntime: AgentRuntime;
   notifier: Notifier;
   sandboxBackend: SandboxBackend;
+  /** Drops what the forges keep about a task workspace folder once it was removed. */
+  workspaceRemoved(dir: string): Promise<void>;
 }
 
 /** Every secret value in the configuration: kept out of sandboxes, events and logs. */
@@ -63,6 +67,7 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
     fake: () => createFakeNotifier({ effects }),
   };
   return {
+    workspaceRemoved: (dir) => rm(workspaceRecordPath(cacheDir, dir), { force: true }),
     forge,
     agentRuntime: runtimes[config.agentRuntime](),
     notifier: notifiers[config.notifier](),

@@ -46,6 +46,11 @@ export const ConfigSchema = z.object({
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
+  /** Hours a finished task's workspace is kept on the worker's disk for inspection (0: removed soon after). */
+  workspaceRetentionHours: z.coerce
+    .number({ error: 'ABCA_WORKSPACE_RETENTION_HOURS must be a number of hours' })
+    .min(0, 'ABCA_WORKSPACE_RETENTION_HOURS must be 0 or more')
+    .default(24),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
   /** `builtin`: the built-in agent in a sandbox with ABCA_MODEL; `fake`: no model, for tests and demos. */
@@ -105,6 +110,7 @@ const ENV_NAMES: Record<string, string> = {
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
+  workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
   sandbox: 'ABCA_SANDBOX',
@@ -176,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
+    workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),
     sandbox: blank(env.ABCA_SANDBOX),

@@ -42,6 +42,11 @@ interface WorkspaceRecord {
  * with `git upload-pack`, which git keeps safe for untrusted repositories, checks the received
  * objects (`fetch.fsckObjects`), and pushes from there with the credentials.
  */
+/** Where the forge records that a workspace folder was made (outside it: the workspace is untrusted). */
+export function workspaceRecordPath(cacheDir: string, dir: string): string {
+  return join(cacheDir, 'workspaces', `${createHash('sha256').update(dir).digest('hex').slice(0, 24)}.json`);
+}
+
 export function createWorkspaces(deps: {
   git: GitCli;
   cacheDir: string;
@@ -52,8 +57,7 @@ export function createWorkspaces(deps: {
 }): Workspaces {
   const { git, cacheDir, mirrors } = deps;
   const author = deps.author ?? { name: 'ABCA', email: 'abca@localhost' };
-  const recordPath = (dir: string) =>
-    join(cacheDir, 'workspaces', `${createHash('sha256').update(dir).digest('hex').slice(0, 24)}.json`);
+  const recordPath = (dir: string) => workspaceRecordPath(cacheDir, dir);
 
   async function readRecord(dir: string, branch: string): Promise<WorkspaceRecord | undefined> {
     try {
