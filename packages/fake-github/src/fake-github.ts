@@ -74,6 +74,8 @@ export interface FakeReviewCommentInput {
 /** A pull request as the server holds it. */
 export interface FakePullRequest {
   readonly number: number;
+  /** The global id (REST `node_id`, GraphQL `id`). */
+  readonly nodeId: string;
   readonly title: string;
   readonly body: string | null;
   readonly draft: boolean;
@@ -97,6 +99,13 @@ export interface FakeReviewComment {
   readonly line: number;
   readonly body: string;
   readonly inReplyTo: number | undefined;
+}
+
+/** What a test may change about a review thread (GitHub shows both only over GraphQL). */
+export interface FakeReviewThreadUpdate {
+  readonly resolved?: boolean;
+  /** Its lines changed since: `line` reads null over GraphQL and REST, the original line stays. */
+  readonly outdated?: boolean;
 }
 
 /** One request the server received. */
@@ -141,6 +150,14 @@ export interface FakeGitHub {
   pulls(owner: string, name: string): FakePullRequest[];
   issueComments(owner: string, name: string, number: number): FakeIssueComment[];
   reviewComments(owner: string, name: string, pullNumber: number): FakeReviewComment[];
+  /** Resolves (or reopens) the review thread of a review comment (any of it), or marks it outdated. */
+  updateReviewThread(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    commentId: number,
+    update: FakeReviewThreadUpdate,
+  ): void;
   /** Every request received, in order (a live array). */
   readonly requests: LoggedRequest[];
   /** Makes the next `matcher.times` (default 1) matching requests fail with `response`. */

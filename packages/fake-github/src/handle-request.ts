@@ -4,6 +4,7 @@ import { type Credentials, type Principal, repoPermission } from './auth.ts';
 import type { LoggedRequest } from './fake-github.ts';
 import type { FaultResponse, Faults } from './faults.ts';
 import { serveGitHttp } from './git-http.ts';
+import { answerGraphql } from './graphql/execute.ts';
 import { HttpError } from './http-error.ts';
 import { type RateLimits, rateLimitHeaders } from './rate-limit.ts';
 import type { Urls } from './rest/route.ts';
@@ -22,6 +23,8 @@ export interface RequestHandlerDeps {
 }
 
 const API_PREFIX = '/api/v3';
+const GRAPHQL_PATH = '/graphql';
+const GHES_GRAPHQL_PATH = '/api/graphql';
 const GIT_PATH = /^\/([^/]+)\/([^/]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 const RATE_LIMIT_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
 
@@ -134,15 +137,21 @@ async function handleGit(
   entry.status = res.statusCode;
 }
 
-/** Routes one request: faults first, then git smart HTTP, then the REST API (at `/api/v3` and at the root). */
+/**
+ * Routes one request: faults first, then git smart HTTP, then GraphQL (`POST /graphql`, and
+ * `/api/graphql` as on GitHub Enterprise), then the REST API (at `/api/v3` and at the root).
+ */
 export function createRequestHandler(deps: RequestHandlerDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const [rawPath = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s);
+    // Octokit sends GraphQL to `<host>/api/graphql` when its base URL ends in `/api/v3` (GHES).
     const path =
-      rawPath.startsWith(`${API_PREFIX}/`) || rawPath === API_PREFIX
-        ? rawPath.slice(API_PREFIX.length) || '/'
-        : rawPath;
+      rawPath === GHES_GRAPHQL_PATH
+        ? GRAPHQL_PATH
+        : rawPath.startsWith(`${API_PREFIX}/`) || rawPath === API_PREFIX
+          ? rawPath.slice(API_PREFIX.length) || '/'
+          : rawPath;
     const auth = deps.credentials.authenticate(req.headers.authorization);
     const entry: LoggedRequest = { method, path: rawPath, query, status: 0, authorization: auth.scheme };
     deps.log.push(entry);
@@ -169,6 +178,12 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
 
     try {
       if (!auth.ok) throw new HttpError(401, auth.message);
+      if (path.replace(/\/+$/, '') === GRAPHQL_PATH && method === 'POST') {
+        if (principal.kind === 'anonymous')
+          throw new HttpError(401, 'This endpoint requires you to be authenticated.');
+        const body = answerGraphql({ world: deps.world, principal, urls: deps.urls() }, await readJson(req));
+        return sendJson(res, entry, 200, body);
+      }
       const found = deps.router.match(method, path.replace(/\/+$/, '') || '/');
       if (!found) throw new HttpError(404, 'Not Found');
       const body = await readJson(req);

@@ -10,6 +10,7 @@ export type {
   FakeRepoOptions,
   FakeReviewComment,
   FakeReviewCommentInput,
+  FakeReviewThreadUpdate,
   FakeTokenGrant,
   LoggedRequest,
 } from './fake-github.ts';

@@ -9,6 +9,7 @@ import { Faults } from './faults.ts';
 import { createBareRepo } from './git.ts';
 import { createRequestHandler } from './handle-request.ts';
 import { appPublicKey } from './jwt.ts';
+import { nodeId } from './node-ids.ts';
 import { RateLimits } from './rate-limit.ts';
 import { appRoutes } from './rest/apps.ts';
 import { branchRoutes } from './rest/branches.ts';
@@ -20,11 +21,11 @@ import { reviewCommentRoutes } from './rest/review-comments.ts';
 import { Router } from './rest/router.ts';
 import { userRoutes } from './rest/users.ts';
 import { now, repoKey, World } from './state.ts';
-import { commentOnIssue, commentOnPull, openIssue, openPull } from './threads.ts';
+import { commentOnIssue, commentOnPull, openIssue, openPull, reviewThreadOf } from './threads.ts';
 
 /**
  * Starts a fake GitHub on 127.0.0.1 (a free port): the REST endpoints ABCA uses, at `/api/v3` and
- * at the root, and git smart HTTP through `git http-backend`, with token checks on both. Each
+ * at the root, the GraphQL operations it sends (`/graphql`, `/api/graphql`), and git smart HTTP through `git http-backend`, with token checks on both. Each
  * server keeps its repositories in its own temporary folder, deleted by `close()`.
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -159,6 +160,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           ? [
               {
                 number: thread.number,
+                nodeId: nodeId('PullRequest', thread.pull.id),
                 title: thread.title,
                 body: thread.body,
                 draft: thread.pull.draft,
@@ -189,6 +191,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         body: comment.body,
         inReplyTo: comment.inReplyToId,
       }));
+    },
+    updateReviewThread(owner, name, pullNumber, commentId, update) {
+      const pull = world.requireThread(owner, name, pullNumber).pull;
+      const thread = pull?.reviewComments.some((c) => c.id === commentId)
+        ? reviewThreadOf(pull, commentId)
+        : undefined;
+      if (!thread) throw new Error(`fake-github: no review comment ${commentId} on #${pullNumber}`);
+      if (update.resolved !== undefined) thread.resolved = update.resolved;
+      if (update.outdated !== undefined) thread.outdated = update.outdated;
     },
     requests: log,
     fail: (matcher, response) => faults.add(matcher, response),

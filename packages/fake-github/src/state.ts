@@ -48,6 +48,19 @@ export interface ReviewComment {
   readonly createdAt: string;
 }
 
+/**
+ * A review thread: a review comment that answers none and the replies to it (GitHub's
+ * `PullRequestReviewThread`). Only GraphQL shows whether it is resolved.
+ */
+export interface ReviewThread {
+  readonly id: number;
+  /** The review comment that opened it. */
+  readonly rootCommentId: number;
+  resolved: boolean;
+  /** The lines it was made on changed since: `line` reads null (GraphQL and REST), `originalLine` stays. */
+  outdated: boolean;
+}
+
 export interface PullFields {
   readonly id: number;
   /** Branch names in the same repository (forks are not modelled). */
@@ -58,6 +71,7 @@ export interface PullFields {
   /** The last head commit seen, so a PR whose branch was deleted still reports one. */
   lastHeadSha: string | undefined;
   readonly reviewComments: ReviewComment[];
+  readonly reviewThreads: ReviewThread[];
 }
 
 /** An issue, or a pull request when `pull` is set (on GitHub every PR is also an issue). */

@@ -1,8 +1,10 @@
 import {
   type IssueComment,
   now,
+  type PullFields,
   type RepoState,
   type ReviewComment,
+  type ReviewThread,
   type Thread,
   type World,
 } from './state.ts';
@@ -49,6 +51,7 @@ export function openPull(
     merged: false,
     lastHeadSha: undefined,
     reviewComments: [],
+    reviewThreads: [],
   };
   return open(world, repo, { title: fields.title, body: fields.body, author: fields.author, pull });
 }
@@ -68,6 +71,38 @@ export function commentOnPull(
 ): ReviewComment {
   if (!thread.pull) throw new Error(`fake-github: #${thread.number} is an issue, not a pull request`);
   const comment: ReviewComment = { id: world.nextId(), createdAt: now(), ...fields };
-  thread.pull.reviewComments.push(comment);
+  const pull = thread.pull;
+  pull.reviewComments.push(comment);
+  if (!reviewThreadOf(pull, comment.id)) {
+    // A comment that answers none (or one the server does not hold) opens a thread.
+    pull.reviewThreads.push({
+      id: world.nextId(),
+      rootCommentId: comment.id,
+      resolved: false,
+      outdated: false,
+    });
+  }
   return comment;
+}
+
+/** The id of the comment that opened the thread `commentId` belongs to (following `inReplyToId`). */
+function rootCommentId(pull: PullFields, commentId: number): number {
+  let id = commentId;
+  for (let hops = 0; hops <= pull.reviewComments.length; hops += 1) {
+    const parent = pull.reviewComments.find((c) => c.id === id)?.inReplyToId;
+    if (parent === undefined || !pull.reviewComments.some((c) => c.id === parent)) return id;
+    id = parent;
+  }
+  return id;
+}
+
+/** The review thread a review comment belongs to; undefined when the pull request has no such comment. */
+export function reviewThreadOf(pull: PullFields, commentId: number): ReviewThread | undefined {
+  const root = rootCommentId(pull, commentId);
+  return pull.reviewThreads.find((t) => t.rootCommentId === root);
+}
+
+/** The comments of a review thread, oldest first. */
+export function reviewThreadComments(pull: PullFields, thread: ReviewThread): ReviewComment[] {
+  return pull.reviewComments.filter((c) => rootCommentId(pull, c.id) === thread.rootCommentId);
 }

@@ -27,13 +27,13 @@ export interface ForgeContractEnv {
     branchHead(branch: string): Promise<string | undefined>;
     /** Adds a commit on the default branch of the remote, as another developer would. */
     commitUpstream(file: string, content: string): Promise<string>;
+    /** Bodies of the comments on a PR (or change request), oldest first, read around the forge. */
+    comments(number: number): Promise<string[]>;
   };
   /** Every credential the forge holds; none may show up in a workspace or an error. */
   secrets: string[];
   /** The forge's cache folder (mirrors live there). */
   cacheDir: string;
-  /** Whether `updatePullRequest` can flip `draft` here (GitHub needs GraphQL for it); default true. */
-  draftToggle?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -278,15 +278,43 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ number: opened.number });
       const retried = await env.forge.openPullRequest(env.repo, input);
       expect(retried.number).toBe(opened.number);
-      const toggle = env.draftToggle !== false;
-      const patch = toggle ? { title: 'Add PR.md (v2)', draft: false } : { title: 'Add PR.md (v2)' };
+      const patch = { title: 'Add PR.md (v2)', draft: false };
       const updated = await env.forge.updatePullRequest(env.repo, opened.number, patch);
-      expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: !toggle });
+      expect(updated).toMatchObject({ number: opened.number, title: 'Add PR.md (v2)', draft: false });
       expect(await env.forge.findPullRequest(env.repo, branch)).toMatchObject({ title: 'Add PR.md (v2)' });
       await env.forge.comment(env.repo, opened.number, 'Validation passed.');
       const ctx = await env.forge.fetchContext(env.repo, { prNumber: opened.number });
       expect(ctx.pullRequest).toMatchObject({ number: opened.number, branch, base: env.repo.defaultBranch });
       expect(ctx.pullRequest?.diff).toContain('pr change');
+    });
+
+    it("comments once per task on a PR, however often the task's comment is retried", async () => {
+      const dir = join(work, 'ws-comment');
+      const branch = 'abca/task-7/comment';
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, 'COMMENT.md'), 'comment change\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Comment change']);
+      await env.forge.pushBranch(env.repo, { dir, branch });
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'Comment target',
+        body: 'Body',
+        draft: false,
+        taskId: 'TASK7',
+      });
+      // A retry after a crash between posting and recording it: the first comment is found.
+      await env.forge.comment(env.repo, pr.number, 'Task done.', { taskId: 'TASK7' });
+      await env.forge.comment(env.repo, pr.number, 'Task done.', { taskId: 'TASK7' });
+      // Another task's comment, and plain comments, are separate.
+      await env.forge.comment(env.repo, pr.number, 'Other task.', { taskId: 'TASK8' });
+      await env.forge.comment(env.repo, pr.number, 'Plain.');
+      await env.forge.comment(env.repo, pr.number, 'Plain.');
+      const bodies = await env.remote.comments(pr.number);
+      expect(bodies.filter((b) => b.includes('Task done.'))).toHaveLength(1);
+      expect(bodies.filter((b) => b.includes('Other task.'))).toHaveLength(1);
+      expect(bodies.filter((b) => b.includes('Plain.'))).toHaveLength(2);
     });
 
     it('checks access: ok on a good repo, a typed failure on a missing one', async () => {

@@ -9,7 +9,11 @@ import { createForgeRouter } from '../src/adapters/forge/router.ts';
 import type { RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
-import { getChangeRequest, listChangeRequests } from '../src/store/change-requests.ts';
+import {
+  getChangeRequest,
+  listChangeRequestComments,
+  listChangeRequests,
+} from '../src/store/change-requests.ts';
 import { runForgeContract, sh, writeSeed } from './forge-contract.ts';
 
 async function setupGitForge() {
@@ -57,6 +61,9 @@ async function setupGitForge() {
         sh(dev, ['commit', '-q', '-m', `Upstream ${file}`]);
         sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
         return sh(dev, ['rev-parse', 'HEAD']);
+      },
+      async comments(number: number) {
+        return (await listChangeRequestComments(pool, number)).map((c) => c.body);
       },
     },
     async cleanup() {

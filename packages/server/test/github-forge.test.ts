@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from '@abca/fake-github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitCli } from '../src/adapters/forge/git-cli.ts';
+import { createOctokit, toForgeError } from '../src/adapters/forge/github/client.ts';
 import { createGitHubForge, type GitHubForgeDeps } from '../src/adapters/forge/github/forge.ts';
 import { type Forge, ForgeError, type RepoRef } from '../src/ports/forge.ts';
 import { runForgeContract, sh, writeSeedFiles } from './forge-contract.ts';
@@ -90,7 +91,6 @@ runForgeContract('GitHub (fake)', async () => {
     missingRepo: ghRepo('missing'),
     cacheDir: join(world.root, 'cache-0'),
     secrets: [world.writeToken, world.readToken],
-    draftToggle: false,
     remote: {
       async branchHead(branch) {
         return (
@@ -111,6 +111,9 @@ runForgeContract('GitHub (fake)', async () => {
         sh(dev, ['commit', '-q', '-m', `Upstream ${file}`]);
         sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
         return sh(dev, ['rev-parse', 'HEAD']);
+      },
+      async comments(number) {
+        return world.gh.issueComments(OWNER, NAME, number).map((c) => c.body);
       },
     },
     cleanup: () => world.close(),
@@ -233,6 +236,134 @@ describe('GitHub forge', () => {
     ]);
     await forge.comment(ghRepo(), number, 'Done.');
     expect(world.gh.issueComments(OWNER, NAME, number).map((c) => c.body)).toContain('Done.');
+  });
+
+  it('hydrates a PR task with its unresolved review threads only (GraphQL), outdated ones marked', async () => {
+    const forge = world.forge();
+    const number = await pushAndOpen(world, forge, 'abca/t-resolved/feature');
+    const open = world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'feature.ts',
+      line: 1,
+      body: 'Still wrong',
+      author: 'alice',
+    });
+    world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'feature.ts',
+      line: 1,
+      body: '+1',
+      inReplyTo: open,
+    });
+    const resolved = world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'README.md',
+      line: 2,
+      body: 'Fixed already',
+      author: 'bob',
+    });
+    const reply = world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'README.md',
+      line: 2,
+      body: 'Thanks',
+      author: 'alice',
+      inReplyTo: resolved,
+    });
+    const outdated = world.gh.addReviewComment(OWNER, NAME, number, {
+      path: 'feature.ts',
+      line: 3,
+      body: 'Old remark',
+      author: 'carol',
+    });
+    world.gh.updateReviewThread(OWNER, NAME, number, reply, { resolved: true });
+    world.gh.updateReviewThread(OWNER, NAME, number, outdated, { outdated: true });
+    const before = world.gh.requests.length;
+
+    const ctx = await forge.fetchContext(ghRepo(), { prNumber: number });
+    expect(ctx.pullRequest?.reviewThreads).toEqual([
+      {
+        path: 'feature.ts',
+        line: 1,
+        comments: [
+          { author: 'alice', body: 'Still wrong' },
+          { author: OWNER, body: '+1' },
+        ],
+      },
+      { path: 'feature.ts', line: 3, comments: [{ author: 'carol', body: 'Old remark' }], outdated: true },
+    ]);
+    const graphql = world.gh.requests.slice(before).filter((r) => r.path === '/api/graphql');
+    expect(graphql).toEqual([
+      expect.objectContaining({ method: 'POST', status: 200, authorization: 'token' }),
+    ]);
+
+    // Reopened, the thread comes back.
+    world.gh.updateReviewThread(OWNER, NAME, number, resolved, { resolved: false });
+    const again = await forge.fetchContext(ghRepo(), { prNumber: number });
+    expect(again.pullRequest?.reviewThreads.map((t) => t.path)).toEqual([
+      'feature.ts',
+      'README.md',
+      'feature.ts',
+    ]);
+  });
+
+  it('pages through more than 100 review threads', async () => {
+    const forge = world.forge();
+    const number = await pushAndOpen(world, forge, 'abca/t-many/feature');
+    for (let i = 0; i < 130; i++) {
+      const id = world.gh.addReviewComment(OWNER, NAME, number, { path: `f${i}.ts`, line: 1, body: `#${i}` });
+      if (i % 2 === 1) world.gh.updateReviewThread(OWNER, NAME, number, id, { resolved: true });
+    }
+    const threads =
+      (await forge.fetchContext(ghRepo(), { prNumber: number })).pullRequest?.reviewThreads ?? [];
+    expect(threads).toHaveLength(65);
+    expect(threads.at(-1)).toMatchObject({ path: 'f128.ts', comments: [{ body: '#128' }] });
+  });
+
+  it('fails PR hydration with a typed error when GraphQL fails, never with the token', async () => {
+    const forge = world.forge();
+    const number = await pushAndOpen(world, forge, 'abca/t-gql-down/feature');
+    world.gh.fail({ method: 'POST', path: '/graphql', times: 10 }, { status: 502 });
+    const down = await failure(forge.fetchContext(ghRepo(), { prNumber: number }));
+    expect(down).toMatchObject({ code: 'GITHUB_UNREACHABLE', retryable: true });
+    world.gh.clearFaults();
+    world.gh.fail({ method: 'POST', path: '/graphql' }, { status: 403 });
+    const denied = await failure(forge.fetchContext(ghRepo(), { prNumber: number }));
+    expect(denied).toMatchObject({ code: 'INSUFFICIENT_PERMISSIONS', retryable: false });
+    for (const err of [down, denied]) expect(`${err.message}\n${err.stack}`).not.toContain(world.writeToken);
+  });
+
+  it('toggles draft both ways over GraphQL; a read-only token gets INSUFFICIENT_PERMISSIONS', async () => {
+    const forge = world.forge();
+    const number = await pushAndOpen(world, forge, 'abca/t-draft/feature');
+    const draftOf = () => world.gh.pulls(OWNER, NAME).find((p) => p.number === number)?.draft;
+    expect(await forge.updatePullRequest(ghRepo(), number, { draft: true })).toMatchObject({ draft: true });
+    expect(draftOf()).toBe(true);
+    expect(await forge.updatePullRequest(ghRepo(), number, { draft: false })).toMatchObject({ draft: false });
+    expect(draftOf()).toBe(false);
+    const reader = world.forge({ auth: { kind: 'token', token: world.readToken } });
+    const err = await failure(reader.updatePullRequest(ghRepo(), number, { draft: true }));
+    expect(err).toMatchObject({ code: 'INSUFFICIENT_PERMISSIONS', retryable: false });
+    expect(err.message).toMatch(/Resource not accessible/);
+    expect(err.message).not.toContain(world.readToken);
+    expect(draftOf()).toBe(false);
+  });
+
+  it('maps GraphQL answers with errors (HTTP 200) to typed ForgeErrors by their type', async () => {
+    const octokit = createOctokit({ baseUrl: world.gh.apiUrl, auth: world.writeToken });
+    const caught = async (query: string, variables: Record<string, unknown>) => {
+      try {
+        await octokit.graphql(query, variables);
+      } catch (err) {
+        return toForgeError(err, 'graphql', [world.writeToken]);
+      }
+      throw new Error('expected the GraphQL call to fail');
+    };
+    const mutation =
+      'mutation($id: ID!) { convertPullRequestToDraft(input: {pullRequestId: $id}) { clientMutationId } }';
+    expect(await caught(mutation, { id: 'MDExOlB1bGxSZXF1ZXN0OTk5OTk5' })).toMatchObject({
+      code: 'REPO_NOT_FOUND_OR_NO_ACCESS',
+      retryable: false,
+    });
+    const refused = await caught('{ viewer { login } }', {});
+    expect(refused).toMatchObject({ code: 'INTERNAL_ERROR', retryable: false });
+    expect(refused.message).toMatch(/viewer/);
   });
 
   it('maps 404 to REPO_NOT_FOUND_OR_NO_ACCESS and 403 to INSUFFICIENT_PERMISSIONS', async () => {

@@ -1,5 +1,6 @@
 import { branchSha, diffStats, pullDiff } from '../git.ts';
 import { HttpError, validationFailed } from '../http-error.ts';
+import { nodeId } from '../node-ids.ts';
 import { now, type RepoState, type Thread, type World } from '../state.ts';
 import { openPull } from '../threads.ts';
 import { actorLogin, repoFor, threadFor } from './access.ts';
@@ -43,7 +44,7 @@ export async function pullJson(
   const json: Record<string, unknown> = {
     url,
     id: pull.id,
-    node_id: Buffer.from(`011:PullRequest${pull.id}`).toString('base64'),
+    node_id: nodeId('PullRequest', pull.id),
     html_url: htmlUrl,
     diff_url: `${htmlUrl}.diff`,
     patch_url: `${htmlUrl}.patch`,

@@ -1,5 +1,7 @@
 import { branchSha } from '../git.ts';
+import { nodeId } from '../node-ids.ts';
 import type { RepoState, ReviewComment, Thread, World } from '../state.ts';
+import { reviewThreadOf } from '../threads.ts';
 import { repoFor, threadFor } from './access.ts';
 import { paginate } from './paginate.ts';
 import { repoApiUrl } from './repos.ts';
@@ -14,6 +16,7 @@ export function reviewCommentJson(
   thread: Thread,
   comment: ReviewComment,
   headSha: string,
+  outdated = false,
 ): Record<string, unknown> {
   const api = repoApiUrl(urls, repo);
   const url = `${api}/pulls/comments/${comment.id}`;
@@ -24,7 +27,7 @@ export function reviewCommentJson(
     url,
     pull_request_review_id: comment.id,
     id: comment.id,
-    node_id: Buffer.from(`024:PullRequestReviewComment${comment.id}`).toString('base64'),
+    node_id: nodeId('PullRequestReviewComment', comment.id),
     diff_hunk: `@@ -${comment.line},1 +${comment.line},1 @@`,
     path: comment.path,
     commit_id: commitId,
@@ -40,11 +43,12 @@ export function reviewCommentJson(
     start_line: null,
     original_start_line: null,
     start_side: null,
-    line: comment.line,
+    // GitHub nulls `line` and `position` once the lines a comment was made on change.
+    line: outdated ? null : comment.line,
     original_line: comment.line,
     side: comment.side,
     original_position: comment.line,
-    position: comment.line,
+    position: outdated ? null : comment.line,
     subject_type: 'line',
     ...(comment.inReplyToId === undefined ? {} : { in_reply_to_id: comment.inReplyToId }),
   };
@@ -60,7 +64,15 @@ async function listReviewComments(context: RestContext) {
     thread.pull!.reviewComments,
   );
   const body = page.map((comment) =>
-    reviewCommentJson(context.world, context.urls, repo, thread, comment, head),
+    reviewCommentJson(
+      context.world,
+      context.urls,
+      repo,
+      thread,
+      comment,
+      head,
+      reviewThreadOf(thread.pull!, comment.id)?.outdated ?? false,
+    ),
   );
   return { status: 200, body, headers };
 }

@@ -56,7 +56,7 @@ export function buildPrompt(
   if (pr) {
     const threads = pr.reviewThreads.map(
       (t) =>
-        `${t.path}${t.line ? `:${t.line}` : ''}\n${t.comments.map((c) => `  @${c.author}: ${c.body}`).join('\n')}`,
+        `${t.path}${t.line ? `:${t.line}` : ''}${t.outdated ? ' (outdated: the code changed since)' : ''}\n${t.comments.map((c) => `  @${c.author}: ${c.body}`).join('\n')}`,
     );
     parts.push(
       `## Pull request #${pr.number}\n${fenceUntrusted('PULL REQUEST', cap([`${pr.title}`, pr.body, ...threads].join('\n\n'), CAPS.issue))}`,

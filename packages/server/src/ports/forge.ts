@@ -36,7 +36,13 @@ export interface ForgeContext {
     diff: string;
     base: string;
     branch: string;
-    reviewThreads: { path: string; line: number | null; comments: { author: string; body: string }[] }[];
+    /** Unresolved threads only, where the forge knows (GitHub); `outdated`: its lines changed since. */
+    reviewThreads: {
+      path: string;
+      line: number | null;
+      comments: { author: string; body: string }[];
+      outdated?: boolean;
+    }[];
   };
 }
 
@@ -103,6 +109,10 @@ export interface Forge {
     patch: { title?: string; body?: string; draft?: boolean },
   ): Promise<PullRequest>;
   fetchContext(repo: RepoRef, ref: { issueNumber?: number; prNumber?: number }): Promise<ForgeContext>;
-  /** Comments on an issue or PR (same number space on GitHub). */
-  comment(repo: RepoRef, number: number, body: string): Promise<void>;
+  /**
+   * Comments on an issue or PR (same number space on GitHub). With `taskId`, the comment is the
+   * task's one comment there: a repeat (a retry after a crash between posting and recording it)
+   * finds the first and posts nothing.
+   */
+  comment(repo: RepoRef, number: number, body: string, opts?: { taskId?: string }): Promise<void>;
 }

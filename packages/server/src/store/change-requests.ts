@@ -136,14 +136,18 @@ export async function updateChangeRequest(
   return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
 }
 
-/** Adds a comment to a change request. */
+/**
+ * Adds a comment to a change request. With `taskId`, at most one comment per task and change
+ * request is kept: a repeat is a no-op (the unique index makes that hold under races too).
+ */
 export async function addChangeRequestComment(
   db: Queryable,
-  c: { number: number; author: string; body: string; path?: string; line?: number },
+  c: { number: number; author: string; body: string; path?: string; line?: number; taskId?: string },
 ): Promise<void> {
   await db.query(
-    'INSERT INTO change_request_comments (number, author, body, path, line) VALUES ($1, $2, $3, $4, $5)',
-    [c.number, c.author, c.body, c.path ?? null, c.line ?? null],
+    `INSERT INTO change_request_comments (number, author, body, path, line, task_id)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [c.number, c.author, c.body, c.path ?? null, c.line ?? null, c.taskId ?? null],
   );
 }
 

@@ -161,8 +161,15 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       if (!res.rows[0]) throw new Error(`fake forge: no PR ${number} in ${repo.repo}`);
       return toPr(res.rows[0]);
     },
-    async comment(repo, number, body) {
-      await effects.record(`${repo.repo}#${number}`, 'forge.comment', { body });
+    async comment(repo, number, body, opts) {
+      // Filed under the task when there is one, so crash tests can count it with its other effects.
+      const owner = opts?.taskId ?? `${repo.repo}#${number}`;
+      if (opts?.taskId) {
+        const done = await effects.list(opts.taskId);
+        if (done.some((e) => e.effect === 'forge.comment' && e.detail.number === number)) return;
+      }
+      await effects.record(owner, 'forge.comment', { repo: repo.repo, number, body });
+      await effects.pause();
     },
   };
 }

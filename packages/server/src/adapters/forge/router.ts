@@ -40,6 +40,6 @@ export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: 
     openPullRequest: async (repo, pr) => pick(repo).openPullRequest(repo, pr),
     updatePullRequest: async (repo, number, patch) => pick(repo).updatePullRequest(repo, number, patch),
     fetchContext: async (repo, ref) => pick(repo).fetchContext(repo, ref),
-    comment: async (repo, number, body) => pick(repo).comment(repo, number, body),
+    comment: async (repo, number, body, opts) => pick(repo).comment(repo, number, body, opts),
   };
 }

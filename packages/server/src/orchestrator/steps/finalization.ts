@@ -159,6 +159,7 @@ export const finalizationStep: StepDefinition = {
           repo,
           task.issue_number,
           `ABCA opened ${pr.url} for this issue (task ${task.task_id}).`,
+          { taskId: task.task_id },
         );
         await patchTask(deps.db, task.task_id, {
           outcome: { ...(task.outcome ?? {}), issue_commented: true },

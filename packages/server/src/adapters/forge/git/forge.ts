@@ -179,7 +179,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       };
       return ctx;
     },
-    async comment(repo, number, body) {
+    async comment(repo, number, body, opts) {
       const cr = await getChangeRequest(db, number);
       if (!cr || cr.repo !== repo.repo) {
         throw new ForgeError(
@@ -188,7 +188,12 @@ export function createGitForge(deps: GitForgeDeps): Forge {
           false,
         );
       }
-      await addChangeRequestComment(db, { number, author: deps.commentAuthor ?? 'abca', body });
+      await addChangeRequestComment(db, {
+        number,
+        author: deps.commentAuthor ?? 'abca',
+        body,
+        ...(opts?.taskId ? { taskId: opts.taskId } : {}),
+      });
     },
   };
 }

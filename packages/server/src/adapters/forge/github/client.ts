@@ -106,9 +106,35 @@ function retryDelay(
 }
 
 /**
+ * The `type` of the first error of a GraphQL answer that came back HTTP 200 with `errors`
+ * (Octokit's `GraphqlResponseError`, which has no `status`); '' when it has none (a query GitHub
+ * could not parse or validate); undefined for any other failure.
+ */
+function graphqlErrorType(err: unknown): string | undefined {
+  const e = err as { name?: unknown; errors?: unknown; status?: unknown };
+  if (e?.name !== 'GraphqlResponseError' || !Array.isArray(e.errors) || e.status !== undefined)
+    return undefined;
+  const type = (e.errors[0] as { type?: unknown } | undefined)?.type;
+  return typeof type === 'string' ? type : '';
+}
+
+/**
+ * GraphQL errors by `type`: NOT_FOUND → `REPO_NOT_FOUND_OR_NO_ACCESS`, FORBIDDEN →
+ * `INSUFFICIENT_PERMISSIONS`, RATE_LIMITED → `GITHUB_UNREACHABLE` (retryable), anything else (a
+ * query GitHub refused, an unprocessable mutation) → `INTERNAL_ERROR`.
+ */
+function graphqlForgeError(type: string, msg: string): ForgeError {
+  if (type === 'NOT_FOUND') return new ForgeError('REPO_NOT_FOUND_OR_NO_ACCESS', msg, false);
+  if (type === 'FORBIDDEN') return new ForgeError('INSUFFICIENT_PERMISSIONS', msg, false);
+  if (type === 'RATE_LIMITED') return new ForgeError('GITHUB_UNREACHABLE', `${msg} (rate limited)`, true);
+  return new ForgeError('INTERNAL_ERROR', `${msg} (GraphQL${type ? ` ${type}` : ''})`, false);
+}
+
+/**
  * Maps a failed API call to a {@link ForgeError}: 401/404 → `REPO_NOT_FOUND_OR_NO_ACCESS`,
  * 403 → `INSUFFICIENT_PERMISSIONS` (or `GITHUB_UNREACHABLE` when rate limited), 5xx, 429 and
- * network failures → `GITHUB_UNREACHABLE` (retryable). Secrets are scrubbed from the message;
+ * network failures → `GITHUB_UNREACHABLE` (retryable); GraphQL `errors` by their `type` (see
+ * `graphqlForgeError`). Secrets are scrubbed from the message;
  * the raw error (whose request carries headers) is not kept as the cause.
  */
 export function toForgeError(err: unknown, what: string, secrets: readonly string[]): ForgeError {
@@ -116,6 +142,8 @@ export function toForgeError(err: unknown, what: string, secrets: readonly strin
   const e = err as HttpFailure;
   const detail = scrub(String(e.message ?? err), secrets).slice(0, 500);
   const msg = `${what}: ${detail}`;
+  const graphql = graphqlErrorType(err);
+  if (graphql !== undefined) return graphqlForgeError(graphql, msg);
   const status = e.status;
   if (status === undefined || (status === 500 && !e.response))
     return new ForgeError('GITHUB_UNREACHABLE', msg, true);

@@ -12,7 +12,7 @@ import { createMirrors, type RemoteSpec } from '../mirror.ts';
 import { createWorkspaces, type GitAuthor } from '../workspace.ts';
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
-import { reviewThreads } from './review-threads.ts';
+import { fetchOpenReviewThreads } from './review-threads.ts';
 
 export type { GitHubAuthSettings } from './auth.ts';
 
@@ -261,11 +261,8 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
         ctx.pullRequest = await api(repo, `read pull request #${n}`, async (o, r) => {
           const pull = (await o.rest.pulls.get({ ...r, pull_number: n })).data;
           const diff = await o.rest.pulls.get({ ...r, pull_number: n, mediaType: { format: 'diff' } });
-          const comments = await o.paginate(o.rest.pulls.listReviewComments, {
-            ...r,
-            pull_number: n,
-            per_page: 100,
-          });
+          // GraphQL, not REST review comments: only it says which threads are resolved.
+          const reviewThreads = await fetchOpenReviewThreads(o, r, n);
           return {
             number: n,
             title: pull.title,
@@ -273,18 +270,37 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
             diff: String(diff.data),
             base: pull.base.ref,
             branch: pull.head.ref,
-            reviewThreads: reviewThreads(comments),
+            reviewThreads,
           };
         });
       }
       return ctx;
     },
-    async comment(repo, number, body) {
-      await api(repo, `comment on #${number}`, (o, r) =>
-        o.rest.issues.createComment({ ...r, issue_number: number, body }),
-      );
+    async comment(repo, number, body, opts) {
+      if (!opts?.taskId) {
+        await api(repo, `comment on #${number}`, (o, r) =>
+          o.rest.issues.createComment({ ...r, issue_number: number, body }),
+        );
+        return;
+      }
+      // The task's one comment carries a hidden marker; a retry that finds it posts nothing.
+      const marker = taskCommentMarker(opts.taskId);
+      await api(repo, `comment on #${number}`, async (o, r) => {
+        const existing = await o.paginate(o.rest.issues.listComments, {
+          ...r,
+          issue_number: number,
+          per_page: 100,
+        });
+        if (existing.some((c) => c.body?.includes(marker))) return;
+        await o.rest.issues.createComment({ ...r, issue_number: number, body: `${body}\n\n${marker}` });
+      });
     },
   };
+}
+
+/** The hidden marker of a task's comment (GitHub does not render HTML comments). */
+export function taskCommentMarker(taskId: string): string {
+  return `<!-- abca-task:${taskId} -->`;
 }
 
 /** `https://api.github.com` → `https://github.com`; `https://HOST/api/v3` → `https://HOST`. */
