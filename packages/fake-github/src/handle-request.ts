@@ -4,7 +4,7 @@ import { type Credentials, type Principal, repoPermission } from './auth.ts';
 import type { LoggedRequest } from './fake-github.ts';
 import type { FaultResponse, Faults } from './faults.ts';
 import { serveGitHttp } from './git-http.ts';
-import { answerGraphql } from './graphql/execute.ts';
+import { answerGraphql } from './graphql/handle.ts';
 import { HttpError } from './http-error.ts';
 import { type RateLimits, rateLimitHeaders } from './rate-limit.ts';
 import type { Urls } from './rest/route.ts';
@@ -181,7 +181,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (path.replace(/\/+$/, '') === GRAPHQL_PATH && method === 'POST') {
         if (principal.kind === 'anonymous')
           throw new HttpError(401, 'This endpoint requires you to be authenticated.');
-        const body = answerGraphql({ world: deps.world, principal, urls: deps.urls() }, await readJson(req));
+        const body = await answerGraphql(
+          { world: deps.world, principal, urls: deps.urls() },
+          await readJson(req),
+        );
         return sendJson(res, entry, 200, body);
       }
       const found = deps.router.match(method, path.replace(/\/+$/, '') || '/');

@@ -166,10 +166,13 @@ describe('GraphQL: what the fake does not answer', () => {
         { query: 'mutation { mergePullRequest(input: {pullRequestId: "x"}) { clientMutationId } }' },
         /mergePullRequest/,
       ],
-      [{ query: '{ repository(owner: "acme", name: "app") { name ' }, /^Parse error on end of query/],
-      [{ query: '{ ...F }' }, /fragments/],
-      [{ query: TO_DRAFT }, /Variable \$id .* invalid value/],
-      [{ query: '{ repository(owner: $o, name: "app") { name } }' }, /Variable \$o .* not declared/],
+      [
+        { query: '{ repository(owner: "acme", name: "app") { name ' },
+        /^Syntax Error: Expected Name, found <EOF>/,
+      ],
+      [{ query: '{ ...F }' }, /Unknown fragment "F"/],
+      [{ query: TO_DRAFT }, /Variable "\$id" of required type "ID!" was not provided/],
+      [{ query: '{ repository(owner: $o, name: "app") { name } }' }, /Variable "\$o" is not defined/],
       [{}, /A query attribute must be specified/],
     ];
     for (const [body, message] of cases) {
@@ -361,5 +364,45 @@ describe('GraphQL: review threads', () => {
       variables: { owner: 'acme', name: 'app', number, first: 101 },
     });
     expect(excessive.json.errors).toMatchObject([{ type: 'EXCESSIVE_PAGINATION' }]);
+  });
+
+  it('answers a bad cursor and a negative `first` with typed errors', async () => {
+    const bad = await post({
+      query: THREADS,
+      variables: { owner: 'acme', name: 'app', number, first: 1, after: 'bm90LWEtY3Vyc29y' },
+    });
+    expect(bad.json.errors).toMatchObject([
+      { type: 'INVALID_CURSOR_ARGUMENTS', path: ['repository', 'pullRequest', 'reviewThreads'] },
+    ]);
+    const negative = await post({
+      query: THREADS,
+      variables: { owner: 'acme', name: 'app', number, first: -1 },
+    });
+    expect(negative.json.errors).toMatchObject([{ type: 'INVALID_PAGINATION' }]);
+  });
+
+  it('takes fragments, directives and __typename, as graphql-js does', async () => {
+    const { json } = await post({
+      query: `query Q($number: Int!, $withBody: Boolean!) {
+        repository(owner: "acme", name: "app") { pullRequest(number: $number) { ...Threads } }
+      }
+      fragment Threads on PullRequest {
+        reviewThreads(first: 1) {
+          nodes { comments(first: 1) { nodes { body @include(if: $withBody) author { __typename ... on User { login } } } } }
+        }
+      }`,
+      variables: { number, withBody: false },
+    });
+    expect(json).toEqual({
+      data: {
+        repository: {
+          pullRequest: {
+            reviewThreads: {
+              nodes: [{ comments: { nodes: [{ author: { __typename: 'User', login: 'bob' } }] } }],
+            },
+          },
+        },
+      },
+    });
   });
 });

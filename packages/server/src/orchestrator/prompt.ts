@@ -67,5 +67,25 @@ export function buildPrompt(
     const max = /readme/i.test(f.path) ? CAPS.readme : CAPS.instructions;
     parts.push(`## The repository's ${f.path}\n${fenceUntrusted(f.path, cap(f.text, max))}`);
   }
-  return cap(parts.join('\n\n'), PROMPT_BUDGET_CHARS);
+  return withinBudget(parts, PROMPT_BUDGET_CHARS);
+}
+
+/**
+ * Joins the sections in order of importance, leaving out whole sections (each named in a note)
+ * once the budget is spent: a cut never falls inside a fenced block, so every block stays closed.
+ */
+function withinBudget(parts: string[], budget: number): string {
+  const kept: string[] = [];
+  const left: string[] = [];
+  let used = 0;
+  for (const part of parts) {
+    if (left.length === 0 && used + part.length + 2 <= budget) {
+      kept.push(part);
+      used += part.length + 2;
+    } else {
+      left.push(part.split('\n', 1)[0]?.replace(/^## /, '') ?? 'a section');
+    }
+  }
+  if (left.length > 0) kept.push(`[Left out to fit the prompt budget: ${left.join('; ')}]`);
+  return kept.join('\n\n');
 }
