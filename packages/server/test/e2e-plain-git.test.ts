@@ -101,7 +101,8 @@ describe('first run on a plain git repo', () => {
     expect(diff.status).toBe(200);
     const text = await diff.text();
     expect(text).toContain("-  return 'hi';");
-    expect(text).toContain('+  return `Hello, ${name}!`;');
+    // The scripted change's line, a template literal in the example repo's source.
+    expect(text).toContain(['+  return `Hello, $', '{name}!`;'].join(''));
     expect(text.match(/^diff --git/gm)).toHaveLength(1);
 
     // Nothing left in the script, and the agent's first request carried the repo's own instructions.

@@ -110,6 +110,16 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       if (work) rmSync(work, { recursive: true, force: true });
     });
 
+    /** A workspace on `branch` with one commit adding `file`, pushed through the forge. */
+    const pushChange = async (workspace: string, branch: string, file: string) => {
+      const dir = join(work, workspace);
+      await env.forge.createWorkspace(env.repo, { dir, branch });
+      writeFileSync(join(dir, file), `${workspace} change\n`);
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', `Add ${file}`]);
+      await env.forge.pushBranch(env.repo, { dir, branch });
+    };
+
     const noSecretsIn = (text: string) => {
       for (const s of env.secrets) {
         expect(text).not.toContain(s);
@@ -250,13 +260,8 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
     });
 
     it('opens, finds and updates a pull request, without a duplicate on retry', async () => {
-      const dir = join(work, 'ws-pr');
       const branch = 'abca/task-6/pr';
-      await env.forge.createWorkspace(env.repo, { dir, branch });
-      writeFileSync(join(dir, 'PR.md'), 'pr change\n');
-      sh(dir, ['add', '-A']);
-      sh(dir, ['commit', '-q', '-m', 'PR change']);
-      await env.forge.pushBranch(env.repo, { dir, branch });
+      await pushChange('ws-pr', branch, 'PR.md');
       expect(await env.forge.findPullRequest(env.repo, branch)).toBeUndefined();
       const input = {
         branch,
@@ -285,17 +290,12 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       await env.forge.comment(env.repo, opened.number, 'Validation passed.');
       const ctx = await env.forge.fetchContext(env.repo, { prNumber: opened.number });
       expect(ctx.pullRequest).toMatchObject({ number: opened.number, branch, base: env.repo.defaultBranch });
-      expect(ctx.pullRequest?.diff).toContain('pr change');
+      expect(ctx.pullRequest?.diff).toContain('ws-pr change');
     });
 
     it("comments once per task on a PR, however often the task's comment is retried", async () => {
-      const dir = join(work, 'ws-comment');
       const branch = 'abca/task-7/comment';
-      await env.forge.createWorkspace(env.repo, { dir, branch });
-      writeFileSync(join(dir, 'COMMENT.md'), 'comment change\n');
-      sh(dir, ['add', '-A']);
-      sh(dir, ['commit', '-q', '-m', 'Comment change']);
-      await env.forge.pushBranch(env.repo, { dir, branch });
+      await pushChange('ws-comment', branch, 'COMMENT.md');
       const pr = await env.forge.openPullRequest(env.repo, {
         branch,
         base: env.repo.defaultBranch,
