@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { type Platform, startPlatform } from '../../src/main.ts';
 import { createLogger } from '../../src/ops/logger.ts';
+import { workflowRunning } from '../../src/store/workflow-status.ts';
+
+const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
 export interface TestPlatform {
   platform: Platform;
@@ -18,6 +21,11 @@ export interface TestPlatform {
   ): Promise<{ status: number; headers: Headers; body: any }>;
   /** Creates a member (or admin) and returns its key. */
   userKey(userId: string, role?: 'admin' | 'member'): Promise<string>;
+  /**
+   * Polls the task until `pred` holds. When it holds on a terminal state, also waits for the task's
+   * workflow to finish: the step that ended the task still logs its completion (and the channel
+   * notice) after the state changed, and a test that counts events or effects must not race it.
+   */
   waitFor(taskId: string, pred: (t: any) => boolean, timeoutMs?: number): Promise<any>;
 }
 
@@ -83,7 +91,14 @@ export async function startTestPlatform(
       while (Date.now() < deadline) {
         const res = await request('GET', `/v1/tasks/${taskId}`);
         last = res.body.data;
-        if (last && pred(last)) return last;
+        if (last && pred(last)) {
+          if (!TERMINAL.includes(last.status)) return last;
+          while (Date.now() < deadline) {
+            if (!(await workflowRunning(platform.db, taskId))) return last;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          throw new Error(`task ${taskId} is ${last.status} but its workflow did not finish`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`timed out waiting for task ${taskId}; last seen ${JSON.stringify(last)}`);
