@@ -1,41 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
+import { reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
-import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+import { type CrashWorld, startCrashWorld } from './support/crash-world.ts';
+import type { TestPlatform } from './support/platform.ts';
 
 /**
  * SIGKILL of the worker in the middle of an agent run (while it waits for the model's second
  * answer): after a restart the run resumes from the stored transcript in the same workspace, and
  * the model server's log shows no turn repeated from the start.
  */
+let world: CrashWorld;
 let model: ScriptedModelServer;
 let api: TestPlatform;
-let worker: PlatformProcess | undefined;
-let env: Record<string, string>;
 
 beforeAll(async () => {
-  model = await createScriptedModelServer();
-  api = await startTestPlatform({}, { apiOnly: true });
+  world = await startCrashWorld({ ABCA_NOTIFIER: 'fake' });
+  ({ model, api } = world);
   await api.request('POST', '/v1/repos', { body: { repo: 'acme/resume', forge: { kind: 'fake' } } });
-  env = {
-    DATABASE_URL: api.databaseUrl,
-    ABCA_HOME: api.home,
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_NOTIFIER: 'fake',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_RECONCILE_MS: '200',
-    ABCA_HEARTBEAT_MS: '300',
-    ABCA_EXECUTOR_STALE_MS: '5000',
-  };
-  worker = await spawnPlatform('worker', env);
 }, 120_000);
 afterAll(async () => {
-  await worker?.kill('SIGTERM');
-  await api?.platform.stop();
-  await model?.close();
+  await world?.close();
 });
 
 describe('agent run survives a worker crash', () => {
@@ -52,8 +37,7 @@ describe('agent run survives a worker crash', () => {
     });
     const id = created.body.data.task_id as string;
     await model.waitForRequest(2, 60_000);
-    await worker?.kill('SIGKILL');
-    worker = await spawnPlatform('worker', env);
+    await world.crashWorker();
 
     const done = await api.waitFor(
       id,

@@ -1,47 +1,33 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
+import { reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CrashWorld, startCrashWorld } from './support/crash-world.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
-import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+import type { TestPlatform } from './support/platform.ts';
 
 /**
  * A worker killed with SIGKILL during finalization — after its push reached the remote, before
  * the step's checkpoint — resumes, and the forge shows exactly one PR for the task.
  */
+let world: CrashWorld;
 let model: ScriptedModelServer;
 let api: TestPlatform;
-let worker: PlatformProcess | undefined;
-let env: Record<string, string>;
 let remote: string;
 
 beforeAll(async () => {
-  model = await createScriptedModelServer();
-  api = await startTestPlatform({}, { apiOnly: true });
+  world = await startCrashWorld();
+  ({ model, api } = world);
   remote = makeRemote(GREET_OK);
   // The remote answers slowly after accepting the push: the kill lands in that window.
   const hook = join(remote, 'hooks', 'post-receive');
   writeFileSync(hook, '#!/bin/sh\nsleep 4\n');
   chmodSync(hook, 0o755);
   await api.request('POST', '/v1/repos', { body: { repo: 'slow', forge: { kind: 'git', url: remote } } });
-  env = {
-    DATABASE_URL: api.databaseUrl,
-    ABCA_HOME: api.home,
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_RECONCILE_MS: '200',
-    ABCA_HEARTBEAT_MS: '300',
-    ABCA_EXECUTOR_STALE_MS: '5000',
-  };
-  worker = await spawnPlatform('worker', env);
 }, 120_000);
 afterAll(async () => {
-  await worker?.kill('SIGTERM');
-  await api?.platform.stop();
-  await model?.close();
+  await world?.close();
 });
 
 describe('SIGKILL during finalization', () => {
@@ -65,8 +51,7 @@ describe('SIGKILL during finalization', () => {
       if (Date.now() > deadline) throw new Error('the push never reached the remote');
       await new Promise((r) => setTimeout(r, 20));
     }
-    await worker?.kill('SIGKILL');
-    worker = await spawnPlatform('worker', env);
+    await world.crashWorker();
 
     const done = await api.waitFor(
       task.task_id,

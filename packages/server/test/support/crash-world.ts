@@ -1,0 +1,47 @@
+import { createScriptedModelServer, type ScriptedModelServer } from '@abca/model-kit';
+import { startTestPlatform, type TestPlatform } from './platform.ts';
+import { type PlatformProcess, spawnPlatform } from './processes.ts';
+
+/**
+ * The setup of the crash tests of the built-in agent: a scripted model server, the API in the test
+ * process, and the workflows in a separate worker process that a test can SIGKILL and restart on
+ * the same state folder and database.
+ */
+export interface CrashWorld {
+  model: ScriptedModelServer;
+  api: TestPlatform;
+  /** SIGKILLs the worker and starts a new one in its place (it takes the same executor id back). */
+  crashWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCrashWorld(extraEnv: Record<string, string> = {}): Promise<CrashWorld> {
+  const model = await createScriptedModelServer();
+  const api = await startTestPlatform({}, { apiOnly: true });
+  const env = {
+    DATABASE_URL: api.databaseUrl,
+    ABCA_HOME: api.home,
+    ABCA_AGENT_RUNTIME: 'builtin',
+    ABCA_MODEL: 'openai-compatible:scripted',
+    ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_RECONCILE_MS: '200',
+    ABCA_HEARTBEAT_MS: '300',
+    ABCA_EXECUTOR_STALE_MS: '5000',
+    ...extraEnv,
+  };
+  let worker: PlatformProcess | undefined = await spawnPlatform('worker', env);
+  return {
+    model,
+    api,
+    async crashWorker() {
+      await worker?.kill('SIGKILL');
+      worker = undefined;
+      worker = await spawnPlatform('worker', env);
+    },
+    async close() {
+      await worker?.kill('SIGTERM');
+      await api.platform.stop();
+      await model.close();
+    },
+  };
+}
