@@ -13,6 +13,18 @@ const ev = (type: string, data: Record<string, unknown>): TaskEvent => ({
 });
 
 describe('live event lines', () => {
+  it('says when a task moved to another worker and how its workspace came back', () => {
+    expect(
+      describeEvent(ev('workspace.restored', { head: 'abc1234def', executor_id: 'host-b-worker-1' }), c),
+    ).toBe('  moved to worker host-b-worker-1: workspace restored from the checkpoint');
+    expect(describeEvent(ev('workspace.recreated', { base_commit: 'x', executor_id: 'w2' }), c)).toMatch(
+      /new workspace, the agent starts over/,
+    );
+    expect(describeEvent(ev('workspace.checkpoint_saved', { head: 'abc1234def', bytes: 10 }), c)).toContain(
+      'abc1234',
+    );
+  });
+
   it('describes pre-flight, sandbox and validation events in words', () => {
     expect(
       describeEvent(ev('preflight.baseline', { check: 'test', ok: false, duration_ms: 120 }), c),

@@ -78,6 +78,16 @@ export function describeEvent(e: TaskEvent, c: Colors): string {
       return `  agent finished: ${str(d.outcome) ?? '?'} after ${num(d.turns) ?? '?'} turns${
         str(d.commit) ? `, commit ${(str(d.commit) ?? '').slice(0, 7)}` : ''
       }`;
+    case 'workspace.checkpoint_saved':
+      return `  saved a checkpoint of the work (${(str(d.head) ?? '').slice(0, 7)})`;
+    case 'workspace.checkpoint_failed':
+      return `  ${c.yellow('checkpoint not saved')}: ${str(d.message) ?? ''}`;
+    case 'workspace.restored':
+      return `  ${c.yellow('moved')} to worker ${str(d.executor_id) ?? '?'}: workspace restored from the checkpoint`;
+    case 'workspace.recreated':
+      return `  ${c.yellow('moved')} to worker ${str(d.executor_id) ?? '?'}: new workspace, the agent starts over`;
+    case 'workspace.setup':
+      return `  setup command in the new workspace ${d.ok === true ? c.green('passed') : c.red('failed')}`;
     case 'finalization.pushed':
       return `  pushed ${str(d.branch) ?? 'the branch'}`;
     case 'finalization.pr_opened':

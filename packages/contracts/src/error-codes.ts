@@ -50,6 +50,13 @@ export const TASK_FAILURES = {
     remedy: 'Delete the branch on the remote, or resubmit (a new task gets a new branch).',
     retryable: false,
   },
+  WORKSPACE_LOST: {
+    message:
+      "The task's workspace was lost with the worker that held it, and no checkpoint of the agent's work was saved.",
+    remedy:
+      'Resubmit the task. Workers on several machines keep a checkpoint after the agent step; check the worker logs for why it was missing.',
+    retryable: true,
+  },
   NO_CHANGES: {
     message: 'The agent finished without changing anything.',
     remedy: 'Read the task events for why, make the task description more specific and resubmit.',

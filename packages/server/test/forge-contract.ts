@@ -293,6 +293,51 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       expect(ctx.pullRequest?.diff).toContain('ws-pr change');
     });
 
+    it('snapshots a workspace branch and restores it in a new folder (a task moving to another machine)', async () => {
+      const dir = join(work, 'ws-snap');
+      const branch = 'abca/task-9/snap';
+      const { baseCommit } = await env.forge.createWorkspace(env.repo, { dir, branch });
+      // Nothing of its own yet: nothing to carry over.
+      expect(await env.forge.snapshotWorkspace(env.repo, { dir, branch, baseCommit })).toEqual({
+        head: baseCommit,
+        bundle: null,
+      });
+      writeFileSync(join(dir, 'SNAP.md'), 'snapshot change\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Snapshot change']);
+      const head = sh(dir, ['rev-parse', 'HEAD']);
+      const snap = await env.forge.snapshotWorkspace(env.repo, { dir, branch, baseCommit });
+      expect(snap.head).toBe(head);
+      expect(snap.bundle?.length).toBeGreaterThan(0);
+
+      const moved = join(work, 'ws-snap-moved');
+      // Upstream moves on meanwhile: the restored branch still sits on the task's base.
+      await env.remote.commitUpstream('UPSTREAM-9.md', 'moved on\n');
+      await env.forge.syncMirror(env.repo);
+      expect(
+        await env.forge.restoreWorkspace(env.repo, { dir: moved, branch, baseCommit, bundle: snap.bundle }),
+      ).toEqual({ head });
+      expect(readFileSync(join(moved, 'SNAP.md'), 'utf8')).toBe('snapshot change\n');
+      expect(sh(moved, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe(branch);
+      expect(sh(moved, ['rev-list', '--count', `${baseCommit}..HEAD`])).toBe('1');
+      // The restored branch pushes like any other.
+      expect((await env.forge.pushBranch(env.repo, { dir: moved, branch })).commit).toBe(head);
+      expect(await env.remote.branchHead(branch)).toBe(head);
+
+      // No commits of its own: the branch is put back at the task's base, not the new upstream head.
+      const empty = join(work, 'ws-snap-empty');
+      expect(
+        await env.forge.restoreWorkspace(env.repo, {
+          dir: empty,
+          branch: 'abca/task-9/none',
+          baseCommit,
+          bundle: null,
+        }),
+      ).toEqual({ head: baseCommit });
+      expect(sh(empty, ['rev-parse', 'HEAD'])).toBe(baseCommit);
+      for (const file of filesUnder(moved)) noSecretsIn(readFileSync(file, 'latin1'));
+    });
+
     it("comments once per task on a PR, however often the task's comment is retried", async () => {
       const branch = 'abca/task-7/comment';
       await pushChange('ws-comment', branch, 'COMMENT.md');

@@ -25,6 +25,11 @@ export interface AgentRunInput {
   readNudges(): Promise<string[]>;
   /** Running totals (not deltas), so a re-run after a crash cannot double count. */
   reportUsage(usage: AgentUsage): Promise<void>;
+  /**
+   * The workspace was made anew (the worker that held it is gone and nothing of it was kept):
+   * whatever the runtime stored about earlier attempts no longer matches it, so it starts over.
+   */
+  startOver?: boolean;
 }
 
 export type AgentOutcome =

@@ -98,6 +98,23 @@ export interface Forge {
   getBranchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
   /** Pushes `branch` of the workspace at `dir` to the remote, from the host. */
   pushBranch(repo: RepoRef, opts: { dir: string; branch: string }): Promise<{ commit: string }>;
+  /**
+   * Reads the commits of `branch` since `baseCommit` out of the (untrusted) workspace as a git
+   * bundle, without running its hooks or config: a checkpoint another machine can restore. `bundle`
+   * is null when the branch has no commits of its own.
+   */
+  snapshotWorkspace(
+    repo: RepoRef,
+    opts: { dir: string; branch: string; baseCommit: string },
+  ): Promise<{ head: string; bundle: Buffer | null }>;
+  /**
+   * Makes the workspace at `dir` (as {@link createWorkspace}) with `branch` at the snapshot's head,
+   * or at `baseCommit` when the snapshot has no bundle.
+   */
+  restoreWorkspace(
+    repo: RepoRef,
+    opts: { dir: string; branch: string; baseCommit: string; bundle: Buffer | null },
+  ): Promise<{ head: string }>;
   findPullRequest(repo: RepoRef, branch: string): Promise<PullRequest | undefined>;
   openPullRequest(
     repo: RepoRef,

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createScriptedModelServer, type ScriptedModelServer } from '@abca/model-kit';
 import { startTestPlatform, type TestPlatform } from './platform.ts';
 import { type PlatformProcess, spawnPlatform } from './processes.ts';
@@ -10,8 +13,12 @@ import { type PlatformProcess, spawnPlatform } from './processes.ts';
 export interface CrashWorld {
   model: ScriptedModelServer;
   api: TestPlatform;
-  /** SIGKILLs the worker and starts a new one in its place (it takes the same executor id back). */
-  crashWorker(): Promise<void>;
+  /**
+   * SIGKILLs the worker and starts a new one in its place. On the same machine it shares the state
+   * folder (and takes the same executor id back); `onAnotherMachine` gives it a state folder of its
+   * own, so the dead worker's workspaces are not there, as on another host.
+   */
+  crashWorker(opts?: { onAnotherMachine?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,10 +40,11 @@ export async function startCrashWorld(extraEnv: Record<string, string> = {}): Pr
   return {
     model,
     api,
-    async crashWorker() {
+    async crashWorker(opts = {}) {
       await worker?.kill('SIGKILL');
       worker = undefined;
-      worker = await spawnPlatform('worker', env);
+      const home = opts.onAnotherMachine ? mkdtempSync(join(tmpdir(), 'abca-other-host-')) : env.ABCA_HOME;
+      worker = await spawnPlatform('worker', { ...env, ABCA_HOME: home });
     },
     async close() {
       await worker?.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Forge, PullRequest } from '../../ports/forge.ts';
@@ -82,6 +82,33 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
         await git(opts.dir, 'checkout', '-q', '-b', opts.branch);
       }
       return { baseCommit: await git(opts.dir, 'rev-list', '--max-parents=0', 'HEAD') };
+    },
+    async snapshotWorkspace(_repo, opts) {
+      const head = await git(opts.dir, 'rev-parse', `refs/heads/${opts.branch}`);
+      // Always the whole (tiny) history, even without commits of its own: a fake workspace made
+      // anew would have another root commit.
+      const file = join(opts.dir, '.git', 'abca-snapshot.bundle');
+      await git(opts.dir, 'bundle', 'create', '--quiet', file, `refs/heads/${opts.branch}`);
+      const bundle = readFileSync(file);
+      rmSync(file, { force: true });
+      return { head, bundle };
+    },
+    async restoreWorkspace(repo, opts) {
+      if (!opts.bundle) {
+        await this.createWorkspace(repo, opts);
+      } else {
+        rmSync(opts.dir, { recursive: true, force: true });
+        mkdirSync(opts.dir, { recursive: true });
+        await git(opts.dir, 'init', '-q', '-b', opts.branch);
+        await git(opts.dir, 'config', 'user.name', 'ABCA');
+        await git(opts.dir, 'config', 'user.email', 'abca@localhost');
+        const file = join(opts.dir, '.git', 'abca-snapshot.bundle');
+        writeFileSync(file, opts.bundle);
+        await git(opts.dir, 'fetch', '-q', file, `refs/heads/${opts.branch}`);
+        await git(opts.dir, 'reset', '-q', '--hard', 'FETCH_HEAD');
+        rmSync(file, { force: true });
+      }
+      return { head: await git(opts.dir, 'rev-parse', 'HEAD') };
     },
     async readFile() {
       return undefined;

@@ -16,6 +16,14 @@ export interface GitAuthor {
 export interface Workspaces {
   create(repo: RepoRef, opts: { dir: string; branch: string }): Promise<{ baseCommit: string }>;
   push(repo: RepoRef, opts: { dir: string; branch: string }): Promise<{ commit: string }>;
+  snapshot(
+    repo: RepoRef,
+    opts: { dir: string; branch: string; baseCommit: string },
+  ): Promise<{ head: string; bundle: Buffer | null }>;
+  restore(
+    repo: RepoRef,
+    opts: { dir: string; branch: string; baseCommit: string; bundle: Buffer | null },
+  ): Promise<{ head: string }>;
 }
 
 /**
@@ -68,7 +76,7 @@ export function createWorkspaces(deps: {
     }
   }
 
-  return {
+  const workspaces: Workspaces = {
     async create(repo, { dir, branch }) {
       await checkBranchName(git, branch);
       const done = await readRecord(dir, branch);
@@ -98,40 +106,7 @@ export function createWorkspaces(deps: {
     },
 
     async push(repo, { dir, branch }) {
-      await checkBranchName(git, branch);
-      await checkUntrustedRepo(dir);
-      const mirror = await mirrors.ensure(repo);
-      await mkdir(join(cacheDir, 'push'), { recursive: true });
-      await sweep(join(cacheDir, 'push'));
-      const tmp = await mkdtemp(join(cacheDir, 'push', 'p-'));
-      try {
-        await git.run(['init', '--quiet', '--bare', tmp]);
-        await writeFile(join(tmp, 'objects', 'info', 'alternates'), `${join(mirror, 'objects')}\n`);
-        const fetched = await git.tryRun(
-          [
-            '-c',
-            'fetch.fsckObjects=true',
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--upload-pack',
-            "git -c safe.directory='*' -c core.hooksPath=/dev/null -c core.fsmonitor=false upload-pack",
-            join(dir, '.git'),
-            `+refs/heads/${branch}:refs/abca/push`,
-          ],
-          { cwd: tmp, op: 'local' },
-        );
-        if (fetched.code !== 0) {
-          throw new ForgeError(
-            'INTERNAL_ERROR',
-            `could not read branch '${branch}' from the workspace: ${fetched.stderr.trim().split('\n').slice(-3).join(' ')}`,
-            false,
-          );
-        }
-        const commit = (
-          await git.run(['rev-parse', '--verify', 'refs/abca/push^{commit}'], { cwd: tmp })
-        ).trim();
+      return readBranchOut(repo, dir, branch, async (tmp, commit) => {
         const remote = await deps.remote(repo);
         await git.run(['push', '--quiet', '--no-verify', remote.url, `${commit}:refs/heads/${branch}`], {
           cwd: tmp,
@@ -139,12 +114,93 @@ export function createWorkspaces(deps: {
           ...(remote.credential ? { credential: remote.credential } : {}),
         });
         return { commit };
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
+      });
+    },
+
+    async snapshot(repo, { dir, branch, baseCommit }) {
+      return readBranchOut(repo, dir, branch, async (tmp, head) => {
+        if (head === baseCommit) return { head, bundle: null };
+        const file = join(tmp, 'snapshot.bundle');
+        await git.run(['bundle', 'create', '--quiet', file, READ_REF, `^${baseCommit}`], { cwd: tmp });
+        return { head, bundle: await readFile(file) };
+      });
+    },
+
+    async restore(repo, { dir, branch, baseCommit, bundle }) {
+      await workspaces.create(repo, { dir, branch });
+      // The clone was just made from the mirror and nothing ran in it yet: git may work in it.
+      if (!bundle) {
+        await git.run(['reset', '--quiet', '--hard', `${baseCommit}^{commit}`], { cwd: dir });
+      } else {
+        await mkdir(join(cacheDir, 'push'), { recursive: true });
+        const tmp = await mkdtemp(join(cacheDir, 'push', 'r-'));
+        try {
+          const file = join(tmp, 'snapshot.bundle');
+          await writeFile(file, bundle);
+          await git.run(['fetch', '--quiet', '--no-tags', file, READ_REF], { cwd: dir, op: 'local' });
+          await git.run(['reset', '--quiet', '--hard', 'FETCH_HEAD'], { cwd: dir });
+        } finally {
+          await rm(tmp, { recursive: true, force: true });
+        }
       }
+      return { head: (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir })).trim() };
     },
   };
+
+  /**
+   * Fetches `branch` out of the untrusted workspace into a throwaway bare repository on the host
+   * (objects borrowed from the mirror, received objects checked) and hands it to `use` with the
+   * branch's commit under {@link READ_REF}. Git never runs with the workspace's config or hooks.
+   */
+  async function readBranchOut<T>(
+    repo: RepoRef,
+    dir: string,
+    branch: string,
+    use: (tmp: string, commit: string) => Promise<T>,
+  ): Promise<T> {
+    await checkBranchName(git, branch);
+    await checkUntrustedRepo(dir);
+    const mirror = await mirrors.ensure(repo);
+    await mkdir(join(cacheDir, 'push'), { recursive: true });
+    await sweep(join(cacheDir, 'push'));
+    const tmp = await mkdtemp(join(cacheDir, 'push', 'p-'));
+    try {
+      await git.run(['init', '--quiet', '--bare', tmp]);
+      await writeFile(join(tmp, 'objects', 'info', 'alternates'), `${join(mirror, 'objects')}\n`);
+      const fetched = await git.tryRun(
+        [
+          '-c',
+          'fetch.fsckObjects=true',
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          '--upload-pack',
+          "git -c safe.directory='*' -c core.hooksPath=/dev/null -c core.fsmonitor=false upload-pack",
+          join(dir, '.git'),
+          `+refs/heads/${branch}:${READ_REF}`,
+        ],
+        { cwd: tmp, op: 'local' },
+      );
+      if (fetched.code !== 0) {
+        throw new ForgeError(
+          'INTERNAL_ERROR',
+          `could not read branch '${branch}' from the workspace: ${fetched.stderr.trim().split('\n').slice(-3).join(' ')}`,
+          false,
+        );
+      }
+      const commit = (await git.run(['rev-parse', '--verify', `${READ_REF}^{commit}`], { cwd: tmp })).trim();
+      return await use(tmp, commit);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  return workspaces;
 }
+
+/** Where a branch read out of a workspace is kept in the host's throwaway repository. */
+const READ_REF = 'refs/abca/push';
 
 /** Removes scratch push repos left by a crashed worker (older than an hour). */
 async function sweep(dir: string): Promise<void> {

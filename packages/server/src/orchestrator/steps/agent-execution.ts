@@ -4,6 +4,7 @@ import { takeNudges } from '../../store/nudge-store.ts';
 import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { taskContext } from '../task-context.ts';
+import { ensureWorkspace, saveCheckpoint } from '../workspace-checkpoint.ts';
 import { taskSandbox } from './pre-flight.ts';
 
 /**
@@ -21,10 +22,27 @@ export const agentExecutionStep: StepDefinition = {
   async run({ task, signal, timedOut, emit }, deps) {
     if (task.status !== 'RUNNING') return 'continue';
     if (task.outcome?.agent) return 'continue';
-    const ctx = taskContext(task);
-    if (!ctx) throw new Error('agent step found no hydrated context');
+    const hydrated = taskContext(task);
+    if (!hydrated) throw new Error('agent step found no hydrated context');
+    // Another machine may have taken the task over: restore its workspace, or start the agent over.
+    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: true });
+    if (!ws) throw new Error('workspace could not be made');
+    const { ctx } = ws;
+    if (ws.state === 'setup_failed') {
+      await endTask(
+        deps,
+        task.task_id,
+        'FAILED',
+        taskError(
+          'SETUP_FAILED',
+          `The setup command failed in the re-made workspace:\n${ws.setup.outputTail.slice(-1500)}`,
+        ),
+      );
+      return 'stop';
+    }
     const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
     const result = await deps.agentRuntime.run({
+      ...(ws.state === 'recreated' ? { startOver: true } : {}),
       task,
       prompt: ctx.prompt,
       sandbox,
@@ -40,6 +58,9 @@ export const agentExecutionStep: StepDefinition = {
     await emit('agent.finished', { outcome, turns: result.usage.turns, cost_usd: result.usage.costUsd });
     const current = await getTask(deps.db, task.task_id);
     if (!current || current.status === 'CANCELLED') return 'stop';
+    // Work that goes on to finalization is checkpointed: finalization may run on another machine.
+    if (['completed', 'max_turns', 'budget_exceeded', 'timed_out'].includes(outcome))
+      await saveCheckpoint(deps, current, ctx, sandbox, emit);
     await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
     if (outcome === 'cancelled') return 'stop';
     if (outcome === 'stuck') {

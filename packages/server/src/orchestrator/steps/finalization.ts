@@ -8,6 +8,7 @@ import { endOnForgeFailure } from '../forge-failure.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { type TaskContext, taskContext } from '../task-context.ts';
+import { commitLeftovers, ensureWorkspace } from '../workspace-checkpoint.ts';
 import { runRepoChecks, taskSandbox } from './pre-flight.ts';
 
 const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
@@ -23,10 +24,7 @@ interface Commit {
 
 /** Commits what the agent left uncommitted (inside the sandbox) and lists the task's commits. */
 async function collectCommits(sandbox: Sandbox, taskId: string, baseCommit: string): Promise<Commit[]> {
-  await sandbox.exec(
-    `git add -A && (git diff --cached --quiet || git commit -q -m ${JSON.stringify(`Uncommitted work of ABCA task ${taskId}`)})`,
-    { timeoutMs: 120_000 },
-  );
+  await commitLeftovers(sandbox, taskId);
   const log = await sandbox.exec(`git log --reverse --format='%H%x09%s' ${baseCommit}..HEAD`, {
     timeoutMs: 60_000,
   });
@@ -88,12 +86,31 @@ export const finalizationStep: StepDefinition = {
       return 'stop';
     }
     const task = (await getTask(deps.db, initial.task_id)) ?? initial;
-    const ctx = taskContext(task);
-    if (!ctx?.baseCommit) throw new Error('finalization found no workspace base commit');
+    const hydrated = taskContext(task);
+    if (!hydrated?.baseCommit) throw new Error('finalization found no workspace base commit');
+    // On another machine than the agent's, the work comes back from the agent step's checkpoint.
+    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: false });
+    if (!ws) {
+      await endTask(deps, task.task_id, 'FAILED', taskError('WORKSPACE_LOST'));
+      return 'stop';
+    }
+    if (ws.state === 'setup_failed') {
+      await endTask(
+        deps,
+        task.task_id,
+        'FAILED',
+        taskError(
+          'SETUP_FAILED',
+          `The setup command failed in the restored workspace:\n${ws.setup.outputTail.slice(-1500)}`,
+        ),
+      );
+      return 'stop';
+    }
+    const { ctx } = ws;
     const agent = (task.outcome?.agent ?? {}) as { outcome?: AgentOutcome; summary?: string };
     const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? null;
     const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
-    const commits = await collectCommits(sandbox, task.task_id, ctx.baseCommit);
+    const commits = await collectCommits(sandbox, task.task_id, ctx.baseCommit ?? hydrated.baseCommit);
     if (commits.length === 0) {
       await deps.sandboxes.release(task.task_id);
       await endTask(deps, task.task_id, 'FAILED', taskError('NO_CHANGES'));

@@ -9,7 +9,7 @@ import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { taskContext } from '../task-context.ts';
 
-const SETUP_TIMEOUT_MS = 20 * 60_000;
+export const SETUP_TIMEOUT_MS = 20 * 60_000;
 const CHECK_TIMEOUT_MS = 30 * 60_000;
 
 /** The task's sandbox, with its blocked-egress reports going to the task's events. */

@@ -129,6 +129,8 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     readFile: (repo, path) => mirrors.readFile(repo, path),
     getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
     pushBranch: (repo, opts) => workspaces.push(repo, opts),
+    snapshotWorkspace: (repo, opts) => workspaces.snapshot(repo, opts),
+    restoreWorkspace: (repo, opts) => workspaces.restore(repo, opts),
 
     async findPullRequest(repo, branch) {
       const cr = await findChangeRequest(db, repo.repo, branch);

@@ -186,6 +186,8 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
     readFile: (repo, path) => mirrors.readFile(repo, path),
     getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
     pushBranch: (repo, opts) => workspaces.push(repo, opts),
+    snapshotWorkspace: (repo, opts) => workspaces.snapshot(repo, opts),
+    restoreWorkspace: (repo, opts) => workspaces.restore(repo, opts),
 
     async findPullRequest(repo, branch) {
       const found = await findPull(repo, branch);

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sandbox } from '@abca/sandbox';
+import type { TaskRow } from '../store/task-row.ts';
+import { patchTask } from '../store/task-store.ts';
+import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
+import { type CheckResult, runCheck } from './checks.ts';
+import type { OrchestratorDeps } from './deps.ts';
+import { repoRef } from './repo-ref.ts';
+import { runRepoChecks, SETUP_TIMEOUT_MS, taskSandbox } from './steps/pre-flight.ts';
+import type { TaskContext } from './task-context.ts';
+
+/**
+ * A task's workspace lives on the disk of the worker that ran its pre-flight. When a worker on
+ * another machine takes the task over (the first one died), the workspace is not there: these
+ * helpers carry the agent's work over through a checkpoint in the database, or start it anew.
+ */
+
+type Emit = (type: string, data?: Record<string, unknown>) => Promise<void>;
+
+/** Commits what the agent left uncommitted, inside the sandbox (the workspace is untrusted). */
+export async function commitLeftovers(sandbox: Sandbox, taskId: string): Promise<void> {
+  const res = await sandbox.exec(
+    `git add -A && (git diff --cached --quiet || git commit -q -m ${JSON.stringify(`Uncommitted work of ABCA task ${taskId}`)})`,
+    { timeoutMs: 120_000 },
+  );
+  if (res.exitCode !== 0)
+    throw new Error(`committing the agent's leftovers failed: ${res.stderr.slice(-500)}`);
+}
+
+/**
+ * Saves the agent's work (its branch since the base commit, leftovers committed) as the task's
+ * checkpoint. A failure is reported, not fatal: finalization on this machine does not need it.
+ */
+export async function saveCheckpoint(
+  deps: OrchestratorDeps,
+  task: TaskRow,
+  ctx: TaskContext,
+  sandbox: Sandbox,
+  emit: Emit,
+): Promise<void> {
+  const branch = task.branch_name as string;
+  try {
+    await commitLeftovers(sandbox, task.task_id);
+    const repo = await repoRef(deps.db, task.repo);
+    const snap = await deps.forge.snapshotWorkspace(repo, {
+      dir: deps.sandboxes.workspaceDir(task.task_id),
+      branch,
+      baseCommit: ctx.baseCommit as string,
+    });
+    await saveWorkspaceSnapshot(deps.db, task.task_id, {
+      branch,
+      baseCommit: ctx.baseCommit as string,
+      headCommit: snap.head,
+      bundle: snap.bundle,
+    });
+    await emit('workspace.checkpoint_saved', { head: snap.head, bytes: snap.bundle?.length ?? 0 });
+  } catch (err) {
+    deps.log.warn({ err, taskId: task.task_id }, 'could not save the workspace checkpoint');
+    await emit('workspace.checkpoint_failed', { message: (err as Error).message.slice(0, 500) });
+  }
+}
+
+export type WorkspaceState =
+  /** The workspace is on this machine, as the earlier steps left it. */
+  | { state: 'present'; ctx: TaskContext }
+  /** Made from the task's checkpoint: the agent's work is back. */
+  | { state: 'restored'; ctx: TaskContext }
+  /** No checkpoint: a fresh clone of the current default branch, setup run, a new baseline taken. */
+  | { state: 'recreated'; ctx: TaskContext }
+  /** The workspace was made again but the repo's setup command failed in it. */
+  | { state: 'setup_failed'; ctx: TaskContext; setup: CheckResult };
+
+/**
+ * Makes sure the task's workspace is on this machine before a step uses it: restores it from the
+ * checkpoint, or (with `recreate`) makes it anew from the default branch. After either, the repo's
+ * setup command runs again (dependencies are not in the checkpoint). Without a checkpoint and
+ * without `recreate`, returns undefined: the work is gone.
+ */
+export async function ensureWorkspace(
+  deps: OrchestratorDeps,
+  task: TaskRow,
+  ctx: TaskContext,
+  opts: { emit: Emit; signal: AbortSignal; recreate: boolean },
+): Promise<WorkspaceState | undefined> {
+  const dir = deps.sandboxes.workspaceDir(task.task_id);
+  if (existsSync(join(dir, '.git'))) return { state: 'present', ctx };
+  const branch = task.branch_name as string;
+  const repo = await repoRef(deps.db, task.repo);
+  const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
+  if (!snap && !opts.recreate) return undefined;
+  // A sandbox this process may hold around the missing folder is stale.
+  await deps.sandboxes.release(task.task_id);
+  let next = ctx;
+  let state: 'restored' | 'recreated';
+  if (snap) {
+    const { head } = await deps.forge.restoreWorkspace(repo, {
+      dir,
+      branch,
+      baseCommit: snap.baseCommit,
+      bundle: snap.bundle,
+    });
+    state = 'restored';
+    await opts.emit('workspace.restored', { head, executor_id: deps.executorId });
+  } else {
+    await deps.forge.syncMirror(repo);
+    const { baseCommit } = await deps.forge.createWorkspace(repo, { dir, branch });
+    next = { ...ctx, baseCommit };
+    state = 'recreated';
+    await opts.emit('workspace.recreated', { base_commit: baseCommit, executor_id: deps.executorId });
+  }
+  const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
+  if (ctx.settings.setup_command) {
+    const setup = await runCheck(sandbox, 'setup', ctx.settings.setup_command, {
+      timeoutMs: SETUP_TIMEOUT_MS,
+      secrets: deps.secrets,
+      signal: opts.signal,
+    });
+    await opts.emit('workspace.setup', {
+      ok: setup.ok,
+      exit_code: setup.exitCode,
+      duration_ms: setup.durationMs,
+    });
+    if (!setup.ok) return { state: 'setup_failed', ctx: next, setup };
+  }
+  if (state === 'recreated') {
+    next = { ...next, baseline: await runRepoChecks(deps, sandbox, ctx.settings, opts.signal) };
+    await patchTask(deps.db, task.task_id, { context: next as unknown as Record<string, unknown> });
+  }
+  return { state, ctx: next };
+}

@@ -1,0 +1,40 @@
+import type { Queryable } from '../storage/db.ts';
+
+/** A checkpoint of a task's branch: its head and a git bundle of the commits since the base. */
+export interface WorkspaceSnapshot {
+  branch: string;
+  baseCommit: string;
+  headCommit: string;
+  /** Null when the branch had no commits of its own. */
+  bundle: Buffer | null;
+}
+
+/** Saves (or replaces) the task's checkpoint. */
+export async function saveWorkspaceSnapshot(
+  db: Queryable,
+  taskId: string,
+  s: WorkspaceSnapshot,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO workspace_snapshots (task_id, branch, base_commit, head_commit, bundle) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (task_id) DO UPDATE SET branch = EXCLUDED.branch, base_commit = EXCLUDED.base_commit,
+       head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, created_at = clock_timestamp()`,
+    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle],
+  );
+}
+
+export async function getWorkspaceSnapshot(
+  db: Queryable,
+  taskId: string,
+): Promise<WorkspaceSnapshot | undefined> {
+  const res = await db.query<{
+    branch: string;
+    base_commit: string;
+    head_commit: string;
+    bundle: Buffer | null;
+  }>('SELECT branch, base_commit, head_commit, bundle FROM workspace_snapshots WHERE task_id = $1', [taskId]);
+  const row = res.rows[0];
+  return row
+    ? { branch: row.branch, baseCommit: row.base_commit, headCommit: row.head_commit, bundle: row.bundle }
+    : undefined;
+}

@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { reply, type ScriptedModelServer } from '@abca/model-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CrashWorld, startCrashWorld } from './support/crash-world.ts';
+import { GREET_OK, makeRemote } from './support/git-remote.ts';
+import type { TestPlatform } from './support/platform.ts';
+
+/**
+ * A worker on another machine takes a task over when the first one dies: its workspace is not on
+ * the new worker's disk. In finalization the agent's work comes back from the checkpoint the agent
+ * step saved in the database; in the middle of the agent step (no checkpoint yet) the workspace is
+ * made anew and the agent starts over. Either way the task ends with the change in one PR.
+ */
+let world: CrashWorld;
+let model: ScriptedModelServer;
+let api: TestPlatform;
+
+const FIXED_GREET = "export function greet(name) {\n  return 'Hi, ' + name + '!';\n}\n";
+const FIXED_TEST =
+  "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { greet } from './greet.js';\n\ntest('greets', () => assert.equal(greet('Ada'), 'Hi, Ada!'));\n";
+
+beforeAll(async () => {
+  world = await startCrashWorld();
+  ({ model, api } = world);
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+});
+
+async function onboard(name: string): Promise<string> {
+  const remote = makeRemote(GREET_OK);
+  // The tests take a moment, so a kill at the start of finalization lands before the push.
+  await api.request('POST', '/v1/repos', {
+    body: {
+      repo: name,
+      forge: { kind: 'git', url: remote },
+      settings: { test_command: 'sleep 2 && node --test', validation_mode: 'strict' },
+    },
+  });
+  return remote;
+}
+
+async function waitForEvent(id: string, pred: (e: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
+    const hit = events.find(pred);
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no such event for ${id}`);
+}
+
+async function finish(id: string) {
+  const done = await api.waitFor(
+    id,
+    (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+    120_000,
+  );
+  const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
+  return { done, events };
+}
+
+function remoteFile(remote: string, branch: string, path: string): string {
+  return execFileSync('git', ['--git-dir', remote, 'show', `refs/heads/${branch}:${path}`], {
+    encoding: 'utf8',
+  });
+}
+
+describe('a task taken over by a worker on another machine', () => {
+  it('finishes finalization from the checkpoint of the agent step', async () => {
+    const remote = await onboard('moved-in-finalization');
+    model.reset();
+    model.script(
+      reply().tool('write_file', { path: 'greet.js', content: FIXED_GREET }),
+      reply().tool('write_file', { path: 'greet.test.js', content: FIXED_TEST }),
+      // Left uncommitted on purpose: the checkpoint commits leftovers first.
+      reply().text('Greets with Hi now.'),
+    );
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'moved-in-finalization', task_description: 'Greet with Hi' },
+    });
+    const id = created.body.data.task_id as string;
+    const saved = await waitForEvent(id, (e) => e.type === 'workspace.checkpoint_saved');
+    expect(saved.data.bytes).toBeGreaterThan(0);
+    await waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === 'finalization');
+    await world.crashWorker({ onAnotherMachine: true });
+
+    const { done, events } = await finish(id);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    expect(events.filter((e) => e.type === 'workspace.restored')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'workspace.recreated')).toBe(false);
+    // The model was asked three times in all: nothing of the agent's run was repeated.
+    expect(model.requests).toHaveLength(3);
+    expect(done.outcome.validation.passed).toBe(true);
+    expect(remoteFile(remote, done.branch_name, 'greet.js')).toBe(FIXED_GREET);
+    const prs = (await api.request('GET', `/v1/prs?task_id=${id}`)).body.data;
+    expect(prs).toHaveLength(1);
+  }, 240_000);
+
+  it('ends WORKSPACE_LOST, with its remedy, when the checkpoint is missing too', async () => {
+    await onboard('moved-without-checkpoint');
+    model.reset();
+    model.script(
+      reply().tool('write_file', { path: 'greet.js', content: FIXED_GREET }),
+      reply().text('Greets with Hi now.'),
+    );
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'moved-without-checkpoint', task_description: 'Greet with Hi' },
+    });
+    const id = created.body.data.task_id as string;
+    await waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === 'finalization');
+    await api.platform.db.query('DELETE FROM workspace_snapshots WHERE task_id = $1', [id]);
+    await world.crashWorker({ onAnotherMachine: true });
+
+    const { done } = await finish(id);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toMatchObject({ code: 'WORKSPACE_LOST', retryable: true });
+    expect(done.error.remedy).toMatch(/Resubmit/);
+    expect(done.pr_url).toBeNull();
+  }, 240_000);
+
+  it('starts the agent over in a new workspace when the move comes before any checkpoint', async () => {
+    const remote = await onboard('moved-mid-agent');
+    model.reset();
+    model.script(
+      reply().tool('write_file', { path: 'greet.js', content: 'lost with the first worker\n' }),
+      // The first worker dies waiting for this answer; it is never delivered.
+      reply().delay(60_000).text('never'),
+      // The new worker's agent starts from the task again.
+      reply().tool('write_file', { path: 'greet.js', content: FIXED_GREET }),
+      reply().tool('write_file', { path: 'greet.test.js', content: FIXED_TEST }),
+      reply().tool('bash', { command: 'git add -A && git commit -q -m "Greet with Hi"' }),
+      reply().text('Greets with Hi now.'),
+    );
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'moved-mid-agent', task_description: 'Greet with Hi' },
+    });
+    const id = created.body.data.task_id as string;
+    await model.waitForRequest(2, 60_000);
+    await world.crashWorker({ onAnotherMachine: true });
+
+    const { done, events } = await finish(id);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    expect(events.filter((e) => e.type === 'workspace.recreated')).toHaveLength(1);
+    // The third request starts a conversation again: only the task, no earlier tool results.
+    const third = model.requests[2]?.body as { messages: { role: string }[] };
+    expect(third.messages.filter((m) => m.role !== 'system')).toHaveLength(1);
+    expect(done.outcome.commits.map((c: { subject: string }) => c.subject)).toEqual(['Greet with Hi']);
+    expect(remoteFile(remote, done.branch_name, 'greet.js')).toBe(FIXED_GREET);
+  }, 240_000);
+});
