@@ -34,17 +34,6 @@ afterAll(async () => {
   await api?.platform.stop();
 });
 
-async function waitForEvent(taskId: string, pred: (e: any) => boolean, timeoutMs = 30_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const events = (await api.request('GET', `/v1/tasks/${taskId}/events?limit=100`)).body.data as any[];
-    const hit = events.find(pred);
-    if (hit) return hit;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no such event for ${taskId}`);
-}
-
 const KILL_POINTS: { step: (typeof STEP_NAMES)[number]; afterEffect?: string }[] = [
   ...STEP_NAMES.map((step) => ({ step })),
   // Right after an effect and before the step's checkpoint: the re-run must find it done.
@@ -79,7 +68,7 @@ describe('SIGKILL of a worker inside each step', () => {
       const id = created.body.data.task_id as string;
       const firstExecutor = worker?.executorId;
 
-      await waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === step);
+      await api.waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === step);
       if (afterEffect) await waitForEffect(id, afterEffect);
       await worker?.kill('SIGKILL');
       worker = await spawnPlatform('worker', workerEnv);
@@ -94,7 +83,7 @@ describe('SIGKILL of a worker inside each step', () => {
       expect(done.pr_url).toMatch(/\/pull\/\d+$/);
       // The channel notice follows the terminal state inside the finishing step; the step's
       // completion event comes after it, so once it is logged every effect is in.
-      await waitForEvent(id, (e) => e.type === 'step.completed' && e.data.step === 'finalization');
+      await api.waitForEvent(id, (e) => e.type === 'step.completed' && e.data.step === 'finalization');
 
       const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
       const starts = events.filter((e) => e.type === 'step.started' && e.data.step === step);

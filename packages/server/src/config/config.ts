@@ -47,6 +47,8 @@ export const ConfigSchema = z.object({
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
   /** Hours a finished task's workspace is kept on the worker's disk for inspection (0: removed soon after). */
+  /** Largest checkpoint of a task's work (a git bundle) kept in the database for another machine. */
+  checkpointMaxBytes: positiveInt('ABCA_CHECKPOINT_MAX_BYTES', 64 * 1024 * 1024),
   workspaceRetentionHours: z.coerce
     .number({ error: 'ABCA_WORKSPACE_RETENTION_HOURS must be a number of hours' })
     .min(0, 'ABCA_WORKSPACE_RETENTION_HOURS must be 0 or more')
@@ -111,6 +113,7 @@ const ENV_NAMES: Record<string, string> = {
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
+  checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
   sandbox: 'ABCA_SANDBOX',
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
+    checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),
     sandbox: blank(env.ABCA_SANDBOX),

@@ -18,7 +18,7 @@ export interface OrchestratorDeps {
   metrics: Metrics;
   cancellations: Cancellations;
   sandboxes: SandboxPool;
-  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist'>;
+  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist' | 'checkpointMaxBytes'>;
   /** Every secret the platform holds (keys, tokens): scrubbed from command output before it is stored. */
   secrets: string[];
   executorId: string;

@@ -5,6 +5,7 @@ import type { Logger } from '../ops/logger.ts';
 import { appendEvent } from '../store/event-store.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import { getTask, patchTask, transition } from '../store/task-store.ts';
+import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
 
 export interface StepContext {
@@ -116,6 +117,7 @@ export async function endTask(
 ): Promise<void> {
   const ended = await transition(deps.db, taskId, status, { patch: { error, ...patch } });
   const task = ended ?? (await getTask(deps.db, taskId));
+  if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId);
   if (task && isTerminal(task.status) && task.status !== 'CANCELLED') {
     deps.metrics.tasksFinished.inc({ status: task.status });
     await deps.notifier.notify(

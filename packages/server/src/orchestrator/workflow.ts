@@ -1,5 +1,7 @@
-import { taskError } from '@abca/contracts';
+import { isTerminal, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { getTask } from '../store/task-store.ts';
+import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { endTask, runBlueprintStep, type StepDefinition } from './step.ts';
 import { admissionStep } from './steps/admission.ts';
@@ -58,6 +60,9 @@ export function registerTaskWorkflow(
         await deps.sandboxes.release(taskId).catch((err: unknown) => {
           deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
         });
+        // A cancelled task ends outside endTask: its checkpoint goes here.
+        const task = await getTask(deps.db, taskId).catch(() => undefined);
+        if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});
         hooks.onEnd();
       }
     },

@@ -48,6 +48,11 @@ export async function saveCheckpoint(
       branch,
       baseCommit: ctx.baseCommit as string,
     });
+    // Not kept when too large (a task that committed build output, say): ABCA_CHECKPOINT_MAX_BYTES.
+    const max = deps.config.checkpointMaxBytes;
+    if ((snap.bundle?.length ?? 0) > max) {
+      throw new Error(`the work is ${snap.bundle?.length} bytes as a git bundle, over the ${max}-byte limit`);
+    }
     await saveWorkspaceSnapshot(deps.db, task.task_id, {
       branch,
       baseCommit: ctx.baseCommit as string,

@@ -38,3 +38,8 @@ export async function getWorkspaceSnapshot(
     ? { branch: row.branch, baseCommit: row.base_commit, headCommit: row.head_commit, bundle: row.bundle }
     : undefined;
 }
+
+/** Drops the task's checkpoint (the task ended: nothing will restore it). */
+export async function deleteWorkspaceSnapshot(db: Queryable, taskId: string): Promise<void> {
+  await db.query('DELETE FROM workspace_snapshots WHERE task_id = $1', [taskId]);
+}

@@ -27,6 +27,8 @@ export interface TestPlatform {
    * notice) after the state changed, and a test that counts events or effects must not race it.
    */
   waitFor(taskId: string, pred: (t: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Polls the task's event log until an event matches `pred`, and returns it. */
+  waitForEvent(taskId: string, pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
 }
 
 /** Starts the whole platform in this test process (one per file: DBOS is process-global). */
@@ -84,6 +86,16 @@ export async function startTestPlatform(
       });
       if (res.status !== 201) throw new Error(`key creation failed: ${JSON.stringify(res.body)}`);
       return res.body.data.key as string;
+    },
+    async waitForEvent(taskId, pred, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const events = (await request('GET', `/v1/tasks/${taskId}/events?limit=100`)).body.data as any[];
+        const hit = events.find(pred);
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no such event for ${taskId}`);
     },
     async waitFor(taskId, pred, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

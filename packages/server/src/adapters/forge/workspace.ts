@@ -137,7 +137,10 @@ export function createWorkspaces(deps: {
         try {
           const file = join(tmp, 'snapshot.bundle');
           await writeFile(file, bundle);
-          await git.run(['fetch', '--quiet', '--no-tags', file, READ_REF], { cwd: dir, op: 'local' });
+          await git.run(['-c', 'fetch.fsckObjects=true', 'fetch', '--quiet', '--no-tags', file, READ_REF], {
+            cwd: dir,
+            op: 'local',
+          });
           await git.run(['reset', '--quiet', '--hard', 'FETCH_HEAD'], { cwd: dir });
         } finally {
           await rm(tmp, { recursive: true, force: true });
