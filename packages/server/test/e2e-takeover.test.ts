@@ -27,14 +27,14 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function onboard(name: string): Promise<string> {
+async function onboard(name: string, settings: Record<string, unknown> = {}): Promise<string> {
   const remote = makeRemote(GREET_OK);
   // The tests take a moment, so a kill at the start of finalization lands before the push.
   await api.request('POST', '/v1/repos', {
     body: {
       repo: name,
       forge: { kind: 'git', url: remote },
-      settings: { test_command: 'sleep 2 && node --test', validation_mode: 'strict' },
+      settings: { test_command: 'sleep 2 && node --test', validation_mode: 'strict', ...settings },
     },
   });
   return remote;
@@ -88,6 +88,29 @@ describe('a task taken over by a worker on another machine', () => {
     // The checkpoint is dropped once the task has ended.
     const left = await api.platform.db.query('SELECT 1 FROM workspace_snapshots WHERE task_id = $1', [id]);
     expect(left.rowCount).toBe(0);
+  }, 240_000);
+
+  it('runs the setup command again in the restored workspace, and ends SETUP_FAILED when it fails there', async () => {
+    // Passes in pre-flight's fresh clone, fails once the agent's work is back in the workspace.
+    await onboard('setup-fails-after-move', { setup_command: 'test ! -e AGENT_WAS_HERE.md' });
+    model.reset();
+    model.script(
+      reply().tool('write_file', { path: 'AGENT_WAS_HERE.md', content: 'yes\n' }),
+      reply().text('Left a mark.'),
+    );
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'setup-fails-after-move', task_description: 'Leave a mark' },
+    });
+    const id = created.body.data.task_id as string;
+    await api.waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === 'finalization');
+    await world.crashWorker({ onAnotherMachine: true });
+
+    const { done, events } = await finish(id);
+    expect(done.status).toBe('FAILED');
+    expect(done.error.code).toBe('SETUP_FAILED');
+    expect(done.error.message).toMatch(/restored workspace/);
+    expect(events.find((e) => e.type === 'workspace.setup')?.data.ok).toBe(false);
+    expect(done.pr_url).toBeNull();
   }, 240_000);
 
   it('starts the agent over in a new workspace when the move comes before any checkpoint', async () => {

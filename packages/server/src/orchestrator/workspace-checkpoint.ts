@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type TaskError, taskError } from '@abca/contracts';
 import type { Sandbox } from '@abca/sandbox';
 import type { TaskRow } from '../store/task-row.ts';
 import { patchTask } from '../store/task-store.ts';
 import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
-import { type CheckResult, runCheck } from './checks.ts';
+import { runCheck } from './checks.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { repoRef } from './repo-ref.ts';
 import { runRepoChecks, SETUP_TIMEOUT_MS, taskSandbox } from './steps/pre-flight.ts';
@@ -67,33 +68,37 @@ export async function saveCheckpoint(
 }
 
 export type WorkspaceState =
-  /** The workspace is on this machine, as the earlier steps left it. */
-  | { state: 'present'; ctx: TaskContext }
-  /** Made from the task's checkpoint: the agent's work is back. */
-  | { state: 'restored'; ctx: TaskContext }
-  /** No checkpoint: a fresh clone of the current default branch, setup run, a new baseline taken. */
-  | { state: 'recreated'; ctx: TaskContext }
-  /** The workspace was made again but the repo's setup command failed in it. */
-  | { state: 'setup_failed'; ctx: TaskContext; setup: CheckResult };
+  | {
+      ok: true;
+      /**
+       * `present`: on this machine as the earlier steps left it; `restored`: made from the task's
+       * checkpoint, the agent's work is back; `recreated`: no checkpoint, a fresh clone of the
+       * current default branch with setup run and a new baseline taken (in `ctx`).
+       */
+      state: 'present' | 'restored' | 'recreated';
+      ctx: TaskContext;
+    }
+  /** `WORKSPACE_LOST` (no checkpoint and not to be recreated) or `SETUP_FAILED` in the new one. */
+  | { ok: false; error: TaskError };
 
 /**
  * Makes sure the task's workspace is on this machine before a step uses it: restores it from the
  * checkpoint, or (with `recreate`) makes it anew from the default branch. After either, the repo's
  * setup command runs again (dependencies are not in the checkpoint). Without a checkpoint and
- * without `recreate`, returns undefined: the work is gone.
+ * without `recreate`, the work is gone: `WORKSPACE_LOST`.
  */
 export async function ensureWorkspace(
   deps: OrchestratorDeps,
   task: TaskRow,
   ctx: TaskContext,
   opts: { emit: Emit; signal: AbortSignal; recreate: boolean },
-): Promise<WorkspaceState | undefined> {
+): Promise<WorkspaceState> {
   const dir = deps.sandboxes.workspaceDir(task.task_id);
-  if (existsSync(join(dir, '.git'))) return { state: 'present', ctx };
+  if (existsSync(join(dir, '.git'))) return { ok: true, state: 'present', ctx };
   const branch = task.branch_name as string;
   const repo = await repoRef(deps.db, task.repo);
   const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
-  if (!snap && !opts.recreate) return undefined;
+  if (!snap && !opts.recreate) return { ok: false, error: taskError('WORKSPACE_LOST') };
   // A sandbox this process may hold around the missing folder is stale.
   await deps.sandboxes.release(task.task_id);
   let next = ctx;
@@ -126,11 +131,20 @@ export async function ensureWorkspace(
       exit_code: setup.exitCode,
       duration_ms: setup.durationMs,
     });
-    if (!setup.ok) return { state: 'setup_failed', ctx: next, setup };
+    if (!setup.ok) {
+      const where = state === 'restored' ? 'restored' : 're-made';
+      return {
+        ok: false,
+        error: taskError(
+          'SETUP_FAILED',
+          `The setup command failed in the ${where} workspace:\n${setup.outputTail.slice(-1500)}`,
+        ),
+      };
+    }
   }
   if (state === 'recreated') {
     next = { ...next, baseline: await runRepoChecks(deps, sandbox, ctx.settings, opts.signal) };
     await patchTask(deps.db, task.task_id, { context: next as unknown as Record<string, unknown> });
   }
-  return { state, ctx: next };
+  return { ok: true, state, ctx: next };
 }

@@ -26,20 +26,11 @@ export const agentExecutionStep: StepDefinition = {
     if (!hydrated) throw new Error('agent step found no hydrated context');
     // Another machine may have taken the task over: restore its workspace, or start the agent over.
     const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: true });
-    if (!ws) throw new Error('workspace could not be made');
-    const { ctx } = ws;
-    if (ws.state === 'setup_failed') {
-      await endTask(
-        deps,
-        task.task_id,
-        'FAILED',
-        taskError(
-          'SETUP_FAILED',
-          `The setup command failed in the re-made workspace:\n${ws.setup.outputTail.slice(-1500)}`,
-        ),
-      );
+    if (!ws.ok) {
+      await endTask(deps, task.task_id, 'FAILED', ws.error);
       return 'stop';
     }
+    const { ctx } = ws;
     const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
     const result = await deps.agentRuntime.run({
       ...(ws.state === 'recreated' ? { startOver: true } : {}),

@@ -90,20 +90,8 @@ export const finalizationStep: StepDefinition = {
     if (!hydrated?.baseCommit) throw new Error('finalization found no workspace base commit');
     // On another machine than the agent's, the work comes back from the agent step's checkpoint.
     const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: false });
-    if (!ws) {
-      await endTask(deps, task.task_id, 'FAILED', taskError('WORKSPACE_LOST'));
-      return 'stop';
-    }
-    if (ws.state === 'setup_failed') {
-      await endTask(
-        deps,
-        task.task_id,
-        'FAILED',
-        taskError(
-          'SETUP_FAILED',
-          `The setup command failed in the restored workspace:\n${ws.setup.outputTail.slice(-1500)}`,
-        ),
-      );
+    if (!ws.ok) {
+      await endTask(deps, task.task_id, 'FAILED', ws.error);
       return 'stop';
     }
     const { ctx } = ws;
