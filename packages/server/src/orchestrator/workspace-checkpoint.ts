@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { type TaskError, taskError } from '@abca/contracts';
 import type { Sandbox } from '@abca/sandbox';
 import type { TaskRow } from '../store/task-row.ts';
@@ -91,16 +92,29 @@ export async function ensureWorkspace(
   deps: OrchestratorDeps,
   task: TaskRow,
   ctx: TaskContext,
-  opts: { emit: Emit; signal: AbortSignal; recreate: boolean },
+  opts: {
+    emit: Emit;
+    signal: AbortSignal;
+    /**
+     * Given, a workspace with no checkpoint is made anew, and this runs once it is (before the
+     * workspace counts as present, so a crash in between cannot skip it). Absent: `WORKSPACE_LOST`.
+     */
+    recreate?: () => Promise<void>;
+  },
 ): Promise<WorkspaceState> {
   const dir = deps.sandboxes.workspaceDir(task.task_id);
-  if (existsSync(join(dir, '.git'))) return { ok: true, state: 'present', ctx };
+  // Set (beside the folder, out of the sandbox's sight) while a workspace is being brought back: a
+  // crash half-way leaves a `.git` that must not count as present. Restoring again is idempotent.
+  const moving = `${dir}.moving`;
+  if (existsSync(join(dir, '.git')) && !existsSync(moving)) return { ok: true, state: 'present', ctx };
   const branch = task.branch_name as string;
   const repo = await repoRef(deps.db, task.repo);
   const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
   if (!snap && !opts.recreate) return { ok: false, error: taskError('WORKSPACE_LOST') };
   // A sandbox this process may hold around the missing folder is stale.
   await deps.sandboxes.release(task.task_id);
+  await mkdir(dirname(moving), { recursive: true });
+  await writeFile(moving, deps.executorId);
   let next = ctx;
   let state: 'restored' | 'recreated';
   if (snap) {
@@ -132,6 +146,7 @@ export async function ensureWorkspace(
       duration_ms: setup.durationMs,
     });
     if (!setup.ok) {
+      await rm(moving, { force: true });
       const where = state === 'restored' ? 'restored' : 're-made';
       return {
         ok: false,
@@ -145,6 +160,8 @@ export async function ensureWorkspace(
   if (state === 'recreated') {
     next = { ...next, baseline: await runRepoChecks(deps, sandbox, ctx.settings, opts.signal) };
     await patchTask(deps.db, task.task_id, { context: next as unknown as Record<string, unknown> });
+    await opts.recreate?.();
   }
+  await rm(moving, { force: true });
   return { ok: true, state, ctx: next };
 }

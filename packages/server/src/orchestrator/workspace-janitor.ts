@@ -41,6 +41,7 @@ export async function removeExpiredWorkspaces(deps: WorkspaceJanitorDeps): Promi
     const dir = join(deps.workspaceRoot, name);
     try {
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      await rm(`${dir}.moving`, { force: true });
       await deps.onRemoved?.(dir);
       removed.push(dir);
     } catch (err) {

@@ -25,11 +25,6 @@ export interface AgentRunInput {
   readNudges(): Promise<string[]>;
   /** Running totals (not deltas), so a re-run after a crash cannot double count. */
   reportUsage(usage: AgentUsage): Promise<void>;
-  /**
-   * The workspace was made anew (the worker that held it is gone and nothing of it was kept):
-   * whatever the runtime stored about earlier attempts no longer matches it, so it starts over.
-   */
-  startOver?: boolean;
 }
 
 export type AgentOutcome =
@@ -70,4 +65,10 @@ export interface AgentRuntime {
   /** Before any workspace or token: is the model configured and reachable in principle. */
   preflight(task: TaskRow, settings: RepoSettings): Promise<AgentPreflight>;
   run(input: AgentRunInput): Promise<AgentRunResult>;
+  /**
+   * Drops what the runtime stored about earlier attempts of the task (its transcript): the
+   * workspace was made anew (the worker that held it is gone and nothing of it was kept), so the
+   * next `run` starts over. Runtimes that store nothing need not have it.
+   */
+  forget?(taskId: string): Promise<void>;
 }

@@ -90,6 +90,9 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
       const r = resolve(settings);
       return r.ok ? { ok: true } : { ok: false, code: 'MODEL_NOT_CONFIGURED', message: r.message };
     },
+    async forget(taskId) {
+      await opts.db.query('DELETE FROM agent_transcripts WHERE task_id = $1', [taskId]);
+    },
     async run(input) {
       const { task, settings } = input;
       const r = resolve(settings);
@@ -101,9 +104,6 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
           usage: noUsage,
           error: { code: 'MODEL_NOT_CONFIGURED', message: r.message },
         };
-      if (input.startOver) {
-        await opts.db.query('DELETE FROM agent_transcripts WHERE task_id = $1', [task.task_id]);
-      }
       const stored = await opts.db.query<{ transcript: unknown }>(
         'SELECT transcript FROM agent_transcripts WHERE task_id = $1',
         [task.task_id],

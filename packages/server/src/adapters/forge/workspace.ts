@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
 import type { GitCli } from './git-cli.ts';
@@ -83,6 +83,9 @@ export function createWorkspaces(deps: {
       if (done) return { baseCommit: done.baseCommit };
       await mkdir(dir, { recursive: true });
       for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+      // A folder a sandbox had (handed to the sandbox user) comes back to the host's user, or
+      // git refuses to work in it.
+      if (process.getuid && process.getgid) await chown(dir, process.getuid(), process.getgid());
       await mirrors.ensure(repo);
       const baseCommit = await mirrors.withLock(repo, async (mirror) => {
         await git.run(['clone', '--quiet', '--local', '--no-hardlinks', '--no-checkout', mirror, dir]);
@@ -127,6 +130,9 @@ export function createWorkspaces(deps: {
     },
 
     async restore(repo, { dir, branch, baseCommit, bundle }) {
+      // Always a fresh clone, even over a half-restored one: a sandbox may have run in that one, so
+      // the host must not run git in it again.
+      await rm(recordPath(dir), { force: true });
       await workspaces.create(repo, { dir, branch });
       // The clone was just made from the mirror and nothing ran in it yet: git may work in it.
       if (!bundle) {

@@ -25,7 +25,12 @@ export const agentExecutionStep: StepDefinition = {
     const hydrated = taskContext(task);
     if (!hydrated) throw new Error('agent step found no hydrated context');
     // Another machine may have taken the task over: restore its workspace, or start the agent over.
-    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: true });
+    const ws = await ensureWorkspace(deps, task, hydrated, {
+      emit,
+      signal,
+      // The transcript describes edits the new workspace does not have: the agent starts over.
+      recreate: async () => deps.agentRuntime.forget?.(task.task_id),
+    });
     if (!ws.ok) {
       await endTask(deps, task.task_id, 'FAILED', ws.error);
       return 'stop';
@@ -33,7 +38,6 @@ export const agentExecutionStep: StepDefinition = {
     const { ctx } = ws;
     const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
     const result = await deps.agentRuntime.run({
-      ...(ws.state === 'recreated' ? { startOver: true } : {}),
       task,
       prompt: ctx.prompt,
       sandbox,

@@ -89,7 +89,7 @@ export const finalizationStep: StepDefinition = {
     const hydrated = taskContext(task);
     if (!hydrated?.baseCommit) throw new Error('finalization found no workspace base commit');
     // On another machine than the agent's, the work comes back from the agent step's checkpoint.
-    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal, recreate: false });
+    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal });
     if (!ws.ok) {
       await endTask(deps, task.task_id, 'FAILED', ws.error);
       return 'stop';
