@@ -113,6 +113,10 @@ describe('SIGKILL of a worker inside each step', () => {
         [done.branch_name],
       );
       expect(pulls.rows[0].n).toBe(1);
+      // Every step ran on a worker, never on the API-only server (which has no business running
+      // tasks), though DBOS's launch-time recovery could hand the workflow to any process.
+      const ranOn = new Set(events.filter((e) => e.type === 'step.started').map((e) => e.data.executor_id));
+      expect([...ranOn]).toEqual([firstExecutor]);
       const changes = events.filter((e) => e.type === 'task.status_changed').map((e) => e.data.to);
       expect(changes).toEqual(['HYDRATING', 'RUNNING', 'FINALIZING', 'COMPLETED']);
     },

@@ -27,14 +27,21 @@ afterAll(async () => {
   await world?.close();
 });
 
+/**
+ * The first worker's finalization waits (in its validation) until the test kills it, with no race:
+ * the agent leaves `.first-machine` in its workspace, an ignored file, so the checkpoint does not
+ * carry it and the tests run straight through on the next machine (and in pre-flight's baseline).
+ */
+const GATED_TESTS = 'if [ -e .first-machine ]; then sleep 600; fi; node --test';
+const stayOnFirstMachine = () => reply().tool('write_file', { path: '.first-machine', content: '' });
+
 async function onboard(name: string, settings: Record<string, unknown> = {}): Promise<string> {
-  const remote = makeRemote(GREET_OK);
-  // The tests take a moment, so a kill at the start of finalization lands before the push.
+  const remote = makeRemote({ ...GREET_OK, '.gitignore': '.first-machine\n' });
   await api.request('POST', '/v1/repos', {
     body: {
       repo: name,
       forge: { kind: 'git', url: remote },
-      settings: { test_command: 'sleep 2 && node --test', validation_mode: 'strict', ...settings },
+      settings: { test_command: GATED_TESTS, validation_mode: 'strict', ...settings },
     },
   });
   return remote;
@@ -46,7 +53,7 @@ async function finish(id: string) {
     (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
     120_000,
   );
-  const events = (await api.request('GET', `/v1/tasks/${id}/events?limit=100`)).body.data as any[];
+  const events = await api.allEvents(id);
   return { done, events };
 }
 
@@ -63,6 +70,7 @@ describe('a task taken over by a worker on another machine', () => {
     model.script(
       reply().tool('write_file', { path: 'greet.js', content: FIXED_GREET }),
       reply().tool('write_file', { path: 'greet.test.js', content: FIXED_TEST }),
+      stayOnFirstMachine(),
       // Left uncommitted on purpose: the checkpoint commits leftovers first.
       reply().text('Greets with Hi now.'),
     );
@@ -79,8 +87,9 @@ describe('a task taken over by a worker on another machine', () => {
     expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
     expect(events.filter((e) => e.type === 'workspace.restored')).toHaveLength(1);
     expect(events.some((e) => e.type === 'workspace.recreated')).toBe(false);
-    // The model was asked three times in all: nothing of the agent's run was repeated.
-    expect(model.requests).toHaveLength(3);
+    // The model was asked four times in all: nothing of the agent's run was repeated.
+    expect(model.requests).toHaveLength(4);
+    expect(done.outcome.commits).toHaveLength(1);
     expect(done.outcome.validation.passed).toBe(true);
     expect(remoteFile(remote, done.branch_name, 'greet.js')).toBe(FIXED_GREET);
     const prs = (await api.request('GET', `/v1/prs?task_id=${id}`)).body.data;
@@ -96,6 +105,7 @@ describe('a task taken over by a worker on another machine', () => {
     model.reset();
     model.script(
       reply().tool('write_file', { path: 'AGENT_WAS_HERE.md', content: 'yes\n' }),
+      stayOnFirstMachine(),
       reply().text('Left a mark.'),
     );
     const created = await api.request('POST', '/v1/tasks', {

@@ -122,6 +122,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     listenQueues: o.runWorkflows ? [TASK_QUEUE] : ['abca-api-only'],
     logger: dbosLogger(olog.child({ component: 'dbos' })),
   });
+  if (o.runWorkflows) await keepRecoveryOnTaskQueue(db, executorId, olog);
   await DBOS.launch();
   await DBOS.registerQueue(TASK_QUEUE, {
     workerConcurrency: config.workerSlots,
@@ -169,6 +170,26 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       await markStopped(db, executorId).catch(() => {});
     },
   };
+}
+
+/**
+ * At launch DBOS re-enqueues the unfinished workflows of this executor id (a restarted worker takes
+ * its old id back). Those started without a queue (the fast local start) go onto DBOS's internal
+ * queue, which every process dispatches, API-only servers included: a server without sandboxes or
+ * the workers' settings would run the task. Putting them on the task queue first, which only
+ * workers listen to, keeps them on workers. Nothing to do before DBOS's first launch.
+ */
+async function keepRecoveryOnTaskQueue(db: Db, executorId: string, log: Logger): Promise<void> {
+  try {
+    await db.query(
+      `UPDATE dbos.workflow_status SET queue_name = $2
+       WHERE executor_id = $1 AND status = 'PENDING' AND queue_name IS NULL`,
+      [executorId, TASK_QUEUE],
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P01')
+      log.warn({ err }, 'could not requeue workflows for recovery');
+  }
 }
 
 function dbosLogger(log: Logger) {

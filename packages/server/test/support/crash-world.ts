@@ -20,6 +20,8 @@ export interface CrashWorld {
    */
   crashWorker(opts?: { onAnotherMachine?: boolean }): Promise<void>;
   close(): Promise<void>;
+  /** What the current worker process wrote to stderr (its warnings and errors), for failure reports. */
+  workerLog(): string;
 }
 
 export async function startCrashWorld(extraEnv: Record<string, string> = {}): Promise<CrashWorld> {
@@ -46,6 +48,7 @@ export async function startCrashWorld(extraEnv: Record<string, string> = {}): Pr
       const home = opts.onAnotherMachine ? mkdtempSync(join(tmpdir(), 'abca-other-host-')) : env.ABCA_HOME;
       worker = await spawnPlatform('worker', { ...env, ABCA_HOME: home });
     },
+    workerLog: () => `executor ${worker?.executorId}:\n${worker?.stderr.join('\n') ?? ''}`,
     async close() {
       await worker?.kill('SIGTERM');
       await api.platform.stop();

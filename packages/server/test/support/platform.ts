@@ -27,6 +27,8 @@ export interface TestPlatform {
    * notice) after the state changed, and a test that counts events or effects must not race it.
    */
   waitFor(taskId: string, pred: (t: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** The task's whole event log, every page. */
+  allEvents(taskId: string): Promise<any[]>;
   /** Polls the task's event log until an event matches `pred`, and returns it. */
   waitForEvent(taskId: string, pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
 }
@@ -86,6 +88,21 @@ export async function startTestPlatform(
       });
       if (res.status !== 201) throw new Error(`key creation failed: ${JSON.stringify(res.body)}`);
       return res.body.data.key as string;
+    },
+    async allEvents(taskId) {
+      const all: any[] = [];
+      let token: string | null = null;
+      do {
+        const page: { data: any[]; pagination: { next_token: string | null } } = (
+          await request(
+            'GET',
+            `/v1/tasks/${taskId}/events?limit=100${token ? `&next_token=${encodeURIComponent(token)}` : ''}`,
+          )
+        ).body;
+        all.push(...page.data);
+        token = page.pagination.next_token;
+      } while (token);
+      return all;
     },
     async waitForEvent(taskId, pred, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
