@@ -6,6 +6,7 @@ import pg from 'pg';
 import { type Platform, startPlatform } from '../packages/server/src/main.ts';
 import { createLogger } from '../packages/server/src/ops/logger.ts';
 import { startEmbeddedPostgres } from '../packages/server/src/storage/embedded-postgres.ts';
+import { benchConfig } from './config/bench-config.ts';
 
 export interface BenchPlatform {
   platform: Platform;
@@ -24,7 +25,7 @@ export async function startBenchPlatform(
 ): Promise<BenchPlatform> {
   const log = createLogger({ level: 'silent' });
   const home = mkdtempSync(join(tmpdir(), 'abca-bench-'));
-  const external = process.env.DATABASE_URL;
+  const external = benchConfig.databaseUrl;
   const embedded = external ? undefined : await startEmbeddedPostgres({ home: join(home, 'pg'), log });
   const baseUrl = external ?? (embedded?.url as string);
   const admin = new pg.Client({ connectionString: baseUrl });

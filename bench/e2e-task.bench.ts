@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
 import { startBenchPlatform } from './bench-database.ts';
 import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const FILES = Number(process.env.BENCH_REPO_FILES ?? 3000);
-const TASKS = Number(process.env.BENCH_E2E_TASKS ?? 3);
+const FILES = benchConfig.e2eRepoFiles;
+const TASKS = benchConfig.e2eTasks;
 const STEPS = ['admission', 'hydration', 'pre-flight', 'agent-execution', 'finalization'];
 
 function makeRepo(dir: string): string {
@@ -99,7 +100,7 @@ export async function run(): Promise<BenchResult[]> {
       [id],
     );
     for (const s of steps.rows) perStep.get(s.step)?.push(s.ms);
-    if (process.env.BENCH_TRACE) {
+    if (benchConfig.trace) {
       const ev = await bench.platform.db.query<{ type: string; at: Date; data: unknown }>(
         'SELECT type, at, data FROM task_events WHERE task_id = $1 ORDER BY seq',
         [id],

@@ -12,12 +12,13 @@ import { createGitForge } from '../packages/server/src/adapters/forge/git/forge.
 import type { RepoRef } from '../packages/server/src/ports/forge.ts';
 import type { Queryable } from '../packages/server/src/storage/db.ts';
 import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const FILES = Number(process.env.BENCH_FORGE_FILES ?? 3000);
-const ROUNDS = Number(process.env.BENCH_FORGE_ROUNDS ?? 5);
+const FILES = benchConfig.forgeFiles;
+const ROUNDS = benchConfig.forgeRounds;
 
 const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  PATH: benchConfig.path,
   HOME: '/nonexistent',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_CONFIG_GLOBAL: '/dev/null',

@@ -6,8 +6,9 @@
 import pg from 'pg';
 import { startBenchPlatform, startEmptyServer } from './bench-database.ts';
 import { type BenchResult, printTable, throughput, withBaseline } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const TOTAL = Number(process.env.BENCH_CREATE_TOTAL ?? 400);
+const TOTAL = benchConfig.createTotal;
 const CONCURRENCY = 8;
 
 export async function run(): Promise<BenchResult[]> {

@@ -5,8 +5,9 @@
 
 import { startBenchPlatform, startEmptyServer } from './bench-database.ts';
 import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 30);
+const SAMPLES = benchConfig.latencySamples;
 
 export async function run(): Promise<BenchResult[]> {
   const empty = await startEmptyServer();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
 import { chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ForgeError, type RepoRef } from '../../ports/forge.ts';
+import { type Forge, ForgeError, type RepoRef } from '../../ports/forge.ts';
 import type { GitCli } from './git-cli.ts';
 import type { Mirrors, RemoteResolver } from './mirror.ts';
 
@@ -280,4 +280,28 @@ async function checkUntrustedRepo(dir: string): Promise<void> {
       false,
     );
   }
+}
+
+/** The forge methods every git-backed forge serves from its mirrors and workspaces alike. */
+export type GitBackedMethods = Pick<
+  Forge,
+  | 'syncMirror'
+  | 'createWorkspace'
+  | 'readFile'
+  | 'getBranchHead'
+  | 'pushBranch'
+  | 'snapshotWorkspace'
+  | 'restoreWorkspace'
+>;
+
+export function gitBackedMethods(mirrors: Mirrors, workspaces: Workspaces): GitBackedMethods {
+  return {
+    syncMirror: (repo) => mirrors.sync(repo),
+    createWorkspace: (repo, opts) => workspaces.create(repo, opts),
+    readFile: (repo, path) => mirrors.readFile(repo, path),
+    getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
+    pushBranch: (repo, opts) => workspaces.push(repo, opts),
+    snapshotWorkspace: (repo, opts) => workspaces.snapshot(repo, opts),
+    restoreWorkspace: (repo, opts) => workspaces.restore(repo, opts),
+  };
 }

@@ -20,7 +20,7 @@ import {
 } from '../../../store/change-requests.ts';
 import { createGitCli, type GitCli } from '../git-cli.ts';
 import { createMirrors, type RemoteSpec } from '../mirror.ts';
-import { createWorkspaces, type GitAuthor } from '../workspace.ts';
+import { createWorkspaces, type GitAuthor, gitBackedMethods } from '../workspace.ts';
 
 export interface GitForgeDeps {
   db: Queryable;
@@ -124,13 +124,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         throw err;
       }
     },
-    syncMirror: (repo) => mirrors.sync(repo),
-    createWorkspace: (repo, opts) => workspaces.create(repo, opts),
-    readFile: (repo, path) => mirrors.readFile(repo, path),
-    getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
-    pushBranch: (repo, opts) => workspaces.push(repo, opts),
-    snapshotWorkspace: (repo, opts) => workspaces.snapshot(repo, opts),
-    restoreWorkspace: (repo, opts) => workspaces.restore(repo, opts),
+    ...gitBackedMethods(mirrors, workspaces),
 
     async findPullRequest(repo, branch) {
       const cr = await findChangeRequest(db, repo.repo, branch);

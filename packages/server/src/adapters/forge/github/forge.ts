@@ -9,7 +9,7 @@ import {
 } from '../../../ports/forge.ts';
 import { createGitCli, type GitCli } from '../git-cli.ts';
 import { createMirrors, type RemoteSpec } from '../mirror.ts';
-import { createWorkspaces, type GitAuthor } from '../workspace.ts';
+import { createWorkspaces, type GitAuthor, gitBackedMethods } from '../workspace.ts';
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
 import { fetchOpenReviewThreads } from './review-threads.ts';
@@ -181,13 +181,7 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
         throw err;
       }
     },
-    syncMirror: (repo) => mirrors.sync(repo),
-    createWorkspace: (repo, opts) => workspaces.create(repo, opts),
-    readFile: (repo, path) => mirrors.readFile(repo, path),
-    getBranchHead: (repo, branch) => mirrors.remoteHead(repo, branch),
-    pushBranch: (repo, opts) => workspaces.push(repo, opts),
-    snapshotWorkspace: (repo, opts) => workspaces.snapshot(repo, opts),
-    restoreWorkspace: (repo, opts) => workspaces.restore(repo, opts),
+    ...gitBackedMethods(mirrors, workspaces),
 
     async findPullRequest(repo, branch) {
       const found = await findPull(repo, branch);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const count = (name: string, def: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be greater than 0`)
+    .default(def);
+
+/**
+ * The knobs of `npm run bench`, read from the environment once and validated (a bad value stops
+ * the benchmark with a message naming it). Sizes default to the figures the docs report.
+ */
+const BenchConfigSchema = z.object({
+  /** Any PostgreSQL to benchmark against instead of an embedded one. */
+  databaseUrl: z.string().optional(),
+  path: z.string(),
+  trace: z.boolean(),
+  e2eRepoFiles: count('BENCH_REPO_FILES', 3000),
+  e2eTasks: count('BENCH_E2E_TASKS', 3),
+  forgeFiles: count('BENCH_FORGE_FILES', 3000),
+  forgeRounds: count('BENCH_FORGE_ROUNDS', 5),
+  createTotal: count('BENCH_CREATE_TOTAL', 400),
+  latencySamples: count('BENCH_LATENCY_SAMPLES', 30),
+});
+export type BenchConfig = z.infer<typeof BenchConfigSchema>;
+
+export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
+  const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const parsed = BenchConfigSchema.safeParse({
+    databaseUrl: blank(env.DATABASE_URL),
+    path: blank(env.PATH) ?? '/usr/bin:/bin',
+    trace: Boolean(blank(env.BENCH_TRACE)),
+    e2eRepoFiles: blank(env.BENCH_REPO_FILES),
+    e2eTasks: blank(env.BENCH_E2E_TASKS),
+    forgeFiles: blank(env.BENCH_FORGE_FILES),
+    forgeRounds: blank(env.BENCH_FORGE_ROUNDS),
+    createTotal: blank(env.BENCH_CREATE_TOTAL),
+    latencySamples: blank(env.BENCH_LATENCY_SAMPLES),
+  });
+  if (!parsed.success) {
+    console.error(
+      `Invalid benchmark settings:\n${parsed.error.issues.map((i) => `  - ${i.message}`).join('\n')}`,
+    );
+    process.exit(2);
+  }
+  return parsed.data;
+}
+
+/** The settings of this benchmark process. */
+export const benchConfig: BenchConfig = loadBenchConfig(process.env);
