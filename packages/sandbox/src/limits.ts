@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import type { SandboxLimits, SandboxSpec } from './sandbox.ts';
+import { FILE_TIMEOUT_MS, type ReadFileOptions, type SandboxLimits, type SandboxSpec } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
 
@@ -11,6 +11,8 @@ export const DEFAULT_LIMITS: Required<SandboxLimits> = {
   diskBytes: 10 * 1024 * MiB,
   commandTimeoutMs: 10 * 60_000,
   maxOutputBytes: 1 * MiB,
+  // Source files are far smaller; a bigger file is read in parts with `head`/`sed` through exec.
+  maxReadBytes: 8 * MiB,
 };
 
 /** Spec limits over backend defaults over {@link DEFAULT_LIMITS}. */
@@ -27,7 +29,26 @@ export function resolveLimits(
     diskBytes: pick('diskBytes'),
     commandTimeoutMs: pick('commandTimeoutMs'),
     maxOutputBytes: pick('maxOutputBytes'),
+    maxReadBytes: pick('maxReadBytes'),
   };
+}
+
+/**
+ * The bounds of one `readFile`: the caller's, else the sandbox's `maxReadBytes` and
+ * {@link FILE_TIMEOUT_MS}. Throws a `RangeError` on a bound that would not bound anything (negative,
+ * fractional, NaN, infinite): that is a bug of the caller, not a file failure.
+ */
+export function readBounds(
+  options: ReadFileOptions,
+  limits: Required<SandboxLimits>,
+): { maxBytes: number; timeoutMs: number } {
+  const maxBytes = options.maxBytes ?? limits.maxReadBytes;
+  const timeoutMs = options.timeoutMs ?? FILE_TIMEOUT_MS;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+    throw new RangeError(`readFile maxBytes must be a whole number of bytes >= 0, got ${maxBytes}`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new RangeError(`readFile timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  return { maxBytes, timeoutMs };
 }
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -1,3 +1,13 @@
+import type { SandboxFileError } from './sandbox-file-error.ts';
+
+export {
+  isSandboxFileError,
+  SANDBOX_FILE_ERROR_CODES,
+  SandboxFileError,
+  type SandboxFileErrorCode,
+  type SandboxFileErrorDetails,
+} from './sandbox-file-error.ts';
+
 /**
  * The sandbox port: an isolated place where a task's untrusted commands run.
  *
@@ -9,6 +19,22 @@
  *   what the caller passes explicitly), never inherited.
  * - `exec` never throws for a command that failed, timed out or printed too much: those are values
  *   in {@link ExecResult}. It throws only when the sandbox itself is broken or stopped.
+ * - Every byte the host takes from the sandbox is bounded, because the sandbox's files and output
+ *   are written by an untrusted agent running an untrusted repository's scripts (`ln -s /dev/zero
+ *   big.txt` must not grow the server until the kernel kills it):
+ *   - `exec` output is capped ({@link ExecOptions.maxOutputBytes}) on stdout and stderr together;
+ *   - `readFile` reads only a regular file (symlinks are resolved inside the sandbox). A FIFO,
+ *     socket, character or block device is refused with `not_regular` and a directory with
+ *     `is_directory`, both without opening it for reading, so without blocking. A file whose size
+ *     is over {@link ReadFileOptions.maxBytes} is refused with `too_large` without reading it (a
+ *     5 GB sparse file is refused at once). Whatever happens between that check and the read (the
+ *     file grows, is swapped for a FIFO or a device), the host never collects more than `maxBytes`
+ *     of content and never waits past {@link ReadFileOptions.timeoutMs}: the reader is killed and
+ *     the call rejects with `too_large` or `timeout`;
+ *   - `writeFile` refuses an existing target that is not a regular file (so it never blocks on a
+ *     FIFO) and has the same default wall time as a read.
+ *   File failures reject with a {@link SandboxFileError} whose `code` says why; a stopped or broken
+ *   sandbox rejects with a plain `Error`, as `exec` does.
  * - `stop` is idempotent and leaves no process behind.
  */
 export interface Sandbox {
@@ -19,12 +45,30 @@ export interface Sandbox {
   readonly workspacePath: string;
   /** Runs `command` with `/bin/bash -c` inside the sandbox. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Reads a file; a relative path is resolved against the workspace. */
-  readFile(path: string): Promise<Buffer>;
-  /** Writes a file (creating parent folders); a relative path is resolved against the workspace. */
+  /**
+   * Reads a regular file, at most `maxBytes` of it; a relative path is resolved against the
+   * workspace. Rejects with a {@link SandboxFileError} (see the invariants above).
+   */
+  readFile(path: string, options?: ReadFileOptions): Promise<Buffer>;
+  /**
+   * Writes a file (creating parent folders); a relative path is resolved against the workspace.
+   * Binary-safe. Rejects with a {@link SandboxFileError} when the target is a folder or another
+   * non-regular file, or when the write takes over {@link FILE_TIMEOUT_MS}.
+   */
   writeFile(path: string, content: string | Uint8Array): Promise<void>;
   /** Kills every process of the sandbox and releases its resources. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Default wall time of `readFile` and `writeFile`: a file operation never needs the 10-minute command budget. */
+export const FILE_TIMEOUT_MS = 30_000;
+
+/** Bounds of one {@link Sandbox.readFile}. */
+export interface ReadFileOptions {
+  /** Largest file accepted, in bytes; default the sandbox's `limits.maxReadBytes`. */
+  maxBytes?: number;
+  /** Wall time of the read; default 30 s ({@link FILE_TIMEOUT_MS}). */
+  timeoutMs?: number;
 }
 
 export interface ExecOptions {
@@ -32,7 +76,10 @@ export interface ExecOptions {
   cwd?: string;
   /** Wall-time limit in milliseconds; the whole process tree is killed when it is reached. */
   timeoutMs?: number;
-  /** Cap on captured stdout+stderr bytes; output beyond it is dropped and `truncated` set. */
+  /**
+   * Cap on captured stdout+stderr bytes; output beyond it is dropped and `truncated` set, and the
+   * command is killed (`output_limit`) once it printed several times the cap.
+   */
   maxOutputBytes?: number;
   /** Extra environment variables for this command only (never secrets). */
   env?: Record<string, string>;
@@ -50,7 +97,11 @@ export interface ExecResult {
   stderr: string;
   /** True when output went over `maxOutputBytes` and was cut. */
   truncated: boolean;
-  /** Why the command was stopped by the sandbox, when it was. */
+  /**
+   * Why the command was stopped by the sandbox, when it was. `disk_limit`: the workspace grew over
+   * `limits.diskBytes` while it ran (a command writing one file over the limit gets SIGXFSZ from
+   * the file-size rlimit instead, a plain failure).
+   */
   killed?: 'timeout' | 'output_limit' | 'memory_limit' | 'disk_limit' | 'cancelled';
   durationMs: number;
 }
@@ -67,6 +118,8 @@ export interface SandboxLimits {
   commandTimeoutMs?: number;
   /** Default output cap when `ExecOptions.maxOutputBytes` is not given. */
   maxOutputBytes?: number;
+  /** Default largest file `readFile` accepts, in bytes, when `ReadFileOptions.maxBytes` is not given. */
+  maxReadBytes?: number;
 }
 
 export interface SandboxSpec {
