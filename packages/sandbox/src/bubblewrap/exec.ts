@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { posix } from 'node:path';
 import type { ExecCgroup, SandboxCgroup } from '../cgroup.ts';
 import { type KillReason, runProcess } from '../run-process.ts';
-import type { ExecOptions, ExecResult, SandboxLimits } from '../sandbox.ts';
+import { type RawRun, runRawProcess } from '../run-raw-process.ts';
+import { type ExecOptions, type ExecResult, FILE_TIMEOUT_MS, type SandboxLimits } from '../sandbox.ts';
 import { execLaunchArgv, LAUNCHER_ENV } from './launcher.ts';
 import { SANDBOX_WORKSPACE } from './profile.ts';
 
@@ -98,42 +99,52 @@ function mapReason(
   oomKilled: boolean,
 ): ExecResult['killed'] | undefined {
   if (reason === 'stopped') return 'cancelled';
-  if (reason === 'disk_limit') return undefined;
   if (reason) return reason;
   if (oomKilled && (result.exitCode === null || result.exitCode === 137)) return 'memory_limit';
   return undefined;
 }
 
-/** Runs an argv in the sandbox and collects raw bytes (used for readFile/writeFile). */
+/** Options of {@link runRawInSandbox}. */
+export interface RawSandboxRunOptions {
+  stdin?: string | Uint8Array;
+  /** Wall time; default {@link FILE_TIMEOUT_MS} (a file operation, not a build). */
+  timeoutMs?: number;
+  /** Bytes of stdout collected; past them the tree is killed. */
+  maxStdoutBytes: number;
+  /** Bytes of stderr collected; past them the tree is killed. Default 64 KiB. */
+  maxStderrBytes?: number;
+  /** Environment of the command; default the sandbox's. */
+  env?: Record<string, string>;
+}
+
+const RAW_STDERR_BYTES = 64 * 1024;
+
+/**
+ * Runs an argv (no shell parsing of caller data) in the sandbox and collects raw bytes, for the
+ * sandbox's own file operations. Both streams are capped and the run has a short wall time, so a
+ * command fed a hostile path (a FIFO, `/dev/zero`) costs the host a bounded amount of memory and
+ * time. Like an exec it gets its own child cgroup, removed (with anything left in it) at the end.
+ */
 export async function runRawInSandbox(
   context: SandboxProcessContext,
   name: string,
   command: string[],
-  stdin?: string | Uint8Array,
-): Promise<{ exitCode: number | null; stdout: Buffer; stderr: Buffer }> {
+  options: RawSandboxRunOptions,
+): Promise<RawRun> {
   const { child, execCgroup, killTree } = await launch(
     context,
     name,
     command,
     SANDBOX_WORKSPACE,
-    context.env,
+    options.env ?? context.env,
   );
-  const timer = setTimeout(() => void killTree(), context.limits.commandTimeoutMs);
-  try {
-    return await new Promise((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        resolve({ exitCode: code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }),
-      );
-      child.stdin.on('error', () => {});
-      child.stdin.end(stdin ?? '');
-    });
-  } finally {
-    clearTimeout(timer);
-    await execCgroup?.remove().catch(() => {});
-  }
+  const run = runRawProcess(child, {
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+    timeoutMs: options.timeoutMs ?? FILE_TIMEOUT_MS,
+    maxStdoutBytes: options.maxStdoutBytes,
+    maxStderrBytes: options.maxStderrBytes ?? RAW_STDERR_BYTES,
+    killTree,
+  });
+  const result = run.result.finally(() => execCgroup?.remove().catch(() => {}));
+  return { result, kill: run.kill };
 }

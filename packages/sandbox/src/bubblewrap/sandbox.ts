@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
-import { validateEnv } from '../limits.ts';
-import type { Sandbox, SandboxEvent } from '../sandbox.ts';
+import { readBounds, validateEnv } from '../limits.ts';
+import type { RawRun } from '../run-raw-process.ts';
+import { FILE_TIMEOUT_MS, type Sandbox, type SandboxEvent } from '../sandbox.ts';
 import { startDiskWatch } from './disk-watch.ts';
 import { runInSandbox, runRawInSandbox, type SandboxProcessContext } from './exec.ts';
+import { type RawRunner, readSandboxFile, writeSandboxFile } from './files.ts';
 import { SANDBOX_WORKSPACE } from './profile.ts';
 
 /** What {@link createBubblewrapSandbox} needs from the backend that started the sandbox. */
@@ -43,6 +45,20 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
       throw new Error(`sandbox ${parts.id} is not running any more: ${context.diagnostics()}`);
     }
   };
+  // File operations are tracked apart from execs: `stop` kills them, the disk watchdog does not
+  // (a read grows nothing, and a write is capped per file by the file-size rlimit).
+  const fileRuns = new Set<RawRun>();
+  const runRaw =
+    (prefix: string): RawRunner =>
+    async (command, options) => {
+      const run = await runRawInSandbox(context, `${prefix}${++counter}`, command, options);
+      fileRuns.add(run);
+      try {
+        return await run.result;
+      } finally {
+        fileRuns.delete(run);
+      }
+    };
   // Inside the sandbox, so any absolute path is as safe as the sandbox itself (no host symlink games).
   const resolveInside = (path: string) => posix.resolve(SANDBOX_WORKSPACE, path);
 
@@ -61,29 +77,21 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
         running.delete(run);
       }
     },
-    async readFile(path) {
+    async readFile(path, options = {}) {
       ensureUsable();
-      const out = await runRawInSandbox(context, `r${++counter}`, ['/bin/cat', '--', resolveInside(path)]);
-      if (out.exitCode !== 0) throw new Error(`cannot read ${path}: ${out.stderr.toString().trim()}`);
-      return out.stdout;
+      const { maxBytes, timeoutMs } = readBounds(options, context.limits);
+      return readSandboxFile(runRaw('r'), path, resolveInside(path), maxBytes, timeoutMs);
     },
     async writeFile(path, content) {
       ensureUsable();
-      const script = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"';
-      const target = resolveInside(path);
-      const out = await runRawInSandbox(
-        context,
-        `w${++counter}`,
-        ['/bin/sh', '-c', script, 'sh', target],
-        content,
-      );
-      if (out.exitCode !== 0) throw new Error(`cannot write ${path}: ${out.stderr.toString().trim()}`);
+      return writeSandboxFile(runRaw('w'), path, resolveInside(path), content, FILE_TIMEOUT_MS);
     },
     stop() {
       stopping ??= (async () => {
         watch.stop();
         for (const run of running) run.kill('stopped');
-        await Promise.allSettled([...running].map((run) => run.result));
+        for (const run of fileRuns) run.kill('stopped');
+        await Promise.allSettled([...running, ...fileRuns].map((run) => run.result));
         await parts.teardown();
       })();
       return stopping;
