@@ -1,12 +1,20 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { resolveLimits, validateEnv, validateSpec } from '../limits.ts';
+import { readBounds, resolveLimits, validateEnv, validateSpec } from '../limits.ts';
 import { type RunningProcess, runProcess } from '../run-process.ts';
-import type { ExecResult, Sandbox, SandboxBackend, SandboxEvent, SandboxLimits } from '../sandbox.ts';
+import {
+  type ExecResult,
+  FILE_TIMEOUT_MS,
+  type Sandbox,
+  type SandboxBackend,
+  type SandboxEvent,
+  type SandboxLimits,
+} from '../sandbox.ts';
+import { fileErrors } from '../sandbox-file-error.ts';
+import { hostFileError, readLocalFile, writeLocalFile } from './files.ts';
 
 /** Options of {@link createLocalBackend}. */
 export interface LocalBackendOptions {
@@ -67,22 +75,29 @@ export function createLocalBackend(options: LocalBackendOptions): SandboxBackend
 
       // Relative paths resolve against the workspace; every path must stay inside the workspace (or
       // home) after symlinks are resolved, or a command could point the host at its own secrets.
+      // Refused before anything at the path is looked at (a symlink to /dev/zero is outside).
       const check = (path: string, real: string) => {
         if (!isInside(workspace, real) && !isInside(home, real))
-          throw new Error(`path outside the workspace: ${path}`);
+          throw fileErrors.failed(path, 'path outside the workspace');
       };
       const readPath = async (path: string) => {
-        const real = await realpath(resolve(workspace, path));
+        const real = await realpath(resolve(workspace, path)).catch((error) => {
+          throw hostFileError(path, error);
+        });
         check(path, real);
         return real;
       };
       const writePath = async (path: string) => {
         const target = resolve(workspace, path);
         check(path, target);
-        await mkdir(dirname(target), { recursive: true });
-        const parent = await realpath(dirname(target));
-        check(path, parent);
-        return join(parent, basename(target));
+        try {
+          await mkdir(dirname(target), { recursive: true });
+          const parent = await realpath(dirname(target));
+          check(path, parent);
+          return join(parent, basename(target));
+        } catch (error) {
+          throw hostFileError(path, error, 'write');
+        }
       };
 
       const sandbox: Sandbox = {
@@ -120,21 +135,20 @@ export function createLocalBackend(options: LocalBackendOptions): SandboxBackend
             // Nothing a command started outlives it (as in the isolated backends).
             await killTree();
             if (reason === 'stopped') return { ...result, killed: 'cancelled' };
-            if (reason && reason !== 'disk_limit') return { ...result, killed: reason };
+            if (reason) return { ...result, killed: reason };
             return result;
           } finally {
             running.delete(run);
           }
         },
-        async readFile(path) {
+        async readFile(path, readOptions = {}) {
           if (stopping) throw new Error('sandbox is stopped');
-          return readFile(await readPath(path));
+          const { maxBytes, timeoutMs } = readBounds(readOptions, limits);
+          return readLocalFile(await readPath(path), path, maxBytes, timeoutMs);
         },
         async writeFile(path, content) {
           if (stopping) throw new Error('sandbox is stopped');
-          // O_NOFOLLOW: a symlink planted as the last component is refused, not followed.
-          const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
-          await writeFile(await writePath(path), content, { flag: flags });
+          return writeLocalFile(await writePath(path), path, content, FILE_TIMEOUT_MS);
         },
         stop() {
           stopping ??= (async () => {
