@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFileBounds } from './contract-file-bounds.ts';
 import type { Sandbox, SandboxBackend, SandboxEvent, SandboxSpec } from './sandbox.ts';
 
 /** Options of {@link runSandboxContract}. */
@@ -203,7 +204,26 @@ export function runSandboxContract(
       expect(Buffer.compare(await sandbox.readFile('files/bin.dat'), Buffer.from(bytes))).toBe(0);
       await sandbox.writeFile('files/a/b.txt', 'overwritten');
       expect((await sandbox.exec('cat files/a/b.txt')).stdout).toBe('overwritten');
-      await expect(sandbox.readFile('files/missing.txt')).rejects.toThrow();
+      await expect(sandbox.readFile('files/missing.txt')).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    describeFileBounds(() => ({ sandbox, workspace }));
+
+    it("reads at most the spec's maxReadBytes by default", async () => {
+      const own = await backend.create(spec({ limits: { maxReadBytes: 50 } }));
+      try {
+        await own.writeFile('fifty.txt', 'x'.repeat(50));
+        await own.writeFile('fifty-one.txt', 'x'.repeat(51));
+        expect((await own.readFile('fifty.txt')).length).toBe(50);
+        await expect(own.readFile('fifty-one.txt')).rejects.toMatchObject({
+          code: 'too_large',
+          size: 51,
+          limit: 50,
+        });
+        expect((await own.readFile('fifty-one.txt', { maxBytes: 51 })).length).toBe(51);
+      } finally {
+        await own.stop();
+      }
     });
 
     it('shares the workspace with the host both ways', async () => {

@@ -117,6 +117,25 @@ describe('bubblewrap backend specifics', () => {
     expect((await sandbox.exec('echo ok')).stdout).toBe('ok\n');
   });
 
+  it('reads files inside the sandbox: a device is not_regular, a file that outgrows its stat is too_large', async () => {
+    const workspace = join(root, 'read-ws');
+    mkdirSync(workspace);
+    const sandbox = track(await backend.create({ taskId: 'read', workspaceDir: workspace }));
+    await sandbox.exec('ln -s /dev/zero zero.txt');
+    await expect(sandbox.readFile('zero.txt')).rejects.toMatchObject({
+      code: 'not_regular',
+      message: expect.stringContaining('character special file'),
+    });
+    // /proc files stat as empty regular files yet have content: the read itself stops one byte past
+    // the limit, as for a file that grows between the check and the read.
+    const error = await sandbox.readFile('/proc/self/status', { maxBytes: 10 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'too_large', limit: 10 });
+    expect(error).not.toHaveProperty('size');
+    expect((await sandbox.readFile('/proc/self/status', { maxBytes: 100_000 })).toString()).toContain(
+      'Name:',
+    );
+  });
+
   it('rejects unsafe specs', async () => {
     await expect(backend.create({ taskId: '../x', workspaceDir: root })).rejects.toThrow(/taskId/);
     await expect(backend.create({ taskId: 'x', workspaceDir: 'relative' })).rejects.toThrow(/absolute/);
