@@ -3,7 +3,7 @@ import { OutputBuffer } from './output-buffer.ts';
 import type { ExecOptions, ExecResult } from './sandbox.ts';
 
 /** Why the runner killed a command (a subset of {@link ExecResult.killed} plus the sandbox's own). */
-export type KillReason = NonNullable<ExecResult['killed']> | 'stopped' | 'disk_limit';
+export type KillReason = NonNullable<ExecResult['killed']> | 'stopped';
 
 /** How long to wait for stdout/stderr to close after the main process exited. */
 const STREAM_GRACE_MS = 200;

@@ -251,7 +251,7 @@ describe('bubblewrap escape attempts and containment', () => {
     const filler =
       'for i in $(seq 1 40); do head -c 10000000 /dev/zero > fill-$i.bin || exit 9; done; sleep 60';
     const result = await sandbox.exec(filler, { timeoutMs: 30_000 });
-    expect(result.killed).toBeUndefined();
+    expect(result.killed).toBe('disk_limit');
     expect(result.exitCode).toBeNull();
     expect(result.stderr).toContain('disk limit');
     expect(performance.now() - started).toBeLessThan(15_000);
