@@ -57,6 +57,24 @@ export const TASK_FAILURES = {
       'Resubmit the task. Workers on several machines keep a checkpoint after the agent step; check the worker logs for why it was missing.',
     retryable: true,
   },
+  REPO_TOO_LARGE: {
+    message: "The repository's default branch is too large to check out in a sandbox.",
+    remedy:
+      'Check the repository for generated or huge files; the limits are ABCA_WORKSPACE_MAX_FILES and the sandbox disk limit.',
+    retryable: false,
+  },
+  WORK_TOO_LARGE: {
+    message: "The agent's work is too large to take out of the sandbox.",
+    remedy:
+      'Read the task events for what was too large (often a committed build output or data file); narrow the task and resubmit.',
+    retryable: false,
+  },
+  WORKSPACE_CORRUPT: {
+    message: "The task's repository was broken inside the sandbox, so its work could not be read.",
+    remedy:
+      "Read the task events for what was wrong with the workspace's repository; resubmit, telling the agent not to rewrite git internals.",
+    retryable: false,
+  },
   NO_CHANGES: {
     message: 'The agent finished without changing anything.',
     remedy: 'Read the task events for why, make the task description more specific and resubmit.',

@@ -5,15 +5,19 @@ import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { type Config, loadConfig } from './config/config.ts';
+import { workspaceLimits } from './config/intake-limits.ts';
+import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { removeTree } from './ops/remove-tree.ts';
 import { startOrchestrator } from './orchestrator/engine.ts';
-import { createSandboxPool } from './orchestrator/sandboxes.ts';
-import { startWorkspaceJanitor } from './orchestrator/workspace-janitor.ts';
+import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
+import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
 import { authenticate, createApiKey } from './store/api-key-store.ts';
+import { appendEvent } from './store/event-store.ts';
 
 export interface PlatformOptions {
   /** `serve`: API + workers; `worker`: workers only. */
@@ -53,11 +57,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'database migrated');
     const metrics = createMetrics(db);
+    // Host helpers of tasks (git, rm): each in a process group that dies with this process.
+    const processes = createHostProcesses();
     // The executor id is known only once the orchestrator has claimed it; fakes tag effects with it.
     let executorId = 'pending';
     const adapters = createAdapters(config, {
       db,
       log,
+      processes,
       get executorId() {
         return executorId;
       },
@@ -74,6 +81,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const sandboxes = createSandboxPool({
       backend: adapters.sandboxBackend,
       workspaceRoot: joinPath(config.home, 'workspaces'),
+      // Blocked egress and warnings go to the task's events; allowed requests are not worth a row each.
+      onEvent: (taskId, e) => {
+        if (e.type === 'egress_allowed') return;
+        const { type, ...data } = e;
+        appendEvent(db, taskId, `sandbox.${type}`, data).catch((err: unknown) =>
+          log.warn({ err, taskId }, 'could not record a sandbox event'),
+        );
+      },
     });
     const orchestrator = await startOrchestrator({
       db,
@@ -82,6 +97,8 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       log,
       metrics,
       forge: adapters.forge,
+      workspaces: adapters.workspaces,
+      workspaceLimits: workspaceLimits(config),
       agentRuntime: adapters.agentRuntime,
       notifier: adapters.notifier,
       sandboxes,
@@ -91,13 +108,15 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     });
     executorId = orchestrator.executorId;
     stops.push(() => orchestrator.stop());
+    // Whatever helper a step still runs goes with the stop (a SIGKILL of this process kills them too).
+    stops.push(async () => processes.stopAll());
     if (!o.apiOnly) {
       const stopJanitor = startWorkspaceJanitor({
         db,
         workspaceRoot: joinPath(config.home, 'workspaces'),
         retentionMs: config.workspaceRetentionHours * 3_600_000,
         log,
-        onRemoved: (dir) => adapters.workspaceRemoved(dir),
+        remove: (dir) => removeTree(processes, dir),
       });
       stops.push(async () => stopJanitor());
     }

@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import { STEP_NAMES } from '@abca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeRemotePushes } from '../src/adapters/forge/fake.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**
  * Kills a worker with SIGKILL inside each blueprint step in turn, restarts it, and checks that the
  * task still completes with every external effect (channel notices, the agent's commit, the push,
- * the PR, the issue comment) performed exactly once. The fakes pause after each effect, so the kill lands between an
+ * the PR, the issue comment) performed exactly once (the push counted in the fake remote's reflog). The fakes pause after each effect, so the kill lands between an
  * effect and the step's checkpoint: the worst moment for idempotency.
  */
 let api: TestPlatform;
@@ -104,10 +106,11 @@ describe('SIGKILL of a worker inside each step', () => {
         'agent.commit',
         'forge.comment',
         'forge.pr_opened',
-        'forge.push',
         'notify:completed',
         'notify:started',
       ]);
+      // The push went to the fake's bare remote: its reflog counts every move of the branch.
+      expect(await fakeRemotePushes(join(api.home, 'cache'), 'acme/crash', done.branch_name)).toBe(1);
       const pulls = await api.platform.db.query(
         'SELECT count(*)::int AS n FROM fake_forge_pulls WHERE branch = $1',
         [done.branch_name],

@@ -1,57 +1,57 @@
-import { reply, type ScriptedModelServer } from '@abca/model-kit';
+import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CrashWorld, startCrashWorld } from './support/crash-world.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
-import type { TestPlatform } from './support/platform.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
- * A checkpoint over ABCA_CHECKPOINT_MAX_BYTES is not kept (and says so in the task's events); if
- * the task then moves to another machine during finalization, its work cannot come back and it ends
- * WORKSPACE_LOST with a remedy, rather than a PR without the work or a hung task.
+ * The work a task takes out of its sandbox is bounded by ABCA_CHECKPOINT_MAX_BYTES: over it, the
+ * task ends WORK_TOO_LARGE right after the agent step (the work could neither be pushed nor moved
+ * to another machine), with the size in its message and no PR, rather than a host that reads an
+ * unbounded bundle.
  */
-let world: CrashWorld;
 let model: ScriptedModelServer;
 let api: TestPlatform;
 
 beforeAll(async () => {
-  world = await startCrashWorld({ ABCA_CHECKPOINT_MAX_BYTES: '10' });
-  ({ model, api } = world);
+  model = await createScriptedModelServer();
+  api = await startTestPlatform({
+    ABCA_AGENT_RUNTIME: 'builtin',
+    ABCA_MODEL: 'openai-compatible:scripted',
+    ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_CHECKPOINT_MAX_BYTES: '100000',
+  });
   await api.request('POST', '/v1/repos', {
-    body: {
-      repo: 'tiny-checkpoints',
-      forge: { kind: 'git', url: makeRemote(GREET_OK) },
-      // Finalization on the first worker waits in its validation until the test kills it.
-      settings: { test_command: 'if [ -e NOTES.md ]; then sleep 600; fi; node --test' },
-    },
+    body: { repo: 'small-work', forge: { kind: 'git', url: makeRemote(GREET_OK) } },
   });
 }, 120_000);
 afterAll(async () => {
-  await world?.close();
+  await api?.platform.stop();
+  await model?.close();
 });
 
-describe('checkpoint size limit', () => {
-  it('keeps no checkpoint over the limit; a move in finalization then ends WORKSPACE_LOST', async () => {
+describe('work size limit', () => {
+  it('ends WORK_TOO_LARGE when the work is over ABCA_CHECKPOINT_MAX_BYTES, with no PR', async () => {
     model.script(
-      reply().tool('write_file', { path: 'NOTES.md', content: 'notes\n' }),
-      reply().text('Added notes.'),
+      reply().tool('bash', {
+        command: 'head -c 300000 /dev/urandom > blob.bin && git add -A && git commit -qm blob',
+      }),
+      reply().text('Added a blob.'),
     );
     const created = await api.request('POST', '/v1/tasks', {
-      body: { repo: 'tiny-checkpoints', task_description: 'Add notes' },
+      body: { repo: 'small-work', task_description: 'Add a blob' },
     });
     const id = created.body.data.task_id as string;
-    const failed = await api.waitForEvent(id, (e) => e.type === 'workspace.checkpoint_failed');
-    expect(failed.data.message).toMatch(/over the 10-byte limit/);
-    await api.waitForEvent(id, (e) => e.type === 'step.started' && e.data.step === 'finalization');
-    await world.crashWorker({ onAnotherMachine: true });
-
     const done = await api.waitFor(
       id,
       (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
-      120_000,
+      90_000,
     );
     expect(done.status).toBe('FAILED');
-    expect(done.error).toMatchObject({ code: 'WORKSPACE_LOST', retryable: true });
-    expect(done.error.remedy).toMatch(/Resubmit/);
+    expect(done.error).toMatchObject({ code: 'WORK_TOO_LARGE', retryable: false });
+    expect(done.error.message).toMatch(/over the 100000-byte limit \(ABCA_CHECKPOINT_MAX_BYTES\)/);
     expect(done.pr_url).toBeNull();
-  }, 240_000);
+    const events = await api.allEvents(id);
+    expect(events.find((e) => e.type === 'workspace.checkpoint_failed')?.data.code).toBe('WORK_TOO_LARGE');
+    expect(events.some((e) => e.type === 'step.started' && e.data.step === 'finalization')).toBe(false);
+  }, 120_000);
 });

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBubblewrapBackend } from '@abca/sandbox';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
 import { createGitForge } from '../src/adapters/forge/git/forge.ts';
-import { gitError, scrub } from '../src/adapters/forge/git-cli.ts';
 import { createForgeRouter } from '../src/adapters/forge/router.ts';
-import type { RepoRef } from '../src/ports/forge.ts';
+import { createLocalGit } from '../src/adapters/workspaces/local-git.ts';
+import { gitError, scrub } from '../src/git/git-cli.ts';
+import type { Forge, RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import {
@@ -14,7 +16,8 @@ import {
   listChangeRequestComments,
   listChangeRequests,
 } from '../src/store/change-requests.ts';
-import { runForgeContract, sh, writeSeed } from './forge-contract.ts';
+import { pushWithGit, runForgeContract, sh, writeSeed } from './forge-contract.ts';
+import { runWorkspacesContract } from './workspaces-contract.ts';
 
 async function setupGitForge() {
   const root = mkdtempSync(join(tmpdir(), 'abca-git-forge-'));
@@ -25,7 +28,8 @@ async function setupGitForge() {
   const pool = createPool(await createTestDatabase('gitforge'), 4);
   await migrate(pool);
   const cacheDir = join(root, 'cache');
-  const forge = createGitForge({ db: pool, cacheDir });
+  const local = createLocalGit({ cacheDir, remote: (r) => forge.gitRemote(r) });
+  const forge: Forge = createGitForge({ db: pool, git: local.git, mirrors: local.mirrors });
   const repo: RepoRef = { repo: 'local/app', defaultBranch: 'main', forge: { kind: 'git', url: bare } };
   const missingRepo: RepoRef = {
     repo: 'local/missing',
@@ -35,6 +39,7 @@ async function setupGitForge() {
   let n = 0;
   return {
     forge,
+    workspaces: local.workspaces,
     repo,
     missingRepo,
     pool,
@@ -74,19 +79,19 @@ async function setupGitForge() {
 }
 
 runForgeContract('plain git', setupGitForge);
+runWorkspacesContract('plain git', setupGitForge);
 
 describe('plain-git forge specifics', () => {
   it('stores change requests with commits and diff, lists them, and hydrates comments', async () => {
     const env = await setupGitForge();
     try {
-      const dir = join(env.root, 'ws');
       const branch = 'abca/task-9/cr';
-      await env.forge.createWorkspace(env.repo, { dir, branch });
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(dir, 'NEW.md'), 'new file\n');
-      sh(dir, ['add', '-A']);
-      sh(dir, ['commit', '-q', '-m', 'Add NEW.md']);
-      const { commit } = await env.forge.pushBranch(env.repo, { dir, branch });
+      const commit = await pushWithGit(env.forge, env.repo, {
+        dir: join(env.root, 'ws'),
+        branch,
+        file: 'NEW.md',
+        content: 'new file\n',
+      });
       const pr = await env.forge.openPullRequest(env.repo, {
         branch,
         base: 'main',
@@ -125,7 +130,7 @@ describe('plain-git forge specifics', () => {
         forge: { kind: 'github', owner_repo: 'acme/app' },
       };
       expect(await router.checkAccess(gh)).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
-      await expect(router.readFile(gh, 'README.md')).rejects.toThrow(/'github' forge/);
+      await expect(router.gitRemote(gh)).rejects.toThrow(/'github' forge/);
     } finally {
       await env.cleanup();
     }
@@ -133,24 +138,37 @@ describe('plain-git forge specifics', () => {
 
   it('rejects a non-fast-forward push with PUSH_REJECTED', async () => {
     const env = await setupGitForge();
+    const backend = createBubblewrapBackend();
+    const limits = { maxFiles: 1000, maxCheckoutBytes: 1e8, maxCaptureBytes: 1e7, maxFileBytes: 1e6 };
     try {
       const branch = 'abca/task-10/nff';
-      const a = join(env.root, 'wa');
-      const b = join(env.root, 'wb');
-      const { writeFileSync } = await import('node:fs');
-      for (const [dir, text] of [
-        [a, 'one'],
-        [b, 'two'],
+      const captures = [];
+      for (const [name, text] of [
+        ['wa', 'one'],
+        ['wb', 'two'],
       ] as const) {
-        await env.forge.createWorkspace(env.repo, { dir, branch });
-        writeFileSync(join(dir, 'X.md'), text);
-        sh(dir, ['add', '-A']);
-        sh(dir, ['commit', '-q', '-m', text]);
+        const dir = join(env.root, name);
+        const { baseCommit } = await env.workspaces.prepare(env.repo, { dir, branch, limits });
+        const sandbox = await backend.create({ taskId: `nff-${name}-${process.pid}`, workspaceDir: dir });
+        try {
+          await env.workspaces.checkout(env.repo, sandbox);
+          await sandbox.exec(`echo ${text} > X.md`);
+          const capture = await env.workspaces.capture(env.repo, sandbox, {
+            branch,
+            baseCommit,
+            message: text,
+            limits,
+          });
+          captures.push({ baseCommit, capture });
+        } finally {
+          await sandbox.stop();
+        }
       }
-      await env.forge.pushBranch(env.repo, { dir: a, branch });
-      await expect(env.forge.pushBranch(env.repo, { dir: b, branch })).rejects.toMatchObject({
-        code: 'PUSH_REJECTED',
-      });
+      const [a, b] = captures;
+      await env.workspaces.push(env.repo, { branch, baseCommit: a?.baseCommit ?? '', capture: a!.capture });
+      await expect(
+        env.workspaces.push(env.repo, { branch, baseCommit: b?.baseCommit ?? '', capture: b!.capture }),
+      ).rejects.toMatchObject({ code: 'PUSH_REJECTED' });
     } finally {
       await env.cleanup();
     }
@@ -208,7 +226,8 @@ describe('git error mapping', () => {
     const noDb = { query: async () => ({ rows: [] }) } as unknown as Parameters<
       typeof createGitForge
     >[0]['db'];
-    const forge = createGitForge({ db: noDb, cacheDir: root });
+    const local = createLocalGit({ cacheDir: root, remote: (r) => forge.gitRemote(r) });
+    const forge: Forge = createGitForge({ db: noDb, git: local.git, mirrors: local.mirrors });
     const repo: RepoRef = {
       repo: 'x/y',
       defaultBranch: 'main',
@@ -216,7 +235,7 @@ describe('git error mapping', () => {
     };
     try {
       expect(await forge.checkAccess(repo)).toMatchObject({ ok: false, code: 'GITHUB_UNREACHABLE' });
-      await expect(forge.getBranchHead(repo, 'main')).rejects.toMatchObject({
+      await expect(local.workspaces.remoteHead(repo, 'main')).rejects.toMatchObject({
         code: 'GITHUB_UNREACHABLE',
         retryable: true,
       });

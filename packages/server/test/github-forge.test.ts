@@ -1,14 +1,22 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from '@abca/fake-github';
+import { createBubblewrapBackend } from '@abca/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitCli } from '../src/adapters/forge/git-cli.ts';
 import { createOctokit, toForgeError } from '../src/adapters/forge/github/client.ts';
 import { createGitHubForge, type GitHubForgeDeps } from '../src/adapters/forge/github/forge.ts';
+import { createLocalGit, type LocalGit } from '../src/adapters/workspaces/local-git.ts';
 import { type Forge, ForgeError, type RepoRef } from '../src/ports/forge.ts';
-import { runForgeContract, sh, writeSeedFiles } from './forge-contract.ts';
+import {
+  type ForgeContractEnv,
+  pushWithGit,
+  runForgeContract,
+  sh,
+  writeSeedFiles,
+} from './forge-contract.ts';
+import { runWorkspacesContract, type WorkspacesContractEnv } from './workspaces-contract.ts';
 
 const OWNER = 'acme';
 const NAME = 'app';
@@ -26,8 +34,14 @@ interface World {
   writeToken: string;
   readToken: string;
   privateKey: string;
-  /** Forge with the write token unless told otherwise; waits between retries are recorded, not slept. */
-  forge(overrides?: Partial<GitHubForgeDeps>): Forge & { waits: number[] };
+  /**
+   * Forge with the write token unless told otherwise; waits between retries are recorded, not
+   * slept. `local` is the host's git around it (mirrors, workspaces) in a cache folder of its own.
+   */
+  forge(
+    overrides?: Partial<GitHubForgeDeps>,
+    git?: { timeoutMs?: number },
+  ): Forge & { waits: number[]; local: LocalGit; cacheDir: string };
   close(): Promise<void>;
 }
 
@@ -55,10 +69,10 @@ async function startWorld(): Promise<World> {
     writeToken,
     readToken,
     privateKey: privateKeyPem,
-    forge(overrides = {}) {
+    forge(overrides = {}, git = {}) {
       const waits: number[] = [];
+      const cacheDir = join(root, `cache-${n++}`);
       const forge = createGitHubForge({
-        cacheDir: join(root, `cache-${n++}`),
         baseUrl: gh.apiUrl,
         auth: { kind: 'token', token: writeToken },
         gitUrl: (ownerRepo) => {
@@ -71,7 +85,12 @@ async function startWorld(): Promise<World> {
         retry: { timeoutMs: 5_000 },
         ...overrides,
       });
-      return Object.assign(forge, { waits });
+      const local = createLocalGit({
+        cacheDir,
+        remote: (r) => forge.gitRemote(r),
+        ...(git.timeoutMs ? { gitTimeoutMs: git.timeoutMs } : {}),
+      });
+      return Object.assign(forge, { waits, local, cacheDir });
     },
     async close() {
       await gh.close();
@@ -80,16 +99,17 @@ async function startWorld(): Promise<World> {
   };
 }
 
-runForgeContract('GitHub (fake)', async () => {
+async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv> {
   const world = await startWorld();
   const forge = world.forge();
   const bare = world.gh.repoPath(OWNER, NAME);
   let n = 0;
   return {
     forge,
+    workspaces: forge.local.workspaces,
     repo: ghRepo(),
     missingRepo: ghRepo('missing'),
-    cacheDir: join(world.root, 'cache-0'),
+    cacheDir: forge.cacheDir,
     secrets: [world.writeToken, world.readToken],
     remote: {
       async branchHead(branch) {
@@ -118,7 +138,10 @@ runForgeContract('GitHub (fake)', async () => {
     },
     cleanup: () => world.close(),
   };
-});
+}
+
+runForgeContract('GitHub (fake)', contractEnv);
+runWorkspacesContract('GitHub (fake)', contractEnv);
 
 async function failure(p: Promise<unknown>): Promise<ForgeError> {
   try {
@@ -130,14 +153,15 @@ async function failure(p: Promise<unknown>): Promise<ForgeError> {
   throw new Error('expected a ForgeError');
 }
 
-/** Pushes a branch with one commit through the forge and opens a PR for it. */
+/** Pushes a branch with one commit through the forge's remote and opens a PR for it. */
 async function pushAndOpen(world: World, forge: Forge, branch: string): Promise<number> {
   const dir = join(world.root, `ws-${branch.replace(/\W+/g, '-')}`);
-  await forge.createWorkspace(ghRepo(), { dir, branch });
-  writeFileSync(join(dir, 'feature.ts'), 'export const feature = true;\n');
-  sh(dir, ['add', '-A']);
-  sh(dir, ['commit', '-q', '-m', 'Add feature']);
-  await forge.pushBranch(ghRepo(), { dir, branch });
+  await pushWithGit(forge, ghRepo(), {
+    dir,
+    branch,
+    file: 'feature.ts',
+    content: 'export const feature = true;\n',
+  });
   const pr = await forge.openPullRequest(ghRepo(), {
     branch,
     base: 'main',
@@ -161,7 +185,7 @@ describe('GitHub forge', () => {
   it('authenticates as a GitHub App with a repo-scoped installation token, looked up and cached', async () => {
     const forge = world.forge({ auth: { kind: 'app', appId: 4242, privateKey: world.privateKey } });
     expect(await forge.checkAccess(ghRepo())).toEqual({ ok: true });
-    expect(await forge.readFile(ghRepo(), 'README.md')).toContain('Seed repo');
+    expect((await forge.local.workspaces.readFile(ghRepo(), 'README.md'))?.text).toContain('Seed repo');
     const mints = world.gh.requests.filter((r) => /\/app\/installations\/77\/access_tokens$/.test(r.path));
     expect(mints).toHaveLength(1);
     expect(world.gh.requests.some((r) => r.path.endsWith(`/repos/${OWNER}/${NAME}/installation`))).toBe(true);
@@ -443,9 +467,9 @@ describe('GitHub forge', () => {
   });
 
   it('kills a hanging git transfer and reports GITHUB_UNREACHABLE', async () => {
-    const forge = world.forge({ git: createGitCli({ timeoutMs: 1_000 }) });
+    const forge = world.forge({}, { timeoutMs: 1_000 });
     world.gh.fail({ path: `/${OWNER}/${NAME}.git/info/refs` }, 'hang');
-    const err = await failure(forge.syncMirror(ghRepo()));
+    const err = await failure(forge.local.workspaces.syncMirror(ghRepo()));
     expect(err).toMatchObject({ code: 'GITHUB_UNREACHABLE', retryable: true });
     world.gh.clearFaults();
   });
@@ -455,7 +479,7 @@ describe('GitHub forge', () => {
     const forge = world.forge({ auth: { kind: 'token', token: wrong } });
     const check = await forge.checkAccess(ghRepo());
     expect(check).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
-    const err = await failure(forge.syncMirror(ghRepo()));
+    const err = await failure(forge.local.workspaces.syncMirror(ghRepo()));
     expect(err.code).toBe('REPO_NOT_FOUND_OR_NO_ACCESS');
     for (const text of [JSON.stringify(check), err.message, err.stack ?? '']) {
       expect(text).not.toContain(wrong);
@@ -469,26 +493,41 @@ describe('GitHub forge', () => {
     expect(await reader.checkAccess(ghRepo())).toMatchObject({ ok: false, code: 'INSUFFICIENT_PERMISSIONS' });
     const dir = join(world.root, 'ws-reader');
     const branch = 'abca/t-reader/x';
-    await reader.createWorkspace(ghRepo(), { dir, branch });
-    writeFileSync(join(dir, 'x.txt'), 'x\n');
-    sh(dir, ['add', '-A']);
-    sh(dir, ['commit', '-q', '-m', 'x']);
-    const err = await failure(reader.pushBranch(ghRepo(), { dir, branch }));
-    expect(err.code).toBe('INSUFFICIENT_PERMISSIONS');
-    expect(err.message).not.toContain(world.readToken);
-    expect(await writer.getBranchHead(ghRepo(), branch)).toBeUndefined();
+    const limits = { maxFiles: 1000, maxCheckoutBytes: 1e8, maxCaptureBytes: 1e7, maxFileBytes: 1e6 };
+    const { baseCommit } = await reader.local.workspaces.prepare(ghRepo(), { dir, branch, limits });
+    const sandbox = await createBubblewrapBackend().create({
+      taskId: `reader-${process.pid}`,
+      workspaceDir: dir,
+    });
+    try {
+      await reader.local.workspaces.checkout(ghRepo(), sandbox);
+      await sandbox.exec('echo x > x.txt');
+      const capture = await reader.local.workspaces.capture(ghRepo(), sandbox, {
+        branch,
+        baseCommit,
+        message: 'x',
+        limits,
+      });
+      const err = await failure(reader.local.workspaces.push(ghRepo(), { branch, baseCommit, capture }));
+      expect(err.code).toBe('INSUFFICIENT_PERMISSIONS');
+      expect(err.message).not.toContain(world.readToken);
+    } finally {
+      await sandbox.stop();
+    }
+    expect(await writer.local.workspaces.remoteHead(ghRepo(), branch)).toBeUndefined();
   });
 
   it('keeps the token out of the mirror config and the workspace', async () => {
     const forge = world.forge();
-    const { path } = await forge.syncMirror(ghRepo());
+    await forge.local.workspaces.syncMirror(ghRepo());
     const dir = join(world.root, 'ws-clean');
-    await forge.createWorkspace(ghRepo(), { dir, branch: 'abca/t-clean/x' });
-    for (const file of [
-      join(path, 'config'),
-      join(dir, '.git', 'config'),
-      ...readdirSync(dir).map((f) => join(dir, f)),
-    ]) {
+    const limits = { maxFiles: 1000, maxCheckoutBytes: 1e8, maxCaptureBytes: 1e7, maxFileBytes: 1e6 };
+    await forge.local.workspaces.prepare(ghRepo(), { dir, branch: 'abca/t-clean/x', limits });
+    for (const file of [forge.local.mirrors.pathOf(ghRepo()), join(dir, '.git')].flatMap((d) => [
+      join(d, 'config'),
+      join(d, 'FETCH_HEAD'),
+      join(d, 'packed-refs'),
+    ])) {
       let text = '';
       try {
         text = readFileSync(file, 'utf8');

@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
+import { createHostProcesses } from '../src/ops/host-processes.ts';
 import { createLogger } from '../src/ops/logger.ts';
-import { removeExpiredWorkspaces } from '../src/orchestrator/workspace-janitor.ts';
+import { removeTree } from '../src/ops/remove-tree.ts';
+import { removeExpiredWorkspaces } from '../src/orchestrator/workspace/janitor.ts';
+import { readyFile } from '../src/orchestrator/workspace/task-workspace.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
@@ -58,19 +62,25 @@ describe('workspace retention', () => {
     mkdirSync(unknown);
     writeFileSync(join(root, 'stray-file'), '');
 
-    const forgotten: string[] = [];
+    // What an agent can leave: a tree deeper than PATH_MAX (a recursive removal by path fails on
+    // it), and the workspace's ready record beside it.
+    execFileSync('bash', [
+      '-c',
+      'cd "$1" && for i in $(seq 1500); do mkdir dd && cd dd || exit 1; done',
+      'bash',
+      oldFailed,
+    ]);
+    writeFileSync(readyFile(oldFailed), '{}');
     const removed = await removeExpiredWorkspaces({
       db,
       workspaceRoot: root,
       retentionMs: 24 * 3_600_000,
       log,
-      onRemoved: async (dir) => {
-        forgotten.push(dir);
-      },
+      remove: (dir) => removeTree(createHostProcesses(), dir),
     });
 
     expect(removed.sort()).toEqual([oldCompleted, oldFailed, oldCancelled].sort());
-    expect(forgotten.sort()).toEqual(removed);
+    expect(existsSync(readyFile(oldFailed))).toBe(false);
     for (const dir of removed) expect(existsSync(dir)).toBe(false);
     for (const dir of [recent, running, unknown]) expect(existsSync(dir)).toBe(true);
     expect(existsSync(join(root, 'stray-file'))).toBe(true);

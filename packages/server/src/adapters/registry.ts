@@ -1,11 +1,12 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from '@abca/sandbox';
 import type { Config } from '../config/config.ts';
+import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
 import { createBuiltinRuntime } from './agent-runtime/builtin.ts';
 import { createFakeAgentRuntime } from './agent-runtime/fake.ts';
@@ -14,17 +15,16 @@ import { createFakeForge } from './forge/fake.ts';
 import { createGitForge } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
-import { workspaceRecordPath } from './forge/workspace.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
 import { createLogNotifier } from './notifier/log.ts';
+import { createLocalGit } from './workspaces/local-git.ts';
 
 export interface Adapters {
   forge: Forge;
+  workspaces: Workspaces;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
   sandboxBackend: SandboxBackend;
-  /** Drops what the forges keep about a task workspace folder once it was removed. */
-  workspaceRemoved(dir: string): Promise<void>;
 }
 
 /** Every secret value in the configuration: kept out of sandboxes, events and logs. */
@@ -35,13 +35,22 @@ export function configSecrets(config: Config): string[] {
 }
 
 /** Picks the adapters named by the configuration; the only place that knows them all. */
-export function createAdapters(config: Config, deps: { db: Db; executorId: string; log: Logger }): Adapters {
+export function createAdapters(
+  config: Config,
+  deps: { db: Db; executorId: string; log: Logger; processes: HostProcesses },
+): Adapters {
   const effects = createFakeEffects(deps.db, { executorId: deps.executorId, delayMs: config.fakeDelayMs });
   const cacheDir = join(config.home, 'cache');
-  const forge = createForgeRouter({
-    fake: createFakeForge({ db: deps.db, effects }),
-    git: createGitForge({ db: deps.db, cacheDir, log: deps.log }),
-    ...githubForge(config, cacheDir, deps.log),
+  // Mirrors and workspaces reach each remote through the forge (built just below; called later).
+  const { git, mirrors, workspaces } = createLocalGit({
+    cacheDir,
+    processes: deps.processes,
+    remote: (repo) => forge.gitRemote(repo),
+  });
+  const forge: Forge = createForgeRouter({
+    fake: createFakeForge({ db: deps.db, effects, git, cacheDir }),
+    git: createGitForge({ db: deps.db, git, mirrors, log: deps.log }),
+    ...githubForge(config, deps.log),
   });
   const runtimes: Record<Config['agentRuntime'], () => AgentRuntime> = {
     fake: () => createFakeAgentRuntime({ effects, turnDelayMs: config.fakeDelayMs }),
@@ -67,8 +76,8 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
     fake: () => createFakeNotifier({ effects }),
   };
   return {
-    workspaceRemoved: (dir) => rm(workspaceRecordPath(cacheDir, dir), { force: true }),
     forge,
+    workspaces,
     agentRuntime: runtimes[config.agentRuntime](),
     notifier: notifiers[config.notifier](),
     sandboxBackend: sandboxes[config.sandbox](),
@@ -76,9 +85,9 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
 }
 
 /** The GitHub forge when a token or an App is configured; without, GitHub repos fail pre-flight with a remedy. */
-function githubForge(config: Config, cacheDir: string, log: Logger): { github?: Forge } {
+function githubForge(config: Config, log: Logger): { github?: Forge } {
   const gh = config.github;
-  const base = { cacheDir, log, ...(gh.apiUrl ? { baseUrl: gh.apiUrl } : {}) };
+  const base = { log, ...(gh.apiUrl ? { baseUrl: gh.apiUrl } : {}) };
   if (gh.appId !== undefined && gh.privateKey) {
     return {
       github: createGitHubForge({

@@ -46,9 +46,16 @@ export const ConfigSchema = z.object({
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
-  /** Hours a finished task's workspace is kept on the worker's disk for inspection (0: removed soon after). */
-  /** Largest checkpoint of a task's work (a git bundle) kept in the database for another machine. */
+  /**
+   * Largest bundle of a task's work the host takes out of a sandbox: what is pushed, and kept in
+   * the database as the checkpoint another machine can finish from. More: `WORK_TOO_LARGE`.
+   */
   checkpointMaxBytes: positiveInt('ABCA_CHECKPOINT_MAX_BYTES', 64 * 1024 * 1024),
+  /** Files a workspace checkout may hold (more: `REPO_TOO_LARGE`, checked before checking out). */
+  workspaceMaxFiles: positiveInt('ABCA_WORKSPACE_MAX_FILES', 1_000_000),
+  /** Largest single file a task's commits may add (more: `WORK_TOO_LARGE`); GitHub refuses over 100 MB. */
+  workMaxFileBytes: positiveInt('ABCA_WORK_MAX_FILE_BYTES', 100 * 1024 * 1024),
+  /** Hours a finished task's workspace is kept on the worker's disk for inspection (0: removed soon after). */
   workspaceRetentionHours: z.coerce
     .number({ error: 'ABCA_WORKSPACE_RETENTION_HOURS must be a number of hours' })
     .min(0, 'ABCA_WORKSPACE_RETENTION_HOURS must be 0 or more')
@@ -114,6 +121,8 @@ const ENV_NAMES: Record<string, string> = {
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
   checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
+  workspaceMaxFiles: 'ABCA_WORKSPACE_MAX_FILES',
+  workMaxFileBytes: 'ABCA_WORK_MAX_FILE_BYTES',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
   sandbox: 'ABCA_SANDBOX',
@@ -187,6 +196,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
     checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),
+    workspaceMaxFiles: blank(env.ABCA_WORKSPACE_MAX_FILES),
+    workMaxFileBytes: blank(env.ABCA_WORK_MAX_FILE_BYTES),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),
     sandbox: blank(env.ABCA_SANDBOX),

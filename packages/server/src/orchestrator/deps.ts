@@ -4,21 +4,26 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
 import type { Cancellations } from './cancellations.ts';
-import type { SandboxPool } from './sandboxes.ts';
+import type { SandboxPool } from './workspace/sandbox-pool.ts';
+import type { TaskWorkspaces } from './workspace/task-workspace.ts';
 
 /** Everything the orchestrator's steps use, passed explicitly by the composition root. */
 export interface OrchestratorDeps {
   db: Db;
   forge: Forge;
+  workspaces: Workspaces;
+  /** The task's workspace on this machine: made, opened as a step needs it, checkpointed. */
+  taskWorkspaces: TaskWorkspaces;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
   log: Logger;
   metrics: Metrics;
   cancellations: Cancellations;
   sandboxes: SandboxPool;
-  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist' | 'checkpointMaxBytes'>;
+  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist'>;
   /** Every secret the platform holds (keys, tokens): scrubbed from command output before it is stored. */
   secrets: string[];
   executorId: string;

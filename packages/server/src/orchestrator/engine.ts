@@ -5,14 +5,16 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { WorkspaceLimits, Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
 import { createCancellations } from './cancellations.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { admitWaitingTasks } from './dispatcher.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { reconcile } from './reconciler.ts';
-import type { SandboxPool } from './sandboxes.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
+import type { SandboxPool } from './workspace/sandbox-pool.ts';
+import { createTaskWorkspaces } from './workspace/task-workspace.ts';
 
 export interface Orchestrator {
   readonly executorId: string;
@@ -30,6 +32,8 @@ export interface OrchestratorOptions {
   log: Logger;
   metrics: Metrics;
   forge: Forge;
+  workspaces: Workspaces;
+  workspaceLimits: WorkspaceLimits;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
   sandboxes: SandboxPool;
@@ -81,6 +85,16 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   const deps: OrchestratorDeps = {
     db,
     forge: o.forge,
+    workspaces: o.workspaces,
+    taskWorkspaces: createTaskWorkspaces({
+      db,
+      workspaces: o.workspaces,
+      sandboxes: o.sandboxes,
+      limits: o.workspaceLimits,
+      secrets: o.secrets,
+      executorId,
+      log: olog,
+    }),
     agentRuntime: o.agentRuntime,
     notifier: o.notifier,
     sandboxes: o.sandboxes,

@@ -7,6 +7,8 @@ import type { TaskRow } from '../store/task-row.ts';
 import { getTask, patchTask, transition } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
+import { taskContext } from './task-context.ts';
+import type { OpenedWorkspace, WorkspaceNeed } from './workspace/task-workspace.ts';
 
 export interface StepContext {
   task: TaskRow;
@@ -16,6 +18,12 @@ export interface StepContext {
   timedOut(): boolean;
   log: Logger;
   emit(type: string, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * The task's workspace as the step declared it needs it ({@link StepDefinition.workspace}), on
+   * this machine, with its sandbox: here already, or restored (or re-made) from the checkpoint.
+   * `onRecreated` runs once a workspace was made anew, before it counts as present.
+   */
+  workspace(opts?: { onRecreated?: () => Promise<void> }): Promise<OpenedWorkspace>;
 }
 
 /** `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already. */
@@ -31,6 +39,8 @@ export interface StepDefinition {
   onTimeout: { status: 'FAILED' | 'TIMED_OUT'; error: TaskError };
   /** The step turns its own timeout into an outcome (the agent step keeps the work for finalization). */
   handlesTimeout?: boolean;
+  /** What the step needs of the task's workspace, when it uses one ({@link StepContext.workspace}). */
+  workspace?: WorkspaceNeed;
   run(ctx: StepContext, deps: OrchestratorDeps): Promise<StepResult>;
 }
 
@@ -60,8 +70,16 @@ export async function runBlueprintStep(
       const watch = deps.cancellations.watch(taskId);
       const timeout = AbortSignal.timeout(def.timeoutMs(deps));
       const signal = AbortSignal.any([watch.signal, timeout]);
+      const workspace: StepContext['workspace'] = async (opts = {}) => {
+        const ctx = taskContext(task);
+        if (!def.workspace || !ctx) throw new Error(`step ${def.name} declared no workspace need`);
+        return deps.taskWorkspaces.open(task, ctx, def.workspace, { emit, signal, ...opts });
+      };
       try {
-        const result = await def.run({ task, signal, timedOut: () => timeout.aborted, log, emit }, deps);
+        const result = await def.run(
+          { task, signal, timedOut: () => timeout.aborted, log, emit, workspace },
+          deps,
+        );
         const durationMs = Math.round(performance.now() - started);
         deps.metrics.stepDuration.observe({ step: def.name }, durationMs / 1000);
         if (result === 'continue' && timeout.aborted && !def.handlesTimeout) {

@@ -1,6 +1,6 @@
 import type { RepoSettings } from '@abca/contracts';
 import type { TaskRow } from '../store/task-row.ts';
-import type { CheckResult } from './checks.ts';
+import type { CheckResult } from './workspace/checks.ts';
 
 /** What hydration and pre-flight store on the task for the later steps (the `context` column). */
 export interface TaskContext {

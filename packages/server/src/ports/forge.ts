@@ -66,17 +66,34 @@ export class ForgeError extends Error {
   }
 }
 
+/** HTTP credentials for one git call; sent as a Basic `Authorization` header scoped to `url`. */
+export interface GitCredential {
+  /** The remote URL (or its origin) the header is sent to; git sends it to no other host. */
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** How the host's git reaches a repo, resolved per call (tokens expire and rotate). */
+export interface GitRemote {
+  /** The URL git fetches from and pushes to; never holds credentials. */
+  url: string;
+  /** Given to git per command, never written anywhere. */
+  credential?: GitCredential;
+  /** The remote as people know it, for a workspace's `origin`: no credentials, no host path. */
+  publicUrl: string;
+}
+
 /**
- * Where repositories live and pull requests are opened: GitHub, a plain git remote, or a fake.
+ * The remote side of a repository: where it lives and where pull requests are opened (GitHub, a
+ * plain git remote, or a fake). The task's local git work (mirrors, workspaces, checkpoints,
+ * pushes) belongs to the `Workspaces` port (`workspaces.ts`), which reaches the remote through {@link Forge.gitRemote}.
  *
- * Invariants (checked by the shared contract suite every adapter runs):
- * - Credentials never leave the adapter: no token is written into a workspace, `.git/config`, a
- *   returned value, an error message or a log line; git gets them per command.
- * - The workspace belongs to the task and is untrusted once the agent ran: the host never runs git
- *   in it with its hooks or config. `pushBranch` fetches the branch out of it into the host's own
- *   repository and pushes from there.
- * - Every method is safe to call again after a crash: pushing a commit the remote already has is a
- *   no-op, and callers use `findPullRequest` before `openPullRequest` so a retry never opens a second PR.
+ * Invariants (checked by the shared contract suite every adapter runs, the fake included):
+ * - Credentials never leave the adapter except as {@link GitRemote.credential}, which only the
+ *   host's git receives: no token in a returned URL, an error message or a log line.
+ * - Every method is safe to call again after a crash: callers use `findPullRequest` before
+ *   `openPullRequest`, and `openPullRequest` itself finds a PR it already opened for the branch.
  * - Expected failures of pre-flight are values ({@link ForgeCheck}); other failures throw
  *   {@link ForgeError}.
  */
@@ -84,37 +101,8 @@ export interface Forge {
   readonly kind: string;
   /** Pre-flight: reachable, credentials can push, default branch present. */
   checkAccess(repo: RepoRef): Promise<ForgeCheck>;
-  /** Creates or refreshes the host's bare mirror of the repo in the cache folder; returns its path. */
-  syncMirror(repo: RepoRef): Promise<{ path: string; defaultBranchHead: string }>;
-  /**
-   * Makes a fresh clone at `dir` from the mirror (no network; objects copied so no path to the
-   * mirror is needed inside the sandbox), on a new local branch `branch` from the default branch.
-   * The clone's `origin` carries no credentials. Idempotent: an existing clone at `dir` is kept.
-   */
-  createWorkspace(repo: RepoRef, opts: { dir: string; branch: string }): Promise<{ baseCommit: string }>;
-  /** Reads a file of the default branch from the mirror, or undefined when absent. */
-  readFile(repo: RepoRef, path: string): Promise<string | undefined>;
-  /** Head commit of a branch on the remote, or undefined when the branch does not exist. */
-  getBranchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
-  /** Pushes `branch` of the workspace at `dir` to the remote, from the host. */
-  pushBranch(repo: RepoRef, opts: { dir: string; branch: string }): Promise<{ commit: string }>;
-  /**
-   * Reads the commits of `branch` since `baseCommit` out of the (untrusted) workspace as a git
-   * bundle, without running its hooks or config: a checkpoint another machine can restore. `bundle`
-   * is null when the branch has no commits of its own.
-   */
-  snapshotWorkspace(
-    repo: RepoRef,
-    opts: { dir: string; branch: string; baseCommit: string },
-  ): Promise<{ head: string; bundle: Buffer | null }>;
-  /**
-   * Makes the workspace at `dir` (as {@link createWorkspace}) with `branch` at the snapshot's head,
-   * or at `baseCommit` when the snapshot has no bundle.
-   */
-  restoreWorkspace(
-    repo: RepoRef,
-    opts: { dir: string; branch: string; baseCommit: string; bundle: Buffer | null },
-  ): Promise<{ head: string }>;
+  /** Where the host's git fetches and pushes this repo, with the credential for one call. */
+  gitRemote(repo: RepoRef): Promise<GitRemote>;
   findPullRequest(repo: RepoRef, branch: string): Promise<PullRequest | undefined>;
   openPullRequest(
     repo: RepoRef,

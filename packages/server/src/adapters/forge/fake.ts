@@ -1,45 +1,109 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { Forge, PullRequest } from '../../ports/forge.ts';
+import type { GitCli } from '../../git/git-cli.ts';
+import {
+  type Forge,
+  type ForgeContext,
+  ForgeError,
+  type GitRemote,
+  type PullRequest,
+  type RepoRef,
+} from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { FakeEffects } from '../fake-effects.ts';
 
-const run = promisify(execFile);
 const UNREACHABLE = 'fake-unreachable/';
 const NO_PUSH = 'fake-readonly/';
 
 type PullRow = { number: number; repo: string; branch: string; base: string; draft: boolean; title: string };
 
-/** git on the host against a workspace the sandbox owns: no hooks, no fsmonitor, owner check off. */
-async function git(dir: string, ...args: string[]): Promise<string> {
-  const res = await run(
-    'git',
-    [
-      '-c',
-      `safe.directory=${dir}`,
-      '-c',
-      'core.hooksPath=/dev/null',
-      '-c',
-      'core.fsmonitor=false',
-      '-C',
-      dir,
-      ...args,
-    ],
-    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent' } },
-  );
-  return res.stdout.trim();
+/** The bare repository that stands for a fake repo's remote, under the forge's cache folder. */
+export function fakeRemotePath(cacheDir: string, repo: string): string {
+  const hash = createHash('sha256').update(repo).digest('hex').slice(0, 12);
+  return join(cacheDir, 'fake-remotes', `${repo.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}-${hash}.git`);
 }
 
 /**
- * A forge kept in the platform's database: branches and pull requests are rows, and a workspace is
- * a fresh one-commit git repository. For tests and demos of the platform without a remote. Repos
- * named `fake-unreachable/*` fail pre-flight as unreachable and `fake-readonly/*` as not pushable.
+ * How many times `branch` of a fake remote was moved by a push (its reflog): crash tests check a
+ * task's push happened once however often finalization ran.
  */
-export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; baseUrl?: string }): Forge {
-  const { db, effects } = deps;
+export async function fakeRemotePushes(cacheDir: string, repo: string, branch: string): Promise<number> {
+  const log = join(fakeRemotePath(cacheDir, repo), 'logs', 'refs', 'heads', ...branch.split('/'));
+  const text = await readFile(log, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).length;
+}
+
+/**
+ * A forge for tests and demos without a remote service: pull requests are rows in the platform's
+ * database, and each repo's remote is a real bare repository on the host (one empty commit on the
+ * default branch), so the task's git work runs exactly as for the other forges. Repos named
+ * `fake-unreachable/*` fail pre-flight as unreachable and `fake-readonly/*` as not pushable.
+ */
+export function createFakeForge(deps: {
+  db: Queryable;
+  effects: FakeEffects;
+  git: GitCli;
+  /** Where the fake remotes live (`<cacheDir>/fake-remotes`). */
+  cacheDir: string;
+  baseUrl?: string;
+}): Forge {
+  const { db, effects, git } = deps;
   const base = deps.baseUrl ?? 'https://forge.invalid';
+
+  /** Makes the repo's bare remote once (in a temporary folder renamed into place). */
+  async function ensureRemote(repo: RepoRef): Promise<string> {
+    const path = fakeRemotePath(deps.cacheDir, repo.repo);
+    if (existsSync(path)) return path;
+    await mkdir(join(deps.cacheDir, 'fake-remotes'), { recursive: true });
+    const tmp = await mkdtemp(`${path}.tmp-`);
+    try {
+      await git.run(['init', '--quiet', '--bare', tmp]);
+      await git.run(['config', 'core.logAllRefUpdates', 'always'], { cwd: tmp });
+      const tree = (await git.run(['mktree'], { cwd: tmp, stdin: '' })).trim();
+      const commit = (
+        await git.run(
+          [
+            '-c',
+            'user.name=ABCA',
+            '-c',
+            'user.email=abca@localhost',
+            'commit-tree',
+            tree,
+            '-m',
+            'Initial commit (fake forge)',
+          ],
+          { cwd: tmp },
+        )
+      ).trim();
+      await git.run(['update-ref', `refs/heads/${repo.defaultBranch}`, commit], { cwd: tmp });
+      await git.run(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: tmp });
+      // The reflog counts pushes; its first entry is the creation, which is not one.
+      await rm(join(tmp, 'logs'), { recursive: true, force: true });
+      await rename(tmp, path).catch((err: NodeJS.ErrnoException) => {
+        if (!existsSync(path)) throw err;
+      });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return path;
+  }
+
+  /** The PR's diff, from the fake remote (host-owned), cut like the plain-git forge's. */
+  async function diffOf(repo: RepoRef, baseBranch: string, branch: string): Promise<string> {
+    const remote = await ensureRemote(repo);
+    const res = await git.tryRun(
+      ['diff', '--no-ext-diff', '--no-textconv', `refs/heads/${baseBranch}...refs/heads/${branch}`],
+      {
+        cwd: remote,
+        maxOutputBytes: 4 * 1024 * 1024,
+        truncate: true,
+      },
+    );
+    return res.code === 0 ? res.stdout : '';
+  }
+
   const toPr = (r: PullRow): PullRequest => ({
     number: r.number,
     url: `${base}/${r.repo}/pull/${r.number}`,
@@ -69,97 +133,47 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       }
       return { ok: true };
     },
-    async syncMirror() {
-      return { path: '', defaultBranchHead: '0'.repeat(40) };
-    },
-    async createWorkspace(repo, opts) {
-      if (!existsSync(join(opts.dir, '.git'))) {
-        mkdirSync(opts.dir, { recursive: true });
-        await git(opts.dir, 'init', '-q', '-b', repo.defaultBranch);
-        await git(opts.dir, 'config', 'user.name', 'ABCA');
-        await git(opts.dir, 'config', 'user.email', 'abca@localhost');
-        await git(opts.dir, 'commit', '-q', '--allow-empty', '-m', 'Initial commit (fake forge)');
-        await git(opts.dir, 'checkout', '-q', '-b', opts.branch);
+    async gitRemote(repo): Promise<GitRemote> {
+      const publicUrl = `${base}/${repo.repo}.git`;
+      if (repo.repo.startsWith(UNREACHABLE)) {
+        return { url: join(deps.cacheDir, 'fake-remotes', 'unreachable.git'), publicUrl };
       }
-      return { baseCommit: await git(opts.dir, 'rev-list', '--max-parents=0', 'HEAD') };
+      return { url: await ensureRemote(repo), publicUrl };
     },
-    async snapshotWorkspace(_repo, opts) {
-      const head = await git(opts.dir, 'rev-parse', `refs/heads/${opts.branch}`);
-      // Always the whole (tiny) history, even without commits of its own: a fake workspace made
-      // anew would have another root commit.
-      const file = join(opts.dir, '.git', 'abca-snapshot.bundle');
-      await git(opts.dir, 'bundle', 'create', '--quiet', file, `refs/heads/${opts.branch}`);
-      const bundle = readFileSync(file);
-      rmSync(file, { force: true });
-      return { head, bundle };
-    },
-    async restoreWorkspace(repo, opts) {
-      if (!opts.bundle) {
-        await this.createWorkspace(repo, opts);
-      } else {
-        rmSync(opts.dir, { recursive: true, force: true });
-        mkdirSync(opts.dir, { recursive: true });
-        await git(opts.dir, 'init', '-q', '-b', opts.branch);
-        await git(opts.dir, 'config', 'user.name', 'ABCA');
-        await git(opts.dir, 'config', 'user.email', 'abca@localhost');
-        const file = join(opts.dir, '.git', 'abca-snapshot.bundle');
-        writeFileSync(file, opts.bundle);
-        await git(opts.dir, 'fetch', '-q', file, `refs/heads/${opts.branch}`);
-        await git(opts.dir, 'reset', '-q', '--hard', 'FETCH_HEAD');
-        rmSync(file, { force: true });
-      }
-      return { head: await git(opts.dir, 'rev-parse', 'HEAD') };
-    },
-    async readFile() {
-      return undefined;
-    },
-    async fetchContext(_repo, ref) {
+    async fetchContext(repo, ref) {
       await effects.pause();
-      return {
-        ...(ref.issueNumber
-          ? {
-              issue: {
-                number: ref.issueNumber,
-                title: `Issue ${ref.issueNumber}`,
-                body: 'Fake issue body.',
-                comments: [],
-              },
-            }
-          : {}),
-        ...(ref.prNumber
-          ? {
-              pullRequest: {
-                number: ref.prNumber,
-                title: `PR ${ref.prNumber}`,
-                body: 'Fake PR.',
-                diff: '',
-                base: 'main',
-                branch: `pr-${ref.prNumber}`,
-                reviewThreads: [],
-              },
-            }
-          : {}),
-      };
-    },
-    async getBranchHead(repo, branch) {
-      const res = await db.query<{ head: string }>(
-        'SELECT head FROM fake_forge_branches WHERE repo = $1 AND branch = $2',
-        [repo.repo, branch],
-      );
-      return res.rows[0]?.head;
-    },
-    async pushBranch(repo, opts) {
-      const commit = await git(opts.dir, 'rev-parse', `refs/heads/${opts.branch}`);
-      const res = await db.query(
-        `INSERT INTO fake_forge_branches (repo, branch, head) VALUES ($1, $2, $3)
-         ON CONFLICT (repo, branch) DO UPDATE SET head = EXCLUDED.head WHERE fake_forge_branches.head <> EXCLUDED.head`,
-        [repo.repo, opts.branch, commit],
-      );
-      if ((res.rowCount ?? 0) > 0) {
-        await effects.record(taskIdOf(opts.branch), 'forge.push', { branch: opts.branch, commit });
-        await effects.pause();
+      const ctx: ForgeContext = {};
+      if (ref.issueNumber) {
+        ctx.issue = {
+          number: ref.issueNumber,
+          title: `Issue ${ref.issueNumber}`,
+          body: 'Fake issue body.',
+          comments: [],
+        };
       }
-      return { commit };
+      if (ref.prNumber) {
+        const res = await db.query<PullRow & { body: string }>(
+          'SELECT number, repo, branch, base, draft, title, body FROM fake_forge_pulls WHERE repo = $1 AND number = $2',
+          [repo.repo, ref.prNumber],
+        );
+        const row = res.rows[0];
+        if (!row)
+          throw new ForgeError(
+            'REPO_NOT_FOUND_OR_NO_ACCESS',
+            `fake forge: no PR ${ref.prNumber} in ${repo.repo}`,
+            false,
+          );
+        ctx.pullRequest = {
+          number: row.number,
+          title: row.title,
+          body: row.body,
+          diff: await diffOf(repo, row.base, row.branch),
+          base: row.base,
+          branch: row.branch,
+          reviewThreads: [],
+        };
+      }
+      return ctx;
     },
     async findPullRequest(repo, branch) {
       const res = await db.query<PullRow>(
@@ -169,6 +183,12 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       return res.rows[0] ? toPr(res.rows[0]) : undefined;
     },
     async openPullRequest(repo, pr) {
+      // Like GitHub's 422 "already exists": a second open for the branch returns the first PR.
+      const existing = await this.findPullRequest(repo, pr.branch);
+      if (existing) {
+        await effects.record(pr.taskId, 'forge.pr_open_repeated', { number: existing.number });
+        return existing;
+      }
       const res = await db.query<PullRow>(
         `INSERT INTO fake_forge_pulls (repo, branch, base, title, body, draft) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING number, repo, branch, base, draft, title`,
@@ -199,9 +219,4 @@ export function createFakeForge(deps: { db: Queryable; effects: FakeEffects; bas
       await effects.pause();
     },
   };
-}
-
-/** Branches are `abca/<task id>/<slug>`; the fake files its effects under that task. */
-function taskIdOf(branch: string): string {
-  return (branch.split('/')[1] ?? branch).toUpperCase();
 }

@@ -31,13 +31,7 @@ export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: 
       }
       return forge.checkAccess(repo);
     },
-    syncMirror: async (repo) => pick(repo).syncMirror(repo),
-    createWorkspace: async (repo, opts) => pick(repo).createWorkspace(repo, opts),
-    readFile: async (repo, path) => pick(repo).readFile(repo, path),
-    getBranchHead: async (repo, branch) => pick(repo).getBranchHead(repo, branch),
-    pushBranch: async (repo, opts) => pick(repo).pushBranch(repo, opts),
-    snapshotWorkspace: async (repo, opts) => pick(repo).snapshotWorkspace(repo, opts),
-    restoreWorkspace: async (repo, opts) => pick(repo).restoreWorkspace(repo, opts),
+    gitRemote: async (repo) => pick(repo).gitRemote(repo),
     findPullRequest: async (repo, branch) => pick(repo).findPullRequest(repo, branch),
     openPullRequest: async (repo, pr) => pick(repo).openPullRequest(repo, pr),
     updatePullRequest: async (repo, number, patch) => pick(repo).updatePullRequest(repo, number, patch),

@@ -3,9 +3,7 @@ import { appendEvent } from '../../store/event-store.ts';
 import { takeNudges } from '../../store/nudge-store.ts';
 import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
 import { endTask, type StepDefinition } from '../step.ts';
-import { taskContext } from '../task-context.ts';
-import { ensureWorkspace, saveCheckpoint } from '../workspace-checkpoint.ts';
-import { taskSandbox } from './pre-flight.ts';
+import { endOnTypedFailure } from '../typed-failure.ts';
 
 /**
  * Runs the agent through the AgentRuntime port in the task's sandbox. Outcomes that kept work
@@ -19,24 +17,24 @@ export const agentExecutionStep: StepDefinition = {
   maxAttempts: 2,
   onTimeout: { status: 'TIMED_OUT', error: taskError('STEP_TIMEOUT', 'The agent ran out of wall time.') },
   handlesTimeout: true,
-  async run({ task, signal, timedOut, emit }, deps) {
+  // Another machine may have taken the task over: its workspace comes back from the checkpoint, or
+  // without one is made anew (and the agent starts over).
+  workspace: 'restored-or-recreated',
+  async run({ task, signal, timedOut, emit, workspace }, deps) {
     if (task.status !== 'RUNNING') return 'continue';
     if (task.outcome?.agent) return 'continue';
-    const hydrated = taskContext(task);
-    if (!hydrated) throw new Error('agent step found no hydrated context');
-    // Another machine may have taken the task over: restore its workspace, or start the agent over.
-    const ws = await ensureWorkspace(deps, task, hydrated, {
-      emit,
-      signal,
-      // The transcript describes edits the new workspace does not have: the agent starts over.
-      recreate: async () => deps.agentRuntime.forget?.(task.task_id),
-    });
+    let ws: Awaited<ReturnType<typeof workspace>>;
+    try {
+      // The transcript describes edits a re-made workspace does not have: it is forgotten.
+      ws = await workspace({ onRecreated: async () => deps.agentRuntime.forget?.(task.task_id) });
+    } catch (err) {
+      return endOnTypedFailure(deps, task.task_id, err);
+    }
     if (!ws.ok) {
       await endTask(deps, task.task_id, 'FAILED', ws.error);
       return 'stop';
     }
-    const { ctx } = ws;
-    const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
+    const { ctx, sandbox } = ws;
     const result = await deps.agentRuntime.run({
       task,
       prompt: ctx.prompt,
@@ -54,8 +52,16 @@ export const agentExecutionStep: StepDefinition = {
     const current = await getTask(deps.db, task.task_id);
     if (!current || current.status === 'CANCELLED') return 'stop';
     // Work that goes on to finalization is checkpointed: finalization may run on another machine.
-    if (['completed', 'max_turns', 'budget_exceeded', 'timed_out'].includes(outcome))
-      await saveCheckpoint(deps, current, ctx, sandbox, emit);
+    // Work that cannot be taken out of the sandbox (too large, a broken repository) ends here.
+    if (['completed', 'max_turns', 'budget_exceeded', 'timed_out'].includes(outcome)) {
+      // Not under the step's signal: after a timeout the work is still taken out.
+      const failure = await deps.taskWorkspaces.checkpoint(current, ctx, sandbox, { emit });
+      if (failure) {
+        await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
+        await endTask(deps, task.task_id, 'FAILED', failure);
+        return 'stop';
+      }
+    }
     await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
     if (outcome === 'cancelled') return 'stop';
     if (outcome === 'stuck') {

@@ -1,42 +1,19 @@
 import { type TaskError, taskError } from '@abca/contracts';
-import type { Sandbox } from '@abca/sandbox';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
+import type { WorkCapture } from '../../ports/workspaces.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import { getTask, patchTask, transition } from '../../store/task-store.ts';
-import { type GateVerdict, judge } from '../checks.ts';
-import { endOnForgeFailure } from '../forge-failure.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
-import { type TaskContext, taskContext } from '../task-context.ts';
-import { commitLeftovers, ensureWorkspace } from '../workspace-checkpoint.ts';
-import { runRepoChecks, taskSandbox } from './pre-flight.ts';
+import type { TaskContext } from '../task-context.ts';
+import { endOnTypedFailure } from '../typed-failure.ts';
+import { type GateVerdict, judge, runRepoChecks } from '../workspace/checks.ts';
 
 const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
   max_turns: taskError('MAX_TURNS_REACHED'),
   budget_exceeded: taskError('BUDGET_EXCEEDED'),
   timed_out: taskError('STEP_TIMEOUT', 'The agent ran out of wall time; the work so far is in a draft PR.'),
 };
-
-interface Commit {
-  sha: string;
-  subject: string;
-}
-
-/** Commits what the agent left uncommitted (inside the sandbox) and lists the task's commits. */
-async function collectCommits(sandbox: Sandbox, taskId: string, baseCommit: string): Promise<Commit[]> {
-  await commitLeftovers(sandbox, taskId);
-  const log = await sandbox.exec(`git log --reverse --format='%H%x09%s' ${baseCommit}..HEAD`, {
-    timeoutMs: 60_000,
-  });
-  if (log.exitCode !== 0) throw new Error(`git log in the workspace failed: ${log.stderr}`);
-  return log.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [sha = '', ...rest] = l.split('\t');
-      return { sha, subject: rest.join('\t') };
-    });
-}
 
 function prBody(
   task: TaskRow,
@@ -79,26 +56,32 @@ export const finalizationStep: StepDefinition = {
   timeoutMs: () => 45 * 60_000,
   maxAttempts: 4,
   onTimeout: { status: 'FAILED', error: taskError('STEP_TIMEOUT', 'Finalization took too long.') },
-  async run({ task: initial, emit, signal }, deps) {
+  // On another machine than the agent's, the work comes back from the agent step's checkpoint.
+  workspace: 'restored',
+  async run({ task: initial, emit, signal, workspace }, deps) {
     if (initial.status === 'RUNNING') {
       if (!(await transition(deps.db, initial.task_id, 'FINALIZING', { from: ['RUNNING'] }))) return 'stop';
     } else if (initial.status !== 'FINALIZING') {
       return 'stop';
     }
     const task = (await getTask(deps.db, initial.task_id)) ?? initial;
-    const hydrated = taskContext(task);
-    if (!hydrated?.baseCommit) throw new Error('finalization found no workspace base commit');
-    // On another machine than the agent's, the work comes back from the agent step's checkpoint.
-    const ws = await ensureWorkspace(deps, task, hydrated, { emit, signal });
-    if (!ws.ok) {
-      await endTask(deps, task.task_id, 'FAILED', ws.error);
-      return 'stop';
+    let ws: Awaited<ReturnType<typeof workspace>>;
+    let capture: WorkCapture;
+    try {
+      ws = await workspace();
+      if (!ws.ok) {
+        await endTask(deps, task.task_id, 'FAILED', ws.error);
+        return 'stop';
+      }
+      // The work, taken out of the sandbox and verified on the host: what is pushed and listed.
+      capture = await deps.taskWorkspaces.capture(task, ws.ctx, ws.sandbox, signal);
+    } catch (err) {
+      return endOnTypedFailure(deps, task.task_id, err);
     }
-    const { ctx } = ws;
+    const { ctx, sandbox } = ws;
     const agent = (task.outcome?.agent ?? {}) as { outcome?: AgentOutcome; summary?: string };
     const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? null;
-    const sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
-    const commits = await collectCommits(sandbox, task.task_id, ctx.baseCommit ?? hydrated.baseCommit);
+    const { commits } = capture;
     if (commits.length === 0) {
       await deps.sandboxes.release(task.task_id);
       await endTask(deps, task.task_id, 'FAILED', taskError('NO_CHANGES'));
@@ -107,7 +90,7 @@ export const finalizationStep: StepDefinition = {
     const verdict = judge(
       ctx.settings.validation_mode ?? 'regression_only',
       ctx.baseline ?? [],
-      await runRepoChecks(deps, sandbox, ctx.settings, signal),
+      await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal }),
     );
     await emit('finalization.validation', {
       mode: verdict.mode,
@@ -133,9 +116,11 @@ export const finalizationStep: StepDefinition = {
     let prNumber: number;
     let draft: boolean;
     try {
-      const pushed = await deps.forge.pushBranch(repo, {
-        dir: deps.sandboxes.workspaceDir(task.task_id),
+      const pushed = await deps.workspaces.push(repo, {
         branch,
+        baseCommit: ctx.baseCommit as string,
+        capture,
+        signal,
       });
       await emit('finalization.pushed', { branch, commit: pushed.commit, commits: commits.length });
       const body = prBody(task, ctx, agent, verdict, limit, blocked);
@@ -171,7 +156,7 @@ export const finalizationStep: StepDefinition = {
         });
       }
     } catch (err) {
-      return endOnForgeFailure(deps, task.task_id, err);
+      return endOnTypedFailure(deps, task.task_id, err);
     }
     const outcome = {
       ...((await getTask(deps.db, task.task_id))?.outcome ?? {}),

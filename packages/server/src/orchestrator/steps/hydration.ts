@@ -1,12 +1,12 @@
 import { taskError } from '@abca/contracts';
 import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
-import { endOnForgeFailure } from '../forge-failure.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
 import { repoRef } from '../repo-ref.ts';
 import type { StepDefinition } from '../step.ts';
 import type { TaskContext } from '../task-context.ts';
+import { endOnTypedFailure } from '../typed-failure.ts';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', 'README.md'];
 
@@ -23,18 +23,20 @@ export const hydrationStep: StepDefinition = {
     status: 'FAILED',
     error: taskError('GITHUB_UNREACHABLE', 'Fetching the task context took too long.'),
   },
-  async run({ task, emit }, deps) {
+  async run({ task, emit, signal }, deps) {
     if (task.context?.prompt) return 'continue';
     const repo = await repoRef(deps.db, task.repo);
     const info = await getRepo(deps.db, task.repo);
     try {
-      await deps.forge.syncMirror(repo);
+      await deps.workspaces.syncMirror(repo, { signal });
       const files: { path: string; text: string }[] = [];
       for (const path of INSTRUCTION_FILES) {
-        const text = await deps.forge.readFile(repo, path);
-        if (text) files.push({ path, text });
+        const read = await deps.workspaces.readFile(repo, path);
+        if (read?.text) files.push({ path, text: read.text });
       }
-      const file = parseRepoConfigFile(await deps.forge.readFile(repo, '.abca/config.yaml'));
+      const file = parseRepoConfigFile(
+        (await deps.workspaces.readFile(repo, '.abca/config.yaml', { maxBytes: 64 * 1024 }))?.text,
+      );
       const settings = effectiveSettings(info?.settings ?? {}, file.settings, {
         allowlist: deps.config.defaultAllowlist,
       });
@@ -60,7 +62,7 @@ export const hydrationStep: StepDefinition = {
       });
       return 'continue';
     } catch (err) {
-      return endOnForgeFailure(deps, task.task_id, err);
+      return endOnTypedFailure(deps, task.task_id, err);
     }
   },
 };

@@ -1,58 +1,11 @@
-import { taskError } from '@abca/contracts';
-import type { Sandbox } from '@abca/sandbox';
-import { appendEvent } from '../../store/event-store.ts';
+import { type TaskFailureCode, taskError } from '@abca/contracts';
 import { patchTask, transition } from '../../store/task-store.ts';
-import { type CheckResult, runCheck } from '../checks.ts';
-import type { OrchestratorDeps } from '../deps.ts';
-import { endOnForgeFailure } from '../forge-failure.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { taskContext } from '../task-context.ts';
-
-export const SETUP_TIMEOUT_MS = 20 * 60_000;
-const CHECK_TIMEOUT_MS = 30 * 60_000;
-
-/** The task's sandbox, with its blocked-egress reports going to the task's events. */
-export function taskSandbox(
-  deps: OrchestratorDeps,
-  taskId: string,
-  allowedHosts: string[],
-): Promise<Sandbox> {
-  return deps.sandboxes.acquire(taskId, {
-    allowedHosts,
-    onEvent: (e) => {
-      if (e.type === 'egress_blocked')
-        void appendEvent(deps.db, taskId, 'sandbox.egress_blocked', { host: e.host, port: e.port });
-      else if (e.type === 'warning')
-        void appendEvent(deps.db, taskId, 'sandbox.warning', { message: e.message });
-    },
-  });
-}
-
-/** Runs the repo's build, test and lint commands that are configured, in that order. */
-export async function runRepoChecks(
-  deps: OrchestratorDeps,
-  sandbox: Sandbox,
-  settings: { build_command?: string; test_command?: string; lint_command?: string },
-  signal: AbortSignal,
-): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  for (const [name, command] of [
-    ['build', settings.build_command],
-    ['test', settings.test_command],
-    ['lint', settings.lint_command],
-  ] as const) {
-    if (command)
-      out.push(
-        await runCheck(sandbox, name, command, {
-          timeoutMs: CHECK_TIMEOUT_MS,
-          secrets: deps.secrets,
-          signal,
-        }),
-      );
-  }
-  return out;
-}
+import { endOnTypedFailure } from '../typed-failure.ts';
+import { CHECK_TIMEOUT_MS, runRepoChecks, runSetup, SETUP_TIMEOUT_MS } from '../workspace/checks.ts';
+import { workspaceFailure } from '../workspace/task-workspace.ts';
 
 /**
  * Fails fast, before any model token is spent: forge access and push permission, the model, the
@@ -78,7 +31,6 @@ export const preflightStep: StepDefinition = {
     };
     const repo = await repoRef(deps.db, task.repo);
     const branch = task.branch_name as string;
-    let baseCommit: string;
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const lap = (name: string) => {
@@ -86,6 +38,7 @@ export const preflightStep: StepDefinition = {
         performance.now() - t0 - Object.values(timings).reduce((a, b) => a + b, 0),
       );
     };
+    let created: Awaited<ReturnType<typeof deps.taskWorkspaces.create>>;
     try {
       const access = await deps.forge.checkAccess(repo);
       if (!access.ok) return fail(access.code, access.message, 'forge');
@@ -93,40 +46,28 @@ export const preflightStep: StepDefinition = {
       const runtime = await deps.agentRuntime.preflight(task, ctx.settings);
       if (!runtime.ok) return fail(runtime.code, runtime.message, 'agent_runtime');
       lap('model');
-      if (!ctx.baseCommit && (await deps.forge.getBranchHead(repo, branch))) {
+      if (!ctx.baseCommit && (await deps.workspaces.remoteHead(repo, branch, { signal }))) {
         return fail('BRANCH_EXISTS', `Branch ${branch} already exists on the remote.`, 'branch');
       }
       lap('branch');
-      ({ baseCommit } = await deps.forge.createWorkspace(repo, {
-        dir: deps.sandboxes.workspaceDir(task.task_id),
-        branch,
-      }));
+      created = await deps.taskWorkspaces.create(task, ctx, { signal });
       lap('workspace');
     } catch (err) {
-      return endOnForgeFailure(deps, task.task_id, err);
+      const typed = workspaceFailure(err);
+      if (typed) {
+        const check = typed.code === 'SANDBOX_UNAVAILABLE' ? 'sandbox' : 'workspace';
+        return fail(typed.code as TaskFailureCode, typed.message, check);
+      }
+      return endOnTypedFailure(deps, task.task_id, err);
     }
-    let sandbox: Sandbox;
-    try {
-      sandbox = await taskSandbox(deps, task.task_id, ctx.settings.network_allowlist ?? []);
-    } catch (err) {
-      return fail(
-        'SANDBOX_UNAVAILABLE',
-        `The ${deps.sandboxes.kind} sandbox could not start: ${(err as Error).message}`,
-        'sandbox',
-      );
-    }
-    lap('sandbox');
+    const { baseCommit, sandbox } = created;
     await emit('preflight.workspace_ready', {
       base_commit: baseCommit,
       sandbox: deps.sandboxes.kind,
       ...timings,
     });
     if (ctx.settings.setup_command) {
-      const setup = await runCheck(sandbox, 'setup', ctx.settings.setup_command, {
-        timeoutMs: SETUP_TIMEOUT_MS,
-        secrets: deps.secrets,
-        signal,
-      });
+      const setup = await runSetup(sandbox, ctx.settings.setup_command, { secrets: deps.secrets, signal });
       await emit('preflight.setup', {
         ok: setup.ok,
         exit_code: setup.exitCode,
@@ -141,7 +82,7 @@ export const preflightStep: StepDefinition = {
           'setup',
         );
     }
-    const baseline = await runRepoChecks(deps, sandbox, ctx.settings, signal);
+    const baseline = await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal });
     for (const b of baseline)
       await emit('preflight.baseline', {
         check: b.name,

@@ -1,9 +1,12 @@
 import { isAbsolute } from 'node:path';
+import type { GitCli } from '../../../git/git-cli.ts';
+import type { Mirrors } from '../../../git/mirrors.ts';
 import type { Logger } from '../../../ops/logger.ts';
 import {
   type Forge,
   type ForgeContext,
   ForgeError,
+  type GitRemote,
   type PullRequest,
   type RepoRef,
 } from '../../../ports/forge.ts';
@@ -18,18 +21,16 @@ import {
   listChangeRequestComments,
   updateChangeRequest,
 } from '../../../store/change-requests.ts';
-import { createGitCli, type GitCli } from '../git-cli.ts';
-import { createMirrors, type RemoteSpec } from '../mirror.ts';
-import { createWorkspaces, type GitAuthor, gitBackedMethods } from '../workspace.ts';
 
 export interface GitForgeDeps {
   db: Queryable;
-  /** Host folder for mirrors and push scratch repositories. */
-  cacheDir: string;
   log?: Logger;
-  /** Git runner; default {@link createGitCli} with its defaults. */
-  git?: GitCli;
-  author?: GitAuthor;
+  git: GitCli;
+  /**
+   * The host's mirrors (shared with the Workspaces port): the access check pushes a dry run from
+   * one, and a change request's commits and diff are read from it after the push.
+   */
+  mirrors: Pick<Mirrors, 'sync'>;
   /** Link shown for a change request (the dashboard's page); default `abca://change-requests/<n>`. */
   changeRequestUrl?: (number: number) => string;
   /** Author recorded for comments ABCA posts; default `abca`. */
@@ -45,18 +46,11 @@ export interface GitForgeDeps {
  * control. URLs with `user:password@` are accepted but never written into a workspace.
  */
 export function createGitForge(deps: GitForgeDeps): Forge {
-  const { db } = deps;
-  const git = deps.git ?? createGitCli();
-  const remote = async (repo: RepoRef): Promise<RemoteSpec> => ({ url: urlOf(repo) });
-  const mirrors = createMirrors({ git, cacheDir: deps.cacheDir, remote });
-  const workspaces = createWorkspaces({
-    git,
-    cacheDir: deps.cacheDir,
-    mirrors,
-    remote,
-    publicUrl: (repo) => stripCredentials(urlOf(repo)),
-    ...(deps.author ? { author: deps.author } : {}),
-  });
+  const { db, git, mirrors } = deps;
+  const gitRemote = async (repo: RepoRef): Promise<GitRemote> => {
+    const url = urlOf(repo);
+    return { url, publicUrl: stripCredentials(url) };
+  };
   const crUrl = deps.changeRequestUrl ?? ((n: number) => `abca://change-requests/${n}`);
   const toPr = (cr: ChangeRequest): PullRequest => ({
     number: cr.number,
@@ -79,18 +73,29 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     const baseTip = await rev(`refs/heads/${cr.base}`);
     if (!head || !baseTip) return cr;
     const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
-    const log = await git.run(['log', '--reverse', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`], {
-      cwd: path,
-    });
-    const commits: ChangeRequestCommit[] = log
+    const log = await git.tryRun(
+      ['log', '--reverse', '--max-count=1000', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`],
+      { cwd: path, maxOutputBytes: 1024 * 1024, truncate: true },
+    );
+    const commits: ChangeRequestCommit[] = log.stdout
       .split('\x1e')
       .map((l) => l.trim())
-      .filter(Boolean)
+      .filter((l) => l.split('\x1f').length === 3)
       .map((l) => {
         const [sha = '', subject = '', author = ''] = l.split('\x1f');
-        return { sha, subject, author };
+        return { sha, subject: subject.slice(0, 200), author: author.slice(0, 200) };
       });
-    const diff = await git.run(['diff', '--no-ext-diff', '--no-textconv', base, head], { cwd: path });
+    // Cut, not failed, when huge (a million-file change): the change request still shows what it can.
+    const res = await git.tryRun(['diff', '--no-ext-diff', '--no-textconv', base, head], {
+      cwd: path,
+      maxOutputBytes: MAX_DIFF_BYTES,
+      truncate: true,
+    });
+    const diff = res.truncated
+      ? `${res.stdout}\n[diff cut at ${MAX_DIFF_BYTES} bytes]\n`
+      : res.code === 0
+        ? res.stdout
+        : '';
     return (
       (await updateChangeRequest(db, cr.repo, cr.number, {
         baseCommit: base,
@@ -124,7 +129,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         throw err;
       }
     },
-    ...gitBackedMethods(mirrors, workspaces),
+    gitRemote,
 
     async findPullRequest(repo, branch) {
       const cr = await findChangeRequest(db, repo.repo, branch);
@@ -193,6 +198,9 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     },
   };
 }
+
+/** Largest diff kept with a change request. */
+const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 
 function urlOf(repo: RepoRef): string {
   if (repo.forge.kind !== 'git') {

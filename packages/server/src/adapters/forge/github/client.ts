@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
+import { scrub } from '../../../git/git-cli.ts';
 import { ForgeError } from '../../../ports/forge.ts';
-import { scrub } from '../git-cli.ts';
 
 /** Retry policy of GitHub API calls. */
 export interface RetryPolicy {

@@ -4,12 +4,10 @@ import {
   type Forge,
   type ForgeContext,
   ForgeError,
+  type GitRemote,
   type PullRequest,
   type RepoRef,
 } from '../../../ports/forge.ts';
-import { createGitCli, type GitCli } from '../git-cli.ts';
-import { createMirrors, type RemoteSpec } from '../mirror.ts';
-import { createWorkspaces, type GitAuthor, gitBackedMethods } from '../workspace.ts';
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
 import { fetchOpenReviewThreads } from './review-threads.ts';
@@ -17,16 +15,12 @@ import { fetchOpenReviewThreads } from './review-threads.ts';
 export type { GitHubAuthSettings } from './auth.ts';
 
 export interface GitHubForgeDeps {
-  /** Host folder for mirrors and push scratch repositories. */
-  cacheDir: string;
   /** REST API root; default `https://api.github.com` (GitHub Enterprise: `https://HOST/api/v3`). */
   baseUrl?: string;
   auth: GitHubAuthSettings;
   /** HTTPS git URL of a repo; default derived from `baseUrl` (`https://github.com/<owner/repo>.git`). */
   gitUrl?: (ownerRepo: string) => string;
   log?: Logger;
-  git?: GitCli;
-  author?: GitAuthor;
   retry?: Partial<RetryPolicy>;
   /** Waits between retries; tests pass one that does not wait. */
   sleep?: (ms: number) => Promise<void>;
@@ -46,13 +40,12 @@ type PullData = {
 };
 
 /**
- * The GitHub (or GitHub Enterprise) forge: the API through Octokit, clone and push over HTTPS with
- * the same token given to git per command. Auth is a personal access token or a GitHub App
+ * The GitHub (or GitHub Enterprise) forge: the API through Octokit; git (the Workspaces port) clones
+ * and pushes over HTTPS with the same token, given per command through {@link Forge.gitRemote}. Auth is a personal access token or a GitHub App
  * (installation tokens scoped to the repo, cached until near expiry).
  */
 export function createGitHubForge(deps: GitHubForgeDeps): Forge {
   const baseUrl = (deps.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const git = deps.git ?? createGitCli();
   const clientOpts = {
     baseUrl,
     ...(deps.retry ? { retry: deps.retry } : {}),
@@ -105,7 +98,7 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
     }
   }
 
-  const remote = async (repo: RepoRef): Promise<RemoteSpec> => {
+  const gitRemote = async (repo: RepoRef): Promise<GitRemote> => {
     const r = ownerRepoOf(repo);
     let token: string;
     try {
@@ -117,17 +110,9 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
     return {
       url,
       credential: { url: `${new URL(url).origin}/`, username: 'x-access-token', password: token },
+      publicUrl: url,
     };
   };
-  const mirrors = createMirrors({ git, cacheDir: deps.cacheDir, remote });
-  const workspaces = createWorkspaces({
-    git,
-    cacheDir: deps.cacheDir,
-    mirrors,
-    remote,
-    publicUrl: (repo) => gitUrl(ownerRepoOf(repo).full),
-    ...(deps.author ? { author: deps.author } : {}),
-  });
 
   const toPr = (p: PullData): PullRequest => ({
     number: p.number,
@@ -181,7 +166,7 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
         throw err;
       }
     },
-    ...gitBackedMethods(mirrors, workspaces),
+    gitRemote,
 
     async findPullRequest(repo, branch) {
       const found = await findPull(repo, branch);
@@ -263,7 +248,8 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
             number: n,
             title: pull.title,
             body: pull.body ?? '',
-            diff: String(diff.data),
+            // The diff feeds a prompt with its own budget; a giant one is not kept whole.
+            diff: String(diff.data).slice(0, MAX_CONTEXT_DIFF_CHARS),
             base: pull.base.ref,
             branch: pull.head.ref,
             reviewThreads,
@@ -293,6 +279,8 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
     },
   };
 }
+
+const MAX_CONTEXT_DIFF_CHARS = 2 * 1024 * 1024;
 
 /** The hidden marker of a task's comment (GitHub does not render HTML comments). */
 export function taskCommentMarker(taskId: string): string {

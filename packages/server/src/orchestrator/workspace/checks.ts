@@ -14,6 +14,10 @@ export interface CheckResult {
 }
 
 const TAIL_CHARS = 4000;
+/** Wall time of a repo's setup command. */
+export const SETUP_TIMEOUT_MS = 20 * 60_000;
+/** Wall time of each of its build, test and lint commands. */
+export const CHECK_TIMEOUT_MS = 30 * 60_000;
 
 export function scrub(text: string, secrets: string[]): string {
   let out = text;
@@ -42,6 +46,32 @@ export async function runCheck(
     ...(res.killed ? { killed: res.killed } : {}),
     outputTail: scrub(output.length > TAIL_CHARS ? `…${output.slice(-TAIL_CHARS)}` : output, opts.secrets),
   };
+}
+
+/** The repo's setup command, in the task's sandbox. */
+export function runSetup(
+  sandbox: Sandbox,
+  command: string,
+  opts: { secrets: string[]; signal?: AbortSignal },
+): Promise<CheckResult> {
+  return runCheck(sandbox, 'setup', command, { timeoutMs: SETUP_TIMEOUT_MS, ...opts });
+}
+
+/** Runs the repo's build, test and lint commands that are configured, in that order. */
+export async function runRepoChecks(
+  sandbox: Sandbox,
+  settings: { build_command?: string; test_command?: string; lint_command?: string },
+  opts: { secrets: string[]; signal?: AbortSignal },
+): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const [name, command] of [
+    ['build', settings.build_command],
+    ['test', settings.test_command],
+    ['lint', settings.lint_command],
+  ] as const) {
+    if (command) out.push(await runCheck(sandbox, name, command, { timeoutMs: CHECK_TIMEOUT_MS, ...opts }));
+  }
+  return out;
 }
 
 export interface GateVerdict {

@@ -1,7 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../ops/logger.ts';
-import type { Queryable } from '../storage/db.ts';
+import type { Logger } from '../../ops/logger.ts';
+import type { Queryable } from '../../storage/db.ts';
+import { readyFile } from './task-workspace.ts';
 
 export interface WorkspaceJanitorDeps {
   db: Queryable;
@@ -10,8 +11,11 @@ export interface WorkspaceJanitorDeps {
   /** How long a finished task's workspace is kept for inspection. */
   retentionMs: number;
   log: Logger;
-  /** Called after a workspace folder was removed (the forge drops its record of it). */
-  onRemoved?(dir: string): Promise<void>;
+  /**
+   * Removes a folder a sandbox wrote (any depth, never following a link out of it); default a
+   * recursive `rm` of Node, which fails on trees deeper than PATH_MAX.
+   */
+  remove?(dir: string): Promise<void>;
 }
 
 /**
@@ -40,9 +44,9 @@ export async function removeExpiredWorkspaces(deps: WorkspaceJanitorDeps): Promi
   for (const { name } of expired.rows) {
     const dir = join(deps.workspaceRoot, name);
     try {
-      await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-      await rm(`${dir}.moving`, { force: true });
-      await deps.onRemoved?.(dir);
+      // The record first: a half-removed folder must not count as a ready workspace.
+      await rm(readyFile(dir), { force: true });
+      await (deps.remove ? deps.remove(dir) : rm(dir, { recursive: true, force: true, maxRetries: 3 }));
       removed.push(dir);
     } catch (err) {
       deps.log.warn({ err, dir }, 'could not remove an expired workspace');

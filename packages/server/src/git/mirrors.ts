@@ -2,33 +2,33 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ForgeError, type RepoRef } from '../../ports/forge.ts';
-import type { GitCli, GitCredential } from './git-cli.ts';
+import { ForgeError, type GitRemote, type RepoRef } from '../ports/forge.ts';
+import type { GitCli } from './git-cli.ts';
 
-/** How the host reaches a repo's remote for one call; resolved per call (tokens expire). */
-export interface RemoteSpec {
-  /** The URL git fetches from and pushes to; holds no credentials. */
-  url: string;
-  credential?: GitCredential;
-}
+/** Resolves the remote of a repo per call (for example after minting a short-lived token). */
+export type RemoteResolver = (repo: RepoRef) => Promise<GitRemote>;
 
-/** Resolves the remote of a repo (for example after minting a short-lived token). */
-export type RemoteResolver = (repo: RepoRef) => Promise<RemoteSpec>;
+/** Default cut of a file read from a mirror (instruction files, the repo's config file). */
+const READ_MAX_BYTES = 1024 * 1024;
 
 /** The host's bare mirrors, one per repo, under `<cacheDir>/mirrors`. */
 export interface Mirrors {
   /** The mirror's path, whether or not it exists yet. */
   pathOf(repo: RepoRef): string;
   /** Creates or refreshes the mirror (branches and tags, pruned); returns the default branch head. */
-  sync(repo: RepoRef): Promise<{ path: string; defaultBranchHead: string }>;
+  sync(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ path: string; defaultBranchHead: string }>;
   /** The mirror's path, creating it first when missing (no refresh otherwise). */
-  ensure(repo: RepoRef): Promise<string>;
+  ensure(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<string>;
   /** Runs `fn` while no refresh of this repo's mirror runs (refreshes repack and prune). */
   withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T>;
-  /** A file of the default branch, or undefined when absent or not a file. */
-  readFile(repo: RepoRef, path: string): Promise<string | undefined>;
+  /** A file of the default branch cut to `maxBytes` (default 1 MiB), or undefined when absent or not a file. */
+  readFile(
+    repo: RepoRef,
+    path: string,
+    opts?: { maxBytes?: number },
+  ): Promise<{ text: string; truncated: boolean } | undefined>;
   /** Head of a branch on the remote (`ls-remote`), or undefined. */
-  remoteHead(repo: RepoRef, branch: string): Promise<string | undefined>;
+  remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
 }
 
 const HEADS = '+refs/heads/*:refs/heads/*';
@@ -119,21 +119,22 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
     }
   }
 
-  async function fetchInto(path: string, repo: RepoRef): Promise<void> {
+  async function fetchInto(path: string, repo: RepoRef, signal?: AbortSignal): Promise<void> {
     const remote = await deps.remote(repo);
     await git.run(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', '--no-tags', remote.url, HEADS, TAGS], {
       cwd: path,
       op: 'fetch',
       ...(remote.credential ? { credential: remote.credential } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 
-  async function create(path: string, repo: RepoRef): Promise<void> {
+  async function create(path: string, repo: RepoRef, signal?: AbortSignal): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
     const tmp = await mkdtemp(`${path}.tmp-`);
     try {
       await git.run(['init', '--quiet', '--bare', tmp]);
-      await fetchInto(tmp, repo);
+      await fetchInto(tmp, repo, signal);
       await git.run(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: tmp });
       await rename(tmp, path);
     } finally {
@@ -161,22 +162,22 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
   return {
     pathOf,
     withLock,
-    async sync(repo) {
+    async sync(repo, opts = {}) {
       return withLock(repo, async (path) => {
         if (existsSync(path)) {
-          await fetchInto(path, repo);
+          await fetchInto(path, repo, opts.signal);
           // Under the lock, so no workspace clone copies packs that a repack is replacing.
           await git.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { cwd: path });
-        } else await create(path, repo);
+        } else await create(path, repo, opts.signal);
         return { path, defaultBranchHead: await head(path, repo) };
       });
     },
-    async ensure(repo) {
+    async ensure(repo, opts = {}) {
       const path = pathOf(repo);
       if (existsSync(path)) return path;
-      return (await this.sync(repo)).path;
+      return (await this.sync(repo, opts)).path;
     },
-    async readFile(repo, file) {
+    async readFile(repo, file, opts = {}) {
       const path = await this.ensure(repo);
       const clean = file.replace(/^(\.\/|\/)+/, '');
       if (!clean || clean.split('/').includes('..')) return undefined;
@@ -187,14 +188,24 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
       const [meta] = entry.split('\t');
       const [, type, oid] = (meta ?? '').split(' ');
       if (type !== 'blob' || !oid) return undefined;
-      return git.run(['cat-file', 'blob', oid], { cwd: path });
+      // The repository is untrusted: a 2 GB README is read up to the cut, not whole.
+      const max = opts.maxBytes ?? READ_MAX_BYTES;
+      const res = await git.tryRun(['cat-file', 'blob', oid], {
+        cwd: path,
+        maxOutputBytes: max,
+        truncate: true,
+      });
+      if (res.code !== 0 && !res.truncated) return undefined;
+      return { text: res.stdout, truncated: res.truncated };
     },
-    async remoteHead(repo, branch) {
+    async remoteHead(repo, branch, opts = {}) {
       const remote = await deps.remote(repo);
       const out = await git.run(['ls-remote', '--heads', remote.url, `refs/heads/${branch}`], {
         op: 'fetch',
         timeoutMs: 60_000,
+        maxOutputBytes: 64 * 1024,
         ...(remote.credential ? { credential: remote.credential } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
       return line?.split('\t')[0];

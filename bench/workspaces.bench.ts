@@ -1,15 +1,20 @@
 /**
- * The plain-git forge on a synthetic repo of ~3,000 files: mirror creation and refresh,
- * workspace creation and push, each next to the plain git command doing the same job on the
- * same repo in the same run (`git clone --mirror`, `git fetch`, `git clone`, `git push`).
- * Also times the two clone strategies the workspace could use, to justify the one it does.
+ * The Workspaces port over a plain-git remote, on a synthetic repo of ~3,000 files: mirror
+ * creation and refresh, a task workspace (prepared on the host, checked out in a bubblewrap
+ * sandbox), taking the work out (bundle in the sandbox, verified on the host) and pushing it,
+ * each next to the plain git command doing the same job on the same repo in the same run
+ * (`git clone --mirror`, `git fetch`, `git clone`, `git push`). Also times the two clone
+ * strategies the workspace could use, to justify the one it does.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBubblewrapBackend } from '../packages/sandbox/src/index.ts';
 import { createGitForge } from '../packages/server/src/adapters/forge/git/forge.ts';
-import type { RepoRef } from '../packages/server/src/ports/forge.ts';
+import { createLocalGit } from '../packages/server/src/adapters/workspaces/local-git.ts';
+import type { Forge, RepoRef } from '../packages/server/src/ports/forge.ts';
+import type { WorkspaceLimits } from '../packages/server/src/ports/workspaces.ts';
 import type { Queryable } from '../packages/server/src/storage/db.ts';
 import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
@@ -73,10 +78,19 @@ export async function run(): Promise<BenchResult[]> {
         throw new Error('the bench does not use change requests');
       },
     };
-    const forge = createGitForge({ db: noDb, cacheDir: join(root, 'cache') });
+    const local = createLocalGit({ cacheDir: join(root, 'cache'), remote: (r) => forge.gitRemote(r) });
+    const forge: Forge = createGitForge({ db: noDb, git: local.git, mirrors: local.mirrors });
+    const { workspaces } = local;
     const repo: RepoRef = { repo: 'bench/app', defaultBranch: 'main', forge: { kind: 'git', url: remote } };
+    const limits: WorkspaceLimits = {
+      maxFiles: 1_000_000,
+      maxCheckoutBytes: 10 * 2 ** 30,
+      maxCaptureBytes: 64 * 2 ** 20,
+      maxFileBytes: 100 * 2 ** 20,
+    };
+    const backend = createBubblewrapBackend();
 
-    const mirrorCreate = await timed(() => forge.syncMirror(repo));
+    const mirrorCreate = await timed(() => workspaces.syncMirror(repo));
     const plainMirror = join(root, 'plain-mirror.git');
     const plainMirrorCreate = await timed(() =>
       git(root, 'clone', '-q', '--mirror', '--no-local', remote, plainMirror),
@@ -88,18 +102,28 @@ export async function run(): Promise<BenchResult[]> {
     const plainClone: number[] = [];
     const referenceClone: number[] = [];
     const copyClone: number[] = [];
+    const capture: number[] = [];
     const push: number[] = [];
     const plainPush: number[] = [];
-    const { path: mirror } = await forge.syncMirror(repo);
+    await workspaces.syncMirror(repo);
+    const mirror = local.mirrors.pathOf(repo);
     for (let r = 0; r < ROUNDS; r++) {
       commitChange(upstream, `upstream-${r}`);
       git(upstream, 'push', '-q', 'origin', 'main');
-      refresh.push(await timed(() => forge.syncMirror(repo)));
+      refresh.push(await timed(() => workspaces.syncMirror(repo)));
       plainFetch.push(await timed(() => git(plainMirror, 'fetch', '-q', '--prune', 'origin')));
 
       const ws = join(root, `ws-${r}`);
       const branch = `abca/bench-${r}/change`;
-      create.push(await timed(() => forge.createWorkspace(repo, { dir: ws, branch })));
+      let baseCommit = '';
+      let sandbox: Awaited<ReturnType<typeof backend.create>> | undefined;
+      create.push(
+        await timed(async () => {
+          ({ baseCommit } = await workspaces.prepare(repo, { dir: ws, branch, limits }));
+          sandbox = await backend.create({ taskId: `bench-ws-${process.pid}-${r}`, workspaceDir: ws });
+          await workspaces.checkout(repo, sandbox);
+        }),
+      );
       const plain = join(root, `plain-${r}`);
       plainClone.push(await timed(() => git(root, 'clone', '-q', remote, plain)));
       const ref = join(root, `ref-${r}`);
@@ -126,8 +150,19 @@ export async function run(): Promise<BenchResult[]> {
       );
       rmSync(copy, { recursive: true, force: true });
 
-      commitChange(ws, `ws-${r}`);
-      push.push(await timed(() => forge.pushBranch(repo, { dir: ws, branch })));
+      const sb = sandbox as NonNullable<typeof sandbox>;
+      await sb.exec(
+        `for i in $(seq 0 9); do echo "changed ws-${r}" > d$((i % 30))/f$i.txt; done && git add -A && git commit -qm change`,
+      );
+      let work: Awaited<ReturnType<typeof workspaces.capture>> | undefined;
+      capture.push(
+        await timed(async () => {
+          work = await workspaces.capture(repo, sb, { branch, baseCommit, message: 'leftovers', limits });
+        }),
+      );
+      await sb.stop();
+      const done = work as NonNullable<typeof work>;
+      push.push(await timed(() => workspaces.push(repo, { branch, baseCommit, capture: done })));
       git(plain, 'checkout', '-q', '-b', `plain-${r}`);
       commitChange(plain, `plain-${r}`);
       plainPush.push(await timed(() => git(plain, 'push', '-q', 'origin', `plain-${r}`)));
@@ -150,7 +185,7 @@ export async function run(): Promise<BenchResult[]> {
         median(plainFetch),
       ),
       withBaseline(
-        `createWorkspace, ${files}`,
+        `workspace: prepare + sandbox + checkout in it, ${files}`,
         median(create),
         'ms',
         'git clone (local, hardlinks)',
@@ -160,11 +195,18 @@ export async function run(): Promise<BenchResult[]> {
         'git clone --no-checkout --reference <mirror> --dissociate',
         median(referenceClone),
         'ms',
-        'git clone --no-checkout --local --no-hardlinks <mirror> (what createWorkspace uses)',
+        'git clone --no-checkout --local --no-hardlinks <mirror> (what prepare uses)',
         median(copyClone),
       ),
       withBaseline(
-        `pushBranch, 1 commit of 10 files, ${files}`,
+        `capture (bundle in the sandbox, read out, verified), 1 commit of 10 files, ${files}`,
+        median(capture),
+        'ms',
+        'git push from the clone',
+        median(plainPush),
+      ),
+      withBaseline(
+        `push of the capture (fetched into a scratch repo, pushed), ${files}`,
         median(push),
         'ms',
         'git push from the clone',
@@ -179,6 +221,6 @@ export async function run(): Promise<BenchResult[]> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await run();
   if (process.argv.includes('--json')) console.log(JSON.stringify(results));
-  else printTable('Forge (plain git)', results);
+  else printTable('Workspaces (plain git remote)', results);
   process.exit(0);
 }

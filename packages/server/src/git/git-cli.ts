@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
 import type { TaskFailureCode } from '@abca/contracts';
-import { ForgeError } from '../../ports/forge.ts';
+import { createHostProcesses, type HostProcesses } from '../ops/host-processes.ts';
+import { ForgeError, type GitCredential } from '../ports/forge.ts';
 
-/** HTTP credentials for one git call; sent as a Basic `Authorization` header scoped to `url`. */
-export interface GitCredential {
-  /** The remote URL (or its origin) the header is sent to; git sends it to no other host. */
-  url: string;
-  username: string;
-  password: string;
-}
+export type { GitCredential } from '../ports/forge.ts';
 
 /** What the call does, so a failure maps to the right {@link ForgeError} code. */
 export type GitOp = 'local' | 'fetch' | 'push';
@@ -22,6 +16,17 @@ export interface GitCallOptions {
   timeoutMs?: number;
   /** Extra strings to scrub from error messages (besides the credential). */
   secrets?: string[];
+  /** Aborting kills git and every helper it started. */
+  signal?: AbortSignal;
+  /**
+   * Largest stdout kept, in bytes (default 16 MiB). Past it the call fails (`INTERNAL_ERROR`), or
+   * with `truncate` the output is cut there and the rest dropped (diffs for change requests).
+   */
+  maxOutputBytes?: number;
+  truncate?: boolean;
+  /** Given, stdout is streamed here and not kept (scanning long output in constant memory). */
+  onStdout?: (chunk: Buffer) => void;
+  stdin?: string;
 }
 
 /** The result of a git call that ran to its end. */
@@ -29,6 +34,8 @@ export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Stdout was cut at `maxOutputBytes` (only with `truncate`). */
+  truncated: boolean;
 }
 
 /** A typed runner for the host's git: no shell, a clean config, credentials per command. */
@@ -46,7 +53,11 @@ export interface GitCliSettings {
   pathEnv?: string;
   /** Default timeout of a call in milliseconds; default 10 minutes. */
   timeoutMs?: number;
+  /** Where git runs: each call in its own process group that dies with the platform. */
+  processes?: HostProcesses;
 }
+
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 /** Config every call carries: no hooks, no fsmonitor, no credential helpers, no prompts. */
 const BASE_CONFIG = [
@@ -84,6 +95,7 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
   const gitPath = settings.gitPath ?? 'git';
   const pathEnv = settings.pathEnv ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const defaultTimeout = settings.timeoutMs ?? 10 * 60_000;
+  const processes = settings.processes ?? createHostProcesses();
 
   async function tryRun(args: string[], opts: GitCallOptions = {}): Promise<GitResult> {
     const env: Record<string, string> = {
@@ -108,37 +120,49 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
       secrets.push(opts.credential.password, basic);
     }
     const timeout = opts.timeoutMs ?? defaultTimeout;
-    return new Promise((resolve, reject) => {
-      execFile(
-        gitPath,
-        [...BASE_CONFIG, ...args],
-        {
-          cwd: opts.cwd,
-          env,
-          timeout,
-          killSignal: 'SIGKILL',
-          maxBuffer: 512 * 1024 * 1024,
-          encoding: 'utf8',
-        },
-        (err, stdout, stderr) => {
-          if (!err) return resolve({ code: 0, stdout, stderr: scrub(stderr, secrets) });
-          const e = err as Error & { killed?: boolean; signal?: string | null; code?: number | string };
-          if (e.killed || e.signal === 'SIGKILL') {
-            return reject(
-              new ForgeError(
-                'GITHUB_UNREACHABLE',
-                `git ${describe(args)} timed out after ${timeout} ms`,
-                true,
-              ),
-            );
-          }
-          if (typeof e.code !== 'number') {
-            return reject(new ForgeError('INTERNAL_ERROR', `git could not start: ${e.message}`, false));
-          }
-          resolve({ code: e.code, stdout, stderr: scrub(stderr, secrets) });
-        },
+    const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    let res: Awaited<ReturnType<HostProcesses['run']>>;
+    try {
+      res = await processes.run([gitPath, ...BASE_CONFIG, ...args], {
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+        env,
+        timeoutMs: timeout,
+        maxStdoutBytes: maxOutput,
+        overflow: opts.truncate ? 'truncate' : 'kill',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+        ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
+      });
+    } catch (err) {
+      throw new ForgeError('INTERNAL_ERROR', `git could not start: ${(err as Error).message}`, false);
+    }
+    const stderr = scrub(res.stderr, secrets);
+    if (res.killed === 'timeout') {
+      throw new ForgeError('GITHUB_UNREACHABLE', `git ${describe(args)} timed out after ${timeout} ms`, true);
+    }
+    if (res.killed === 'cancelled' || res.killed === 'stopped') {
+      throw new ForgeError('INTERNAL_ERROR', `git ${describe(args)} was stopped (${res.killed})`, true);
+    }
+    if (res.killed === 'output_limit') {
+      throw new ForgeError(
+        'INTERNAL_ERROR',
+        `git ${describe(args)} printed more than ${maxOutput} bytes; stopped`,
+        false,
       );
-    });
+    }
+    if (res.code === 127 || res.code === 126 || res.code === 125) {
+      throw new ForgeError(
+        'INTERNAL_ERROR',
+        `git could not start (exit ${res.code}): ${stderr.trim()}`,
+        false,
+      );
+    }
+    return {
+      code: res.truncated && opts.truncate ? 0 : (res.code ?? 1),
+      stdout: res.stdout.toString('utf8'),
+      stderr,
+      truncated: res.truncated,
+    };
   }
 
   return {

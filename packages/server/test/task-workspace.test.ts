@@ -6,11 +6,16 @@ import { createBubblewrapBackend } from '@abca/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
 import { createGitForge } from '../src/adapters/forge/git/forge.ts';
+import { createLocalGit } from '../src/adapters/workspaces/local-git.ts';
 import { createLogger } from '../src/ops/logger.ts';
-import type { OrchestratorDeps } from '../src/orchestrator/deps.ts';
-import { createSandboxPool } from '../src/orchestrator/sandboxes.ts';
 import type { TaskContext } from '../src/orchestrator/task-context.ts';
-import { ensureWorkspace, saveCheckpoint } from '../src/orchestrator/workspace-checkpoint.ts';
+import { createSandboxPool, type SandboxPool } from '../src/orchestrator/workspace/sandbox-pool.ts';
+import {
+  createTaskWorkspaces,
+  readyFile,
+  type TaskWorkspaces,
+} from '../src/orchestrator/workspace/task-workspace.ts';
+import type { Forge } from '../src/ports/forge.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
@@ -21,37 +26,45 @@ import { createTask, getTask } from '../src/store/task-store.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 
 /**
- * The checkpoint helpers against real PostgreSQL, the plain-git forge and a bubblewrap sandbox:
- * what "another machine" looks like is two workspace roots over one database.
+ * The task's workspace against real PostgreSQL, the plain-git forge, the Workspaces port and a
+ * bubblewrap sandbox: what "another machine" looks like is two workspace roots and caches over
+ * one database.
  */
 let db: Db;
-const root = mkdtempSync(join(tmpdir(), 'abca-checkpoint-'));
+const root = mkdtempSync(join(tmpdir(), 'abca-task-ws-'));
 const backend = createBubblewrapBackend();
 const log = createLogger({ level: 'silent' });
-const pools: ReturnType<typeof createSandboxPool>[] = [];
+const pools: SandboxPool[] = [];
 
-function machine(name: string, forgotten: string[] = []): OrchestratorDeps {
-  const sandboxes = createSandboxPool({ backend, workspaceRoot: join(root, name, 'workspaces') });
+interface Machine {
+  sandboxes: SandboxPool;
+  taskWorkspaces: TaskWorkspaces;
+}
+
+function machine(name: string): Machine {
+  const sandboxes = createSandboxPool({
+    backend,
+    workspaceRoot: join(root, name, 'workspaces'),
+    onEvent: () => {},
+  });
   pools.push(sandboxes);
-  return {
+  const local = createLocalGit({ cacheDir: join(root, name, 'cache'), remote: (r) => forge.gitRemote(r) });
+  const forge: Forge = createGitForge({ db, git: local.git, mirrors: local.mirrors });
+  const taskWorkspaces = createTaskWorkspaces({
     db,
-    forge: createGitForge({ db, cacheDir: join(root, name, 'cache') }),
-    agentRuntime: {
-      kind: 'test',
-      preflight: async () => ({ ok: true }),
-      run: async () => {
-        throw new Error('not used');
-      },
-      forget: async (taskId: string) => {
-        forgotten.push(taskId);
-      },
-    },
+    workspaces: local.workspaces,
     sandboxes,
-    log,
+    limits: {
+      maxFiles: 10_000,
+      maxCheckoutBytes: 1e9,
+      maxCaptureBytes: 1024 * 1024,
+      maxFileBytes: 1024 * 1024,
+    },
     secrets: [],
     executorId: `${name}-worker-1`,
-    config: { checkpointMaxBytes: 1024 * 1024 },
-  } as unknown as OrchestratorDeps;
+    log,
+  });
+  return { sandboxes, taskWorkspaces };
 }
 
 beforeAll(async () => {
@@ -80,7 +93,7 @@ const emit =
   };
 
 /** A task that went through pre-flight on machine `a`: its workspace made there, its context stored. */
-async function taskOn(a: OrchestratorDeps): Promise<{ task: TaskRow; ctx: TaskContext }> {
+async function taskOn(a: Machine): Promise<{ task: TaskRow; ctx: TaskContext }> {
   const created = await createTask(db, {
     repo: 'local/greet',
     task_description: 'x',
@@ -90,76 +103,79 @@ async function taskOn(a: OrchestratorDeps): Promise<{ task: TaskRow; ctx: TaskCo
   if (created.kind !== 'created') throw new Error('setup');
   const id = created.task.task_id;
   const branch = `abca/${id.toLowerCase()}/greet`;
-  const repo = {
-    repo: 'local/greet',
-    defaultBranch: 'main',
-    forge: (await db.query('SELECT forge FROM repos')).rows[0].forge,
-  };
-  const { baseCommit } = await a.forge.createWorkspace(repo, { dir: a.sandboxes.workspaceDir(id), branch });
   const ctx: TaskContext = {
     prompt: 'x',
     settings: { default_branch: 'main', setup_command: 'echo ready > .setup-ran' },
     instructions: [],
     warnings: [],
-    baseCommit,
     baseline: [],
   };
-  await db.query('UPDATE tasks SET branch_name = $2, context = $3 WHERE task_id = $1', [
-    id,
-    branch,
-    JSON.stringify(ctx),
-  ]);
-  return { task: (await getTask(db, id)) as TaskRow, ctx };
+  await db.query('UPDATE tasks SET branch_name = $2 WHERE task_id = $1', [id, branch]);
+  const made = await a.taskWorkspaces.create((await getTask(db, id)) as TaskRow, ctx, {
+    signal: new AbortController().signal,
+  });
+  const full = { ...ctx, baseCommit: made.baseCommit };
+  await db.query('UPDATE tasks SET context = $2 WHERE task_id = $1', [id, JSON.stringify(full)]);
+  return { task: (await getTask(db, id)) as TaskRow, ctx: full };
 }
 
 const git = (dir: string, ...args: string[]) =>
   execFileSync('git', ['-c', `safe.directory=${dir}`, '-C', dir, ...args], { encoding: 'utf8' }).trim();
 
-describe('workspace checkpoints', () => {
+const signal = () => new AbortController().signal;
+
+describe('the task workspace', () => {
+  it('is made fresh in pre-flight and kept when made again (a re-run after a crash)', async () => {
+    const a = machine('a0');
+    const { task, ctx } = await taskOn(a);
+    const dir = a.taskWorkspaces.dirOf(task.task_id);
+    expect(readFileSync(join(dir, 'greet.js'), 'utf8')).toContain('export function greet');
+    expect(existsSync(readyFile(dir))).toBe(true);
+    writeFileSync(join(dir, 'work-in-progress.txt'), 'wip\n');
+    const again = await a.taskWorkspaces.create(task, ctx, { signal: signal() });
+    expect(again.baseCommit).toBe(ctx.baseCommit);
+    expect(readFileSync(join(dir, 'work-in-progress.txt'), 'utf8')).toBe('wip\n');
+  });
+
   it('restores the work on another machine, runs setup there, and counts a half-done restore as missing', async () => {
     const a = machine('a');
     const b = machine('b');
     const { task, ctx } = await taskOn(a);
     const id = task.task_id;
-    const sandbox = await a.sandboxes.acquire(id, { allowedHosts: [], onEvent: () => {} });
+    const sandbox = await a.sandboxes.acquire(id, []);
     await sandbox.exec(
       "printf 'changed\\n' > greet.js && git commit -qam 'Change greet' && echo wip > NOTES.md",
     );
-    await saveCheckpoint(a, task, ctx, sandbox, emit(id));
+    expect(await a.taskWorkspaces.checkpoint(task, ctx, sandbox, { emit: emit(id) })).toBeUndefined();
     await a.sandboxes.release(id);
 
     // Machine b has no workspace: it comes back from the checkpoint, leftovers included.
-    const first = await ensureWorkspace(b, task, ctx, {
-      emit: emit(id),
-      signal: new AbortController().signal,
-    });
+    const first = await b.taskWorkspaces.open(task, ctx, 'restored', { emit: emit(id), signal: signal() });
     expect(first).toMatchObject({ ok: true, state: 'restored' });
-    const dir = b.sandboxes.workspaceDir(id);
+    const dir = b.taskWorkspaces.dirOf(id);
     expect(readFileSync(join(dir, 'greet.js'), 'utf8')).toBe('changed\n');
     expect(readFileSync(join(dir, 'NOTES.md'), 'utf8')).toBe('wip\n');
     expect(existsSync(join(dir, '.setup-ran'))).toBe(true);
     expect(git(dir, 'rev-list', '--count', `${ctx.baseCommit}..HEAD`)).toBe('2');
-    expect(existsSync(`${dir}.moving`)).toBe(false);
+    expect(existsSync(readyFile(dir))).toBe(true);
     // Now it is present.
     expect(
-      await ensureWorkspace(b, task, ctx, { emit: emit(id), signal: new AbortController().signal }),
+      await b.taskWorkspaces.open(task, ctx, 'restored', { emit: emit(id), signal: signal() }),
     ).toMatchObject({
       state: 'present',
     });
 
-    // A crash half-way through a restore leaves a `.git` and the marker: it is restored again, in
-    // a fresh clone: the sandbox may have run in the old one, so its git config is never used.
-    git(dir, 'reset', '-q', '--hard', ctx.baseCommit as string);
+    // A crash half-way through a restore leaves a `.git` but no ready record: it is restored
+    // again, in a fresh folder: the sandbox may have run in the old one, so nothing of it is used.
     const pwned = join(root, 'pwned');
     writeFileSync(join(dir, '.git', 'config'), `[core]\n\tfsmonitor = touch ${pwned}\n`, { flag: 'a' });
-    writeFileSync(`${dir}.moving`, 'b-worker-1');
+    writeFileSync(join(dir, 'STALE.md'), 'stale\n');
+    rmSync(readyFile(dir));
     await b.sandboxes.release(id);
-    const again = await ensureWorkspace(b, task, ctx, {
-      emit: emit(id),
-      signal: new AbortController().signal,
-    });
+    const again = await b.taskWorkspaces.open(task, ctx, 'restored', { emit: emit(id), signal: signal() });
     expect(again).toMatchObject({ ok: true, state: 'restored' });
     expect(readFileSync(join(dir, 'greet.js'), 'utf8')).toBe('changed\n');
+    expect(existsSync(join(dir, 'STALE.md'))).toBe(false);
     expect(existsSync(pwned)).toBe(false);
     expect(readFileSync(join(dir, '.git', 'config'), 'utf8')).not.toContain('fsmonitor');
     const types = (await listEvents(db, id, { after: 0, limit: 100 })).map((e) => e.type);
@@ -170,23 +186,38 @@ describe('workspace checkpoints', () => {
   it('without a checkpoint: WORKSPACE_LOST for finalization, a new workspace and baseline for the agent', async () => {
     const a = machine('a2');
     const forgotten: string[] = [];
-    const c = machine('c', forgotten);
+    const c = machine('c');
     const { task, ctx } = await taskOn(a);
-    const signal = new AbortController().signal;
-    expect(await ensureWorkspace(c, task, ctx, { emit: emit(task.task_id), signal })).toMatchObject({
+    expect(
+      await c.taskWorkspaces.open(task, ctx, 'restored', { emit: emit(task.task_id), signal: signal() }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'WORKSPACE_LOST', retryable: true },
     });
-    const made = await ensureWorkspace(c, task, ctx, {
+    const made = await c.taskWorkspaces.open(task, ctx, 'restored-or-recreated', {
       emit: emit(task.task_id),
-      signal,
-      recreate: async () => c.agentRuntime.forget?.(task.task_id),
+      signal: signal(),
+      onRecreated: async () => {
+        forgotten.push(task.task_id);
+      },
     });
     expect(made).toMatchObject({ ok: true, state: 'recreated' });
     expect(forgotten).toEqual([task.task_id]);
     // The new base is stored with the task, so finalization counts the task's commits from it.
     const stored = (await getTask(db, task.task_id))?.context as unknown as TaskContext;
-    expect(stored.baseCommit).toBe(git(c.sandboxes.workspaceDir(task.task_id), 'rev-parse', 'HEAD'));
+    expect(stored.baseCommit).toBe(git(c.taskWorkspaces.dirOf(task.task_id), 'rev-parse', 'HEAD'));
     expect(stored.baseline).toEqual([]);
+  });
+
+  it('ends a checkpoint over the size limit with WORK_TOO_LARGE, saving nothing', async () => {
+    const a = machine('a3');
+    const { task, ctx } = await taskOn(a);
+    const sandbox = await a.sandboxes.acquire(task.task_id, []);
+    await sandbox.exec('head -c 2000000 /dev/urandom > blob.bin && git add -A && git commit -qm blob');
+    const failure = await a.taskWorkspaces.checkpoint(task, ctx, sandbox, { emit: emit(task.task_id) });
+    expect(failure).toMatchObject({ code: 'WORK_TOO_LARGE', retryable: false });
+    expect(failure?.message).toMatch(/over the 1048576-byte limit/);
+    const saved = await db.query('SELECT 1 FROM workspace_snapshots WHERE task_id = $1', [task.task_id]);
+    expect(saved.rowCount).toBe(0);
   });
 });

@@ -1,0 +1,112 @@
+import type { ExecResult, Sandbox } from '@abca/sandbox';
+import { WorkspaceError } from '../../ports/workspaces.ts';
+
+/**
+ * The git work that needs the workspace's `.git` runs inside the sandbox, never on the host. Each
+ * script is fixed text; values reach it as environment variables, never spliced into it.
+ *
+ * The agent may have written anything into `.git` (an `include` of a FIFO, filters, a hooks path,
+ * an fsmonitor): git here reads no system or global config, runs no hook, and before committing
+ * the repository's own config is replaced with the one the host wrote. Whatever still goes wrong
+ * stays inside the sandbox, under its limits, and ends as an exit code.
+ */
+const PRELUDE = `set -u
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 LC_ALL=C
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false \\
+  -c gc.auto=0 -c maintenance.auto=false -c commit.gpgSign=false -c tag.gpgSign=false "$@"; }
+fail() { echo "abca: $2" >&2; exit "$1"; }
+cd "$ABCA_WORKSPACE" || fail 90 "the workspace folder is gone"
+[ -d .git ] && [ ! -L .git ] || fail 91 ".git is not a folder"
+rm -rf .git/config && printf '%s' "$ABCA_GIT_CONFIG" > .git/config || fail 91 "cannot restore .git/config"
+rm -f .git/index.lock .git/HEAD.lock
+`;
+
+const CHECKOUT = `${PRELUDE}g reset -q --hard || fail 92 "checking the files out failed"
+`;
+
+const CAPTURE = `${PRELUDE}g add -A -- . || fail 92 "git add failed"
+if ! g diff --cached --quiet; then g commit -q --no-verify -m "$ABCA_MESSAGE" || fail 92 "git commit failed"; fi
+head=$(g rev-parse -q --verify "refs/heads/$ABCA_BRANCH^{commit}") || fail 93 "the task branch $ABCA_BRANCH is gone"
+echo "head=$head"
+rm -rf "$ABCA_OUT"
+[ "$head" = "$ABCA_BASE" ] && exit 0
+g bundle create -q "$ABCA_OUT" "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" || fail 94 "git bundle failed"
+`;
+
+/** Where the capture's bundle is written inside the sandbox (its private /tmp). */
+export const CAPTURE_FILE = '/tmp/abca-capture.bundle';
+
+const SCRIPT_TIMEOUT_MS = 10 * 60_000;
+const SCRIPT_OUTPUT_BYTES = 64 * 1024;
+
+function tail(res: ExecResult): string {
+  return `${res.stderr}`.trim().split('\n').slice(-5).join(' ').slice(-600);
+}
+
+async function runScript(
+  sandbox: Sandbox,
+  script: string,
+  env: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<ExecResult> {
+  return sandbox.exec(script, {
+    cwd: sandbox.workspacePath,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+    maxOutputBytes: SCRIPT_OUTPUT_BYTES,
+    env: { ABCA_WORKSPACE: sandbox.workspacePath, ...env },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** Throws the typed failure a script's end stands for, or a plain error (retried) for the rest. */
+function judge(res: ExecResult, what: 'checkout' | 'capture'): void {
+  if (res.exitCode === 0 && !res.killed) return;
+  const code = what === 'checkout' ? 'REPO_TOO_LARGE' : 'WORK_TOO_LARGE';
+  if (res.killed === 'timeout')
+    throw new WorkspaceError(code, `the ${what} took longer than ${SCRIPT_TIMEOUT_MS / 60_000} minutes`);
+  if (res.killed === 'disk_limit' || /disk limit/.test(res.stderr))
+    throw new WorkspaceError(code, `the ${what} went over the sandbox's disk limit`);
+  if (res.killed === 'memory_limit')
+    throw new WorkspaceError(code, `the ${what} went over the sandbox's memory limit`);
+  if (res.killed === 'cancelled') throw new Error(`the ${what} was cancelled`);
+  if (res.exitCode !== null && res.exitCode >= 90 && res.exitCode <= 94)
+    throw new WorkspaceError('WORKSPACE_CORRUPT', `the ${what} failed: ${tail(res)}`);
+  throw new Error(`the ${what} in the sandbox failed (exit ${res.exitCode ?? res.killed}): ${tail(res)}`);
+}
+
+/** Checks out the branch the host prepared (HEAD), inside the sandbox. */
+export async function checkoutInSandbox(
+  sandbox: Sandbox,
+  gitConfig: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  judge(await runScript(sandbox, CHECKOUT, { ABCA_GIT_CONFIG: gitConfig }, signal), 'checkout');
+}
+
+/**
+ * Commits leftovers and bundles the task branch since its base into {@link CAPTURE_FILE}, inside
+ * the sandbox. Returns the head the sandbox reports (untrusted: the host reads the bundle's own)
+ * and whether a bundle was written.
+ */
+export async function captureInSandbox(
+  sandbox: Sandbox,
+  opts: { gitConfig: string; branch: string; baseCommit: string; message: string; signal?: AbortSignal },
+): Promise<{ head: string; bundled: boolean }> {
+  const res = await runScript(
+    sandbox,
+    CAPTURE,
+    {
+      ABCA_GIT_CONFIG: opts.gitConfig,
+      ABCA_BRANCH: opts.branch,
+      ABCA_BASE: opts.baseCommit,
+      ABCA_MESSAGE: opts.message,
+      ABCA_OUT: CAPTURE_FILE,
+    },
+    opts.signal,
+  );
+  judge(res, 'capture');
+  const head = /^head=([0-9a-f]{40}|[0-9a-f]{64})$/m.exec(res.stdout)?.[1];
+  if (!head) throw new WorkspaceError('WORKSPACE_CORRUPT', 'the capture did not report the branch head');
+  return { head, bundled: head !== opts.baseCommit };
+}

@@ -1,0 +1,223 @@
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isSandboxFileError } from '@abca/sandbox';
+import type { GitCli } from '../../git/git-cli.ts';
+import type { Mirrors, RemoteResolver } from '../../git/mirrors.ts';
+import type { HostProcesses } from '../../ops/host-processes.ts';
+import { removeTree } from '../../ops/remove-tree.ts';
+import { ForgeError } from '../../ports/forge.ts';
+import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
+import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.ts';
+import { withScratchRepo } from './scratch.ts';
+import { checkTreeSize } from './tree-size.ts';
+import { fetchCapture, listCommits } from './verify-capture.ts';
+
+/** The identity commits made in a workspace carry. */
+export interface GitAuthor {
+  name: string;
+  email: string;
+}
+
+export interface WorkspacesDeps {
+  git: GitCli;
+  processes: HostProcesses;
+  /** Host folder for mirrors and scratch repositories. */
+  cacheDir: string;
+  mirrors: Mirrors;
+  /** Where each repo's remote is (the forge says). */
+  remote: RemoteResolver;
+  author?: GitAuthor;
+}
+
+/** Where a capture's branch is kept in a host repository while it is checked. */
+const WORK_REF = 'refs/abca/work';
+
+/**
+ * The one {@link Workspaces}: mirrors on the host, workspace folders made fresh from them, the
+ * work taken out of the sandbox as a bundle and checked in scratch repositories, pushes from there.
+ */
+export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
+  const { git, mirrors, cacheDir } = deps;
+  const author = deps.author ?? { name: 'ABCA', email: 'abca@localhost' };
+  const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
+    workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
+
+  return {
+    async syncMirror(repo, opts = {}) {
+      const { defaultBranchHead } = await mirrors.sync(repo, opts);
+      return { defaultBranchHead };
+    },
+    readFile: (repo, path, opts) => mirrors.readFile(repo, path, opts),
+    remoteHead: (repo, branch, opts) => mirrors.remoteHead(repo, branch, opts),
+
+    async prepare(repo, { dir, branch, limits, from, signal }) {
+      await checkBranchName(git, branch);
+      const sig = signal ? { signal } : {};
+      const gitConfig = await configFor(repo);
+      await mirrors.ensure(repo, sig);
+      const parent = dirname(dir);
+      await mkdir(parent, { recursive: true });
+      await removeLeftovers(deps.processes, parent, `${basename(dir)}.new-`);
+      const tmp = await mkdtemp(join(parent, `${basename(dir)}.new-`));
+      try {
+        const baseCommit = await mirrors.withLock(repo, async (mirror) => {
+          await git.run(['clone', '--quiet', '--local', '--no-hardlinks', '--no-checkout', mirror, tmp], sig);
+          const wanted = from?.baseCommit ?? `refs/remotes/origin/${repo.defaultBranch}`;
+          const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
+            cwd: tmp,
+          });
+          if (res.code !== 0) {
+            throw new ForgeError(
+              'REPO_NOT_FOUND_OR_NO_ACCESS',
+              `${from ? `the base commit ${wanted.slice(0, 12)}` : `the default branch '${repo.defaultBranch}'`} of ${repo.repo} is not in its mirror`,
+              false,
+            );
+          }
+          return res.stdout.trim();
+        });
+        // The clone's reflog names the mirror's path; the sandbox has no use for it.
+        await rm(join(tmp, '.git', 'logs'), { recursive: true, force: true });
+        await writeFile(join(tmp, '.git', 'config'), gitConfig);
+        let head = baseCommit;
+        if (from?.bundle) {
+          head = await fetchCapture(git, join(tmp, '.git'), from.bundle, {
+            branch,
+            baseCommit,
+            ref: `refs/heads/${branch}`,
+            maxFileBytes: limits.maxFileBytes,
+            ...sig,
+          });
+          await rm(join(tmp, '.git', 'capture.bundle'), { force: true });
+        } else {
+          await git.run(['update-ref', `refs/heads/${branch}`, baseCommit], { cwd: tmp });
+        }
+        await git.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`], { cwd: tmp });
+        await checkTreeSize(
+          git,
+          tmp,
+          head,
+          { maxFiles: limits.maxFiles, maxBytes: limits.maxCheckoutBytes },
+          signal,
+        );
+        // Whatever a sandbox left at `dir` is removed, never reused: the new folder takes its place.
+        await removeTree(deps.processes, dir);
+        await rename(tmp, dir);
+        return { baseCommit, head };
+      } finally {
+        await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      }
+    },
+
+    async checkout(repo, sandbox, { signal } = {}) {
+      await checkoutInSandbox(sandbox, await configFor(repo), signal);
+    },
+
+    async capture(repo, sandbox, { branch, baseCommit, message, limits, signal }) {
+      await checkBranchName(git, branch);
+      const reported = await captureInSandbox(sandbox, {
+        gitConfig: await configFor(repo),
+        branch,
+        baseCommit,
+        message,
+        ...(signal ? { signal } : {}),
+      });
+      if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
+      let bundle: Buffer;
+      try {
+        bundle = await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes });
+      } catch (err) {
+        if (isSandboxFileError(err) && err.code === 'too_large') {
+          throw new WorkspaceError(
+            'WORK_TOO_LARGE',
+            `the task's commits are ${err.size ?? 'more than'} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
+          );
+        }
+        if (isSandboxFileError(err) && err.code !== 'failed' && err.code !== 'timeout')
+          throw new WorkspaceError(
+            'WORKSPACE_CORRUPT',
+            `the bundle of the work could not be read: ${err.message}`,
+          );
+        throw err;
+      }
+      const mirror = await mirrors.ensure(repo, signal ? { signal } : {});
+      return withScratchRepo(git, { cacheDir, mirror, prefix: 'capture' }, async (scratch) => {
+        const head = await fetchCapture(git, scratch, bundle, {
+          branch,
+          baseCommit,
+          ref: WORK_REF,
+          maxFileBytes: limits.maxFileBytes,
+          ...(signal ? { signal } : {}),
+        });
+        const commits = await listCommits(git, scratch, baseCommit, head);
+        return { head, bundle, commits } satisfies WorkCapture;
+      });
+    },
+
+    async push(repo, { branch, baseCommit, capture, signal }) {
+      await checkBranchName(git, branch);
+      if (!capture.bundle) throw new ForgeError('INTERNAL_ERROR', 'there is no work to push', false);
+      const bundle = capture.bundle;
+      const sig = signal ? { signal } : {};
+      const mirror = await mirrors.ensure(repo, sig);
+      return withScratchRepo(git, { cacheDir, mirror, prefix: 'push' }, async (scratch) => {
+        const head = await fetchCapture(git, scratch, bundle, {
+          branch,
+          baseCommit,
+          ref: WORK_REF,
+          maxFileBytes: Number.MAX_SAFE_INTEGER,
+          ...sig,
+        });
+        if (head !== capture.head)
+          throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
+        const remote = await deps.remote(repo);
+        await git.run(['push', '--quiet', '--no-verify', remote.url, `${head}:refs/heads/${branch}`], {
+          cwd: scratch,
+          op: 'push',
+          ...(remote.credential ? { credential: remote.credential } : {}),
+          ...sig,
+        });
+        return { commit: head };
+      });
+    },
+  };
+}
+
+/**
+ * The workspace's `.git/config`, written by the host at prepare and restored before every git
+ * call in the sandbox: an `origin` people know (no credential, no host path) and ABCA's identity.
+ */
+export function workspaceGitConfig(publicUrl: string, author: GitAuthor): string {
+  const quote = (v: string) =>
+    `"${v
+      .replace(/[\r\n]/g, ' ')
+      .replace(/\\/g, '\\\\')
+      .replace(/"/g, '\\"')}"`;
+  return [
+    '[core]',
+    '\trepositoryformatversion = 0',
+    '\tfilemode = true',
+    '\tbare = false',
+    '\tlogallrefupdates = true',
+    '[remote "origin"]',
+    `\turl = ${quote(publicUrl)}`,
+    '\tfetch = +refs/heads/*:refs/remotes/origin/*',
+    '[user]',
+    `\tname = ${quote(author.name)}`,
+    `\temail = ${quote(author.email)}`,
+    '',
+  ].join('\n');
+}
+
+async function checkBranchName(git: GitCli, branch: string): Promise<void> {
+  const res = await git.tryRun(['check-ref-format', `refs/heads/${branch}`]);
+  if (res.code !== 0 || branch.startsWith('-')) {
+    throw new ForgeError('INTERNAL_ERROR', `invalid branch name '${branch}'`, false);
+  }
+}
+
+/** Half-made folders of a crashed prepare (`<name>.new-*` beside the workspace). */
+async function removeLeftovers(processes: HostProcesses, parent: string, prefix: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix)) await removeTree(processes, join(parent, entry));
+  }
+}

@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+
+/** What one host helper (git, rm, ...) is allowed: its time, its output, its environment. */
+export interface HostProcessOptions {
+  /** Working folder; a host-owned one (never a folder a sandbox has written). */
+  cwd?: string;
+  /** The whole environment of the process (nothing is inherited). */
+  env: Record<string, string>;
+  /** Wall time in ms; the process group gets SIGTERM at the limit and SIGKILL 5 s later. */
+  timeoutMs: number;
+  /** Aborting kills the process group at once. */
+  signal?: AbortSignal;
+  /**
+   * Bytes of stdout kept. Past them the group is killed: as a failure (`overflow: 'kill'`, the
+   * default: `killed: 'output_limit'`) or, with `'truncate'`, as the end of what was wanted.
+   */
+  maxStdoutBytes: number;
+  overflow?: 'kill' | 'truncate';
+  /** Given, stdout goes here as it arrives and is not kept (a scan of long output in constant memory). */
+  onStdout?: (chunk: Buffer) => void;
+  /** Bytes of stderr kept (the tail is what explains a failure); default 64 KiB. */
+  maxStderrBytes?: number;
+  stdin?: string | Buffer;
+}
+
+export interface HostProcessResult {
+  /** Exit code, or null when a signal ended it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  /** The last {@link HostProcessOptions.maxStderrBytes} bytes of stderr. */
+  stderr: string;
+  /** More stdout came than was kept (and the group was killed there). */
+  truncated: boolean;
+  /** Why the platform ended it, when it did. */
+  killed?: 'timeout' | 'output_limit' | 'cancelled' | 'stopped';
+}
+
+/**
+ * Host helpers started for tasks, each in its own process group under a time limit that does not
+ * depend on the Node process: `setpriv --pdeathsig TERM timeout -k 5 <limit> <argv>`. `timeout`
+ * makes the group and kills it at the limit; the parent-death signal makes it do the same at once
+ * when the platform dies (a SIGKILL included), so no helper of a task outlives the platform.
+ */
+export interface HostProcesses {
+  run(argv: string[], opts: HostProcessOptions): Promise<HostProcessResult>;
+  /** Kills every running group (the platform is stopping) and refuses new runs. */
+  stopAll(): void;
+  /** Process group ids of the helpers running now (for tests and diagnostics). */
+  running(): number[];
+}
+
+const KILL_AFTER_S = 5;
+const DEFAULT_STDERR = 64 * 1024;
+
+export function createHostProcesses(): HostProcesses {
+  const groups = new Map<number, (why: 'stopped') => void>();
+  let stopped = false;
+
+  return {
+    running: () => [...groups.keys()],
+    stopAll() {
+      stopped = true;
+      for (const kill of groups.values()) kill('stopped');
+    },
+    run(argv, opts) {
+      if (stopped) return Promise.reject(new Error('the platform is stopping: no new host process'));
+      const limitS = Math.max(0.1, opts.timeoutMs / 1000).toFixed(3);
+      const child = spawn(
+        'setpriv',
+        ['--pdeathsig', 'TERM', '--', 'timeout', '-k', String(KILL_AFTER_S), `${limitS}s`, ...argv],
+        { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const pid = child.pid;
+      const maxErr = opts.maxStderrBytes ?? DEFAULT_STDERR;
+      const out: Buffer[] = [];
+      let outBytes = 0;
+      let truncated = false;
+      let err = Buffer.alloc(0);
+      let killed: HostProcessResult['killed'];
+      // `timeout` leads its own process group (pgid = its pid): killing -pid takes every helper.
+      const killGroup = (sig: NodeJS.Signals = 'SIGKILL') => {
+        if (!pid) return;
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            // already gone
+          }
+        }
+      };
+      const kill = (why: NonNullable<HostProcessResult['killed']>) => {
+        killed ??= why;
+        killGroup();
+      };
+      if (pid) groups.set(pid, kill);
+      // A backstop in case `timeout` itself cannot run its course.
+      const backstop = setTimeout(() => kill('timeout'), opts.timeoutMs + (KILL_AFTER_S + 5) * 1000);
+      const onAbort = () => kill('cancelled');
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.signal?.aborted) kill('cancelled');
+
+      child.stdout.on('data', (d: Buffer) => {
+        if (opts.onStdout) return opts.onStdout(d);
+        const room = opts.maxStdoutBytes - outBytes;
+        if (d.length > room) {
+          truncated = true;
+          if (room > 0) out.push(d.subarray(0, room));
+          outBytes = opts.maxStdoutBytes;
+          if ((opts.overflow ?? 'kill') === 'kill') kill('output_limit');
+          else killGroup();
+          return;
+        }
+        out.push(d);
+        outBytes += d.length;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err = Buffer.concat([err, d]);
+        if (err.length > maxErr) err = err.subarray(err.length - maxErr);
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(opts.stdin ?? '');
+
+      return new Promise((resolve, reject) => {
+        child.on('error', (e) => {
+          clearTimeout(backstop);
+          opts.signal?.removeEventListener('abort', onAbort);
+          if (pid) groups.delete(pid);
+          reject(e);
+        });
+        child.on('close', (code, signal) => {
+          clearTimeout(backstop);
+          opts.signal?.removeEventListener('abort', onAbort);
+          if (pid) groups.delete(pid);
+          // Whatever the main process left in its group goes with it.
+          killGroup();
+          // `timeout` exits 124 when the limit fired (137 when it had to SIGKILL).
+          if (!killed && (code === 124 || code === 137) && !signal) killed = 'timeout';
+          resolve({
+            code,
+            signal,
+            stdout: Buffer.concat(out),
+            stderr: err.toString('utf8'),
+            truncated,
+            ...(killed ? { killed } : {}),
+          });
+        });
+      });
+    },
+  };
+}

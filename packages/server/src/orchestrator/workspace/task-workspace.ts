@@ -1,0 +1,259 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { type TaskError, taskError } from '@abca/contracts';
+import type { Sandbox } from '@abca/sandbox';
+import type { Logger } from '../../ops/logger.ts';
+import {
+  type WorkCapture,
+  WorkspaceError,
+  type WorkspaceLimits,
+  type Workspaces,
+} from '../../ports/workspaces.ts';
+import type { Queryable } from '../../storage/db.ts';
+import type { TaskRow } from '../../store/task-row.ts';
+import { patchTask } from '../../store/task-store.ts';
+import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../../store/workspace-snapshots.ts';
+import { repoRef } from '../repo-ref.ts';
+import type { TaskContext } from '../task-context.ts';
+import { runRepoChecks, runSetup } from './checks.ts';
+import { type SandboxPool, SandboxStartError } from './sandbox-pool.ts';
+
+/** What the task's workspace needs: the narrow slice of the platform it works with. */
+export interface TaskWorkspaceDeps {
+  db: Queryable;
+  workspaces: Workspaces;
+  sandboxes: SandboxPool;
+  limits: WorkspaceLimits;
+  /** Scrubbed from the setup command's output. */
+  secrets: string[];
+  executorId: string;
+  log: Logger;
+}
+
+type Emit = (type: string, data?: Record<string, unknown>) => Promise<void>;
+
+/**
+ * What a step needs of the workspace: `restored` — the agent's work, here or brought back from the
+ * task's checkpoint (no checkpoint: `WORKSPACE_LOST`); `restored-or-recreated` — the same, or
+ * without a checkpoint a fresh clone of the default branch with a new baseline (the agent starts over).
+ */
+export type WorkspaceNeed = 'restored' | 'restored-or-recreated';
+
+export type OpenedWorkspace =
+  | {
+      ok: true;
+      /** `present`: as the earlier steps left it on this machine; `restored` / `recreated`: see {@link WorkspaceNeed}. */
+      state: 'present' | 'restored' | 'recreated';
+      ctx: TaskContext;
+      sandbox: Sandbox;
+    }
+  | { ok: false; error: TaskError };
+
+export interface TaskWorkspaces {
+  /** The task's folder on this host. */
+  dirOf(taskId: string): string;
+  /**
+   * Pre-flight: the task's workspace on a new branch from the default branch head, checked out in
+   * its sandbox. Kept as it is when it already exists (a re-run after a crash). Throws typed
+   * failures ({@link workspaceFailure}) and forge errors.
+   */
+  create(
+    task: TaskRow,
+    ctx: TaskContext,
+    opts: { signal: AbortSignal },
+  ): Promise<{ baseCommit: string; sandbox: Sandbox }>;
+  /** The workspace a step declared it needs, on this machine, with its sandbox. */
+  open(
+    task: TaskRow,
+    ctx: TaskContext,
+    need: WorkspaceNeed,
+    opts: { emit: Emit; signal: AbortSignal; onRecreated?: () => Promise<void> },
+  ): Promise<OpenedWorkspace>;
+  /** Takes the agent's work out of the sandbox, verified (typed failures are thrown). */
+  capture(task: TaskRow, ctx: TaskContext, sandbox: Sandbox, signal?: AbortSignal): Promise<WorkCapture>;
+  /**
+   * Saves the agent's work as the task's checkpoint, so another machine can finish the task. A
+   * typed failure (the work is too large or broken) is returned; anything else is reported in the
+   * events and not fatal (finalization captures again).
+   */
+  checkpoint(
+    task: TaskRow,
+    ctx: TaskContext,
+    sandbox: Sandbox,
+    opts: { emit: Emit; signal?: AbortSignal },
+  ): Promise<TaskError | undefined>;
+}
+
+/** Beside the folder (out of the sandbox's sight): the workspace is complete and on this branch. */
+interface ReadyRecord {
+  branch: string;
+  baseCommit: string;
+}
+
+export function readyFile(dir: string): string {
+  return `${dir}.ready`;
+}
+
+/**
+ * The task's workspace on this machine: made by the Workspaces port, used through the task's
+ * sandbox, checkpointed in the database and brought back from it on another machine. A workspace
+ * counts as present only once its ready record is written, after every part of making it (a crash
+ * half-way makes it again, always in a fresh folder).
+ */
+export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
+  const dirOf = (taskId: string) => deps.sandboxes.workspaceDir(taskId);
+
+  async function readReady(task: TaskRow): Promise<ReadyRecord | undefined> {
+    try {
+      const rec = JSON.parse(await readFile(readyFile(dirOf(task.task_id)), 'utf8')) as ReadyRecord;
+      return rec.branch === task.branch_name ? rec : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A fresh folder (the default branch, or `from`), its sandbox, the files checked out inside it. */
+  async function make(
+    task: TaskRow,
+    ctx: TaskContext,
+    from: { baseCommit: string; bundle: Buffer | null } | undefined,
+    signal: AbortSignal,
+  ) {
+    const dir = dirOf(task.task_id);
+    await rm(readyFile(dir), { force: true });
+    // A sandbox still around the old folder would see the old one: it goes first.
+    await deps.sandboxes.release(task.task_id);
+    const repo = await repoRef(deps.db, task.repo);
+    const made = await deps.workspaces.prepare(repo, {
+      dir,
+      branch: task.branch_name as string,
+      limits: deps.limits,
+      ...(from ? { from } : {}),
+      signal,
+    });
+    const sandbox = await deps.sandboxes.acquire(task.task_id, ctx.settings.network_allowlist ?? []);
+    await deps.workspaces.checkout(repo, sandbox, { signal });
+    return { ...made, sandbox };
+  }
+
+  const markReady = (task: TaskRow, baseCommit: string) =>
+    writeFile(
+      readyFile(dirOf(task.task_id)),
+      JSON.stringify({ branch: task.branch_name as string, baseCommit } satisfies ReadyRecord),
+    );
+
+  return {
+    dirOf,
+
+    async create(task, ctx, { signal }) {
+      const ready = await readReady(task);
+      if (ready) {
+        const sandbox = await deps.sandboxes.acquire(task.task_id, ctx.settings.network_allowlist ?? []);
+        return { baseCommit: ready.baseCommit, sandbox };
+      }
+      const made = await make(task, ctx, undefined, signal);
+      await markReady(task, made.baseCommit);
+      return { baseCommit: made.baseCommit, sandbox: made.sandbox };
+    },
+
+    async open(task, ctx, need, { emit, signal, onRecreated }) {
+      const allowed = ctx.settings.network_allowlist ?? [];
+      if (await readReady(task)) {
+        return {
+          ok: true,
+          state: 'present',
+          ctx,
+          sandbox: await deps.sandboxes.acquire(task.task_id, allowed),
+        };
+      }
+      const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
+      if (!snap && need === 'restored') return { ok: false, error: taskError('WORKSPACE_LOST') };
+      let next = ctx;
+      let state: 'restored' | 'recreated';
+      let made: Awaited<ReturnType<typeof make>>;
+      if (snap) {
+        made = await make(task, ctx, { baseCommit: snap.baseCommit, bundle: snap.bundle }, signal);
+        state = 'restored';
+        await emit('workspace.restored', { head: made.head, executor_id: deps.executorId });
+      } else {
+        await deps.workspaces.syncMirror(await repoRef(deps.db, task.repo), { signal });
+        made = await make(task, ctx, undefined, signal);
+        next = { ...ctx, baseCommit: made.baseCommit };
+        state = 'recreated';
+        await emit('workspace.recreated', { base_commit: made.baseCommit, executor_id: deps.executorId });
+      }
+      const { sandbox } = made;
+      if (ctx.settings.setup_command) {
+        const setup = await runSetup(sandbox, ctx.settings.setup_command, { secrets: deps.secrets, signal });
+        await emit('workspace.setup', {
+          ok: setup.ok,
+          exit_code: setup.exitCode,
+          duration_ms: setup.durationMs,
+        });
+        if (!setup.ok) {
+          const where = state === 'restored' ? 'restored' : 're-made';
+          return {
+            ok: false,
+            error: taskError(
+              'SETUP_FAILED',
+              `The setup command failed in the ${where} workspace:\n${setup.outputTail.slice(-1500)}`,
+            ),
+          };
+        }
+      }
+      if (state === 'recreated') {
+        next = {
+          ...next,
+          baseline: await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal }),
+        };
+        await patchTask(deps.db, task.task_id, { context: next as unknown as Record<string, unknown> });
+        await onRecreated?.();
+      }
+      await markReady(task, next.baseCommit as string);
+      return { ok: true, state, ctx: next, sandbox };
+    },
+
+    async capture(task, ctx, sandbox, signal) {
+      return deps.workspaces.capture(await repoRef(deps.db, task.repo), sandbox, {
+        branch: task.branch_name as string,
+        baseCommit: ctx.baseCommit as string,
+        message: `Uncommitted work of ABCA task ${task.task_id}`,
+        limits: deps.limits,
+        ...(signal ? { signal } : {}),
+      });
+    },
+
+    async checkpoint(task, ctx, sandbox, { emit, signal }) {
+      let capture: WorkCapture;
+      try {
+        capture = await this.capture(task, ctx, sandbox, signal);
+      } catch (err) {
+        const typed = workspaceFailure(err);
+        if (typed) {
+          await emit('workspace.checkpoint_failed', {
+            code: typed.code,
+            message: typed.message.slice(0, 500),
+          });
+          return typed;
+        }
+        deps.log.warn({ err, taskId: task.task_id }, 'could not save the workspace checkpoint');
+        await emit('workspace.checkpoint_failed', { message: (err as Error).message.slice(0, 500) });
+        return undefined;
+      }
+      await saveWorkspaceSnapshot(deps.db, task.task_id, {
+        branch: task.branch_name as string,
+        baseCommit: ctx.baseCommit as string,
+        headCommit: capture.head,
+        bundle: capture.bundle,
+      });
+      await emit('workspace.checkpoint_saved', { head: capture.head, bytes: capture.bundle?.length ?? 0 });
+      return undefined;
+    },
+  };
+}
+
+/** The typed task failure a workspace error (or a sandbox that cannot start) stands for, if it is one. */
+export function workspaceFailure(err: unknown): TaskError | undefined {
+  if (err instanceof WorkspaceError) return taskError(err.code, err.message);
+  if (err instanceof SandboxStartError) return taskError('SANDBOX_UNAVAILABLE', err.message);
+  return undefined;
+}

@@ -1,0 +1,130 @@
+import type { TaskFailureCode } from '@abca/contracts';
+import type { Sandbox } from '@abca/sandbox';
+import type { RepoRef } from './forge.ts';
+
+/** A commit of the task's work, as read from the verified capture (not from the workspace). */
+export interface WorkCommit {
+  sha: string;
+  /** The subject line, cut to 200 characters: untrusted text written by the agent. */
+  subject: string;
+}
+
+/**
+ * The task's work taken out of its sandbox and verified on the host: the task branch's commits
+ * since its base as a git bundle. What the host pushes and what a checkpoint keeps.
+ */
+export interface WorkCapture {
+  /** Head commit of the task branch (computed by the host from the bundle). */
+  head: string;
+  /** Null when the branch has no commits of its own (head is the base). */
+  bundle: Buffer | null;
+  /** Oldest first, at most 1,000 (the newest). */
+  commits: WorkCommit[];
+}
+
+/** Bounds on what a workspace may hold and what the host takes out of it. */
+export interface WorkspaceLimits {
+  /** Files of the default branch a checkout may hold (more: `REPO_TOO_LARGE`). */
+  maxFiles: number;
+  /** Bytes the checked-out files may add up to (more: `REPO_TOO_LARGE`). */
+  maxCheckoutBytes: number;
+  /** Largest capture (git bundle) the host reads out of a sandbox (more: `WORK_TOO_LARGE`). */
+  maxCaptureBytes: number;
+  /** Largest single file in the task's commits (more: `WORK_TOO_LARGE`). */
+  maxFileBytes: number;
+}
+
+/**
+ * A typed failure of workspace work caused by what is in the repository or the workspace (too
+ * large, broken by the agent): the task ends with the code. `retryable` as in the failure catalogue.
+ */
+export class WorkspaceError extends Error {
+  constructor(
+    readonly code: Extract<TaskFailureCode, 'REPO_TOO_LARGE' | 'WORK_TOO_LARGE' | 'WORKSPACE_CORRUPT'>,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WorkspaceError';
+  }
+}
+
+/**
+ * The task's local git work on the host: a bare mirror per repository, a task's workspace folder,
+ * taking the work out of the sandbox, restoring it on another machine, and pushing it. One
+ * implementation serves every forge; the forge only says where the remote is ({@link
+ * import('./forge.ts').Forge.gitRemote}).
+ *
+ * Invariants (checked by the shared contract suite, for every forge's remote):
+ * - The host never runs git, or anything else, that reads configuration, hooks or objects from a
+ *   folder a sandbox has written. Work in the workspace's `.git` (committing leftovers, making a
+ *   bundle) runs inside the sandbox; the host takes only the bundle out, read through the sandbox
+ *   with a size cap (never following links, never from a FIFO or device), and verifies it in a
+ *   clean repository of its own (no system or global config, objects checked) before using it.
+ * - A workspace folder is always made fresh by the host (never reused after a sandbox had it) and
+ *   holds only `.git` when the host hands it over; files are checked out inside the sandbox, under
+ *   its limits.
+ * - Everything taken from the repository or a sandbox is bounded ({@link WorkspaceLimits}): over a
+ *   bound is a {@link WorkspaceError}, never unbounded memory or disk on the host.
+ * - Credentials reach git per command only: never a URL, a workspace, a returned value or an error.
+ * - Safe to call again after a crash: pushing a commit the remote has is a no-op.
+ */
+export interface Workspaces {
+  /** Creates or refreshes the host's bare mirror of the repo; returns the default branch head. */
+  syncMirror(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ defaultBranchHead: string }>;
+  /**
+   * A file of the default branch, from the mirror: undefined when absent or not a file; cut to
+   * `maxBytes` (default 1 MiB) with `truncated` set when longer.
+   */
+  readFile(
+    repo: RepoRef,
+    path: string,
+    opts?: { maxBytes?: number },
+  ): Promise<{ text: string; truncated: boolean } | undefined>;
+  /** Head of a branch on the remote, or undefined when it does not exist. */
+  remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
+  /**
+   * Makes a fresh folder at `dir` (replacing whatever was there, which is never reused) holding
+   * only the repository's `.git`, with `branch` at the default branch head — or, given `from`, at
+   * the head of that capture on top of `from.baseCommit` (a task moving to another machine). No
+   * file is checked out yet: give the folder to a sandbox, then call {@link Workspaces.checkout}.
+   * Throws `REPO_TOO_LARGE` when the tree to check out is over the limits.
+   */
+  prepare(
+    repo: RepoRef,
+    opts: {
+      dir: string;
+      branch: string;
+      limits: WorkspaceLimits;
+      from?: { baseCommit: string; bundle: Buffer | null };
+      signal?: AbortSignal;
+    },
+  ): Promise<{ baseCommit: string; head: string }>;
+  /**
+   * Checks the prepared branch's files out, inside the sandbox whose workspace is the prepared
+   * folder: the files are written under the sandbox's limits (disk, time), never by the host.
+   * Throws `REPO_TOO_LARGE` when a limit stops it.
+   */
+  checkout(repo: RepoRef, sandbox: Sandbox, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Takes the task's work out of the sandbox: commits what was left uncommitted (inside the
+   * sandbox, with `message`), bundles `branch` since `baseCommit`, reads the bundle out under
+   * `limits.maxCaptureBytes` and verifies it on the host (objects checked, descends from the base,
+   * no file over `limits.maxFileBytes`). Throws `WORK_TOO_LARGE` or `WORKSPACE_CORRUPT`.
+   */
+  capture(
+    repo: RepoRef,
+    sandbox: Sandbox,
+    opts: {
+      branch: string;
+      baseCommit: string;
+      message: string;
+      limits: WorkspaceLimits;
+      signal?: AbortSignal;
+    },
+  ): Promise<WorkCapture>;
+  /** Pushes a capture's head to `branch` on the remote, from a clean host repository. */
+  push(
+    repo: RepoRef,
+    opts: { branch: string; baseCommit: string; capture: WorkCapture; signal?: AbortSignal },
+  ): Promise<{ commit: string }>;
+}
