@@ -1,20 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentTool, createDefaultTools, type ToolResult } from '../src/index.ts';
+import { type AgentTool, createDefaultTools, createReadFileTool, type ToolResult } from '../src/index.ts';
+import type { Sandbox } from '../src/sandbox-port.ts';
 import { createWorkspace, type Workspace } from './support/harness.ts';
 
 describe('tools through the sandbox', () => {
   let ws: Workspace;
   let tools: Map<string, AgentTool>;
+  const context = () => ({
+    signal: new AbortController().signal,
+    redact: (t: string) => t,
+    now: () => performance.now(),
+  });
   const call = (name: string, args: unknown): Promise<ToolResult> => {
     const tool = tools.get(name);
     if (!tool) throw new Error(`no tool ${name}`);
-    return tool.run(args, {
-      signal: new AbortController().signal,
-      redact: (t) => t,
-      now: () => performance.now(),
-    });
+    return tool.run(args, context());
   };
   beforeEach(async () => {
     ws = await createWorkspace({
@@ -78,6 +80,73 @@ describe('tools through the sandbox', () => {
     const missing = await call('read_file', { path: 'nope.ts' });
     expect(missing).toMatchObject({ isError: true });
     expect(missing.output).toContain('File not found: nope.ts');
+  });
+
+  it('read_file and edit_file answer a device, a FIFO and a 5 GB file with errors, at once', async () => {
+    const setup = await call('bash', {
+      command: 'ln -sf /dev/zero big.txt && mkfifo fifo && truncate -s 5G sparse.log',
+    });
+    expect(setup.isError).toBe(false);
+    for (const tool of ['read_file', 'edit_file']) {
+      const args = (path: string) =>
+        tool === 'read_file' ? { path } : { path, old_string: 'a', new_string: 'b' };
+      const zero = await call(tool, args('big.txt'));
+      expect(zero, tool).toMatchObject({ isError: true });
+      expect(zero.output).toBe(
+        `big.txt is a FIFO/device/socket, not a regular file: it cannot be ${tool === 'read_file' ? 'read' : 'edited'}.`,
+      );
+      expect(zero.durationMs).toBeLessThan(2000);
+      const fifo = await call(tool, args('fifo'));
+      expect(fifo, tool).toMatchObject({ isError: true });
+      expect(fifo.output).toContain('fifo is a FIFO/device/socket, not a regular file');
+      expect(fifo.durationMs).toBeLessThan(2000);
+      const sparse = await call(tool, args('sparse.log'));
+      expect(sparse, tool).toMatchObject({ isError: true });
+      expect(sparse.output).toContain(
+        `sparse.log is ${5 * 1024 ** 3} bytes; tools read at most ${8 * 1024 ** 2} bytes of a file: use bash`,
+      );
+      expect(sparse.output).toContain(tool === 'read_file' ? 'head, tail or sed -n' : 'sed -i');
+      expect(sparse.durationMs).toBeLessThan(1000);
+    }
+  });
+
+  it('read_file answers a read stopped at its timeout', async () => {
+    // The real sandbox, with bounds a tool never picks: a 64 MiB file cannot be read in 1 ms.
+    const inner = ws.sandbox;
+    const hurried: Sandbox = {
+      ...inner,
+      exec: (command, options) => inner.exec(command, options),
+      readFile: (path) => inner.readFile(path, { maxBytes: 64 * 1024 ** 2, timeoutMs: 1 }),
+      writeFile: (path, content) => inner.writeFile(path, content),
+      stop: () => inner.stop(),
+    };
+    expect((await call('bash', { command: 'truncate -s 64M slow.log' })).isError).toBe(false);
+    const result = await createReadFileTool({ sandbox: hurried }).run({ path: 'slow.log' }, context());
+    expect(result).toMatchObject({ isError: true });
+    expect(result.output).toBe(
+      'slow.log could not be read in time and the operation was stopped: use bash with head, tail or sed -n to read part of it.',
+    );
+    expect(result.durationMs).toBeLessThan(2000);
+  });
+
+  it('read_file and edit_file say when the path is a folder', async () => {
+    const read = await call('read_file', { path: 'src/lib' });
+    expect(read).toMatchObject({ isError: true });
+    expect(read.output).toContain('src/lib is a directory');
+    const edit = await call('edit_file', { path: 'src', old_string: 'a', new_string: 'b' });
+    expect(edit.output).toContain('src is a directory');
+  });
+
+  it('write_file refuses content over 8 MiB, and a FIFO, with errors', async () => {
+    const huge = await call('write_file', { path: 'huge.txt', content: 'x'.repeat(8 * 1024 ** 2 + 1) });
+    expect(huge).toMatchObject({ isError: true });
+    expect(huge.output).toContain(`content would be ${8 * 1024 ** 2 + 1} bytes; tools write at most`);
+    await expect(readFile(join(ws.dir, 'huge.txt'))).rejects.toThrow(/ENOENT/);
+    expect((await call('bash', { command: 'mkfifo pipe' })).isError).toBe(false);
+    const fifo = await call('write_file', { path: 'pipe', content: 'x' });
+    expect(fifo).toMatchObject({ isError: true });
+    expect(fifo.output).toBe('pipe is a FIFO/device/socket, not a regular file: it cannot be written.');
+    expect(fifo.durationMs).toBeLessThan(2000);
   });
 
   it('write_file creates folders', async () => {

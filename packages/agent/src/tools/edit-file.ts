@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox-port.ts';
 import { type AgentTool, defineTool, ToolError } from './define-tool.ts';
+import { checkWriteSize, fileToolError, MAX_TOOL_WRITE_BYTES } from './file-errors.ts';
 import { readText } from './read-file.ts';
 import { resolveWorkspacePath } from './workspace-path.ts';
 
@@ -10,9 +11,17 @@ const parameters = z.object({
   new_string: z.string().describe('Text to put in its place.'),
 });
 
+/** Options of {@link createEditFileTool}. */
+export interface EditFileToolOptions {
+  sandbox: Sandbox;
+  /** Largest edited file written back, in bytes (default {@link MAX_TOOL_WRITE_BYTES}). */
+  maxBytes?: number;
+}
+
 /** `edit_file`: replaces the one exact occurrence of `old_string`; zero or several matches are errors. */
-export function createEditFileTool(options: { sandbox: Sandbox }): AgentTool {
+export function createEditFileTool(options: EditFileToolOptions): AgentTool {
   const { sandbox } = options;
+  const maxBytes = options.maxBytes ?? MAX_TOOL_WRITE_BYTES;
   return defineTool({
     name: 'edit_file',
     description:
@@ -25,7 +34,7 @@ export function createEditFileTool(options: { sandbox: Sandbox }): AgentTool {
       if (args.old_string === args.new_string) {
         throw new ToolError('old_string and new_string are identical; there is nothing to change.');
       }
-      const content = await readText(sandbox, target.absolute, target.relative);
+      const content = await readText(sandbox, target.absolute, target.relative, 'edit');
       const first = content.indexOf(args.old_string);
       if (first === -1) throw new ToolError(notFoundMessage(target.relative, content, args.old_string));
       const count = countOccurrences(content, args.old_string);
@@ -37,7 +46,12 @@ export function createEditFileTool(options: { sandbox: Sandbox }): AgentTool {
       }
       const updated =
         content.slice(0, first) + args.new_string + content.slice(first + args.old_string.length);
-      await sandbox.writeFile(target.absolute, updated);
+      checkWriteSize(updated, target.relative, maxBytes, `${target.relative} after the edit`);
+      try {
+        await sandbox.writeFile(target.absolute, updated);
+      } catch (error) {
+        throw fileToolError(error, target.relative, 'edit');
+      }
       const line = content.slice(0, first).split('\n').length;
       return { output: `Edited ${target.relative} at line ${line}.` };
     },

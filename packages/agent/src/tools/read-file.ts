@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox-port.ts';
 import { type AgentTool, defineTool, ToolError } from './define-tool.ts';
+import { fileToolError } from './file-errors.ts';
 import { resolveWorkspacePath } from './workspace-path.ts';
 
 const DEFAULT_LIMIT = 2000;
@@ -52,20 +53,21 @@ export function createReadFileTool(options: { sandbox: Sandbox }): AgentTool {
   });
 }
 
-/** Reads a UTF-8 text file through the sandbox, with errors the model can act on. */
-export async function readText(sandbox: Sandbox, absolute: string, relative: string): Promise<string> {
+/**
+ * Reads a UTF-8 text file through the sandbox (under the sandbox's byte limit), with errors the
+ * model can act on: a FIFO, a device, a huge file or a slow read each get their own answer.
+ */
+export async function readText(
+  sandbox: Sandbox,
+  absolute: string,
+  relative: string,
+  action: 'read' | 'edit' = 'read',
+): Promise<string> {
   let buffer: Buffer;
   try {
     buffer = await sandbox.readFile(absolute);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/ENOENT|no such file/i.test(message)) {
-      throw new ToolError(`File not found: ${relative}. Use glob to find the right path.`);
-    }
-    if (/EISDIR|is a directory/i.test(message)) {
-      throw new ToolError(`${relative} is a directory, not a file. Use glob or bash (ls) to list it.`);
-    }
-    throw new ToolError(`Cannot read ${relative}: ${message}`);
+    throw fileToolError(error, relative, action);
   }
   if (buffer.subarray(0, 8192).includes(0)) {
     throw new ToolError(`${relative} looks like a binary file; it cannot be shown as text.`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Sandbox } from '../sandbox-port.ts';
 import { type AgentTool, defineTool } from './define-tool.ts';
+import { checkWriteSize, fileToolError, MAX_TOOL_WRITE_BYTES } from './file-errors.ts';
 import { resolveWorkspacePath } from './workspace-path.ts';
 
 const parameters = z.object({
@@ -8,9 +9,20 @@ const parameters = z.object({
   content: z.string().describe('The complete new content of the file.'),
 });
 
-/** `write_file`: creates or replaces a whole file (parent folders are created). */
-export function createWriteFileTool(options: { sandbox: Sandbox }): AgentTool {
+/** Options of {@link createWriteFileTool}. */
+export interface WriteFileToolOptions {
+  sandbox: Sandbox;
+  /** Largest content written, in bytes (default {@link MAX_TOOL_WRITE_BYTES}). */
+  maxBytes?: number;
+}
+
+/**
+ * `write_file`: creates or replaces a whole file (parent folders are created). Content over
+ * `maxBytes` is refused before it reaches the sandbox: the tools could not read such a file back.
+ */
+export function createWriteFileTool(options: WriteFileToolOptions): AgentTool {
   const { sandbox } = options;
+  const maxBytes = options.maxBytes ?? MAX_TOOL_WRITE_BYTES;
   return defineTool({
     name: 'write_file',
     description:
@@ -19,7 +31,12 @@ export function createWriteFileTool(options: { sandbox: Sandbox }): AgentTool {
     parameters,
     async execute(args) {
       const target = resolveWorkspacePath(sandbox.workspacePath, args.path);
-      await sandbox.writeFile(target.absolute, args.content);
+      checkWriteSize(args.content, target.relative, maxBytes, 'content');
+      try {
+        await sandbox.writeFile(target.absolute, args.content);
+      } catch (error) {
+        throw fileToolError(error, target.relative, 'write');
+      }
       const lines = args.content === '' ? 0 : args.content.split('\n').length;
       return {
         output: `Wrote ${Buffer.byteLength(args.content)} bytes (${lines} lines) to ${target.relative}.`,

@@ -62,8 +62,9 @@ export async function readSandboxFile(
   const header = newline === -1 ? '' : out.stdout.subarray(0, Math.min(newline, HEADER_BYTES)).toString();
   if (header === 'ok') {
     const content = out.stdout.subarray(newline + 1);
-    if (content.length > maxBytes || out.killed === 'output_limit') throw fileErrors.tooLarge(path, maxBytes);
-    if (out.exitCode !== 0) throw failure(path, 'read', out);
+    // The stdout cap sits past the header and maxBytes + 1, so a cut read is also over the limit.
+    if (content.length > maxBytes) throw fileErrors.tooLarge(path, maxBytes);
+    if (out.exitCode !== 0 || out.killed) throw failure(path, 'read', out);
     return content;
   }
   if (header === 'directory') throw fileErrors.isDirectory(path);
