@@ -56,7 +56,7 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {
-    bubblewrap: () => createBubblewrapBackend(),
+    bubblewrap: () => createBubblewrapBackend({ egress: { allowPrivateRanges: config.egressAllowPrivate } }),
     local: () =>
       createLocalBackend({
         log: (message: string) => deps.log.warn({ sandbox: 'local' }, message),
