@@ -5,13 +5,22 @@ export const VALIDATION_MODES = ['strict', 'regression_only', 'informational'] a
 export const ValidationMode = z.enum(VALIDATION_MODES);
 export type ValidationMode = z.infer<typeof ValidationMode>;
 
-/** A host name for the sandbox's egress allowlist: `registry.npmjs.org` or `*.example.com`. */
+/**
+ * An entry of the sandbox's egress allowlist: `registry.npmjs.org`, `*.example.com` (sub-domains
+ * only) or an IPv4 address, optionally with `:port` (`registry.example.com:8443`). Without a port
+ * only 80 and 443 are allowed, so a repo cannot open SSH or database ports by naming a host. The
+ * sandbox still refuses a name resolving to a non-public address unless the operator allows it.
+ */
 export const AllowedHost = z
   .string()
   .regex(
-    /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/,
-    'must be a host name such as registry.npmjs.org or *.example.com',
-  );
+    /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/,
+    'must be a host name such as registry.npmjs.org, *.example.com or registry.example.com:8443',
+  )
+  .refine((entry) => {
+    const port = entry.split(':')[1];
+    return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  }, 'the port after the colon must be between 1 and 65535');
 
 const Command = z.string().trim().min(1).max(2000);
 

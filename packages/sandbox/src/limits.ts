@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { createHostAllowlist } from './host-allowlist.ts';
 import { FILE_TIMEOUT_MS, type ReadFileOptions, type SandboxLimits, type SandboxSpec } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
@@ -93,4 +94,6 @@ export function validateSpec(spec: SandboxSpec): void {
     }
   }
   if (spec.env) validateEnv(spec.env);
+  // Throws on a malformed entry (e.g. `host:99999`) instead of silently never matching it.
+  createHostAllowlist(spec.allowedHosts ?? []);
 }

@@ -129,7 +129,12 @@ export interface SandboxSpec {
   workspaceDir: string;
   /** Host folders mounted read-only at the same absolute path (e.g. a git mirror used by `--reference`). */
   readOnlyPaths?: string[];
-  /** Hosts reachable through the egress proxy; empty or absent means no network at all. */
+  /**
+   * Hosts reachable through the egress proxy: `registry.npmjs.org`, `*.example.com`, an IP, each
+   * optionally with `:port` (without, 80 and 443 only). Empty or absent means no network at all.
+   * A name is connected only when it resolves to a public address (or one in the backend's
+   * allowed private ranges).
+   */
   allowedHosts?: string[];
   limits?: SandboxLimits;
   /** Non-secret environment for every command. */
@@ -138,10 +143,39 @@ export interface SandboxSpec {
   onEvent?: (event: SandboxEvent) => void;
 }
 
-export type SandboxEvent =
-  | { type: 'egress_blocked'; host: string; port: number }
-  | { type: 'egress_allowed'; host: string; port: number }
-  | { type: 'warning'; message: string };
+/**
+ * Why the egress proxy refused a connection: the host is not on the allowlist, the port is not
+ * one the allowlist gives it (80 and 443 unless an entry names the port), every address the name
+ * resolves to is non-public and not in the operator's allowed ranges, or the name did not resolve.
+ */
+export type EgressBlockReason = 'not_allowlisted' | 'port_not_allowed' | 'private_address' | 'resolve_failed';
+
+/** The egress proxy refused a connection; the sandbox got a 403 (a 502 for `resolve_failed`). */
+export interface EgressBlockedEvent {
+  type: 'egress_blocked';
+  /** The host as the sandbox asked for it (lower case, no brackets). */
+  host: string;
+  port: number;
+  reason: EgressBlockReason;
+  /** The refused address, when the refusal came after resolving (`private_address`). */
+  address?: string;
+}
+
+/** The egress proxy connected; `address` is the resolved address it checked and connected to. */
+export interface EgressAllowedEvent {
+  type: 'egress_allowed';
+  host: string;
+  port: number;
+  address: string;
+}
+
+/** Something the sandbox could not do as asked (a limit it could not apply, leftovers swept). */
+export interface SandboxWarningEvent {
+  type: 'warning';
+  message: string;
+}
+
+export type SandboxEvent = EgressBlockedEvent | EgressAllowedEvent | SandboxWarningEvent;
 
 /** What a backend answers when asked whether it can run on this machine. */
 export interface SandboxAvailability {

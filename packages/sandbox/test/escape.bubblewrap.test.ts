@@ -11,6 +11,8 @@ import { createBubblewrapBackend, type Sandbox, type SandboxEvent, sandboxCgroup
 
 const MiB = 1024 * 1024;
 const backend = createBubblewrapBackend();
+/** An operator who lets sandboxes reach the host's loopback services (only ever in tests). */
+const loopbackBackend = createBubblewrapBackend({ egress: { allowPrivateRanges: ['127.0.0.0/8'] } });
 
 /** Host pids whose cgroup path names the sandbox. */
 function pidsInSandboxCgroups(sandboxId: string): number[] {
@@ -36,6 +38,7 @@ describe('bubblewrap escape attempts and containment', () => {
   const tokenValues = Object.values(tokens);
   const events: SandboxEvent[] = [];
   const netEvents: SandboxEvent[] = [];
+  const operatorEvents: SandboxEvent[] = [];
   let root: string;
   let rootSecretFile: string;
   let stateSecretFile: string;
@@ -45,6 +48,7 @@ describe('bubblewrap escape attempts and containment', () => {
   let hostSleepArg: string;
   let sandbox: Sandbox;
   let netSandbox: Sandbox;
+  let operatorSandbox: Sandbox;
   let neighbour: Sandbox;
 
   beforeAll(async () => {
@@ -79,7 +83,7 @@ describe('bubblewrap escape attempts and containment', () => {
       cpus: 0.5,
       maxOutputBytes: 64 * 1024,
     };
-    [sandbox, netSandbox, neighbour] = await Promise.all([
+    [sandbox, netSandbox, operatorSandbox, neighbour] = await Promise.all([
       backend.create({
         taskId: 'escape',
         workspaceDir: workspace('a'),
@@ -89,16 +93,23 @@ describe('bubblewrap escape attempts and containment', () => {
       backend.create({
         taskId: 'escape-net',
         workspaceDir: workspace('b'),
-        allowedHosts: ['localhost', '*.allowed.test'],
+        allowedHosts: [`localhost:${port}`, `127.0.0.1:${port}`, '*.allowed.test'],
         limits,
         onEvent: (e) => netEvents.push(e),
+      }),
+      loopbackBackend.create({
+        taskId: 'escape-operator',
+        workspaceDir: workspace('d'),
+        allowedHosts: [`localhost:${port}`],
+        limits,
+        onEvent: (e) => operatorEvents.push(e),
       }),
       backend.create({ taskId: 'neighbour', workspaceDir: workspace('c'), limits }),
     ]);
   });
 
   afterAll(async () => {
-    await Promise.all([sandbox?.stop(), netSandbox?.stop(), neighbour?.stop()]);
+    await Promise.all([sandbox?.stop(), netSandbox?.stop(), operatorSandbox?.stop(), neighbour?.stop()]);
     hostSleep?.kill('SIGKILL');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     for (const name of Object.keys(tokens)) delete process.env[name];
@@ -155,37 +166,58 @@ describe('bubblewrap escape attempts and containment', () => {
     expect(events.some((e) => e.type === 'egress_blocked')).toBe(false);
   });
 
-  it('reaches allowlisted hosts through the proxy, and nothing else', async () => {
-    const allowed = await netSandbox.exec(`curl -sS -m 5 --noproxy '' http://localhost:${port}/`);
-    expect(allowed.stdout).toBe('host-only-page');
+  it('reaches no host service through the proxy, even allowlisted by name or IP, nor anything else', async () => {
+    const curl = (args: string) => netSandbox.exec(`curl -sS -m 5 -o /dev/null -w '%{http_code}' ${args}`);
+    const byName = await netSandbox.exec(`curl -sS -m 5 --noproxy '' http://localhost:${port}/`);
+    expect(byName.stdout).toContain('localhost resolves to a loopback address');
+    expect(byName.stdout).not.toContain('host-only-page');
     const tunnel = await netSandbox.exec(
       `curl -sS -m 5 --noproxy '' --proxytunnel http://localhost:${port}/`,
     );
-    expect(tunnel.stdout).toBe('host-only-page');
-    expect(netEvents).toContainEqual({ type: 'egress_allowed', host: 'localhost', port });
-
-    const blocked = await netSandbox.exec(
-      `curl -sS -m 5 -o /dev/null -w '%{http_code}' http://blocked.example.com/`,
+    expect(tunnel.exitCode).not.toBe(0);
+    expect(tunnel.stdout).not.toContain('host-only-page');
+    expect((await curl(`--noproxy '' http://127.0.0.1:${port}/`)).stdout).toBe('403');
+    expect((await curl('http://blocked.example.com/')).stdout).toBe('403');
+    expect((await netSandbox.exec('curl -sS -m 5 https://api.blocked.example.com/')).exitCode).not.toBe(0);
+    expect((await curl('http://allowed.test/')).stdout).toBe('403');
+    expect((await curl('http://x.allowed.test:8080/')).stdout).toBe('403');
+    expect(netEvents).toEqual(
+      expect.arrayContaining([
+        { type: 'egress_blocked', host: 'localhost', port, reason: 'private_address', address: '127.0.0.1' },
+        { type: 'egress_blocked', host: '127.0.0.1', port, reason: 'private_address', address: '127.0.0.1' },
+        { type: 'egress_blocked', host: 'blocked.example.com', port: 80, reason: 'not_allowlisted' },
+        { type: 'egress_blocked', host: 'api.blocked.example.com', port: 443, reason: 'not_allowlisted' },
+        { type: 'egress_blocked', host: 'allowed.test', port: 80, reason: 'not_allowlisted' },
+        { type: 'egress_blocked', host: 'x.allowed.test', port: 8080, reason: 'port_not_allowed' },
+      ]),
     );
-    expect(blocked.stdout).toBe('403');
-    const blockedTls = await netSandbox.exec('curl -sS -m 5 https://api.blocked.example.com/');
-    expect(blockedTls.exitCode).not.toBe(0);
-    const apex = await netSandbox.exec('curl -sS -m 5 -o /dev/null -w "%{http_code}" http://allowed.test/');
-    expect(apex.stdout).toBe('403');
-    const byIp = await netSandbox.exec(
-      `curl -sS -m 5 --noproxy '' -o /dev/null -w '%{http_code}' http://127.0.0.1:${port}/`,
-    );
-    expect(byIp.stdout).toBe('403');
-    expect(netEvents).toContainEqual({ type: 'egress_blocked', host: 'blocked.example.com', port: 80 });
-    expect(netEvents).toContainEqual({ type: 'egress_blocked', host: 'api.blocked.example.com', port: 443 });
-    expect(netEvents).toContainEqual({ type: 'egress_blocked', host: 'allowed.test', port: 80 });
-    expect(netEvents).toContainEqual({ type: 'egress_blocked', host: '127.0.0.1', port });
+    expect(netEvents.some((e) => e.type === 'egress_allowed')).toBe(false);
 
     const direct = await netSandbox.exec(
       `curl -sS -m 3 --noproxy '*' http://example.com/ http://127.0.0.1:${port}/`,
     );
     expect(direct.exitCode).not.toBe(0);
     expect(direct.stdout).not.toContain('host-only-page');
+  });
+
+  it('reaches a host service when the operator allows its range, on the allowlisted port only', async () => {
+    const allowed = await operatorSandbox.exec(`curl -sS -m 5 --noproxy '' http://localhost:${port}/`);
+    expect(allowed.stdout).toBe('host-only-page');
+    const tunnel = await operatorSandbox.exec(
+      `curl -sS -m 5 --noproxy '' --proxytunnel http://localhost:${port}/`,
+    );
+    expect(tunnel.stdout).toBe('host-only-page');
+    const curl = (args: string) =>
+      operatorSandbox.exec(`curl -sS -m 5 -o /dev/null -w '%{http_code}' ${args}`);
+    expect((await curl(`--noproxy '' http://localhost:${port + 1}/`)).stdout).toBe('403');
+    expect((await curl(`--noproxy '' http://127.0.0.1:${port}/`)).stdout).toBe('403');
+    expect(operatorEvents).toEqual(
+      expect.arrayContaining([
+        { type: 'egress_allowed', host: 'localhost', port, address: '127.0.0.1' },
+        { type: 'egress_blocked', host: 'localhost', port: port + 1, reason: 'port_not_allowed' },
+        { type: 'egress_blocked', host: '127.0.0.1', port, reason: 'not_allowlisted' },
+      ]),
+    );
   });
 
   it('finds no token or API key in its environment, processes or readable files', async () => {

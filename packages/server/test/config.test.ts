@@ -45,6 +45,23 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the private ranges sandboxes may reach, none by default, and names a malformed one', () => {
+    expect(loadConfig({}).egressAllowPrivate).toEqual([]);
+    expect(
+      loadConfig({ ABCA_EGRESS_ALLOW_PRIVATE: ' 10.0.0.0/8, fd00::/8 ,,192.168.1.5' }).egressAllowPrivate,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.5']);
+    try {
+      loadConfig({ ABCA_EGRESS_ALLOW_PRIVATE: '10.0.0.0/8,10.0.0.0/33,intranet' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        'ABCA_EGRESS_ALLOW_PRIVATE: "10.0.0.0/33" is not a CIDR range such as 10.0.0.0/8 or fd00::/8',
+        'ABCA_EGRESS_ALLOW_PRIVATE: "intranet" is not a CIDR range such as 10.0.0.0/8 or fd00::/8',
+      ]);
+    }
+  });
+
   it('lets command-line overrides win', () => {
     expect(loadConfig({ ABCA_PORT: '1234' }, { port: 4321 }).port).toBe(4321);
   });

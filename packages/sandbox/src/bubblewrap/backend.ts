@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createAddressPolicy } from '../address-policy.ts';
 import {
   type CgroupLayout,
   createSandboxCgroup,
@@ -45,6 +46,19 @@ export interface BubblewrapBackendOptions {
   tmpfsBytes?: number;
   /** Timeout for the sandbox to come up, in ms. Default 10 s. */
   startTimeoutMs?: number;
+  /** The operator's egress policy, the same for every sandbox of this backend. */
+  egress?: BubblewrapEgressOptions;
+}
+
+/** Egress settings of the operator (a repo's allowlist cannot widen them). */
+export interface BubblewrapEgressOptions {
+  /**
+   * CIDR ranges (or single addresses) of non-public addresses an allowlisted name may resolve to,
+   * e.g. an internal registry's `10.20.0.0/16`. Default none: loopback, private, link-local,
+   * carrier-grade NAT and the like are refused. Cloud metadata addresses stay refused unless
+   * listed as a single address. Validated when the backend is created.
+   */
+  allowPrivateRanges?: readonly string[];
 }
 
 const ARGS_FD = 4;
@@ -63,6 +77,9 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const tmpfsBytes = options.tmpfsBytes ?? 512 * 1024 * 1024;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const allowPrivateRanges = [...(options.egress?.allowPrivateRanges ?? [])];
+  // A malformed range must stop the server at start, not at the first task with network.
+  createAddressPolicy({ allowPrivateRanges });
   let layout: CgroupLayout | undefined;
   let availability: Promise<SandboxAvailability> | undefined;
   let swept: Promise<void> | undefined;
@@ -146,6 +163,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
         proxy = await startEgressProxy({
           socketPath: join(proxyDir, 'proxy.sock'),
           allowedHosts,
+          allowPrivateRanges,
           onEvent: emit,
           socketOwner: { uid, gid },
         });

@@ -65,7 +65,7 @@ export function createAdapters(
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {
-    bubblewrap: () => createBubblewrapBackend(),
+    bubblewrap: () => createBubblewrapBackend({ egress: { allowPrivateRanges: config.egressAllowPrivate } }),
     local: () =>
       createLocalBackend({
         log: (message: string) => deps.log.warn({ sandbox: 'local' }, message),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
 
 const positiveInt = (name: string, def: number) =>
@@ -92,6 +93,18 @@ export const ConfigSchema = z.object({
   }),
   /** Hosts the sandbox may reach when a repo sets no allowlist of its own (package registries). */
   defaultAllowlist: z.array(z.string()),
+  /**
+   * Non-public CIDR ranges an allowlisted name may resolve to (an internal registry, a proxy on the
+   * LAN). Default none: loopback, private, link-local and metadata addresses are refused, so an
+   * allowlisted name cannot lead a sandbox to this server's own API or the cloud's credentials.
+   */
+  egressAllowPrivate: z.array(z.string()).superRefine((ranges, ctx) => {
+    for (const range of ranges.filter((r) => parseCidr(r) === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(range)} is not a CIDR range such as 10.0.0.0/8 or fd00::/8`,
+      });
+  }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -135,6 +148,7 @@ const ENV_NAMES: Record<string, string> = {
   'github.installationId': 'ABCA_GITHUB_APP_INSTALLATION_ID',
   'github.apiUrl': 'ABCA_GITHUB_API_URL',
   defaultAllowlist: 'ABCA_DEFAULT_ALLOWLIST',
+  egressAllowPrivate: 'ABCA_EGRESS_ALLOW_PRIVATE',
 };
 
 /** Variables the model providers read (passed to them explicitly, never logged). */
@@ -219,6 +233,11 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       ?.split(',')
       .map((h) => h.trim())
       .filter(Boolean) ?? [...DEFAULT_ALLOWLIST],
+    egressAllowPrivate:
+      blank(env.ABCA_EGRESS_ALLOW_PRIVATE)
+        ?.split(',')
+        .map((r) => r.trim())
+        .filter(Boolean) ?? [],
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(raw);
