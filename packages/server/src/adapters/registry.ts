@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from '@abca/sandbox';
 import type { Config } from '../config/config.ts';
+import { configuredProviders } from '../config/model-providers.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
@@ -49,8 +50,8 @@ export function createAdapters(config: Config, deps: { db: Db; executorId: strin
       createBuiltinRuntime({
         db: deps.db,
         model: config.model,
-        baseUrl: config.modelBaseUrl,
-        modelEnv: config.modelEnv,
+        providers: config.modelProviders,
+        configuredProviders: configuredProviders(config),
         secrets: configSecrets(config),
         wallTimeMs: config.taskTimeoutS * 1000,
       }),
