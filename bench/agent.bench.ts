@@ -36,8 +36,8 @@ async function agentMsPerTurn(stream: boolean): Promise<number> {
       server.script(reply().tool('noop', { n: i }).usage({ input: 100, output: 10 }));
     server.script(reply().text('done').usage({ input: 100, output: 10 }));
     const created = createModel('openai:gpt-4o', {
-      env: { OPENAI_API_KEY: 'bench' },
-      baseUrl: server.baseUrl,
+      credentials: { openai: { apiKey: 'bench' } },
+      baseUrls: { openai: server.baseUrl },
     });
     if (!created.ok) throw new Error(created.error.message);
     const started = performance.now();

@@ -21,8 +21,27 @@ export { runAgent } from './loop/run-agent.ts';
 export type { AgentResult, RunAgentOptions } from './loop/run-agent-options.ts';
 export { createTranscript } from './loop/run-state.ts';
 export { type ClassifiedModelError, classifyModelError } from './models/classify-model-error.ts';
-export { type CreateModelResult, createModel, PROVIDERS, type ResolvedModel } from './models/create-model.ts';
-export type { AwsCredentials, CreateModelOptions, ProviderAdapter } from './models/provider-adapter.ts';
+export {
+  type CreateModelOptions,
+  type CreateModelResult,
+  createModel,
+  PROVIDERS,
+  type ResolvedModel,
+  splitModelRef,
+} from './models/create-model.ts';
+export type { ProviderAdapter, ProviderBuildInput } from './models/provider-adapter.ts';
+export {
+  type AnthropicCredentials,
+  type AwsCredentials,
+  type BedrockCredentials,
+  isProviderId,
+  type OpenAICompatibleCredentials,
+  type OpenAICredentials,
+  PROVIDER_IDS,
+  type ProviderBaseUrls,
+  type ProviderCredentials,
+  type ProviderId,
+} from './models/provider-credentials.ts';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './models/retry.ts';
 export {
   computeCost,

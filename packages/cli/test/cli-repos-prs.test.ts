@@ -21,6 +21,9 @@ beforeAll(async () => {
     DATABASE_URL: await createTestDatabase('cli_prs'),
     ABCA_AGENT_RUNTIME: 'fake',
     ABCA_NOTIFIER: 'fake',
+    // A repo's model may only name a provider the platform is configured for.
+    ANTHROPIC_API_KEY: 'sk-ant-cli-test',
+    OPENAI_API_KEY: 'sk-openai-cli-test',
   });
   env = { ABCA_HOME: served.home };
 });

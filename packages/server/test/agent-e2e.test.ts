@@ -116,9 +116,12 @@ describe('built-in agent in the blueprint', () => {
   });
 
   it('fails pre-flight with MODEL_NOT_CONFIGURED when a repo names an unusable model', async () => {
-    await p.request('POST', '/v1/repos', {
-      body: { repo: 'acme/nomodel', forge: { kind: 'fake' }, settings: { model: 'openai:gpt-4o' } },
-    });
+    // The API refuses a provider the platform is not configured for; a worker configured
+    // differently from the API server still meets one: written straight to the database here.
+    await p.request('POST', '/v1/repos', { body: { repo: 'acme/nomodel', forge: { kind: 'fake' } } });
+    await p.platform.db.query(
+      `UPDATE repos SET settings = settings || '{"model":"openai:gpt-4o"}' WHERE repo = 'acme/nomodel'`,
+    );
     const created = await p.request('POST', '/v1/tasks', {
       body: { repo: 'acme/nomodel', task_description: 'x' },
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { configuredProviders } from '../src/config/model-providers.ts';
 
 describe('configuration', () => {
   it('has sane defaults', () => {
@@ -60,6 +61,136 @@ describe('configuration', () => {
         'ABCA_EGRESS_ALLOW_PRIVATE: "intranet" is not a CIDR range such as 10.0.0.0/8 or fd00::/8',
       ]);
     }
+  });
+
+  describe('model providers', () => {
+    const KEYS = {
+      ANTHROPIC_API_KEY: 'sk-ant-1',
+      OPENAI_API_KEY: 'sk-openai-1',
+      ABCA_MODEL_API_KEY: 'local-1',
+    };
+
+    it('keeps each provider’s key and base URL under that provider', () => {
+      const c = loadConfig({
+        ...KEYS,
+        ABCA_MODEL: 'anthropic:claude-sonnet-4-5',
+        ABCA_ANTHROPIC_BASE_URL: 'https://llm-gateway.example.com/anthropic/v1',
+        ABCA_OPENAI_BASE_URL: 'https://llm-gateway.example.com/openai/v1',
+        ABCA_OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+        ABCA_BEDROCK_BASE_URL: 'https://bedrock.vpce.example.com',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+        AWS_BEARER_TOKEN_BEDROCK: 'bedrock-key',
+      });
+      expect(c.modelProviders).toEqual({
+        credentials: {
+          anthropic: { apiKey: 'sk-ant-1' },
+          openai: { apiKey: 'sk-openai-1' },
+          bedrock: { region: 'eu-west-1', apiKey: 'bedrock-key' },
+          'openai-compatible': { apiKey: 'local-1' },
+        },
+        baseUrls: {
+          anthropic: 'https://llm-gateway.example.com/anthropic/v1',
+          openai: 'https://llm-gateway.example.com/openai/v1',
+          bedrock: 'https://bedrock.vpce.example.com',
+          'openai-compatible': 'http://127.0.0.1:11434/v1',
+        },
+      });
+      expect(configuredProviders(c)).toEqual(['anthropic', 'openai', 'bedrock', 'openai-compatible']);
+    });
+
+    it('applies ABCA_MODEL_BASE_URL to the provider of ABCA_MODEL only', () => {
+      const c = loadConfig({
+        ...KEYS,
+        ABCA_MODEL: 'openai-compatible:qwen3',
+        ABCA_MODEL_BASE_URL: 'http://127.0.0.1:8000/v1',
+      });
+      expect(c.modelProviders.baseUrls).toEqual({ 'openai-compatible': 'http://127.0.0.1:8000/v1' });
+      const a = loadConfig({
+        ...KEYS,
+        ABCA_MODEL: 'anthropic:claude-sonnet-4-5',
+        ABCA_MODEL_BASE_URL: 'http://p/v1',
+      });
+      expect(a.modelProviders.baseUrls).toEqual({ anthropic: 'http://p/v1' });
+      // The same URL in both places is no conflict (a trailing slash aside).
+      const same = loadConfig({
+        ABCA_MODEL: 'openai:gpt-4o',
+        ABCA_MODEL_BASE_URL: 'http://p/v1/',
+        ABCA_OPENAI_BASE_URL: 'http://p/v1',
+      });
+      expect(same.modelProviders.baseUrls).toEqual({ openai: 'http://p/v1' });
+    });
+
+    it('refuses ABCA_MODEL_BASE_URL that differs from the provider’s own variable, or with no ABCA_MODEL', () => {
+      expect(() =>
+        loadConfig({
+          ABCA_MODEL: 'anthropic:claude-sonnet-4-5',
+          ABCA_MODEL_BASE_URL: 'http://a/v1',
+          ABCA_ANTHROPIC_BASE_URL: 'http://b/v1',
+        }),
+      ).toThrow(/ABCA_MODEL_BASE_URL and ABCA_ANTHROPIC_BASE_URL both set the endpoint of anthropic/);
+      expect(() =>
+        loadConfig({ ABCA_MODEL_BASE_URL: 'http://a/v1', ABCA_OPENAI_COMPATIBLE_BASE_URL: 'http://b/v1' }),
+      ).toThrow(
+        /ABCA_MODEL_BASE_URL applies only to the provider named in ABCA_MODEL, and ABCA_MODEL is not set/,
+      );
+      // Another provider's own variable is no conflict: it points that provider elsewhere.
+      expect(
+        loadConfig({
+          ABCA_MODEL: 'anthropic:claude-sonnet-4-5',
+          ABCA_MODEL_BASE_URL: 'http://a/v1',
+          ABCA_OPENAI_COMPATIBLE_BASE_URL: 'http://b/v1',
+        }).modelProviders.baseUrls,
+      ).toEqual({ anthropic: 'http://a/v1', 'openai-compatible': 'http://b/v1' });
+    });
+
+    it('names each bad base URL variable', () => {
+      try {
+        loadConfig({
+          ABCA_ANTHROPIC_BASE_URL: 'not a url',
+          ABCA_OPENAI_BASE_URL: 'file:///etc/passwd',
+          ABCA_BEDROCK_BASE_URL: 'bedrock',
+          ABCA_OPENAI_COMPATIBLE_BASE_URL: 'localhost:11434',
+          ABCA_MODEL_BASE_URL: 'ftp://x',
+        });
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        const problems = (err as ConfigError).problems;
+        for (const name of [
+          'ABCA_ANTHROPIC_BASE_URL',
+          'ABCA_OPENAI_BASE_URL',
+          'ABCA_BEDROCK_BASE_URL',
+          'ABCA_OPENAI_COMPATIBLE_BASE_URL',
+          'ABCA_MODEL_BASE_URL',
+        ]) {
+          expect(problems, name).toContainEqual(
+            expect.stringMatching(new RegExp(`^${name} must be an http\\(s\\) URL`)),
+          );
+        }
+        expect(problems).toHaveLength(5);
+      }
+    });
+
+    it('counts as configured the provider of ABCA_MODEL and each provider with credentials', () => {
+      expect(configuredProviders(loadConfig({}))).toEqual([]);
+      expect(configuredProviders(loadConfig({ ABCA_MODEL: 'bedrock:m' }))).toEqual(['bedrock']);
+      expect(configuredProviders(loadConfig({ ANTHROPIC_API_KEY: 'k' }))).toEqual(['anthropic']);
+      // openai-compatible needs its base URL; its key alone configures nothing.
+      expect(configuredProviders(loadConfig({ ABCA_MODEL_API_KEY: 'k' }))).toEqual([]);
+      expect(configuredProviders(loadConfig({ AWS_ACCESS_KEY_ID: 'AKIA' }))).toEqual([]);
+      expect(
+        configuredProviders(loadConfig({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's' })),
+      ).toEqual(['bedrock']);
+      expect(
+        configuredProviders(
+          loadConfig({
+            ABCA_MODEL: 'openai-compatible:scripted',
+            ABCA_MODEL_BASE_URL: 'http://127.0.0.1:9/v1',
+            OPENAI_API_KEY: 'k',
+          }),
+        ),
+      ).toEqual(['openai', 'openai-compatible']);
+    });
   });
 
   it('lets command-line overrides win', () => {

@@ -1,44 +1,33 @@
 import type { LanguageModel } from 'ai';
 import type { ModelConfigError } from '../errors.ts';
+import type { ProviderCredentials, ProviderId } from './provider-credentials.ts';
 
-/** Values a provider may read; everything comes from the caller, nothing from `process.env`. */
-export interface CreateModelOptions {
-  /** Environment to read keys and settings from (conventional variable names). */
-  env: Record<string, string | undefined>;
-  /** Overrides the provider's endpoint; required for `openai-compatible` (ABCA_MODEL_BASE_URL). */
-  baseUrl?: string;
+/**
+ * What one adapter is handed to build a client: its own credentials and its own endpoint, nothing
+ * of any other provider. {@link createModel} picks the provider's entry out of the per-provider
+ * maps, so an adapter has no way to reach another provider's key or URL.
+ */
+export interface ProviderBuildInput<Credentials> {
+  modelId: string;
+  /** The provider's own credentials (an empty object when the caller has none for it). */
+  credentials: Credentials;
+  /** The provider's own endpoint; `undefined` means its public API (openai-compatible has none). */
+  baseUrl: string | undefined;
   /** HTTP client for the provider (tests, proxies). */
-  fetch?: typeof fetch;
-  /**
-   * Bedrock only: a source of AWS credentials beyond the environment (profiles, SSO, instance
-   * roles), e.g. `fromNodeProviderChain()` from `@aws-sdk/credential-providers`.
-   */
-  awsCredentialProvider?: () => PromiseLike<AwsCredentials>;
-}
-
-/** Temporary or long-lived AWS credentials. */
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
+  fetch: typeof fetch | undefined;
 }
 
 /** A model client, or why it could not be built. */
 export type ProviderResult = { ok: true; model: LanguageModel } | { ok: false; error: ModelConfigError };
 
 /** One model provider, registered in the provider map under {@link ProviderAdapter.id}. */
-export interface ProviderAdapter {
-  readonly id: string;
-  /** Environment variables the provider reads (documentation and `abca doctor`). */
-  readonly envVars: readonly string[];
-  create(modelId: string, options: CreateModelOptions): ProviderResult;
+export interface ProviderAdapter<Id extends ProviderId = ProviderId> {
+  readonly id: Id;
+  create(input: ProviderBuildInput<NonNullable<ProviderCredentials[Id]>>): ProviderResult;
 }
 
-/** Returns the first non-empty value (after trimming) of `names` in `env`. */
-export function envValue(env: Record<string, string | undefined>, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return value;
-  }
-  return undefined;
+/** `value` trimmed, or `undefined` when it is missing or blank. */
+export function present(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
 }

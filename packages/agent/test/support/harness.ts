@@ -87,8 +87,8 @@ export function modelFor(server: ScriptedModelServer, protocol: Protocol = 'open
         ? 'openai:gpt-4o'
         : 'openai-compatible:qwen3';
   const created = createModel(ref, {
-    env: { ANTHROPIC_API_KEY: 'test-key', OPENAI_API_KEY: 'test-key' },
-    baseUrl: server.baseUrl,
+    credentials: { anthropic: { apiKey: 'test-key' }, openai: { apiKey: 'test-key' } },
+    baseUrls: { anthropic: server.baseUrl, openai: server.baseUrl, 'openai-compatible': server.baseUrl },
   });
   if (!created.ok) throw new Error(created.error.message);
   return { model: created.value.model, modelRef: ref };

@@ -25,8 +25,11 @@ const PROVIDERS: Record<
     fix: 'export AWS_PROFILE=... (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION',
   },
   'openai-compatible': {
-    need: (env) => (set(env.ABCA_MODEL_BASE_URL) ? undefined : 'ABCA_MODEL_BASE_URL is not set'),
-    fix: 'export ABCA_MODEL_BASE_URL=http://127.0.0.1:11434/v1 (your Ollama, vLLM... server; ABCA_MODEL_API_KEY if it needs a key)',
+    need: (env) =>
+      set(env.ABCA_OPENAI_COMPATIBLE_BASE_URL) || set(env.ABCA_MODEL_BASE_URL)
+        ? undefined
+        : 'neither ABCA_OPENAI_COMPATIBLE_BASE_URL nor ABCA_MODEL_BASE_URL is set',
+    fix: 'export ABCA_OPENAI_COMPATIBLE_BASE_URL=http://127.0.0.1:11434/v1 (your Ollama, vLLM... server; ABCA_MODEL_API_KEY if it needs a key)',
   },
 };
 

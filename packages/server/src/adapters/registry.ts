@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from '@abca/sandbox';
 import type { Config } from '../config/config.ts';
+import { configuredProviders } from '../config/model-providers.ts';
 import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
@@ -58,8 +59,8 @@ export function createAdapters(
       createBuiltinRuntime({
         db: deps.db,
         model: config.model,
-        baseUrl: config.modelBaseUrl,
-        modelEnv: config.modelEnv,
+        providers: config.modelProviders,
+        configuredProviders: configuredProviders(config),
         secrets: configSecrets(config),
         wallTimeMs: config.taskTimeoutS * 1000,
       }),

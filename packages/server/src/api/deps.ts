@@ -12,7 +12,8 @@ export interface ApiDeps {
   metrics: Metrics;
   orchestrator: Pick<Orchestrator, 'admit' | 'cancel'>;
   events: EventBus;
-  config: Pick<Config, 'caps' | 'defaultMaxTurns'>;
+  /** `model` and `modelProviders`: which providers a repo's `settings.model` may name. */
+  config: Pick<Config, 'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders'>;
 }
 
 export type AppEnv = {

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PROVIDER_IDS } from '@abca/agent';
 import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
+import {
+  applyModelBaseUrl,
+  httpUrl,
+  MODEL_PROVIDER_ENV_NAMES,
+  ModelProvidersSchema,
+  readModelProviders,
+} from './model-providers.ts';
 
 const positiveInt = (name: string, def: number) =>
   z.coerce
@@ -69,16 +77,25 @@ export const ConfigSchema = z.object({
   notifier: z.enum(['log', 'fake']).default('log'),
   /** `bubblewrap` (isolated, the default) or `local` (no isolation, development only). */
   sandbox: z.enum(['bubblewrap', 'local']).default('bubblewrap'),
-  /** `provider:model`, e.g. `anthropic:claude-sonnet-4-5`; repos may name their own. */
+  /**
+   * `provider:model`, e.g. `anthropic:claude-sonnet-4-5`: the default model. The operator may name
+   * another configured provider per repo; a repo's own config file may not.
+   */
   model: z
     .string()
     .regex(
-      /^(anthropic|openai|bedrock|openai-compatible):.+$/,
-      'ABCA_MODEL must look like provider:model with provider anthropic, openai, bedrock or openai-compatible',
+      new RegExp(`^(${PROVIDER_IDS.join('|')}):.+$`),
+      `ABCA_MODEL must look like provider:model with provider ${PROVIDER_IDS.join(', ')}`,
     )
     .optional(),
-  modelBaseUrl: z.url('ABCA_MODEL_BASE_URL must be a URL such as http://127.0.0.1:11434/v1').optional(),
-  /** The provider keys and AWS variables, passed to the model adapter explicitly. Secret. */
+  /**
+   * `ABCA_MODEL_BASE_URL` as given: the endpoint of the provider of `ABCA_MODEL` only. At load it is
+   * folded into `modelProviders.baseUrls` under that provider; read that, never this.
+   */
+  modelBaseUrl: httpUrl('ABCA_MODEL_BASE_URL', 'http://127.0.0.1:11434/v1').optional(),
+  /** Each provider's credentials and endpoint, kept apart by provider. Secret. */
+  modelProviders: ModelProvidersSchema,
+  /** Every model-provider variable that is set, by name: listed so each value is redacted. Secret. */
   modelEnv: z.record(z.string(), z.string()),
   github: z.object({
     token: z.string().optional(),
@@ -142,6 +159,7 @@ const ENV_NAMES: Record<string, string> = {
   notifier: 'ABCA_NOTIFIER',
   model: 'ABCA_MODEL',
   modelBaseUrl: 'ABCA_MODEL_BASE_URL',
+  ...MODEL_PROVIDER_ENV_NAMES,
   'github.token': 'ABCA_GITHUB_TOKEN',
   'github.appId': 'ABCA_GITHUB_APP_ID',
   'github.privateKey': 'ABCA_GITHUB_APP_PRIVATE_KEY',
@@ -218,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     notifier: blank(env.ABCA_NOTIFIER),
     model: blank(env.ABCA_MODEL),
     modelBaseUrl: blank(env.ABCA_MODEL_BASE_URL),
+    modelProviders: readModelProviders((name) => blank(env[name])),
     modelEnv: Object.fromEntries(
       MODEL_ENV_NAMES.flatMap((n) => (blank(env[n]) ? [[n, blank(env[n]) as string]] : [])),
     ),
@@ -261,7 +280,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       'ABCA_EXECUTOR_STALE_MS must be more than twice ABCA_HEARTBEAT_MS, or live workers look dead',
     ]);
   }
-  return parsed.data;
+  const { model, modelBaseUrl, modelProviders } = parsed.data;
+  const routed = applyModelBaseUrl(model, modelBaseUrl, modelProviders.baseUrls);
+  if (!routed.ok) throw new ConfigError(routed.problems);
+  return { ...parsed.data, modelProviders: { ...modelProviders, baseUrls: routed.baseUrls } };
 }
 
 function readKeyFile(path: string | undefined): string | undefined {

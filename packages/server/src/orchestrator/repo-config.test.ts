@@ -11,6 +11,16 @@ describe('repo config file', () => {
     expect(r.warnings.join('\n')).toMatch(/secret is not a setting/);
   });
 
+  it('ignores a model in the file with a warning that the operator chooses it', () => {
+    const r = parseRepoConfigFile('model: anthropic:claude-sonnet-4-5\ntest_command: npm test\n');
+    expect(r.settings).toEqual({ test_command: 'npm test' });
+    expect(r.warnings).toEqual([
+      '.abca/config.yaml: model is ignored: the operator chooses the model and its provider (`abca repos update <repo> --model provider:model`)',
+    ]);
+    // Even a malformed model is refused for what it is, not for its form.
+    expect(parseRepoConfigFile('model: 42\n').warnings[0]).toMatch(/operator chooses the model/);
+  });
+
   it('survives garbage', () => {
     expect(parseRepoConfigFile('{{{').warnings[0]).toMatch(/not valid YAML/);
     expect(parseRepoConfigFile('- a\n- b').warnings[0]).toMatch(/not a mapping/);
@@ -27,6 +37,14 @@ describe('effective settings', () => {
       defaults,
     );
     expect(s).toMatchObject({ test_command: 'make test', lint_command: 'npm run lint' });
+  });
+
+  it('never takes the model from the repo, even when the caller passes one', () => {
+    const fromFile = { test_command: 'npm test', model: 'anthropic:claude-sonnet-4-5' };
+    expect(effectiveSettings({}, fromFile, defaults).model).toBeUndefined();
+    expect(effectiveSettings({ model: 'openai-compatible:local' }, fromFile, defaults).model).toBe(
+      'openai-compatible:local',
+    );
   });
 
   it('only narrows budgets, turns and the network allowlist', () => {

@@ -1,32 +1,29 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { modelNotConfigured } from '../../errors.ts';
-import { envValue, type ProviderAdapter } from '../provider-adapter.ts';
+import { type ProviderAdapter, present } from '../provider-adapter.ts';
 
 /**
- * Anthropic Messages API. Key from `ANTHROPIC_API_KEY` (or a bearer `ANTHROPIC_AUTH_TOKEN`),
- * endpoint from `baseUrl`, `ANTHROPIC_BASE_URL` or the public API. Every setting is passed
- * explicitly so the SDK never falls back to `process.env`.
+ * Anthropic Messages API, with the key (or a bearer token) and endpoint it is handed, else the
+ * public API. Every setting is passed explicitly so the SDK never falls back to `process.env`.
  */
-export const anthropicProvider: ProviderAdapter = {
+export const anthropicProvider: ProviderAdapter<'anthropic'> = {
   id: 'anthropic',
-  envVars: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
-  create(modelId, options) {
-    const apiKey = envValue(options.env, 'ANTHROPIC_API_KEY');
-    const authToken = envValue(options.env, 'ANTHROPIC_AUTH_TOKEN');
+  create({ modelId, credentials, baseUrl, fetch }) {
+    const apiKey = present(credentials.apiKey);
+    const authToken = present(credentials.authToken);
     if (!apiKey && !authToken) {
       return {
         ok: false,
         error: modelNotConfigured(
           `Model anthropic:${modelId} needs an Anthropic API key, and ANTHROPIC_API_KEY is not set.`,
-          'Set ANTHROPIC_API_KEY to a key from https://console.anthropic.com/ (or ANTHROPIC_AUTH_TOKEN for a bearer token).',
+          'Set ANTHROPIC_API_KEY to a key from https://console.anthropic.com/.',
         ),
       };
     }
     const provider = createAnthropic({
-      baseURL:
-        options.baseUrl ?? envValue(options.env, 'ANTHROPIC_BASE_URL') ?? 'https://api.anthropic.com/v1',
-      ...(authToken && !apiKey ? { authToken } : { apiKey }),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      baseURL: baseUrl ?? 'https://api.anthropic.com/v1',
+      ...(apiKey ? { apiKey } : { authToken }),
+      ...(fetch ? { fetch } : {}),
     });
     return { ok: true, model: provider(modelId) };
   },

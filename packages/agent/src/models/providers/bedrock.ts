@@ -1,29 +1,18 @@
 import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
 import { modelNotConfigured } from '../../errors.ts';
-import { type AwsCredentials, envValue, type ProviderAdapter } from '../provider-adapter.ts';
+import { type ProviderAdapter, present } from '../provider-adapter.ts';
+import type { AwsCredentials } from '../provider-credentials.ts';
 
 /**
- * Amazon Bedrock (Converse API). Region from `AWS_REGION` or `AWS_DEFAULT_REGION`. Credentials, in
- * order: a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`), static or temporary keys
- * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), then the injected
- * `awsCredentialProvider` (profiles, SSO, instance roles). Every setting is passed explicitly (an
- * empty API key, an explicit endpoint, a credential provider) because the SDK would otherwise read
- * `process.env` itself.
+ * Amazon Bedrock (Converse API). Credentials, in order: a Bedrock API key (bearer), static or
+ * temporary AWS keys, then the credential provider it is handed (profiles, SSO, instance roles).
+ * Every setting is passed explicitly (an empty API key, an explicit endpoint, a credential
+ * provider) because the SDK would otherwise read `process.env` itself.
  */
-export const bedrockProvider: ProviderAdapter = {
+export const bedrockProvider: ProviderAdapter<'bedrock'> = {
   id: 'bedrock',
-  envVars: [
-    'AWS_REGION',
-    'AWS_DEFAULT_REGION',
-    'AWS_BEARER_TOKEN_BEDROCK',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
-  ],
-  create(modelId, options) {
-    const { env } = options;
-    const region = envValue(env, 'AWS_REGION', 'AWS_DEFAULT_REGION');
+  create({ modelId, credentials, baseUrl, fetch }) {
+    const region = present(credentials.region);
     if (!region) {
       return {
         ok: false,
@@ -33,9 +22,9 @@ export const bedrockProvider: ProviderAdapter = {
         ),
       };
     }
-    const apiKey = envValue(env, 'AWS_BEARER_TOKEN_BEDROCK');
-    const accessKeyId = envValue(env, 'AWS_ACCESS_KEY_ID');
-    const secretAccessKey = envValue(env, 'AWS_SECRET_ACCESS_KEY');
+    const apiKey = present(credentials.apiKey);
+    const accessKeyId = present(credentials.accessKeyId);
+    const secretAccessKey = present(credentials.secretAccessKey);
     if (accessKeyId && !secretAccessKey) {
       return {
         ok: false,
@@ -45,15 +34,15 @@ export const bedrockProvider: ProviderAdapter = {
         ),
       };
     }
-    let credentialProvider: (() => PromiseLike<AwsCredentials>) | undefined = options.awsCredentialProvider;
+    let credentialProvider = credentials.credentialProvider;
     if (accessKeyId && secretAccessKey) {
-      const sessionToken = envValue(env, 'AWS_SESSION_TOKEN');
-      const credentials: AwsCredentials = {
+      const sessionToken = present(credentials.sessionToken);
+      const keys: AwsCredentials = {
         accessKeyId,
         secretAccessKey,
         ...(sessionToken ? { sessionToken } : {}),
       };
-      credentialProvider = async () => credentials;
+      credentialProvider = async () => keys;
     }
     if (!apiKey && !credentialProvider) {
       return {
@@ -68,11 +57,10 @@ export const bedrockProvider: ProviderAdapter = {
       region,
       apiKey: apiKey ?? '',
       baseURL:
-        options.baseUrl ??
-        envValue(env, 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME', 'AWS_ENDPOINT_URL') ??
+        baseUrl ??
         `https://bedrock-runtime.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`,
       ...(credentialProvider ? { credentialProvider } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(fetch ? { fetch } : {}),
     });
     return { ok: true, model: provider(modelId) };
   },

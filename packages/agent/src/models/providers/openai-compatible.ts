@@ -1,33 +1,31 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { modelNotConfigured } from '../../errors.ts';
-import { envValue, type ProviderAdapter } from '../provider-adapter.ts';
+import { type ProviderAdapter, present } from '../provider-adapter.ts';
 
 /**
  * Any server speaking OpenAI Chat Completions: Ollama (`http://localhost:11434/v1`), vLLM,
- * LM Studio, llama.cpp. The base URL is required (`baseUrl` or `ABCA_MODEL_BASE_URL`); the key
- * (`ABCA_MODEL_API_KEY`) is optional since local servers usually take none.
+ * LM Studio, llama.cpp. The base URL is required (there is no public endpoint); the key is optional
+ * since local servers usually take none.
  */
-export const openaiCompatibleProvider: ProviderAdapter = {
+export const openaiCompatibleProvider: ProviderAdapter<'openai-compatible'> = {
   id: 'openai-compatible',
-  envVars: ['ABCA_MODEL_BASE_URL', 'ABCA_MODEL_API_KEY'],
-  create(modelId, options) {
-    const baseURL = options.baseUrl ?? envValue(options.env, 'ABCA_MODEL_BASE_URL');
-    if (!baseURL) {
+  create({ modelId, credentials, baseUrl, fetch }) {
+    if (!baseUrl) {
       return {
         ok: false,
         error: modelNotConfigured(
-          `Model openai-compatible:${modelId} needs the server's base URL, and ABCA_MODEL_BASE_URL is not set.`,
-          "Set ABCA_MODEL_BASE_URL to the server's OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama or http://localhost:8000/v1 for vLLM.",
+          `Model openai-compatible:${modelId} needs the server's base URL, and none is configured.`,
+          "Set ABCA_OPENAI_COMPATIBLE_BASE_URL (or ABCA_MODEL_BASE_URL when ABCA_MODEL is openai-compatible:...) to the server's OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama or http://localhost:8000/v1 for vLLM.",
         ),
       };
     }
-    const apiKey = envValue(options.env, 'ABCA_MODEL_API_KEY');
+    const apiKey = present(credentials.apiKey);
     const provider = createOpenAICompatible({
       name: 'openai-compatible',
-      baseURL,
+      baseURL: baseUrl,
       includeUsage: true,
       ...(apiKey ? { apiKey } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(fetch ? { fetch } : {}),
     });
     return { ok: true, model: provider.chatModel(modelId) };
   },

@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { modelNotConfigured } from '../../errors.ts';
-import { envValue, type ProviderAdapter } from '../provider-adapter.ts';
+import { type ProviderAdapter, present } from '../provider-adapter.ts';
 
 /**
  * OpenAI through Chat Completions (`.chat()`), not the Responses API: Chat Completions is
@@ -9,11 +9,10 @@ import { envValue, type ProviderAdapter } from '../provider-adapter.ts';
  * protocol every OpenAI-compatible server and our scripted test server speak, and tool calling
  * behaves the same as on the `openai-compatible` provider.
  */
-export const openaiProvider: ProviderAdapter = {
+export const openaiProvider: ProviderAdapter<'openai'> = {
   id: 'openai',
-  envVars: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID'],
-  create(modelId, options) {
-    const apiKey = envValue(options.env, 'OPENAI_API_KEY');
+  create({ modelId, credentials, baseUrl, fetch }) {
+    const apiKey = present(credentials.apiKey);
     if (!apiKey) {
       return {
         ok: false,
@@ -23,14 +22,14 @@ export const openaiProvider: ProviderAdapter = {
         ),
       };
     }
-    const organization = envValue(options.env, 'OPENAI_ORG_ID');
-    const project = envValue(options.env, 'OPENAI_PROJECT_ID');
+    const organization = present(credentials.organization);
+    const project = present(credentials.project);
     const provider = createOpenAI({
       apiKey,
-      baseURL: options.baseUrl ?? envValue(options.env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1',
+      baseURL: baseUrl ?? 'https://api.openai.com/v1',
       ...(organization ? { organization } : {}),
       ...(project ? { project } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(fetch ? { fetch } : {}),
     });
     return { ok: true, model: provider.chat(modelId) };
   },

@@ -3,7 +3,12 @@ import {
   type AgentTranscript,
   agentTranscriptSchema,
   createModel,
+  isProviderId,
+  type ProviderBaseUrls,
+  type ProviderCredentials,
+  type ProviderId,
   runAgent,
+  splitModelRef,
 } from '@abca/agent';
 import type { RepoSettings } from '@abca/contracts';
 import type { AgentOutcome, AgentRuntime } from '../../ports/agent-runtime.ts';
@@ -12,11 +17,18 @@ import type { TaskRow } from '../../store/task-row.ts';
 
 export interface BuiltinRuntimeOptions {
   db: Queryable;
-  /** The platform's model, `provider:model`; a repo may name its own. */
+  /** The platform's model, `provider:model`; the operator's repo setting `model` may name another. */
   model: string | undefined;
-  baseUrl: string | undefined;
-  /** Provider keys and AWS variables. Secret: used on the host only, never given to the sandbox. */
-  modelEnv: Record<string, string>;
+  /**
+   * Each provider's credentials and endpoint, kept apart by provider so a model only ever gets its
+   * own provider's. Secret: used on the host only, never given to the sandbox.
+   */
+  providers: { credentials: ProviderCredentials; baseUrls: ProviderBaseUrls };
+  /**
+   * The providers this worker may route to (`configuredProviders(config)`): a model naming another
+   * fails pre-flight with MODEL_NOT_CONFIGURED, whatever the API server accepted.
+   */
+  configuredProviders: readonly ProviderId[];
   /** Every secret the platform holds, redacted from what the model and the events see. */
   secrets: string[];
   wallTimeMs: number;
@@ -25,6 +37,21 @@ export interface BuiltinRuntimeOptions {
 
 function modelRef(opts: BuiltinRuntimeOptions, settings: RepoSettings): string | undefined {
   return settings.model ?? opts.model;
+}
+
+/** Why `ref` names a provider this worker is not configured for, or `undefined` when it does not. */
+function unconfiguredProvider(
+  ref: string,
+  repo: string,
+  configured: readonly ProviderId[],
+): string | undefined {
+  const provider = splitModelRef(ref)?.provider;
+  if (!provider || !isProviderId(provider) || configured.includes(provider)) return undefined;
+  return (
+    `Model ${ref} uses provider ${provider}, which is not configured on this worker ` +
+    `(configured: ${configured.length ? configured.join(', ') : 'none'}). ` +
+    `Set ${provider}'s credentials on the worker, or choose a configured provider with \`abca repos update ${repo} --model provider:model\`.`
+  );
 }
 
 function systemPrompt(task: TaskRow, settings: RepoSettings): string {
@@ -70,7 +97,7 @@ const OUTCOMES: Record<string, AgentOutcome> = {
  * and a re-run resumes from it.
  */
 export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime {
-  const resolve = (settings: RepoSettings) => {
+  const resolve = (task: TaskRow, settings: RepoSettings) => {
     const ref = modelRef(opts, settings);
     if (!ref) {
       return {
@@ -79,15 +106,17 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
           'No model is configured: set ABCA_MODEL (e.g. anthropic:claude-sonnet-4-5) or the repo setting `model`.',
       };
     }
-    const made = createModel(ref, { env: opts.modelEnv, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+    const refused = unconfiguredProvider(ref, task.repo, opts.configuredProviders);
+    if (refused) return { ok: false as const, message: refused };
+    const made = createModel(ref, opts.providers);
     return made.ok
       ? { ok: true as const, ref, model: made.value.model }
       : { ok: false as const, message: `${made.error.message} ${made.error.remedy}` };
   };
   return {
     kind: 'builtin',
-    async preflight(_task, settings) {
-      const r = resolve(settings);
+    async preflight(task, settings) {
+      const r = resolve(task, settings);
       return r.ok ? { ok: true } : { ok: false, code: 'MODEL_NOT_CONFIGURED', message: r.message };
     },
     async forget(taskId) {
@@ -95,7 +124,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
     },
     async run(input) {
       const { task, settings } = input;
-      const r = resolve(settings);
+      const r = resolve(task, settings);
       const noUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
       if (!r.ok)
         return {

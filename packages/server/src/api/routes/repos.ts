@@ -6,11 +6,13 @@ import {
   UpdateRepoRequest,
 } from '@abca/contracts';
 import { Hono } from 'hono';
+import { configuredProviders } from '../../config/model-providers.ts';
 import { AppError } from '../../ops/errors.ts';
 import { deleteRepo, getRepo, insertRepo, listRepos, updateRepo } from '../../store/repo-store.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { validationError } from '../errors.ts';
+import { checkRepoModel } from '../repo-model.ts';
 import { readBody, readParam } from '../validate.ts';
 
 /**
@@ -19,6 +21,7 @@ import { readBody, readParam } from '../validate.ts';
  */
 export function repoRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
+  const providers = configuredProviders(deps.config);
   const nameOf = (owner: string | undefined, name: string | undefined) =>
     readParam(name ? `${owner}/${name}` : decodeURIComponent(owner ?? ''), RepoName, 'repo');
   const show = async (repoName: string) => {
@@ -30,6 +33,7 @@ export function repoRoutes(deps: ApiDeps) {
   app.post('/', async (c) => {
     requireAdmin(c);
     const body = await readBody(c, CreateRepoRequest);
+    checkRepoModel(body.settings.model, providers);
     const forge: ForgeSpec | undefined =
       body.forge ?? (body.repo.includes('/') ? { kind: 'github', owner_repo: body.repo } : undefined);
     if (!forge) {
@@ -60,6 +64,7 @@ export function repoRoutes(deps: ApiDeps) {
   );
 
   const patch = async (repoName: string, body: UpdateRepoRequest) => {
+    checkRepoModel(body.settings?.model, providers);
     const current = await show(repoName);
     const merged: Record<string, unknown> = { ...current.settings };
     for (const [k, v] of Object.entries(body.settings ?? {})) {
