@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from '@abca/sandbox';
 import type { Config } from '../config/config.ts';
+import { sandboxIntakeLimits } from '../config/intake-limits.ts';
 import { configuredProviders } from '../config/model-providers.ts';
 import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -66,9 +67,14 @@ export function createAdapters(
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {
-    bubblewrap: () => createBubblewrapBackend({ egress: { allowPrivateRanges: config.egressAllowPrivate } }),
+    bubblewrap: () =>
+      createBubblewrapBackend({
+        defaultLimits: sandboxIntakeLimits(),
+        egress: { allowPrivateRanges: config.egressAllowPrivate },
+      }),
     local: () =>
       createLocalBackend({
+        defaultLimits: sandboxIntakeLimits(),
         log: (message: string) => deps.log.warn({ sandbox: 'local' }, message),
       }),
   };

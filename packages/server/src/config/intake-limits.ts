@@ -25,7 +25,7 @@ export const INTAKE_LIMITS = {
 
 /** The sandbox's defaults for what it hands the host. */
 export function sandboxIntakeLimits(): SandboxLimits {
-  return { maxOutputBytes: INTAKE_LIMITS.commandOutputBytes };
+  return { maxOutputBytes: INTAKE_LIMITS.commandOutputBytes, maxReadBytes: INTAKE_LIMITS.fileReadBytes };
 }
 
 /** What a task's workspace may hold, and the largest work the host takes out of it. */

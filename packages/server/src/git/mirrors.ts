@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import { ForgeError, type GitRemote, type RepoRef } from '../ports/forge.ts';
 import type { GitCli } from './git-cli.ts';
 
@@ -9,7 +10,7 @@ import type { GitCli } from './git-cli.ts';
 export type RemoteResolver = (repo: RepoRef) => Promise<GitRemote>;
 
 /** Default cut of a file read from a mirror (instruction files, the repo's config file). */
-const READ_MAX_BYTES = 1024 * 1024;
+const READ_MAX_BYTES = INTAKE_LIMITS.repoFileBytes;
 
 /** The host's bare mirrors, one per repo, under `<cacheDir>/mirrors`. */
 export interface Mirrors {

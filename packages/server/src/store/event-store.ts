@@ -1,9 +1,12 @@
 import type { TaskEvent } from '@abca/contracts';
+import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import type { Queryable } from '../storage/db.ts';
+import { boundEventData } from './bound-event-data.ts';
 
 /**
  * Appends one event to a task's log. The sequence number comes from a counter on the task row,
- * so it is gap-free and ordered per task even with several writers.
+ * so it is gap-free and ordered per task even with several writers. Its data is cut to
+ * `INTAKE_LIMITS.eventBytes` of JSON (it carries outside text).
  */
 export async function appendEvent(
   db: Queryable,
@@ -14,7 +17,7 @@ export async function appendEvent(
   const res = await db.query<{ seq: number }>(
     `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1 WHERE task_id = $1 RETURNING event_seq)
      INSERT INTO task_events (task_id, seq, type, data) SELECT $1, s.event_seq, $2, $3 FROM s RETURNING seq`,
-    [taskId, type, JSON.stringify(data)],
+    [taskId, type, JSON.stringify(boundEventData(data, INTAKE_LIMITS.eventBytes))],
   );
   return res.rows[0]?.seq ?? 0;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { INTAKE_LIMITS } from '../../config/intake-limits.ts';
 import type { GitCli } from '../../git/git-cli.ts';
 import {
   type Forge,
@@ -97,7 +98,7 @@ export function createFakeForge(deps: {
       ['diff', '--no-ext-diff', '--no-textconv', `refs/heads/${baseBranch}...refs/heads/${branch}`],
       {
         cwd: remote,
-        maxOutputBytes: 4 * 1024 * 1024,
+        maxOutputBytes: INTAKE_LIMITS.diffBytes,
         truncate: true,
       },
     );

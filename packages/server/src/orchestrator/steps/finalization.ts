@@ -15,6 +15,8 @@ const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
   timed_out: taskError('STEP_TIMEOUT', 'The agent ran out of wall time; the work so far is in a draft PR.'),
 };
 
+const SUMMARY_CHARS = 20_000;
+
 function prBody(
   task: TaskRow,
   ctx: TaskContext,
@@ -23,7 +25,9 @@ function prBody(
   limit: TaskError | null,
   blocked: string[],
 ): string {
-  const lines = [`${agent.summary?.trim() || 'Changes made by ABCA.'}`];
+  // The model's own words: bounded, as forges bound a PR body (GitHub: 65,536 characters).
+  const summary = agent.summary?.trim().slice(0, SUMMARY_CHARS);
+  const lines = [`${summary || 'Changes made by ABCA.'}`];
   if (task.issue_number) lines.push(`Resolves #${task.issue_number}`);
   lines.push(
     '',
@@ -108,7 +112,8 @@ export const finalizationStep: StepDefinition = {
     const branch = task.branch_name as string;
     const blocked = (
       await deps.db.query<{ host: string }>(
-        "SELECT DISTINCT data->>'host' AS host FROM task_events WHERE task_id = $1 AND type = 'sandbox.egress_blocked'",
+        `SELECT DISTINCT concat(data->>'host', coalesce(' (' || replace(data->>'reason', '_', ' ') || ')', '')) AS host
+         FROM task_events WHERE task_id = $1 AND type = 'sandbox.egress_blocked' LIMIT 50`,
         [task.task_id],
       )
     ).rows.map((r) => r.host);

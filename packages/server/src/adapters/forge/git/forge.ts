@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
 import type { Logger } from '../../../ops/logger.ts';
@@ -200,7 +201,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
 }
 
 /** Largest diff kept with a change request. */
-const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+const MAX_DIFF_BYTES = INTAKE_LIMITS.diffBytes;
 
 function urlOf(repo: RepoRef): string {
   if (repo.forge.kind !== 'git') {
