@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createHostProcesses } from '../src/ops/host-processes.ts';
+import { gone, marker, running } from './support/proc.ts';
+
+/**
+ * Host helpers of tasks run in their own process group with a time limit kept by `timeout`, not by
+ * Node, and die with the platform: a timeout, an abort, a stop and even a SIGKILL of the platform
+ * leave no process of them behind, background children included.
+ */
+const ENV = { PATH: '/usr/bin:/bin' };
+
+/** A shell (sh: bash would read /root/.bashrc with a socket for stdin) that leaves a background sleep behind, then sleeps itself. */
+const tree = (mark: string) => ['sh', '-c', `sleep ${mark} & sleep ${mark}; wait`];
+
+async function started(mark: string): Promise<void> {
+  for (let i = 0; i < 200 && running(mark).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+  expect(running(mark).length).toBeGreaterThanOrEqual(2);
+}
+
+describe('host processes', () => {
+  it('returns output and exit code, and keeps no process of the group once it ends', async () => {
+    const p = createHostProcesses();
+    const res = await p.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], {
+      env: ENV,
+      timeoutMs: 10_000,
+      maxStdoutBytes: 1024,
+    });
+    expect(res).toMatchObject({ code: 3, stderr: 'err\n', truncated: false });
+    expect(res.stdout.toString()).toBe('out\n');
+    const mark = marker();
+    // The main process exits at once; its background child is killed with the group.
+    await p.run(['sh', '-c', `(sleep ${mark} &) ; exit 0`], {
+      env: ENV,
+      timeoutMs: 10_000,
+      maxStdoutBytes: 1024,
+    });
+    expect(await gone(mark, 2_000)).toBe(true);
+  });
+
+  it('kills the whole group at its time limit', async () => {
+    const p = createHostProcesses();
+    const mark = marker();
+    const t0 = performance.now();
+    const res = await p.run(tree(mark), { env: ENV, timeoutMs: 500, maxStdoutBytes: 1024 });
+    expect(res.killed).toBe('timeout');
+    expect(performance.now() - t0).toBeLessThan(8_000);
+    expect(await gone(mark, 2_000)).toBe(true);
+  });
+
+  it('kills the group when aborted, and when the platform stops', async () => {
+    const p = createHostProcesses();
+    const mark = marker();
+    const ac = new AbortController();
+    const run = p.run(tree(mark), { env: ENV, timeoutMs: 600_000, maxStdoutBytes: 1024, signal: ac.signal });
+    await started(mark);
+    ac.abort();
+    expect((await run).killed).toBe('cancelled');
+    expect(await gone(mark, 2_000)).toBe(true);
+
+    const mark2 = marker();
+    const second = p.run(tree(mark2), { env: ENV, timeoutMs: 600_000, maxStdoutBytes: 1024 });
+    await started(mark2);
+    expect(p.running()).toHaveLength(1);
+    p.stopAll();
+    expect((await second).killed).toBe('stopped');
+    expect(await gone(mark2, 2_000)).toBe(true);
+    await expect(p.run(['true'], { env: ENV, timeoutMs: 1000, maxStdoutBytes: 10 })).rejects.toThrow(
+      /stopping/,
+    );
+  });
+
+  it('stops at the output cap: killed as a failure, or cut where the caller wanted', async () => {
+    const p = createHostProcesses();
+    const killed = await p.run(['yes'], { env: ENV, timeoutMs: 60_000, maxStdoutBytes: 100_000 });
+    expect(killed).toMatchObject({ killed: 'output_limit', truncated: true });
+    expect(killed.stdout.length).toBe(100_000);
+    const cut = await p.run(['yes'], {
+      env: ENV,
+      timeoutMs: 60_000,
+      maxStdoutBytes: 10,
+      overflow: 'truncate',
+    });
+    expect(cut.killed).toBeUndefined();
+    expect(cut.stdout.toString()).toBe('y\ny\ny\ny\ny\n');
+  });
+
+  it('leaves nothing behind when the platform process is SIGKILLed', async () => {
+    const mark = marker();
+    const script = fileURLToPath(new URL('./support/host-process-child.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, mark], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await started(mark);
+    child.kill('SIGKILL');
+    expect(await gone(mark, 3_000)).toBe(true);
+  });
+});
