@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { type Platform, startPlatform } from '../../src/main.ts';
 import { createLogger } from '../../src/ops/logger.ts';
+import type { Queryable } from '../../src/storage/db.ts';
 import { workflowRunning } from '../../src/store/workflow-status.ts';
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
-export interface TestPlatform {
-  platform: Platform;
+/** Talking to a running platform's API as its admin, and waiting on its tasks. */
+export interface ApiClient {
   url: string;
-  home: string;
-  databaseUrl: string;
   adminKey: string;
   request(
     method: string,
@@ -31,6 +30,12 @@ export interface TestPlatform {
   allEvents(taskId: string): Promise<any[]>;
   /** Polls the task's event log until an event matches `pred`, and returns it. */
   waitForEvent(taskId: string, pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
+}
+
+export interface TestPlatform extends ApiClient {
+  platform: Platform;
+  home: string;
+  databaseUrl: string;
 }
 
 /** Starts the whole platform in this test process (one per file: DBOS is process-global). */
@@ -54,8 +59,12 @@ export async function startTestPlatform(
     log: createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
     ...(opts.apiOnly ? { apiOnly: true } : {}),
   });
-  const url = platform.url as string;
   const adminKey = readFileSync(join(home, 'admin.key'), 'utf8').trim();
+  return { platform, home, databaseUrl, ...apiClient(platform.url as string, adminKey, platform.db) };
+}
+
+/** The API client of a platform at `url` (in this process or a child), waiting on `db`'s workflows. */
+export function apiClient(url: string, adminKey: string, db: Queryable): ApiClient {
   const request: TestPlatform['request'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     const key = o.key === undefined ? adminKey : o.key;
@@ -76,10 +85,7 @@ export async function startTestPlatform(
     return { status: res.status, headers: res.headers, body: parsed };
   };
   return {
-    platform,
     url,
-    home,
-    databaseUrl,
     adminKey,
     request,
     async userKey(userId, role = 'member') {
@@ -123,7 +129,7 @@ export async function startTestPlatform(
         if (last && pred(last)) {
           if (!TERMINAL.includes(last.status)) return last;
           while (Date.now() < deadline) {
-            if (!(await workflowRunning(platform.db, taskId))) return last;
+            if (!(await workflowRunning(db, taskId))) return last;
             await new Promise((r) => setTimeout(r, 20));
           }
           throw new Error(`task ${taskId} is ${last.status} but its workflow did not finish`);

@@ -7,6 +7,8 @@ const SCRIPT = fileURLToPath(new URL('./platform-process.ts', import.meta.url));
 export interface PlatformProcess {
   child: ChildProcess;
   executorId: string;
+  /** The API's URL, for a `serve` process. */
+  url: string | undefined;
   stderr: string[];
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -23,6 +25,7 @@ export async function spawnPlatform(
   const stderr: string[] = [];
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => stderr.push(l));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let url: string | undefined;
   const executorId = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`platform process did not start:\n${stderr.join('\n')}`)),
@@ -30,9 +33,10 @@ export async function spawnPlatform(
     );
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { ready?: boolean; executorId?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; executorId?: string; url?: string };
         if (msg.ready && msg.executorId) {
           clearTimeout(timer);
+          url = msg.url;
           resolve(msg.executorId);
         }
       } catch {
@@ -47,6 +51,7 @@ export async function spawnPlatform(
   return {
     child,
     executorId,
+    url,
     stderr,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
