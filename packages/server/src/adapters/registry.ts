@@ -11,7 +11,7 @@ import { createBuiltinRuntime } from './agent-runtime/builtin.ts';
 import { createFakeAgentRuntime } from './agent-runtime/fake.ts';
 import { createFakeEffects } from './fake-effects.ts';
 import { createFakeForge } from './forge/fake.ts';
-import { createGitForge } from './forge/git/forge.ts';
+import { createGitForge, type GitForgeDeps } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
 import { workspaceRecordPath } from './forge/workspace.ts';
@@ -35,12 +35,26 @@ export function configSecrets(config: Config): string[] {
 }
 
 /** Picks the adapters named by the configuration; the only place that knows them all. */
-export function createAdapters(config: Config, deps: { db: Db; executorId: string; log: Logger }): Adapters {
+export function createAdapters(
+  config: Config,
+  deps: {
+    db: Db;
+    executorId: string;
+    log: Logger;
+    /** The stored credential of a plain-git repo, decrypted per git call. */
+    credentials?: GitForgeDeps['credentials'];
+  },
+): Adapters {
   const effects = createFakeEffects(deps.db, { executorId: deps.executorId, delayMs: config.fakeDelayMs });
   const cacheDir = join(config.home, 'cache');
   const forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects }),
-    git: createGitForge({ db: deps.db, cacheDir, log: deps.log }),
+    git: createGitForge({
+      db: deps.db,
+      cacheDir,
+      log: deps.log,
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    }),
     ...githubForge(config, cacheDir, deps.log),
   });
   const runtimes: Record<Config['agentRuntime'], () => AgentRuntime> = {
