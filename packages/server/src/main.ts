@@ -62,6 +62,8 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'database migrated');
+    // The id is a fingerprint, not the key: operators compare it across machines.
+    log.info({ secretKeyId: secretKey.id, source: secretKey.source }, 'secret key for stored credentials');
     const credentials = createRepoCredentials({ db, key: secretKey });
     await moveUrlCredentials(db, credentials, log);
     await warnOfOtherKeys(db, credentials, log);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../config/config.ts';
 
 /**
@@ -83,7 +83,7 @@ function exists(file: string): boolean {
  * another process sharing the folder made the key first, and nobody ever reads a half-written key.
  */
 function create(file: string): void {
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, `${newSecretKeyText()}\n`, { mode: 0o600, flag: 'wx' });
   try {
