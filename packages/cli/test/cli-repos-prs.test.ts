@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeRequestInfo, RepoInfo, TaskDetail, TaskDiff } from '@abca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { runCli, type Served, startServe } from './support/cli.ts';
+import { type CliResult, runCli, type Served, startServe } from './support/cli.ts';
 
 /**
  * `abca repos add/update/show` with every setting, and `abca prs list/show/diff`, as real child
@@ -196,6 +197,130 @@ describe.concurrent('abca repos settings', () => {
     expect(host.stderr).toContain('network_allowlist');
     expect(missing.code).toBe(5);
     expect(missing.stderr).toContain('nobody/nothing is not onboarded');
+  });
+});
+
+describe('abca repos credentials', () => {
+  it('add, list, show and update take a token three ways and never print it, human or --json', async () => {
+    const token = () => `glpat_${randomBytes(12).toString('hex')}`;
+    const [inUrl, viaStdin, viaEnv, replaced] = [token(), token(), token(), token()];
+    const outputs: [string, CliResult][] = [];
+    const run = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => {
+      const r = await runCli(args, { ...env, ...opts.env }, 45_000, opts.input);
+      outputs.push([args.join(' '), r]);
+      return r;
+    };
+    const url = (path: string) => `https://git.example.com/${path}.git`;
+
+    const human = await run([
+      'repos',
+      'add',
+      'cred/url',
+      '--git-url',
+      `https://bot:${inUrl}@git.example.com/u.git`,
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^forge:\s+git https:\/\/git\.example\.com\/u\.git$/m);
+    expect(human.stdout).toMatch(/^credential:\s+token for bot \(stored encrypted, not shown\)$/m);
+    const json = await run([
+      'repos',
+      'add',
+      'cred/url-json',
+      '--git-url',
+      `https://bot:${inUrl}@git.example.com/u.git`,
+      '--json',
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(RepoInfo.parse(JSON.parse(json.stdout))).toMatchObject({
+      forge: { kind: 'git', url: url('u') },
+      credential: { username: 'bot', token: '[redacted]' },
+    });
+    const stdin = await run(
+      [
+        'repos',
+        'add',
+        'cred/stdin',
+        '--git-url',
+        url('s'),
+        '--git-token-stdin',
+        '--git-username',
+        'ci',
+        '--json',
+      ],
+      { input: `${viaStdin}\n` },
+    );
+    expect(stdin.code, stdin.stderr).toBe(0);
+    expect(RepoInfo.parse(JSON.parse(stdin.stdout)).credential).toMatchObject({ username: 'ci' });
+    const fromEnv = await run(
+      ['repos', 'add', 'cred/env', '--git-url', url('e'), '--git-token-env', 'CRED_TOKEN'],
+      {
+        env: { CRED_TOKEN: viaEnv },
+      },
+    );
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toMatch(
+      /^credential:\s+token for x-access-token \(stored encrypted, not shown\)$/m,
+    );
+
+    const list = await run(['repos', 'list']);
+    expect(list.stdout).toContain('cred/stdin');
+    const listJson = (JSON.parse((await run(['repos', 'list', '--json'])).stdout) as unknown[]).map((r) =>
+      RepoInfo.parse(r),
+    );
+    expect(
+      listJson.filter((r) => r.repo.startsWith('cred/')).every((r) => r.credential?.token === '[redacted]'),
+    ).toBe(true);
+    for (const repo of ['cred/url', 'cred/stdin', 'cred/env']) {
+      const shown = await run(['repos', 'show', repo]);
+      expect(shown.stdout).toMatch(/^credential:\s+token for \S+ \(stored encrypted, not shown\)$/m);
+      await run(['repos', 'show', repo, '--json']);
+    }
+
+    const replace = await run(['repos', 'update', 'cred/env', '--git-token-stdin'], { input: replaced });
+    expect(replace.code, replace.stderr).toBe(0);
+    expect(replace.stdout).toMatch(/^credential:\s+token for x-access-token/m);
+    const remove = await run(['repos', 'update', 'cred/env', '--remove-git-credential', '--json']);
+    expect(remove.code, remove.stderr).toBe(0);
+    expect(RepoInfo.parse(JSON.parse(remove.stdout)).credential).toBeNull();
+    expect((await run(['repos', 'show', 'cred/env'])).stdout).toMatch(/^credential:\s+none$/m);
+    const moved = await run([
+      'repos',
+      'update',
+      'cred/url',
+      '--git-url',
+      `https://bot:${replaced}@git.example.com/v.git`,
+    ]);
+    expect(moved.stdout).toMatch(/^forge:\s+git https:\/\/git\.example\.com\/v\.git$/m);
+
+    // Usage errors exit 2 before anything is sent, and do not echo a token given by mistake.
+    const usage = await Promise.all([
+      run(['repos', 'update', 'cred/url', '--git-token-env', 'NOT_SET_ANYWHERE']),
+      run(['repos', 'update', 'cred/url', '--git-token-env', `${inUrl}-x`]),
+      run(['repos', 'update', 'cred/url', '--git-token-env', inUrl]),
+      run(['repos', 'update', 'cred/url', '--git-token-stdin'], { input: '\n' }),
+      run(['repos', 'update', 'cred/url', '--git-username', 'ci']),
+      run(['repos', 'update', 'cred/url', '--remove-git-credential', '--git-token-stdin'], { input: inUrl }),
+    ]);
+    for (const r of usage) expect(r.code, r.stderr).toBe(2);
+    expect(usage[0]?.stderr).toContain('The variable NOT_SET_ANYWHERE is empty or not set.');
+    expect(usage[1]?.stderr).toContain('takes the name of an environment variable, not the token');
+    expect(usage[2]?.stderr).toContain('The variable named by --git-token-env is empty or not set.');
+    // A credential the server refuses (a local path takes none): exit 2, the field named.
+    const refused = await run(
+      ['repos', 'add', 'cred/path', '--git-url', '/srv/r.git', '--git-token-env', 'T'],
+      {
+        env: { T: viaEnv },
+      },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('credential');
+
+    for (const [args, r] of outputs) {
+      const text = `${r.stdout}\n${r.stderr}`;
+      for (const t of [inUrl, viaStdin, viaEnv, replaced])
+        expect(text, `abca ${args.slice(0, 60)}`).not.toContain(t);
+      expect(text, `abca ${args.slice(0, 60)}`).not.toMatch(/https?:\/\/[^/\s"@]*@/);
+    }
   });
 });
 

@@ -51,17 +51,72 @@ export const ForgeSpec = z.discriminatedUnion('kind', [
 ]);
 export type ForgeSpec = z.infer<typeof ForgeSpec>;
 
+/** Whether `s` holds a control character (C0 or DEL): refused in anything sent in an HTTP header. */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** What a redacted secret reads as in responses and CLI output. */
+export const REDACTED = '[redacted]';
+
+/** The user name a token is sent with when none is given (GitHub, GitLab and Gitea accept it). */
+export const DEFAULT_GIT_USERNAME = 'x-access-token';
+
+/**
+ * A credential for a plain-git repo over `http(s)://`, write-only: stored encrypted apart from the
+ * repo and sent by the host's git as a Basic header, never returned. Control characters are
+ * refused because the value ends up in an HTTP header; `:` in the user name would split it.
+ */
+export const GitCredentialInput = z.strictObject({
+  /** Default {@link DEFAULT_GIT_USERNAME}; some forges (Bitbucket) want the account's name. */
+  username: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !v.includes(':') && !hasControlCharacter(v), 'may not hold ":" or control characters')
+    .optional(),
+  token: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((v) => !hasControlCharacter(v), 'may not hold control characters'),
+});
+export type GitCredentialInput = z.infer<typeof GitCredentialInput>;
+
+/** How a stored git credential is shown: who it authenticates as, never the token. */
+export const RepoCredentialInfo = z.object({
+  /** The user name sent with the token; null when the URL gave a lone token as its user name. */
+  username: z.string().nullable(),
+  token: z.literal(REDACTED),
+  updated_at: z.string(),
+});
+export type RepoCredentialInfo = z.infer<typeof RepoCredentialInfo>;
+
 export const CreateRepoRequest = z.strictObject({
   repo: RepoName,
-  /** Where the repo lives; default: GitHub `owner/name` when the name has a slash, else required. */
+  /**
+   * Where the repo lives; default: GitHub `owner/name` when the name has a slash, else required.
+   * A git URL's `user:token@` is taken out of it and stored as the repo's credential.
+   */
   forge: ForgeSpec.optional(),
+  /** A credential for a `git` forge over http(s), instead of `user:token@` in its URL. */
+  credential: GitCredentialInput.optional(),
   settings: RepoSettings.default({}),
 });
 export type CreateRepoRequest = z.infer<typeof CreateRepoRequest>;
 
-/** PATCH: settings are merged field by field; `null` clears a field. */
+/**
+ * PATCH: settings are merged field by field; `null` clears a field. `credential` replaces the
+ * stored git credential, `null` removes it; a new forge on another host (or of another kind)
+ * without one drops it, since it was given for the old host.
+ */
 export const UpdateRepoRequest = z.strictObject({
   forge: ForgeSpec.optional(),
+  credential: GitCredentialInput.nullable().optional(),
   settings: z
     .strictObject(
       Object.fromEntries(
@@ -76,11 +131,71 @@ export const UpdateRepoRequest = z.strictObject({
 });
 export type UpdateRepoRequest = z.infer<typeof UpdateRepoRequest>;
 
+/** A repo as the API returns it: the git URL never holds userinfo, the credential is redacted. */
 export const RepoInfo = z.object({
   repo: z.string(),
   forge: ForgeSpec,
+  /** The stored git credential, redacted; null without one (or from a server that has none). */
+  credential: RepoCredentialInfo.nullable().default(null),
   settings: RepoSettings,
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type RepoInfo = z.infer<typeof RepoInfo>;
+
+/** A git URL with its userinfo taken out: what `scheme://user:password@host/...` held, decoded. */
+export interface GitUrlParts {
+  /** The URL without `user:password@` (unchanged when it had none). */
+  url: string;
+  /** Lower-case scheme (`https`, `ssh`, ...); undefined for paths and `user@host:path`. */
+  scheme?: string;
+  /** Percent-decoded user name, when the URL had userinfo. */
+  username?: string;
+  /** Percent-decoded password; undefined when the userinfo had no `:`. */
+  password?: string;
+}
+
+/**
+ * Splits the userinfo off a `scheme://` URL. The authority ends at the first `/`, `?` or `#`, and
+ * its last `@` ends the userinfo (as the WHATWG URL parser reads it). scp-like `user@host:path`
+ * has no scheme and is left alone: its user name is the SSH login, not a secret.
+ */
+export function splitGitUrl(url: string): GitUrlParts {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url);
+  if (!m || !scheme) return scheme ? { url, scheme } : { url };
+  const userinfo = m[2] ?? '';
+  const colon = userinfo.indexOf(':');
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return {
+    url: `${m[1]}://${url.slice(m[0].length)}`,
+    scheme,
+    username: decode(colon === -1 ? userinfo : userinfo.slice(0, colon)),
+    ...(colon === -1 ? {} : { password: decode(userinfo.slice(colon + 1)) }),
+  };
+}
+
+/** Whether git sends a stored credential to this URL (as a Basic header): `http://` and `https://`. */
+export function isHttpGitUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/**
+ * A git URL fit to show: no userinfo on http(s) (it can only be a credential there), no password on
+ * other schemes (the SSH login name stays: `ssh://git@host/r.git` needs it).
+ */
+export function redactGitUrl(url: string): string {
+  const parts = splitGitUrl(url);
+  if (parts.username === undefined) return url;
+  if (isHttpGitUrl(url)) return parts.url;
+  if (parts.password === undefined) return url;
+  const at = url.indexOf('://') + 3;
+  const rawUser = url.slice(at, url.indexOf(':', at));
+  return rawUser ? `${url.slice(0, at)}${rawUser}@${parts.url.slice(at)}` : parts.url;
+}

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
+import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
@@ -13,11 +14,16 @@ import { removeTree } from './ops/remove-tree.ts';
 import { startOrchestrator } from './orchestrator/engine.ts';
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
+import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
+import { moveUrlCredentials } from './secrets/move-url-credentials.ts';
+import { createRepoCredentials, type RepoCredentials } from './secrets/repo-credentials.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
 import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
 import { authenticate, createApiKey } from './store/api-key-store.ts';
 import { appendEvent } from './store/event-store.ts';
+import { countRepoCredentialsByKey } from './store/repo-credential-store.ts';
 
 export interface PlatformOptions {
   /** `serve`: API + workers; `worker`: workers only. */
@@ -33,6 +39,8 @@ export interface PlatformOptions {
 export interface Platform {
   readonly config: Config;
   readonly url: string | undefined;
+  /** The metrics listener's URL when `ABCA_METRICS_PORT` is set. */
+  readonly metricsUrl: string | undefined;
   readonly databaseUrl: string;
   readonly executorId: string;
   /** Set when this start created the local admin key. */
@@ -47,6 +55,8 @@ export interface Platform {
 export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   const config = loadConfig(o.env, o.overrides);
   const log = o.log ?? createLogger({ level: config.logLevel, base: { mode: o.mode } });
+  // Before anything starts: a missing or unsafe key file stops the start with a ConfigError.
+  const secretKey = loadSecretKey({ configured: config.secretKey, home: config.home });
   const embedded: EmbeddedPostgres | undefined = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ home: config.home, log });
@@ -56,6 +66,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'database migrated');
+    // The id is a fingerprint, not the key: operators compare it across machines.
+    log.info({ secretKeyId: secretKey.id, source: secretKey.source }, 'secret key for stored credentials');
+    const credentials = createRepoCredentials({ db, key: secretKey });
+    await moveUrlCredentials(db, credentials, log);
+    await warnOfOtherKeys(db, credentials, log);
     const metrics = createMetrics(db);
     // Host helpers of tasks (git, rm): each in a process group that dies with this process.
     const processes = createHostProcesses();
@@ -68,6 +83,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       get executorId() {
         return executorId;
       },
+      credentials: gitCredentialLookup(credentials),
     });
     if (!o.apiOnly) {
       const sandbox = await adapters.sandboxBackend.available();
@@ -134,33 +150,31 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         orchestrator,
         events,
         config,
+        credentials,
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });
-      const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-        s.once('error', reject);
-      });
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      url = `http://${config.host}:${port}`;
+      const server = await listen(app.fetch, config.port, config.host);
+      stops.unshift(() => close(server));
+      url = urlOf(server, config.host);
       const serverFile = join(config.home, 'server.json');
       writeFileSync(serverFile, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 });
       // A stopped server must not leave its URL behind for the CLI.
       stops.push(async () => removeIfOurs(serverFile));
-      stops.unshift(
-        () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      );
       log.info({ url, executorId }, 'ABCA is running');
     } else {
       log.info({ executorId }, 'ABCA worker is running');
     }
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const server = await listen(createMetricsApp(metrics).fetch, config.metricsPort, config.metricsHost);
+      stops.unshift(() => close(server));
+      metricsUrl = `${urlOf(server, config.metricsHost)}/metrics`;
+      log.info({ metricsUrl }, 'metrics are served on their own listener, without a key');
+    }
     return {
       config,
       url,
+      metricsUrl,
       databaseUrl,
       executorId,
       adminKeyFile,
@@ -178,6 +192,44 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     await embedded?.stop();
     throw err;
   }
+}
+
+type Server = ReturnType<typeof serve>;
+
+function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  port: number,
+  hostname: string,
+): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, port, hostname }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
+
+function urlOf(server: Server, host: string): string {
+  const addr = server.address();
+  return `http://${host}:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+/**
+ * Scale-out needs one key on every machine: stored credentials sealed by another key cannot be
+ * used here, and would fail their tasks' pre-flight. Said once at start, where the operator looks.
+ */
+async function warnOfOtherKeys(db: Db, credentials: RepoCredentials, log: Logger): Promise<void> {
+  const others = [...(await countRepoCredentialsByKey(db))].filter(([id]) => id !== credentials.keyId);
+  if (others.length === 0) return;
+  log.warn(
+    { keyId: credentials.keyId, otherKeys: Object.fromEntries(others) },
+    'some stored repo credentials were sealed with another secret key: set ABCA_SECRET_KEY to the same key on every machine',
+  );
 }
 
 /**

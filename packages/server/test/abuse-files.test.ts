@@ -100,7 +100,7 @@ describe('abuse: files, git config, output, network', () => {
       reply().tool('bash', {
         command: [
           // The host path of the workspace, as the agent can learn it.
-          "hp=$(awk '$5 == \"/workspace\" { print $4 }' /proc/self/mountinfo | head -1)",
+          'hp=$(awk \'$5 == "/workspace" { print $4 }\' /proc/self/mountinfo | head -1)',
           'mkfifo .git/blocker',
           `printf '[include]\\n\\tpath = ${world.home}/admin.key\\n' >> .git/config`,
           'printf \'[includeIf "gitdir:%s/"]\\n\\tpath = /workspace/.git/blocker\\n\' "$hp" >> .git/config',
@@ -149,7 +149,8 @@ describe('abuse: files, git config, output, network', () => {
     expect(toolCalls(events, 'bash')[0].data.result).toMatch(/^403 403/);
     const blocked = events.filter((e) => e.type === 'sandbox.egress_blocked');
     expect(blocked.map((e) => e.data.host).sort()).toEqual(['127.0.0.1', 'localhost']);
-    for (const e of blocked) expect(e.data).toMatchObject({ reason: 'private_address', address: '127.0.0.1' });
+    for (const e of blocked)
+      expect(e.data).toMatchObject({ reason: 'private_address', address: '127.0.0.1' });
   });
 
   it('kept the server healthy, with its RSS under the bound all along', async () => {

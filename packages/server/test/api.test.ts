@@ -293,13 +293,27 @@ describe('server-sent events', () => {
 });
 
 describe('operations endpoints', () => {
-  it('serves /healthz, /readyz and Prometheus /metrics without a key', async () => {
+  it('serves /healthz and /readyz without a key', async () => {
     expect((await p.request('GET', '/healthz', { key: null })).status).toBe(200);
     expect((await p.request('GET', '/readyz', { key: null })).body).toEqual({ status: 'ready' });
-    const m = await p.request('GET', '/metrics', { key: null });
-    expect(m.status).toBe(200);
-    expect(m.body).toMatch(/abca_tasks\{state="COMPLETED"\} \d+/);
-    expect(m.body).toContain('abca_queue_depth');
-    expect(m.body).toMatch(/abca_step_duration_seconds_bucket\{le="[^"]+",step="admission"\}/);
+  });
+
+  it('serves Prometheus /metrics to any valid key, and 401 in the usual envelope without one', async () => {
+    const none = await p.request('GET', '/metrics', { key: null });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.body.error).toMatchObject({ code: 'UNAUTHORIZED', request_id: expect.any(String) });
+    expect(JSON.stringify(none.body)).not.toContain('abca_tasks');
+    const bad = await p.request('GET', '/metrics', { key: 'abca_nope_nope' });
+    expect(bad.status).toBe(401);
+    expect(bad.body.error.code).toBe('UNAUTHORIZED');
+    for (const key of [p.adminKey, alice]) {
+      const m = await p.request('GET', '/metrics', { key });
+      expect(m.status).toBe(200);
+      expect(m.headers.get('content-type')).toContain('text/plain');
+      expect(m.body).toMatch(/abca_tasks\{state="COMPLETED"\} \d+/);
+      expect(m.body).toContain('abca_queue_depth');
+      expect(m.body).toMatch(/abca_step_duration_seconds_bucket\{le="[^"]+",step="admission"\}/);
+    }
   });
 });

@@ -4,6 +4,13 @@ import type { z } from 'zod';
 import { type Cli, runClientCommand, withClientOptions } from '../command-kit.ts';
 import type { ClientFlags } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import {
+  credentialFromFlags,
+  credentialText,
+  type GitCredentialFlags,
+  redactRepo,
+  withGitCredentialOptions,
+} from '../git-credential-flags.ts';
 import type { Output } from '../output.ts';
 import { formatAge, table } from '../output.ts';
 import {
@@ -20,7 +27,7 @@ type Forge = NonNullable<z.input<typeof CreateRepoRequest>['forge']>;
 const FORGE_KINDS = ['github', 'git', 'fake'] as const;
 type ForgeKind = (typeof FORGE_KINDS)[number];
 
-interface AddFlags extends ClientFlags, SettingFlags {
+interface AddFlags extends ClientFlags, SettingFlags, GitCredentialFlags {
   forge?: ForgeKind;
   gitUrl?: string;
 }
@@ -33,6 +40,9 @@ const EXAMPLES = `
 Examples:
   $ abca repos add acme/app --default-branch main --test-command "npm test" --max-concurrency 2
   $ abca repos add tools --git-url https://git.example.com/tools.git
+  $ pass show git/tools | abca repos add tools --git-url https://git.example.com/tools.git --git-token-stdin
+  $ abca repos update tools --git-token-env TOOLS_TOKEN --git-username ci-bot
+  $ abca repos update tools --remove-git-credential
   $ abca repos update acme/app --validation-mode strict --allow-host registry.npmjs.org --allow-host '*.pypi.org'
   $ abca repos update acme/app --clear model --clear max_budget_usd
   $ abca repos list
@@ -46,29 +56,39 @@ export function registerRepos(program: Command, cli: Cli): void {
     .addHelpText('after', EXAMPLES);
 
   withClientOptions(
-    withSettingOptions(
-      repos
-        .command('add')
-        .summary('onboard a repository (admin)')
-        .argument('<repo>', 'owner/name')
-        .option(
-          '--forge <kind>',
-          'where it lives: github (default for owner/name), git (with --git-url), fake (demos, tests)',
-          forgeArg,
-        )
-        .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)'),
+    withGitCredentialOptions(
+      withSettingOptions(
+        repos
+          .command('add')
+          .summary('onboard a repository (admin)')
+          .argument('<repo>', 'owner/name')
+          .option(
+            '--forge <kind>',
+            'where it lives: github (default for owner/name), git (with --git-url), fake (demos, tests)',
+            forgeArg,
+          )
+          .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)'),
+      ),
     ),
   ).action(async (repo: string, flags: AddFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
       const forge = forgeSpec(repo, flags);
-      const created = await (await ctx.client()).addRepo({
-        repo,
-        ...(forge ? { forge } : {}),
-        settings: settingsFromFlags(flags),
-      });
+      const credential = await credentialFromFlags(flags, ctx);
+      const created = redactRepo(
+        await (await ctx.client()).addRepo({
+          repo,
+          ...(forge ? { forge } : {}),
+          ...(credential ? { credential } : {}),
+          settings: settingsFromFlags(flags),
+        }),
+      );
       if (ctx.out.json) ctx.out.printJson(created);
       else {
         ctx.out.out(`Onboarded ${ctx.out.c.bold(created.repo)}.`);
+        if (created.forge.kind === 'git') {
+          ctx.out.out(`${ctx.out.c.dim('forge:'.padEnd(12))}${forgeText(created)}`);
+          ctx.out.out(`${ctx.out.c.dim('credential:'.padEnd(12))}${credentialText(created)}`);
+        }
         ctx.out.out(ctx.out.c.dim(`Try: abca submit --repo ${created.repo} "..."`));
       }
       return 0;
@@ -76,20 +96,24 @@ export function registerRepos(program: Command, cli: Cli): void {
   );
 
   withClientOptions(
-    withSettingOptions(
-      repos
-        .command('update')
-        .summary('change the settings or the forge of a repository (admin)')
-        .description(
-          'Change an onboarded repository (PATCH /v1/repos/{repo}): the settings named by flags are set, those named by --clear go back to the platform default, the others stay as they are.',
+    withGitCredentialOptions(
+      withSettingOptions(
+        repos
+          .command('update')
+          .summary('change the settings, the forge or the credential of a repository (admin)')
+          .description(
+            'Change an onboarded repository (PATCH /v1/repos/{repo}): the settings named by flags are set, those named by --clear go back to the platform default, the others stay as they are. A new token replaces the stored one; a --git-url on another host drops it unless a token comes with it.',
+          )
+          .argument('<repo>', 'owner/name')
+          .option('--forge <kind>', 'move it: github, git (with --git-url) or fake', forgeArg)
+          .option('--git-url <url>', 'new clone URL of a plain git repository (implies --forge git)'),
+      )
+        .option(
+          '--clear <field>',
+          'reset a setting to the platform default, e.g. test_command or max-budget (repeatable)',
+          clearArg,
         )
-        .argument('<repo>', 'owner/name')
-        .option('--forge <kind>', 'move it: github, git (with --git-url) or fake', forgeArg)
-        .option('--git-url <url>', 'new clone URL of a plain git repository (implies --forge git)'),
-    ).option(
-      '--clear <field>',
-      'reset a setting to the platform default, e.g. test_command or max-budget (repeatable)',
-      clearArg,
+        .option('--remove-git-credential', 'remove the stored token of the repository'),
     ),
   ).action(async (repo: string, flags: UpdateFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
@@ -100,22 +124,28 @@ export function registerRepos(program: Command, cli: Cli): void {
           throw new CliError(`${flagOf(field)} and --clear ${field} contradict each other.`, EXIT.USAGE);
       }
       const forge = forgeSpec(repo, flags);
-      if (!forge && Object.keys(set).length === 0 && cleared.length === 0) {
+      const credential = await credentialFromFlags(flags, ctx);
+      if (!forge && credential === undefined && Object.keys(set).length === 0 && cleared.length === 0) {
         throw new CliError('Nothing to change.', EXIT.USAGE, {
-          hint: 'Give a setting flag (see `abca repos update --help`), --clear <field>, or --git-url / --forge.',
+          hint: 'Give a setting flag (see `abca repos update --help`), --clear <field>, --git-url / --forge, or a token flag.',
         });
       }
       const settings: NonNullable<UpdateRepoRequest['settings']> = { ...set };
       for (const field of cleared) settings[field] = null;
-      const updated = await (await ctx.client()).updateRepo(repo, {
-        ...(forge ? { forge } : {}),
-        ...(Object.keys(settings).length ? { settings } : {}),
-      });
+      const updated = redactRepo(
+        await (await ctx.client()).updateRepo(repo, {
+          ...(forge ? { forge } : {}),
+          ...(credential !== undefined ? { credential } : {}),
+          ...(Object.keys(settings).length ? { settings } : {}),
+        }),
+      );
       const { out } = ctx;
       if (out.json) out.printJson(updated);
       else {
         out.out(`Updated ${out.c.bold(updated.repo)}.`);
-        if (forge) out.out(`${out.c.dim('forge:'.padEnd(10))}${forgeText(updated)}`);
+        if (forge) out.out(`${out.c.dim('forge:'.padEnd(12))}${forgeText(updated)}`);
+        if (forge || credential !== undefined)
+          out.out(`${out.c.dim('credential:'.padEnd(12))}${credentialText(updated)}`);
         out.out('settings:');
         for (const line of repoSettingsLines(updated.settings, out.c, '  ')) out.out(line);
       }
@@ -126,7 +156,7 @@ export function registerRepos(program: Command, cli: Cli): void {
   withClientOptions(repos.command('list').summary('list onboarded repositories')).action(
     async (flags: ClientFlags) =>
       runClientCommand(cli, flags, async (ctx) => {
-        const list = await (await ctx.client()).listRepos();
+        const list = (await (await ctx.client()).listRepos()).map(redactRepo);
         const { out } = ctx;
         if (out.json) out.printJson(list);
         else if (list.length === 0)
@@ -151,7 +181,7 @@ export function registerRepos(program: Command, cli: Cli): void {
     repos.command('show').summary('show one repository').argument('<repo>', 'owner/name'),
   ).action(async (repo: string, flags: ClientFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
-      const info = await (await ctx.client()).getRepo(repo);
+      const info = redactRepo(await (await ctx.client()).getRepo(repo));
       if (ctx.out.json) ctx.out.printJson(info);
       else printRepo(ctx.out, info);
       return 0;
@@ -174,15 +204,17 @@ export function registerRepos(program: Command, cli: Cli): void {
 }
 
 function printRepo(out: Output, r: RepoInfo): void {
-  const row = (k: string, v: string) => out.out(`${out.c.dim(`${k}:`.padEnd(10))}${v}`);
+  const row = (k: string, v: string) => out.out(`${out.c.dim(`${k}:`.padEnd(12))}${v}`);
   row('repo', out.c.bold(r.repo));
   row('forge', forgeText(r));
+  if (r.forge.kind === 'git') row('credential', credentialText(r));
   row('created', r.created_at);
   row('updated', r.updated_at);
   out.out('settings:');
   for (const line of repoSettingsLines(r.settings, out.c, '  ')) out.out(line);
 }
 
+/** The forge in one line; `r` went through {@link redactRepo}. */
 function forgeText(r: RepoInfo): string {
   if (r.forge.kind === 'git') return `git ${r.forge.url}`;
   if (r.forge.kind === 'github') return `github ${r.forge.owner_repo}`;

@@ -27,9 +27,14 @@ export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, NO_COLOR: '1', ...env };
 }
 
-/** Runs `abca <args>` to completion as a real child process. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 45_000): Promise<CliResult> {
-  return spawnCli(args, env, timeoutMs).done;
+/** Runs `abca <args>` to completion as a real child process; `input` is written to its stdin. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 45_000,
+  input?: string,
+): Promise<CliResult> {
+  return spawnCli(args, env, timeoutMs, input).done;
 }
 
 export interface RunningCli {
@@ -42,12 +47,18 @@ export interface RunningCli {
 }
 
 /** Starts `abca <args>` as a real child process without waiting for it. */
-export function spawnCli(args: string[], env: Record<string, string>, timeoutMs = 45_000): RunningCli {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 45_000,
+  input?: string,
+): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: cliEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
   const waiters: { stream: 'stdout' | 'stderr'; re: RegExp; resolve(): void }[] = [];

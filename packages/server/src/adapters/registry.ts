@@ -14,7 +14,7 @@ import { createBuiltinRuntime } from './agent-runtime/builtin.ts';
 import { createFakeAgentRuntime } from './agent-runtime/fake.ts';
 import { createFakeEffects } from './fake-effects.ts';
 import { createFakeForge } from './forge/fake.ts';
-import { createGitForge } from './forge/git/forge.ts';
+import { createGitForge, type GitForgeDeps } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
@@ -39,7 +39,14 @@ export function configSecrets(config: Config): string[] {
 /** Picks the adapters named by the configuration; the only place that knows them all. */
 export function createAdapters(
   config: Config,
-  deps: { db: Db; executorId: string; log: Logger; processes: HostProcesses },
+  deps: {
+    db: Db;
+    executorId: string;
+    log: Logger;
+    processes: HostProcesses;
+    /** The stored credential of a plain-git repo, decrypted per git call. */
+    credentials?: GitForgeDeps['credentials'];
+  },
 ): Adapters {
   const effects = createFakeEffects(deps.db, { executorId: deps.executorId, delayMs: config.fakeDelayMs });
   const cacheDir = join(config.home, 'cache');
@@ -51,7 +58,13 @@ export function createAdapters(
   });
   const forge: Forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects, git, cacheDir }),
-    git: createGitForge({ db: deps.db, git, mirrors, log: deps.log }),
+    git: createGitForge({
+      db: deps.db,
+      git,
+      mirrors,
+      log: deps.log,
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    }),
     ...githubForge(config, deps.log),
   });
   const runtimes: Record<Config['agentRuntime'], () => AgentRuntime> = {

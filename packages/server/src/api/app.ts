@@ -15,7 +15,10 @@ import { taskRoutes } from './routes/tasks.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The HTTP API: `/v1/*` behind an API key, plus `/healthz`, `/readyz` and `/metrics`. Every
+ * The HTTP API: `/v1/*` behind an API key, plus `/healthz` and `/readyz` (open: load balancers and
+ * orchestrators probe them without keys) and `/metrics` behind any valid key (the figures name
+ * repos and load), unless the operator gave metrics their own listener (`ABCA_METRICS_PORT`, see
+ * metrics-app.ts), in which case the API has no `/metrics` at all. Every
  * response carries `X-Request-Id`; every error is `{ error: { code, message, request_id } }` with
  * its 4xx, and an unexpected failure is a logged 500 that names the request id, never a stack trace.
  */
@@ -50,10 +53,12 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     const ok = await deps.ready().catch(() => false);
     return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
   });
-  app.get('/metrics', async (c) => {
-    c.header('Content-Type', deps.metrics.registry.contentType);
-    return c.body(await deps.metrics.registry.metrics());
-  });
+  if (deps.config.metricsPort === undefined) {
+    app.get('/metrics', requireKey(deps.db), async (c) => {
+      c.header('Content-Type', deps.metrics.registry.contentType);
+      return c.body(await deps.metrics.registry.metrics());
+    });
+  }
 
   app.use(
     '/v1/*',

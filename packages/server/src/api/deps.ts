@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
+import type { RepoCredentials } from '../secrets/repo-credentials.ts';
 import type { Db } from '../storage/db.ts';
 import type { Principal } from '../store/api-key-store.ts';
 import type { EventBus } from './event-bus.ts';
@@ -12,8 +13,13 @@ export interface ApiDeps {
   metrics: Metrics;
   orchestrator: Pick<Orchestrator, 'admit' | 'cancel'>;
   events: EventBus;
-  /** `model` and `modelProviders`: which providers a repo's `settings.model` may name. */
-  config: Pick<Config, 'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders'>;
+  /** Seals the git credentials admins give with repos (never read back through the API). */
+  credentials: RepoCredentials;
+  /**
+   * `model` and `modelProviders`: which providers a repo's `settings.model` may name;
+   * `metricsPort` set: metrics are served on their own listener, not on the API.
+   */
+  config: Pick<Config, 'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort'>;
 }
 
 export type AppEnv = {

@@ -33,6 +33,29 @@ export const ConfigSchema = z.object({
     .max(65535, 'ABCA_PORT must be between 0 and 65535')
     .default(8787),
   host: z.string().default('127.0.0.1'),
+  /**
+   * A listener of its own for `/metrics`, served there without a key (the API then has none);
+   * unset: `/metrics` is on the API port behind any API key.
+   */
+  metricsPort: z.coerce
+    .number({ error: 'ABCA_METRICS_PORT must be a port number' })
+    .int('ABCA_METRICS_PORT must be a port number')
+    .min(0, 'ABCA_METRICS_PORT must be between 0 and 65535')
+    .max(65535, 'ABCA_METRICS_PORT must be between 0 and 65535')
+    .optional(),
+  /** Where the metrics listener binds; loopback by default, since it asks for no key. */
+  metricsHost: z.string().default('127.0.0.1'),
+  /**
+   * Base64 of the 32-byte key that seals stored secrets (repo credentials); unset: the key file
+   * `<home>/secret.key`, made at first start. Every machine of one platform needs the same key.
+   */
+  secretKey: z
+    .string()
+    .refine(
+      (v) => /^[A-Za-z0-9+/_-]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32,
+      'ABCA_SECRET_KEY must be the base64 of 32 bytes (make one with: openssl rand -base64 32)',
+    )
+    .optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   caps: z.object({
     perUser: positiveInt('ABCA_MAX_TASKS_PER_USER', 3),
@@ -137,6 +160,9 @@ const ENV_NAMES: Record<string, string> = {
   databaseUrl: 'DATABASE_URL',
   port: 'ABCA_PORT',
   host: 'ABCA_HOST',
+  metricsPort: 'ABCA_METRICS_PORT',
+  metricsHost: 'ABCA_METRICS_HOST',
+  secretKey: 'ABCA_SECRET_KEY',
   logLevel: 'ABCA_LOG_LEVEL',
   'caps.perUser': 'ABCA_MAX_TASKS_PER_USER',
   'caps.perRepo': 'ABCA_MAX_TASKS_PER_REPO',
@@ -211,6 +237,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     databaseUrl: blank(env.DATABASE_URL),
     port: blank(env.ABCA_PORT),
     host: blank(env.ABCA_HOST),
+    metricsPort: blank(env.ABCA_METRICS_PORT),
+    metricsHost: blank(env.ABCA_METRICS_HOST),
+    secretKey: blank(env.ABCA_SECRET_KEY),
     logLevel: blank(env.ABCA_LOG_LEVEL),
     caps: {
       perUser: blank(env.ABCA_MAX_TASKS_PER_USER),
@@ -273,6 +302,11 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   if (gh.appId !== undefined && !gh.privateKey) {
     throw new ConfigError([
       'ABCA_GITHUB_APP_ID is set but no private key: set ABCA_GITHUB_APP_PRIVATE_KEY_FILE to the .pem file',
+    ]);
+  }
+  if (parsed.data.metricsPort === undefined && blank(env.ABCA_METRICS_HOST) !== undefined) {
+    throw new ConfigError([
+      'ABCA_METRICS_HOST is set but not ABCA_METRICS_PORT: set the port of the metrics listener',
     ]);
   }
   if (parsed.data.executorStaleMs <= parsed.data.heartbeatMs * 2) {

@@ -117,7 +117,8 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
       env.GIT_CONFIG_COUNT = '1';
       env.GIT_CONFIG_KEY_0 = `http.${opts.credential.url}.extraHeader`;
       env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
-      secrets.push(opts.credential.password, basic);
+      // A lone token may travel as the user name (`https://<token>@host`): scrubbed as well.
+      secrets.push(opts.credential.password, opts.credential.username, basic);
     }
     const timeout = opts.timeoutMs ?? defaultTimeout;
     const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;

@@ -1,4 +1,4 @@
-import { ForgeSpec, type RepoInfo, RepoSettings } from '@abca/contracts';
+import { ForgeSpec, REDACTED, type RepoInfo, RepoSettings, redactGitUrl } from '@abca/contracts';
 import { z } from 'zod';
 import type { Queryable } from '../storage/db.ts';
 
@@ -8,20 +8,42 @@ const RepoRow = z.object({
   settings: RepoSettings,
   created_at: z.date(),
   updated_at: z.date(),
+  credential_username: z.string().nullable().optional(),
+  credential_updated_at: z.date().nullable().optional(),
 });
 
+/**
+ * The repo with its credential as a marker only. The git URL is redacted here as well, so no
+ * reader of a repo (API, orchestrator) sees userinfo even from a row written before credentials
+ * were kept apart (start-up moves those; see secrets/move-url-credentials.ts).
+ */
 function toInfo(row: unknown): RepoInfo {
-  const r = RepoRow.parse(row);
-  return { ...r, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() };
+  const { credential_username, credential_updated_at, ...r } = RepoRow.parse(row);
+  return {
+    ...r,
+    forge: r.forge.kind === 'git' ? { kind: 'git', url: redactGitUrl(r.forge.url) } : r.forge,
+    credential: credential_updated_at
+      ? {
+          username: credential_username ?? null,
+          token: REDACTED,
+          updated_at: credential_updated_at.toISOString(),
+        }
+      : null,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
 }
 
+const SELECT_REPOS = `SELECT r.*, c.username AS credential_username, c.updated_at AS credential_updated_at
+  FROM repos r LEFT JOIN repo_credentials c ON c.repo = r.repo`;
+
 export async function getRepo(db: Queryable, repo: string): Promise<RepoInfo | undefined> {
-  const res = await db.query('SELECT * FROM repos WHERE repo = $1', [repo]);
+  const res = await db.query(`${SELECT_REPOS} WHERE r.repo = $1`, [repo]);
   return res.rows[0] ? toInfo(res.rows[0]) : undefined;
 }
 
 export async function listRepos(db: Queryable): Promise<RepoInfo[]> {
-  const res = await db.query('SELECT * FROM repos ORDER BY repo');
+  const res = await db.query(`${SELECT_REPOS} ORDER BY r.repo`);
   return res.rows.map(toInfo);
 }
 
@@ -53,4 +75,25 @@ export async function updateRepo(
     [repo, JSON.stringify(next.forge), JSON.stringify(next.settings)],
   );
   return res.rows[0] ? toInfo(res.rows[0]) : undefined;
+}
+
+/**
+ * Plain-git repos whose stored URL still holds `...@` after its scheme, as stored (not redacted),
+ * locked until the transaction ends: what the start-up pass moves into `repo_credentials`.
+ */
+export async function lockGitReposWithUserinfo(db: Queryable): Promise<{ repo: string; url: string }[]> {
+  const res = await db.query<{ repo: string; url: string }>(
+    `SELECT repo, forge->>'url' AS url FROM repos
+     WHERE forge->>'kind' = 'git' AND forge->>'url' ~* '^[a-z][a-z0-9+.-]*://[^/?#]*@'
+     ORDER BY repo FOR UPDATE`,
+  );
+  return res.rows;
+}
+
+/** Sets the URL of a plain-git repo, leaving its settings and `updated_at` alone. */
+export async function setGitUrl(db: Queryable, repo: string, url: string): Promise<void> {
+  await db.query('UPDATE repos SET forge = $2 WHERE repo = $1', [
+    repo,
+    JSON.stringify({ kind: 'git', url } satisfies ForgeSpec),
+  ]);
 }

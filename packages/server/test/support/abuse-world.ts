@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScriptedModelServer, type ReplyBuilder, reply, type ScriptedModelServer } from '@abca/model-kit';
+import {
+  createScriptedModelServer,
+  type ReplyBuilder,
+  reply,
+  type ScriptedModelServer,
+} from '@abca/model-kit';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { createPool, type Db } from '../../src/storage/db.ts';
 import { type ApiClient, apiClient } from './platform.ts';
@@ -98,7 +102,8 @@ export async function startAbuseWorld(env: Record<string, string> = {}): Promise
     if (res.status !== 201) throw new Error(`task creation failed: ${JSON.stringify(res.body)}`);
     return res.body.data.task_id as string;
   };
-  const finished = (id: string, timeoutMs: number) => api.waitFor(id, (t) => TERMINAL.includes(t.status), timeoutMs);
+  const finished = (id: string, timeoutMs: number) =>
+    api.waitFor(id, (t) => TERMINAL.includes(t.status), timeoutMs);
 
   const world: AbuseWorld = {
     api,
@@ -111,10 +116,13 @@ export async function startAbuseWorld(env: Record<string, string> = {}): Promise
       scripts.set(name, script);
       const neighbourName = `neighbour-${++neighbours}`;
       scripts.set(neighbourName, [
-        reply().tool('bash', { command: `echo ${neighbourName} > NEIGHBOUR.md && git add -A && git commit -qm neighbour` }),
+        reply().tool('bash', {
+          command: `echo ${neighbourName} > NEIGHBOUR.md && git add -A && git commit -qm neighbour`,
+        }),
       ]);
       const id = await submit(repo, `Abuse case [case:${name}]`);
-      const neighbourId = opts.neighbour === false ? undefined : await submit(repo, `A neighbour [case:${neighbourName}]`);
+      const neighbourId =
+        opts.neighbour === false ? undefined : await submit(repo, `A neighbour [case:${neighbourName}]`);
       const timeoutMs = opts.timeoutMs ?? 120_000;
       const [task, neighbour] = await Promise.all([
         finished(id, timeoutMs),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { type Platform, startPlatform } from '../../src/main.ts';
-import { createLogger } from '../../src/ops/logger.ts';
+import { createLogger, type Logger } from '../../src/ops/logger.ts';
 import type { Queryable } from '../../src/storage/db.ts';
 import { workflowRunning } from '../../src/store/workflow-status.ts';
 
@@ -41,7 +41,7 @@ export interface TestPlatform extends ApiClient {
 /** Starts the whole platform in this test process (one per file: DBOS is process-global). */
 export async function startTestPlatform(
   env: Record<string, string> = {},
-  opts: { apiOnly?: boolean } = {},
+  opts: { apiOnly?: boolean; log?: Logger } = {},
 ): Promise<TestPlatform> {
   const home = mkdtempSync(join(tmpdir(), 'abca-home-'));
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase('api'));
@@ -56,7 +56,7 @@ export async function startTestPlatform(
       ABCA_NOTIFIER: 'fake',
       ...env,
     },
-    log: createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
+    log: opts.log ?? createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
     ...(opts.apiOnly ? { apiOnly: true } : {}),
   });
   const adminKey = readFileSync(join(home, 'admin.key'), 'utf8').trim();

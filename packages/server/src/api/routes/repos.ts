@@ -1,23 +1,20 @@
-import {
-  CreateRepoRequest,
-  type ForgeSpec,
-  RepoName,
-  RepoSettings,
-  UpdateRepoRequest,
-} from '@abca/contracts';
+import { CreateRepoRequest, RepoName, RepoSettings, UpdateRepoRequest } from '@abca/contracts';
 import { Hono } from 'hono';
 import { configuredProviders } from '../../config/model-providers.ts';
 import { AppError } from '../../ops/errors.ts';
+import { withTx } from '../../storage/db.ts';
 import { deleteRepo, getRepo, insertRepo, listRepos, updateRepo } from '../../store/repo-store.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { validationError } from '../errors.ts';
+import { applyCredentialChange, readRepoCredential } from '../repo-credential-input.ts';
 import { checkRepoModel } from '../repo-model.ts';
 import { readBody, readParam } from '../validate.ts';
 
 /**
  * Repository onboarding: admins add, change and remove; everyone may read. `owner/name` may be
- * URL-encoded (`owner%2Fname`) or not in the path.
+ * URL-encoded (`owner%2Fname`) or not in the path. A git credential (URL userinfo or the
+ * `credential` field) is stored sealed apart from the repo and only ever shown redacted.
  */
 export function repoRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
@@ -34,8 +31,11 @@ export function repoRoutes(deps: ApiDeps) {
     requireAdmin(c);
     const body = await readBody(c, CreateRepoRequest);
     checkRepoModel(body.settings.model, providers);
-    const forge: ForgeSpec | undefined =
-      body.forge ?? (body.repo.includes('/') ? { kind: 'github', owner_repo: body.repo } : undefined);
+    const { forge, change } = readRepoCredential({
+      forge: body.forge,
+      credential: body.credential,
+      fallback: body.repo.includes('/') ? { kind: 'github', owner_repo: body.repo } : undefined,
+    });
     if (!forge) {
       throw new AppError(
         'VALIDATION_ERROR',
@@ -45,7 +45,11 @@ export function repoRoutes(deps: ApiDeps) {
         },
       );
     }
-    const repo = await insertRepo(deps.db, { repo: body.repo, forge, settings: body.settings });
+    const repo = await withTx(deps.db, async (tx) => {
+      if (!(await insertRepo(tx, { repo: body.repo, forge, settings: body.settings }))) return undefined;
+      await applyCredentialChange(tx, deps.credentials, body.repo, change);
+      return getRepo(tx, body.repo);
+    });
     if (!repo) {
       throw new AppError(
         'VALIDATION_ERROR',
@@ -55,7 +59,10 @@ export function repoRoutes(deps: ApiDeps) {
         },
       );
     }
-    c.get('log').info({ repo: body.repo, forge: forge.kind }, 'repository onboarded');
+    c.get('log').info(
+      { repo: body.repo, forge: forge.kind, credential: change.kind === 'put' },
+      'repository onboarded',
+    );
     return c.json({ data: repo }, 201);
   });
 
@@ -66,6 +73,12 @@ export function repoRoutes(deps: ApiDeps) {
   const patch = async (repoName: string, body: UpdateRepoRequest) => {
     checkRepoModel(body.settings?.model, providers);
     const current = await show(repoName);
+    const { forge, change } = readRepoCredential({
+      forge: body.forge,
+      credential: body.credential,
+      fallback: current.forge,
+      current,
+    });
     const merged: Record<string, unknown> = { ...current.settings };
     for (const [k, v] of Object.entries(body.settings ?? {})) {
       if (v === null) delete merged[k];
@@ -73,12 +86,12 @@ export function repoRoutes(deps: ApiDeps) {
     }
     const settings = RepoSettings.safeParse(merged);
     if (!settings.success) throw validationError(settings.error, 'settings');
-    return (
-      (await updateRepo(deps.db, repoName, {
-        forge: body.forge ?? current.forge,
-        settings: settings.data,
-      })) ?? current
-    );
+    return withTx(deps.db, async (tx) => {
+      const next = { forge: forge ?? current.forge, settings: settings.data };
+      if (!(await updateRepo(tx, repoName, next))) return current;
+      await applyCredentialChange(tx, deps.credentials, repoName, change);
+      return (await getRepo(tx, repoName)) ?? current;
+    });
   };
   const remove = async (repoName: string) => {
     if (!(await deleteRepo(deps.db, repoName)))

@@ -7,6 +7,7 @@ import {
   type Forge,
   type ForgeContext,
   ForgeError,
+  type GitCredential,
   type GitRemote,
   type PullRequest,
   type RepoRef,
@@ -36,6 +37,11 @@ export interface GitForgeDeps {
   changeRequestUrl?: (number: number) => string;
   /** Author recorded for comments ABCA posts; default `abca`. */
   commentAuthor?: string;
+  /**
+   * The repo's stored credential, looked up (and decrypted) before each remote call and handed to
+   * git as a per-command header; undefined: none. Throws a {@link ForgeError} when it cannot be used.
+   */
+  credentials?: (repo: RepoRef) => Promise<GitCredential | undefined>;
 }
 
 /**
@@ -43,14 +49,17 @@ export interface GitForgeDeps {
  * requests are "change requests" kept by ABCA in `change_requests`, with the commits and the diff
  * computed from the mirror after the branch was pushed. There are no issues.
  *
- * No credentials are used yet: the host's network position (or file permissions) is the access
- * control. URLs with `user:password@` are accepted but never written into a workspace.
+ * Credentials come from `deps.credentials` (stored apart from the repo, sealed) and go to git as
+ * a Basic header per command, never into a URL; without one the host's network position (or file
+ * permissions) is the access control. URLs with `user:password@` still work (git reads them) but are
+ * never written into a workspace.
  */
 export function createGitForge(deps: GitForgeDeps): Forge {
   const { db, git, mirrors } = deps;
   const gitRemote = async (repo: RepoRef): Promise<GitRemote> => {
     const url = urlOf(repo);
-    return { url, publicUrl: stripCredentials(url) };
+    const credential = await deps.credentials?.(repo);
+    return { url, publicUrl: stripCredentials(url), ...(credential ? { credential } : {}) };
   };
   const crUrl = deps.changeRequestUrl ?? ((n: number) => `abca://change-requests/${n}`);
   const toPr = (cr: ChangeRequest): PullRequest => ({
@@ -113,16 +122,17 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     async checkAccess(repo) {
       try {
         const { path } = await mirrors.sync(repo);
+        const target = await gitRemote(repo);
         // A dry run asks the remote's receive-pack for its refs: it fails without push access.
         await git.run(
           [
             'push',
             '--dry-run',
             '--quiet',
-            urlOf(repo),
+            target.url,
             `refs/heads/${repo.defaultBranch}:refs/heads/abca-access-check`,
           ],
-          { cwd: path, op: 'push' },
+          { cwd: path, op: 'push', ...(target.credential ? { credential: target.credential } : {}) },
         );
         return { ok: true };
       } catch (err) {
