@@ -42,7 +42,7 @@ async function setupFakeForge(): Promise<ForgeContractEnv & WorkspacesContractEn
     forge,
     workspaces: local.workspaces,
     repo,
-    missingRepo: { repo: 'fake-unreachable/missing', defaultBranch: 'main', forge: { kind: 'fake' } },
+    missingRepo: { repo: 'fake-missing/repo', defaultBranch: 'main', forge: { kind: 'fake' } },
     cacheDir,
     secrets: [],
     remote: {

@@ -17,6 +17,7 @@ import type { FakeEffects } from '../fake-effects.ts';
 
 const UNREACHABLE = 'fake-unreachable/';
 const NO_PUSH = 'fake-readonly/';
+const MISSING = 'fake-missing/';
 
 type PullRow = { number: number; repo: string; branch: string; base: string; draft: boolean; title: string };
 
@@ -40,7 +41,8 @@ export async function fakeRemotePushes(cacheDir: string, repo: string, branch: s
  * A forge for tests and demos without a remote service: pull requests are rows in the platform's
  * database, and each repo's remote is a real bare repository on the host (one empty commit on the
  * default branch), so the task's git work runs exactly as for the other forges. Repos named
- * `fake-unreachable/*` fail pre-flight as unreachable and `fake-readonly/*` as not pushable.
+ * `fake-unreachable/*` fail pre-flight's access check, `fake-readonly/*` fail it as not pushable,
+ * and `fake-missing/*` have no remote at all (git fails to reach them).
  */
 export function createFakeForge(deps: {
   db: Queryable;
@@ -118,7 +120,7 @@ export function createFakeForge(deps: {
     kind: 'fake',
     async checkAccess(repo) {
       await effects.pause();
-      if (repo.repo.startsWith(UNREACHABLE)) {
+      if (repo.repo.startsWith(UNREACHABLE) || repo.repo.startsWith(MISSING)) {
         return {
           ok: false,
           code: 'REPO_NOT_FOUND_OR_NO_ACCESS',
@@ -136,9 +138,7 @@ export function createFakeForge(deps: {
     },
     async gitRemote(repo): Promise<GitRemote> {
       const publicUrl = `${base}/${repo.repo}.git`;
-      if (repo.repo.startsWith(UNREACHABLE)) {
-        return { url: join(deps.cacheDir, 'fake-remotes', 'unreachable.git'), publicUrl };
-      }
+      if (repo.repo.startsWith(MISSING)) return { url: '/nonexistent/fake-missing.git', publicUrl };
       return { url: await ensureRemote(repo), publicUrl };
     },
     async fetchContext(repo, ref) {
