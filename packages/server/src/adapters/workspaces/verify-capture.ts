@@ -53,7 +53,7 @@ export async function fetchCapture(
   if (fetched.code !== 0) {
     throw new WorkspaceError(
       'WORKSPACE_CORRUPT',
-      `the work taken out of the sandbox failed its checks: ${lastLines(fetched.stderr)}`,
+      `the work taken out of the sandbox failed its checks: ${lastLines(fetched.stderr, repoDir)}`,
     );
   }
   const head = (await git.run(['rev-parse', '--verify', `${opts.ref}^{commit}`], { cwd: repoDir })).trim();
@@ -133,6 +133,7 @@ export async function listCommits(
   return commits;
 }
 
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' ').slice(-500);
+/** The end of git's complaint, without the host path of the scratch repository it names. */
+function lastLines(text: string, repoDir: string): string {
+  return text.split(repoDir).join('<scratch>').trim().split('\n').slice(-3).join(' ').slice(-500);
 }
