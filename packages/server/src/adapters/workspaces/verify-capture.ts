@@ -98,7 +98,7 @@ async function refuseLargeFiles(
   );
   scan.end();
   if (res.code !== 0)
-    throw new ForgeError('INTERNAL_ERROR', `git rev-list failed: ${lastLines(res.stderr)}`, true);
+    throw new ForgeError('INTERNAL_ERROR', `git rev-list failed: ${lastLines(res.stderr, repoDir)}`, true);
   if (omitted.length === 0) return;
   const sizes = await git.run(['cat-file', '--batch-check=%(objectsize)'], {
     cwd: repoDir,
