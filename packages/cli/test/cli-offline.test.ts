@@ -141,6 +141,7 @@ describe.concurrent('abca doctor', () => {
     for (const name of [
       'Node.js',
       'git',
+      'host helpers',
       'configuration',
       'PostgreSQL',
       'sandbox: bubblewrap',
@@ -152,6 +153,7 @@ describe.concurrent('abca doctor', () => {
       expect(byName.get(name), name).toBeDefined();
     }
     expect(byName.get('Node.js')?.status).toBe('ok');
+    expect(byName.get('host helpers')?.status).toBe('ok');
     expect(byName.get('model')).toMatchObject({ status: 'warn', fix: expect.stringContaining('ABCA_MODEL') });
     expect(byName.get('server')).toMatchObject({ status: 'warn', detail: expect.stringContaining(url) });
     for (const c of report.checks) if (c.status !== 'ok') expect(c.fix, c.name).toBeTruthy();

@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { reply } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AbuseWorld, startAbuseWorld } from './support/abuse-world.ts';
+import {
+  type AbuseWorld,
+  expectHealthyWithinBound,
+  RSS_BOUND_BYTES,
+  startAbuseWorld,
+} from './support/abuse-world.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 
 /**
@@ -11,7 +16,6 @@ import { GREET_OK, makeRemote } from './support/git-remote.ts';
  * neighbour task running at the same time completes, the server stays healthy, and its memory
  * (sampled all along) stays under {@link RSS_BOUND_BYTES}.
  */
-const RSS_BOUND_BYTES = 512 * 1024 * 1024;
 let world: AbuseWorld;
 const TYPED_END = ['COMPLETED', 'FAILED'];
 
@@ -153,11 +157,6 @@ describe('abuse: files, git config, output, network', () => {
       expect(e.data).toMatchObject({ reason: 'private_address', address: '127.0.0.1' });
   });
 
-  it('kept the server healthy, with its RSS under the bound all along', async () => {
-    expect(await world.healthy()).toBe(true);
-    const rss = world.maxRssBytes();
-    console.info(`abuse (files): server max RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
-    expect(rss).toBeGreaterThan(0);
-    expect(rss).toBeLessThan(RSS_BOUND_BYTES);
-  });
+  it('kept the server healthy, with its RSS under the bound all along', () =>
+    expectHealthyWithinBound(world, 'files'));
 });

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reply } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AbuseWorld, startAbuseWorld } from './support/abuse-world.ts';
+import {
+  type AbuseWorld,
+  expectHealthyWithinBound,
+  RSS_BOUND_BYTES,
+  startAbuseWorld,
+} from './support/abuse-world.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 
 /**
@@ -15,7 +20,6 @@ import { GREET_OK, makeRemote } from './support/git-remote.ts';
  * a typed failure or a success, a neighbour task completes, the server stays healthy and its memory
  * stays under {@link RSS_BOUND_BYTES}.
  */
-const RSS_BOUND_BYTES = 512 * 1024 * 1024;
 const ANTHROPIC_KEY = 'sk-ant-abuse-never-sent-3f9d2c';
 let world: AbuseWorld;
 
@@ -42,6 +46,28 @@ function treeBombRemote(): string {
   const commit = git(bare, 'commit-tree', tree, '-m', 'bomb');
   git(bare, 'update-ref', 'refs/heads/main', commit);
   git(bare, 'repack', '-adq');
+  return bare;
+}
+
+/**
+ * GREET_OK on top of a commit whose 1 GiB file of zeros packs into about a megabyte: a history that
+ * inflates to a gigabyte wherever it is unpacked. The head no longer holds the file.
+ */
+function historyBombRemote(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'abca-history-bomb-'));
+  const work = join(dir, 'work');
+  execFileSync('mkdir', ['-p', work]);
+  git(work, 'init', '-q', '-b', 'main');
+  execFileSync('sh', ['-c', 'head -c 1073741824 /dev/zero > zeros.bin'], { cwd: work });
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'A gigabyte of zeros');
+  git(work, 'rm', '-q', 'zeros.bin');
+  for (const [file, text] of Object.entries(GREET_OK)) writeFileSync(join(work, file), text);
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'The real code');
+  const bare = join(dir, 'remote.git');
+  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
+  execFileSync('rm', ['-rf', work]);
   return bare;
 }
 
@@ -84,6 +110,7 @@ beforeAll(async () => {
     world.api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url } } });
   await add('plain', makeRemote(GREET_OK));
   await add('bomb', treeBombRemote());
+  await add('history-bomb', historyBombRemote());
   await add('subs', hostileSubmodulesRemote(marker));
   await add(
     'picks-model',
@@ -176,6 +203,12 @@ describe('abuse: git, repositories, onboarding', () => {
     ).toBe(false);
   }, 120_000);
 
+  it('a repository whose history inflates to a gigabyte is mirrored and worked on like any other', async () => {
+    const { task, neighbour } = await world.runCase('history-bomb', 'history-bomb', [commit('on-top.md')]);
+    expect(task.status).toBe('COMPLETED');
+    expect(neighbour.status).toBe('COMPLETED');
+  }, 180_000);
+
   it('submodules with hostile URLs run nothing on the host, whatever the agent does with them', async () => {
     const { task } = await world.runCase('submodules', 'subs', [
       reply().tool('bash', { command: 'git submodule update --init 2>&1 | tail -3; true' }),
@@ -229,11 +262,6 @@ describe('abuse: git, repositories, onboarding', () => {
     expect(keyed.status).toBe(200);
   });
 
-  it('kept the server healthy, with its RSS under the bound all along', async () => {
-    expect(await world.healthy()).toBe(true);
-    const rss = world.maxRssBytes();
-    console.info(`abuse (git): server max RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
-    expect(rss).toBeGreaterThan(0);
-    expect(rss).toBeLessThan(RSS_BOUND_BYTES);
-  });
+  it('kept the server healthy, with its RSS under the bound all along', () =>
+    expectHealthyWithinBound(world, 'git'));
 });

@@ -2,6 +2,7 @@ import { checkBubblewrap } from './bubblewrap.ts';
 import type { Check, CheckResult, DoctorContext } from './check.ts';
 import { checkConfig } from './config.ts';
 import { checkGit } from './git.ts';
+import { checkHostHelpers } from './host-helpers.ts';
 import { checkModel } from './model.ts';
 import { checkNode } from './node.ts';
 import { checkPostgres } from './postgres.ts';
@@ -14,6 +15,7 @@ import { checkSocat } from './socat.ts';
 export const CHECKS: readonly { name: string; run: Check }[] = [
   { name: 'Node.js', run: checkNode },
   { name: 'git', run: checkGit },
+  { name: 'host helpers', run: checkHostHelpers },
   { name: 'configuration', run: checkConfig },
   { name: 'PostgreSQL', run: checkPostgres },
   { name: 'postgres OS user', run: checkPostgresUser },

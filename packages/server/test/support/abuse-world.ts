@@ -7,6 +7,7 @@ import {
   reply,
   type ScriptedModelServer,
 } from '@abca/model-kit';
+import { expect } from 'vitest';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { createPool, type Db } from '../../src/storage/db.ts';
 import { type ApiClient, apiClient } from './platform.ts';
@@ -42,6 +43,18 @@ export interface AbuseWorld {
   /** The server answers and its process is alive. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The server's memory bound in the abuse suite: about 2.4 times what it uses while agents do their worst. */
+export const RSS_BOUND_BYTES = 512 * 1024 * 1024;
+
+/** The end of each abuse file: the server answers, its process lives, its RSS stayed under the bound. */
+export async function expectHealthyWithinBound(world: AbuseWorld, label: string): Promise<void> {
+  expect(await world.healthy()).toBe(true);
+  const rss = world.maxRssBytes();
+  console.info(`abuse (${label}): server max RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  expect(rss).toBeGreaterThan(0);
+  expect(rss).toBeLessThan(RSS_BOUND_BYTES);
 }
 
 function rssOf(pid: number): number {

@@ -42,6 +42,19 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
     workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
 
+  /** A scratch repository holding `bundle` checked ({@link fetchCapture}) under {@link WORK_REF}. */
+  async function inScratch<T>(
+    repo: Parameters<Workspaces['push']>[0],
+    bundle: Buffer,
+    checks: { branch: string; baseCommit: string; maxFileBytes: number; signal?: AbortSignal },
+    use: (scratch: string, head: string) => Promise<T>,
+  ): Promise<T> {
+    const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
+    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work' }, async (scratch) =>
+      use(scratch, await fetchCapture(git, scratch, bundle, { ...checks, ref: WORK_REF })),
+    );
+  }
+
   return {
     async syncMirror(repo, opts = {}) {
       const { defaultBranchHead } = await mirrors.sync(repo, opts);
@@ -139,15 +152,8 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           );
         throw err;
       }
-      const mirror = await mirrors.ensure(repo, signal ? { signal } : {});
-      return withScratchRepo(git, { cacheDir, mirror, prefix: 'capture' }, async (scratch) => {
-        const head = await fetchCapture(git, scratch, bundle, {
-          branch,
-          baseCommit,
-          ref: WORK_REF,
-          maxFileBytes: limits.maxFileBytes,
-          ...(signal ? { signal } : {}),
-        });
+      const checks = { branch, baseCommit, maxFileBytes: limits.maxFileBytes, ...(signal ? { signal } : {}) };
+      return inScratch(repo, bundle, checks, async (scratch, head) => {
         const commits = await listCommits(git, scratch, baseCommit, head);
         return { head, bundle, commits } satisfies WorkCapture;
       });
@@ -156,17 +162,10 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
     async push(repo, { branch, baseCommit, capture, signal }) {
       await checkBranchName(git, branch);
       if (!capture.bundle) throw new ForgeError('INTERNAL_ERROR', 'there is no work to push', false);
-      const bundle = capture.bundle;
       const sig = signal ? { signal } : {};
-      const mirror = await mirrors.ensure(repo, sig);
-      return withScratchRepo(git, { cacheDir, mirror, prefix: 'push' }, async (scratch) => {
-        const head = await fetchCapture(git, scratch, bundle, {
-          branch,
-          baseCommit,
-          ref: WORK_REF,
-          maxFileBytes: Number.MAX_SAFE_INTEGER,
-          ...sig,
-        });
+      // Checked at capture: here only what a push needs (the objects, the branch, the base).
+      const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, ...sig };
+      return inScratch(repo, capture.bundle, checks, async (scratch, head) => {
         if (head !== capture.head)
           throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
         const remote = await deps.remote(repo);

@@ -170,12 +170,13 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
       let next = ctx;
       let state: 'restored' | 'recreated';
       let made: Awaited<ReturnType<typeof make>>;
+      // This machine's mirror may be older than the task (or missing): the base must be in it.
+      await deps.workspaces.syncMirror(await repoRef(deps.db, task.repo), { signal });
       if (snap) {
         made = await make(task, ctx, { baseCommit: snap.baseCommit, bundle: snap.bundle }, signal);
         state = 'restored';
         await emit('workspace.restored', { head: made.head, executor_id: deps.executorId });
       } else {
-        await deps.workspaces.syncMirror(await repoRef(deps.db, task.repo), { signal });
         made = await make(task, ctx, undefined, signal);
         next = { ...ctx, baseCommit: made.baseCommit };
         state = 'recreated';
