@@ -6,7 +6,8 @@ import { type Check, firstLine, probe } from './check.ts';
  */
 export const checkHostHelpers: Check = async () => {
   const res = await probe('setpriv', ['--pdeathsig', 'TERM', '--', 'timeout', '5', 'true']);
-  if (res.code === 0) return { name: 'host helpers', status: 'ok', detail: 'setpriv --pdeathsig and timeout work' };
+  if (res.code === 0)
+    return { name: 'host helpers', status: 'ok', detail: 'setpriv --pdeathsig and timeout work' };
   return {
     name: 'host helpers',
     status: 'fail',

@@ -182,21 +182,15 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
       const path = await this.ensure(repo);
       const clean = file.replace(/^(\.\/|\/)+/, '');
       if (!clean || clean.split('/').includes('..')) return undefined;
-      const listed = await git.run(['ls-tree', '-z', `refs/heads/${repo.defaultBranch}`, '--', clean], {
-        cwd: path,
-      });
-      const entry = listed.split('\0')[0] ?? '';
-      const [meta] = entry.split('\t');
-      const [, type, oid] = (meta ?? '').split(' ');
-      if (type !== 'blob' || !oid) return undefined;
+      // One call: `cat-file blob <branch>:<path>` fails for a path that is absent or not a file.
       // The repository is untrusted: a 2 GB README is read up to the cut, not whole.
       const max = opts.maxBytes ?? READ_MAX_BYTES;
-      const res = await git.tryRun(['cat-file', 'blob', oid], {
+      const res = await git.tryRun(['cat-file', 'blob', `refs/heads/${repo.defaultBranch}:${clean}`], {
         cwd: path,
         maxOutputBytes: max,
         truncate: true,
       });
-      if (res.code !== 0 && !res.truncated) return undefined;
+      if (res.code !== 0) return undefined;
       return { text: res.stdout, truncated: res.truncated };
     },
     async remoteHead(repo, branch, opts = {}) {

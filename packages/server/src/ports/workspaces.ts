@@ -109,7 +109,9 @@ export interface Workspaces {
    * Takes the task's work out of the sandbox: commits what was left uncommitted (inside the
    * sandbox, with `message`), bundles `branch` since `baseCommit`, reads the bundle out under
    * `limits.maxCaptureBytes` and verifies it on the host (objects checked, descends from the base,
-   * no file over `limits.maxFileBytes`). Throws `WORK_TOO_LARGE` or `WORKSPACE_CORRUPT`.
+   * no file over `limits.maxFileBytes`). Throws `WORK_TOO_LARGE` or `WORKSPACE_CORRUPT`. With
+   * `previous` (a capture of this task verified earlier, such as its checkpoint), unchanged work —
+   * the same head, nothing left uncommitted — is that capture, not read and checked again.
    */
   capture(
     repo: RepoRef,
@@ -119,6 +121,7 @@ export interface Workspaces {
       baseCommit: string;
       message: string;
       limits: WorkspaceLimits;
+      previous?: WorkCapture;
       signal?: AbortSignal;
     },
   ): Promise<WorkCapture>;

@@ -1,4 +1,8 @@
+import { z } from 'zod';
+import type { WorkCommit } from '../ports/workspaces.ts';
 import type { Queryable } from '../storage/db.ts';
+
+const Commits = z.array(z.object({ sha: z.string(), subject: z.string() }));
 
 /** A checkpoint of a task's branch: its head and a git bundle of the commits since the base. */
 export interface WorkspaceSnapshot {
@@ -7,6 +11,8 @@ export interface WorkspaceSnapshot {
   headCommit: string;
   /** Null when the branch had no commits of its own. */
   bundle: Buffer | null;
+  /** The commits the bundle was verified to hold, oldest first. */
+  commits: WorkCommit[];
 }
 
 /** Saves (or replaces) the task's checkpoint. */
@@ -16,10 +22,12 @@ export async function saveWorkspaceSnapshot(
   s: WorkspaceSnapshot,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO workspace_snapshots (task_id, branch, base_commit, head_commit, bundle) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO workspace_snapshots (task_id, branch, base_commit, head_commit, bundle, commits)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (task_id) DO UPDATE SET branch = EXCLUDED.branch, base_commit = EXCLUDED.base_commit,
-       head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, created_at = clock_timestamp()`,
-    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle],
+       head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, commits = EXCLUDED.commits,
+       created_at = clock_timestamp()`,
+    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle, JSON.stringify(s.commits)],
   );
 }
 
@@ -32,10 +40,19 @@ export async function getWorkspaceSnapshot(
     base_commit: string;
     head_commit: string;
     bundle: Buffer | null;
-  }>('SELECT branch, base_commit, head_commit, bundle FROM workspace_snapshots WHERE task_id = $1', [taskId]);
+    commits: unknown;
+  }>('SELECT branch, base_commit, head_commit, bundle, commits FROM workspace_snapshots WHERE task_id = $1', [
+    taskId,
+  ]);
   const row = res.rows[0];
   return row
-    ? { branch: row.branch, baseCommit: row.base_commit, headCommit: row.head_commit, bundle: row.bundle }
+    ? {
+        branch: row.branch,
+        baseCommit: row.base_commit,
+        headCommit: row.head_commit,
+        bundle: row.bundle,
+        commits: Commits.parse(row.commits),
+      }
     : undefined;
 }
 

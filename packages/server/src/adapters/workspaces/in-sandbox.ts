@@ -26,7 +26,7 @@ const CHECKOUT = `${PRELUDE}g reset -q --hard || fail 92 "checking the files out
 `;
 
 const CAPTURE = `${PRELUDE}g add -A -- . || fail 92 "git add failed"
-if ! g diff --cached --quiet; then g commit -q --no-verify -m "$ABCA_MESSAGE" || fail 92 "git commit failed"; fi
+if ! g diff --cached --quiet; then g commit -q --no-verify -m "$ABCA_MESSAGE" || fail 92 "git commit failed"; echo committed=1; fi
 head=$(g rev-parse -q --verify "refs/heads/$ABCA_BRANCH^{commit}") || fail 93 "the task branch $ABCA_BRANCH is gone"
 echo "head=$head"
 rm -rf "$ABCA_OUT"
@@ -86,13 +86,13 @@ export async function checkoutInSandbox(
 
 /**
  * Commits leftovers and bundles the task branch since its base into {@link CAPTURE_FILE}, inside
- * the sandbox. Returns the head the sandbox reports (untrusted: the host reads the bundle's own)
- * and whether a bundle was written.
+ * the sandbox. Returns the head the sandbox reports (untrusted: the host reads the bundle's own),
+ * whether a bundle was written and whether leftovers were committed.
  */
 export async function captureInSandbox(
   sandbox: Sandbox,
   opts: { gitConfig: string; branch: string; baseCommit: string; message: string; signal?: AbortSignal },
-): Promise<{ head: string; bundled: boolean }> {
+): Promise<{ head: string; bundled: boolean; committed: boolean }> {
   const res = await runScript(
     sandbox,
     CAPTURE,
@@ -108,5 +108,5 @@ export async function captureInSandbox(
   judge(res, 'capture');
   const head = /^head=([0-9a-f]{40}|[0-9a-f]{64})$/m.exec(res.stdout)?.[1];
   if (!head) throw new WorkspaceError('WORKSPACE_CORRUPT', 'the capture did not report the branch head');
-  return { head, bundled: head !== opts.baseCommit };
+  return { head, bundled: head !== opts.baseCommit, committed: /^committed=1$/m.test(res.stdout) };
 }

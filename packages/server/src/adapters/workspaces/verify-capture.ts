@@ -10,16 +10,24 @@ const SUBJECT_CHARS = 200;
 
 /**
  * Fetches a capture's bundle into a host repository (`repoDir`, host-made, holding or borrowing
- * the base commit) under `ref`, and checks it: it names exactly the task branch, its objects pass
- * `fsck`, its head descends from `baseCommit`, and no file in the task's commits is larger than
- * `maxFileBytes`. Returns the head as the host reads it. Anything off is `WORKSPACE_CORRUPT` or
- * `WORK_TOO_LARGE`; the bundle is data to git here (no config, hooks or filters come with it).
+ * the base commit) under `ref`, and checks it: it names exactly the task branch and its objects
+ * pass `fsck`; unless `verified` (a capture checked moments ago, fetched again to push it), its
+ * head descends from `baseCommit` and no file in the task's commits is larger than `maxFileBytes`.
+ * Returns the head. Anything off is `WORKSPACE_CORRUPT` or `WORK_TOO_LARGE`; the bundle is data to
+ * git here (no config, hooks or filters come with it).
  */
 export async function fetchCapture(
   git: GitCli,
   repoDir: string,
   bundle: Buffer,
-  opts: { branch: string; baseCommit: string; ref: string; maxFileBytes: number; signal?: AbortSignal },
+  opts: {
+    branch: string;
+    baseCommit: string;
+    ref: string;
+    maxFileBytes: number;
+    verified?: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<string> {
   const signal = opts.signal ? { signal: opts.signal } : {};
   const file = join(repoDir, 'capture.bundle');
@@ -31,7 +39,13 @@ export async function fetchCapture(
   });
   const listed = heads.stdout.trim().split('\n').filter(Boolean);
   const expected = `refs/heads/${opts.branch}`;
-  if (heads.code !== 0 || listed.length !== 1 || listed[0]?.split(' ')[1] !== expected) {
+  const [head = '', name] = listed[0]?.split(' ') ?? [];
+  if (
+    heads.code !== 0 ||
+    listed.length !== 1 ||
+    name !== expected ||
+    !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(head)
+  ) {
     throw new WorkspaceError(
       'WORKSPACE_CORRUPT',
       `the work taken out of the sandbox is not a bundle of ${expected} alone`,
@@ -56,7 +70,7 @@ export async function fetchCapture(
       `the work taken out of the sandbox failed its checks: ${lastLines(fetched.stderr, repoDir)}`,
     );
   }
-  const head = (await git.run(['rev-parse', '--verify', `${opts.ref}^{commit}`], { cwd: repoDir })).trim();
+  if (opts.verified) return head;
   const ancestor = await git.tryRun(['merge-base', '--is-ancestor', opts.baseCommit, head], {
     cwd: repoDir,
     ...signal,

@@ -7,6 +7,7 @@ import type { HostProcesses } from '../../ops/host-processes.ts';
 import { removeTree } from '../../ops/remove-tree.ts';
 import { ForgeError } from '../../ports/forge.ts';
 import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
+import { checkBranchName } from './branch-name.ts';
 import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
@@ -46,7 +47,13 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   async function inScratch<T>(
     repo: Parameters<Workspaces['push']>[0],
     bundle: Buffer,
-    checks: { branch: string; baseCommit: string; maxFileBytes: number; signal?: AbortSignal },
+    checks: {
+      branch: string;
+      baseCommit: string;
+      maxFileBytes: number;
+      verified?: boolean;
+      signal?: AbortSignal;
+    },
     use: (scratch: string, head: string) => Promise<T>,
   ): Promise<T> {
     const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
@@ -64,7 +71,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
     remoteHead: (repo, branch, opts) => mirrors.remoteHead(repo, branch, opts),
 
     async prepare(repo, { dir, branch, limits, from, signal }) {
-      await checkBranchName(git, branch);
+      checkBranchName(branch);
       const sig = signal ? { signal } : {};
       const gitConfig = await configFor(repo);
       await mirrors.ensure(repo, sig);
@@ -125,8 +132,8 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       await checkoutInSandbox(sandbox, await configFor(repo), signal);
     },
 
-    async capture(repo, sandbox, { branch, baseCommit, message, limits, signal }) {
-      await checkBranchName(git, branch);
+    async capture(repo, sandbox, { branch, baseCommit, message, limits, previous, signal }) {
+      checkBranchName(branch);
       const reported = await captureInSandbox(sandbox, {
         gitConfig: await configFor(repo),
         branch,
@@ -135,6 +142,9 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         ...(signal ? { signal } : {}),
       });
       if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
+      // Nothing new since a capture verified earlier: the same commit is the same work. (A sandbox
+      // lying about it gets the earlier, verified work pushed, never anything unchecked.)
+      if (previous && previous.head === reported.head && !reported.committed) return previous;
       let bundle: Buffer;
       try {
         bundle = await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes });
@@ -160,11 +170,11 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
     },
 
     async push(repo, { branch, baseCommit, capture, signal }) {
-      await checkBranchName(git, branch);
+      checkBranchName(branch);
       if (!capture.bundle) throw new ForgeError('INTERNAL_ERROR', 'there is no work to push', false);
       const sig = signal ? { signal } : {};
-      // Checked at capture: here only what a push needs (the objects, the branch, the base).
-      const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, ...sig };
+      // Checked at capture: here only what a push needs (the branch, objects that pass fsck).
+      const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, verified: true, ...sig };
       return inScratch(repo, capture.bundle, checks, async (scratch, head) => {
         if (head !== capture.head)
           throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
@@ -205,13 +215,6 @@ export function workspaceGitConfig(publicUrl: string, author: GitAuthor): string
     `\temail = ${quote(author.email)}`,
     '',
   ].join('\n');
-}
-
-async function checkBranchName(git: GitCli, branch: string): Promise<void> {
-  const res = await git.tryRun(['check-ref-format', `refs/heads/${branch}`]);
-  if (res.code !== 0 || branch.startsWith('-')) {
-    throw new ForgeError('INTERNAL_ERROR', `invalid branch name '${branch}'`, false);
-  }
 }
 
 /** Half-made folders of a crashed prepare (`<name>.new-*` beside the workspace). */

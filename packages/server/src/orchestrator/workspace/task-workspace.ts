@@ -214,11 +214,18 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
     },
 
     async capture(task, ctx, sandbox, signal) {
+      // The agent step's checkpoint, verified when it was saved: unchanged work is not checked again.
+      const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
+      const previous =
+        snap && snap.baseCommit === ctx.baseCommit
+          ? { head: snap.headCommit, bundle: snap.bundle, commits: snap.commits }
+          : undefined;
       return deps.workspaces.capture(await repoRef(deps.db, task.repo), sandbox, {
         branch: task.branch_name as string,
         baseCommit: ctx.baseCommit as string,
         message: `Uncommitted work of ABCA task ${task.task_id}`,
         limits: deps.limits,
+        ...(previous ? { previous } : {}),
         ...(signal ? { signal } : {}),
       });
     },
@@ -245,6 +252,7 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
         baseCommit: ctx.baseCommit as string,
         headCommit: capture.head,
         bundle: capture.bundle,
+        commits: capture.commits,
       });
       await emit('workspace.checkpoint_saved', { head: capture.head, bytes: capture.bundle?.length ?? 0 });
       return undefined;
