@@ -198,6 +198,12 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       expect((await env.workspaces.push(env.repo, { branch, baseCommit, capture: captured })).commit).toBe(
         captured.head,
       );
+      // Unchanged since: the earlier capture as it is; one more change: a new capture.
+      const args = { branch, baseCommit, message: 'Leftovers', limits: LIMITS };
+      expect(await env.workspaces.capture(env.repo, sandbox, { ...args, previous: captured })).toBe(captured);
+      await run(sandbox, 'echo later > LATER.md');
+      const later = await env.workspaces.capture(env.repo, sandbox, { ...args, previous: captured });
+      expect(later.commits.map((c) => c.subject)).toEqual(['Agent change', 'Leftovers', 'Leftovers']);
       // Nothing new: no bundle, no commits.
       const { sandbox: clean, baseCommit: base2 } = await open(join(work, 'ws-nothing'), 'abca/task-3b/none');
       expect(await capture(clean, 'abca/task-3b/none', base2)).toEqual({
