@@ -109,9 +109,12 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           });
           await rm(join(tmp, '.git', 'capture.bundle'), { force: true });
         } else {
-          await git.run(['update-ref', `refs/heads/${branch}`, baseCommit], { cwd: tmp });
+          // A fresh repository the host made: its refs are plain files (no process needed).
+          const ref = join(tmp, '.git', 'refs', 'heads', ...branch.split('/'));
+          await mkdir(dirname(ref), { recursive: true });
+          await writeFile(ref, `${baseCommit}\n`);
         }
-        await git.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`], { cwd: tmp });
+        await writeFile(join(tmp, '.git', 'HEAD'), `ref: refs/heads/${branch}\n`);
         await checkTreeSize(
           git,
           tmp,

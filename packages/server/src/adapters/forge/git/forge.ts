@@ -32,7 +32,7 @@ export interface GitForgeDeps {
    * The host's mirrors (shared with the Workspaces port): the access check pushes a dry run from
    * one, and a change request's commits and diff are read from it after the push.
    */
-  mirrors: Pick<Mirrors, 'sync'>;
+  mirrors: Pick<Mirrors, 'sync' | 'ensure'>;
   /** Link shown for a change request (the dashboard's page); default `abca://change-requests/<n>`. */
   changeRequestUrl?: (number: number) => string;
   /** Author recorded for comments ABCA posts; default `abca`. */
@@ -121,9 +121,11 @@ export function createGitForge(deps: GitForgeDeps): Forge {
 
     async checkAccess(repo) {
       try {
-        const { path } = await mirrors.sync(repo);
+        // The task's hydration refreshed the mirror moments ago; made here when missing.
+        const path = await mirrors.ensure(repo);
         const target = await gitRemote(repo);
-        // A dry run asks the remote's receive-pack for its refs: it fails without push access.
+        // A dry run asks the remote's receive-pack for its refs: it fails when the remote is not
+        // reachable or without push access, and needs the default branch in the mirror.
         await git.run(
           [
             'push',
