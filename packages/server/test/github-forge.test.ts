@@ -185,7 +185,9 @@ describe('GitHub forge', () => {
   it('authenticates as a GitHub App with a repo-scoped installation token, looked up and cached', async () => {
     const forge = world.forge({ auth: { kind: 'app', appId: 4242, privateKey: world.privateKey } });
     expect(await forge.checkAccess(ghRepo())).toEqual({ ok: true });
-    expect((await forge.local.workspaces.readFile(ghRepo(), 'README.md'))?.text).toContain('Seed repo');
+    expect(
+      (await forge.local.workspaces.readFiles(ghRepo(), ['README.md'])).get('README.md')?.text,
+    ).toContain('Seed repo');
     const mints = world.gh.requests.filter((r) => /\/app\/installations\/77\/access_tokens$/.test(r.path));
     expect(mints).toHaveLength(1);
     expect(world.gh.requests.some((r) => r.path.endsWith(`/repos/${OWNER}/${NAME}/installation`))).toBe(true);

@@ -165,18 +165,23 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       expect(new Set(results).size).toBe(1);
     });
 
-    it('reads a file of the default branch, cut at its limit, undefined when absent', async () => {
-      expect(await env.workspaces.readFile(env.repo, 'README.md')).toEqual({
-        text: SEED_README,
-        truncated: false,
-      });
-      expect(await env.workspaces.readFile(env.repo, 'README.md', { maxBytes: 6 })).toEqual({
-        text: SEED_README.slice(0, 6),
-        truncated: true,
-      });
-      expect(await env.workspaces.readFile(env.repo, 'NOPE.md')).toBeUndefined();
-      expect(await env.workspaces.readFile(env.repo, 'src')).toBeUndefined();
-      expect(await env.workspaces.readFile(env.repo, '../etc/passwd')).toBeUndefined();
+    it('reads files of the default branch in one go, each cut at its limit, leaving out what is not a file', async () => {
+      const read = await env.workspaces.readFiles(env.repo, [
+        'README.md',
+        'src/index.ts',
+        'NOPE.md',
+        'src',
+        '../etc/passwd',
+        '--output=/tmp/x',
+      ]);
+      expect([...read.entries()]).toEqual([
+        ['README.md', { text: SEED_README, truncated: false }],
+        ['src/index.ts', { text: 'export const answer = 42;\n', truncated: false }],
+      ]);
+      expect(await env.workspaces.readFiles(env.repo, ['README.md'], { maxBytes: 6 })).toEqual(
+        new Map([['README.md', { text: SEED_README.slice(0, 6), truncated: true }]]),
+      );
+      expect((await env.workspaces.readFiles(env.repo, [])).size).toBe(0);
     });
 
     it('takes the work out (leftovers committed in the sandbox) and pushes it; pushing again is a no-op', async () => {

@@ -22,12 +22,15 @@ export interface Mirrors {
   ensure(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<string>;
   /** Runs `fn` while no refresh of this repo's mirror runs (refreshes repack and prune). */
   withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T>;
-  /** A file of the default branch cut to `maxBytes` (default 1 MiB), or undefined when absent or not a file. */
-  readFile(
+  /**
+   * Files of the default branch, each cut to `maxBytes` (default 1 MiB); a path absent or not a
+   * file is not in the answer.
+   */
+  readFiles(
     repo: RepoRef,
-    path: string,
+    paths: string[],
     opts?: { maxBytes?: number },
-  ): Promise<{ text: string; truncated: boolean } | undefined>;
+  ): Promise<Map<string, { text: string; truncated: boolean }>>;
   /** Head of a branch on the remote (`ls-remote`), or undefined. */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
 }
@@ -36,6 +39,8 @@ const HEADS = '+refs/heads/*:refs/heads/*';
 const TAGS = '+refs/tags/*:refs/tags/*';
 
 const STALE_LOCK_MS = 30 * 60_000;
+/** How often a mirror's refresh also runs `git gc --auto` (per process). */
+const GC_EVERY_MS = 5 * 60_000;
 
 /**
  * Takes `<mirror>.lock` (created exclusively, holding the owner's pid) so that worker processes
@@ -89,6 +94,7 @@ async function isStale(lock: string): Promise<boolean> {
 export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: RemoteResolver }): Mirrors {
   const { git, cacheDir } = deps;
   const locks = new Map<string, Promise<unknown>>();
+  const lastGc = new Map<string, number>();
 
   function pathOf(repo: RepoRef): string {
     const where =
@@ -167,8 +173,12 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
       return withLock(repo, async (path) => {
         if (existsSync(path)) {
           await fetchInto(path, repo, opts.signal);
-          // Under the lock, so no workspace clone copies packs that a repack is replacing.
-          await git.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { cwd: path });
+          // Under the lock, so no workspace clone copies packs that a repack is replacing. At most
+          // every few minutes per mirror: it rarely has work, and each task refreshes twice.
+          if (Date.now() - (lastGc.get(path) ?? 0) > GC_EVERY_MS) {
+            await git.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { cwd: path });
+            lastGc.set(path, Date.now());
+          }
         } else await create(path, repo, opts.signal);
         return { path, defaultBranchHead: await head(path, repo) };
       });
@@ -178,20 +188,32 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
       if (existsSync(path)) return path;
       return (await this.sync(repo, opts)).path;
     },
-    async readFile(repo, file, opts = {}) {
+    async readFiles(repo, files, opts = {}) {
+      const out = new Map<string, { text: string; truncated: boolean }>();
+      const clean = files
+        .map((f) => f.replace(/^(\.\/|\/)+/, ''))
+        .filter((f) => f && !f.split('/').includes('..') && !f.startsWith('-'));
+      if (clean.length === 0) return out;
       const path = await this.ensure(repo);
-      const clean = file.replace(/^(\.\/|\/)+/, '');
-      if (!clean || clean.split('/').includes('..')) return undefined;
-      // One call: `cat-file blob <branch>:<path>` fails for a path that is absent or not a file.
-      // The repository is untrusted: a 2 GB README is read up to the cut, not whole.
-      const max = opts.maxBytes ?? READ_MAX_BYTES;
-      const res = await git.tryRun(['cat-file', 'blob', `refs/heads/${repo.defaultBranch}:${clean}`], {
+      // One listing for all of them; then one read per file that is there.
+      const listed = await git.run(['ls-tree', '-z', `refs/heads/${repo.defaultBranch}`, '--', ...clean], {
         cwd: path,
-        maxOutputBytes: max,
-        truncate: true,
+        maxOutputBytes: 64 * 1024,
       });
-      if (res.code !== 0) return undefined;
-      return { text: res.stdout, truncated: res.truncated };
+      const max = opts.maxBytes ?? READ_MAX_BYTES;
+      for (const entry of listed.split('\0').filter(Boolean)) {
+        const [meta = '', name = ''] = entry.split('\t');
+        const [, type, oid] = meta.split(' ');
+        if (type !== 'blob' || !oid || !clean.includes(name)) continue;
+        // The repository is untrusted: a 2 GB README is read up to the cut, not whole.
+        const res = await git.tryRun(['cat-file', 'blob', oid], {
+          cwd: path,
+          maxOutputBytes: max,
+          truncate: true,
+        });
+        if (res.code === 0) out.set(name, { text: res.stdout, truncated: res.truncated });
+      }
+      return out;
     },
     async remoteHead(repo, branch, opts = {}) {
       const remote = await deps.remote(repo);

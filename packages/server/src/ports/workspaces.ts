@@ -72,14 +72,14 @@ export interface Workspaces {
   /** Creates or refreshes the host's bare mirror of the repo; returns the default branch head. */
   syncMirror(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ defaultBranchHead: string }>;
   /**
-   * A file of the default branch, from the mirror: undefined when absent or not a file; cut to
-   * `maxBytes` (default 1 MiB) with `truncated` set when longer.
+   * Files of the default branch, from the mirror, each cut to `maxBytes` (default 1 MiB) with
+   * `truncated` set when longer; a path absent or not a file is not in the answer.
    */
-  readFile(
+  readFiles(
     repo: RepoRef,
-    path: string,
+    paths: string[],
     opts?: { maxBytes?: number },
-  ): Promise<{ text: string; truncated: boolean } | undefined>;
+  ): Promise<Map<string, { text: string; truncated: boolean }>>;
   /** Head of a branch on the remote, or undefined when it does not exist. */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /**

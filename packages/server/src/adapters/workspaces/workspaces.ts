@@ -67,7 +67,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       const { defaultBranchHead } = await mirrors.sync(repo, opts);
       return { defaultBranchHead };
     },
-    readFile: (repo, path, opts) => mirrors.readFile(repo, path, opts),
+    readFiles: (repo, paths, opts) => mirrors.readFiles(repo, paths, opts),
     remoteHead: (repo, branch, opts) => mirrors.remoteHead(repo, branch, opts),
 
     async prepare(repo, { dir, branch, limits, from, signal }) {

@@ -9,6 +9,7 @@ import type { TaskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', 'README.md'];
+const CONFIG_FILE = '.abca/config.yaml';
 
 /**
  * Gathers the task's context — the issue or PR, the repo's own instructions and config — merges
@@ -29,14 +30,13 @@ export const hydrationStep: StepDefinition = {
     const info = await getRepo(deps.db, task.repo);
     try {
       await deps.workspaces.syncMirror(repo, { signal });
-      const files: { path: string; text: string }[] = [];
-      for (const path of INSTRUCTION_FILES) {
-        const read = await deps.workspaces.readFile(repo, path);
-        if (read?.text) files.push({ path, text: read.text });
-      }
-      const file = parseRepoConfigFile(
-        (await deps.workspaces.readFile(repo, '.abca/config.yaml', { maxBytes: 64 * 1024 }))?.text,
-      );
+      const read = await deps.workspaces.readFiles(repo, [...INSTRUCTION_FILES, CONFIG_FILE]);
+      const files = INSTRUCTION_FILES.flatMap((path) => {
+        const text = read.get(path)?.text;
+        return text ? [{ path, text }] : [];
+      });
+      // A config file over the cut does not parse, and is ignored with a warning.
+      const file = parseRepoConfigFile(read.get(CONFIG_FILE)?.text);
       const settings = effectiveSettings(info?.settings ?? {}, file.settings, {
         allowlist: deps.config.defaultAllowlist,
       });
