@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
 import { type TaskError, taskError } from '@abca/contracts';
 import type { Sandbox } from '@abca/sandbox';
 import type { Logger } from '../../ops/logger.ts';
@@ -104,8 +104,10 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
 
   async function readReady(task: TaskRow): Promise<ReadyRecord | undefined> {
     try {
-      const rec = JSON.parse(await readFile(readyFile(dirOf(task.task_id)), 'utf8')) as ReadyRecord;
-      return rec.branch === task.branch_name ? rec : undefined;
+      const dir = dirOf(task.task_id);
+      const rec = JSON.parse(await readFile(readyFile(dir), 'utf8')) as ReadyRecord;
+      // The folder may have been removed by hand since: then it is not there, whatever the record says.
+      return rec.branch === task.branch_name && (await lstat(dir)).isDirectory() ? rec : undefined;
     } catch {
       return undefined;
     }
