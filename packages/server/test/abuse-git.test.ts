@@ -105,17 +105,20 @@ function hostileSubmodulesRemote(marker: string): string {
 const marker = join(tmpdir(), `abca-host-marker-${process.pid}`);
 
 beforeAll(async () => {
+  // The remotes first: making them takes seconds of synchronous git, during which an idle
+  // keep-alive connection to the server would be closed under the client.
+  const remotes: [string, string][] = [
+    ['plain', makeRemote(GREET_OK)],
+    ['bomb', treeBombRemote()],
+    ['history-bomb', historyBombRemote()],
+    ['subs', hostileSubmodulesRemote(marker)],
+    ['picks-model', makeRemote({ ...GREET_OK, '.abca/config.yaml': 'model: anthropic:claude-sonnet-4-5\n' })],
+  ];
   world = await startAbuseWorld({ ANTHROPIC_API_KEY: ANTHROPIC_KEY });
-  const add = (repo: string, url: string) =>
-    world.api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url } } });
-  await add('plain', makeRemote(GREET_OK));
-  await add('bomb', treeBombRemote());
-  await add('history-bomb', historyBombRemote());
-  await add('subs', hostileSubmodulesRemote(marker));
-  await add(
-    'picks-model',
-    makeRemote({ ...GREET_OK, '.abca/config.yaml': 'model: anthropic:claude-sonnet-4-5\n' }),
-  );
+  for (const [repo, url] of remotes) {
+    const res = await world.api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url } } });
+    expect(res.status).toBe(201);
+  }
 }, 120_000);
 afterAll(async () => {
   await world?.close();
