@@ -270,11 +270,13 @@ describe('abca repos credentials', () => {
     expect(
       listJson.filter((r) => r.repo.startsWith('cred/')).every((r) => r.credential?.token === '[redacted]'),
     ).toBe(true);
-    for (const repo of ['cred/url', 'cred/stdin', 'cred/env']) {
-      const shown = await run(['repos', 'show', repo]);
-      expect(shown.stdout).toMatch(/^credential:\s+token for \S+ \(stored encrypted, not shown\)$/m);
-      await run(['repos', 'show', repo, '--json']);
-    }
+    await Promise.all(
+      ['cred/url', 'cred/stdin', 'cred/env'].map(async (repo) => {
+        const shown = await run(['repos', 'show', repo]);
+        expect(shown.stdout).toMatch(/^credential:\s+token for \S+ \(stored encrypted, not shown\)$/m);
+        await run(['repos', 'show', repo, '--json']);
+      }),
+    );
 
     const replace = await run(['repos', 'update', 'cred/env', '--git-token-stdin'], { input: replaced });
     expect(replace.code, replace.stderr).toBe(0);
@@ -321,7 +323,8 @@ describe('abca repos credentials', () => {
         expect(text, `abca ${args.slice(0, 60)}`).not.toContain(t);
       expect(text, `abca ${args.slice(0, 60)}`).not.toMatch(/https?:\/\/[^/\s"@]*@/);
     }
-  });
+    // Some twenty CLI runs of about 2.5 s each, more on a busy machine.
+  }, 300_000);
 });
 
 /** A bare repository with one commit on `main`, to onboard with `--git-url`. */

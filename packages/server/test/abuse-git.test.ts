@@ -175,9 +175,9 @@ describe('abuse: git, repositories, onboarding', () => {
   it('a directory tree deeper than PATH_MAX ends typed, and its workspace is removed afterwards', async () => {
     const { task, neighbour } = await world.runCase('deep-tree', 'plain', [
       reply().tool('bash', {
-        // 500 levels, then 30 of 200-character names: a path of about 7,000 characters.
+        // 100 levels, then 30 of 200-character names: a path of about 6,200 characters.
         command:
-          'for i in $(seq 500); do mkdir d && cd d || exit 1; done; n=$(printf "%0200d" 0); for i in $(seq 30); do mkdir $n && cd $n || exit 1; done; echo deep > leaf.txt; echo made',
+          'for i in $(seq 100); do mkdir d && cd d || exit 1; done; n=$(printf "%0200d" 0); for i in $(seq 30); do mkdir $n && cd $n || exit 1; done; echo deep > leaf.txt; echo made',
         ...long,
       }),
       commit('beside-deep.md'),

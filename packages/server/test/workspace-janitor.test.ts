@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db.end();
-  rmSync(root, { recursive: true, force: true });
+  // rm, not a removal by path: a failed run may leave the deep tree behind.
+  execFileSync('rm', ['-rf', '--one-file-system', root]);
 });
 
 /** A task in `status` that ended `endedHoursAgo` ago (null: not ended), with a workspace folder. */
@@ -66,7 +67,9 @@ describe('workspace retention', () => {
     // it), and the workspace's ready record beside it.
     execFileSync('bash', [
       '-c',
-      'cd "$1" && for i in $(seq 1500); do mkdir dd && cd dd || exit 1; done',
+      // 20 levels of 250-character names: a path of 5,000 characters, made in milliseconds (a
+      // deep cwd makes each mkdir slower on some filesystems, so few long levels, not many short).
+      'cd "$1" && n=$(printf "%0250d" 0) && for i in $(seq 20); do mkdir $n && cd $n || exit 1; done',
       'bash',
       oldFailed,
     ]);
