@@ -4,7 +4,13 @@ import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { taskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
-import { CHECK_TIMEOUT_MS, runRepoChecks, runSetup, SETUP_TIMEOUT_MS } from '../workspace/checks.ts';
+import {
+  CHECK_TIMEOUT_MS,
+  runRepoChecks,
+  runSetup,
+  SETUP_TIMEOUT_MS,
+  setupFailure,
+} from '../workspace/checks.ts';
 import { workspaceFailure } from '../workspace/task-workspace.ts';
 
 /**
@@ -75,12 +81,7 @@ export const preflightStep: StepDefinition = {
         output_tail: setup.outputTail,
       });
       if (signal.aborted) return 'continue';
-      if (!setup.ok)
-        return fail(
-          'SETUP_FAILED',
-          `The setup command \`${setup.command}\` failed (exit ${setup.exitCode ?? setup.killed}):\n${setup.outputTail.slice(-1500)}`,
-          'setup',
-        );
+      if (!setup.ok) return fail('SETUP_FAILED', setupFailure(setup), 'setup');
     }
     const baseline = await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal });
     for (const b of baseline)

@@ -57,6 +57,11 @@ export function runSetup(
   return runCheck(sandbox, 'setup', command, { timeoutMs: SETUP_TIMEOUT_MS, ...opts });
 }
 
+/** Why a task ends SETUP_FAILED: the command, how it ended, the end of its output. */
+export function setupFailure(setup: CheckResult, where?: string): string {
+  return `The setup command \`${setup.command}\` failed${where ? ` in the ${where} workspace` : ''} (exit ${setup.exitCode ?? setup.killed}):\n${setup.outputTail.slice(-1500)}`;
+}
+
 /** Runs the repo's build, test and lint commands that are configured, in that order. */
 export async function runRepoChecks(
   sandbox: Sandbox,

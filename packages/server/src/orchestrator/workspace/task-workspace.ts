@@ -14,7 +14,7 @@ import { patchTask } from '../../store/task-store.ts';
 import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../../store/workspace-snapshots.ts';
 import { repoRef } from '../repo-ref.ts';
 import type { TaskContext } from '../task-context.ts';
-import { runRepoChecks, runSetup } from './checks.ts';
+import { runRepoChecks, runSetup, setupFailure } from './checks.ts';
 import { type SandboxPool, SandboxStartError } from './sandbox-pool.ts';
 
 /** What the task's workspace needs: the narrow slice of the platform it works with. */
@@ -194,13 +194,7 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
         });
         if (!setup.ok) {
           const where = state === 'restored' ? 'restored' : 're-made';
-          return {
-            ok: false,
-            error: taskError(
-              'SETUP_FAILED',
-              `The setup command failed in the ${where} workspace:\n${setup.outputTail.slice(-1500)}`,
-            ),
-          };
+          return { ok: false, error: taskError('SETUP_FAILED', setupFailure(setup, where)) };
         }
       }
       if (state === 'recreated') {
