@@ -16,6 +16,8 @@ import {
   TaskEvent,
   TaskSummary,
   type UpdateRepoRequest,
+  UsageReport,
+  UserBudget,
 } from '@abca/contracts';
 import { z } from 'zod';
 import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
@@ -56,6 +58,9 @@ const Health = z.object({ status: z.string() });
 export type CreateTaskInput = z.input<typeof CreateTaskRequest>;
 export type ListTasksInput = { status?: string; repo?: string; limit?: number; next_token?: string };
 export type ListEventsInput = { limit?: number; after?: number; next_token?: string };
+export type UsageInput = { from?: string; to?: string; group_by?: string; repo?: string; user?: string };
+/** What the server says beside a created task (a budget its model's missing price cannot hold). */
+const CreatedWarnings = z.object({ warnings: z.array(z.string()).optional() });
 export type ListPrsInput = { repo?: string; task_id?: string; limit?: number };
 
 /**
@@ -75,7 +80,25 @@ export class ApiClient {
       headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
     });
     const task = parse(dataEnvelope(TaskDetail), res.json).data;
-    return { task, replay: res.headers.get('idempotent-replay') === 'true' };
+    const { warnings } = parse(CreatedWarnings, res.json);
+    return { task, replay: res.headers.get('idempotent-replay') === 'true', warnings: warnings ?? [] };
+  }
+
+  /** `GET /v1/usage`: dollars and tokens over a period, by repo, user or task. */
+  async usage(q: UsageInput) {
+    return parse(dataEnvelope(UsageReport), (await this.send('GET', `/v1/usage${query(q)}`)).json).data;
+  }
+
+  async getUserBudget(userId: string) {
+    const res = await this.send('GET', `/v1/users/${seg(userId)}/budget`);
+    return parse(dataEnvelope(UserBudget), res.json).data;
+  }
+
+  async setUserBudget(userId: string, monthlyBudgetUsd: number | null) {
+    const res = await this.send('PUT', `/v1/users/${seg(userId)}/budget`, {
+      body: { monthly_budget_usd: monthlyBudgetUsd },
+    });
+    return parse(dataEnvelope(UserBudget), res.json).data;
   }
 
   async listTasks(q: ListTasksInput) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Cli } from './command-kit.ts';
+import { registerBudget } from './commands/budget.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEvents } from './commands/events.ts';
@@ -12,6 +13,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTasks } from './commands/tasks.ts';
+import { registerUsage } from './commands/usage.ts';
 import { registerWatch } from './commands/watch.ts';
 import { registerWorker } from './commands/worker.ts';
 import type { Env } from './context.ts';
@@ -29,6 +31,7 @@ Examples:
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
+  $ abca usage --by user                        # tokens and dollars this month
   $ abca doctor
 
 Server and key (client commands):
@@ -67,6 +70,8 @@ export function buildProgram(cli: Cli): Command {
   registerRepos(program, cli);
   registerPrs(program, cli);
   registerKeys(program, cli);
+  registerUsage(program, cli);
+  registerBudget(program, cli);
   registerDoctor(program, cli);
   return program;
 }

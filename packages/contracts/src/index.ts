@@ -6,3 +6,4 @@ export * from './event.ts';
 export * from './repo.ts';
 export * from './task.ts';
 export * from './task-status.ts';
+export * from './usage.ts';

@@ -11,6 +11,8 @@ import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
 import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { userBudgetRoutes } from './routes/user-budgets.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -77,6 +79,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/repos', repoRoutes(deps));
+  app.route('/v1/usage', usageRoutes(deps));
+  app.route('/v1/users', userBudgetRoutes(deps));
   const changeRequests = changeRequestRoutes(deps);
   app.route('/v1/prs', changeRequests.prs);
   app.route('/v1/tasks', changeRequests.tasks);

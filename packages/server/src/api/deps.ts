@@ -17,9 +17,13 @@ export interface ApiDeps {
   credentials: RepoCredentials;
   /**
    * `model` and `modelProviders`: which providers a repo's `settings.model` may name;
-   * `metricsPort` set: metrics are served on their own listener, not on the API.
+   * `metricsPort` set: metrics are served on their own listener, not on the API;
+   * `defaultMaxBudgetUsd` and `prices`: a new task's budget, and whether its model is priced.
    */
-  config: Pick<Config, 'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort'>;
+  config: Pick<
+    Config,
+    'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort' | 'defaultMaxBudgetUsd' | 'prices'
+  >;
 }
 
 export type AppEnv = {

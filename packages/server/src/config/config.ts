@@ -11,6 +11,7 @@ import {
   ModelProvidersSchema,
   readModelProviders,
 } from './model-providers.ts';
+import { PriceFileError, readPriceFile } from './prices.ts';
 
 const positiveInt = (name: string, def: number) =>
   z.coerce
@@ -75,6 +76,28 @@ export const ConfigSchema = z.object({
   /** How often each process re-runs admission and recovery checks (a backstop to notifications). */
   reconcileMs: positiveInt('ABCA_RECONCILE_MS', 1000),
   defaultMaxTurns: positiveInt('ABCA_DEFAULT_MAX_TURNS', 100),
+  /**
+   * Dollar budget of a task that gives none and whose repo sets no `max_budget_usd`; unset: none.
+   * Enforced only on a priced model (see docs/costs.md).
+   */
+  defaultMaxBudgetUsd: z.coerce
+    .number({ error: 'ABCA_DEFAULT_MAX_BUDGET_USD must be a number of US dollars, such as 5' })
+    .gt(0, 'ABCA_DEFAULT_MAX_BUDGET_USD must be more than 0 (leave it unset for no default budget)')
+    .max(100, 'ABCA_DEFAULT_MAX_BUDGET_USD must be at most 100 (the largest per-task budget)')
+    .optional(),
+  /**
+   * The operator's price table from `ABCA_PRICES_FILE`, USD per million tokens by model ref or
+   * model-id prefix; merged over the built-in list prices (see `lookupPrice` in `@abca/agent`).
+   */
+  prices: z.record(
+    z.string(),
+    z.object({
+      input: z.number(),
+      output: z.number(),
+      cacheRead: z.number().optional(),
+      cacheWrite: z.number().optional(),
+    }),
+  ),
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
@@ -173,6 +196,8 @@ const ENV_NAMES: Record<string, string> = {
   executorStaleMs: 'ABCA_EXECUTOR_STALE_MS',
   reconcileMs: 'ABCA_RECONCILE_MS',
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
+  defaultMaxBudgetUsd: 'ABCA_DEFAULT_MAX_BUDGET_USD',
+  prices: 'ABCA_PRICES_FILE',
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
@@ -253,6 +278,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     executorStaleMs: blank(env.ABCA_EXECUTOR_STALE_MS),
     reconcileMs: blank(env.ABCA_RECONCILE_MS),
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
+    defaultMaxBudgetUsd: blank(env.ABCA_DEFAULT_MAX_BUDGET_USD),
+    prices: readPrices(blank(env.ABCA_PRICES_FILE)),
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
@@ -318,6 +345,15 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   const routed = applyModelBaseUrl(model, modelBaseUrl, modelProviders.baseUrls);
   if (!routed.ok) throw new ConfigError(routed.problems);
   return { ...parsed.data, modelProviders: { ...modelProviders, baseUrls: routed.baseUrls } };
+}
+
+function readPrices(path: string | undefined) {
+  try {
+    return readPriceFile(path);
+  } catch (err) {
+    if (err instanceof PriceFileError) throw new ConfigError(err.problems);
+    throw err;
+  }
 }
 
 function readKeyFile(path: string | undefined): string | undefined {

@@ -7,6 +7,11 @@ export interface AgentUsage {
   outputTokens: number;
   costUsd: number;
   turns: number;
+  /**
+   * Whether `costUsd` comes from a price (a table entry, or 0 for a free provider); false: the model
+   * has no price and `costUsd` is 0 for its tokens. Absent: the runtime does not say.
+   */
+  priced?: boolean;
 }
 
 export interface AgentRunInput {

@@ -4,6 +4,8 @@ import {
   agentTranscriptSchema,
   createModel,
   isProviderId,
+  lookupPrice,
+  type PricingOptions,
   type ProviderBaseUrls,
   type ProviderCredentials,
   type ProviderId,
@@ -33,6 +35,8 @@ export interface BuiltinRuntimeOptions {
   secrets: string[];
   wallTimeMs: number;
   stream?: boolean;
+  /** The operator's price table; models on a free provider cost 0, a model with no price is unpriced. */
+  pricing?: PricingOptions;
 }
 
 function modelRef(opts: BuiltinRuntimeOptions, settings: RepoSettings): string | undefined {
@@ -144,9 +148,12 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
       const budget = [task.max_budget_usd, settings.max_budget_usd].filter(
         (v): v is number => typeof v === 'number',
       );
+      // An unpriced model's tokens count 0 dollars and the task says so: its cost is never guessed.
+      const { priced } = lookupPrice(r.ref, opts.pricing);
       const result = await runAgent({
         model: r.model,
         modelRef: r.ref,
+        ...(opts.pricing ? { pricing: opts.pricing } : {}),
         sandbox: input.sandbox,
         system: systemPrompt(task, settings),
         prompt: input.prompt,
@@ -172,6 +179,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
             outputTokens: t.usage.outputTokens,
             costUsd: t.usage.costUsd,
             turns: t.turns,
+            priced,
           });
         },
       });
@@ -180,6 +188,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         outputTokens: result.usage.outputTokens,
         costUsd: result.usage.costUsd,
         turns: result.turns,
+        priced,
       };
       const outcome = OUTCOMES[result.outcome] ?? 'failed';
       return {
