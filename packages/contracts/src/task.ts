@@ -25,7 +25,7 @@ export const TaskId = z
 /** A per-task dollar budget: more than 0 (0 or less is refused, naming the field), at most 100. */
 export const BudgetUsd = z
   .number({ error: 'must be a number of US dollars, such as 5' })
-  .gt(0, 'must be more than 0 US dollars (omit it for no budget)')
+  .gt(0, { message: 'must be more than 0 US dollars (omit it for no budget)', abort: true })
   .min(0.01, 'must be at least 0.01 US dollars')
   .max(100, 'must be at most 100 US dollars');
 
