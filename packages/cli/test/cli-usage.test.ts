@@ -39,7 +39,7 @@ async function submitted(run: typeof abca, repo: string, description: string) {
 
 describe('abca usage', () => {
   it("sums match the tasks: by repo, by task, by user, and a member's own", async () => {
-    const tasks = await Promise.all([
+    const tasks: any[] = await Promise.all([
       submitted(abca, 'acme/app', 'Three [fake:turns=3]'),
       submitted(abca, 'acme/lib', 'Five [fake:turns=5]'),
       submitted(asBob, 'acme/app', 'Two [fake:turns=2]'),

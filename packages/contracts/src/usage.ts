@@ -7,6 +7,11 @@ export const MonthlyBudgetUsd = z
   .gt(0, 'must be more than 0 US dollars (null removes the budget)')
   .max(1_000_000, 'must be at most 1000000 US dollars');
 
+/** A user id as API keys make them (`alice`, `ci-bot@example.com`). */
+export const UserId = z
+  .string()
+  .regex(/^[A-Za-z0-9._@-]{1,100}$/, 'must be a user id: letters, digits and . _ @ - only, at most 100');
+
 /** A day (`2026-12-01`, midnight UTC) or an ISO-8601 time with its zone. */
 const Instant = z
   .string()
@@ -33,7 +38,7 @@ export const UsageQuery = z
     to: Instant.optional(),
     group_by: UsageGroupBy.default('repo'),
     repo: RepoName.optional(),
-    user: z.string().min(1).max(100).optional(),
+    user: UserId.optional(),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
 export type UsageQuery = z.infer<typeof UsageQuery>;

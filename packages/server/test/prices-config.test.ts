@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { lookupPrice } from '@abca/agent';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
-import { parsePriceFile, PriceFileError } from '../src/config/prices.ts';
+import { PriceFileError, parsePriceFile } from '../src/config/prices.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'abca-prices-'));
 const file = (name: string, text: string) => {

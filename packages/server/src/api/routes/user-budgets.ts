@@ -1,6 +1,5 @@
-import { SetUserBudgetRequest, type UserBudget } from '@abca/contracts';
+import { SetUserBudgetRequest, type UserBudget, UserId } from '@abca/contracts';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
 import type { Db } from '../../storage/db.ts';
 import {
@@ -11,8 +10,6 @@ import {
 } from '../../store/monthly-budgets.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { readBody, readParam } from '../validate.ts';
-
-const UserId = z.string().min(1).max(100);
 
 async function budgetOf(db: Db, userId: string): Promise<UserBudget> {
   const budget = await getUserMonthlyBudget(db, userId);
