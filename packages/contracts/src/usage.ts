@@ -4,7 +4,8 @@ import { RepoName } from './task.ts';
 /** A monthly budget in US dollars: more than 0 (0 or less is refused, naming the field). */
 export const MonthlyBudgetUsd = z
   .number({ error: 'must be a number of US dollars, such as 50' })
-  .gt(0, 'must be more than 0 US dollars (null removes the budget)')
+  .gt(0, { message: 'must be more than 0 US dollars (null removes the budget)', abort: true })
+  .min(0.01, 'must be at least 0.01 US dollars')
   .max(1_000_000, 'must be at most 1000000 US dollars');
 
 /** A user id as API keys make them (`alice`, `ci-bot@example.com`). */

@@ -71,6 +71,12 @@ describe('per-task budgets', () => {
       expect(user.body.error.details[0].field).toBe('monthly_budget_usd');
       expect(user.body.error.message).toContain('must be more than 0');
     }
+    // Under a cent cannot be stored: a 400, not a database error.
+    const tiny = await p.request('PUT', '/v1/users/erin/budget', { body: { monthly_budget_usd: 0.001 } });
+    expect(tiny.status).toBe(400);
+    expect(tiny.body.error.details).toEqual([
+      { field: 'monthly_budget_usd', message: 'must be at least 0.01 US dollars' },
+    ]);
   });
 });
 
