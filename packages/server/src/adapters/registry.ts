@@ -77,6 +77,7 @@ export function createAdapters(
         configuredProviders: configuredProviders(config),
         secrets: configSecrets(config),
         wallTimeMs: config.taskTimeoutS * 1000,
+        ...(config.modelContextTokens ? { contextWindowTokens: config.modelContextTokens } : {}),
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {
