@@ -133,6 +133,45 @@ describe('long tasks', () => {
     expect(pull.body).toMatch(/Stopped early\*\* \(AGENT_FAILED\).*the request was refused/);
   });
 
+  it('a run stopped by stuck detection pushes its work as a draft PR that says why', async () => {
+    const failing = () => reply().tool('bash', { command: 'false' });
+    model.script(
+      reply().tool('write_file', { path: 'started.txt', content: 'started\n' }),
+      failing(),
+      failing(),
+      failing(),
+      failing(),
+      failing(),
+      failing(),
+    );
+    const { done, events } = await submit('Loop on a failing command');
+
+    expect(events.some((e) => e.type === 'agent.steering')).toBe(true);
+    expect(done.status).toBe('FAILED');
+    expect(done.error.code).toBe('AGENT_STUCK');
+    expect(done.outcome.pr.draft).toBe(true);
+    const pull = await pullBody(done.pr_url);
+    expect(pull.draft).toBe(true);
+    expect(pull.body).toContain('**Stopped early** (AGENT_STUCK)');
+  });
+
+  it('a run stopped by a limit pushes its work as a draft PR that names the limit', async () => {
+    model.script(
+      reply().tool('write_file', { path: 'one.txt', content: 'one\n' }),
+      reply().text('Out of turns; one.txt written.'),
+    );
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/long', task_description: 'Big job', max_turns: 1 },
+    });
+    const done = await p.waitFor(created.body.data.task_id, (t) => ENDED.includes(t.status), 90_000);
+
+    expect(done.status).toBe('FAILED');
+    expect(done.error.code).toBe('MAX_TURNS_REACHED');
+    const pull = await pullBody(done.pr_url);
+    expect(pull.draft).toBe(true);
+    expect(pull.body).toContain('**Stopped early** (MAX_TURNS_REACHED)');
+  });
+
   it('a run that failed without changing anything ends with its error and no PR, as before', async () => {
     model.script(reply().error(400, 'invalid_request: refused at once'));
     const { done } = await submit('Fail at once');
