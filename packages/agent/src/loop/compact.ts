@@ -107,7 +107,7 @@ export function planCompaction(
   while (start > 0 && rest[start - 1]?.role === 'user') start--;
   for (let turns = keepTurns; turns > 0; turns--) {
     const candidate = recentTurnsStart(rest, turns);
-    if (candidate > 0 && messagesTokens(rest.slice(candidate)) <= recentBudgetTokens) {
+    if (candidate > 0 && candidate < start && messagesTokens(rest.slice(candidate)) <= recentBudgetTokens) {
       start = candidate;
       break;
     }

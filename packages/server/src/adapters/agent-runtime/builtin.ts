@@ -32,7 +32,10 @@ export interface BuiltinRuntimeOptions {
   /** Every secret the platform holds, redacted from what the model and the events see. */
   secrets: string[];
   wallTimeMs: number;
-  /** The model's context window (`ABCA_MODEL_CONTEXT_TOKENS`); default: the model family's. */
+  /**
+   * The context window of `model` (`ABCA_MODEL_CONTEXT_TOKENS`); a repo naming another model gets
+   * that model family's default. Default: the model family's.
+   */
   contextWindowTokens?: number;
   stream?: boolean;
 }
@@ -160,7 +163,9 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         redactSecrets: opts.secrets,
         ...(transcript ? { transcript } : {}),
         ...(opts.stream !== undefined ? { stream: opts.stream } : {}),
-        ...(opts.contextWindowTokens ? { contextWindowTokens: opts.contextWindowTokens } : {}),
+        ...(opts.contextWindowTokens && r.ref === opts.model
+          ? { contextWindowTokens: opts.contextWindowTokens }
+          : {}),
         signal: input.signal,
         readNudges: input.readNudges,
         onEvent: (e) => input.emit(e.type, toEventData(e)),
