@@ -55,7 +55,8 @@ async function pullBody(url: string): Promise<{ body: string; draft: boolean }> 
 const isCompaction = (body: unknown) =>
   JSON.stringify(body).includes('Write a summary the agent will continue from');
 
-describe('long tasks', () => {
+// Each task runs in a real sandbox with several model calls: generous on a busy machine.
+describe('long tasks', { timeout: 150_000 }, () => {
   it('a run that overflows the configured window is compacted and completes with its PR', async () => {
     model.script(
       reply().tool('bash', { command: 'seq 1 3000' }).usage({ input: 2000, output: 10 }),
