@@ -43,6 +43,13 @@ export interface RunAgentOptions {
   retry?: Partial<RetryPolicy>;
   /** One model attempt longer than this is aborted and retried (default 600 000 ms). */
   modelCallTimeoutMs?: number;
+  /**
+   * The model's context window in input tokens (default: the model family's, see
+   * `contextWindowFor`; unknown families get context management only after a context-length error).
+   */
+  contextWindowTokens?: number;
+  /** Share of the window at which older tool outputs are pruned, then the history compacted (default 0.8). */
+  contextThreshold?: number;
   /** Cap on output tokens per call (default: the provider's). */
   maxOutputTokens?: number;
   /**

@@ -6,9 +6,12 @@ import { DEFAULT_RETRY_POLICY, withRetries } from '../models/retry.ts';
 import { computeCost, priceFor } from '../pricing.ts';
 import { createRedactor } from '../redact.ts';
 import { createDefaultTools } from '../tools/default-tools.ts';
+import { createOutputStore, savedOutputNote } from '../tools/saved-output.ts';
 import { preview } from '../tools/truncate.ts';
 import type { AgentTranscript } from '../transcript.ts';
 import { callModelOnce } from './call-model.ts';
+import { createContextManager } from './context-manager.ts';
+import { contextWindowFor, DEFAULT_CONTEXT_THRESHOLD } from './context-window.ts';
 import { executeToolCalls, toolResultMessage } from './execute-tool-calls.ts';
 import { outcomeForLimit, reachedLimit } from './limits.ts';
 import { EMPTY_RESPONSE_PROMPT, nudgePrompt, steeringPrompt, wrapUpPrompt } from './prompts.ts';
@@ -74,6 +77,25 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     state.elapsedMs = elapsed();
     await options.saveTranscript(structuredClone(state));
   };
+  const outputs = createOutputStore(options.sandbox);
+  const context = createContextManager({
+    model: options.model,
+    modelRef: options.modelRef,
+    system: options.system,
+    tools,
+    windowTokens: contextWindowFor(options.modelRef, options.contextWindowTokens),
+    threshold: options.contextThreshold ?? DEFAULT_CONTEXT_THRESHOLD,
+    stream: options.stream ?? true,
+    signal: run.signal,
+    callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
+    retry,
+    price,
+    store: outputs,
+    redact: redactor.redact,
+    emit,
+    save,
+    now: () => clock.now(),
+  });
   const finish = async (outcome: AgentOutcome, error?: AgentError): Promise<AgentResult> => {
     if (stoppedBy === 'timed_out' && wallTimeMs !== undefined) {
       // The hard deadline cut the run (no time left for a wrap-up turn): report the limit too.
@@ -129,23 +151,27 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       const wrapUp = state.phase === 'wrap_up';
       const limitOutcome = () => outcomeForLimit(state.limit ?? 'max_turns');
 
+      await context.beforeCall(state, turn);
+      if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
       await emit({ type: 'turn_started', turn, wrapUp });
       const callStarted = clock.now();
-      const call = await withRetries(
-        () =>
-          callModelOnce({
-            model: options.model,
-            modelRef: options.modelRef,
-            system: options.system,
-            messages: state.messages,
-            tools,
-            stream: options.stream ?? true,
-            signal: run.signal,
-            callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
-            ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
-          }),
-        retry,
-        run.signal,
+      const call = await context.call(state, turn, () =>
+        withRetries(
+          () =>
+            callModelOnce({
+              model: options.model,
+              modelRef: options.modelRef,
+              system: options.system,
+              messages: state.messages,
+              tools,
+              stream: options.stream ?? true,
+              signal: run.signal,
+              callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
+              ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
+            }),
+          retry,
+          run.signal,
+        ),
       );
       const latencyMs = Math.max(0, clock.now() - callStarted);
       if (!call.ok && (call.aborted || run.signal.aborted)) return await finish(stoppedBy ?? 'cancelled');
@@ -212,6 +238,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         signal: run.signal,
         redact: redactor.redact,
         now: () => clock.now(),
+        saveOutput: async (id, text) => {
+          const path = await outputs.save(id, text);
+          return path === undefined ? undefined : savedOutputNote(path);
+        },
         onExecuted: (e) =>
           emit({
             type: 'tool_call',

@@ -78,6 +78,7 @@ export function createAdapters(
         secrets: configSecrets(config),
         wallTimeMs: config.taskTimeoutS * 1000,
         pricing: { overrides: config.prices },
+        ...(config.modelContextTokens ? { contextWindowTokens: config.modelContextTokens } : {}),
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {

@@ -139,6 +139,16 @@ export const ConfigSchema = z.object({
    * folded into `modelProviders.baseUrls` under that provider; read that, never this.
    */
   modelBaseUrl: httpUrl('ABCA_MODEL_BASE_URL', 'http://127.0.0.1:11434/v1').optional(),
+  /**
+   * The model's context window in input tokens. Default: the family's known window (Claude 200k,
+   * GPT-4o 128k, ...); set it for a model without one (`openai-compatible`) or a smaller one. At
+   * 80% of it, older tool outputs are pruned, then the history is compacted into a summary.
+   */
+  modelContextTokens: z.coerce
+    .number({ error: 'ABCA_MODEL_CONTEXT_TOKENS must be a whole number of tokens' })
+    .int('ABCA_MODEL_CONTEXT_TOKENS must be a whole number of tokens')
+    .min(1000, 'ABCA_MODEL_CONTEXT_TOKENS must be at least 1000 tokens')
+    .optional(),
   /** Each provider's credentials and endpoint, kept apart by provider. Secret. */
   modelProviders: ModelProvidersSchema,
   /** Every model-provider variable that is set, by name: listed so each value is redacted. Secret. */
@@ -210,6 +220,7 @@ const ENV_NAMES: Record<string, string> = {
   notifier: 'ABCA_NOTIFIER',
   model: 'ABCA_MODEL',
   modelBaseUrl: 'ABCA_MODEL_BASE_URL',
+  modelContextTokens: 'ABCA_MODEL_CONTEXT_TOKENS',
   ...MODEL_PROVIDER_ENV_NAMES,
   'github.token': 'ABCA_GITHUB_TOKEN',
   'github.appId': 'ABCA_GITHUB_APP_ID',
@@ -292,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     notifier: blank(env.ABCA_NOTIFIER),
     model: blank(env.ABCA_MODEL),
     modelBaseUrl: blank(env.ABCA_MODEL_BASE_URL),
+    modelContextTokens: blank(env.ABCA_MODEL_CONTEXT_TOKENS),
     modelProviders: readModelProviders((name) => blank(env[name])),
     modelEnv: Object.fromEntries(
       MODEL_ENV_NAMES.flatMap((n) => (blank(env[n]) ? [[n, blank(env[n]) as string]] : [])),

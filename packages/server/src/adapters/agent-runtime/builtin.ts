@@ -34,6 +34,11 @@ export interface BuiltinRuntimeOptions {
   /** Every secret the platform holds, redacted from what the model and the events see. */
   secrets: string[];
   wallTimeMs: number;
+  /**
+   * The context window of `model` (`ABCA_MODEL_CONTEXT_TOKENS`); a repo naming another model gets
+   * that model family's default. Default: the model family's.
+   */
+  contextWindowTokens?: number;
   stream?: boolean;
   /** The operator's price table; models on a free provider cost 0, a model with no price is unpriced. */
   pricing?: PricingOptions;
@@ -165,6 +170,9 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         redactSecrets: opts.secrets,
         ...(transcript ? { transcript } : {}),
         ...(opts.stream !== undefined ? { stream: opts.stream } : {}),
+        ...(opts.contextWindowTokens && r.ref === opts.model
+          ? { contextWindowTokens: opts.contextWindowTokens }
+          : {}),
         signal: input.signal,
         readNudges: input.readNudges,
         onEvent: (e) => input.emit(e.type, toEventData(e)),
