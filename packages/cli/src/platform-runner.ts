@@ -3,6 +3,7 @@ import { isDebug } from './command-kit.ts';
 import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
+import { loadServer } from './server-module.ts';
 
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
@@ -15,7 +16,7 @@ export async function runPlatform(
   opts: Omit<PlatformOptions, 'env'>,
 ): Promise<{ platform: Platform } | { exitCode: number }> {
   // Loaded here, not at the top: client commands should not pay for the server's dependencies.
-  const server = await import('@abca/server');
+  const server = await loadServer();
   let platform: Platform;
   try {
     platform = await server.startPlatform({ ...opts, env });
