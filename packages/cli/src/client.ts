@@ -9,8 +9,10 @@ import {
   type CreateTaskRequest,
   dataEnvelope,
   listEnvelope,
+  ModelCheckResult,
   NudgeResponse,
   RepoInfo,
+  ServerConfigInfo,
   TaskDetail,
   TaskDiff,
   TaskEvent,
@@ -181,6 +183,17 @@ export class ApiClient {
       );
     }
     return res.text();
+  }
+
+  /** `GET /v1/admin/config` (admin): the server's effective configuration, without secrets. */
+  async adminConfig() {
+    return parse(dataEnvelope(ServerConfigInfo), (await this.send('GET', '/v1/admin/config')).json).data;
+  }
+
+  /** `POST /v1/admin/model-check` (admin): the server asks its model for one token. */
+  async modelCheck() {
+    return parse(dataEnvelope(ModelCheckResult), (await this.send('POST', '/v1/admin/model-check')).json)
+      .data;
   }
 
   /** `GET /healthz`: true when the server answers; throws {@link ServerUnreachableError} when it does not. */

@@ -49,7 +49,7 @@ function reportStartFailure(
   err: unknown,
   env: Env,
   opts: Omit<PlatformOptions, 'env'>,
-  { ConfigError, EmbeddedPostgresError }: typeof import('@abca/server'),
+  { ConfigError, EmbeddedPostgresError, StateFolderInUseError }: typeof import('@abca/server'),
 ): number {
   const c = out.ce;
   const fix = (text: string) => out.err(`${c.bold('fix:')} ${text}`);
@@ -58,6 +58,11 @@ function reportStartFailure(
     for (const p of err.problems) out.err(`  - ${p}`);
     fix('correct or unset the variables named above (`abca doctor` checks them all), then start again.');
     return EXIT.USAGE;
+  }
+  if (err instanceof StateFolderInUseError) {
+    out.err(c.red(c.bold(`ABCA cannot start: ${err.message}`)));
+    fix(err.remedy);
+    return EXIT.FAILURE;
   }
   if (err instanceof EmbeddedPostgresError) {
     out.err(c.red(c.bold('ABCA cannot start its embedded PostgreSQL:')));
