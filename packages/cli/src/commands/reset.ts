@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
+import { resetStateFolder, stateFolderTraces } from '@abca/server/state-folder';
 import type { Command } from 'commander';
 import type { Cli } from '../command-kit.ts';
 import { EXIT } from '../exit-codes.ts';
 import { createOutput } from '../output.ts';
 import { abcaHome } from '../resolve.ts';
-import { loadServer } from '../server-module.ts';
 
 interface ResetFlags {
   yes?: boolean;
@@ -23,8 +23,7 @@ export function registerReset(program: Command, cli: Cli): void {
       const out = createOutput({ json: false, env: cli.env });
       const c = out.ce;
       const home = abcaHome(cli.env);
-      const server = await loadServer();
-      const traces = server.stateFolderTraces(home);
+      const traces = stateFolderTraces(home);
       if (traces.paths.length === 0) {
         out.err(`Nothing to remove: ${home} does not exist.`);
         return;
@@ -48,7 +47,7 @@ export function registerReset(program: Command, cli: Cli): void {
         cli.setExitCode(EXIT.USAGE);
         return;
       }
-      const removed = await server.resetStateFolder(home);
+      const removed = await resetStateFolder(home);
       out.err(`${c.green('●')} Removed ${removed.join(', ')}.`);
     });
 }

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../ops/logger.ts';
+import { recordedLocation } from './state-folder-reset.ts';
 
 /** A PostgreSQL server the platform runs itself, with its data in the state folder where the OS allows. */
 export interface EmbeddedPostgres {
@@ -253,15 +254,6 @@ function openToPostgres(home: string, runAs: RunAs): boolean {
   chownSync(home, st.uid, st.gid);
   chmodSync(home, mode);
   return false;
-}
-
-/** The folder `<home>/pg/LOCATION` names as holding this state folder's data, if any. */
-export function recordedLocation(home: string): string | undefined {
-  try {
-    return /is in (\/\S+)/.exec(readFileSync(join(home, 'pg', 'LOCATION'), 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
 }
 
 function readOrCreateSecret(file: string): string {

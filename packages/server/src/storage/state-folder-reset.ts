@@ -1,6 +1,18 @@
+/**
+ * The traces of a state folder and their removal. Node built-ins only: the compiled CLI bundles
+ * this file (`@abca/server/state-folder`) so `abca reset` does not load the server.
+ */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { recordedLocation } from './embedded-postgres.ts';
+
+/** The folder `<home>/pg/LOCATION` names as holding this state folder's data, if any. */
+export function recordedLocation(home: string): string | undefined {
+  try {
+    return /is in (\/\S+)/.exec(readFileSync(join(home, 'pg', 'LOCATION'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 /** What `abca reset` would remove, and what stops it. */
 export interface StateFolderTraces {
