@@ -24,7 +24,16 @@ async function compiled() {
   if (freshness(readManifest()) !== 'fresh') {
     try {
       await buildCli();
-    } catch {
+    } catch (err) {
+      // Without esbuild (an install without dev dependencies) the sources run quietly; any other
+      // failure is a defect to see, not to hide behind the slower start.
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND') {
+        const first = String(err instanceof Error ? err.message : err)
+          .split('\n')
+          .slice(0, 2)
+          .join(' ');
+        process.stderr.write(`abca: could not compile the CLI (${first}); running the TypeScript sources.\n`);
+      }
       return undefined;
     }
   }
