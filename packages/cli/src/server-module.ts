@@ -7,15 +7,24 @@ import { loadModule } from './load-module.ts';
  */
 export type ServerModule = typeof import('@abca/server');
 
-let loading: Promise<ServerModule> | undefined;
+let registering: Promise<void> | undefined;
 
-export function loadServer(): Promise<ServerModule> {
-  loading ??= (async () => {
-    if (!import.meta.url.endsWith('.ts')) {
-      const { register } = await loadModule<typeof import('tsx/esm/api')>('tsx/esm/api');
-      register();
-    }
-    return loadModule<ServerModule>('@abca/server');
+function registerTypeScript(): Promise<void> {
+  registering ??= (async () => {
+    if (import.meta.url.endsWith('.ts')) return;
+    const { register } = await loadModule<typeof import('tsx/esm/api')>('tsx/esm/api');
+    register();
   })();
-  return loading;
+  return registering;
+}
+
+export async function loadServer(): Promise<ServerModule> {
+  await registerTypeScript();
+  return loadModule<ServerModule>('@abca/server');
+}
+
+/** The server's configuration loader alone (`@abca/server/config`): an offline `doctor` needs no more. */
+export async function loadServerConfig(): Promise<typeof import('@abca/server/config')> {
+  await registerTypeScript();
+  return loadModule<typeof import('@abca/server/config')>('@abca/server/config');
 }

@@ -1,9 +1,9 @@
-import { loadServer } from '../server-module.ts';
+import { loadServerConfig } from '../server-module.ts';
 import type { Check } from './check.ts';
 
 /** The platform's own configuration, validated exactly as `abca serve` does. */
 export const checkConfig: Check = async ({ env }) => {
-  const { ConfigError, loadConfig } = await loadServer();
+  const { ConfigError, loadConfig } = await loadServerConfig();
   try {
     const config = loadConfig(env);
     return {
