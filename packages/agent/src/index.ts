@@ -29,6 +29,7 @@ export {
   type ResolvedModel,
   splitModelRef,
 } from './models/create-model.ts';
+export { type ModelProbe, probeModel } from './models/probe-model.ts';
 export type { ProviderAdapter, ProviderBuildInput } from './models/provider-adapter.ts';
 export {
   type AnthropicCredentials,

@@ -9,6 +9,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerNudge } from './commands/nudge.ts';
 import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
+import { registerReset } from './commands/reset.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -32,10 +33,12 @@ Examples:
   $ abca watch <task-id>
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
   $ abca usage --by user                        # tokens and dollars this month
-  $ abca doctor
+  $ abca doctor                                 # this machine, and the server's own configuration
+  $ abca reset                                  # remove every trace of the state folder
 
 Server and key (client commands):
-  URL: --url, else ABCA_URL, else $ABCA_HOME/server.json (written by serve), else http://127.0.0.1:8787
+  URL: --url, else ABCA_URL, else ABCA_PORT (on ABCA_HOST or 127.0.0.1), else $ABCA_HOME/server.json
+       (written by serve), else http://127.0.0.1:8787
   key: --api-key, else ABCA_API_KEY, else $ABCA_HOME/admin.key (written by serve)
   ABCA_HOME defaults to ~/.abca.
 
@@ -73,6 +76,7 @@ export function buildProgram(cli: Cli): Command {
   registerUsage(program, cli);
   registerBudget(program, cli);
   registerDoctor(program, cli);
+  registerReset(program, cli);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { isDebug } from './command-kit.ts';
 import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
+import { loadServer } from './server-module.ts';
 
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
@@ -15,7 +16,7 @@ export async function runPlatform(
   opts: Omit<PlatformOptions, 'env'>,
 ): Promise<{ platform: Platform } | { exitCode: number }> {
   // Loaded here, not at the top: client commands should not pay for the server's dependencies.
-  const server = await import('@abca/server');
+  const server = await loadServer();
   let platform: Platform;
   try {
     platform = await server.startPlatform({ ...opts, env });
@@ -48,7 +49,7 @@ function reportStartFailure(
   err: unknown,
   env: Env,
   opts: Omit<PlatformOptions, 'env'>,
-  { ConfigError, EmbeddedPostgresError }: typeof import('@abca/server'),
+  { ConfigError, EmbeddedPostgresError, StateFolderInUseError }: typeof import('@abca/server'),
 ): number {
   const c = out.ce;
   const fix = (text: string) => out.err(`${c.bold('fix:')} ${text}`);
@@ -57,6 +58,11 @@ function reportStartFailure(
     for (const p of err.problems) out.err(`  - ${p}`);
     fix('correct or unset the variables named above (`abca doctor` checks them all), then start again.');
     return EXIT.USAGE;
+  }
+  if (err instanceof StateFolderInUseError) {
+    out.err(c.red(c.bold(`ABCA cannot start: ${err.message}`)));
+    fix(err.remedy);
+    return EXIT.FAILURE;
   }
   if (err instanceof EmbeddedPostgresError) {
     out.err(c.red(c.bold('ABCA cannot start its embedded PostgreSQL:')));

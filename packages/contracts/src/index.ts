@@ -1,3 +1,4 @@
+export * from './admin.ts';
 export * from './api-key.ts';
 export * from './change-request.ts';
 export * from './envelope.ts';

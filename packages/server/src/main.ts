@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, join as joinPath } from 'node:path';
 import { serve } from '@hono/node-server';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
@@ -6,11 +6,14 @@ import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
+import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { checkModel } from './ops/model-check.ts';
 import { removeTree } from './ops/remove-tree.ts';
+import { claimServerFile } from './ops/server-file.ts';
 import { startOrchestrator } from './orchestrator/engine.ts';
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
@@ -57,9 +60,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   const log = o.log ?? createLogger({ level: config.logLevel, base: { mode: o.mode } });
   // Before anything starts: a missing or unsafe key file stops the start with a ConfigError.
   const secretKey = loadSecretKey({ configured: config.secretKey, home: config.home });
+  // One API server per state folder: a second one is refused here, before it starts anything.
+  const serverFile = o.mode === 'serve' ? claimServerFile(config.home) : undefined;
   const embedded: EmbeddedPostgres | undefined = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ home: config.home, log });
+    : await startEmbeddedPostgres({ home: config.home, log }).catch((err: unknown) => {
+        serverFile?.release();
+        throw err;
+      });
   const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedPostgres).url;
   const db = createPool(databaseUrl, 20);
   const stops: (() => Promise<unknown>)[] = [];
@@ -151,15 +159,22 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         events,
         config,
         credentials,
+        admin: {
+          config: async () =>
+            effectiveConfig(config, {
+              url,
+              pid: process.pid,
+              embeddedDataDir: embedded?.dataDir,
+              sandbox: await adapters.sandboxBackend.available(),
+            }),
+          checkModel: () => checkModel(config, configSecrets(config)),
+        },
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });
       const server = await listen(app.fetch, config.port, config.host);
       stops.unshift(() => close(server));
       url = urlOf(server, config.host);
-      const serverFile = join(config.home, 'server.json');
-      writeFileSync(serverFile, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 });
-      // A stopped server must not leave its URL behind for the CLI.
-      stops.push(async () => removeIfOurs(serverFile));
+      serverFile?.publish(url);
       log.info({ url, executorId }, 'ABCA is running');
     } else {
       log.info({ executorId }, 'ABCA worker is running');
@@ -182,12 +197,15 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       embeddedDataDir: embedded?.dataDir,
       async stop() {
         for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
+        // A stopped server must not leave its URL behind for the CLI.
+        serverFile?.release();
         await db.end().catch(() => {});
         await embedded?.stop();
       },
     };
   } catch (err) {
     for (const stop of stops) await stop().catch(() => {});
+    serverFile?.release();
     await db.end().catch(() => {});
     await embedded?.stop();
     throw err;
@@ -251,13 +269,4 @@ async function ensureLocalAdminKey(db: Db, config: Config, log: Logger): Promise
   writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
   log.info({ file, keyId: created.info.key_id }, 'created the local admin API key');
   return file;
-}
-
-function removeIfOurs(file: string): void {
-  try {
-    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
-    if (pid === process.pid) rmSync(file, { force: true });
-  } catch {
-    // already gone or unreadable: nothing to clean
-  }
 }

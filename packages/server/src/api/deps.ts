@@ -1,3 +1,4 @@
+import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -24,6 +25,14 @@ export interface ApiDeps {
     Config,
     'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort' | 'defaultMaxBudgetUsd' | 'prices'
   >;
+  /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
+  admin: AdminInfo;
+}
+
+export interface AdminInfo {
+  config(): Promise<ServerConfigInfo>;
+  /** Asks the configured model for one token, with a time limit; never throws. */
+  checkModel(): Promise<ModelCheckResult>;
 }
 
 export type AppEnv = {
