@@ -6,7 +6,9 @@ import type { Output } from './output.ts';
 
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
- * cannot start (no stack trace), and stops it cleanly on SIGINT / SIGTERM (exit 0).
+ * cannot start (no stack trace), and stops it gracefully on SIGINT / SIGTERM (exit 0): a drain,
+ * bounded by ABCA_STOP_TIMEOUT_S, after which the running tasks resume on the next start or on
+ * another worker. A second signal exits at once (as safe as a crash: the tasks resume all the same).
  * Resolves with the running platform, or an exit code when it did not start.
  */
 export async function runPlatform(
@@ -25,14 +27,25 @@ export async function runPlatform(
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      out.err('Stopping now without waiting.');
+      out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
       process.exit(EXIT.FAILURE);
     }
     stopping = true;
-    out.err(`${signal}: stopping ABCA${opts.mode === 'worker' ? ' worker' : ''}… (again to force)`);
+    const what = opts.mode === 'worker' ? 'ABCA worker' : 'ABCA';
+    out.err(
+      `${signal}: stopping ${what} (at most ${platform.config.stopTimeoutS} s, ABCA_STOP_TIMEOUT_S)… press Ctrl-C again to stop at once.`,
+    );
     platform
-      .stop()
-      .then(() => process.exit(EXIT.OK))
+      .stop({
+        onDraining: (tasks) =>
+          out.err(
+            `draining: ${tasks} running task${tasks === 1 ? '' : 's'} will stop at the next turn and resume on the next start (or on another worker).`,
+          ),
+      })
+      .then(() => {
+        out.err(`${what} stopped.`);
+        process.exit(EXIT.OK);
+      })
       .catch((err: unknown) => {
         out.err(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(EXIT.FAILURE);

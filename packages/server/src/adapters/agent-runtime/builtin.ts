@@ -89,6 +89,7 @@ const OUTCOMES: Record<string, AgentOutcome> = {
   cancelled: 'cancelled',
   timed_out: 'timed_out',
   model_error: 'failed',
+  interrupted: 'interrupted',
 };
 
 /**
@@ -159,6 +160,8 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         ...(transcript ? { transcript } : {}),
         ...(opts.stream !== undefined ? { stream: opts.stream } : {}),
         signal: input.signal,
+        ...(input.drain ? { drain: input.drain } : {}),
+        ...(input.interrupt ? { interrupt: input.interrupt } : {}),
         readNudges: input.readNudges,
         onEvent: (e) => input.emit(e.type, toEventData(e)),
         saveTranscript: async (t) => {
