@@ -28,7 +28,15 @@ export async function runPlatform(
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
-      process.exit(EXIT.FAILURE);
+      // Sandboxes are killed first (a few seconds at most); a third signal does not wait even for that.
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      setTimeout(() => process.exit(EXIT.FAILURE), 3000);
+      void platform
+        .stopNow()
+        .catch(() => {})
+        .finally(() => process.exit(EXIT.FAILURE));
+      return;
     }
     stopping = true;
     const what = opts.mode === 'worker' ? 'ABCA worker' : 'ABCA';

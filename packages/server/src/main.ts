@@ -54,6 +54,11 @@ export interface Platform {
    * Bounded by `timeoutMs` (default `ABCA_STOP_TIMEOUT_S`).
    */
   stop(opts?: PlatformStopOptions): Promise<void>;
+  /**
+   * For a second signal: cuts what runs and kills the sandboxes and host helpers (at most a few
+   * seconds); the caller then exits. As safe as a crash: the tasks resume on the next start.
+   */
+  stopNow(): Promise<void>;
 }
 
 export type PlatformStopOptions = OrchestratorStopOptions;
@@ -188,6 +193,10 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       adminKeyFile,
       db,
       embeddedDataDir: embedded?.dataDir,
+      async stopNow() {
+        await orchestrator.stopNow();
+        processes.stopAll();
+      },
       async stop(opts = {}) {
         stopOptions = opts;
         for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
