@@ -25,8 +25,10 @@ export async function runPlatform(
     return { exitCode: reportStartFailure(out, err, env, opts, server) };
   }
   let stopping = false;
+  let forced = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
+      forced = true;
       out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
       // Sandboxes are killed first (a few seconds at most); a third signal does not wait even for that.
       process.removeListener('SIGINT', stop);
@@ -52,7 +54,7 @@ export async function runPlatform(
       })
       .then(() => {
         out.err(`${what} stopped.`);
-        process.exit(EXIT.OK);
+        process.exit(forced ? EXIT.FAILURE : EXIT.OK);
       })
       .catch((err: unknown) => {
         out.err(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
