@@ -151,7 +151,9 @@ describe('graceful stop and drain', () => {
     expect(events.some((e) => e.type === 'agent.interrupted')).toBe(true);
     expect(events.some((e) => e.type === 'agent.resumed')).toBe(true);
     // The agent step finished once, after the restart: the interruption was not recorded as done.
-    expect(events.filter((e) => e.type === 'step.completed' && e.data.step === 'agent-execution')).toHaveLength(1);
+    expect(
+      events.filter((e) => e.type === 'step.completed' && e.data.step === 'agent-execution'),
+    ).toHaveLength(1);
   }, 300_000);
 
   it('SIGTERM of one of two workers: the command finishes, the run stops at the turn boundary, the other worker finishes it at once', async () => {
@@ -192,7 +194,9 @@ describe('graceful stop and drain', () => {
 
     const events = await api.allEvents(id);
     expectNoFailureRecorded(events);
-    const sleep = events.find((e) => e.type === 'agent.tool_call' && String(e.data.result).includes('slept-through'));
+    const sleep = events.find(
+      (e) => e.type === 'agent.tool_call' && String(e.data.result).includes('slept-through'),
+    );
     expect(sleep?.data.is_error).toBe(false);
     const agentSteps = events.filter((e) => e.type === 'step.started' && e.data.step === 'agent-execution');
     expect(agentSteps.map((e) => e.data.executor_id)).toEqual([victim.executorId, survivor.executorId]);

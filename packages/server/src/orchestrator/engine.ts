@@ -220,7 +220,10 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
         );
         drain.cut();
         if (!(await drain.settled(grace)))
-          olog.warn({ tasks: drain.active() }, 'some steps did not stop in time; they resume as after a crash');
+          olog.warn(
+            { tasks: drain.active() },
+            'some steps did not stop in time; they resume as after a crash',
+          );
       }
       clearInterval(beat);
       cancellations.stop();
@@ -230,7 +233,10 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       // Other workers take over this executor's pending workflows at once (not after the stale timeout).
       await markStopped(db, executorId).catch(() => {});
       if (running > 0)
-        olog.info({ tasks: running }, 'stopped: the interrupted tasks resume on the next start or on another worker');
+        olog.info(
+          { tasks: running },
+          'stopped: the interrupted tasks resume on the next start or on another worker',
+        );
     },
     async stopNow() {
       drain.cut();

@@ -97,7 +97,9 @@ export async function runBlueprintStep(
         if (result === 'interrupted' || deps.drain.deadline.aborted) {
           // Not finished, not failed: the step is not recorded and runs again on resume. One cut by
           // the deadline may have seen its commands killed: whatever it returned is not trusted.
-          await emit('step.interrupted', { step: def.name, attempt, duration_ms: durationMs }).catch(() => {});
+          await emit('step.interrupted', { step: def.name, attempt, duration_ms: durationMs }).catch(
+            () => {},
+          );
           log.info({ durationMs }, 'step interrupted by the stop; it resumes later');
           return deps.drain.park(taskId);
         }
