@@ -203,6 +203,42 @@ describe('graceful stop and drain', () => {
     expect(events.some((e) => e.type === 'step.interrupted' && e.data.step === 'agent-execution')).toBe(true);
   }, 300_000);
 
+  it('a step other than the agent one, still running at the deadline, is not failed and runs again on resume', async () => {
+    const { env, start } = await world({ ABCA_STOP_TIMEOUT_S: '3', ABCA_AGENT_RUNTIME: 'fake' });
+    await api.request('POST', '/v1/repos', {
+      body: {
+        repo: 'acme/drain-setup',
+        forge: { kind: 'fake' },
+        settings: { setup_command: `touch ${MARKER}; sleep 20` },
+      },
+    });
+    let worker = await start('worker');
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/drain-setup', task_description: 'Stop me in pre-flight' },
+    });
+    const id = created.body.data.task_id as string;
+    await commandStarted(env.ABCA_HOME, id);
+
+    const signalled = performance.now();
+    worker.signalGroup('SIGTERM');
+    const exit = await worker.exited;
+    expect(exit.code, worker.stderr()).toBe(0);
+    // The bound is 3 s (the setup alone takes 20 s); the rest is the shutdown on a busy machine.
+    expect((exit.at - signalled) / 1000).toBeLessThan(18);
+    const meanwhile = (await api.request('GET', `/v1/tasks/${id}`)).body.data;
+    expect(meanwhile.error).toBeNull();
+    expect(['HYDRATING', 'RUNNING']).toContain(meanwhile.status);
+
+    worker = await start('worker');
+    const done = await api.waitFor(id, (t) => TERMINAL.includes(t.status), 150_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    const events = await api.allEvents(id);
+    expect(events.filter((e) => e.type === 'step.failed')).toEqual([]);
+    expect(events.some((e) => e.type === 'step.interrupted' && e.data.step === 'pre-flight')).toBe(true);
+    expect(events.filter((e) => e.type === 'step.completed' && e.data.step === 'pre-flight')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'preflight.passed')).toHaveLength(1);
+  }, 300_000);
+
   it('a second signal stops at once, and the task still resumes on the next start', async () => {
     const { model, env, start } = await world({ ABCA_STOP_TIMEOUT_S: '120' });
     let serve = await start('serve');

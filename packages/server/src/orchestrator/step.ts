@@ -97,11 +97,7 @@ export async function runBlueprintStep(
         if (result === 'interrupted' || deps.drain.deadline.aborted) {
           // Not finished, not failed: the step is not recorded and runs again on resume. One cut by
           // the deadline may have seen its commands killed: whatever it returned is not trusted.
-          await emit('step.interrupted', { step: def.name, attempt, duration_ms: durationMs }).catch(
-            () => {},
-          );
-          log.info({ durationMs }, 'step interrupted by the stop; it resumes later');
-          return deps.drain.park(taskId);
+          return interruptStep(deps, taskId, def.name, { attempt, duration_ms: durationMs });
         }
         deps.metrics.stepDuration.observe({ step: def.name }, durationMs / 1000);
         if (result === 'continue' && timeout.aborted && !def.handlesTimeout) {
@@ -119,7 +115,8 @@ export async function runBlueprintStep(
       } catch (err) {
         const durationMs = Math.round(performance.now() - started);
         // Cut by the stop's deadline (its sandbox or database gone): no failure, it resumes later.
-        if (deps.drain.deadline.aborted) return deps.drain.park(taskId);
+        if (deps.drain.deadline.aborted)
+          return interruptStep(deps, taskId, def.name, { attempt, duration_ms: durationMs });
         const message = err instanceof Error ? err.message : String(err);
         log.warn({ err, attempt }, 'step attempt failed');
         // A broken sandbox (the agent killed its init, say) is made anew by the retry.
@@ -147,6 +144,22 @@ export async function runBlueprintStep(
 }
 
 /**
+ * The stop interrupted the task's step (`step`, or the task's current one): says so in the task's
+ * log, as far as the database still answers, and parks the workflow (see `drain.ts`).
+ */
+async function interruptStep(
+  deps: OrchestratorDeps,
+  taskId: string,
+  step?: StepName,
+  data: Record<string, unknown> = {},
+): Promise<never> {
+  const name = step ?? (await getTask(deps.db, taskId).catch(() => undefined))?.current_step;
+  await appendEvent(deps.db, taskId, 'step.interrupted', { step: name ?? null, ...data }).catch(() => {});
+  deps.log.info({ taskId, step: name }, 'step interrupted by the stop; it resumes on the next start');
+  return deps.drain.park(taskId);
+}
+
+/**
  * Puts a task in a terminal state with its error, tells its channel, and frees its slot. Safe to
  * call again: the conditional transition does nothing when the task is already terminal.
  */
@@ -159,7 +172,7 @@ export async function endTask(
 ): Promise<void> {
   // A failure seen after the stop's deadline may be the stop's doing (a killed command): the task
   // is not ended, its step resumes later.
-  if (status !== 'COMPLETED' && deps.drain.deadline.aborted) await deps.drain.park(taskId);
+  if (status !== 'COMPLETED' && deps.drain.deadline.aborted) await interruptStep(deps, taskId);
   const ended = await transition(deps.db, taskId, status, { patch: { error, ...patch } });
   const task = ended ?? (await getTask(deps.db, taskId));
   if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId);
