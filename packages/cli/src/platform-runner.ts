@@ -4,6 +4,9 @@ import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
 
+/** Signals closer together than this are one (see `stop` below). */
+const SAME_SIGNAL_MS = 1000;
+
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
  * cannot start (no stack trace), and stops it gracefully on SIGINT / SIGTERM (exit 0): a drain,
@@ -26,7 +29,11 @@ export async function runPlatform(
   }
   let stopping = false;
   let forced = false;
+  let firstSignalAt = 0;
   const stop = (signal: NodeJS.Signals) => {
+    // `npm start` forwards the terminal's Ctrl-C to its child, which gets it from the terminal too:
+    // a repeat within a second is that one keypress, not a second one.
+    if (stopping && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     if (stopping) {
       forced = true;
       out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
@@ -41,6 +48,7 @@ export async function runPlatform(
       return;
     }
     stopping = true;
+    firstSignalAt = Date.now();
     const what = opts.mode === 'worker' ? 'ABCA worker' : 'ABCA';
     out.err(
       `${signal}: stopping ${what} (at most ${platform.config.stopTimeoutS} s, ABCA_STOP_TIMEOUT_S)… press Ctrl-C again to stop at once.`,

@@ -48,8 +48,8 @@ async function world(extra: Record<string, string>) {
     ABCA_EXECUTOR_STALE_MS: '600000',
     ...extra,
   };
-  const start = async (command: 'serve' | 'worker') => {
-    const p = await startAbca(command, env);
+  const start = async (command: 'serve' | 'worker', opts: { viaNpm?: boolean } = {}) => {
+    const p = await startAbca(command, env, opts);
     running.push(p);
     return p;
   };
@@ -100,9 +100,10 @@ function headFiles(home: string, taskId: string): string[] {
 }
 
 describe('graceful stop and drain', () => {
-  it('Ctrl-C on `abca serve` mid-command: exits within the bound, and the task resumes from its transcript after a restart', async () => {
+  it('Ctrl-C on `npm start` (abca serve) mid-command: exits within the bound, and the task resumes from its transcript after a restart', async () => {
     const { model, env, start } = await world({ ABCA_STOP_TIMEOUT_S: '5' });
-    let serve = await start('serve');
+    // npm forwards the terminal's SIGINT to abca, which gets it from the terminal too: one Ctrl-C.
+    let serve = await start('serve', { viaNpm: true });
     model.script(
       reply().tool('write_file', { path: 'step1.txt', content: 'one\n' }),
       // Cut at the stop's deadline: this turn is made again after the restart.
@@ -116,10 +117,13 @@ describe('graceful stop and drain', () => {
     const signalled = performance.now();
     serve.signalGroup('SIGINT');
     const exit = await serve.exited;
-    expect(exit.code, serve.stderr()).toBe(0);
+    // npm ends itself by the signal it forwarded (its way); abca said it stopped cleanly.
+    expect(exit.code === 0 || exit.signal === 'SIGINT', serve.stderr()).toBe(true);
     // The bound is 5 s; the rest is the shutdown on a busy machine. The command alone takes 120 s.
     expect((exit.at - signalled) / 1000).toBeLessThan(35);
     expect(serve.stderr()).toMatch(/SIGINT: stopping ABCA .*press Ctrl-C again to stop at once/);
+    // The SIGINT forwarded by npm is the same Ctrl-C, not a second one.
+    expect(serve.stderr()).not.toMatch(/again: stopping at once/);
     expect(serve.stderr()).toMatch(/draining: 1 running task will stop at the next turn and resume/);
     expect(serve.stderr()).toMatch(/ABCA stopped\./);
 
@@ -253,6 +257,9 @@ describe('graceful stop and drain', () => {
 
     serve.signalGroup('SIGINT');
     await serve.waitForStderr(/draining: 1 running task/);
+    // A repeat within a second is taken for the same keypress (npm forwards it): press again later,
+    // as a person does. This gap is the behaviour under test, not a wait for something to happen.
+    await new Promise((r) => setTimeout(r, 1500));
     const again = performance.now();
     serve.signalGroup('SIGINT');
     const exit = await serve.exited;

@@ -30,6 +30,7 @@ export interface AbcaProcess {
 export async function startAbca(
   command: 'serve' | 'worker',
   env: Record<string, string>,
+  opts: { viaNpm?: boolean } = {},
 ): Promise<AbcaProcess> {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -37,7 +38,10 @@ export async function startAbca(
       base[k] = v;
   }
   const args = command === 'serve' ? ['serve', '--port', '0'] : ['worker'];
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // `npm start` is `abca serve` (the README's quick start): npm, sh and node in one process group.
+  const argv = opts.viaNpm ? ['npm', 'start', '--', '--port', '0'] : [process.execPath, BIN, ...args];
+  if (opts.viaNpm && command !== 'serve') throw new Error('npm start runs abca serve');
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: REPO_ROOT,
     env: { ...base, NO_COLOR: '1', ABCA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
