@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** How a run ended. The three limit outcomes keep the work: the workspace is never reset. */
+/**
+ * How a run ended. The three limit outcomes keep the work: the workspace is never reset.
+ * `interrupted`: the process stopped (a drain); the run is not over and resumes from its transcript.
+ */
 export const agentOutcomeSchema = z.enum([
   'completed',
   'max_turns',
@@ -9,6 +12,7 @@ export const agentOutcomeSchema = z.enum([
   'cancelled',
   'timed_out',
   'model_error',
+  'interrupted',
 ]);
 export type AgentOutcome = z.infer<typeof agentOutcomeSchema>;
 

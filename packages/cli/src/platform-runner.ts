@@ -5,9 +5,14 @@ import { EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
 import { loadServer } from './server-module.ts';
 
+/** Signals closer together than this are one (see `stop` below). */
+const SAME_SIGNAL_MS = 1000;
+
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
- * cannot start (no stack trace), and stops it cleanly on SIGINT / SIGTERM (exit 0).
+ * cannot start (no stack trace), and stops it gracefully on SIGINT / SIGTERM (exit 0): a drain,
+ * bounded by ABCA_STOP_TIMEOUT_S, after which the running tasks resume on the next start or on
+ * another worker. A second signal exits at once (as safe as a crash: the tasks resume all the same).
  * Resolves with the running platform, or an exit code when it did not start.
  */
 export async function runPlatform(
@@ -24,16 +29,42 @@ export async function runPlatform(
     return { exitCode: reportStartFailure(out, err, env, opts, server) };
   }
   let stopping = false;
+  let forced = false;
+  let firstSignalAt = 0;
   const stop = (signal: NodeJS.Signals) => {
+    // `npm start` forwards the terminal's Ctrl-C to its child, which gets it from the terminal too:
+    // a repeat within a second is that one keypress, not a second one.
+    if (stopping && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     if (stopping) {
-      out.err('Stopping now without waiting.');
-      process.exit(EXIT.FAILURE);
+      forced = true;
+      out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
+      // Sandboxes are killed first (a few seconds at most); a third signal does not wait even for that.
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      setTimeout(() => process.exit(EXIT.FAILURE), 3000);
+      void platform
+        .stopNow()
+        .catch(() => {})
+        .finally(() => process.exit(EXIT.FAILURE));
+      return;
     }
     stopping = true;
-    out.err(`${signal}: stopping ABCA${opts.mode === 'worker' ? ' worker' : ''}… (again to force)`);
+    firstSignalAt = Date.now();
+    const what = opts.mode === 'worker' ? 'ABCA worker' : 'ABCA';
+    out.err(
+      `${signal}: stopping ${what} (at most ${platform.config.stopTimeoutS} s, ABCA_STOP_TIMEOUT_S)… press Ctrl-C again to stop at once.`,
+    );
     platform
-      .stop()
-      .then(() => process.exit(EXIT.OK))
+      .stop({
+        onDraining: (tasks) =>
+          out.err(
+            `draining: ${tasks} running task${tasks === 1 ? '' : 's'} will stop at the next turn and resume on the next start (or on another worker).`,
+          ),
+      })
+      .then(() => {
+        out.err(`${what} stopped.`);
+        process.exit(forced ? EXIT.FAILURE : EXIT.OK);
+      })
       .catch((err: unknown) => {
         out.err(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(EXIT.FAILURE);

@@ -14,7 +14,7 @@ import { createMetrics } from './ops/metrics.ts';
 import { checkModel } from './ops/model-check.ts';
 import { removeTree } from './ops/remove-tree.ts';
 import { claimServerFile } from './ops/server-file.ts';
-import { startOrchestrator } from './orchestrator/engine.ts';
+import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/engine.ts';
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
@@ -51,8 +51,20 @@ export interface Platform {
   readonly db: Db;
   /** Where the embedded PostgreSQL keeps its data, when it is in use. */
   readonly embeddedDataDir: string | undefined;
-  stop(): Promise<void>;
+  /**
+   * A graceful stop: the API closes, admission stops, running agents stop at their next turn
+   * boundary (transcripts saved) and their tasks resume on the next start or on another worker.
+   * Bounded by `timeoutMs` (default `ABCA_STOP_TIMEOUT_S`).
+   */
+  stop(opts?: PlatformStopOptions): Promise<void>;
+  /**
+   * For a second signal: cuts what runs and kills the sandboxes and host helpers (at most a few
+   * seconds); the caller then exits. As safe as a crash: the tasks resume on the next start.
+   */
+  stopNow(): Promise<void>;
 }
+
+export type PlatformStopOptions = OrchestratorStopOptions;
 
 /** The composition root: reads the configuration, opens storage, picks adapters, starts everything. */
 export async function startPlatform(o: PlatformOptions): Promise<Platform> {
@@ -131,7 +143,8 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       runWorkflows: !o.apiOnly,
     });
     executorId = orchestrator.executorId;
-    stops.push(() => orchestrator.stop());
+    let stopOptions: OrchestratorStopOptions = {};
+    stops.push(() => orchestrator.stop(stopOptions));
     // Whatever helper a step still runs goes with the stop (a SIGKILL of this process kills them too).
     stops.push(async () => processes.stopAll());
     if (!o.apiOnly) {
@@ -195,7 +208,12 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       adminKeyFile,
       db,
       embeddedDataDir: embedded?.dataDir,
-      async stop() {
+      async stopNow() {
+        await orchestrator.stopNow();
+        processes.stopAll();
+      },
+      async stop(opts = {}) {
+        stopOptions = opts;
         for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
         // A stopped server must not leave its URL behind for the CLI.
         serverFile?.release();

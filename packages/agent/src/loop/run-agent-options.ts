@@ -38,6 +38,18 @@ export interface RunAgentOptions {
   readNudges?: () => Promise<string[]>;
   /** Cancels at once: the in-flight model call and the running command are aborted. */
   signal?: AbortSignal;
+  /**
+   * The process is stopping (a drain): the run ends `interrupted` at its next turn boundary with its
+   * transcript saved. A model call in flight is abandoned (it has no effect; the turn is made again
+   * on resume); a running command is let finish, until `interrupt`.
+   */
+  drain?: AbortSignal;
+  /**
+   * The drain's deadline: the turn in flight is abandoned at once (its command aborted), is not
+   * recorded (no tool error, nothing for stuck detection) and the transcript goes back to the turn's
+   * start, so a resume makes that turn again. The run ends `interrupted`.
+   */
+  interrupt?: AbortSignal;
   clock?: Clock;
   /** Backoff on 429/5xx/network failures (default {@link DEFAULT_RETRY_POLICY}). */
   retry?: Partial<RetryPolicy>;

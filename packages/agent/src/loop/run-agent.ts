@@ -36,7 +36,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const toolsByName = new Map(tools.map((t) => [t.name, t]));
   const price = priceFor(options.modelRef, options.pricing);
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const state: AgentTranscript = options.transcript
+  let state: AgentTranscript = options.transcript
     ? structuredClone(options.transcript)
     : createTranscript(options.modelRef, redactor.redact(options.prompt));
   if (state.status === 'finished') {
@@ -53,14 +53,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   // One controller for everything in flight; its reason tells cancellation from the hard deadline.
   const run = new AbortController();
-  let stoppedBy: 'cancelled' | 'timed_out' | undefined;
-  const stop = (why: 'cancelled' | 'timed_out') => {
+  let stoppedBy: 'cancelled' | 'timed_out' | 'interrupted' | undefined;
+  const stop = (why: 'cancelled' | 'timed_out' | 'interrupted') => {
     stoppedBy ??= why;
     run.abort(new Error(why));
   };
   const onCancel = () => stop('cancelled');
+  const onInterrupt = () => stop('interrupted');
   if (options.signal?.aborted) stop('cancelled');
+  if (options.interrupt?.aborted) stop('interrupted');
   options.signal?.addEventListener('abort', onCancel, { once: true });
+  options.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  // A drain abandons the model call in flight (redone on resume) but lets a running command finish.
+  const callSignal = options.drain ? AbortSignal.any([run.signal, options.drain]) : run.signal;
+  const interrupting = () => stoppedBy === 'interrupted';
   const { wallTimeMs } = options.limits;
   const hardDeadline =
     wallTimeMs === undefined
@@ -123,10 +129,17 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     return resultOf(state);
   };
   const userMessage = (content: string): ModelMessage => ({ role: 'user', content });
+  // The transcript at the start of the turn in flight: an interrupted turn is not kept.
+  let turnStart: AgentTranscript | undefined;
+  const interrupted = async (): Promise<AgentResult> => {
+    if (turnStart) state = { ...turnStart, usage: state.usage };
+    return finish('interrupted');
+  };
 
   try {
     for (;;) {
       if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
+      if (options.drain?.aborted) return await finish('interrupted');
       const turn = state.turns + 1;
 
       for (const nudge of (await options.readNudges?.()) ?? []) {
@@ -153,6 +166,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
       await context.beforeCall(state, turn);
       if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
+      turnStart = structuredClone(state);
       await emit({ type: 'turn_started', turn, wrapUp });
       const callStarted = clock.now();
       const call = await context.call(state, turn, () =>
@@ -165,16 +179,19 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
               messages: state.messages,
               tools,
               stream: options.stream ?? true,
-              signal: run.signal,
+              signal: callSignal,
               callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
               ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
             }),
           retry,
-          run.signal,
+          callSignal,
         ),
       );
       const latencyMs = Math.max(0, clock.now() - callStarted);
-      if (!call.ok && (call.aborted || run.signal.aborted)) return await finish(stoppedBy ?? 'cancelled');
+      if (!call.ok && (call.aborted || callSignal.aborted)) {
+        if (interrupting() || !run.signal.aborted) return await interrupted();
+        return await finish(stoppedBy ?? 'cancelled');
+      }
       const modelCall = {
         type: 'model_call',
         turn,
@@ -242,8 +259,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
           const path = await outputs.save(id, text);
           return path === undefined ? undefined : savedOutputNote(path);
         },
-        onExecuted: (e) =>
-          emit({
+        // A call cut by the stop's deadline is no tool failure: not reported, redone on resume.
+        onExecuted: async (e) => {
+          if (interrupting()) return;
+          await emit({
             type: 'tool_call',
             turn,
             toolCallId: e.call.toolCallId,
@@ -253,8 +272,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
             isError: e.isError,
             durationMs: e.durationMs,
             truncated: e.truncated,
-          }),
+          });
+        },
       });
+      if (interrupting()) return await interrupted();
       state.messages.push(toolResultMessage(executed));
       state.toolHistory = recordToolCalls(
         state.toolHistory,
@@ -285,6 +306,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   } finally {
     if (hardDeadline) clearTimeout(hardDeadline);
     options.signal?.removeEventListener('abort', onCancel);
+    options.interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 

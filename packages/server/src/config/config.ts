@@ -100,6 +100,11 @@ export const ConfigSchema = z.object({
   ),
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
+  /**
+   * How long a graceful stop (SIGINT/SIGTERM) may take, in seconds: running agents stop at their next
+   * turn boundary within it; at its end what still runs is cut (and resumes later).
+   */
+  stopTimeoutS: positiveInt('ABCA_STOP_TIMEOUT_S', 30),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
   /**
    * Largest bundle of a task's work the host takes out of a sandbox: what is pushed, and kept in
@@ -209,6 +214,7 @@ const ENV_NAMES: Record<string, string> = {
   defaultMaxBudgetUsd: 'ABCA_DEFAULT_MAX_BUDGET_USD',
   prices: 'ABCA_PRICES_FILE',
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
+  stopTimeoutS: 'ABCA_STOP_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
   checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
@@ -292,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     defaultMaxBudgetUsd: blank(env.ABCA_DEFAULT_MAX_BUDGET_USD),
     prices: readPrices(blank(env.ABCA_PRICES_FILE)),
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
+    stopTimeoutS: blank(env.ABCA_STOP_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
     checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),

@@ -98,6 +98,7 @@ const OUTCOMES: Record<string, AgentOutcome> = {
   cancelled: 'cancelled',
   timed_out: 'timed_out',
   model_error: 'failed',
+  interrupted: 'interrupted',
 };
 
 /**
@@ -174,6 +175,8 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
           ? { contextWindowTokens: opts.contextWindowTokens }
           : {}),
         signal: input.signal,
+        ...(input.drain ? { drain: input.drain } : {}),
+        ...(input.interrupt ? { interrupt: input.interrupt } : {}),
         readNudges: input.readNudges,
         onEvent: (e) => input.emit(e.type, toEventData(e)),
         saveTranscript: async (t) => {

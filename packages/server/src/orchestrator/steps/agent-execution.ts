@@ -25,7 +25,7 @@ export const agentExecutionStep: StepDefinition = {
   // Another machine may have taken the task over: its workspace comes back from the checkpoint, or
   // without one is made anew (and the agent starts over).
   workspace: 'restored-or-recreated',
-  async run({ task, signal, timedOut, emit, workspace }, deps) {
+  async run({ task, signal, timedOut, emit, workspace, drain }, deps) {
     if (task.status !== 'RUNNING') return 'continue';
     if (task.outcome?.agent) return 'continue';
     let ws: Awaited<ReturnType<typeof workspace>>;
@@ -46,11 +46,19 @@ export const agentExecutionStep: StepDefinition = {
       sandbox,
       settings: ctx.settings,
       signal,
+      drain: drain.signal,
+      interrupt: drain.deadline,
       emit: (type, data) => appendEvent(deps.db, task.task_id, `agent.${type}`, data).then(() => {}),
       readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
       reportUsage: (usage) => setUsage(deps.db, task.task_id, usage),
     });
     await setUsage(deps.db, task.task_id, result.usage);
+    // The process is stopping: the run saved its transcript and goes on from it on resume. Not an
+    // outcome of the task: nothing is checkpointed or ended here.
+    if (result.outcome === 'interrupted') {
+      await emit('agent.interrupted', { turns: result.usage.turns });
+      return 'interrupted';
+    }
     const outcome = timedOut() && result.outcome === 'cancelled' ? 'timed_out' : result.outcome;
     const agent = { outcome, summary: result.summary, error: result.error ?? null };
     await emit('agent.finished', { outcome, turns: result.usage.turns, cost_usd: result.usage.costUsd });
