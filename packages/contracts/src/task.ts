@@ -22,12 +22,15 @@ export const TaskId = z
   .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$/, 'must be a task id (26-character ULID)')
   .transform((s) => s.toUpperCase());
 
+/** An issue or pull-request number: stored in a 32-bit integer column. */
+const ForgeNumber = z.number().int().positive().max(2_147_483_647);
+
 export const CreateTaskRequest = z
   .strictObject({
     repo: RepoName,
     task_description: z.string().trim().min(1).max(10_000).optional(),
-    issue_number: z.number().int().positive().optional(),
-    pr_number: z.number().int().positive().optional(),
+    issue_number: ForgeNumber.optional(),
+    pr_number: ForgeNumber.optional(),
     workflow_ref: WorkflowRef.optional(),
     max_turns: z.number().int().min(1).max(500).optional(),
     max_budget_usd: z.number().min(0.01).max(100).optional(),
