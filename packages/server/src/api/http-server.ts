@@ -47,17 +47,35 @@ export function createHttpServer(o: HttpServerOptions): Server {
       // stretch a 15 s deadline to 45).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(ms / 4))),
     },
-    listener,
+    (req, res) => {
+      // An Upgrade this server does not honour leaves Node's parser unable to report a malformed
+      // next request on the connection (it waits for the read deadline): close it after the answer.
+      if (req.headers.upgrade !== undefined) res.shouldKeepAlive = false;
+      return listener(req, res);
+    },
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean; req?: { method?: string } } })
+      ._httpMessage;
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
     }
     const [status, code, message] = refusal(err, o.readTimeoutS);
-    o.log.debug({ code: err.code, status }, 'malformed or slow request refused');
-    writeAndClose(socket, status, code, message);
+    // A response to HEAD has no body, even an error (the client would read it as the next response).
+    const raw = (err as { rawPacket?: unknown }).rawPacket;
+    const head =
+      inFlight?.req?.method === 'HEAD' ||
+      (Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ');
+    o.log.debug(
+      {
+        code: err.code,
+        status,
+        start: Buffer.isBuffer(raw) ? raw.subarray(0, 12).toString('latin1') : undefined,
+      },
+      'malformed or slow request refused',
+    );
+    writeAndClose(socket, status, code, message, head);
   });
   server.on('connect', (_req, socket: Duplex) => {
     writeAndClose(socket, 405, 'METHOD_NOT_ALLOWED', 'This server is not a proxy: CONNECT is not allowed.');
@@ -90,7 +108,8 @@ function errorResponse(status: number, code: ApiErrorCode, message: string): Res
   const requestId = ulid();
   return new Response(errorBody(code, message, requestId), {
     status,
-    headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId },
+    // Node may not be able to read another request on this connection: the client opens a new one.
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId, Connection: 'close' },
   });
 }
 
@@ -103,7 +122,13 @@ const REASONS: Record<number, string> = {
 };
 
 /** Writes a whole HTTP/1.1 error response on a raw socket, then closes it once flushed. */
-function writeAndClose(socket: Duplex, status: number, code: ApiErrorCode, message: string): void {
+function writeAndClose(
+  socket: Duplex,
+  status: number,
+  code: ApiErrorCode,
+  message: string,
+  headOnly = false,
+): void {
   const requestId = ulid();
   const body = errorBody(code, message, requestId);
   const head = [
@@ -114,7 +139,7 @@ function writeAndClose(socket: Duplex, status: number, code: ApiErrorCode, messa
     'Connection: close',
   ].join('\r\n');
   socket.on('error', () => {});
-  socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`${head}\r\n\r\n${headOnly ? '' : body}`, () => socket.destroy());
   // A peer that never reads must not keep the socket open.
   setTimeout(() => socket.destroy(), 5000).unref();
 }
