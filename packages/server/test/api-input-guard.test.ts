@@ -17,7 +17,8 @@ beforeAll(async () => {
   await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } });
   taskId = (await p.request('POST', '/v1/tasks', { body: { repo: 'acme/app', task_description: 'ok' } })).body
     .data.task_id;
-  routes = apiRoutes(p.platform.config);
+  // The API under /v1; /healthz, /readyz and /metrics read no input (the fuzz still sends them some).
+  routes = apiRoutes(p.platform.config).filter((r) => r.path.startsWith('/v1/'));
 });
 afterAll(async () => {
   await p?.platform.stop();

@@ -68,7 +68,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        // The rest of the body is not read: tell the client not to reuse this connection.
+        // The rest of the body is not read: the client must not reuse this connection (the server
+        // lingers on it while the client finishes sending, so the answer is not lost: http-server.ts).
         throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
           headers: { Connection: 'close' },
         });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorCode } from '@abca/contracts';
 import { getRequestListener, RequestError } from '@hono/node-server';
@@ -51,6 +52,7 @@ export function createHttpServer(o: HttpServerOptions): Server {
       // An Upgrade this server does not honour leaves Node's parser unable to report a malformed
       // next request on the connection (it waits for the read deadline): close it after the answer.
       if (req.headers.upgrade !== undefined) res.shouldKeepAlive = false;
+      lingerOnClose(req.socket);
       return listener(req, res);
     },
   );
@@ -81,6 +83,33 @@ export function createHttpServer(o: HttpServerOptions): Server {
     writeAndClose(socket, 405, 'METHOD_NOT_ALLOWED', 'This server is not a proxy: CONNECT is not allowed.');
   });
   return server;
+}
+
+const LINGER_MS = 2000;
+const lingering = Symbol('lingering');
+
+/**
+ * A lingering close: when Node closes a connection after a response (`Connection: close`, as after a
+ * 413), it first stops writing, then reads and drops what the client is still sending (for at most
+ * {@link LINGER_MS}) before it closes. Closing with unread bytes would reset the connection, and a
+ * client still sending its body would lose the answer.
+ */
+function lingerOnClose(socket: Socket): void {
+  const s = socket as Socket & { [lingering]?: true };
+  if (s[lingering]) return;
+  s[lingering] = true;
+  s.destroySoon = function destroySoon(this: Socket) {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('end', () => {
+      clearTimeout(timer);
+      this.destroy();
+    });
+    this.once('close', () => clearTimeout(timer));
+    this.on('data', () => {});
+    this.resume();
+  };
 }
 
 function refusal(err: NodeJS.ErrnoException, readTimeoutS: number): [number, ApiErrorCode, string] {

@@ -63,7 +63,7 @@ const NASTY_STRINGS = [
   '\ufeffbom',
   "'; DROP TABLE tasks; --",
   '../../etc/passwd',
-  '${process.exit(1)}',
+  '$' + '{process.exit(1)}',
   '<script>alert(1)</script>',
   '   ',
   '',
