@@ -17,7 +17,9 @@ import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
  * The API fuzz: thousands of seeded malformed requests (bodies, headers, paths, methods) over real
  * HTTP against the real server on a real PostgreSQL. No answer may be a 5xx, none may take longer
  * than the deadline, every 4xx carries a code and a message, the server logs no error, and it
- * serves normal requests afterwards. A failure prints the seed: ABCA_FUZZ_SEED=<seed> replays it.
+ * serves normal requests afterwards. A failure prints the seed: ABCA_FUZZ_SEED=<seed> replays it
+ * (ABCA_FUZZ_ONLY=<i>,<j> sends only those requests of it; ABCA_FUZZ_LOG=debug prints what the
+ * server refused below the app). ABCA_FUZZ_REQUESTS changes the count (CI: the default, 10,000).
  */
 const SEED = Number(process.env.ABCA_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 const REQUESTS = Number(process.env.ABCA_FUZZ_REQUESTS ?? 10_000);
@@ -149,10 +151,12 @@ describe('API fuzz', () => {
       `${summary}\nerror-level log lines:\n${errorLines().slice(0, 5).join('\n')}`,
     ).toEqual([]);
     // The fuzz reached what it is about: NUL bytes, invalid UTF-8, the routes themselves.
-    expect(tags.nul ?? 0, summary).toBeGreaterThan(REQUESTS / 50);
-    expect(tags.utf8 ?? 0, summary).toBeGreaterThan(REQUESTS / 200);
-    expect(statuses['400'] ?? 0, summary).toBeGreaterThan(REQUESTS / 10);
-    expect(Object.keys(statuses).filter((s) => s.startsWith('2')).length, summary).toBeGreaterThan(0);
+    if (!ONLY) expect(tags.nul ?? 0, summary).toBeGreaterThan(REQUESTS / 50);
+    if (!ONLY) {
+      expect(tags.utf8 ?? 0, summary).toBeGreaterThan(REQUESTS / 200);
+      expect(statuses['400'] ?? 0, summary).toBeGreaterThan(REQUESTS / 10);
+      expect(Object.keys(statuses).filter((s) => s.startsWith('2')).length, summary).toBeGreaterThan(0);
+    }
 
     // Normal traffic afterwards (the fuzz may have removed acme/app or revoked the member's key).
     const repo = await api.request('POST', '/v1/repos', {
