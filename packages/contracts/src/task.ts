@@ -29,12 +29,15 @@ export const BudgetUsd = z
   .min(0.01, 'must be at least 0.01 US dollars')
   .max(100, 'must be at most 100 US dollars');
 
+/** An issue or pull-request number: stored in a 32-bit integer column. */
+const ForgeNumber = z.number().int().positive().max(2_147_483_647);
+
 export const CreateTaskRequest = z
   .strictObject({
     repo: RepoName,
     task_description: z.string().trim().min(1).max(10_000).optional(),
-    issue_number: z.number().int().positive().optional(),
-    pr_number: z.number().int().positive().optional(),
+    issue_number: ForgeNumber.optional(),
+    pr_number: ForgeNumber.optional(),
     workflow_ref: WorkflowRef.optional(),
     max_turns: z.number().int().min(1).max(500).optional(),
     max_budget_usd: BudgetUsd.optional(),

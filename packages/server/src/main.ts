@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join, join as joinPath } from 'node:path';
-import { serve } from '@hono/node-server';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
+import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
@@ -184,7 +185,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         },
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });
-      const server = await listen(app.fetch, config.port, config.host);
+      const server = await listen(app.fetch, config.port, config.host, config.requestReadTimeoutS, log);
       stops.unshift(() => close(server));
       url = urlOf(server, config.host);
       serverFile?.publish(url);
@@ -194,7 +195,13 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     }
     let metricsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
-      const server = await listen(createMetricsApp(metrics).fetch, config.metricsPort, config.metricsHost);
+      const server = await listen(
+        createMetricsApp(metrics).fetch,
+        config.metricsPort,
+        config.metricsHost,
+        config.requestReadTimeoutS,
+        log,
+      );
       stops.unshift(() => close(server));
       metricsUrl = `${urlOf(server, config.metricsHost)}/metrics`;
       log.info({ metricsUrl }, 'metrics are served on their own listener, without a key');
@@ -230,16 +237,17 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   }
 }
 
-type Server = ReturnType<typeof serve>;
-
 function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
+  fetch: HttpServerOptions['fetch'],
   port: number,
   hostname: string,
+  readTimeoutS: number,
+  log: Logger,
 ): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch, port, hostname }, () => resolve(s));
+    const s = createHttpServer({ fetch, hostname, readTimeoutS, log });
     s.once('error', reject);
+    s.listen(port, hostname, () => resolve(s));
   });
 }
 

@@ -1,12 +1,25 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/ops/logger.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 let p: TestPlatform;
 let member: string;
 let existing: string;
+const logLines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  p = await startTestPlatform();
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  p = await startTestPlatform(
+    { ABCA_REQUEST_READ_TIMEOUT_S: '2' },
+    { log: createLogger({ level: 'debug', stream }) },
+  );
   await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } });
   member = await p.userKey('mia');
   existing = (
@@ -365,6 +378,119 @@ const cases: Case[] = [
     code: 'VALIDATION_ERROR',
     field: 'forge.kind',
   },
+  // Text PostgreSQL cannot store, refused by the input guard before any route (it was a 500).
+  {
+    name: 'a NUL character in an API key name',
+    method: 'POST',
+    path: '/v1/api-keys',
+    body: { name: 'a\u0000b' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'name',
+  },
+  {
+    name: 'a NUL character in a task description',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, task_description: 'Fix\u0000it' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'task_description',
+  },
+  {
+    name: "a NUL character in a repo's test_command",
+    method: 'PATCH',
+    path: '/v1/repos/acme/app',
+    body: { settings: { test_command: 'npm\u0000test' } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'settings.test_command',
+  },
+  {
+    name: "an unpaired surrogate in a repo's setup_command",
+    method: 'PATCH',
+    path: '/v1/repos/acme/app',
+    rawBody: '{"settings":{"setup_command":"npm ci \\ud800"}}',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'settings.setup_command',
+  },
+  {
+    name: 'a NUL character in a query value',
+    method: 'GET',
+    path: '/v1/prs?task_id=a%00b',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.task_id',
+  },
+  {
+    name: 'malformed percent-encoding in the path',
+    method: 'GET',
+    path: '/v1/tasks/%E0%A4%A',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'path',
+  },
+  {
+    name: 'a repo name that decodes to a malformed escape',
+    method: 'GET',
+    path: '/v1/repos/%25E0%25A4',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'repo',
+  },
+  {
+    name: 'an issue number past 32 bits',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: { ...ok, issue_number: 3_000_000_000 },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'issue_number',
+  },
+  {
+    name: 'a PR number past 32 bits',
+    method: 'GET',
+    path: '/v1/prs/99999999999',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'number',
+  },
+  {
+    name: 'an event cursor past 32 bits',
+    method: 'GET',
+    path: () => `/v1/tasks/${existing}/events?after=3000000000`,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.after',
+  },
+  {
+    name: 'a Last-Event-ID that is not a sequence number',
+    method: 'GET',
+    path: () => `/v1/tasks/${existing}/events`,
+    headers: { 'last-event-id': '1.5' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'Last-Event-ID',
+  },
+  {
+    name: 'a forged event cursor',
+    method: 'GET',
+    path: () =>
+      `/v1/tasks/${existing}/events?next_token=${Buffer.from('{"after":"abc"}').toString('base64url')}`,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.next_token',
+  },
+  {
+    name: 'a NUL character in a forged page cursor',
+    method: 'GET',
+    path: `/v1/tasks?next_token=${Buffer.from('{"before":"a\\u0000"}').toString('base64url')}`,
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query.next_token',
+  },
 ];
 
 describe('bad requests get their 4xx and change nothing', () => {
@@ -414,5 +540,58 @@ describe('bad requests get their 4xx and change nothing', () => {
       expect(res.status, rawBody).toBeGreaterThanOrEqual(400);
       expect(res.status, rawBody).toBeLessThan(500);
     }
+  });
+
+  it('answers a body that is not UTF-8 with a 400, not a 500', async () => {
+    const body = Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await fetch(`${p.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.adminKey}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: [{ field: '(body)', message: 'not valid UTF-8' }],
+    });
+  });
+
+  it('answers a chunked body that announces a huge chunk and stalls with a 408 within seconds', async () => {
+    const { port } = new URL(p.url);
+    const started = Date.now();
+    const text = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let out = '';
+      socket.on('data', (d) => {
+        out += d;
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(out));
+      socket.write(
+        `POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.adminKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nfffffff\r\n{"repo":`,
+      );
+    });
+    expect(Date.now() - started).toBeLessThan(15_000); // the deadline is 2 s here; Node's own is 300
+    expect(text).toMatch(/^HTTP\/1\.1 408/);
+    expect(text).toContain('"code":"REQUEST_TIMEOUT"');
+  });
+
+  it('logs a client that disconnects mid-request at debug, not as an error', async () => {
+    const before = logLines.length;
+    const { port } = new URL(p.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      `POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${p.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"repo":`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    const deadline = Date.now() + 20_000;
+    while (!logLines.slice(before).some((l) => l.msg === 'client went away') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const mine = logLines.slice(before);
+    expect(mine.find((l) => l.msg === 'client went away')?.level).toBe(20);
+    expect(mine.filter((l) => l.level >= 50)).toEqual([]);
   });
 });

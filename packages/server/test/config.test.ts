@@ -50,6 +50,17 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the request read deadline in seconds: 15 by default, a bad one named', () => {
+    expect(loadConfig({}).requestReadTimeoutS).toBe(15);
+    expect(loadConfig({ ABCA_REQUEST_READ_TIMEOUT_S: '2.5' }).requestReadTimeoutS).toBe(2.5);
+    expect(() => loadConfig({ ABCA_REQUEST_READ_TIMEOUT_S: '0' })).toThrow(
+      /ABCA_REQUEST_READ_TIMEOUT_S must be at least 1/,
+    );
+    expect(() => loadConfig({ ABCA_REQUEST_READ_TIMEOUT_S: 'soon' })).toThrow(
+      /ABCA_REQUEST_READ_TIMEOUT_S must be a number/,
+    );
+  });
+
   it('treats blank values as unset and refuses a stale window shorter than two heartbeats', () => {
     expect(loadConfig({ ABCA_PORT: ' ', DATABASE_URL: '' }).port).toBe(8787);
     expect(() => loadConfig({ ABCA_HEARTBEAT_MS: '5000', ABCA_EXECUTOR_STALE_MS: '6000' })).toThrow(

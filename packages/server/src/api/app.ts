@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ulid } from 'ulid';
 import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
+import { clientGoneError } from './client-gone.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { errorResponse } from './errors.ts';
+import { inputGuard } from './input-guard.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
@@ -68,7 +71,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        // The rest of the body is not read: tell the client not to reuse this connection.
+        // The rest of the body is not read: the client must not reuse this connection (the server
+        // lingers on it while the client finishes sending, so the answer is not lost: http-server.ts).
         throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
           headers: { Connection: 'close' },
         });
@@ -76,6 +80,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     }),
   );
   app.use('/v1/*', requireKey(deps.db));
+  // Before every route, so a new route is covered without doing anything (input-guard.ts).
+  app.use('/v1/*', inputGuard());
   app.route('/v1/tasks', taskRoutes(deps));
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
@@ -102,6 +108,12 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
       const code =
         err.status === 413 ? 'PAYLOAD_TOO_LARGE' : err.status === 401 ? 'UNAUTHORIZED' : 'VALIDATION_ERROR';
       return errorResponse(c, new AppError(code, err.message || 'Bad request.'));
+    }
+    const gone = clientGoneError(c, err);
+    if (gone) {
+      // Normal traffic: a client that hung up (or ran out of its read deadline) mid-request.
+      c.get('log')?.debug({ reason: (gone.cause as Error | undefined)?.message }, 'client went away');
+      return c.body(null, 499 as ContentfulStatusCode);
     }
     c.get('log')?.error({ err }, 'unhandled error');
     return errorResponse(

@@ -40,5 +40,7 @@ export type AppEnv = {
     requestId: string;
     principal: Principal;
     log: Logger;
+    /** The parsed JSON body, once read (json-body.ts). */
+    jsonBody: { value: unknown };
   };
 };

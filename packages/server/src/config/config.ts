@@ -35,6 +35,16 @@ export const ConfigSchema = z.object({
     .default(8787),
   host: z.string().default('127.0.0.1'),
   /**
+   * Seconds a client has to send a whole request, headers and body, before a 408 closes its
+   * connection (a stalled or trickled body must not hold a connection for minutes). Responses,
+   * followed event streams included, are not limited by it.
+   */
+  requestReadTimeoutS: z.coerce
+    .number({ error: 'ABCA_REQUEST_READ_TIMEOUT_S must be a number of seconds' })
+    .min(1, 'ABCA_REQUEST_READ_TIMEOUT_S must be at least 1 second')
+    .max(3600, 'ABCA_REQUEST_READ_TIMEOUT_S must be at most 3600 seconds')
+    .default(15),
+  /**
    * A listener of its own for `/metrics`, served there without a key (the API then has none);
    * unset: `/metrics` is on the API port behind any API key.
    */
@@ -198,6 +208,7 @@ const ENV_NAMES: Record<string, string> = {
   databaseUrl: 'DATABASE_URL',
   port: 'ABCA_PORT',
   host: 'ABCA_HOST',
+  requestReadTimeoutS: 'ABCA_REQUEST_READ_TIMEOUT_S',
   metricsPort: 'ABCA_METRICS_PORT',
   metricsHost: 'ABCA_METRICS_HOST',
   secretKey: 'ABCA_SECRET_KEY',
@@ -279,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     databaseUrl: blank(env.DATABASE_URL),
     port: blank(env.ABCA_PORT),
     host: blank(env.ABCA_HOST),
+    requestReadTimeoutS: blank(env.ABCA_REQUEST_READ_TIMEOUT_S),
     metricsPort: blank(env.ABCA_METRICS_PORT),
     metricsHost: blank(env.ABCA_METRICS_HOST),
     secretKey: blank(env.ABCA_SECRET_KEY),

@@ -1,13 +1,16 @@
 /**
- * Runs the platform as its own process for crash and scale-out tests: `worker` or `serve`.
+ * Runs the platform as its own process for crash and scale-out tests: `worker`, `serve`, or `api`
+ * (serve without running workflows).
  * Prints one JSON line `{"ready":true,"executorId":...}` when started; SIGTERM stops it cleanly.
  */
 import { startPlatform } from '../../src/main.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 
-const mode = process.argv[2] === 'serve' ? 'serve' : 'worker';
+const arg = process.argv[2];
+const mode = arg === 'serve' || arg === 'api' ? 'serve' : 'worker';
 const platform = await startPlatform({
   mode,
+  ...(arg === 'api' ? { apiOnly: true } : {}),
   env: process.env,
   log: createLogger({ level: process.env.ABCA_TEST_LOG ?? 'warn', stream: process.stderr }),
 });

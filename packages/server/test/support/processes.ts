@@ -15,7 +15,7 @@ export interface PlatformProcess {
 
 /** Starts `platform-process.ts` in a child process and waits until it reports ready. */
 export async function spawnPlatform(
-  mode: 'worker' | 'serve',
+  mode: 'worker' | 'serve' | 'api',
   env: Record<string, string>,
 ): Promise<PlatformProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, mode], {

@@ -5,7 +5,7 @@ import { AppError } from '../../ops/errors.ts';
 import { changeRequestView, getChangeRequest, listChangeRequests } from '../../store/change-requests.ts';
 import { getTask } from '../../store/task-store.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
-import { readParam, readQuery } from '../validate.ts';
+import { INT32_MAX, readParam, readQuery } from '../validate.ts';
 import { loadOwnedTask } from './tasks.ts';
 
 const ListQuery = z.strictObject({
@@ -13,7 +13,7 @@ const ListQuery = z.strictObject({
   task_id: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
-const Number_ = z.coerce.number().int().positive();
+const Number_ = z.coerce.number().int().positive().max(INT32_MAX);
 
 /**
  * The pull requests ABCA keeps for plain-git repos (`/v1/prs`), and a task's diff

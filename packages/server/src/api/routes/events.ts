@@ -5,7 +5,7 @@ import { listEvents } from '../../store/event-store.ts';
 import { getTask } from '../../store/task-store.ts';
 import { workflowRunning } from '../../store/workflow-status.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
-import { decodeToken, encodeToken, readQuery } from '../validate.ts';
+import { decodeToken, encodeToken, readQuery, readSequence } from '../validate.ts';
 import { loadOwnedTask } from './tasks.ts';
 
 const POLL_MS = 2000;
@@ -23,9 +23,11 @@ export function eventRoutes(deps: ApiDeps) {
   app.get('/:id/events', async (c) => {
     const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
     const q = readQuery(c, ListEventsQuery);
-    const fromToken = decodeToken(q.next_token, 'after');
-    const lastEventId = Number(c.req.header('last-event-id'));
-    let after = Number(fromToken ?? q.after ?? (Number.isFinite(lastEventId) ? lastEventId : 0));
+    let after =
+      readSequence(decodeToken(q.next_token, 'after'), 'query.next_token') ??
+      readSequence(q.after, 'query.after') ??
+      readSequence(c.req.header('last-event-id') || undefined, 'Last-Event-ID') ??
+      0;
     if (!q.follow) {
       const rows = await listEvents(deps.db, task.task_id, { after, limit: q.limit + 1 });
       const page = rows.slice(0, q.limit);

@@ -20,7 +20,7 @@ export function repoRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   const providers = configuredProviders(deps.config);
   const nameOf = (owner: string | undefined, name: string | undefined) =>
-    readParam(name ? `${owner}/${name}` : decodeURIComponent(owner ?? ''), RepoName, 'repo');
+    readParam(name ? `${owner}/${name}` : (owner ?? ''), RepoName, 'repo');
   const show = async (repoName: string) => {
     const repo = await getRepo(deps.db, repoName);
     if (!repo) throw new AppError('NOT_FOUND', `Repository ${repoName} is not onboarded.`);
