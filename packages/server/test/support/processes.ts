@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('./platform-process.ts', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./platform-process.mjs', import.meta.url));
 
 export interface PlatformProcess {
   child: ChildProcess;
@@ -13,12 +13,12 @@ export interface PlatformProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `platform-process.ts` in a child process and waits until it reports ready. */
+/** Starts `platform-process.mjs` in a child process and waits until it reports ready. */
 export async function spawnPlatform(
   mode: 'worker' | 'serve' | 'api',
   env: Record<string, string>,
 ): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, mode], {
+  const child = spawn(process.execPath, [SCRIPT, mode], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
