@@ -1,8 +1,8 @@
-import type { StepName, TaskError, TaskStatus } from '@abca/contracts';
+import type { StepName, StepOutcome, TaskError, TaskStatus } from '@abca/contracts';
 import { isTerminal, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../ops/logger.ts';
-import { appendEvent } from '../store/event-store.ts';
+import { appendEvent, type EmitEvent } from '../store/event-store.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import { getTask, patchTask, transition } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
@@ -17,7 +17,7 @@ export interface StepContext {
   /** True once the step's own time limit fired (as opposed to a cancellation). */
   timedOut(): boolean;
   log: Logger;
-  emit(type: string, data?: Record<string, unknown>): Promise<void>;
+  emit: EmitEvent;
   /**
    * The task's workspace as the step declared it needs it ({@link StepDefinition.workspace}), on
    * this machine, with its sandbox: here already, or restored (or re-made) from the checkpoint.
@@ -26,8 +26,11 @@ export interface StepContext {
   workspace(opts?: { onRecreated?: () => Promise<void> }): Promise<OpenedWorkspace>;
 }
 
-/** `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already. */
-export type StepResult = 'continue' | 'stop';
+/**
+ * `continue` to the next step; `stop`: the task is terminal (failed, cancelled) or was already;
+ * `skipped`: nothing to do here (an earlier attempt did it), on to the next step.
+ */
+export type StepResult = 'continue' | 'stop' | 'skipped';
 
 export interface StepDefinition {
   name: StepName;
@@ -53,7 +56,7 @@ export async function runBlueprintStep(
   deps: OrchestratorDeps,
   def: StepDefinition,
   taskId: string,
-): Promise<StepResult> {
+): Promise<'continue' | 'stop'> {
   let attempt = 0;
   return DBOS.runStep(
     async () => {
@@ -61,7 +64,7 @@ export async function runBlueprintStep(
       const task = await getTask(deps.db, taskId);
       if (!task || isTerminal(task.status)) return 'stop';
       const log = deps.log.child({ taskId, step: def.name });
-      const emit = async (type: string, data: Record<string, unknown> = {}) => {
+      const emit: EmitEvent = async (type, data) => {
         await appendEvent(deps.db, taskId, type, data);
       };
       await patchTask(deps.db, taskId, { current_step: def.name });
@@ -92,8 +95,16 @@ export async function runBlueprintStep(
           });
           return 'stop';
         }
-        await emit('step.completed', { step: def.name, attempt, duration_ms: durationMs, result });
-        return result;
+        const next = result === 'stop' ? 'stop' : 'continue';
+        const ended = await stepOutcome(deps, taskId, result, timeout.aborted);
+        await emit('step.completed', {
+          step: def.name,
+          attempt,
+          duration_ms: durationMs,
+          result: next,
+          ...ended,
+        });
+        return next;
       } catch (err) {
         const durationMs = Math.round(performance.now() - started);
         const message = err instanceof Error ? err.message : String(err);
@@ -120,6 +131,24 @@ export async function runBlueprintStep(
       backoffRate: 2,
     },
   );
+}
+
+/** How the step left the task, for its `step.completed` (so a reader never shows a failure as done). */
+async function stepOutcome(
+  deps: OrchestratorDeps,
+  taskId: string,
+  result: StepResult,
+  timedOut: boolean,
+): Promise<{ outcome: StepOutcome; status?: TaskStatus; error?: string }> {
+  if (result === 'skipped') return { outcome: 'skipped' };
+  const task = await getTask(deps.db, taskId);
+  const status = task?.status;
+  if (status === 'CANCELLED') return { outcome: 'cancelled', status };
+  if (status === 'FAILED' || status === 'TIMED_OUT') {
+    return { outcome: 'failed', status, ...(task?.error ? { error: task.error.code } : {}) };
+  }
+  if (result === 'continue') return { outcome: timedOut ? 'timed_out' : 'succeeded' };
+  return status === 'COMPLETED' ? { outcome: 'succeeded', status } : { outcome: 'failed' };
 }
 
 /**

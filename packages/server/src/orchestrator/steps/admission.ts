@@ -12,7 +12,7 @@ export const admissionStep: StepDefinition = {
   maxAttempts: 5,
   onTimeout: { status: 'FAILED', error: taskError('STEP_TIMEOUT', 'Admission took too long.') },
   async run({ task }, deps) {
-    if (task.status !== 'SUBMITTED') return 'continue';
+    if (task.status !== 'SUBMITTED') return 'skipped';
     if (!task.admitted_at) throw new Error(`task ${task.task_id} started without holding a slot`);
     await deps.notifier.notify(task, 'started');
     const moved = await transition(deps.db, task.task_id, 'HYDRATING', {
