@@ -13,7 +13,7 @@ import {
   RepoInfo,
   TaskDetail,
   TaskDiff,
-  TaskEvent,
+  TaskEventRecord,
   TaskSummary,
   type UpdateRepoRequest,
 } from '@abca/contracts';
@@ -98,7 +98,7 @@ export class ApiClient {
 
   async listEvents(id: string, q: ListEventsInput) {
     const res = await this.send('GET', `/v1/tasks/${seg(id)}/events${query(q)}`);
-    return parse(listEnvelope(TaskEvent), res.json);
+    return parse(listEnvelope(TaskEventRecord), res.json);
   }
 
   /** Opens the live event stream (server-sent events) after a sequence number; the caller reads the body. */
