@@ -22,7 +22,10 @@ const usage = {
 /** One event of every type, as the server writes them (typed: a wrong payload does not compile). */
 const EXAMPLES: TaskEventInput[] = [
   { type: 'task.created', data: { status: 'SUBMITTED', repo: 'acme/app', user_id: 'alice' } },
-  { type: 'task.status_changed', data: { from: 'SUBMITTED', to: 'QUEUED', reason: 'user_cap', queue_position: 2 } },
+  {
+    type: 'task.status_changed',
+    data: { from: 'SUBMITTED', to: 'QUEUED', reason: 'user_cap', queue_position: 2 },
+  },
   { type: 'task.admitted', data: {} },
   { type: 'task.nudge_queued', data: { nudge_id: '01N', chars: 12 } },
   { type: 'step.started', data: { step: 'hydration', attempt: 1, executor_id: 'host-serve-1' } },
@@ -41,7 +44,12 @@ const EXAMPLES: TaskEventInput[] = [
   },
   {
     type: 'preflight.setup',
-    data: { ok: false, exit_code: 1, duration_ms: 4200, output_tail: 'npm ERR! code E404\nnpm ERR! 404 Not Found\n' },
+    data: {
+      ok: false,
+      exit_code: 1,
+      duration_ms: 4200,
+      output_tail: 'npm ERR! code E404\nnpm ERR! 404 Not Found\n',
+    },
   },
   { type: 'preflight.baseline', data: { check: 'test', ok: true, exit_code: 0, duration_ms: 15_300 } },
   { type: 'preflight.passed', data: { forge: 'git', agent_runtime: 'builtin' } },
@@ -53,7 +61,10 @@ const EXAMPLES: TaskEventInput[] = [
   { type: 'workspace.recreated', data: { base_commit: 'fff0000', executor_id: 'host-b-worker-2' } },
   { type: 'workspace.setup', data: { ok: true, exit_code: 0, duration_ms: 900 } },
   { type: 'workspace.checkpoint_saved', data: { head: 'abc1234def', bytes: 2048 } },
-  { type: 'workspace.checkpoint_failed', data: { code: 'WORK_TOO_LARGE', message: 'The work is over 64 MiB.' } },
+  {
+    type: 'workspace.checkpoint_failed',
+    data: { code: 'WORK_TOO_LARGE', message: 'The work is over 64 MiB.' },
+  },
   { type: 'agent.resumed', data: { turns: 3 } },
   { type: 'agent.turn_started', data: { turn: 4, wrap_up: false } },
   {
@@ -71,7 +82,10 @@ const EXAMPLES: TaskEventInput[] = [
       finish_reason: 'tool-calls',
     },
   },
-  { type: 'agent.message', data: { turn: 4, text: 'The failing test reads a stale fixture.\nI will fix it and re-run.' } },
+  {
+    type: 'agent.message',
+    data: { turn: 4, text: 'The failing test reads a stale fixture.\nI will fix it and re-run.' },
+  },
   {
     type: 'agent.tool_started',
     data: { turn: 4, tool_call_id: 'c1', tool: 'bash', args_preview: 'npm test -- --runInBand' },
@@ -295,7 +309,10 @@ describe('task event lines', () => {
     // An old row of step.completed, from before steps said how they ended.
     expect(
       describeEvent(
-        record({ type: 'step.completed', data: { step: 'admission', attempt: 1, duration_ms: 5, result: 'continue' } }),
+        record({
+          type: 'step.completed',
+          data: { step: 'admission', attempt: 1, duration_ms: 5, result: 'continue' },
+        }),
         c,
       ),
     ).toBe('step ended {"step":"admission","attempt":1,"duration_ms":5,"result":"continue"}');

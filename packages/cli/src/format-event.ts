@@ -110,7 +110,9 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  workspace ready in a ${e.data.sandbox} sandbox at ${e.data.base_commit.slice(0, 7)}`;
     case 'preflight.setup':
       return `  setup command ${passed(e.data.ok, c)} ${c.dim(formatDuration(e.data.duration_ms))}${
-        !e.data.ok && e.data.output_tail ? `\n${indent(lastLines(e.data.output_tail, verbose ? 20 : 3), '    │ ')}` : ''
+        !e.data.ok && e.data.output_tail
+          ? `\n${indent(lastLines(e.data.output_tail, verbose ? 20 : 3), '    │ ')}`
+          : ''
       }`;
     case 'preflight.baseline':
       return `  baseline ${e.data.check}: ${e.data.ok ? 'pass' : 'fail'} ${c.dim(formatDuration(e.data.duration_ms))}`;

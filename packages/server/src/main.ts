@@ -7,6 +7,7 @@ import { createEventBus } from './api/event-bus.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
+import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -22,7 +23,6 @@ import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
 import { authenticate, createApiKey } from './store/api-key-store.ts';
-import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { setEventContractReporter } from './store/event-contract.ts';
 import { appendEvent } from './store/event-store.ts';
 import { countRepoCredentialsByKey } from './store/repo-credential-store.ts';
@@ -114,9 +114,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
                 reason: e.reason,
                 ...(e.address ? { address: e.address } : {}),
               });
-        written.catch((err: unknown) =>
-          log.warn({ err, taskId }, 'could not record a sandbox event'),
-        );
+        written.catch((err: unknown) => log.warn({ err, taskId }, 'could not record a sandbox event'));
       },
     });
     const orchestrator = await startOrchestrator({

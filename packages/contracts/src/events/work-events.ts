@@ -39,7 +39,12 @@ export const WORK_EVENT_DATA = {
     /** The end of its output (redacted). */
     output_tail: z.string(),
   }),
-  'preflight.baseline': z.object({ check: z.string(), ok: z.boolean(), exit_code: exitCode, duration_ms: ms }),
+  'preflight.baseline': z.object({
+    check: z.string(),
+    ok: z.boolean(),
+    exit_code: exitCode,
+    duration_ms: ms,
+  }),
   'preflight.passed': z.object({ forge: z.string(), agent_runtime: z.string() }),
   'workspace.restored': z.object({ head: z.string(), executor_id: z.string() }),
   'workspace.recreated': z.object({ base_commit: z.string(), executor_id: z.string() }),

@@ -9,7 +9,10 @@ import type { Logger } from './logger.ts';
  */
 export function createEventContractReporter(deps: { log: Logger; file?: string }): EventContractReporter {
   return (v) => {
-    deps.log.warn({ taskId: v.taskId, type: v.type, problem: v.problem }, 'event does not match its contract');
+    deps.log.warn(
+      { taskId: v.taskId, type: v.type, problem: v.problem },
+      'event does not match its contract',
+    );
     if (!deps.file) return;
     try {
       appendFileSync(deps.file, `${JSON.stringify({ ...v, pid: process.pid })}\n`);

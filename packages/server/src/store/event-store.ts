@@ -1,4 +1,9 @@
-import { checkTaskEvent, type TaskEventData, type TaskEventRecord, type TaskEventType } from '@abca/contracts';
+import {
+  checkTaskEvent,
+  type TaskEventData,
+  type TaskEventRecord,
+  type TaskEventType,
+} from '@abca/contracts';
 import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import type { Queryable } from '../storage/db.ts';
 import { boundEventData } from './bound-event-data.ts';

@@ -54,6 +54,10 @@ export async function startTestPlatform(
       ABCA_RECONCILE_MS: '200',
       ABCA_AGENT_RUNTIME: 'fake',
       ABCA_NOTIFIER: 'fake',
+      // The event contract check of the test run (test/event-check.ts).
+      ...(process.env.ABCA_EVENT_CHECK_FILE
+        ? { ABCA_EVENT_CHECK_FILE: process.env.ABCA_EVENT_CHECK_FILE }
+        : {}),
       ...env,
     },
     log: opts.log ?? createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),

@@ -11,9 +11,9 @@ import {
 } from '@abca/agent';
 import type { RepoSettings } from '@abca/contracts';
 import type { AgentOutcome, AgentRuntime } from '../../ports/agent-runtime.ts';
-import { agentTaskEvent } from './agent-event-data.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { TaskRow } from '../../store/task-row.ts';
+import { agentTaskEvent } from './agent-event-data.ts';
 
 export interface BuiltinRuntimeOptions {
   db: Queryable;
