@@ -115,6 +115,10 @@ describe.concurrent('task commands', () => {
     expect(all.data.map((t) => t.task_id)).toContain(task.task_id);
     expect(all.data.every((t) => t.status === 'COMPLETED')).toBe(true);
     expect(events.stdout).toContain('submitted to acme/app');
+    // Every event in words: no raw type names (`agent.turn_completed`), no step of it marked wrongly.
+    expect(events.stdout).not.toMatch(
+      /\b(task|step|agent|hydration|preflight|workspace|finalization)\.[a-z_]+/,
+    );
     expect(events.stdout).toContain(`abca events ${task.task_id} --after 3`);
     const log = (JSON.parse(eventsJson.stdout) as { data: unknown[] }).data.map((e) => TaskEvent.parse(e));
     expect(log.map((e) => e.type)).toEqual(
