@@ -182,7 +182,7 @@ describe('task event lines', () => {
       nudge queued (12 chars); the agent reads it before its next turn
       ▶ hydration
         warning: .abca/config.yaml: unknown key \`foo\` ignored
-        context ready: 5120 chars, with issue #42, AGENTS.md
+        context ready: 5120 chars, with issue #42; read AGENTS.md
       ✓ hydration 840 ms
         workspace ready in a bubblewrap sandbox at abc1234
         setup command failed 4.2 s
@@ -198,7 +198,7 @@ describe('task event lines', () => {
         checkpoint not saved: WORK_TOO_LARGE The work is over 64 MiB.
         resumed from the saved transcript after 3 turns
         turn 4
-          model: 1000 in / 200 out tokens, 2.3 s after 1 retries
+          model: 1000 in / 200 out tokens, 2.3 s after 1 retry
           → bash: npm test -- --runInBand
             … bash running 1m 05s, 20.0 KB of output
             │ RUNS src/c.test.ts
@@ -224,7 +224,7 @@ describe('task event lines', () => {
       nudge queued (12 chars); the agent reads it before its next turn
       ▶ hydration
         warning: .abca/config.yaml: unknown key \`foo\` ignored
-        context ready: 5120 chars, with issue #42, AGENTS.md
+        context ready: 5120 chars, with issue #42; read AGENTS.md
       ✓ hydration 840 ms
         workspace ready in a bubblewrap sandbox at abc1234
         setup command failed 4.2 s
@@ -240,7 +240,7 @@ describe('task event lines', () => {
         checkpoint not saved: WORK_TOO_LARGE The work is over 64 MiB.
         resumed from the saved transcript after 3 turns
         turn 4
-          model: 1000 in / 200 out tokens, 2.3 s after 1 retries
+          model: 1000 in / 200 out tokens, 2.3 s after 1 retry
           agent says:
             The failing test reads a stale fixture.
             I will fix it and re-run.

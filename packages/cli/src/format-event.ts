@@ -100,9 +100,9 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       const refs = [
         e.data.issue !== null ? `issue #${e.data.issue}` : '',
         e.data.pull_request !== null ? `pull request #${e.data.pull_request}` : '',
-        e.data.instructions.length ? e.data.instructions.join(', ') : '',
       ].filter(Boolean);
-      return `  context ready: ${e.data.prompt_chars} chars${refs.length ? `, with ${refs.join(', ')}` : ''}`;
+      const read = e.data.instructions.length ? `; read ${e.data.instructions.join(', ')}` : '';
+      return `  context ready: ${e.data.prompt_chars} chars${refs.length ? `, with ${refs.join(' and ')}` : ''}${read}`;
     }
     case 'hydration.warning':
       return `  ${c.yellow('warning')}: ${e.data.message}`;
@@ -150,7 +150,9 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return e.data.error
         ? `    ${c.red('model call failed')}: ${e.data.error.code} ${truncate(e.data.error.message, 100)}`
         : `    model: ${e.data.input_tokens} in / ${e.data.output_tokens} out tokens, ${formatDuration(e.data.latency_ms)}${
-            e.data.retries ? c.yellow(` after ${e.data.retries} retries`) : ''
+            e.data.retries
+              ? c.yellow(` after ${e.data.retries} ${e.data.retries === 1 ? 'retry' : 'retries'}`)
+              : ''
           }`;
     case 'agent.message':
       return verbose ? `    ${c.cyan('agent says:')}\n${indent(e.data.text.trimEnd(), '      ')}` : '';

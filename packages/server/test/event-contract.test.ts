@@ -122,3 +122,36 @@ describe('the event contract check', () => {
     );
   });
 });
+
+describe('how a step left the task', () => {
+  const ended = (events: any[], step: string) =>
+    events.filter((e) => e.type === 'step.completed' && e.data.step === step).map((e) => e.data);
+
+  it('says a step that failed the task failed, with its code', async () => {
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/events', task_description: 'Stuck [fake:turns=1] [fake:fail=AGENT_STUCK]' },
+    });
+    const id = created.body.data.task_id as string;
+    const done = await api.waitFor(id, (t) => ['COMPLETED', 'FAILED'].includes(t.status), 90_000);
+    expect(done.status).toBe('FAILED');
+    expect(ended(await api.allEvents(id), 'agent-execution')).toEqual([
+      expect.objectContaining({ outcome: 'failed', status: 'FAILED', error: 'AGENT_STUCK', result: 'stop' }),
+    ]);
+  });
+
+  it('says the step that ran when the task was cancelled was cancelled', async () => {
+    const created = await api.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/events', task_description: 'Slow [fake:turns=1] [fake:sleep=60000]' },
+    });
+    const id = created.body.data.task_id as string;
+    await api.waitForEvent(id, (e) => e.type === 'agent.turn_completed', 60_000);
+    expect((await api.request('DELETE', `/v1/tasks/${id}`)).status).toBe(200);
+    await api.waitFor(id, (t) => t.status === 'CANCELLED', 60_000);
+    const events = await api.waitForEvent(
+      id,
+      (e) => e.type === 'step.completed' && e.data.step === 'agent-execution',
+      60_000,
+    );
+    expect(events.data).toMatchObject({ outcome: 'cancelled', status: 'CANCELLED', result: 'stop' });
+  });
+});
