@@ -91,6 +91,24 @@ describe('the event contract check', () => {
     expect(events.filter((e) => e.type === 'agent.model_call')).toHaveLength(2);
   });
 
+  it('makes an unknown type or a wrong payload a compile error where the server writes events', () => {
+    // Checked by `npm run check` (tsc): each line below must fail to compile.
+    const writes = (db: Parameters<typeof appendEvent>[0]) => [
+      // @ts-expect-error an event type the contract does not have
+      appendEvent(db, 't', 'task.unknown', {}),
+      // @ts-expect-error a payload without its required fields
+      appendEvent(db, 't', 'step.started', { step: 'admission' }),
+      appendEvent(db, 't', 'hydration.completed', {
+        prompt_chars: 1,
+        instructions: [],
+        // @ts-expect-error a field of the wrong type (the issue is a number, as the CLI once got wrong)
+        issue: true,
+        pull_request: null,
+      }),
+    ];
+    expect(typeof writes).toBe('function');
+  });
+
   it('tells an unknown type from a payload that does not parse', async () => {
     const { checkTaskEvent } = await import('@abca/contracts');
     expect(checkTaskEvent('agent.unknown_thing', {})).toEqual({ kind: 'unknown_type' });
