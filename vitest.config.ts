@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Every event a platform writes in a test is checked against the contract schemas.
+    setupFiles: ['test/event-check.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,16 +23,27 @@ export default async function setup(project: TestProject) {
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
   const pg = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
   project.provide('pgAdminUrl', pg.url.replace(/\/abca$/, '/postgres'));
+  // Where platforms started by the tests record events that break their contract (test/event-check.ts).
+  const eventCheckDir = mkdtempSync(join(tmpdir(), 'abca-test-events-'));
+  project.provide('eventCheckDir', eventCheckDir);
   return async () => {
+    // A platform that wrote after its file's own check (a child still stopping) is caught here.
+    const violations = readdirSync(eventCheckDir)
+      .map((f) => readFileSync(join(eventCheckDir, f), 'utf8').trim())
+      .filter(Boolean);
+    rmSync(eventCheckDir, { recursive: true, force: true });
     await pg.stop();
     rmSync(home, { recursive: true, force: true });
     // As root the data may live outside the state folder (see embedded-postgres.ts).
     if (!pg.dataDir.startsWith(home)) rmSync(dirname(pg.dataDir), { recursive: true, force: true });
+    if (violations.length)
+      throw new Error(`Events that do not match their contract schema:\n${violations.join('\n')}`);
   };
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
+    eventCheckDir: string;
   }
 }

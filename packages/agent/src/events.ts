@@ -85,6 +85,31 @@ export const agentEventSchema = z.discriminatedUnion('type', [
     /** The model saw a truncated output. */
     truncated: z.boolean(),
   }),
+  /** The model's text of a turn, when it wrote any (a preview of at most 8 000 characters). */
+  z.object({ type: z.literal('message'), at, turn, text: z.string() }),
+  /** A tool is about to run: `argsPreview` is one line saying what it runs. */
+  z.object({
+    type: z.literal('tool_started'),
+    at,
+    turn,
+    toolCallId: z.string(),
+    tool: z.string(),
+    argsPreview: z.string(),
+  }),
+  /**
+   * The latest output of a tool still running (a long command), at most one every
+   * `toolOutputIntervalMs`: its last lines (at most 2 000 characters) and the bytes seen so far.
+   */
+  z.object({
+    type: z.literal('tool_output'),
+    at,
+    turn,
+    toolCallId: z.string(),
+    tool: z.string(),
+    tail: z.string(),
+    bytes: z.number().int().nonnegative(),
+    elapsedMs: z.number().nonnegative(),
+  }),
   z.object({ type: z.literal('nudge_received'), at, turn, message: z.string() }),
   z.object({
     type: z.literal('limit_reached'),

@@ -15,7 +15,7 @@ import {
   ServerConfigInfo,
   TaskDetail,
   TaskDiff,
-  TaskEvent,
+  TaskEventRecord,
   TaskSummary,
   type UpdateRepoRequest,
   UsageReport,
@@ -124,7 +124,7 @@ export class ApiClient {
 
   async listEvents(id: string, q: ListEventsInput) {
     const res = await this.send('GET', `/v1/tasks/${seg(id)}/events${query(q)}`);
-    return parse(listEnvelope(TaskEvent), res.json);
+    return parse(listEnvelope(TaskEventRecord), res.json);
   }
 
   /** Opens the live event stream (server-sent events) after a sequence number; the caller reads the body. */

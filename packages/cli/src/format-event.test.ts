@@ -1,60 +1,346 @@
-import type { TaskEvent } from '@abca/contracts';
+import { TASK_EVENT_TYPES, TaskEvent, type TaskEventInput, type TaskEventRecord } from '@abca/contracts';
 import { describe, expect, it } from 'vitest';
 import { describeEvent } from './format-event.ts';
 import { colorsFor } from './output.ts';
 
 const c = colorsFor({ isTTY: false } as NodeJS.WriteStream, { NO_COLOR: '1' });
-const ev = (type: string, data: Record<string, unknown>): TaskEvent => ({
+const record = (e: { type: string; data: unknown }, seq = 1): TaskEventRecord => ({
   task_id: 'T',
-  seq: 1,
-  type,
+  seq,
+  type: e.type,
   at: '2026-01-01T00:00:00Z',
-  data,
+  data: e.data as Record<string, unknown>,
 });
+const usage = {
+  input_tokens: 3000,
+  output_tokens: 600,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+  cost_usd: 0.018,
+};
 
-describe('live event lines', () => {
-  it('says when a task moved to another worker and how its workspace came back', () => {
-    expect(
-      describeEvent(ev('workspace.restored', { head: 'abc1234def', executor_id: 'host-b-worker-1' }), c),
-    ).toBe('  moved to worker host-b-worker-1: workspace restored from the checkpoint');
-    expect(describeEvent(ev('workspace.recreated', { base_commit: 'x', executor_id: 'w2' }), c)).toMatch(
-      /new workspace, the agent starts over/,
-    );
-    expect(describeEvent(ev('workspace.checkpoint_saved', { head: 'abc1234def', bytes: 10 }), c)).toContain(
-      'abc1234',
-    );
+/** One event of every type, as the server writes them (typed: a wrong payload does not compile). */
+const EXAMPLES: TaskEventInput[] = [
+  { type: 'task.created', data: { status: 'SUBMITTED', repo: 'acme/app', user_id: 'alice' } },
+  {
+    type: 'task.status_changed',
+    data: { from: 'SUBMITTED', to: 'QUEUED', reason: 'user_cap', queue_position: 2 },
+  },
+  { type: 'task.admitted', data: {} },
+  { type: 'task.nudge_queued', data: { nudge_id: '01N', chars: 12 } },
+  { type: 'step.started', data: { step: 'hydration', attempt: 1, executor_id: 'host-serve-1' } },
+  { type: 'hydration.warning', data: { message: '.abca/config.yaml: unknown key `foo` ignored' } },
+  {
+    type: 'hydration.completed',
+    data: { prompt_chars: 5120, instructions: ['AGENTS.md'], issue: 42, pull_request: null },
+  },
+  {
+    type: 'step.completed',
+    data: { step: 'hydration', attempt: 1, duration_ms: 840, result: 'continue', outcome: 'succeeded' },
+  },
+  {
+    type: 'preflight.workspace_ready',
+    data: { base_commit: 'abc1234def5678', sandbox: 'bubblewrap', forge_access_ms: 12, workspace_ms: 300 },
+  },
+  {
+    type: 'preflight.setup',
+    data: {
+      ok: false,
+      exit_code: 1,
+      duration_ms: 4200,
+      output_tail: 'npm ERR! code E404\nnpm ERR! 404 Not Found\n',
+    },
+  },
+  { type: 'preflight.baseline', data: { check: 'test', ok: true, exit_code: 0, duration_ms: 15_300 } },
+  { type: 'preflight.passed', data: { forge: 'git', agent_runtime: 'builtin' } },
+  {
+    type: 'preflight.failed',
+    data: { check: 'setup', code: 'SETUP_FAILED', message: 'The setup command failed (exit 1).' },
+  },
+  { type: 'workspace.restored', data: { head: 'abc1234def', executor_id: 'host-b-worker-1' } },
+  { type: 'workspace.recreated', data: { base_commit: 'fff0000', executor_id: 'host-b-worker-2' } },
+  { type: 'workspace.setup', data: { ok: true, exit_code: 0, duration_ms: 900 } },
+  { type: 'workspace.checkpoint_saved', data: { head: 'abc1234def', bytes: 2048 } },
+  {
+    type: 'workspace.checkpoint_failed',
+    data: { code: 'WORK_TOO_LARGE', message: 'The work is over 64 MiB.' },
+  },
+  { type: 'agent.resumed', data: { turns: 3 } },
+  {
+    type: 'agent.context_pruned',
+    data: { turn: 4, outputs: 2, tokens_before: 7000, tokens_after: 3000, window_tokens: 8000 },
+  },
+  {
+    type: 'agent.context_compacted',
+    data: {
+      turn: 4,
+      reason: 'context_length_error',
+      tokens_before: 9000,
+      tokens_after: 1200,
+      window_tokens: 8000,
+      kept_messages: 2,
+      summary_chars: 900,
+    },
+  },
+  { type: 'agent.interrupted', data: { turns: 3 } },
+  { type: 'step.interrupted', data: { step: 'agent-execution', attempt: 1, duration_ms: 1200 } },
+  { type: 'agent.turn_started', data: { turn: 4, wrap_up: false } },
+  {
+    type: 'agent.model_call',
+    data: {
+      turn: 4,
+      model_ref: 'anthropic:claude-sonnet-4-5',
+      input_tokens: 1000,
+      output_tokens: 200,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      cost_usd: 0.006,
+      latency_ms: 2300,
+      retries: 1,
+      finish_reason: 'tool-calls',
+    },
+  },
+  {
+    type: 'agent.message',
+    data: { turn: 4, text: 'The failing test reads a stale fixture.\nI will fix it and re-run.' },
+  },
+  {
+    type: 'agent.tool_started',
+    data: { turn: 4, tool_call_id: 'c1', tool: 'bash', args_preview: 'npm test -- --runInBand' },
+  },
+  {
+    type: 'agent.tool_output',
+    data: {
+      turn: 4,
+      tool_call_id: 'c1',
+      tool: 'bash',
+      tail: 'PASS src/a.test.ts\nPASS src/b.test.ts\nRUNS src/c.test.ts\n',
+      bytes: 20_480,
+      elapsed_ms: 65_000,
+    },
+  },
+  {
+    type: 'agent.tool_call',
+    data: {
+      turn: 4,
+      tool_call_id: 'c1',
+      tool: 'bash',
+      args: { command: 'npm test -- --runInBand' },
+      result: 'Tests: 1 failed, 41 passed\n[exit code: 1]',
+      is_error: true,
+      duration_ms: 92_000,
+      truncated: false,
+    },
+  },
+  { type: 'agent.nudge_received', data: { turn: 5, message: 'Please also update the changelog.' } },
+  { type: 'agent.limit_reached', data: { turn: 6, limit: 'max_turns', value: 6, threshold: 6 } },
+  {
+    type: 'agent.steering',
+    data: { turn: 6, reason: 'repeated_failure', message: 'You ran the same failing command three times.' },
+  },
+  { type: 'agent.turn_completed', data: { turn: 6, tool_calls: 2, text: 'Done.', usage } },
+  {
+    type: 'agent.agent_finished',
+    data: { outcome: 'max_turns', turns: 6, usage, final_text: 'Fixed the fixture; changelog updated.' },
+  },
+  { type: 'agent.finished', data: { outcome: 'max_turns', turns: 6, cost_usd: 0.018 } },
+  {
+    type: 'finalization.validation',
+    data: {
+      mode: 'regression_only',
+      passed: false,
+      failing: ['test'],
+      checks: [
+        { name: 'build', ok: true, exit_code: 0, baseline_ok: true },
+        { name: 'test', ok: false, exit_code: 1, baseline_ok: true },
+      ],
+    },
+  },
+  { type: 'finalization.pushed', data: { branch: 'abca/01n/fix', commit: '0123456789abcdef', commits: 2 } },
+  {
+    type: 'finalization.pr_opened',
+    data: { number: 12, url: 'https://github.com/acme/app/pull/12', draft: true },
+  },
+  {
+    type: 'sandbox.egress_blocked',
+    data: { host: 'evil.example.com', port: 443, reason: 'not_allowlisted' },
+  },
+  { type: 'sandbox.warning', data: { message: 'memory limit not applied: no cgroup v2' } },
+  {
+    type: 'step.failed',
+    data: { step: 'finalization', attempt: 2, duration_ms: 1200, error: 'push refused', will_retry: true },
+  },
+];
+
+const render = (verbose: boolean) =>
+  EXAMPLES.map((e, i) => describeEvent(record(e, i + 1), c, { verbose }))
+    .filter(Boolean)
+    .join('\n');
+
+describe('task event lines', () => {
+  it('has an example of every event type, each valid against the contract', () => {
+    expect(new Set(EXAMPLES.map((e) => e.type))).toEqual(new Set(TASK_EVENT_TYPES));
+    for (const [i, e] of EXAMPLES.entries()) expect(TaskEvent.safeParse(record(e, i)).success).toBe(true);
   });
 
-  it('describes pre-flight, sandbox and validation events in words', () => {
-    expect(
-      describeEvent(ev('preflight.baseline', { check: 'test', ok: false, duration_ms: 120 }), c),
-    ).toMatch(/baseline test: fail/);
-    expect(describeEvent(ev('sandbox.egress_blocked', { host: 'evil.example.com', port: 443 }), c)).toContain(
-      'evil.example.com',
+  it('says every type in words, never its raw name', () => {
+    for (const e of EXAMPLES) {
+      const line = describeEvent(record(e), c, { verbose: true });
+      expect(line, e.type).not.toBe('');
+      expect(line, e.type).not.toContain(e.type);
+      expect(line, e.type).not.toMatch(/\b(agent|task|step|preflight|workspace|finalization)\.[a-z_]+/);
+    }
+  });
+
+  it('prints the concise live view', () => {
+    expect(render(false)).toMatchInlineSnapshot(`
+      "submitted to acme/app by alice
+      status SUBMITTED → QUEUED (user cap), queue position 2
+      admitted: a slot is free
+      nudge queued (12 chars); the agent reads it before its next turn
+      ▶ hydration
+        warning: .abca/config.yaml: unknown key \`foo\` ignored
+        context ready: 5120 chars, with issue #42; read AGENTS.md
+      ✓ hydration 840 ms
+        workspace ready in a bubblewrap sandbox at abc1234
+        setup command failed 4.2 s
+          │ npm ERR! code E404
+          │ npm ERR! 404 Not Found
+        baseline test: pass 15.3 s
+        pre-flight checks passed
+        pre-flight failed (setup): SETUP_FAILED The setup command failed (exit 1).
+        moved to worker host-b-worker-1: workspace restored from the checkpoint
+        moved to worker host-b-worker-2: new workspace, the agent starts over
+        setup command in the new workspace passed
+        saved a checkpoint of the work (abc1234)
+        checkpoint not saved: WORK_TOO_LARGE The work is over 64 MiB.
+        resumed from the saved transcript after 3 turns
+        context: 2 older tool outputs pruned (about 7000 → 3000 of 8000 tokens)
+        context compacted into a summary after the model refused a prompt too long (about 9000 → 1200 tokens)
+        agent stopped at a turn boundary after 3 turns (server stopping); its transcript is saved
+      ⏸ agent-execution interrupted by a server stop; it resumes on the next start
+        turn 4
+          model: 1000 in / 200 out tokens, 2.3 s after 1 retry
+          → bash: npm test -- --runInBand
+            … bash running 1m 05s, 20.0 KB of output
+            │ RUNS src/c.test.ts
+          ✗ bash: npm test -- --runInBand 1m 32s: Tests: 1 failed, 41 passed [exit code: 1]
+          nudge read: "Please also update the changelog."
+        limit reached: max turns (6 of 6); the agent wraps up
+        steering: repeated failure; the agent is told to change approach
+        agent finished: max turns after 6 turns, $0.0180
+        validation (regression only): failed — build pass, test fail
+        pushed 2 commits to abca/01n/fix (0123456)
+        opened draft pull request #12 https://github.com/acme/app/pull/12
+          blocked network request to evil.example.com:443 (not allowlisted)
+        sandbox: memory limit not applied: no cgroup v2
+      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"
+    `);
+  });
+
+  it('prints the verbose view with what the agent says', () => {
+    expect(render(true)).toMatchInlineSnapshot(`
+      "submitted to acme/app by alice
+      status SUBMITTED → QUEUED (user cap), queue position 2
+      admitted: a slot is free
+      nudge queued (12 chars); the agent reads it before its next turn
+      ▶ hydration
+        warning: .abca/config.yaml: unknown key \`foo\` ignored
+        context ready: 5120 chars, with issue #42; read AGENTS.md
+      ✓ hydration 840 ms
+        workspace ready in a bubblewrap sandbox at abc1234
+        setup command failed 4.2 s
+          │ npm ERR! code E404
+          │ npm ERR! 404 Not Found
+        baseline test: pass 15.3 s
+        pre-flight checks passed
+        pre-flight failed (setup): SETUP_FAILED The setup command failed (exit 1).
+        moved to worker host-b-worker-1: workspace restored from the checkpoint
+        moved to worker host-b-worker-2: new workspace, the agent starts over
+        setup command in the new workspace passed
+        saved a checkpoint of the work (abc1234)
+        checkpoint not saved: WORK_TOO_LARGE The work is over 64 MiB.
+        resumed from the saved transcript after 3 turns
+        context: 2 older tool outputs pruned (about 7000 → 3000 of 8000 tokens)
+        context compacted into a summary after the model refused a prompt too long (about 9000 → 1200 tokens)
+        agent stopped at a turn boundary after 3 turns (server stopping); its transcript is saved
+      ⏸ agent-execution interrupted by a server stop; it resumes on the next start
+        turn 4
+          model: 1000 in / 200 out tokens, 2.3 s after 1 retry
+          agent says:
+            The failing test reads a stale fixture.
+            I will fix it and re-run.
+          → bash: npm test -- --runInBand
+            … bash running 1m 05s, 20.0 KB of output
+            │ PASS src/a.test.ts
+            │ PASS src/b.test.ts
+            │ RUNS src/c.test.ts
+          ✗ bash: npm test -- --runInBand 1m 32s: Tests: 1 failed, 41 passed [exit code: 1]
+          nudge read: "Please also update the changelog."
+        limit reached: max turns (6 of 6); the agent wraps up
+        steering: repeated failure; the agent is told to change approach
+          turn 6 done: 2 tool calls, 3600 tokens and $0.0180 so far
+        agent loop ended: max turns after 6 turns
+        agent finished: max turns after 6 turns, $0.0180
+        validation (regression only): failed — build pass, test fail
+        pushed 2 commits to abca/01n/fix (0123456)
+        opened draft pull request #12 https://github.com/acme/app/pull/12
+          blocked network request to evil.example.com:443 (not allowlisted)
+        sandbox: memory limit not applied: no cgroup v2
+      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"
+    `);
+  });
+
+  it('marks failed, cancelled, timed-out and skipped steps as such, never with ✓', () => {
+    const ended = (outcome: string, extra: Record<string, unknown> = {}) =>
+      describeEvent(
+        record({
+          type: 'step.completed',
+          data: { step: 'agent-execution', attempt: 1, duration_ms: 3400, result: 'stop', outcome, ...extra },
+        }),
+        c,
+      );
+    const lines = [
+      ended('succeeded', { result: 'continue' }),
+      ended('failed', { status: 'FAILED', error: 'AGENT_STUCK' }),
+      ended('cancelled', { status: 'CANCELLED' }),
+      ended('timed_out', { result: 'continue' }),
+      ended('skipped', { result: 'continue' }),
+    ];
+    expect(lines.join('\n')).toMatchInlineSnapshot(`
+      "✓ agent-execution 3.4 s
+      ✗ agent-execution failed: AGENT_STUCK 3.4 s
+      ⊘ agent-execution cancelled 3.4 s
+      ⏱ agent-execution ran out of time 3.4 s; the work so far goes on
+      – agent-execution skipped: done by an earlier attempt"
+    `);
+    expect(lines.slice(1).some((l) => l.includes('✓'))).toBe(false);
+  });
+
+  it('says which issue the context holds (the number the server sends)', () => {
+    const line = describeEvent(
+      record({
+        type: 'hydration.completed',
+        data: { prompt_chars: 10, instructions: [], issue: 7, pull_request: null },
+      }),
+      c,
     );
+    expect(line).toBe('  context ready: 10 chars, with issue #7');
+  });
+
+  it('reads an unknown type or an old payload without failing', () => {
+    expect(describeEvent(record({ type: 'agent.time_travelled', data: { turn: 3 } }), c)).toBe(
+      'event agent.time_travelled (not known to this CLI) {"turn":3}',
+    );
+    // An old row of step.completed, from before steps said how they ended.
     expect(
       describeEvent(
-        ev('finalization.validation', {
-          mode: 'strict',
-          passed: false,
-          checks: [{ name: 'test', ok: false }],
+        record({
+          type: 'step.completed',
+          data: { step: 'admission', attempt: 1, duration_ms: 5, result: 'continue' },
         }),
         c,
       ),
-    ).toBe('  validation (strict): failed — test fail');
-  });
-
-  it('says a step was interrupted by a server stop, not failed nor done', () => {
-    const line = describeEvent(ev('step.interrupted', { step: 'agent-execution', attempt: 1 }), c);
-    expect(line).toMatch(/agent-execution interrupted by a server stop; it resumes on the next start/);
-    expect(line).not.toMatch(/✓|✗/);
-    expect(describeEvent(ev('agent.interrupted', { turns: 3 }), c)).toMatch(
-      /after 3 turns .*transcript is saved/,
-    );
-  });
-
-  it('stays quiet for per-turn summaries and falls back to the type for unknown events', () => {
-    expect(describeEvent(ev('agent.turn_completed', { turn: 1 }), c)).toBe('');
-    expect(describeEvent(ev('something.new', { a: 1 }), c)).toMatch(/^something\.new/);
+    ).toBe('step ended {"step":"admission","attempt":1,"duration_ms":5,"result":"continue"}');
   });
 });

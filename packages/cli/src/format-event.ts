@@ -1,8 +1,11 @@
-import type { TaskEvent } from '@abca/contracts';
+import {
+  parseTaskEvent,
+  type TaskEvent,
+  type TaskEventData,
+  type TaskEventRecord,
+  type TaskEventType,
+} from '@abca/contracts';
 import { type Colors, colorStatus, formatDuration, truncate } from './output.ts';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** `12:03:04` in local time. */
 export function clock(iso: string): string {
@@ -10,123 +13,255 @@ export function clock(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
 }
 
-/** One readable line for a task event (without the time prefix). */
-export function describeEvent(e: TaskEvent, c: Colors): string {
-  const d = e.data;
+export interface DescribeOptions {
+  /**
+   * Every event gets a line, the agent's own words in full (`watch --verbose`, `events`). Without
+   * it the live view stays concise: the agent's messages, per-turn summaries and the loop's own
+   * end (the step's `agent finished` says it) print nothing.
+   */
+  verbose?: boolean;
+}
+
+/**
+ * The readable text of a task event (without the time prefix); `''` when the concise view leaves it
+ * out. An event this CLI does not know (a newer server) or an old row whose payload no longer
+ * parses gets a generic line with its name and data, never an error.
+ */
+export function describeEvent(record: TaskEventRecord, c: Colors, opts: DescribeOptions = {}): string {
+  const e = parseTaskEvent(record);
+  if (!e) {
+    const label = LABELS[record.type as TaskEventType];
+    const data = c.dim(truncate(JSON.stringify(record.data), 100));
+    return label ? `${label} ${data}` : `event ${record.type} (not known to this CLI) ${data}`;
+  }
+  return describeTyped(e, c, opts.verbose ?? false);
+}
+
+/** What each type is called when its payload cannot be read (an old row). */
+const LABELS: Record<TaskEventType, string> = {
+  'task.created': 'submitted',
+  'task.admitted': 'admitted',
+  'task.status_changed': 'status changed',
+  'task.nudge_queued': 'nudge queued',
+  'step.started': 'step started',
+  'step.completed': 'step ended',
+  'step.failed': 'step failed',
+  'step.interrupted': 'step interrupted',
+  'hydration.warning': 'warning',
+  'hydration.completed': 'context ready',
+  'preflight.failed': 'pre-flight failed',
+  'preflight.workspace_ready': 'workspace ready',
+  'preflight.setup': 'setup command',
+  'preflight.baseline': 'baseline check',
+  'preflight.passed': 'pre-flight checks passed',
+  'workspace.restored': 'workspace restored',
+  'workspace.recreated': 'workspace made anew',
+  'workspace.setup': 'setup command in the new workspace',
+  'workspace.checkpoint_saved': 'checkpoint saved',
+  'workspace.checkpoint_failed': 'checkpoint not saved',
+  'finalization.validation': 'validation',
+  'finalization.pushed': 'pushed',
+  'finalization.pr_opened': 'pull request opened',
+  'sandbox.egress_blocked': 'network request blocked',
+  'sandbox.warning': 'sandbox warning',
+  'agent.resumed': 'agent resumed',
+  'agent.turn_started': 'turn started',
+  'agent.model_call': 'model call',
+  'agent.message': 'agent says',
+  'agent.tool_started': 'tool started',
+  'agent.tool_output': 'tool output',
+  'agent.tool_call': 'tool done',
+  'agent.nudge_received': 'nudge read',
+  'agent.limit_reached': 'limit reached',
+  'agent.steering': 'steering',
+  'agent.turn_completed': 'turn done',
+  'agent.agent_finished': 'agent loop ended',
+  'agent.context_pruned': 'context pruned',
+  'agent.context_compacted': 'context compacted',
+  'agent.interrupted': 'agent interrupted',
+  'agent.finished': 'agent finished',
+};
+
+function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
   switch (e.type) {
     case 'task.created':
-      return `submitted to ${str(d.repo) ?? 'repo'} as ${str(d.user_id) ?? 'user'}`;
+      return `submitted to ${e.data.repo} by ${e.data.user_id}`;
     case 'task.admitted':
       return 'admitted: a slot is free';
     case 'task.status_changed':
-      return statusLine(d, c);
+      return statusLine(e.data, c);
     case 'task.nudge_queued':
-      return `nudge queued (${num(d.chars) ?? '?'} chars); the agent reads it before its next turn`;
+      return `nudge queued (${e.data.chars} chars); the agent reads it before its next turn`;
     case 'step.started':
-      return `${c.cyan('▶')} ${c.bold(str(d.step) ?? '?')}${attempt(d)}`;
+      return `${c.cyan('▶')} ${c.bold(e.data.step)}${attempt(e.data.attempt)}`;
     case 'step.completed':
-      return `${c.green('✓')} ${str(d.step) ?? '?'}${attempt(d)} ${c.dim(duration(d))}`;
+      return stepEnded(e.data, c);
     case 'step.failed':
-      return `${c.red('✗')} ${str(d.step) ?? '?'}${attempt(d)} ${c.dim(duration(d))}: ${str(d.error) ?? 'failed'}${
-        d.will_retry === true ? c.yellow(' (will retry)') : ''
-      }`;
+      return `${c.red('✗')} ${e.data.step}${attempt(e.data.attempt)} failed ${c.dim(formatDuration(e.data.duration_ms))}: ${
+        e.data.error
+      }${e.data.will_retry ? c.yellow(' (will retry)') : ''}`;
     case 'step.interrupted':
-      return `${c.yellow('⏸')} ${str(d.step) ?? '?'}${attempt(d)} interrupted by a server stop; it resumes on the next start`;
-    case 'hydration.completed':
-      return `  context ready: ${num(d.prompt_chars) ?? '?'} chars${d.issue === true ? ', with the issue' : ''}${
-        d.pull_request === true ? ', with the pull request' : ''
-      }`;
-    case 'hydration.warning':
-      return `  ${c.yellow('warning')}: ${str(d.message) ?? ''}`;
-    case 'preflight.workspace_ready':
-      return `  workspace ready in a ${str(d.sandbox) ?? ''} sandbox at ${(str(d.base_commit) ?? '').slice(0, 7)}`;
-    case 'preflight.setup':
-      return `  setup command ${d.ok === true ? c.green('passed') : c.red('failed')}${duration(d) ? ` ${c.dim(duration(d))}` : ''}`;
-    case 'preflight.baseline':
-      return `  baseline ${str(d.check) ?? '?'}: ${d.ok === true ? 'pass' : 'fail'}${duration(d) ? ` ${c.dim(duration(d))}` : ''}`;
-    case 'sandbox.egress_blocked':
-      return `    ${c.yellow('blocked')} network request to ${str(d.host) ?? '?'}`;
-    case 'sandbox.warning':
-      return `  ${c.yellow('sandbox')}: ${str(d.message) ?? ''}`;
-    case 'agent.turn_completed':
-    case 'agent.agent_finished':
-      return '';
-    case 'agent.interrupted':
-      return `  agent stopped at a turn boundary after ${num(d.turns) ?? '?'} turns (server stopping); its transcript is saved`;
-    case 'agent.resumed':
-      return `  resumed from the saved transcript after ${num(d.turns) ?? '?'} turns`;
-    case 'agent.limit_reached':
-      return `  ${c.yellow('limit reached')}: ${str(d.limit) ?? '?'}; the agent wraps up`;
-    case 'agent.steering':
-      return `  ${c.yellow('steering')}: ${str(d.reason)?.replaceAll('_', ' ') ?? ''}`;
-    case 'finalization.validation': {
-      const checks = Array.isArray(d.checks) ? (d.checks as Record<string, unknown>[]) : [];
-      const list = checks.map((k) => `${str(k.name)} ${k.ok === true ? 'pass' : 'fail'}`).join(', ');
-      return `  validation (${str(d.mode) ?? '?'}): ${d.passed === true ? c.green('passed') : c.red('failed')}${list ? ` — ${list}` : ''}`;
+      return `${c.yellow('⏸')} ${e.data.step ?? 'step'}${attempt(e.data.attempt ?? 1)} interrupted by a server stop; it resumes on the next start`;
+    case 'hydration.completed': {
+      const refs = [
+        e.data.issue !== null ? `issue #${e.data.issue}` : '',
+        e.data.pull_request !== null ? `pull request #${e.data.pull_request}` : '',
+      ].filter(Boolean);
+      const read = e.data.instructions.length ? `; read ${e.data.instructions.join(', ')}` : '';
+      return `  context ready: ${e.data.prompt_chars} chars${refs.length ? `, with ${refs.join(' and ')}` : ''}${read}`;
     }
+    case 'hydration.warning':
+      return `  ${c.yellow('warning')}: ${e.data.message}`;
+    case 'preflight.workspace_ready':
+      return `  workspace ready in a ${e.data.sandbox} sandbox at ${e.data.base_commit.slice(0, 7)}`;
+    case 'preflight.setup':
+      return `  setup command ${passed(e.data.ok, c)} ${c.dim(formatDuration(e.data.duration_ms))}${
+        !e.data.ok && e.data.output_tail
+          ? `\n${indent(lastLines(e.data.output_tail, verbose ? 20 : 3), '    │ ')}`
+          : ''
+      }`;
+    case 'preflight.baseline':
+      return `  baseline ${e.data.check}: ${e.data.ok ? 'pass' : 'fail'} ${c.dim(formatDuration(e.data.duration_ms))}`;
     case 'preflight.passed':
       return '  pre-flight checks passed';
     case 'preflight.failed':
-      return `  ${c.red('pre-flight failed')} (${str(d.check) ?? '?'}): ${str(d.code) ?? ''} ${str(d.message) ?? ''}`.trimEnd();
-    case 'agent.turn_started':
-      return `  turn ${num(d.turn) ?? '?'}`;
-    case 'agent.model_call':
-      return `    model: ${num(d.input_tokens) ?? 0} in / ${num(d.output_tokens) ?? 0} out tokens${
-        num(d.latency_ms) ? `, ${formatDuration(num(d.latency_ms) ?? 0)}` : ''
-      }`;
-    case 'agent.tool_call':
-      return `    tool ${str(d.tool) ?? '?'}${toolArgs(d.args)}${d.is_error === true ? c.red(' (error)') : ''}`;
-    case 'agent.nudge_received':
-      return `    nudge read: "${truncate(str(d.message) ?? '', 80)}"`;
-    case 'agent.finished':
-      return `  agent finished: ${str(d.outcome) ?? '?'} after ${num(d.turns) ?? '?'} turns${
-        str(d.commit) ? `, commit ${(str(d.commit) ?? '').slice(0, 7)}` : ''
-      }`;
+      return `  ${c.red('pre-flight failed')} (${e.data.check}): ${e.data.code} ${e.data.message}`.trimEnd();
     case 'workspace.checkpoint_saved':
-      return `  saved a checkpoint of the work (${(str(d.head) ?? '').slice(0, 7)})`;
+      return `  saved a checkpoint of the work (${e.data.head.slice(0, 7)})`;
     case 'workspace.checkpoint_failed':
-      return `  ${c.yellow('checkpoint not saved')}: ${str(d.message) ?? ''}`;
+      return `  ${c.yellow('checkpoint not saved')}: ${e.data.code ? `${e.data.code} ` : ''}${e.data.message}`;
     case 'workspace.restored':
-      return `  ${c.yellow('moved')} to worker ${str(d.executor_id) ?? '?'}: workspace restored from the checkpoint`;
+      return `  ${c.yellow('moved')} to worker ${e.data.executor_id}: workspace restored from the checkpoint`;
     case 'workspace.recreated':
-      return `  ${c.yellow('moved')} to worker ${str(d.executor_id) ?? '?'}: new workspace, the agent starts over`;
+      return `  ${c.yellow('moved')} to worker ${e.data.executor_id}: new workspace, the agent starts over`;
     case 'workspace.setup':
-      return `  setup command in the new workspace ${d.ok === true ? c.green('passed') : c.red('failed')}`;
+      return `  setup command in the new workspace ${passed(e.data.ok, c)}`;
+    case 'finalization.validation': {
+      const list = e.data.checks.map((k) => `${k.name} ${k.ok ? 'pass' : 'fail'}`).join(', ');
+      return `  validation (${e.data.mode.replaceAll('_', ' ')}): ${passed(e.data.passed, c)}${list ? ` — ${list}` : ''}`;
+    }
     case 'finalization.pushed':
-      return `  pushed ${str(d.branch) ?? 'the branch'}`;
+      return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})`;
     case 'finalization.pr_opened':
-      return `  opened ${d.draft === true ? 'draft ' : ''}pull request #${num(d.number) ?? '?'} ${str(d.url) ?? ''}`.trimEnd();
-    default:
-      return `${e.type} ${c.dim(truncate(JSON.stringify(d), 100))}`;
+      return `  opened ${e.data.draft ? 'draft ' : ''}pull request #${e.data.number} ${e.data.url}`;
+    case 'sandbox.egress_blocked':
+      return `    ${c.yellow('blocked')} network request to ${e.data.host}:${e.data.port} (${e.data.reason.replaceAll('_', ' ')})`;
+    case 'sandbox.warning':
+      return `  ${c.yellow('sandbox')}: ${e.data.message}`;
+    case 'agent.interrupted':
+      return `  agent stopped at a turn boundary after ${e.data.turns} turns (server stopping); its transcript is saved`;
+    case 'agent.context_pruned':
+      return `  context: ${e.data.outputs} older tool output${e.data.outputs === 1 ? '' : 's'} pruned (about ${e.data.tokens_before} → ${e.data.tokens_after} of ${e.data.window_tokens} tokens)`;
+    case 'agent.context_compacted':
+      return `  context compacted into a summary${e.data.reason === 'context_length_error' ? ' after the model refused a prompt too long' : ''} (about ${e.data.tokens_before} → ${e.data.tokens_after} tokens)`;
+    case 'agent.resumed':
+      return `  resumed from the saved transcript after ${e.data.turns} turns`;
+    case 'agent.turn_started':
+      return `  turn ${e.data.turn}${e.data.wrap_up ? c.yellow(' (wrapping up)') : ''}`;
+    case 'agent.model_call':
+      return e.data.error
+        ? `    ${c.red('model call failed')}: ${e.data.error.code} ${truncate(e.data.error.message, 100)}`
+        : `    model: ${e.data.input_tokens} in / ${e.data.output_tokens} out tokens, ${formatDuration(e.data.latency_ms)}${
+            e.data.retries
+              ? c.yellow(` after ${e.data.retries} ${e.data.retries === 1 ? 'retry' : 'retries'}`)
+              : ''
+          }`;
+    case 'agent.message':
+      return verbose ? `    ${c.cyan('agent says:')}\n${indent(e.data.text.trimEnd(), '      ')}` : '';
+    case 'agent.tool_started':
+      return `    ${c.cyan('→')} ${e.data.tool}${e.data.args_preview ? `: ${truncate(e.data.args_preview, 100)}` : ''}`;
+    case 'agent.tool_output': {
+      const head = `      ${c.dim(`… ${e.data.tool} running ${formatDuration(e.data.elapsed_ms)}, ${bytes(e.data.bytes)} of output`)}`;
+      const tail = lastLines(e.data.tail, verbose ? 20 : 1);
+      return tail ? `${head}\n${indent(tail, '      │ ')}` : head;
+    }
+    case 'agent.tool_call': {
+      const mark = e.data.is_error ? c.red('✗') : c.green('✓');
+      const took = c.dim(formatDuration(e.data.duration_ms));
+      const why = e.data.is_error ? `: ${truncate(e.data.result, 100)}` : '';
+      return `    ${mark} ${e.data.tool}${toolArgs(e.data.args)} ${took}${why}`;
+    }
+    case 'agent.nudge_received':
+      return `    nudge read: "${truncate(e.data.message, 80)}"`;
+    case 'agent.limit_reached':
+      return `  ${c.yellow('limit reached')}: ${e.data.limit.replaceAll('_', ' ')} (${e.data.value} of ${e.data.threshold}); the agent wraps up`;
+    case 'agent.steering':
+      return `  ${c.yellow('steering')}: ${e.data.reason.replaceAll('_', ' ')}; the agent is told to change approach`;
+    case 'agent.turn_completed':
+      return verbose
+        ? `    turn ${e.data.turn} done: ${e.data.tool_calls} tool call${e.data.tool_calls === 1 ? '' : 's'}, ${e.data.usage.input_tokens + e.data.usage.output_tokens} tokens and $${e.data.usage.cost_usd.toFixed(4)} so far`
+        : '';
+    case 'agent.agent_finished':
+      return verbose
+        ? `  agent loop ended: ${e.data.outcome.replaceAll('_', ' ')} after ${e.data.turns} turns${
+            e.data.error ? ` (${e.data.error.code})` : ''
+          }`
+        : '';
+    case 'agent.finished':
+      return `  agent finished: ${e.data.outcome.replaceAll('_', ' ')} after ${e.data.turns} turns, $${e.data.cost_usd.toFixed(4)}`;
   }
 }
 
-function statusLine(d: Record<string, unknown>, c: Colors): string {
-  const from = str(d.from);
-  const to = str(d.to) ?? '?';
-  let line = `status ${from ? `${from} → ` : ''}${colorStatus(to, c)}`;
-  const reason = str(d.reason);
-  if (reason) line += ` (${reason.replaceAll('_', ' ')})`;
-  const position = num(d.queue_position);
-  if (position !== undefined) line += `, queue position ${position}`;
-  const error = d.error as { code?: unknown; message?: unknown } | undefined;
-  if (error && typeof error === 'object' && str(error.code)) line += `: ${str(error.code)}`;
+function stepEnded(d: TaskEventData<'step.completed'>, c: Colors): string {
+  const took = c.dim(formatDuration(d.duration_ms));
+  const name = `${d.step}${attempt(d.attempt)}`;
+  switch (d.outcome) {
+    case 'succeeded':
+      return `${c.green('✓')} ${name} ${took}`;
+    case 'failed':
+      return `${c.red('✗')} ${name} failed${d.error ? `: ${d.error}` : ''} ${took}`;
+    case 'cancelled':
+      return `${c.yellow('⊘')} ${name} cancelled ${took}`;
+    case 'timed_out':
+      return `${c.yellow('⏱')} ${name} ran out of time ${took}; the work so far goes on`;
+    case 'skipped':
+      return `${c.dim('–')} ${name} skipped: done by an earlier attempt`;
+  }
+}
+
+function statusLine(d: TaskEventData<'task.status_changed'>, c: Colors): string {
+  let line = `status ${d.from} → ${colorStatus(d.to, c)}`;
+  if (d.reason) line += ` (${d.reason.replaceAll('_', ' ')})`;
+  if (d.queue_position !== undefined) line += `, queue position ${d.queue_position}`;
+  if (d.by) line += ` by ${d.by}`;
+  if (d.error) line += `: ${d.error.code}`;
   return line;
 }
 
-function attempt(d: Record<string, unknown>): string {
-  const n = num(d.attempt);
-  return n && n > 1 ? ` (attempt ${n})` : '';
+function passed(ok: boolean, c: Colors): string {
+  return ok ? c.green('passed') : c.red('failed');
 }
 
-function duration(d: Record<string, unknown>): string {
-  const ms = num(d.duration_ms);
-  return ms === undefined ? '' : formatDuration(ms);
+function attempt(n: number): string {
+  return n > 1 ? ` (attempt ${n})` : '';
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .map((l) => (l.length > 200 ? `${l.slice(0, 199)}…` : l))
+    .join('\n');
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => `${prefix}${l}`)
+    .join('\n');
 }
 
 function toolArgs(args: unknown): string {
   if (!args || typeof args !== 'object') return '';
   const a = args as Record<string, unknown>;
-  const main = str(a.command) ?? str(a.path) ?? str(a.pattern) ?? str(a.url);
+  const main = [a.command, a.path, a.pattern].find((v): v is string => typeof v === 'string');
   return `: ${truncate(main ?? JSON.stringify(a), 80)}`;
 }

@@ -9,14 +9,14 @@ export const INTERRUPTED = 130;
 
 /**
  * The live view of `submit --wait` and `watch`: one line per event until the task ends, then the
- * outcome. Returns the exit code (0 COMPLETED, 1 otherwise; 130 when interrupted with Ctrl-C —
+ * outcome; `verbose` adds the agent's own messages and per-turn summaries. Returns the exit code (0 COMPLETED, 1 otherwise; 130 when interrupted with Ctrl-C —
  * the task keeps running). Under `--json` nothing is printed until the end, then the final task.
  */
 export async function watchTask(
   out: Output,
   client: ApiClient,
   taskId: string,
-  opts: { after?: number } = {},
+  opts: { after?: number; verbose?: boolean } = {},
 ): Promise<number> {
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -29,8 +29,8 @@ export async function watchTask(
         if (!out.json) out.err(out.ce.dim(`(${reason}; reconnecting after event ${after})`));
       },
     })) {
-      const line = out.json ? '' : describeEvent(e, out.c);
-      // Some events (per-turn summaries) say nothing the lines around them do not.
+      const line = out.json ? '' : describeEvent(e, out.c, { verbose: opts.verbose ?? false });
+      // The concise view leaves out the agent's messages and per-turn summaries (--verbose shows them).
       if (line) out.out(`${out.c.dim(clock(e.at))}  ${line}`);
     }
     if (abort.signal.aborted) {

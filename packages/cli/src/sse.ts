@@ -1,4 +1,4 @@
-import { isTerminal, TaskEvent } from '@abca/contracts';
+import { isTerminal, TaskEventRecord } from '@abca/contracts';
 import { type ApiClient, ServerUnreachableError } from './client.ts';
 
 /** One server-sent event: `id:`, `event:` and the joined `data:` lines. */
@@ -69,7 +69,7 @@ export async function* followTaskEvents(
   client: ApiClient,
   taskId: string,
   opts: FollowOptions = {},
-): AsyncGenerator<TaskEvent> {
+): AsyncGenerator<TaskEventRecord> {
   let after = opts.after ?? 0;
   let downSince: number | undefined;
   const reconnectForMs = opts.reconnectForMs ?? 30_000;
@@ -79,7 +79,8 @@ export async function* followTaskEvents(
       const body = await client.openEventStream(taskId, after, opts.signal);
       downSince = undefined;
       for await (const msg of parseSse(body)) {
-        const event = TaskEvent.safeParse(safeJson(msg.data));
+        // Any type, old rows too: the formatter reads what it knows (a newer server's events included).
+        const event = TaskEventRecord.safeParse(safeJson(msg.data));
         if (!event.success || event.data.seq <= after) continue;
         after = event.data.seq;
         yield event.data;

@@ -40,7 +40,10 @@ describe.concurrent('abca submit --wait', () => {
       expect(r.stdout).toMatch(new RegExp(`✓ ${step} \\d+(\\.\\d)? (ms|s)`));
     }
     expect(r.stdout).toContain('status RUNNING → FINALIZING');
-    expect(r.stdout).toContain('tool bash: npm test');
+    // Each tool as it starts and as it ends; the agent's own words only under watch --verbose.
+    expect(r.stdout).toContain('→ bash: npm test');
+    expect(r.stdout).toMatch(/✓ bash: npm test \d+ ms/);
+    expect(r.stdout).not.toContain('agent says');
     expect(r.stdout).toMatch(/COMPLETED/);
     expect(r.stdout).toMatch(/Pull request: https:\/\/forge\.invalid\/acme\/app\/pull\/\d+/);
   });
@@ -97,8 +100,10 @@ describe.concurrent('task commands', () => {
     const watched = await abca('watch', task.task_id);
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain(`Task ${task.task_id} COMPLETED`);
+    expect(watched.stdout).not.toContain('agent says');
 
-    const [status, statusJson, list, listJson, events, eventsJson] = await Promise.all([
+    const [verbose, status, statusJson, list, listJson, events, eventsJson] = await Promise.all([
+      abca('watch', task.task_id, '--verbose'),
       abca('status', task.task_id),
       abca('status', task.task_id, '--json'),
       abca('tasks', '--repo', 'acme/app', '--limit', '50'),
@@ -106,6 +111,8 @@ describe.concurrent('task commands', () => {
       abca('events', task.task_id, '--limit', '3'),
       abca('events', task.task_id, '--json', '--limit', '100'),
     ]);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stdout).toMatch(/agent says:\n.*Turn 1: running the tests\./);
     expect(status.stdout).toMatch(/status:\s+COMPLETED/);
     expect(status.stdout).toMatch(/PR:\s+https:\/\/forge\.invalid/);
     expect(TaskDetail.parse(JSON.parse(statusJson.stdout)).task_id).toBe(task.task_id);
@@ -115,6 +122,10 @@ describe.concurrent('task commands', () => {
     expect(all.data.map((t) => t.task_id)).toContain(task.task_id);
     expect(all.data.every((t) => t.status === 'COMPLETED')).toBe(true);
     expect(events.stdout).toContain('submitted to acme/app');
+    // Every event in words: no raw type names (`agent.turn_completed`), no step of it marked wrongly.
+    expect(events.stdout).not.toMatch(
+      /\b(task|step|agent|hydration|preflight|workspace|finalization)\.[a-z_]+/,
+    );
     expect(events.stdout).toContain(`abca events ${task.task_id} --after 3`);
     const log = (JSON.parse(eventsJson.stdout) as { data: unknown[] }).data.map((e) => TaskEvent.parse(e));
     expect(log.map((e) => e.type)).toEqual(

@@ -118,6 +118,22 @@ export function runSandboxContract(
       expect(result.durationMs).toBeGreaterThanOrEqual(0);
     });
 
+    it('streams output past the cap through onOutput, keeping only the cap in the result', async () => {
+      let streamed = 0;
+      let last = '';
+      const result = await sandbox.exec("head -c 50000 /dev/zero | tr '\\0' a; echo; echo END-OF-OUTPUT", {
+        maxOutputBytes: 20_000,
+        onOutput: (c) => {
+          streamed += c.data.length;
+          last = (last + c.data).slice(-100);
+        },
+      });
+      expect(result.truncated).toBe(true);
+      expect(result.stdout.length).toBeLessThanOrEqual(20_000);
+      expect(streamed).toBeGreaterThanOrEqual(50_000);
+      expect(last).toContain('END-OF-OUTPUT');
+    });
+
     it('feeds stdin', async () => {
       const result = await sandbox.exec('tr a-z A-Z', { stdin: 'hello sandbox' });
       expect(result.stdout).toBe('HELLO SANDBOX');

@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { OutputBuffer } from './output-buffer.ts';
 import type { ExecOptions, ExecResult } from './sandbox.ts';
 
@@ -76,9 +77,15 @@ export function runProcess(
       else done();
     };
 
+    // The live view gets the output past the cap too (a long test run keeps showing its tail);
+    // it is handed on chunk by chunk, never kept here.
+    const live = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
     const onData = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
-      const kept = output.push(stream, data);
-      if (kept) options.onOutput?.({ stream, data: kept });
+      output.push(stream, data);
+      if (options.onOutput) {
+        const text = live[stream].write(data);
+        if (text) options.onOutput({ stream, data: text });
+      }
       if (output.runaway) kill('output_limit');
     };
     child.stdout.on('data', onData('stdout'));

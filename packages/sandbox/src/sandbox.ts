@@ -86,7 +86,11 @@ export interface ExecOptions {
   stdin?: string;
   /** Aborting kills the command's process tree at once. */
   signal?: AbortSignal;
-  /** Called with output as it arrives (already capped). */
+  /**
+   * Called with output as it arrives, also past `maxOutputBytes` (the cap bounds what the result
+   * keeps; a command printing far past it is still killed): the caller keeps what it needs, such as
+   * a tail for progress, and must not keep it all.
+   */
   onOutput?: (chunk: { stream: 'stdout' | 'stderr'; data: string }) => void;
 }
 

@@ -9,6 +9,7 @@ import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
+import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -26,6 +27,7 @@ import { createPool, type Db } from './storage/db.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './storage/embedded-postgres.ts';
 import { migrate } from './storage/migrate.ts';
 import { authenticate, createApiKey } from './store/api-key-store.ts';
+import { setEventContractReporter } from './store/event-contract.ts';
 import { appendEvent } from './store/event-store.ts';
 import { countRepoCredentialsByKey } from './store/repo-credential-store.ts';
 
@@ -71,6 +73,9 @@ export type PlatformStopOptions = OrchestratorStopOptions;
 export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   const config = loadConfig(o.env, o.overrides);
   const log = o.log ?? createLogger({ level: config.logLevel, base: { mode: o.mode } });
+  setEventContractReporter(
+    createEventContractReporter({ log, ...(config.eventCheckFile ? { file: config.eventCheckFile } : {}) }),
+  );
   // Before anything starts: a missing or unsafe key file stops the start with a ConfigError.
   const secretKey = loadSecretKey({ configured: config.secretKey, home: config.home });
   // One API server per state folder: a second one is refused here, before it starts anything.
@@ -121,10 +126,16 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       // Blocked egress and warnings go to the task's events; allowed requests are not worth a row each.
       onEvent: (taskId, e) => {
         if (e.type === 'egress_allowed') return;
-        const { type, ...data } = e;
-        appendEvent(db, taskId, `sandbox.${type}`, data).catch((err: unknown) =>
-          log.warn({ err, taskId }, 'could not record a sandbox event'),
-        );
+        const written =
+          e.type === 'warning'
+            ? appendEvent(db, taskId, 'sandbox.warning', { message: e.message })
+            : appendEvent(db, taskId, 'sandbox.egress_blocked', {
+                host: e.host,
+                port: e.port,
+                reason: e.reason,
+                ...(e.address ? { address: e.address } : {}),
+              });
+        written.catch((err: unknown) => log.warn({ err, taskId }, 'could not record a sandbox event'));
       },
     });
     const orchestrator = await startOrchestrator({

@@ -82,6 +82,48 @@ describe('built-in agent in the blueprint', () => {
     expect(first).toContain('Add a hello file');
   });
 
+  it('shows what the agent says and the output of a long command while it still runs', async () => {
+    model.reset();
+    const slow = 'for i in $(seq 1 16); do echo "suite $i ok"; sleep 0.5; done';
+    model.script(
+      reply().text('Running the whole suite first.').tool('bash', { command: slow }),
+      reply().tool('bash', { command: 'echo y > y.txt && git add y.txt && git commit -q -m "y"' }),
+      reply().text('Suite is green; added y.txt.'),
+    );
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/agent', task_description: 'Run the suite' },
+    });
+    const id = created.body.data.task_id as string;
+    // Live: a tail arrives while the command runs, before its result.
+    const tail = await p.waitForEvent(id, (e) => e.type === 'agent.tool_output', 60_000);
+    const sofar = await p.allEvents(id);
+    expect(
+      sofar.some((e) => e.type === 'agent.tool_call' && e.data.tool_call_id === tail.data.tool_call_id),
+    ).toBe(false);
+    expect(tail.data.tail).toMatch(/suite \d+ ok/);
+    const done = await p.waitFor(
+      id,
+      (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+      60_000,
+    );
+    expect(done.status).toBe('COMPLETED');
+    const events = await p.allEvents(id);
+    const started = events.find((e) => e.type === 'agent.tool_started' && e.data.args_preview === slow);
+    const result = events.find(
+      (e) => e.type === 'agent.tool_call' && e.data.tool_call_id === started?.data.tool_call_id,
+    );
+    const tails = events.filter((e) => e.type === 'agent.tool_output');
+    expect(tails.length).toBeGreaterThanOrEqual(1);
+    // At most one every 5 s of the command's run.
+    expect(tails.length).toBeLessThanOrEqual(Math.ceil(result.data.duration_ms / 5000));
+    expect(started.seq).toBeLessThan(tails[0].seq);
+    expect(tails.at(-1).seq).toBeLessThan(result.seq);
+    expect(events.filter((e) => e.type === 'agent.message').map((e) => e.data.text)).toEqual([
+      'Running the whole suite first.',
+      'Suite is green; added y.txt.',
+    ]);
+  });
+
   it('turns a blocked network request in the sandbox into a task event naming the host', async () => {
     model.reset();
     await p.request('POST', '/v1/repos', {

@@ -21,6 +21,10 @@ export interface ToolExecution {
   saveOutput?: (toolCallId: string, text: string) => Promise<string | undefined>;
   /** Called after each call, in order (events). */
   onExecuted: (executed: ExecutedToolCall) => Promise<void>;
+  /** Called before a tool runs (not for calls answered with an error without running). */
+  onStarted?: (call: StepToolCall) => Promise<void>;
+  /** Receives a running tool's output; `close` once it ended (awaited before `onExecuted`). */
+  watchOutput?: (call: StepToolCall) => { push(text: string): void; close(): Promise<void> };
 }
 
 /**
@@ -63,13 +67,20 @@ async function executeOne(call: StepToolCall, run: ToolExecution): Promise<Execu
     );
   }
   const { saveOutput } = run;
-  const result = await tool.run(call.input, {
-    signal: run.signal,
-    redact: run.redact,
-    now: run.now,
-    ...(saveOutput ? { saveOutput: (text: string) => saveOutput(call.toolCallId, text) } : {}),
-  });
-  return { call, ...result };
+  await run.onStarted?.(call);
+  const watch = run.watchOutput?.(call);
+  try {
+    const result = await tool.run(call.input, {
+      signal: run.signal,
+      redact: run.redact,
+      now: run.now,
+      ...(saveOutput ? { saveOutput: (text: string) => saveOutput(call.toolCallId, text) } : {}),
+      ...(watch ? { onOutput: (text: string) => watch.push(text) } : {}),
+    });
+    return { call, ...result };
+  } finally {
+    await watch?.close();
+  }
 }
 
 /** The tool message answering every call of a turn, in call order. */

@@ -65,6 +65,11 @@ export interface RunAgentOptions {
   /** Cap on output tokens per call (default: the provider's). */
   maxOutputTokens?: number;
   /**
+   * How often a running tool's output tail is reported (`tool_output` events), at most; a tool
+   * that ends sooner reports none (default 5 000 ms).
+   */
+  toolOutputIntervalMs?: number;
+  /**
    * When `limits.wallTimeMs` is set: how long after it the run is aborted outright if the wrap-up
    * turn has not finished (default 300 000 ms).
    */

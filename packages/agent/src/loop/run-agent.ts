@@ -9,6 +9,7 @@ import { createDefaultTools } from '../tools/default-tools.ts';
 import { createOutputStore, savedOutputNote } from '../tools/saved-output.ts';
 import { preview } from '../tools/truncate.ts';
 import type { AgentTranscript } from '../transcript.ts';
+import { argsPreview } from './args-preview.ts';
 import { callModelOnce } from './call-model.ts';
 import { createContextManager } from './context-manager.ts';
 import { contextWindowFor, DEFAULT_CONTEXT_THRESHOLD } from './context-window.ts';
@@ -18,10 +19,14 @@ import { EMPTY_RESPONSE_PROMPT, nudgePrompt, steeringPrompt, wrapUpPrompt } from
 import type { AgentResult, RunAgentOptions } from './run-agent-options.ts';
 import { addUsage, createTranscript, isInterrupted, resultOf } from './run-state.ts';
 import { detectStuck, recordToolCalls, toolCallKey } from './stuck-detector.ts';
+import { createToolOutputTail } from './tool-output-tail.ts';
 
 type EventInput = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'at'> : never) : never;
 
 const PREVIEW_CHARS = 2000;
+const MESSAGE_CHARS = 8000;
+const TAIL_CHARS = 2000;
+const TAIL_LINES = 20;
 
 /**
  * Runs the agent loop: one model call per turn (the SDK never loops on its own), the tools the
@@ -217,6 +222,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       await emit({ ...modelCall, ...step.tokens, costUsd, finishReason: step.finishReason });
 
       const text = redactor.redact(step.text);
+      if (text.trim() !== '') await emit({ type: 'message', turn, text: preview(text, MESSAGE_CHARS) });
       const turnCompleted = (toolCalls: number) =>
         emit({
           type: 'turn_completed',
@@ -259,6 +265,24 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
           const path = await outputs.save(id, text);
           return path === undefined ? undefined : savedOutputNote(path);
         },
+        onStarted: (call) =>
+          emit({
+            type: 'tool_started',
+            turn,
+            toolCallId: call.toolCallId,
+            tool: call.toolName,
+            argsPreview: redactor.redact(argsPreview(call.input)),
+          }),
+        watchOutput: (call) =>
+          createToolOutputTail({
+            intervalMs: options.toolOutputIntervalMs ?? 5000,
+            maxChars: TAIL_CHARS,
+            maxLines: TAIL_LINES,
+            redact: redactor.redact,
+            now: () => clock.now(),
+            report: (t) =>
+              emit({ type: 'tool_output', turn, toolCallId: call.toolCallId, tool: call.toolName, ...t }),
+          }),
         // A call cut by the stop's deadline is no tool failure: not reported, redone on resume.
         onExecuted: async (e) => {
           if (interrupting()) return;

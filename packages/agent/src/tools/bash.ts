@@ -36,13 +36,14 @@ export function createBashTool(options: BashToolOptions): AgentTool {
       '`cd` or variables does not carry over. No network access except allowed package registries.',
     parameters,
     truncationHint: 'pipe the command through head, tail or grep to see less',
-    async execute(args, { signal }) {
+    async execute(args, { signal, onOutput }) {
       const timeoutMs = Math.min(args.timeout_ms ?? defaultTimeoutMs, maxTimeoutMs);
       const result = await sandbox.exec(args.command, {
         cwd: sandbox.workspacePath,
         timeoutMs,
         maxOutputBytes: options.maxOutputBytes ?? 1_000_000,
         signal,
+        ...(onOutput ? { onOutput: (chunk: { data: string }) => onOutput(chunk.data) } : {}),
       });
       return { output: formatExecResult(result, timeoutMs), isError: result.exitCode !== 0 };
     },

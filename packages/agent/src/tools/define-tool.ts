@@ -29,6 +29,8 @@ export interface ToolRunContext {
    * it is and how to page through it; `undefined` when it could not be saved.
    */
   saveOutput?: (text: string) => Promise<string | undefined>;
+  /** Told the tool's output as it runs (raw: the caller redacts what it shows). */
+  onOutput?: (text: string) => void;
 }
 
 /** A tool the loop can offer to the model. */
@@ -55,7 +57,10 @@ export interface ToolDefinition<Schema extends z.ZodType> {
   maxOutputChars?: number;
   /** Hint in the truncation note, e.g. "use offset and limit". */
   truncationHint?: string;
-  execute(args: z.output<Schema>, context: { signal: AbortSignal }): Promise<ToolOutput>;
+  execute(
+    args: z.output<Schema>,
+    context: { signal: AbortSignal; onOutput?: (text: string) => void },
+  ): Promise<ToolOutput>;
 }
 
 const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
@@ -97,7 +102,8 @@ export function defineTool<Schema extends z.ZodType>(definition: ToolDefinition<
         });
       }
       try {
-        return finish(await definition.execute(parsed.data, { signal: context.signal }));
+        const run = { signal: context.signal, ...(context.onOutput ? { onOutput: context.onOutput } : {}) };
+        return finish(await definition.execute(parsed.data, run));
       } catch (error) {
         const message =
           error instanceof ToolError

@@ -39,7 +39,7 @@ export function registerEvents(program: Command, cli: Cli): void {
             if (out.json) out.printJsonLine(e);
             else
               out.out(
-                `${out.c.dim(String(e.seq).padStart(4))}  ${out.c.dim(clock(e.at))}  ${describeEvent(e, out.c) || e.type}`,
+                `${out.c.dim(String(e.seq).padStart(4))}  ${out.c.dim(clock(e.at))}  ${describeEvent(e, out.c, { verbose: true })}`,
               );
           }
         } finally {
@@ -55,7 +55,7 @@ export function registerEvents(program: Command, cli: Cli): void {
       if (page.data.length === 0) out.out('No events.');
       for (const e of page.data) {
         out.out(
-          `${out.c.dim(String(e.seq).padStart(4))}  ${out.c.dim(clock(e.at))}  ${describeEvent(e, out.c) || e.type}`,
+          `${out.c.dim(String(e.seq).padStart(4))}  ${out.c.dim(clock(e.at))}  ${describeEvent(e, out.c, { verbose: true })}`,
         );
       }
       const last = page.data[page.data.length - 1];

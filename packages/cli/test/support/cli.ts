@@ -17,13 +17,17 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'abca-cli-'));
 }
 
-/** The environment of a CLI child: this process's, without any ABCA setting or database, plus `env`. */
+/**
+ * The environment of a CLI child: this process's, without any ABCA setting or database, plus `env`.
+ * The test run's event contract check (`ABCA_EVENT_CHECK_FILE`, test/event-check.ts) is kept.
+ */
 export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('ABCA_') && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST'))
       base[k] = v;
   }
+  if (process.env.ABCA_EVENT_CHECK_FILE) base.ABCA_EVENT_CHECK_FILE = process.env.ABCA_EVENT_CHECK_FILE;
   return { ...base, NO_COLOR: '1', ...env };
 }
 

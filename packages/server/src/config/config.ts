@@ -132,6 +132,11 @@ export const ConfigSchema = z.object({
     .default(24),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
+  /**
+   * Tests: a file each event that does not match its contract schema is appended to (one JSON line
+   * each); the test suites set it and fail on any line. Unset: such an event is only logged.
+   */
+  eventCheckFile: z.string().min(1).optional(),
   /** `builtin`: the built-in agent in a sandbox with ABCA_MODEL; `fake`: no model, for tests and demos. */
   agentRuntime: z.enum(['builtin', 'fake']).default('builtin'),
   /** `log`: notifications go to the log (API tasks need no more); `fake`: recorded for tests. */
@@ -232,6 +237,7 @@ const ENV_NAMES: Record<string, string> = {
   workspaceMaxFiles: 'ABCA_WORKSPACE_MAX_FILES',
   workMaxFileBytes: 'ABCA_WORK_MAX_FILE_BYTES',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
+  eventCheckFile: 'ABCA_EVENT_CHECK_FILE',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
   sandbox: 'ABCA_SANDBOX',
   notifier: 'ABCA_NOTIFIER',
@@ -317,6 +323,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     workspaceMaxFiles: blank(env.ABCA_WORKSPACE_MAX_FILES),
     workMaxFileBytes: blank(env.ABCA_WORK_MAX_FILE_BYTES),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
+    eventCheckFile: blank(env.ABCA_EVENT_CHECK_FILE),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),
     sandbox: blank(env.ABCA_SANDBOX),
     notifier: blank(env.ABCA_NOTIFIER),

@@ -1,8 +1,8 @@
-import type { StepName, TaskError, TaskStatus } from '@abca/contracts';
-import { isTerminal, taskError } from '@abca/contracts';
+import type { StepName, StepOutcome, TaskError, TaskStatus } from '@abca/contracts';
+import { isTerminal, STEP_NAMES, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../ops/logger.ts';
-import { appendEvent } from '../store/event-store.ts';
+import { appendEvent, type EmitEvent } from '../store/event-store.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import { getTask, patchTask, transition } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
@@ -22,7 +22,7 @@ export interface StepContext {
    */
   drain: { signal: AbortSignal; deadline: AbortSignal };
   log: Logger;
-  emit(type: string, data?: Record<string, unknown>): Promise<void>;
+  emit: EmitEvent;
   /**
    * The task's workspace as the step declared it needs it ({@link StepDefinition.workspace}), on
    * this machine, with its sandbox: here already, or restored (or re-made) from the checkpoint.
@@ -32,11 +32,12 @@ export interface StepContext {
 }
 
 /**
- * `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already.
+ * `continue` to the next step; `stop`: the task is terminal (failed, cancelled) or was already;
+ * `skipped`: nothing to do here (an earlier attempt did it), on to the next step.
  * A step may also return `interrupted`: the process is stopping and the step is not finished; it is
  * not recorded and runs again when the workflow resumes (here after a restart, or on another worker).
  */
-export type StepResult = 'continue' | 'stop';
+export type StepResult = 'continue' | 'stop' | 'skipped';
 type StepRunResult = StepResult | 'interrupted';
 
 export interface StepDefinition {
@@ -63,7 +64,7 @@ export async function runBlueprintStep(
   deps: OrchestratorDeps,
   def: StepDefinition,
   taskId: string,
-): Promise<StepResult> {
+): Promise<'continue' | 'stop'> {
   let attempt = 0;
   return DBOS.runStep(
     async () => {
@@ -73,7 +74,7 @@ export async function runBlueprintStep(
       const task = await getTask(deps.db, taskId);
       if (!task || isTerminal(task.status)) return 'stop';
       const log = deps.log.child({ taskId, step: def.name });
-      const emit = async (type: string, data: Record<string, unknown> = {}) => {
+      const emit: EmitEvent = async (type, data) => {
         await appendEvent(deps.db, taskId, type, data);
       };
       await patchTask(deps.db, taskId, { current_step: def.name });
@@ -110,8 +111,16 @@ export async function runBlueprintStep(
           });
           return 'stop';
         }
-        await emit('step.completed', { step: def.name, attempt, duration_ms: durationMs, result });
-        return result;
+        const next = result === 'stop' ? 'stop' : 'continue';
+        const ended = await stepOutcome(deps, taskId, result, timeout.aborted);
+        await emit('step.completed', {
+          step: def.name,
+          attempt,
+          duration_ms: durationMs,
+          result: next,
+          ...ended,
+        });
+        return next;
       } catch (err) {
         const durationMs = Math.round(performance.now() - started);
         // Cut by the stop's deadline (its sandbox or database gone): no failure, it resumes later.
@@ -143,6 +152,24 @@ export async function runBlueprintStep(
   );
 }
 
+/** How the step left the task, for its `step.completed` (so a reader never shows a failure as done). */
+async function stepOutcome(
+  deps: OrchestratorDeps,
+  taskId: string,
+  result: StepResult,
+  timedOut: boolean,
+): Promise<{ outcome: StepOutcome; status?: TaskStatus; error?: string }> {
+  if (result === 'skipped') return { outcome: 'skipped' };
+  const task = await getTask(deps.db, taskId);
+  const status = task?.status;
+  if (status === 'CANCELLED') return { outcome: 'cancelled', status };
+  if (status === 'FAILED' || status === 'TIMED_OUT') {
+    return { outcome: 'failed', status, ...(task?.error ? { error: task.error.code } : {}) };
+  }
+  if (result === 'continue') return { outcome: timedOut ? 'timed_out' : 'succeeded' };
+  return status === 'COMPLETED' ? { outcome: 'succeeded', status } : { outcome: 'failed' };
+}
+
 /**
  * The stop interrupted the task's step (`step`, or the task's current one): says so in the task's
  * log, as far as the database still answers, and parks the workflow (see `drain.ts`).
@@ -151,9 +178,10 @@ async function interruptStep(
   deps: OrchestratorDeps,
   taskId: string,
   step?: StepName,
-  data: Record<string, unknown> = {},
+  data: { attempt?: number; duration_ms?: number } = {},
 ): Promise<never> {
-  const name = step ?? (await getTask(deps.db, taskId).catch(() => undefined))?.current_step;
+  const current = (await getTask(deps.db, taskId).catch(() => undefined))?.current_step;
+  const name = step ?? STEP_NAMES.find((n) => n === current);
   await appendEvent(deps.db, taskId, 'step.interrupted', { step: name ?? null, ...data }).catch(() => {});
   deps.log.info({ taskId, step: name }, 'step interrupted by the stop; it resumes on the next start');
   return deps.drain.park(taskId);

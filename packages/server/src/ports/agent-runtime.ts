@@ -1,4 +1,4 @@
-import type { RepoSettings, TaskFailureCode } from '@abca/contracts';
+import type { AgentTaskEventType, RepoSettings, TaskEventData, TaskFailureCode } from '@abca/contracts';
 import type { Sandbox } from '@abca/sandbox';
 import type { TaskRow } from '../store/task-row.ts';
 
@@ -31,8 +31,8 @@ export interface AgentRunInput {
   drain?: AbortSignal;
   /** The stop's deadline: abandon the turn in flight at once and end `interrupted`; it is redone on resume. */
   interrupt?: AbortSignal;
-  /** Appends an event to the task's log (type without the `agent.` prefix). */
-  emit(type: string, data: Record<string, unknown>): Promise<void>;
+  /** Appends one of the agent's events (`agent.*`, typed by the contract) to the task's log. */
+  emit<T extends AgentTaskEventType>(type: T, data: TaskEventData<T>): Promise<void>;
   /** Unread nudges from the task's owner, oldest first; each is returned once. */
   readNudges(): Promise<string[]>;
   /** Running totals (not deltas), so a re-run after a crash cannot double count. */

@@ -1,32 +1,47 @@
-import type { TaskEvent } from '@abca/contracts';
+import {
+  checkTaskEvent,
+  type TaskEventData,
+  type TaskEventRecord,
+  type TaskEventType,
+} from '@abca/contracts';
 import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import type { Queryable } from '../storage/db.ts';
 import { boundEventData } from './bound-event-data.ts';
+import { reportEventContractViolation } from './event-contract.ts';
 
 /**
  * Appends one event to a task's log. The sequence number comes from a counter on the task row,
  * so it is gap-free and ordered per task even with several writers. Its data is cut to
- * `INTAKE_LIMITS.eventBytes` of JSON (it carries outside text).
+ * `INTAKE_LIMITS.eventBytes` of JSON (it carries outside text), then checked against its type's
+ * contract schema: the type makes a wrong payload a compile error, the check catches what the
+ * types cannot see (data built at run time) and reports it (see `event-contract.ts`).
  */
-export async function appendEvent(
+export async function appendEvent<T extends TaskEventType>(
   db: Queryable,
   taskId: string,
-  type: string,
-  data: Record<string, unknown> = {},
+  type: T,
+  payload: TaskEventData<T>,
 ): Promise<number> {
+  const data = boundEventData(payload as Record<string, unknown>, INTAKE_LIMITS.eventBytes);
+  const problem = checkTaskEvent(type, data);
+  if (problem) reportEventContractViolation({ taskId, type, problem, data });
   const res = await db.query<{ seq: number }>(
     `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1 WHERE task_id = $1 RETURNING event_seq)
      INSERT INTO task_events (task_id, seq, type, data) SELECT $1, s.event_seq, $2, $3 FROM s RETURNING seq`,
-    [taskId, type, JSON.stringify(boundEventData(data, INTAKE_LIMITS.eventBytes))],
+    [taskId, type, JSON.stringify(data)],
   );
   return res.rows[0]?.seq ?? 0;
 }
 
+/** Appends one typed event to a task's log (bound to the task). */
+export type EmitEvent = <T extends TaskEventType>(type: T, data: TaskEventData<T>) => Promise<void>;
+
+/** The log as stored: old rows and every type, as they are (clients parse what they know). */
 export async function listEvents(
   db: Queryable,
   taskId: string,
   opts: { after: number; limit: number },
-): Promise<TaskEvent[]> {
+): Promise<TaskEventRecord[]> {
   const res = await db.query<{
     task_id: string;
     seq: number;

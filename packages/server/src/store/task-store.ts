@@ -4,6 +4,7 @@ import {
   isTerminal,
   TASK_STATUSES,
   type TaskError,
+  type TaskEventData,
   type TaskStatus,
 } from '@abca/contracts';
 import { monotonicFactory } from 'ulid';
@@ -159,7 +160,12 @@ export async function transition(
   db: Db,
   taskId: string,
   to: TaskStatus,
-  opts: { from?: TaskStatus[]; patch?: TaskPatch; event?: Record<string, unknown> } = {},
+  opts: {
+    from?: TaskStatus[];
+    patch?: TaskPatch;
+    /** More about the change, for its `task.status_changed` event. */
+    event?: Pick<TaskEventData<'task.status_changed'>, 'reason' | 'by'>;
+  } = {},
 ): Promise<TaskRow | undefined> {
   const allowed = TASK_STATUSES.filter((s) => canTransition(s, to) && (!opts.from || opts.from.includes(s)));
   if (allowed.length === 0) return undefined;

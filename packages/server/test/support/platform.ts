@@ -56,6 +56,10 @@ export async function startTestPlatform(
       ABCA_NOTIFIER: 'fake',
       // A test that ends with a task still running does not wait the default 30 s drain at stop.
       ABCA_STOP_TIMEOUT_S: '5',
+      // The event contract check of the test run (test/event-check.ts).
+      ...(process.env.ABCA_EVENT_CHECK_FILE
+        ? { ABCA_EVENT_CHECK_FILE: process.env.ABCA_EVENT_CHECK_FILE }
+        : {}),
       ...env,
     },
     log: opts.log ?? createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),

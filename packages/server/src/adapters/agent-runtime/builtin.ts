@@ -1,5 +1,4 @@
 import {
-  type AgentEvent,
   type AgentTranscript,
   agentTranscriptSchema,
   createModel,
@@ -16,6 +15,7 @@ import type { RepoSettings } from '@abca/contracts';
 import type { AgentOutcome, AgentRuntime } from '../../ports/agent-runtime.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { TaskRow } from '../../store/task-row.ts';
+import { agentTaskEvent } from './agent-event-data.ts';
 
 export interface BuiltinRuntimeOptions {
   db: Queryable;
@@ -82,14 +82,6 @@ function systemPrompt(task: TaskRow, settings: RepoSettings): string {
   ].join('\n\n');
 }
 
-/** The agent's events as task events: snake_case data, the type without the `agent.` prefix. */
-function toEventData(e: AgentEvent): Record<string, unknown> {
-  const { type: _type, ...rest } = e;
-  return Object.fromEntries(
-    Object.entries(rest).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), v]),
-  );
-}
-
 const OUTCOMES: Record<string, AgentOutcome> = {
   completed: 'completed',
   max_turns: 'max_turns',
@@ -149,7 +141,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
       );
       const parsed = stored.rows[0] ? agentTranscriptSchema.safeParse(stored.rows[0].transcript) : undefined;
       const transcript: AgentTranscript | undefined = parsed?.success ? parsed.data : undefined;
-      if (transcript) await input.emit('resumed', { turns: transcript.turns });
+      if (transcript) await input.emit('agent.resumed', { turns: transcript.turns });
       const maxTurns = Math.min(task.max_turns, settings.max_turns ?? Number.POSITIVE_INFINITY);
       const budget = [task.max_budget_usd, settings.max_budget_usd].filter(
         (v): v is number => typeof v === 'number',
@@ -178,7 +170,10 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         ...(input.drain ? { drain: input.drain } : {}),
         ...(input.interrupt ? { interrupt: input.interrupt } : {}),
         readNudges: input.readNudges,
-        onEvent: (e) => input.emit(e.type, toEventData(e)),
+        onEvent: (e) => {
+          const event = agentTaskEvent(e);
+          return input.emit(event.type, event.data);
+        },
         saveTranscript: async (t) => {
           await opts.db.query(
             `INSERT INTO agent_transcripts (task_id, transcript) VALUES ($1, $2)

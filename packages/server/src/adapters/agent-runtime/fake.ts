@@ -4,7 +4,8 @@ import type { FakeEffects } from '../fake-effects.ts';
 
 /**
  * Directives a task description may carry to steer the fake agent, e.g.
- * `[fake:turns=3] [fake:turn_ms=500] [fake:sleep=2000] [fake:fail=AGENT_STUCK] [fake:outcome=max_turns] [fake:preflight=SANDBOX_UNAVAILABLE]`.
+ * `[fake:turns=3] [fake:turn_ms=500] [fake:sleep=2000] [fake:fail=AGENT_STUCK] [fake:outcome=max_turns] [fake:preflight=SANDBOX_UNAVAILABLE]`,
+ * and `[fake:bad_event=1]`: one event whose payload breaks its contract (the event check's own test).
  */
 export function parseFakeDirectives(text: string | null): Record<string, string> {
   const out: Record<string, string> = {};
@@ -70,17 +71,55 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
         if (signal.aborted) break;
         // A graceful stop: the turns made so far are kept (as reported usage); a later run goes on.
         if (input.drain?.aborted) return interrupted();
-        await input.emit('turn_started', { turn });
+        await input.emit('agent.turn_started', { turn, wrap_up: false });
         for (const nudge of await input.readNudges())
-          await input.emit('nudge_received', { turn, message: nudge });
+          await input.emit('agent.nudge_received', { turn, message: nudge });
         await wait(Number(d.turn_ms ?? deps.turnDelayMs ?? 0), cut);
         if (input.interrupt?.aborted && !signal.aborted) return interrupted();
         usage.inputTokens += 1000;
         usage.outputTokens += 200;
         usage.costUsd = Math.round(((usage.inputTokens * 3 + usage.outputTokens * 15) / 1e6) * 1e6) / 1e6;
         usage.turns = turn;
-        await input.emit('model_call', { turn, input_tokens: 1000, output_tokens: 200, latency_ms: 0 });
-        await input.emit('tool_call', { turn, tool: 'bash', args: { command: 'npm test' }, is_error: false });
+        await input.emit('agent.model_call', {
+          turn,
+          model_ref: 'fake:agent',
+          input_tokens: 1000,
+          output_tokens: 200,
+          cache_read_tokens: 0,
+          cache_write_tokens: 0,
+          cost_usd: 0.006,
+          latency_ms: 0,
+          retries: 0,
+          finish_reason: 'tool-calls',
+        });
+        if (d.bad_event) {
+          // A payload that breaks its contract, for the test of the event check (ABCA_EVENT_CHECK_FILE).
+          await (input.emit as (type: string, data: unknown) => Promise<void>)('agent.model_call', { turn });
+        }
+        const text = `Turn ${turn}: running the tests.`;
+        await input.emit('agent.message', { turn, text });
+        const call = { turn, tool_call_id: `fake-${turn}`, tool: 'bash' };
+        await input.emit('agent.tool_started', { ...call, args_preview: 'npm test' });
+        await input.emit('agent.tool_call', {
+          ...call,
+          args: { command: 'npm test' },
+          result: 'tests passed\n[exit code: 0]',
+          is_error: false,
+          duration_ms: 0,
+          truncated: false,
+        });
+        await input.emit('agent.turn_completed', {
+          turn,
+          tool_calls: 1,
+          text,
+          usage: {
+            input_tokens: usage.inputTokens,
+            output_tokens: usage.outputTokens,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            cost_usd: usage.costUsd,
+          },
+        });
         await input.reportUsage(usage);
       }
       if (d.sleep) await wait(Number(d.sleep), cut);

@@ -16,7 +16,7 @@ export const admissionStep: StepDefinition = {
   maxAttempts: 5,
   onTimeout: { status: 'FAILED', error: taskError('STEP_TIMEOUT', 'Admission took too long.') },
   async run({ task }, deps) {
-    if (task.status !== 'SUBMITTED') return 'continue';
+    if (task.status !== 'SUBMITTED') return 'skipped';
     if (!task.admitted_at) throw new Error(`task ${task.task_id} started without holding a slot`);
     const repo = await getRepo(deps.db, task.repo);
     const spent = await spentMonthlyBudget(

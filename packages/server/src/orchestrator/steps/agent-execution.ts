@@ -26,8 +26,8 @@ export const agentExecutionStep: StepDefinition = {
   // without one is made anew (and the agent starts over).
   workspace: 'restored-or-recreated',
   async run({ task, signal, timedOut, emit, workspace, drain }, deps) {
-    if (task.status !== 'RUNNING') return 'continue';
-    if (task.outcome?.agent) return 'continue';
+    if (task.status !== 'RUNNING') return 'skipped';
+    if (task.outcome?.agent) return 'skipped';
     let ws: Awaited<ReturnType<typeof workspace>>;
     try {
       // The transcript describes edits a re-made workspace does not have: it is forgotten.
@@ -48,7 +48,9 @@ export const agentExecutionStep: StepDefinition = {
       signal,
       drain: drain.signal,
       interrupt: drain.deadline,
-      emit: (type, data) => appendEvent(deps.db, task.task_id, `agent.${type}`, data).then(() => {}),
+      emit: async (type, data) => {
+        await appendEvent(deps.db, task.task_id, type, data);
+      },
       readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
       reportUsage: (usage) => setUsage(deps.db, task.task_id, usage),
     });

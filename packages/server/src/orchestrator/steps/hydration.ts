@@ -25,7 +25,7 @@ export const hydrationStep: StepDefinition = {
     error: taskError('GITHUB_UNREACHABLE', 'Fetching the task context took too long.'),
   },
   async run({ task, emit, signal }, deps) {
-    if (task.context?.prompt) return 'continue';
+    if (task.context?.prompt) return 'skipped';
     const repo = await repoRef(deps.db, task.repo);
     const info = await getRepo(deps.db, task.repo);
     try {

@@ -27,7 +27,7 @@ export const preflightStep: StepDefinition = {
     error: taskError('SETUP_FAILED', 'Pre-flight (setup and baseline) took too long.'),
   },
   async run({ task, emit, signal }, deps) {
-    if (task.status !== 'HYDRATING') return 'continue';
+    if (task.status !== 'HYDRATING') return 'skipped';
     const ctx = taskContext(task);
     if (!ctx) throw new Error('pre-flight found no hydrated context');
     const fail = async (code: Parameters<typeof taskError>[0], message: string, check: string) => {

@@ -9,6 +9,7 @@ import {
   type Workspaces,
 } from '../../ports/workspaces.ts';
 import type { Queryable } from '../../storage/db.ts';
+import type { EmitEvent } from '../../store/event-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import { patchTask } from '../../store/task-store.ts';
 import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../../store/workspace-snapshots.ts';
@@ -29,7 +30,7 @@ export interface TaskWorkspaceDeps {
   log: Logger;
 }
 
-type Emit = (type: string, data?: Record<string, unknown>) => Promise<void>;
+type Emit = EmitEvent;
 
 /**
  * What a step needs of the workspace: `restored` — the agent's work, here or brought back from the
