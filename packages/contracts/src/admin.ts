@@ -55,6 +55,18 @@ export const ServerConfigInfo = z.object({
     workspace_max_files: z.number().int(),
     work_max_file_bytes: z.number().int(),
     workspace_retention_hours: z.number(),
+    /** Seconds a graceful stop waits for running tasks (ABCA_STOP_TIMEOUT_S). */
+    stop_timeout_s: z.number(),
+    /** Seconds a client has to send its whole request (ABCA_REQUEST_READ_TIMEOUT_S). */
+    request_read_timeout_s: z.number(),
+    /** The model's context window when set (ABCA_MODEL_CONTEXT_TOKENS); null: the model family's default. */
+    model_context_tokens: z.number().int().nullable(),
+  }),
+  costs: z.object({
+    /** ABCA_DEFAULT_MAX_BUDGET_USD; null: no default budget. */
+    default_max_budget_usd: z.number().nullable(),
+    /** Models the operator priced (ABCA_PRICES_FILE), by key. */
+    priced_models: z.array(z.string()),
   }),
   egress: z.object({ default_allowlist: z.array(z.string()), allow_private: z.array(z.string()) }),
 });

@@ -104,6 +104,13 @@ export async function inspectServer({ url, apiKey }: DoctorContext): Promise<Ser
           `agent runtime ${config.agent_runtime}`,
           `caps ${config.caps.per_user}/user ${config.caps.per_repo}/repo ${config.caps.global} total, ${config.caps.worker_slots} slots`,
           `notifier ${config.channels.notifier}`,
+          config.costs.default_max_budget_usd === null
+            ? 'no default task budget'
+            : `default task budget $${config.costs.default_max_budget_usd}`,
+          config.costs.priced_models.length
+            ? `operator prices for ${config.costs.priced_models.join(', ')}`
+            : 'built-in prices only',
+          `graceful stop within ${config.limits.stop_timeout_s} s`,
           `forges ${config.forges
             .filter((f) => f.configured)
             .map((f) => f.kind)

@@ -78,6 +78,13 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
       workspace_max_files: config.workspaceMaxFiles,
       work_max_file_bytes: config.workMaxFileBytes,
       workspace_retention_hours: config.workspaceRetentionHours,
+      stop_timeout_s: config.stopTimeoutS,
+      request_read_timeout_s: config.requestReadTimeoutS,
+      model_context_tokens: config.modelContextTokens ?? null,
+    },
+    costs: {
+      default_max_budget_usd: config.defaultMaxBudgetUsd ?? null,
+      priced_models: Object.keys(config.prices ?? {}).sort(),
     },
     egress: { default_allowlist: config.defaultAllowlist, allow_private: config.egressAllowPrivate },
   };
