@@ -7,6 +7,7 @@ import { createEventBus } from './api/event-bus.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
+import { createRepoVerifier } from './onboarding/verify-repo.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -151,6 +152,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         events,
         config,
         credentials,
+        repoVerifier: createRepoVerifier({
+          forge: adapters.forge,
+          timeoutMs: config.onboardVerifyTimeoutS * 1000,
+          log,
+        }),
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });
       const server = await listen(app.fetch, config.port, config.host);

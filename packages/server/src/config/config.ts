@@ -78,6 +78,8 @@ export const ConfigSchema = z.object({
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
+  /** Longest wait, in seconds, for a remote while a repo is onboarded (more: `REMOTE_TIMEOUT`). */
+  onboardVerifyTimeoutS: positiveInt('ABCA_ONBOARD_VERIFY_TIMEOUT_S', 20),
   /**
    * Largest bundle of a task's work the host takes out of a sandbox: what is pushed, and kept in
    * the database as the checkpoint another machine can finish from. More: `WORK_TOO_LARGE`.
@@ -175,6 +177,7 @@ const ENV_NAMES: Record<string, string> = {
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
+  onboardVerifyTimeoutS: 'ABCA_ONBOARD_VERIFY_TIMEOUT_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
   checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
   workspaceMaxFiles: 'ABCA_WORKSPACE_MAX_FILES',
@@ -255,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
+    onboardVerifyTimeoutS: blank(env.ABCA_ONBOARD_VERIFY_TIMEOUT_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
     checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),
     workspaceMaxFiles: blank(env.ABCA_WORKSPACE_MAX_FILES),
