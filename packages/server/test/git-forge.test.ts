@@ -96,7 +96,8 @@ runRemoteVerificationContract('plain git over http (with a token)', async () => 
   });
   const forge = createGitForge({
     db: undefined as never, // verifyRemote reads no table
-    git: createLocalGit({ cacheDir: mkdtempSync(join(tmpdir(), 'abca-git-http-')), remote: () => never() }).git,
+    git: createLocalGit({ cacheDir: mkdtempSync(join(tmpdir(), 'abca-git-http-')), remote: () => never() })
+      .git,
     mirrors: { sync: never, ensure: never },
   });
   const at = (name: string): RepoRef => ({

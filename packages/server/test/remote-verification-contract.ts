@@ -27,7 +27,10 @@ export interface RemoteVerificationEnv {
  * remote's default branch found without one named, a named branch checked, a missing remote and
  * refused credentials told apart, a fired signal ending the call, and no credential in any answer.
  */
-export function runRemoteVerificationContract(name: string, setup: () => Promise<RemoteVerificationEnv>): void {
+export function runRemoteVerificationContract(
+  name: string,
+  setup: () => Promise<RemoteVerificationEnv>,
+): void {
   describe(`remote verification contract: ${name}`, () => {
     let env: RemoteVerificationEnv;
     beforeAll(async () => {
@@ -43,7 +46,8 @@ export function runRemoteVerificationContract(name: string, setup: () => Promise
       ...(branch ? { branch } : {}),
       ...(env.credential ? { credential: env.credential } : {}),
     });
-    const ask = (t: RemoteTarget, signal = new AbortController().signal) => env.forge.verifyRemote(t, { signal });
+    const ask = (t: RemoteTarget, signal = new AbortController().signal) =>
+      env.forge.verifyRemote(t, { signal });
     const noSecretsIn = (found: RemoteVerification) => {
       const text = JSON.stringify(found);
       for (const s of env.secrets) {
@@ -58,7 +62,10 @@ export function runRemoteVerificationContract(name: string, setup: () => Promise
     });
 
     it('checks a named branch', async () => {
-      expect(await ask(target(env.repo, env.repo.defaultBranch))).toMatchObject({ ok: true, branchExists: true });
+      expect(await ask(target(env.repo, env.repo.defaultBranch))).toMatchObject({
+        ok: true,
+        branchExists: true,
+      });
       expect(await ask(target(env.repo, 'no-such-branch'))).toMatchObject({ ok: true, branchExists: false });
     });
 
@@ -71,7 +78,9 @@ export function runRemoteVerificationContract(name: string, setup: () => Promise
     it('tells refused credentials as auth_failed, without a secret', async (ctx) => {
       if (!env.refused) ctx.skip(); // this forge takes no credential (a local path, the fake)
       const refused = env.refused as NonNullable<RemoteVerificationEnv['refused']>;
-      const found = await refused.forge.verifyRemote(refused.target, { signal: new AbortController().signal });
+      const found = await refused.forge.verifyRemote(refused.target, {
+        signal: new AbortController().signal,
+      });
       expect(found).toMatchObject({ ok: false, problem: 'auth_failed' });
       noSecretsIn(found);
     });
