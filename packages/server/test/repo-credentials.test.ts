@@ -180,7 +180,9 @@ describe('the API never returns a credential', () => {
       body: { forge: { kind: 'git', url: withUserinfo(`abca-bot:${NEW_TOKEN}`) } },
     });
     expect(newUrl.body.data).toMatchObject({ forge: { url: gitUrl }, credential: { username: 'abca-bot' } });
-    const removed = await call('PATCH', '/v1/repos/secret/lone', { body: { credential: null, verify: false } });
+    const removed = await call('PATCH', '/v1/repos/secret/lone', {
+      body: { credential: null, verify: false },
+    });
     expect(removed.status).toBe(200);
     expect(removed.body.data.credential).toBeNull();
     expect(
@@ -297,7 +299,11 @@ describe('the host uses the stored credential', () => {
       expect(
         (
           await p.request('POST', '/v1/repos', {
-            body: { repo, forge: { kind: 'git', url: gitUrl }, ...(credential ? { credential } : { verify: false }) },
+            body: {
+              repo,
+              forge: { kind: 'git', url: gitUrl },
+              ...(credential ? { credential } : { verify: false }),
+            },
           })
         ).status,
       ).toBe(201);
