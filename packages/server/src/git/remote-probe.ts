@@ -26,14 +26,14 @@ export function gitUrlProblem(url: string): string | undefined {
       return `git does not fetch over ${scheme}:// here (use ${SCHEMES.slice(0, 5).join(', ')})`;
     if (scheme === 'file')
       return isAbsolute(url.slice('file://'.length)) ? undefined : 'is not file:///absolute/path';
-    let parsed: URL;
+    const authority = url.slice(scheme.length + 3).split(/[/?#]/)[0] ?? '';
+    if (!authority.replace(/^.*@/, '')) return 'names no host';
+    if (/\s/.test(url)) return 'holds white space';
     try {
-      parsed = new URL(url.replace(/^[a-z+]+:/i, 'http:'));
+      new URL(url.replace(/^[a-z+]+:/i, 'http:'));
     } catch {
       return 'is not a valid URL';
     }
-    if (!parsed.hostname) return 'names no host';
-    if (/\s/.test(url)) return 'holds white space';
     return undefined;
   }
   if (/^[^/:@\s]+@[^:/\s]+:\S/.test(url)) return undefined;
