@@ -34,6 +34,7 @@ export function repoRoutes(deps: ApiDeps) {
   app.post('/', async (c) => {
     requireAdmin(c);
     const body = await readBody(c, CreateRepoRequest);
+    const verify = readVerifyFlag(c.req.query('verify'), body.verify);
     checkRepoModel(body.settings.model, providers);
     const { forge, change } = readRepoCredential({
       forge: body.forge,
@@ -65,7 +66,7 @@ export function repoRoutes(deps: ApiDeps) {
       settings: body.settings,
       change,
       stored: false,
-      verify: readVerifyFlag(c.req.query('verify'), body.verify),
+      verify,
     }).catch((err: unknown) => refused(c, body.repo, err));
     const repo = await withTx(deps.db, async (tx) => {
       if (!(await insertRepo(tx, { repo: body.repo, forge, settings: checked.settings }))) return undefined;
