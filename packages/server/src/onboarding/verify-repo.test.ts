@@ -38,6 +38,17 @@ describe('createRepoVerifier', () => {
     expect(asked[0]).toEqual({ repo: 'tools', forge: gitRepo.forge });
   });
 
+  it("a HEAD naming no branch: the platform's default branch when the remote has it", async () => {
+    const { forge, asked } = answering(async (t) =>
+      t.branch
+        ? { ok: true, branchExists: t.branch === 'main', push: 'unknown' }
+        : { ok: true, push: 'unknown' },
+    );
+    const verdict = await createRepoVerifier({ forge, timeoutMs: 5_000 }).verify(gitRepo);
+    expect(verdict).toMatchObject({ ok: true, defaultBranch: 'main', discovered: true });
+    expect(asked.map((t) => t.branch)).toEqual([undefined, 'main']);
+  });
+
   it('a forge kind with no adapter here is FORGE_NOT_CONFIGURED with its remedy', async () => {
     const { forge } = answering(async () => ({ ok: true, push: 'unknown' }));
     const verdict = await createRepoVerifier({ forge, timeoutMs: 5_000 }).verify({

@@ -7,7 +7,13 @@ import {
 } from '@abca/contracts';
 import { scrub } from '../git/git-cli.ts';
 import type { Logger } from '../ops/logger.ts';
-import { type Forge, ForgeError, type GitCredential, type RemoteProblem } from '../ports/forge.ts';
+import {
+  type Forge,
+  ForgeError,
+  type GitCredential,
+  type RemoteProblem,
+  type RemoteVerification,
+} from '../ports/forge.ts';
 
 /** What a repo write asks to have checked. */
 export interface RepoToVerify {
@@ -58,6 +64,33 @@ const PUSH_NOT_CHECKED: ApiWarning = {
     "Plain git cannot tell whether the credentials may push without pushing; the first task's pre-flight checks it (with a dry run).",
 };
 
+/** The branch tasks start from when a repo names none (`orchestrator/repo-ref.ts`). */
+const PLATFORM_DEFAULT_BRANCH = 'main';
+
+/** One `verifyRemote`; a forge error that escaped the adapter still gets its typed answer. */
+async function askForge(forge: Forge, input: RepoToVerify, signal: AbortSignal): Promise<RemoteVerification> {
+  try {
+    return await forge.verifyRemote(
+      {
+        repo: input.repo,
+        forge: input.forge,
+        ...(input.defaultBranch ? { branch: input.defaultBranch } : {}),
+        ...(input.credential ? { credential: input.credential } : {}),
+      },
+      { signal },
+    );
+  } catch (err) {
+    if (!(err instanceof ForgeError)) throw err;
+    const problem: RemoteProblem =
+      err.code === 'REPO_NOT_FOUND_OR_NO_ACCESS'
+        ? 'not_found'
+        : err.code === 'INSUFFICIENT_PERMISSIONS'
+          ? 'auth_failed'
+          : 'unreachable';
+    return { ok: false, problem, message: err.message };
+  }
+}
+
 /**
  * Checks a remote before its repo is stored, through the {@link Forge} port, within `timeoutMs`
  * in all: the forge kind is configured here, the remote is well-formed and answers with the
@@ -84,33 +117,31 @@ export function createRepoVerifier(deps: { forge: Forge; timeoutMs: number; log?
           resolve('timeout');
         }, deps.timeoutMs);
       });
-      const asked = deps.forge
-        .verifyRemote(
-          {
-            repo: input.repo,
-            forge: input.forge,
-            ...(input.defaultBranch ? { branch: input.defaultBranch } : {}),
-            ...(input.credential ? { credential: input.credential } : {}),
-          },
-          { signal: controller.signal },
-        )
-        .catch((err: unknown) => {
-          // Adapters answer with values; a forge error that escaped still gets its typed answer.
-          if (err instanceof ForgeError) {
-            const problem: RemoteProblem =
-              err.code === 'REPO_NOT_FOUND_OR_NO_ACCESS'
-                ? 'not_found'
-                : err.code === 'INSUFFICIENT_PERMISSIONS'
-                  ? 'auth_failed'
-                  : 'unreachable';
-            return { ok: false as const, problem, message: err.message };
-          }
-          throw err;
-        });
       // The race, not only the signal, bounds the wait: a forge call that ignores it still ends here.
-      const found = await Promise.race([asked, timedOut]).finally(() => clearTimeout(timer));
+      const ask = async (branch: string | undefined) => {
+        const asked = askForge(
+          deps.forge,
+          { ...input, ...(branch ? { defaultBranch: branch } : {}) },
+          controller.signal,
+        );
+        const found = await Promise.race([asked, timedOut]);
+        if (found === 'timeout') asked.catch(() => {});
+        return found;
+      };
+      let found: Awaited<ReturnType<typeof ask>>;
+      try {
+        found = await ask(input.defaultBranch);
+        // A HEAD that names no branch (a bare repository made with another default): the platform's
+        // default branch, when the remote has it.
+        if (found !== 'timeout' && found.ok && !input.defaultBranch && !found.headBranch) {
+          const again = await ask(PLATFORM_DEFAULT_BRANCH);
+          if (again === 'timeout' || !again.ok) found = again;
+          else if (again.branchExists) found = { ...again, headBranch: PLATFORM_DEFAULT_BRANCH };
+        }
+      } finally {
+        clearTimeout(timer);
+      }
       if (found === 'timeout' || (!found.ok && found.problem === 'timeout')) {
-        asked.catch(() => {});
         return refuse('REMOTE_TIMEOUT', `${input.repo}: the remote did not answer within ${seconds} s.`);
       }
       if (!found.ok) return refuse(CODE_OF[found.problem], `${input.repo}: ${found.message}`);
@@ -133,7 +164,7 @@ export function createRepoVerifier(deps: { forge: Forge; timeoutMs: number; log?
       else {
         return refuse(
           'DEFAULT_BRANCH_NOT_FOUND',
-          `${input.repo}: the remote has no default branch to start from (an empty repository, or a server that does not say which).`,
+          `${input.repo}: the remote has no default branch to start from (an empty repository, or a HEAD naming a branch it lacks, and no '${PLATFORM_DEFAULT_BRANCH}' either).`,
         );
       }
       const warnings = found.push === 'unknown' ? [PUSH_NOT_CHECKED] : [];
