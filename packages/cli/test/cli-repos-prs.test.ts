@@ -148,12 +148,20 @@ describe.concurrent('abca repos settings', () => {
     );
     expect(json.code, json.stderr).toBe(0);
     expect(RepoInfo.parse(JSON.parse(json.stdout)).settings).toEqual({
+      default_branch: 'main', // found on the fake remote when it was added
       lint_command: 'npm run lint',
       max_budget_usd: 1.25,
       network_allowlist: ['pypi.org'],
     });
 
-    const moved = await abca('repos', 'update', 'acme/update', '--git-url', 'https://git.example.com/u.git');
+    const moved = await abca(
+      'repos',
+      'update',
+      'acme/update',
+      '--git-url',
+      'https://git.example.com/u.git',
+      '--no-verify', // no such host here
+    );
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/^forge:\s+git https:\/\/git\.example\.com\/u\.git$/m);
     const shown = RepoInfo.parse(JSON.parse((await abca('repos', 'show', 'acme/update', '--json')).stdout));
