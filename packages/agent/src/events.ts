@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** How a run ended. The three limit outcomes keep the work: the workspace is never reset. */
+/**
+ * How a run ended. The three limit outcomes keep the work: the workspace is never reset.
+ * `interrupted`: the process stopped (a drain); the run is not over and resumes from its transcript.
+ */
 export const agentOutcomeSchema = z.enum([
   'completed',
   'max_turns',
@@ -9,6 +12,7 @@ export const agentOutcomeSchema = z.enum([
   'cancelled',
   'timed_out',
   'model_error',
+  'interrupted',
 ]);
 export type AgentOutcome = z.infer<typeof agentOutcomeSchema>;
 
@@ -33,6 +37,7 @@ export const agentErrorSchema = z.object({
     'MODEL_RATE_LIMITED',
     'MODEL_UNAVAILABLE',
     'MODEL_REQUEST_REJECTED',
+    'MODEL_CONTEXT_EXCEEDED',
     'MODEL_EMPTY_RESPONSE',
     'AGENT_STUCK',
   ]),
@@ -96,6 +101,31 @@ export const agentEventSchema = z.discriminatedUnion('type', [
     turn,
     reason: z.enum(['repeated_failure', 'failure_streak']),
     message: z.string(),
+  }),
+  z.object({
+    type: z.literal('context_pruned'),
+    at,
+    turn,
+    /** Older tool outputs replaced by a placeholder (their full text saved in the sandbox). */
+    outputs: z.number().int().positive(),
+    /** Estimated prompt tokens before and after, and the model's window. */
+    tokensBefore: z.number().int().nonnegative(),
+    tokensAfter: z.number().int().nonnegative(),
+    windowTokens: z.number().int().positive(),
+  }),
+  z.object({
+    type: z.literal('context_compacted'),
+    at,
+    turn,
+    /** `threshold`: the prompt neared the window; `context_length_error`: the provider refused it. */
+    reason: z.enum(['threshold', 'context_length_error']),
+    tokensBefore: z.number().int().nonnegative(),
+    tokensAfter: z.number().int().nonnegative(),
+    /** The window, when known (configured, a family default, or named by the provider's error). */
+    windowTokens: z.number().int().positive().optional(),
+    /** Recent messages kept verbatim after the task and the summary. */
+    keptMessages: z.number().int().nonnegative(),
+    summaryChars: z.number().int().nonnegative(),
   }),
   z.object({
     type: z.literal('turn_completed'),

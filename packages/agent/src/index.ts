@@ -29,6 +29,7 @@ export {
   type ResolvedModel,
   splitModelRef,
 } from './models/create-model.ts';
+export { type ModelProbe, probeModel } from './models/probe-model.ts';
 export type { ProviderAdapter, ProviderBuildInput } from './models/provider-adapter.ts';
 export {
   type AnthropicCredentials,
@@ -45,13 +46,16 @@ export {
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './models/retry.ts';
 export {
   computeCost,
-  DEFAULT_PRICE,
   DEFAULT_PRICES,
+  FREE_PROVIDERS,
+  lookupPrice,
   type ModelPrice,
+  type PriceLookup,
   type PriceTable,
   type PricingOptions,
   priceFor,
   type TokenCounts,
+  ZERO_PRICE,
 } from './pricing.ts';
 export { createRedactor, REDACTED, type Redactor, SECRET_PATTERNS } from './redact.ts';
 export { createBashTool } from './tools/bash.ts';

@@ -17,17 +17,30 @@ export type PriceTable = Record<string, ModelPrice>;
 
 /** How a run prices its tokens. */
 export interface PricingOptions {
-  /** Entries merged over {@link DEFAULT_PRICES} (same key replaces). */
+  /** The operator's entries, merged over {@link DEFAULT_PRICES} (same key replaces). */
   overrides?: PriceTable;
-  /** Price for a model no key matches; {@link DEFAULT_PRICE} when absent. */
-  fallback?: ModelPrice;
+  /**
+   * Providers whose models cost nothing unless an override names them: servers the operator runs
+   * (Ollama, vLLM, the scripted model). Default {@link FREE_PROVIDERS}. List prices never apply to
+   * them: a local `llama3` is not billed as anyone's API.
+   */
+  freeProviders?: readonly string[];
 }
 
+/** Providers priced at 0 unless the operator configures a price: `openai-compatible`. */
+export const FREE_PROVIDERS: readonly string[] = ['openai-compatible'];
+
+/** What costs nothing. */
+export const ZERO_PRICE: ModelPrice = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
 /**
- * Used for a model that matches nothing: a mid-range frontier price, so that budgets stop a run
- * early rather than late when a model is unknown. Local models should be priced 0 by an override.
+ * How a model is priced: from a table entry (`key`), free (a provider the operator runs), or
+ * unpriced — no entry, so its cost is unknown and reported as 0 with `priced: false`, never guessed.
  */
-export const DEFAULT_PRICE: ModelPrice = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+export type PriceLookup =
+  | { priced: true; price: ModelPrice; source: 'table'; key: string }
+  | { priced: true; price: ModelPrice; source: 'free' }
+  | { priced: false; price: ModelPrice; source: 'unpriced' };
 
 /** Known list prices (USD per million tokens). */
 export const DEFAULT_PRICES: PriceTable = {
@@ -66,16 +79,38 @@ function bareModelId(modelRef: string): string {
   return id.replace(/^(us|eu|apac|global|us-gov)\./, '').replace(/^[a-z]+\./, '');
 }
 
-/** The price of `modelRef` (`provider:model`): longest matching key of full ref or bare model id. */
-export function priceFor(modelRef: string, options: PricingOptions = {}): ModelPrice {
-  const table: PriceTable = { ...DEFAULT_PRICES, ...options.overrides };
-  const candidates = [modelRef, bareModelId(modelRef)];
+function longestMatch(
+  table: PriceTable,
+  candidates: string[],
+): { key: string; price: ModelPrice } | undefined {
   let best: { key: string; price: ModelPrice } | undefined;
   for (const [key, price] of Object.entries(table)) {
     if (!candidates.some((candidate) => candidate.startsWith(key))) continue;
     if (!best || key.length > best.key.length) best = { key, price };
   }
-  return best?.price ?? options.fallback ?? DEFAULT_PRICE;
+  return best;
+}
+
+/**
+ * How `modelRef` (`provider:model`) is priced: the operator's longest matching key (full ref or
+ * bare model id) first; then, for a free provider, 0; then the list prices; else unpriced.
+ */
+export function lookupPrice(modelRef: string, options: PricingOptions = {}): PriceLookup {
+  const candidates = [modelRef, bareModelId(modelRef)];
+  const provider = modelRef.includes(':') ? modelRef.slice(0, modelRef.indexOf(':')) : '';
+  const free = (options.freeProviders ?? FREE_PROVIDERS).includes(provider);
+  const own = longestMatch(options.overrides ?? {}, candidates);
+  const listed = free ? undefined : longestMatch(DEFAULT_PRICES, candidates);
+  // The longest key wins across both tables; the operator's wins a tie.
+  const best = own && (!listed || own.key.length >= listed.key.length) ? own : listed;
+  if (best) return { priced: true, price: best.price, source: 'table', key: best.key };
+  if (free) return { priced: true, price: ZERO_PRICE, source: 'free' };
+  return { priced: false, price: ZERO_PRICE, source: 'unpriced' };
+}
+
+/** The price of `modelRef`: see {@link lookupPrice}; an unpriced model counts 0 (and is reported so). */
+export function priceFor(modelRef: string, options: PricingOptions = {}): ModelPrice {
+  return lookupPrice(modelRef, options).price;
 }
 
 /** Cost in USD of `tokens` at `price`. Cached tokens are taken out of the plain input count. */

@@ -36,5 +36,17 @@ export const agentTranscriptSchema = z.object({
   outcome: agentOutcomeSchema.optional(),
   finalText: z.string(),
   error: agentErrorSchema.optional(),
+  /**
+   * Context tracking (absent in transcripts from before it existed): the part of a call's input
+   * beyond its messages as the provider last counted it, a window learned from a context-length
+   * error when none was configured, and how many compactions the history went through.
+   */
+  context: z
+    .object({
+      overheadTokens: z.number().int().nonnegative(),
+      learnedWindowTokens: z.number().int().positive().optional(),
+      compactions: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type AgentTranscript = z.infer<typeof agentTranscriptSchema>;

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// The `abca` command: silences one harmless pg warning, registers tsx so the TypeScript sources
-// run as they are, then hands over to src/main.ts.
+// The `abca` command. Runs the compiled CLI (dist/abca.cjs, made by scripts/build.mjs at install),
+// rebuilding it first when a source changed since; only when it cannot be built does it run the
+// TypeScript sources through tsx (slower to start, same behaviour).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import vm from 'node:vm';
+import { BUNDLE, buildCli, CODE_CACHE, freshness, MANIFEST } from '../scripts/build.mjs';
 
 const PG_NOISE = 'Calling client.query() when the client is already executing a query';
 const emitWarning = process.emitWarning;
@@ -10,7 +16,69 @@ process.emitWarning = function filteredEmitWarning(warning, ...rest) {
   return emitWarning.call(process, warning, ...rest);
 };
 
-const { register } = await import('tsx/esm/api');
-register();
-const { run } = await import('../src/main.ts');
+const run = (await compiled()) ?? (await fromSource());
 await run(process.argv, process.env);
+
+/** The compiled CLI's `run`, or undefined when there is no up-to-date build and none can be made. */
+async function compiled() {
+  if (freshness(readManifest()) !== 'fresh') {
+    try {
+      await buildCli();
+    } catch (err) {
+      // Without esbuild (an install without dev dependencies) the sources run quietly; any other
+      // failure is a defect to see, not to hide behind the slower start.
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND') {
+        const first = String(err instanceof Error ? err.message : err)
+          .split('\n')
+          .slice(0, 2)
+          .join(' ');
+        process.stderr.write(`abca: could not compile the CLI (${first}); running the TypeScript sources.\n`);
+      }
+      return undefined;
+    }
+  }
+  const source = readFileSync(BUNDLE, 'utf8');
+  let cachedData;
+  try {
+    cachedData = readFileSync(CODE_CACHE);
+  } catch {
+    cachedData = undefined;
+  }
+  // Loaded as CommonJS through vm.Script so V8's compiled code can be kept between runs (Node 20
+  // has no module compile cache): about a third of the start-up time of a 1 MB bundle.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
+  if (cachedData === undefined || script.cachedDataRejected)
+    process.once('exit', () => saveCodeCache(script));
+  // The bundle's code has no module loader of its own for import(): it borrows this file's.
+  globalThis.__abcaImport = (specifier) => import(specifier);
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
+  return module.exports.run;
+}
+
+async function fromSource() {
+  const { register } = await import('tsx/esm/api');
+  register();
+  return (await import('../src/main.ts')).run;
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function saveCodeCache(script) {
+  const tmp = `${CODE_CACHE}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, CODE_CACHE);
+  } catch {
+    // A read-only install runs without the cache.
+  }
+}

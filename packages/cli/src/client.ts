@@ -9,17 +9,22 @@ import {
   type CreateTaskRequest,
   dataEnvelope,
   listEnvelope,
+  ModelCheckResult,
   NudgeResponse,
   RepoInfo,
   RepoWriteResponse,
+  ServerConfigInfo,
   TaskDetail,
   TaskDiff,
   TaskEvent,
   TaskSummary,
   type UpdateRepoRequest,
+  UsageReport,
+  UserBudget,
 } from '@abca/contracts';
 import { z } from 'zod';
 import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
+import { type HttpResponse, httpRequest } from './http-request.ts';
 
 /** An error answer of the API, as `{ error: { code, message, request_id, details } }`. */
 export class ApiError extends CliError {
@@ -59,6 +64,9 @@ const Health = z.object({ status: z.string() });
 export type CreateTaskInput = z.input<typeof CreateTaskRequest>;
 export type ListTasksInput = { status?: string; repo?: string; limit?: number; next_token?: string };
 export type ListEventsInput = { limit?: number; after?: number; next_token?: string };
+export type UsageInput = { from?: string; to?: string; group_by?: string; repo?: string; user?: string };
+/** What the server says beside a created task (a budget its model's missing price cannot hold). */
+const CreatedWarnings = z.object({ warnings: z.array(z.string()).optional() });
 export type ListPrsInput = { repo?: string; task_id?: string; limit?: number };
 
 /**
@@ -78,7 +86,25 @@ export class ApiClient {
       headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
     });
     const task = parse(dataEnvelope(TaskDetail), res.json).data;
-    return { task, replay: res.headers.get('idempotent-replay') === 'true' };
+    const { warnings } = parse(CreatedWarnings, res.json);
+    return { task, replay: res.headers.get('idempotent-replay') === 'true', warnings: warnings ?? [] };
+  }
+
+  /** `GET /v1/usage`: dollars and tokens over a period, by repo, user or task. */
+  async usage(q: UsageInput) {
+    return parse(dataEnvelope(UsageReport), (await this.send('GET', `/v1/usage${query(q)}`)).json).data;
+  }
+
+  async getUserBudget(userId: string) {
+    const res = await this.send('GET', `/v1/users/${seg(userId)}/budget`);
+    return parse(dataEnvelope(UserBudget), res.json).data;
+  }
+
+  async setUserBudget(userId: string, monthlyBudgetUsd: number | null) {
+    const res = await this.send('PUT', `/v1/users/${seg(userId)}/budget`, {
+      body: { monthly_budget_usd: monthlyBudgetUsd },
+    });
+    return parse(dataEnvelope(UserBudget), res.json).data;
   }
 
   async listTasks(q: ListTasksInput) {
@@ -187,6 +213,17 @@ export class ApiClient {
     return res.text();
   }
 
+  /** `GET /v1/admin/config` (admin): the server's effective configuration, without secrets. */
+  async adminConfig() {
+    return parse(dataEnvelope(ServerConfigInfo), (await this.send('GET', '/v1/admin/config')).json).data;
+  }
+
+  /** `POST /v1/admin/model-check` (admin): the server asks its model for one token. */
+  async modelCheck() {
+    return parse(dataEnvelope(ModelCheckResult), (await this.send('POST', '/v1/admin/model-check')).json)
+      .data;
+  }
+
   /** `GET /healthz`: true when the server answers; throws {@link ServerUnreachableError} when it does not. */
   async health(timeoutMs = 3000): Promise<boolean> {
     const res = await this.fetch('GET', '/healthz', { timeoutMs });
@@ -198,7 +235,7 @@ export class ApiClient {
     method: string,
     path: string,
     opts: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ json: unknown; headers: Headers; requestId: string | null }> {
+  ): Promise<{ json: unknown; headers: HttpResponse['headers']; requestId: string | null }> {
     const res = await this.fetch(method, path, opts);
     if (!res.ok) await this.throwApiError(res);
     const text = await res.text();
@@ -227,7 +264,7 @@ export class ApiClient {
       stream?: boolean;
       timeoutMs?: number;
     } = {},
-  ): Promise<Response> {
+  ): Promise<HttpResponse & { body?: ReadableStream<Uint8Array> | null }> {
     const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let body: string | undefined;
@@ -241,20 +278,24 @@ export class ApiClient {
       opts.stream ? undefined : AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
     ];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const init = {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(live.length ? { signal: AbortSignal.any(live) } : {}),
+    };
     try {
-      return await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(live.length ? { signal: AbortSignal.any(live) } : {}),
-      });
+      // Only a stream needs fetch's web stream; the rest go through node:http (see http-request.ts).
+      return opts.stream
+        ? await fetch(`${this.baseUrl}${path}`, init)
+        : await httpRequest(`${this.baseUrl}${path}`, init);
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       throw new ServerUnreachableError(this.baseUrl, networkReason(err));
     }
   }
 
-  private async throwApiError(res: Response): Promise<never> {
+  private async throwApiError(res: HttpResponse): Promise<never> {
     const text = await res.text().catch(() => '');
     let raw: unknown;
     try {
@@ -275,6 +316,15 @@ export class ApiClient {
 /** Why a fetch failed, from undici's `cause` (ECONNREFUSED, ENOTFOUND, a timeout...). */
 export function networkReason(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time';
+  // node:http: an abort by the time limit, or the socket's own error code.
+  if (
+    err instanceof Error &&
+    err.name === 'AbortError' &&
+    (err.cause as Error | undefined)?.name === 'TimeoutError'
+  )
+    return 'no answer in time';
+  const own = (err as { code?: unknown } | undefined)?.code;
+  if (typeof own === 'string' && own !== 'ABORT_ERR') return own;
   const cause =
     err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === 'string') return cause.code;

@@ -14,7 +14,10 @@ export interface Cli {
 /** `--url`, `--api-key` and `--json`: the options of every command that talks to the server. */
 export function withClientOptions(cmd: Command): Command {
   return cmd
-    .option('--url <url>', 'server URL (default: ABCA_URL, $ABCA_HOME/server.json, http://127.0.0.1:8787)')
+    .option(
+      '--url <url>',
+      'server URL (default: ABCA_URL, ABCA_PORT, $ABCA_HOME/server.json, http://127.0.0.1:8787)',
+    )
     .option('--api-key <key>', 'API key (default: ABCA_API_KEY, then $ABCA_HOME/admin.key)')
     .option('--json', 'print JSON for scripts');
 }

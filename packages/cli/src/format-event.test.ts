@@ -44,6 +44,15 @@ describe('live event lines', () => {
     ).toBe('  validation (strict): failed — test fail');
   });
 
+  it('says a step was interrupted by a server stop, not failed nor done', () => {
+    const line = describeEvent(ev('step.interrupted', { step: 'agent-execution', attempt: 1 }), c);
+    expect(line).toMatch(/agent-execution interrupted by a server stop; it resumes on the next start/);
+    expect(line).not.toMatch(/✓|✗/);
+    expect(describeEvent(ev('agent.interrupted', { turns: 3 }), c)).toMatch(
+      /after 3 turns .*transcript is saved/,
+    );
+  });
+
   it('stays quiet for per-turn summaries and falls back to the type for unknown events', () => {
     expect(describeEvent(ev('agent.turn_completed', { turn: 1 }), c)).toBe('');
     expect(describeEvent(ev('something.new', { a: 1 }), c)).toMatch(/^something\.new/);

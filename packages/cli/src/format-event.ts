@@ -30,6 +30,8 @@ export function describeEvent(e: TaskEvent, c: Colors): string {
       return `${c.red('✗')} ${str(d.step) ?? '?'}${attempt(d)} ${c.dim(duration(d))}: ${str(d.error) ?? 'failed'}${
         d.will_retry === true ? c.yellow(' (will retry)') : ''
       }`;
+    case 'step.interrupted':
+      return `${c.yellow('⏸')} ${str(d.step) ?? '?'}${attempt(d)} interrupted by a server stop; it resumes on the next start`;
     case 'hydration.completed':
       return `  context ready: ${num(d.prompt_chars) ?? '?'} chars${d.issue === true ? ', with the issue' : ''}${
         d.pull_request === true ? ', with the pull request' : ''
@@ -49,6 +51,8 @@ export function describeEvent(e: TaskEvent, c: Colors): string {
     case 'agent.turn_completed':
     case 'agent.agent_finished':
       return '';
+    case 'agent.interrupted':
+      return `  agent stopped at a turn boundary after ${num(d.turns) ?? '?'} turns (server stopping); its transcript is saved`;
     case 'agent.resumed':
       return `  resumed from the saved transcript after ${num(d.turns) ?? '?'} turns`;
     case 'agent.limit_reached':

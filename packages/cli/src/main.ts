@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Cli } from './command-kit.ts';
+import { registerBudget } from './commands/budget.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEvents } from './commands/events.ts';
@@ -8,10 +9,12 @@ import { registerKeys } from './commands/keys.ts';
 import { registerNudge } from './commands/nudge.ts';
 import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
+import { registerReset } from './commands/reset.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTasks } from './commands/tasks.ts';
+import { registerUsage } from './commands/usage.ts';
 import { registerWatch } from './commands/watch.ts';
 import { registerWorker } from './commands/worker.ts';
 import type { Env } from './context.ts';
@@ -29,10 +32,13 @@ Examples:
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
-  $ abca doctor
+  $ abca usage --by user                        # tokens and dollars this month
+  $ abca doctor                                 # this machine, and the server's own configuration
+  $ abca reset                                  # remove every trace of the state folder
 
 Server and key (client commands):
-  URL: --url, else ABCA_URL, else $ABCA_HOME/server.json (written by serve), else http://127.0.0.1:8787
+  URL: --url, else ABCA_URL, else ABCA_PORT (on ABCA_HOST or 127.0.0.1), else $ABCA_HOME/server.json
+       (written by serve), else http://127.0.0.1:8787
   key: --api-key, else ABCA_API_KEY, else $ABCA_HOME/admin.key (written by serve)
   ABCA_HOME defaults to ~/.abca.
 
@@ -67,7 +73,10 @@ export function buildProgram(cli: Cli): Command {
   registerRepos(program, cli);
   registerPrs(program, cli);
   registerKeys(program, cli);
+  registerUsage(program, cli);
+  registerBudget(program, cli);
   registerDoctor(program, cli);
+  registerReset(program, cli);
   return program;
 }
 

@@ -3,10 +3,16 @@ import { isDebug } from './command-kit.ts';
 import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
+import { loadServer } from './server-module.ts';
+
+/** Signals closer together than this are one (see `stop` below). */
+const SAME_SIGNAL_MS = 1000;
 
 /**
  * Starts the platform for `serve` / `worker`, prints what went wrong and how to fix it when it
- * cannot start (no stack trace), and stops it cleanly on SIGINT / SIGTERM (exit 0).
+ * cannot start (no stack trace), and stops it gracefully on SIGINT / SIGTERM (exit 0): a drain,
+ * bounded by ABCA_STOP_TIMEOUT_S, after which the running tasks resume on the next start or on
+ * another worker. A second signal exits at once (as safe as a crash: the tasks resume all the same).
  * Resolves with the running platform, or an exit code when it did not start.
  */
 export async function runPlatform(
@@ -15,7 +21,7 @@ export async function runPlatform(
   opts: Omit<PlatformOptions, 'env'>,
 ): Promise<{ platform: Platform } | { exitCode: number }> {
   // Loaded here, not at the top: client commands should not pay for the server's dependencies.
-  const server = await import('@abca/server');
+  const server = await loadServer();
   let platform: Platform;
   try {
     platform = await server.startPlatform({ ...opts, env });
@@ -23,16 +29,42 @@ export async function runPlatform(
     return { exitCode: reportStartFailure(out, err, env, opts, server) };
   }
   let stopping = false;
+  let forced = false;
+  let firstSignalAt = 0;
   const stop = (signal: NodeJS.Signals) => {
+    // `npm start` forwards the terminal's Ctrl-C to its child, which gets it from the terminal too:
+    // a repeat within a second is that one keypress, not a second one.
+    if (stopping && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     if (stopping) {
-      out.err('Stopping now without waiting.');
-      process.exit(EXIT.FAILURE);
+      forced = true;
+      out.err(`${signal} again: stopping at once. Running tasks resume on the next start, as after a crash.`);
+      // Sandboxes are killed first (a few seconds at most); a third signal does not wait even for that.
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      setTimeout(() => process.exit(EXIT.FAILURE), 3000);
+      void platform
+        .stopNow()
+        .catch(() => {})
+        .finally(() => process.exit(EXIT.FAILURE));
+      return;
     }
     stopping = true;
-    out.err(`${signal}: stopping ABCA${opts.mode === 'worker' ? ' worker' : ''}… (again to force)`);
+    firstSignalAt = Date.now();
+    const what = opts.mode === 'worker' ? 'ABCA worker' : 'ABCA';
+    out.err(
+      `${signal}: stopping ${what} (at most ${platform.config.stopTimeoutS} s, ABCA_STOP_TIMEOUT_S)… press Ctrl-C again to stop at once.`,
+    );
     platform
-      .stop()
-      .then(() => process.exit(EXIT.OK))
+      .stop({
+        onDraining: (tasks) =>
+          out.err(
+            `draining: ${tasks} running task${tasks === 1 ? '' : 's'} will stop at the next turn and resume on the next start (or on another worker).`,
+          ),
+      })
+      .then(() => {
+        out.err(`${what} stopped.`);
+        process.exit(forced ? EXIT.FAILURE : EXIT.OK);
+      })
       .catch((err: unknown) => {
         out.err(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(EXIT.FAILURE);
@@ -48,7 +80,7 @@ function reportStartFailure(
   err: unknown,
   env: Env,
   opts: Omit<PlatformOptions, 'env'>,
-  { ConfigError, EmbeddedPostgresError }: typeof import('@abca/server'),
+  { ConfigError, EmbeddedPostgresError, StateFolderInUseError }: typeof import('@abca/server'),
 ): number {
   const c = out.ce;
   const fix = (text: string) => out.err(`${c.bold('fix:')} ${text}`);
@@ -57,6 +89,11 @@ function reportStartFailure(
     for (const p of err.problems) out.err(`  - ${p}`);
     fix('correct or unset the variables named above (`abca doctor` checks them all), then start again.');
     return EXIT.USAGE;
+  }
+  if (err instanceof StateFolderInUseError) {
+    out.err(c.red(c.bold(`ABCA cannot start: ${err.message}`)));
+    fix(err.remedy);
+    return EXIT.FAILURE;
   }
   if (err instanceof EmbeddedPostgresError) {
     out.err(c.red(c.bold('ABCA cannot start its embedded PostgreSQL:')));

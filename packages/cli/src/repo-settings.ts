@@ -17,6 +17,7 @@ export interface SettingFlags {
   model?: string;
   maxTurns?: number;
   maxBudget?: number;
+  monthlyBudgetUsd?: number;
   allowHost?: string[];
   maxConcurrency?: number;
 }
@@ -35,6 +36,7 @@ const FLAG_OF: Record<SettingField, string> = {
   model: '--model',
   max_turns: '--max-turns',
   max_budget_usd: '--max-budget',
+  monthly_budget_usd: '--monthly-budget-usd',
   network_allowlist: '--allow-host',
   max_concurrency: '--max-concurrency',
 };
@@ -62,6 +64,11 @@ export function withSettingOptions(cmd: Command): Command {
       numberArg(0, Number.MAX_VALUE),
     )
     .option(
+      '--monthly-budget-usd <usd>',
+      "what the repo's tasks may spend per calendar month (UTC) in US dollars; then new tasks are refused",
+      numberArg(0, Number.MAX_VALUE),
+    )
+    .option(
       '--allow-host <host>',
       'a host the sandbox may reach, e.g. registry.npmjs.org or *.example.com (repeatable; replaces the list)',
       collectHost,
@@ -85,6 +92,7 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.model !== undefined) s.model = flags.model;
   if (flags.maxTurns !== undefined) s.max_turns = flags.maxTurns;
   if (flags.maxBudget !== undefined) s.max_budget_usd = flags.maxBudget;
+  if (flags.monthlyBudgetUsd !== undefined) s.monthly_budget_usd = flags.monthlyBudgetUsd;
   if (flags.allowHost !== undefined) s.network_allowlist = flags.allowHost;
   if (flags.maxConcurrency !== undefined) s.max_concurrency = flags.maxConcurrency;
   return s;
@@ -121,6 +129,7 @@ export function repoSettingsLines(settings: RepoSettings, c: Colors, indent = ''
 function formatSetting(field: SettingField, value: NonNullable<RepoSettings[SettingField]>): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
   if (field === 'max_budget_usd') return `${value} USD`;
+  if (field === 'monthly_budget_usd') return `${value} USD a month`;
   return String(value);
 }
 

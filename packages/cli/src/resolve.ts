@@ -22,12 +22,22 @@ export interface Resolved {
 
 const ServerFile = z.object({ url: z.string().regex(/^https?:\/\//) });
 
-/** The server URL: `--url`, else `ABCA_URL`, else `$ABCA_HOME/server.json` (written by serve), else the default. */
+/**
+ * The server URL: `--url`, else `ABCA_URL`, else `ABCA_PORT` (on ABCA_HOST or loopback, as `serve`
+ * listens), else `$ABCA_HOME/server.json` (written by serve), else the default.
+ */
 export function resolveUrl(flag: string | undefined, env: Env): Resolved {
   const fromFlag = blank(flag);
   if (fromFlag) return { value: normalizeUrl(fromFlag), source: '--url' };
   const fromEnv = blank(env.ABCA_URL);
   if (fromEnv) return { value: normalizeUrl(fromEnv), source: 'ABCA_URL' };
+  const port = blank(env.ABCA_PORT);
+  // 0 asks `serve` for any free port: it says nothing about where a server is.
+  if (port && /^\d+$/.test(port) && Number(port) > 0 && Number(port) <= 65535) {
+    const host = blank(env.ABCA_HOST) ?? '127.0.0.1';
+    const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return { value: normalizeUrl(`http://${hostPart}:${Number(port)}`), source: 'ABCA_PORT' };
+  }
   const file = join(abcaHome(env), 'server.json');
   try {
     const parsed = ServerFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));

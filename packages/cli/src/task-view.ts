@@ -70,7 +70,9 @@ function errorLines(t: TaskDetail, c: Colors): string[] {
 
 function usage(t: TaskDetail): string {
   const u = t.usage;
-  return `${u.turns} turns, ${u.input_tokens} input / ${u.output_tokens} output tokens, $${u.cost_usd.toFixed(4)}`;
+  // An unpriced model's dollars are unknown: say so rather than print a $0 that looks like free.
+  const cost = u.priced === false ? 'unpriced' : `$${u.cost_usd.toFixed(4)}`;
+  return `${u.turns} turns, ${u.input_tokens} input / ${u.output_tokens} output tokens, ${cost}`;
 }
 
 function elapsed(t: TaskDetail): string {

@@ -16,6 +16,7 @@ export const API_ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_ALLOWED',
   'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
   /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
@@ -23,6 +24,15 @@ export const API_ERROR_CODES = [
 ] as const;
 export const ApiErrorCode = z.enum(API_ERROR_CODES);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+/**
+ * The remedy of an API error, where one applies to every instance of the code (the message says
+ * the specifics: who spent what of which budget).
+ */
+export const API_ERROR_REMEDIES: Partial<Record<ApiErrorCode, string>> = {
+  BUDGET_EXCEEDED:
+    "Wait for the next calendar month (UTC), or have an admin raise the budget: a repo's with `abca repos update <repo> --monthly-budget-usd <usd>`, a user's with `abca budget set <user> <usd>`.",
+};
 
 /** What a failed task carries: a code, a remedy, and whether resubmitting could help. */
 export interface TaskFailureKind {
@@ -105,7 +115,8 @@ export const TASK_FAILURES = {
   },
   BUDGET_EXCEEDED: {
     message: 'The task reached its budget; the work done so far was kept.',
-    remedy: 'Review the partial work, or resubmit with a larger max_budget_usd.',
+    remedy:
+      'Review the partial work, or resubmit with a larger max_budget_usd; when a monthly budget was spent, wait for the next month (UTC) or have an admin raise it (`abca repos update <repo> --monthly-budget-usd <usd>`, `abca budget set <user> <usd>`).',
     retryable: false,
   },
   MAX_TURNS_REACHED: {

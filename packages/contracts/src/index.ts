@@ -1,3 +1,4 @@
+export * from './admin.ts';
 export * from './api-key.ts';
 export * from './change-request.ts';
 export * from './envelope.ts';
@@ -7,3 +8,4 @@ export * from './onboarding.ts';
 export * from './repo.ts';
 export * from './task.ts';
 export * from './task-status.ts';
+export * from './usage.ts';

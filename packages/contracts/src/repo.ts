@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiWarning, RepoVerification } from './onboarding.ts';
-import { RepoName } from './task.ts';
+import { BudgetUsd, RepoName } from './task.ts';
+import { MonthlyBudgetUsd } from './usage.ts';
 
 export const VALIDATION_MODES = ['strict', 'regression_only', 'informational'] as const;
 export const ValidationMode = z.enum(VALIDATION_MODES);
@@ -39,7 +40,10 @@ export const RepoSettings = z.strictObject({
   validation_mode: ValidationMode.optional(),
   model: z.string().min(3).max(200).optional(),
   max_turns: z.number().int().min(1).max(500).optional(),
-  max_budget_usd: z.number().min(0.01).max(100).optional(),
+  /** The per-task budget: the default of a task that gives none, and a cap on one that does. */
+  max_budget_usd: BudgetUsd.optional(),
+  /** What the repo's tasks may spend in a calendar month (UTC); then new tasks get BUDGET_EXCEEDED. */
+  monthly_budget_usd: MonthlyBudgetUsd.optional(),
   network_allowlist: z.array(AllowedHost).max(100).optional(),
   max_concurrency: z.number().int().min(1).max(100).optional(),
 });

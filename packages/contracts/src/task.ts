@@ -22,6 +22,13 @@ export const TaskId = z
   .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$/, 'must be a task id (26-character ULID)')
   .transform((s) => s.toUpperCase());
 
+/** A per-task dollar budget: more than 0 (0 or less is refused, naming the field), at most 100. */
+export const BudgetUsd = z
+  .number({ error: 'must be a number of US dollars, such as 5' })
+  .gt(0, { message: 'must be more than 0 US dollars (omit it for no budget)', abort: true })
+  .min(0.01, 'must be at least 0.01 US dollars')
+  .max(100, 'must be at most 100 US dollars');
+
 export const CreateTaskRequest = z
   .strictObject({
     repo: RepoName,
@@ -30,7 +37,7 @@ export const CreateTaskRequest = z
     pr_number: z.number().int().positive().optional(),
     workflow_ref: WorkflowRef.optional(),
     max_turns: z.number().int().min(1).max(500).optional(),
-    max_budget_usd: z.number().min(0.01).max(100).optional(),
+    max_budget_usd: BudgetUsd.optional(),
   })
   .superRefine((v, ctx) => {
     if (!v.task_description && v.issue_number === undefined && v.pr_number === undefined) {
@@ -59,6 +66,12 @@ export const TaskUsage = z.object({
   output_tokens: z.number().int(),
   cost_usd: z.number(),
   turns: z.number().int(),
+  /**
+   * false: the model has no price, so `cost_usd` counts nothing for its tokens (shown "unpriced");
+   * true: priced from the price table (0 for a free provider such as openai-compatible); null: not
+   * known (no model call yet, or a server that does not say).
+   */
+  priced: z.boolean().nullable().default(null),
 });
 export type TaskUsage = z.infer<typeof TaskUsage>;
 

@@ -7,6 +7,14 @@ const CHARS_PER_TOKEN = 4;
 const estimateTokens = (chars: number): number => Math.ceil(chars / CHARS_PER_TOKEN);
 
 /**
+ * The input tokens reported for `request` when no usage is scripted: about four characters a token
+ * of its body. A responder can compare it with a window to answer `contextLengthExceeded`.
+ */
+export function estimateInputTokens(request: RecordedRequest): number {
+  return Math.max(1, estimateTokens(request.rawBody.length));
+}
+
+/**
  * A deterministic usage estimate when none was scripted: about four characters a token, of the
  * request body for input and of the reply's text and tool arguments for output.
  */
@@ -16,7 +24,7 @@ function estimateUsage(spec: ReplySpec, request: RecordedRequest): ResolvedUsage
     0,
   );
   return {
-    input: Math.max(1, estimateTokens(request.rawBody.length)),
+    input: estimateInputTokens(request),
     output: estimateTokens(outputChars),
     cacheRead: 0,
     cacheWrite: 0,

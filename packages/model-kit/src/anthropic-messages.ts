@@ -61,6 +61,11 @@ export const anthropicMessages: ModelProtocol = {
     return { type: 'error', error: { type: type ?? errorType(status), message } };
   },
 
+  contextLengthBody(maxTokens, promptTokens) {
+    const message = `prompt is too long: ${promptTokens} tokens > ${maxTokens} maximum`;
+    return { type: 'error', error: { type: 'invalid_request_error', message } };
+  },
+
   responseBody(answer) {
     return {
       id: messageId(answer),

@@ -1,5 +1,7 @@
+export { estimateInputTokens } from './answer.ts';
 export type { ModelProtocolName, RecordedRequest } from './recorded-request.ts';
 export {
+  type ContextLengthOptions,
   type ErrorReplyOptions,
   ReplyBuilder,
   type ReplyOutcome,

@@ -51,9 +51,22 @@ export const openaiChat: ModelProtocol = {
   name: 'openai-chat',
   requestIdHeader: 'x-request-id',
 
-  errorBody(status, message, type) {
+  errorBody(status, message, type, code) {
     const kind = errorKind(status);
-    return { error: { message, type: type ?? kind.type, param: null, code: kind.code } };
+    return { error: { message, type: type ?? kind.type, param: null, code: code ?? kind.code } };
+  },
+
+  contextLengthBody(maxTokens, promptTokens) {
+    return {
+      error: {
+        message:
+          `This model's maximum context length is ${maxTokens} tokens. However, your messages resulted in ` +
+          `${promptTokens} tokens. Please reduce the length of the messages.`,
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    };
   },
 
   responseBody(answer) {

@@ -27,7 +27,9 @@ export interface ModelProtocol {
   /** Response header carrying the request id (`request-id`, `x-request-id`). */
   readonly requestIdHeader: string;
   /** The protocol's error JSON; `type` overrides the type derived from `status`. */
-  errorBody(status: number, message: string, type?: string): object;
+  errorBody(status: number, message: string, type?: string, code?: string): object;
+  /** The protocol's 400 body for a prompt of `promptTokens` over a window of `maxTokens`. */
+  contextLengthBody(maxTokens: number, promptTokens: number): object;
   /** The non-streaming response JSON. */
   responseBody(answer: Answer): object;
   /** The streaming response, in order; the last event is the protocol's end marker. */

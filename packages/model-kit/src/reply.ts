@@ -35,18 +35,30 @@ export interface ErrorReplyOptions {
   readonly retryAfterSeconds?: number;
   /** Overrides the protocol's error `type` (e.g. `overloaded_error`). */
   readonly type?: string;
+  /** OpenAI's error `code` (e.g. `context_length_exceeded`); Anthropic's error shape has none. */
+  readonly code?: string;
+}
+
+/** Options of {@link ReplyBuilder.contextLengthExceeded}. */
+export interface ContextLengthOptions {
+  /** The model's window named in the message. */
+  readonly maxTokens: number;
+  /** The prompt's size named in the message (default: the request's estimated input tokens). */
+  readonly promptTokens?: number;
 }
 
 /**
  * What the server does with the request, apart from content:
  * - `message`: answer normally (no parts = a valid, empty answer);
  * - `error`: an HTTP error in the protocol's own error shape;
+ * - `context_length`: the protocol's own 400 for a prompt longer than the model's window;
  * - `hang`: never answer, until the client aborts or the server closes;
  * - `drop`: start answering, then destroy the socket (half the body, or half the stream events).
  */
 export type ReplyOutcome =
   | { readonly kind: 'message' }
   | ({ readonly kind: 'error'; readonly status: number; readonly message: string } & ErrorReplyOptions)
+  | ({ readonly kind: 'context_length' } & ContextLengthOptions)
   | { readonly kind: 'hang' }
   | { readonly kind: 'drop' };
 
@@ -136,6 +148,18 @@ export class ReplyBuilder {
       throw new RangeError(`model-kit: error status must be 400-599, got ${status}`);
     }
     this.#outcome = { kind: 'error', status, message, ...options };
+    return this;
+  }
+
+  /**
+   * Answers the provider's own "prompt too long" 400: OpenAI's `context_length_exceeded` error
+   * ("This model's maximum context length is N tokens…"), Anthropic's `invalid_request_error`
+   * "prompt is too long: M tokens > N maximum".
+   */
+  contextLengthExceeded(options: ContextLengthOptions): this {
+    nonNegativeInteger('maxTokens', options.maxTokens);
+    nonNegativeInteger('promptTokens', options.promptTokens);
+    this.#outcome = { kind: 'context_length', ...options };
     return this;
   }
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { toAnswer } from './answer.ts';
+import { estimateInputTokens, toAnswer } from './answer.ts';
 import type { ModelProtocol } from './protocol.ts';
 import type { RecordedRequest } from './recorded-request.ts';
 import type { ReplySpec } from './reply.ts';
@@ -58,7 +58,13 @@ export async function respond(
   if (outcome.kind === 'error') {
     const headers: Record<string, string> = { ...idHeader };
     if (outcome.retryAfterSeconds !== undefined) headers['retry-after'] = String(outcome.retryAfterSeconds);
-    sendJson(res, outcome.status, protocol.errorBody(outcome.status, outcome.message, outcome.type), headers);
+    const body = protocol.errorBody(outcome.status, outcome.message, outcome.type, outcome.code);
+    sendJson(res, outcome.status, body, headers);
+    return;
+  }
+  if (outcome.kind === 'context_length') {
+    const prompt = outcome.promptTokens ?? estimateInputTokens(request);
+    sendJson(res, 400, protocol.contextLengthBody(outcome.maxTokens, prompt), idHeader);
     return;
   }
   const answer = toAnswer(spec, request);

@@ -19,7 +19,7 @@ const ToolRawJson = z.strictObject({
 
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema)]);
 
-const OUTCOMES = ['error', 'hang', 'drop', 'empty'] as const;
+const OUTCOMES = ['error', 'contextLengthExceeded', 'hang', 'drop', 'empty'] as const;
 const CONTENT = ['text', 'tool', 'toolRaw'] as const;
 
 /**
@@ -50,7 +50,11 @@ export const ReplyJson = z
         message: z.string().optional(),
         retryAfterSeconds: z.number().nonnegative().optional(),
         type: z.string().min(1).optional(),
+        code: z.string().min(1).optional(),
       })
+      .optional(),
+    contextLengthExceeded: z
+      .strictObject({ maxTokens: TokenCount, promptTokens: TokenCount.optional() })
       .optional(),
     hang: z.literal(true).optional(),
     drop: z.literal(true).optional(),
@@ -95,6 +99,7 @@ function toBuilder(entry: ReplyJson): ReplyBuilder {
     const { status, message, ...options } = entry.error;
     builder.error(status, message, options);
   }
+  if (entry.contextLengthExceeded) builder.contextLengthExceeded(entry.contextLengthExceeded);
   if (entry.hang) builder.hang();
   if (entry.drop) builder.drop();
   if (entry.empty) builder.empty();

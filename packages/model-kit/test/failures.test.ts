@@ -1,7 +1,14 @@
 import { APICallError, generateText, stepCountIs, streamText, tool } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '../src/index.ts';
+import {
+  createScriptedModelServer,
+  estimateInputTokens,
+  type RecordedRequest,
+  reply,
+  replyFromJson,
+  type ScriptedModelServer,
+} from '../src/index.ts';
 import { PROVIDERS, toolResultsIn } from './support/providers.ts';
 
 let server: ScriptedModelServer;
@@ -162,6 +169,50 @@ describe('server', () => {
       400,
       { error: { message: 'bad', type: 'custom_error', param: null, code: null } },
     ]);
+  });
+
+  it("answers each provider's own context-length error, and an OpenAI error code on request", async () => {
+    const body = '{"model":"m","messages":[]}';
+    server.script(
+      reply().contextLengthExceeded({ maxTokens: 8192, promptTokens: 9000 }),
+      reply().contextLengthExceeded({ maxTokens: 200_000 }),
+      replyFromJson({ error: { status: 400, message: 'too long', code: 'context_length_exceeded' } }),
+    );
+    const post = (path: string) => fetch(`${server.baseUrl}${path}`, { method: 'POST', body });
+
+    const openai = await post('/chat/completions');
+    const anthropic = await post('/messages');
+    const coded = await post('/chat/completions');
+
+    expect([openai.status, await openai.json()]).toEqual([
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'context_length_exceeded',
+        },
+      },
+    ]);
+    // Without promptTokens, the request's estimated input tokens (what usage would report).
+    const estimated = Math.ceil(body.length / 4);
+    expect([anthropic.status, await anthropic.json()]).toEqual([
+      400,
+      {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: `prompt is too long: ${estimated} tokens > 200000 maximum`,
+        },
+      },
+    ]);
+    expect(estimateInputTokens(server.requests[1] as RecordedRequest)).toBe(estimated);
+    expect(((await coded.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
+    expect(() => replyFromJson({ contextLengthExceeded: { maxTokens: 10 }, hang: true })).toThrow(
+      /at most one of contextLengthExceeded, hang/,
+    );
   });
 
   it('serves the model list and the unprefixed path, 404s unknown paths without recording them', async () => {

@@ -109,7 +109,9 @@ describe('script file', () => {
 
     await expect(loadScript(notJson)).rejects.toThrow(`script ${notJson} is not valid JSON`);
     await expect(loadScript(notArray)).rejects.toThrow(/\(top level\): .*expected array/);
-    expect(() => replyFromJson({})).toThrow(/give one of text, tool, toolRaw, error, hang, drop, empty/);
+    expect(() => replyFromJson({})).toThrow(
+      /give one of text, tool, toolRaw, error, contextLengthExceeded, hang, drop, empty/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, join as joinPath } from 'node:path';
 import { serve } from '@hono/node-server';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
@@ -6,13 +6,16 @@ import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
+import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
 import { createRepoVerifier } from './onboarding/verify-repo.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { checkModel } from './ops/model-check.ts';
 import { removeTree } from './ops/remove-tree.ts';
-import { startOrchestrator } from './orchestrator/engine.ts';
+import { claimServerFile } from './ops/server-file.ts';
+import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/engine.ts';
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
@@ -49,8 +52,20 @@ export interface Platform {
   readonly db: Db;
   /** Where the embedded PostgreSQL keeps its data, when it is in use. */
   readonly embeddedDataDir: string | undefined;
-  stop(): Promise<void>;
+  /**
+   * A graceful stop: the API closes, admission stops, running agents stop at their next turn
+   * boundary (transcripts saved) and their tasks resume on the next start or on another worker.
+   * Bounded by `timeoutMs` (default `ABCA_STOP_TIMEOUT_S`).
+   */
+  stop(opts?: PlatformStopOptions): Promise<void>;
+  /**
+   * For a second signal: cuts what runs and kills the sandboxes and host helpers (at most a few
+   * seconds); the caller then exits. As safe as a crash: the tasks resume on the next start.
+   */
+  stopNow(): Promise<void>;
 }
+
+export type PlatformStopOptions = OrchestratorStopOptions;
 
 /** The composition root: reads the configuration, opens storage, picks adapters, starts everything. */
 export async function startPlatform(o: PlatformOptions): Promise<Platform> {
@@ -58,9 +73,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   const log = o.log ?? createLogger({ level: config.logLevel, base: { mode: o.mode } });
   // Before anything starts: a missing or unsafe key file stops the start with a ConfigError.
   const secretKey = loadSecretKey({ configured: config.secretKey, home: config.home });
+  // One API server per state folder: a second one is refused here, before it starts anything.
+  const serverFile = o.mode === 'serve' ? claimServerFile(config.home) : undefined;
   const embedded: EmbeddedPostgres | undefined = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ home: config.home, log });
+    : await startEmbeddedPostgres({ home: config.home, log }).catch((err: unknown) => {
+        serverFile?.release();
+        throw err;
+      });
   const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedPostgres).url;
   const db = createPool(databaseUrl, 20);
   const stops: (() => Promise<unknown>)[] = [];
@@ -124,7 +144,8 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       runWorkflows: !o.apiOnly,
     });
     executorId = orchestrator.executorId;
-    stops.push(() => orchestrator.stop());
+    let stopOptions: OrchestratorStopOptions = {};
+    stops.push(() => orchestrator.stop(stopOptions));
     // Whatever helper a step still runs goes with the stop (a SIGKILL of this process kills them too).
     stops.push(async () => processes.stopAll());
     if (!o.apiOnly) {
@@ -157,15 +178,22 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
           timeoutMs: config.onboardVerifyTimeoutS * 1000,
           log,
         }),
+        admin: {
+          config: async () =>
+            effectiveConfig(config, {
+              url,
+              pid: process.pid,
+              embeddedDataDir: embedded?.dataDir,
+              sandbox: await adapters.sandboxBackend.available(),
+            }),
+          checkModel: () => checkModel(config, configSecrets(config)),
+        },
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });
       const server = await listen(app.fetch, config.port, config.host);
       stops.unshift(() => close(server));
       url = urlOf(server, config.host);
-      const serverFile = join(config.home, 'server.json');
-      writeFileSync(serverFile, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 });
-      // A stopped server must not leave its URL behind for the CLI.
-      stops.push(async () => removeIfOurs(serverFile));
+      serverFile?.publish(url);
       log.info({ url, executorId }, 'ABCA is running');
     } else {
       log.info({ executorId }, 'ABCA worker is running');
@@ -186,14 +214,22 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       adminKeyFile,
       db,
       embeddedDataDir: embedded?.dataDir,
-      async stop() {
+      async stopNow() {
+        await orchestrator.stopNow();
+        processes.stopAll();
+      },
+      async stop(opts = {}) {
+        stopOptions = opts;
         for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'error while stopping'));
+        // A stopped server must not leave its URL behind for the CLI.
+        serverFile?.release();
         await db.end().catch(() => {});
         await embedded?.stop();
       },
     };
   } catch (err) {
     for (const stop of stops) await stop().catch(() => {});
+    serverFile?.release();
     await db.end().catch(() => {});
     await embedded?.stop();
     throw err;
@@ -257,13 +293,4 @@ async function ensureLocalAdminKey(db: Db, config: Config, log: Logger): Promise
   writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
   log.info({ file, keyId: created.info.key_id }, 'created the local admin API key');
   return file;
-}
-
-function removeIfOurs(file: string): void {
-  try {
-    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
-    if (pid === process.pid) rmSync(file, { force: true });
-  } catch {
-    // already gone or unreadable: nothing to clean
-  }
 }

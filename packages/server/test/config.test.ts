@@ -39,6 +39,17 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the model context window, unset by default, and names a bad one', () => {
+    expect(loadConfig({}).modelContextTokens).toBeUndefined();
+    expect(loadConfig({ ABCA_MODEL_CONTEXT_TOKENS: '32768' }).modelContextTokens).toBe(32_768);
+    expect(() => loadConfig({ ABCA_MODEL_CONTEXT_TOKENS: '200' })).toThrow(
+      /ABCA_MODEL_CONTEXT_TOKENS must be at least 1000 tokens/,
+    );
+    expect(() => loadConfig({ ABCA_MODEL_CONTEXT_TOKENS: 'lots' })).toThrow(
+      /ABCA_MODEL_CONTEXT_TOKENS must be a whole number of tokens/,
+    );
+  });
+
   it('treats blank values as unset and refuses a stale window shorter than two heartbeats', () => {
     expect(loadConfig({ ABCA_PORT: ' ', DATABASE_URL: '' }).port).toBe(8787);
     expect(() => loadConfig({ ABCA_HEARTBEAT_MS: '5000', ABCA_EXECUTOR_STALE_MS: '6000' })).toThrow(

@@ -17,6 +17,8 @@ export interface ToolExecution {
   signal: AbortSignal;
   redact: (text: string) => string;
   now: () => number;
+  /** Keeps a truncated output in full, returning the note saying where (see `OutputStore`). */
+  saveOutput?: (toolCallId: string, text: string) => Promise<string | undefined>;
   /** Called after each call, in order (events). */
   onExecuted: (executed: ExecutedToolCall) => Promise<void>;
 }
@@ -60,7 +62,13 @@ async function executeOne(call: StepToolCall, run: ToolExecution): Promise<Execu
         JSON.stringify(tool.inputSchema),
     );
   }
-  const result = await tool.run(call.input, { signal: run.signal, redact: run.redact, now: run.now });
+  const { saveOutput } = run;
+  const result = await tool.run(call.input, {
+    signal: run.signal,
+    redact: run.redact,
+    now: run.now,
+    ...(saveOutput ? { saveOutput: (text: string) => saveOutput(call.toolCallId, text) } : {}),
+  });
   return { call, ...result };
 }
 

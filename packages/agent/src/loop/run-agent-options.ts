@@ -38,11 +38,30 @@ export interface RunAgentOptions {
   readNudges?: () => Promise<string[]>;
   /** Cancels at once: the in-flight model call and the running command are aborted. */
   signal?: AbortSignal;
+  /**
+   * The process is stopping (a drain): the run ends `interrupted` at its next turn boundary with its
+   * transcript saved. A model call in flight is abandoned (it has no effect; the turn is made again
+   * on resume); a running command is let finish, until `interrupt`.
+   */
+  drain?: AbortSignal;
+  /**
+   * The drain's deadline: the turn in flight is abandoned at once (its command aborted), is not
+   * recorded (no tool error, nothing for stuck detection) and the transcript goes back to the turn's
+   * start, so a resume makes that turn again. The run ends `interrupted`.
+   */
+  interrupt?: AbortSignal;
   clock?: Clock;
   /** Backoff on 429/5xx/network failures (default {@link DEFAULT_RETRY_POLICY}). */
   retry?: Partial<RetryPolicy>;
   /** One model attempt longer than this is aborted and retried (default 600 000 ms). */
   modelCallTimeoutMs?: number;
+  /**
+   * The model's context window in input tokens (default: the model family's, see
+   * `contextWindowFor`; unknown families get context management only after a context-length error).
+   */
+  contextWindowTokens?: number;
+  /** Share of the window at which older tool outputs are pruned, then the history compacted (default 0.8). */
+  contextThreshold?: number;
   /** Cap on output tokens per call (default: the provider's). */
   maxOutputTokens?: number;
   /**

@@ -6,9 +6,12 @@ import { DEFAULT_RETRY_POLICY, withRetries } from '../models/retry.ts';
 import { computeCost, priceFor } from '../pricing.ts';
 import { createRedactor } from '../redact.ts';
 import { createDefaultTools } from '../tools/default-tools.ts';
+import { createOutputStore, savedOutputNote } from '../tools/saved-output.ts';
 import { preview } from '../tools/truncate.ts';
 import type { AgentTranscript } from '../transcript.ts';
 import { callModelOnce } from './call-model.ts';
+import { createContextManager } from './context-manager.ts';
+import { contextWindowFor, DEFAULT_CONTEXT_THRESHOLD } from './context-window.ts';
 import { executeToolCalls, toolResultMessage } from './execute-tool-calls.ts';
 import { outcomeForLimit, reachedLimit } from './limits.ts';
 import { EMPTY_RESPONSE_PROMPT, nudgePrompt, steeringPrompt, wrapUpPrompt } from './prompts.ts';
@@ -33,7 +36,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const toolsByName = new Map(tools.map((t) => [t.name, t]));
   const price = priceFor(options.modelRef, options.pricing);
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const state: AgentTranscript = options.transcript
+  let state: AgentTranscript = options.transcript
     ? structuredClone(options.transcript)
     : createTranscript(options.modelRef, redactor.redact(options.prompt));
   if (state.status === 'finished') {
@@ -50,14 +53,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   // One controller for everything in flight; its reason tells cancellation from the hard deadline.
   const run = new AbortController();
-  let stoppedBy: 'cancelled' | 'timed_out' | undefined;
-  const stop = (why: 'cancelled' | 'timed_out') => {
+  let stoppedBy: 'cancelled' | 'timed_out' | 'interrupted' | undefined;
+  const stop = (why: 'cancelled' | 'timed_out' | 'interrupted') => {
     stoppedBy ??= why;
     run.abort(new Error(why));
   };
   const onCancel = () => stop('cancelled');
+  const onInterrupt = () => stop('interrupted');
   if (options.signal?.aborted) stop('cancelled');
+  if (options.interrupt?.aborted) stop('interrupted');
   options.signal?.addEventListener('abort', onCancel, { once: true });
+  options.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  // A drain abandons the model call in flight (redone on resume) but lets a running command finish.
+  const callSignal = options.drain ? AbortSignal.any([run.signal, options.drain]) : run.signal;
+  const interrupting = () => stoppedBy === 'interrupted';
   const { wallTimeMs } = options.limits;
   const hardDeadline =
     wallTimeMs === undefined
@@ -74,6 +83,25 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     state.elapsedMs = elapsed();
     await options.saveTranscript(structuredClone(state));
   };
+  const outputs = createOutputStore(options.sandbox);
+  const context = createContextManager({
+    model: options.model,
+    modelRef: options.modelRef,
+    system: options.system,
+    tools,
+    windowTokens: contextWindowFor(options.modelRef, options.contextWindowTokens),
+    threshold: options.contextThreshold ?? DEFAULT_CONTEXT_THRESHOLD,
+    stream: options.stream ?? true,
+    signal: run.signal,
+    callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
+    retry,
+    price,
+    store: outputs,
+    redact: redactor.redact,
+    emit,
+    save,
+    now: () => clock.now(),
+  });
   const finish = async (outcome: AgentOutcome, error?: AgentError): Promise<AgentResult> => {
     if (stoppedBy === 'timed_out' && wallTimeMs !== undefined) {
       // The hard deadline cut the run (no time left for a wrap-up turn): report the limit too.
@@ -101,10 +129,17 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     return resultOf(state);
   };
   const userMessage = (content: string): ModelMessage => ({ role: 'user', content });
+  // The transcript at the start of the turn in flight: an interrupted turn is not kept.
+  let turnStart: AgentTranscript | undefined;
+  const interrupted = async (): Promise<AgentResult> => {
+    if (turnStart) state = { ...turnStart, usage: state.usage };
+    return finish('interrupted');
+  };
 
   try {
     for (;;) {
       if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
+      if (options.drain?.aborted) return await finish('interrupted');
       const turn = state.turns + 1;
 
       for (const nudge of (await options.readNudges?.()) ?? []) {
@@ -129,26 +164,34 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       const wrapUp = state.phase === 'wrap_up';
       const limitOutcome = () => outcomeForLimit(state.limit ?? 'max_turns');
 
+      await context.beforeCall(state, turn);
+      if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
+      turnStart = structuredClone(state);
       await emit({ type: 'turn_started', turn, wrapUp });
       const callStarted = clock.now();
-      const call = await withRetries(
-        () =>
-          callModelOnce({
-            model: options.model,
-            modelRef: options.modelRef,
-            system: options.system,
-            messages: state.messages,
-            tools,
-            stream: options.stream ?? true,
-            signal: run.signal,
-            callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
-            ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
-          }),
-        retry,
-        run.signal,
+      const call = await context.call(state, turn, () =>
+        withRetries(
+          () =>
+            callModelOnce({
+              model: options.model,
+              modelRef: options.modelRef,
+              system: options.system,
+              messages: state.messages,
+              tools,
+              stream: options.stream ?? true,
+              signal: callSignal,
+              callTimeoutMs: options.modelCallTimeoutMs ?? 600_000,
+              ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
+            }),
+          retry,
+          callSignal,
+        ),
       );
       const latencyMs = Math.max(0, clock.now() - callStarted);
-      if (!call.ok && (call.aborted || run.signal.aborted)) return await finish(stoppedBy ?? 'cancelled');
+      if (!call.ok && (call.aborted || callSignal.aborted)) {
+        if (interrupting() || !run.signal.aborted) return await interrupted();
+        return await finish(stoppedBy ?? 'cancelled');
+      }
       const modelCall = {
         type: 'model_call',
         turn,
@@ -212,8 +255,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         signal: run.signal,
         redact: redactor.redact,
         now: () => clock.now(),
-        onExecuted: (e) =>
-          emit({
+        saveOutput: async (id, text) => {
+          const path = await outputs.save(id, text);
+          return path === undefined ? undefined : savedOutputNote(path);
+        },
+        // A call cut by the stop's deadline is no tool failure: not reported, redone on resume.
+        onExecuted: async (e) => {
+          if (interrupting()) return;
+          await emit({
             type: 'tool_call',
             turn,
             toolCallId: e.call.toolCallId,
@@ -223,8 +272,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
             isError: e.isError,
             durationMs: e.durationMs,
             truncated: e.truncated,
-          }),
+          });
+        },
       });
+      if (interrupting()) return await interrupted();
       state.messages.push(toolResultMessage(executed));
       state.toolHistory = recordToolCalls(
         state.toolHistory,
@@ -255,6 +306,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   } finally {
     if (hardDeadline) clearTimeout(hardDeadline);
     options.signal?.removeEventListener('abort', onCancel);
+    options.interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 

@@ -34,7 +34,7 @@ export function addUsage(usage: AgentUsage, tokens: TokenCounts, costUsd: number
 
 /** Outcomes after which a resume continues the conversation instead of returning the result. */
 export function isInterrupted(state: AgentTranscript): boolean {
-  return state.outcome === 'cancelled' || state.outcome === 'model_error';
+  return state.outcome === 'cancelled' || state.outcome === 'model_error' || state.outcome === 'interrupted';
 }
 
 /** The run's result, as stored in its transcript. */

@@ -7,6 +7,50 @@ export interface ClassifiedModelError extends AgentError {
   retryAfterMs?: number;
 }
 
+/**
+ * How providers say the prompt does not fit the model's window: OpenAI's `context_length_exceeded`
+ * code ("This model's maximum context length is N tokens…"), Anthropic's "prompt is too long: N
+ * tokens > M maximum", Bedrock's "input is too long", and the wording of OpenAI-compatible servers
+ * (vLLM, llama.cpp, Ollama, LiteLLM) about the context length or window.
+ */
+const CONTEXT_PATTERNS = [
+  /context_length_exceeded/i,
+  /prompt is too long/i,
+  /input is too long/i,
+  /maximum context length/i,
+  /context (length|window|size)/i,
+  /(too many|exceeds? the (maximum|max)( number of)?) (input )?tokens/i,
+  /reduce the length of the (messages|prompt|input)/i,
+];
+
+/** Says the output cap (`max_tokens`) is too large: compaction would not help. */
+const OUTPUT_CAP_PATTERN = /max_tokens\s*:|max_tokens` is too large|output tokens/i;
+
+/** Whether a rejected request says the conversation is longer than the model's context window. */
+export function isContextLengthError(text: string): boolean {
+  if (OUTPUT_CAP_PATTERN.test(text) && !/context_length_exceeded|prompt is too long/i.test(text))
+    return false;
+  return CONTEXT_PATTERNS.some((pattern) => pattern.test(text));
+}
+
+/**
+ * The window a context-length error names, when it does: "maximum context length is 8192 tokens",
+ * "prompt is too long: 210000 tokens > 200000 maximum", "context length of 4096".
+ */
+export function windowFromContextError(text: string): number | undefined {
+  const patterns = [
+    /maximum context length is (\d+)/i,
+    /> ?(\d+) maximum/i,
+    /context (?:length|window|size) (?:of |is )?(\d+)/i,
+  ];
+  for (const pattern of patterns) {
+    const found = pattern.exec(text);
+    const value = found?.[1] ? Number.parseInt(found[1], 10) : Number.NaN;
+    if (Number.isSafeInteger(value) && value > 0) return value;
+  }
+  return undefined;
+}
+
 /** Errors that mean our request or configuration is wrong: retrying cannot help. */
 const PERMANENT_ERROR_NAMES = new Set([
   'AI_InvalidPromptError',
@@ -23,7 +67,8 @@ const PERMANENT_ERROR_NAMES = new Set([
 /**
  * Maps an error from the AI SDK or the transport to an {@link AgentError}: 429 is
  * `MODEL_RATE_LIMITED`, 408/409/5xx and network failures are `MODEL_UNAVAILABLE` (both retryable),
- * other 4xx are `MODEL_REQUEST_REJECTED`. Unknown errors (a dropped stream, a garbled body) are
+ * a 4xx saying the prompt does not fit the window is `MODEL_CONTEXT_EXCEEDED` (not retried as is:
+ * the loop compacts the history first), other 4xx are `MODEL_REQUEST_REJECTED`. Unknown errors (a dropped stream, a garbled body) are
  * treated as transient.
  */
 export function classifyModelError(error: unknown): ClassifiedModelError {
@@ -38,6 +83,10 @@ export function classifyModelError(error: unknown): ClassifiedModelError {
     const garbled = status !== undefined && status >= 200 && status < 300;
     if (apiError.isRetryable || garbled)
       return { code: 'MODEL_UNAVAILABLE', message, retryable: true, ...base };
+    if (status !== undefined && status >= 400 && status < 500) {
+      if (isContextLengthError(`${apiError.message}\n${apiError.responseBody ?? ''}`))
+        return { code: 'MODEL_CONTEXT_EXCEEDED', message, retryable: false };
+    }
     return { code: 'MODEL_REQUEST_REJECTED', message, retryable: false };
   }
   const name = error instanceof Error ? error.name : '';

@@ -24,6 +24,11 @@ export interface ToolRunContext {
   redact: (text: string) => string;
   /** Milliseconds since epoch, for timing. */
   now: () => number;
+  /**
+   * Saves an output too long for the model in full (redacted), returning the note that says where
+   * it is and how to page through it; `undefined` when it could not be saved.
+   */
+  saveOutput?: (text: string) => Promise<string | undefined>;
 }
 
 /** A tool the loop can offer to the model. */
@@ -58,7 +63,7 @@ const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
 /**
  * Builds an {@link AgentTool}: validates arguments with zod (a bad call returns an error telling
  * the model what to fix), runs `execute`, turns thrown errors into error results, redacts, truncates
- * with a note, and times the call.
+ * with a note (saving the full output first when the context can), and times the call.
  */
 export function defineTool<Schema extends z.ZodType>(definition: ToolDefinition<Schema>): AgentTool {
   const jsonSchema = z.toJSONSchema(definition.parameters, { io: 'input' }) as Record<string, unknown>;
@@ -70,8 +75,13 @@ export function defineTool<Schema extends z.ZodType>(definition: ToolDefinition<
     inputSchema: jsonSchema,
     async run(args, context) {
       const started = context.now();
-      const finish = (out: ToolOutput): ToolResult => {
-        const cut = truncateMiddle(context.redact(out.output), maxChars, definition.truncationHint);
+      const finish = async (out: ToolOutput): Promise<ToolResult> => {
+        const text = context.redact(out.output);
+        const saved =
+          text.length > maxChars && context.saveOutput
+            ? await context.saveOutput(text).catch(() => undefined)
+            : undefined;
+        const cut = truncateMiddle(text, maxChars, definition.truncationHint, saved);
         return {
           output: cut.text,
           isError: out.isError ?? false,

@@ -55,13 +55,19 @@ export function registerServe(program: Command, cli: Cli): void {
         `  admin key:    ${platform.adminKeyFile ?? join(config.home, 'admin.key')} (the CLI here uses it)`,
       );
       out.err(
-        `  database:     ${config.databaseUrl ? redact(config.databaseUrl) : `embedded PostgreSQL (data in ${platform.embeddedDataDir ?? join(config.home, 'pg')})`}`,
+        `  database:     ${config.databaseUrl ? redact(config.databaseUrl) : embeddedLine(platform.embeddedDataDir ?? join(config.home, 'pg'), config.home)}`,
       );
       out.err(`  executor:     ${platform.executorId}`);
       out.err('');
       out.err(`Try: abca submit --repo <repo> "..."   (onboard it first: abca repos add <owner/name>)`);
       out.err(c.dim('Stop with Ctrl-C.'));
     });
+}
+
+/** Where the embedded database is, and why when that is outside the state folder. */
+function embeddedLine(dataDir: string, home: string): string {
+  if (dataDir.startsWith(`${home}/`)) return `embedded PostgreSQL (data in ${dataDir})`;
+  return `embedded PostgreSQL (data in ${dataDir}: outside the state folder, which the postgres user cannot reach; \`abca reset\` removes it too)`;
 }
 
 /** The URL without its password, for display. */

@@ -50,7 +50,7 @@ Examples:
         if (flags.idempotencyKey !== undefined && flags.idempotencyKey.trim() === '')
           throw new CliError('--idempotency-key must not be empty.', EXIT.USAGE);
         const client = await ctx.client();
-        const { task, replay } = await client.createTask(
+        const { task, replay, warnings } = await client.createTask(
           {
             repo: flags.repo,
             ...(description ? { task_description: description } : {}),
@@ -63,6 +63,7 @@ Examples:
           flags.idempotencyKey,
         );
         const { out } = ctx;
+        for (const warning of warnings) out.err(out.ce.yellow(`Warning: ${warning}`));
         if (!flags.wait) {
           if (out.json) out.printJson(replay ? { ...task, idempotent_replay: true } : task);
           else {

@@ -5,6 +5,8 @@ export type CheckStatus = 'ok' | 'warn' | 'fail';
 /** The result of one doctor check: what was found and, unless ok, how to fix it. */
 export interface CheckResult {
   name: string;
+  /** Which machine the check is about: the one running `abca doctor`, or the server it asked. */
+  where?: 'local' | 'server';
   status: CheckStatus;
   detail: string;
   fix?: string;
@@ -14,6 +16,8 @@ export interface DoctorContext {
   env: Record<string, string | undefined>;
   /** The server URL the client commands would use, and where it came from. */
   url: { value: string; source: string };
+  /** The API key the client commands would use, if any. */
+  apiKey?: string | undefined;
 }
 
 export type Check = (ctx: DoctorContext) => Promise<CheckResult | undefined>;

@@ -1,8 +1,9 @@
+import { loadServerConfig } from '../server-module.ts';
 import type { Check } from './check.ts';
 
 /** The platform's own configuration, validated exactly as `abca serve` does. */
 export const checkConfig: Check = async ({ env }) => {
-  const { ConfigError, loadConfig } = await import('@abca/server');
+  const { ConfigError, loadConfig } = await loadServerConfig();
   try {
     const config = loadConfig(env);
     return {

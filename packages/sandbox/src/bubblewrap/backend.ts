@@ -217,6 +217,9 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
         env: LAUNCHER_ENV,
         cwd: '/',
         stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+        // Its own session: a Ctrl-C at the server's terminal (SIGINT to its process group) must not
+        // kill the sandbox; the server stops it itself, after a graceful drain.
+        detached: true,
       });
       bwrap = child;
       let stderr = '';

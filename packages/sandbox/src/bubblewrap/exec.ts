@@ -49,7 +49,13 @@ async function launch(
     env,
     command,
   });
-  const child = spawn(argv[0] ?? '/bin/sh', argv.slice(1), { env: LAUNCHER_ENV, cwd: '/', stdio: 'pipe' });
+  // Its own session: a Ctrl-C at the server's terminal must not kill the command (the drain lets it finish).
+  const child = spawn(argv[0] ?? '/bin/sh', argv.slice(1), {
+    env: LAUNCHER_ENV,
+    cwd: '/',
+    stdio: 'pipe',
+    detached: true,
+  });
   const killTree = async () => {
     child.kill('SIGKILL');
     await execCgroup?.kill();

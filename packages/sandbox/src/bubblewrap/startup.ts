@@ -72,6 +72,8 @@ export function chownTree(dir: string, uid: number, gid: number): Promise<void> 
     const child = spawn('chown', ['-R', '-h', `${uid}:${gid}`, '--', dir], {
       env: LAUNCHER_ENV,
       stdio: 'pipe',
+      // Out of the server's process group: a Ctrl-C at its terminal does not fail a sandbox's start.
+      detached: true,
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {

@@ -77,6 +77,8 @@ export function createAdapters(
         configuredProviders: configuredProviders(config),
         secrets: configSecrets(config),
         wallTimeMs: config.taskTimeoutS * 1000,
+        pricing: { overrides: config.prices },
+        ...(config.modelContextTokens ? { contextWindowTokens: config.modelContextTokens } : {}),
       }),
   };
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {

@@ -6,11 +6,14 @@ import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { errorResponse } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
 import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { userBudgetRoutes } from './routes/user-budgets.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -76,7 +79,10 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/tasks', taskRoutes(deps));
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/v1/admin', adminRoutes(deps));
   app.route('/v1/repos', repoRoutes(deps));
+  app.route('/v1/usage', usageRoutes(deps));
+  app.route('/v1/users', userBudgetRoutes(deps));
   const changeRequests = changeRequestRoutes(deps);
   app.route('/v1/prs', changeRequests.prs);
   app.route('/v1/tasks', changeRequests.tasks);

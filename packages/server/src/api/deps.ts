@@ -1,3 +1,4 @@
+import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import type { Config } from '../config/config.ts';
 import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -20,9 +21,21 @@ export interface ApiDeps {
   repoVerifier: RepoVerifier;
   /**
    * `model` and `modelProviders`: which providers a repo's `settings.model` may name;
-   * `metricsPort` set: metrics are served on their own listener, not on the API.
+   * `metricsPort` set: metrics are served on their own listener, not on the API;
+   * `defaultMaxBudgetUsd` and `prices`: a new task's budget, and whether its model is priced.
    */
-  config: Pick<Config, 'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort'>;
+  config: Pick<
+    Config,
+    'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort' | 'defaultMaxBudgetUsd' | 'prices'
+  >;
+  /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
+  admin: AdminInfo;
+}
+
+export interface AdminInfo {
+  config(): Promise<ServerConfigInfo>;
+  /** Asks the configured model for one token, with a time limit; never throws. */
+  checkModel(): Promise<ModelCheckResult>;
 }
 
 export type AppEnv = {

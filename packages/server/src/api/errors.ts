@@ -19,6 +19,8 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
+  /** Payment Required: a monthly budget is spent (the body says whose and how to raise it). */
+  BUDGET_EXCEEDED: 402,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
   FORGE_NOT_CONFIGURED: 422,

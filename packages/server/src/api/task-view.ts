@@ -34,6 +34,7 @@ export function toTaskDetail(t: TaskRow, queue: { position?: number; etaS?: numb
       output_tokens: t.output_tokens,
       cost_usd: t.cost_usd,
       turns: t.turns,
+      priced: t.priced,
     },
     outcome: t.outcome,
   };

@@ -11,6 +11,7 @@ import {
   ModelProvidersSchema,
   readModelProviders,
 } from './model-providers.ts';
+import { PriceFileError, readPriceFile } from './prices.ts';
 
 const positiveInt = (name: string, def: number) =>
   z.coerce
@@ -75,8 +76,35 @@ export const ConfigSchema = z.object({
   /** How often each process re-runs admission and recovery checks (a backstop to notifications). */
   reconcileMs: positiveInt('ABCA_RECONCILE_MS', 1000),
   defaultMaxTurns: positiveInt('ABCA_DEFAULT_MAX_TURNS', 100),
+  /**
+   * Dollar budget of a task that gives none and whose repo sets no `max_budget_usd`; unset: none.
+   * Enforced only on a priced model (see docs/costs.md).
+   */
+  defaultMaxBudgetUsd: z.coerce
+    .number({ error: 'ABCA_DEFAULT_MAX_BUDGET_USD must be a number of US dollars, such as 5' })
+    .gt(0, 'ABCA_DEFAULT_MAX_BUDGET_USD must be more than 0 (leave it unset for no default budget)')
+    .max(100, 'ABCA_DEFAULT_MAX_BUDGET_USD must be at most 100 (the largest per-task budget)')
+    .optional(),
+  /**
+   * The operator's price table from `ABCA_PRICES_FILE`, USD per million tokens by model ref or
+   * model-id prefix; merged over the built-in list prices (see `lookupPrice` in `@abca/agent`).
+   */
+  prices: z.record(
+    z.string(),
+    z.object({
+      input: z.number(),
+      output: z.number(),
+      cacheRead: z.number().optional(),
+      cacheWrite: z.number().optional(),
+    }),
+  ),
   /** Wall time of a whole task, in seconds. */
   taskTimeoutS: positiveInt('ABCA_TASK_TIMEOUT_S', 3600),
+  /**
+   * How long a graceful stop (SIGINT/SIGTERM) may take, in seconds: running agents stop at their next
+   * turn boundary within it; at its end what still runs is cut (and resumes later).
+   */
+  stopTimeoutS: positiveInt('ABCA_STOP_TIMEOUT_S', 30),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
   /** Longest wait, in seconds, for a remote while a repo is onboarded (more: `REMOTE_TIMEOUT`). */
   onboardVerifyTimeoutS: positiveInt('ABCA_ONBOARD_VERIFY_TIMEOUT_S', 20),
@@ -118,6 +146,16 @@ export const ConfigSchema = z.object({
    * folded into `modelProviders.baseUrls` under that provider; read that, never this.
    */
   modelBaseUrl: httpUrl('ABCA_MODEL_BASE_URL', 'http://127.0.0.1:11434/v1').optional(),
+  /**
+   * The model's context window in input tokens. Default: the family's known window (Claude 200k,
+   * GPT-4o 128k, ...); set it for a model without one (`openai-compatible`) or a smaller one. At
+   * 80% of it, older tool outputs are pruned, then the history is compacted into a summary.
+   */
+  modelContextTokens: z.coerce
+    .number({ error: 'ABCA_MODEL_CONTEXT_TOKENS must be a whole number of tokens' })
+    .int('ABCA_MODEL_CONTEXT_TOKENS must be a whole number of tokens')
+    .min(1000, 'ABCA_MODEL_CONTEXT_TOKENS must be at least 1000 tokens')
+    .optional(),
   /** Each provider's credentials and endpoint, kept apart by provider. Secret. */
   modelProviders: ModelProvidersSchema,
   /** Every model-provider variable that is set, by name: listed so each value is redacted. Secret. */
@@ -175,7 +213,10 @@ const ENV_NAMES: Record<string, string> = {
   executorStaleMs: 'ABCA_EXECUTOR_STALE_MS',
   reconcileMs: 'ABCA_RECONCILE_MS',
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
+  defaultMaxBudgetUsd: 'ABCA_DEFAULT_MAX_BUDGET_USD',
+  prices: 'ABCA_PRICES_FILE',
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
+  stopTimeoutS: 'ABCA_STOP_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
   onboardVerifyTimeoutS: 'ABCA_ONBOARD_VERIFY_TIMEOUT_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
@@ -188,6 +229,7 @@ const ENV_NAMES: Record<string, string> = {
   notifier: 'ABCA_NOTIFIER',
   model: 'ABCA_MODEL',
   modelBaseUrl: 'ABCA_MODEL_BASE_URL',
+  modelContextTokens: 'ABCA_MODEL_CONTEXT_TOKENS',
   ...MODEL_PROVIDER_ENV_NAMES,
   'github.token': 'ABCA_GITHUB_TOKEN',
   'github.appId': 'ABCA_GITHUB_APP_ID',
@@ -256,7 +298,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     executorStaleMs: blank(env.ABCA_EXECUTOR_STALE_MS),
     reconcileMs: blank(env.ABCA_RECONCILE_MS),
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
+    defaultMaxBudgetUsd: blank(env.ABCA_DEFAULT_MAX_BUDGET_USD),
+    prices: readPrices(blank(env.ABCA_PRICES_FILE)),
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
+    stopTimeoutS: blank(env.ABCA_STOP_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
     onboardVerifyTimeoutS: blank(env.ABCA_ONBOARD_VERIFY_TIMEOUT_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
@@ -269,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     notifier: blank(env.ABCA_NOTIFIER),
     model: blank(env.ABCA_MODEL),
     modelBaseUrl: blank(env.ABCA_MODEL_BASE_URL),
+    modelContextTokens: blank(env.ABCA_MODEL_CONTEXT_TOKENS),
     modelProviders: readModelProviders((name) => blank(env[name])),
     modelEnv: Object.fromEntries(
       MODEL_ENV_NAMES.flatMap((n) => (blank(env[n]) ? [[n, blank(env[n]) as string]] : [])),
@@ -322,6 +368,15 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   const routed = applyModelBaseUrl(model, modelBaseUrl, modelProviders.baseUrls);
   if (!routed.ok) throw new ConfigError(routed.problems);
   return { ...parsed.data, modelProviders: { ...modelProviders, baseUrls: routed.baseUrls } };
+}
+
+function readPrices(path: string | undefined) {
+  try {
+    return readPriceFile(path);
+  } catch (err) {
+    if (err instanceof PriceFileError) throw new ConfigError(err.problems);
+    throw err;
+  }
 }
 
 function readKeyFile(path: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type { Notifier } from '../ports/notifier.ts';
 import type { Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
 import type { Cancellations } from './cancellations.ts';
+import type { Drain } from './drain.ts';
 import type { SandboxPool } from './workspace/sandbox-pool.ts';
 import type { TaskWorkspaces } from './workspace/task-workspace.ts';
 
@@ -22,6 +23,8 @@ export interface OrchestratorDeps {
   log: Logger;
   metrics: Metrics;
   cancellations: Cancellations;
+  /** The graceful stop of this process: steps park instead of ending while it runs. */
+  drain: Drain;
   sandboxes: SandboxPool;
   config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist'>;
   /** Every secret the platform holds (keys, tokens): scrubbed from command output before it is stored. */

@@ -10,6 +10,7 @@ import type { Db } from '../storage/db.ts';
 import { createCancellations } from './cancellations.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { admitWaitingTasks } from './dispatcher.ts';
+import { createDrain } from './drain.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { reconcile } from './reconciler.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
@@ -22,8 +23,28 @@ export interface Orchestrator {
   admit(): Promise<void>;
   /** Stops the task's workflow and aborts its running step, wherever it runs. */
   cancel(taskId: string): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * A graceful stop (a drain): admits and starts nothing more, lets each running agent stop at its
+   * next turn boundary with its transcript saved, and leaves every unfinished workflow pending, to
+   * be resumed here after a restart or by another worker. After `timeoutMs` what still runs is cut.
+   */
+  stop(opts?: OrchestratorStopOptions): Promise<void>;
+  /**
+   * The stop at once (a second signal), as safe as a crash: what runs is cut where it is (nothing
+   * it fails afterwards ends a task) and the sandboxes are killed; the caller exits the process.
+   */
+  stopNow(): Promise<void>;
 }
+
+export interface OrchestratorStopOptions {
+  /** The whole stop's bound (default `ABCA_STOP_TIMEOUT_S`). */
+  timeoutMs?: number;
+  /** Told once the drain starts with workflows running here: how many will resume. */
+  onDraining?(tasks: number): void;
+}
+
+/** Of the stop's bound, what is kept for the cut: the runs save their transcripts and park. */
+const CUT_GRACE_MS = 5000;
 
 export interface OrchestratorOptions {
   db: Db;
@@ -60,9 +81,11 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   });
   const olog = log.child({ executorId });
   const cancellations = createCancellations(db, { pollMs: 300 });
+  const drain = createDrain();
   let admitting: Promise<void> | undefined;
   let again = false;
   const admit = (): Promise<void> => {
+    if (drain.signal.aborted) return Promise.resolve();
     if (admitting) {
       again = true;
       return admitting;
@@ -102,6 +125,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     log: olog,
     metrics: o.metrics,
     cancellations,
+    drain,
     config,
     executorId,
     wake: () => void admit(),
@@ -174,14 +198,49 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       await DBOS.cancelWorkflow(taskId).catch(() => {});
       await admit();
     },
-    async stop() {
-      clearInterval(beat);
+    async stop(opts = {}) {
+      const timeoutMs = opts.timeoutMs ?? config.stopTimeoutS * 1000;
+      // Admits and reconciles no more; the heartbeat goes on, so no other worker takes over yet.
       clearInterval(tick);
-      cancellations.stop();
+      drain.start();
       await admitting;
+      const running = drain.active();
+      if (running > 0) {
+        olog.warn(
+          { tasks: running, timeoutS: Math.round(timeoutMs / 1000) },
+          `draining: ${running} running task(s) stop at their next turn boundary and will resume`,
+        );
+        opts.onDraining?.(running);
+      }
+      const grace = Math.min(CUT_GRACE_MS, Math.floor(timeoutMs / 3));
+      if (!(await drain.settled(timeoutMs - grace))) {
+        olog.warn(
+          { tasks: drain.active() },
+          'stop deadline: cutting the turns still running (they are made again on resume)',
+        );
+        drain.cut();
+        if (!(await drain.settled(grace)))
+          olog.warn(
+            { tasks: drain.active() },
+            'some steps did not stop in time; they resume as after a crash',
+          );
+      }
+      clearInterval(beat);
+      cancellations.stop();
+      // Workflows parked by the drain stay pending: DBOS recovers them at the next start.
       await DBOS.shutdown();
       await o.sandboxes.stopAll();
+      // Other workers take over this executor's pending workflows at once (not after the stale timeout).
       await markStopped(db, executorId).catch(() => {});
+      if (running > 0)
+        olog.info(
+          { tasks: running },
+          'stopped: the interrupted tasks resume on the next start or on another worker',
+        );
+    },
+    async stopNow() {
+      drain.cut();
+      await Promise.race([o.sandboxes.stopAll(), new Promise((resolve) => setTimeout(resolve, 2000))]);
     },
   };
 }

@@ -72,13 +72,15 @@ export async function markStopped(db: Db, executorId: string): Promise<void> {
 }
 
 /**
- * Takes over executors whose heartbeat stopped: marks them recovered (one live process wins each)
- * and returns their ids, whose unfinished workflows the caller resumes.
+ * Takes over executors whose heartbeat stopped, or that stopped cleanly (a drain leaves their
+ * interrupted workflows pending): marks them recovered (one live process wins each) and returns
+ * their ids, whose unfinished workflows the caller resumes.
  */
 export async function claimDeadExecutors(db: Db, self: string, staleMs: number): Promise<string[]> {
   const res = await db.query<{ executor_id: string }>(
     `UPDATE executors SET recovered_at = now()
-     WHERE executor_id <> $1 AND recovered_at IS NULL AND heartbeat_at < now() - make_interval(secs => $2::float8 / 1000)
+     WHERE executor_id <> $1 AND recovered_at IS NULL
+       AND (stopped_at IS NOT NULL OR heartbeat_at < now() - make_interval(secs => $2::float8 / 1000))
      RETURNING executor_id`,
     [self, staleMs],
   );

@@ -29,6 +29,8 @@ export interface RepoFileConfig {
 const OPERATOR_ONLY: Readonly<Record<string, string>> = {
   model:
     'the operator chooses the model and its provider (`abca repos update <repo> --model provider:model`)',
+  monthly_budget_usd:
+    "the operator sets the repo's monthly budget (`abca repos update <repo> --monthly-budget-usd <usd>`)",
 };
 
 /**

@@ -16,6 +16,11 @@ export interface StepContext {
   signal: AbortSignal;
   /** True once the step's own time limit fired (as opposed to a cancellation). */
   timedOut(): boolean;
+  /**
+   * The process is stopping: aborted when the drain begins (`signal`) and at its deadline
+   * (`deadline`). A step that stops for it returns `interrupted`.
+   */
+  drain: { signal: AbortSignal; deadline: AbortSignal };
   log: Logger;
   emit(type: string, data?: Record<string, unknown>): Promise<void>;
   /**
@@ -26,8 +31,13 @@ export interface StepContext {
   workspace(opts?: { onRecreated?: () => Promise<void> }): Promise<OpenedWorkspace>;
 }
 
-/** `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already. */
+/**
+ * `continue` to the next step, or `stop`: the task is terminal (failed, cancelled) or was already.
+ * A step may also return `interrupted`: the process is stopping and the step is not finished; it is
+ * not recorded and runs again when the workflow resumes (here after a restart, or on another worker).
+ */
 export type StepResult = 'continue' | 'stop';
+type StepRunResult = StepResult | 'interrupted';
 
 export interface StepDefinition {
   name: StepName;
@@ -41,7 +51,7 @@ export interface StepDefinition {
   handlesTimeout?: boolean;
   /** What the step needs of the task's workspace, when it uses one ({@link StepContext.workspace}). */
   workspace?: WorkspaceNeed;
-  run(ctx: StepContext, deps: OrchestratorDeps): Promise<StepResult>;
+  run(ctx: StepContext, deps: OrchestratorDeps): Promise<StepRunResult>;
 }
 
 /**
@@ -58,6 +68,8 @@ export async function runBlueprintStep(
   return DBOS.runStep(
     async () => {
       attempt += 1;
+      // The process is stopping: no step begins; the workflow resumes from here later.
+      if (deps.drain.signal.aborted) return deps.drain.park(taskId);
       const task = await getTask(deps.db, taskId);
       if (!task || isTerminal(task.status)) return 'stop';
       const log = deps.log.child({ taskId, step: def.name });
@@ -76,11 +88,17 @@ export async function runBlueprintStep(
         return deps.taskWorkspaces.open(task, ctx, def.workspace, { emit, signal, ...opts });
       };
       try {
+        const drain = { signal: deps.drain.signal, deadline: deps.drain.deadline };
         const result = await def.run(
-          { task, signal, timedOut: () => timeout.aborted, log, emit, workspace },
+          { task, signal, timedOut: () => timeout.aborted, log, emit, workspace, drain },
           deps,
         );
         const durationMs = Math.round(performance.now() - started);
+        if (result === 'interrupted' || deps.drain.deadline.aborted) {
+          // Not finished, not failed: the step is not recorded and runs again on resume. One cut by
+          // the deadline may have seen its commands killed: whatever it returned is not trusted.
+          return interruptStep(deps, taskId, def.name, { attempt, duration_ms: durationMs });
+        }
         deps.metrics.stepDuration.observe({ step: def.name }, durationMs / 1000);
         if (result === 'continue' && timeout.aborted && !def.handlesTimeout) {
           await endTask(deps, taskId, def.onTimeout.status, def.onTimeout.error);
@@ -96,6 +114,9 @@ export async function runBlueprintStep(
         return result;
       } catch (err) {
         const durationMs = Math.round(performance.now() - started);
+        // Cut by the stop's deadline (its sandbox or database gone): no failure, it resumes later.
+        if (deps.drain.deadline.aborted)
+          return interruptStep(deps, taskId, def.name, { attempt, duration_ms: durationMs });
         const message = err instanceof Error ? err.message : String(err);
         log.warn({ err, attempt }, 'step attempt failed');
         // A broken sandbox (the agent killed its init, say) is made anew by the retry.
@@ -123,6 +144,22 @@ export async function runBlueprintStep(
 }
 
 /**
+ * The stop interrupted the task's step (`step`, or the task's current one): says so in the task's
+ * log, as far as the database still answers, and parks the workflow (see `drain.ts`).
+ */
+async function interruptStep(
+  deps: OrchestratorDeps,
+  taskId: string,
+  step?: StepName,
+  data: Record<string, unknown> = {},
+): Promise<never> {
+  const name = step ?? (await getTask(deps.db, taskId).catch(() => undefined))?.current_step;
+  await appendEvent(deps.db, taskId, 'step.interrupted', { step: name ?? null, ...data }).catch(() => {});
+  deps.log.info({ taskId, step: name }, 'step interrupted by the stop; it resumes on the next start');
+  return deps.drain.park(taskId);
+}
+
+/**
  * Puts a task in a terminal state with its error, tells its channel, and frees its slot. Safe to
  * call again: the conditional transition does nothing when the task is already terminal.
  */
@@ -133,6 +170,9 @@ export async function endTask(
   error: TaskError | null,
   patch: { pr_url?: string | null; outcome?: Record<string, unknown> } = {},
 ): Promise<void> {
+  // A failure seen after the stop's deadline may be the stop's doing (a killed command): the task
+  // is not ended, its step resumes later.
+  if (status !== 'COMPLETED' && deps.drain.deadline.aborted) await interruptStep(deps, taskId);
   const ended = await transition(deps.db, taskId, status, { patch: { error, ...patch } });
   const task = ended ?? (await getTask(deps.db, taskId));
   if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId);

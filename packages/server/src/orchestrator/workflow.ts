@@ -36,6 +36,9 @@ export function registerTaskWorkflow(
   return DBOS.registerWorkflow(
     async (taskId: string): Promise<string> => {
       hooks.onStart();
+      // A workflow the stop interrupts parks inside a step and never reaches `finally`: its
+      // sandbox goes with the stop, its workspace stays for the resume.
+      const tracked = deps.drain.track(taskId);
       try {
         for (const step of BLUEPRINT) {
           if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
@@ -43,6 +46,8 @@ export function registerTaskWorkflow(
         return 'done';
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
+        // Cut by the stop's deadline (its database gone, its sandbox stopped): it resumes later.
+        if (deps.drain.deadline.aborted) return deps.drain.park(taskId);
         await DBOS.runStep(
           () =>
             endTask(
@@ -64,6 +69,7 @@ export function registerTaskWorkflow(
         const task = await getTask(deps.db, taskId).catch(() => undefined);
         if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});
         hooks.onEnd();
+        tracked.end();
       }
     },
     { name: TASK_WORKFLOW_NAME, maxRecoveryAttempts: 20 },

@@ -7,6 +7,11 @@ export interface AgentUsage {
   outputTokens: number;
   costUsd: number;
   turns: number;
+  /**
+   * Whether `costUsd` comes from a price (a table entry, or 0 for a free provider); false: the model
+   * has no price and `costUsd` is 0 for its tokens. Absent: the runtime does not say.
+   */
+  priced?: boolean;
 }
 
 export interface AgentRunInput {
@@ -19,6 +24,13 @@ export interface AgentRunInput {
   settings: RepoSettings;
   /** Aborted when the task is cancelled or its time runs out: stop at once. */
   signal: AbortSignal;
+  /**
+   * Aborted when this process starts a graceful stop: end the run `interrupted` at the next turn
+   * boundary, with what `run` needs to resume saved. A running command may finish, until `interrupt`.
+   */
+  drain?: AbortSignal;
+  /** The stop's deadline: abandon the turn in flight at once and end `interrupted`; it is redone on resume. */
+  interrupt?: AbortSignal;
   /** Appends an event to the task's log (type without the `agent.` prefix). */
   emit(type: string, data: Record<string, unknown>): Promise<void>;
   /** Unread nudges from the task's owner, oldest first; each is returned once. */
@@ -34,7 +46,9 @@ export type AgentOutcome =
   | 'stuck'
   | 'cancelled'
   | 'timed_out'
-  | 'failed';
+  | 'failed'
+  /** The process stopped (a drain): the run is not over; a later `run` resumes it. */
+  | 'interrupted';
 
 export interface AgentRunResult {
   outcome: AgentOutcome;

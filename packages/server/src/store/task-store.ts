@@ -103,7 +103,8 @@ export async function createTask(
   }
 }
 
-async function findByIdempotencyKey(db: Queryable, key: string): Promise<TaskRow | undefined> {
+/** The task created with an idempotency key, if any. */
+export async function findByIdempotencyKey(db: Queryable, key: string): Promise<TaskRow | undefined> {
   const res = await db.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE idempotency_key = $1`, [key]);
   return res.rows[0] ? parseTaskRow(res.rows[0]) : undefined;
 }
@@ -209,16 +210,20 @@ export async function patchTask(db: Queryable, taskId: string, patch: TaskPatch)
   await db.query(`UPDATE tasks SET ${sets.join(', ')} WHERE task_id = $1`, args);
 }
 
-/** Records usage reported by the agent runtime (absolute totals, so a re-run cannot double count). */
+/**
+ * Records usage reported by the agent runtime (absolute totals, so a re-run cannot double count).
+ * `priced` false: the model has no price, so `costUsd` counts nothing for it; absent: unchanged.
+ */
 export async function setUsage(
   db: Queryable,
   taskId: string,
-  usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number },
+  usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number; priced?: boolean },
 ): Promise<void> {
   await db.query(
-    `UPDATE tasks SET input_tokens = $2, output_tokens = $3, cost_usd = $4, turns = $5, updated_at = clock_timestamp()
+    `UPDATE tasks SET input_tokens = $2, output_tokens = $3, cost_usd = $4, turns = $5,
+       priced = COALESCE($6, priced), updated_at = clock_timestamp()
      WHERE task_id = $1`,
-    [taskId, usage.inputTokens, usage.outputTokens, usage.costUsd, usage.turns],
+    [taskId, usage.inputTokens, usage.outputTokens, usage.costUsd, usage.turns, usage.priced ?? null],
   );
 }
 

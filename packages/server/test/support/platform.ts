@@ -54,6 +54,8 @@ export async function startTestPlatform(
       ABCA_RECONCILE_MS: '200',
       ABCA_AGENT_RUNTIME: 'fake',
       ABCA_NOTIFIER: 'fake',
+      // A test that ends with a task still running does not wait the default 30 s drain at stop.
+      ABCA_STOP_TIMEOUT_S: '5',
       ...env,
     },
     log: opts.log ?? createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),

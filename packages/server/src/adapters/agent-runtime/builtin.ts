@@ -4,6 +4,8 @@ import {
   agentTranscriptSchema,
   createModel,
   isProviderId,
+  lookupPrice,
+  type PricingOptions,
   type ProviderBaseUrls,
   type ProviderCredentials,
   type ProviderId,
@@ -32,7 +34,14 @@ export interface BuiltinRuntimeOptions {
   /** Every secret the platform holds, redacted from what the model and the events see. */
   secrets: string[];
   wallTimeMs: number;
+  /**
+   * The context window of `model` (`ABCA_MODEL_CONTEXT_TOKENS`); a repo naming another model gets
+   * that model family's default. Default: the model family's.
+   */
+  contextWindowTokens?: number;
   stream?: boolean;
+  /** The operator's price table; models on a free provider cost 0, a model with no price is unpriced. */
+  pricing?: PricingOptions;
 }
 
 function modelRef(opts: BuiltinRuntimeOptions, settings: RepoSettings): string | undefined {
@@ -89,6 +98,7 @@ const OUTCOMES: Record<string, AgentOutcome> = {
   cancelled: 'cancelled',
   timed_out: 'timed_out',
   model_error: 'failed',
+  interrupted: 'interrupted',
 };
 
 /**
@@ -144,9 +154,12 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
       const budget = [task.max_budget_usd, settings.max_budget_usd].filter(
         (v): v is number => typeof v === 'number',
       );
+      // An unpriced model's tokens count 0 dollars and the task says so: its cost is never guessed.
+      const { priced } = lookupPrice(r.ref, opts.pricing);
       const result = await runAgent({
         model: r.model,
         modelRef: r.ref,
+        ...(opts.pricing ? { pricing: opts.pricing } : {}),
         sandbox: input.sandbox,
         system: systemPrompt(task, settings),
         prompt: input.prompt,
@@ -158,7 +171,12 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         redactSecrets: opts.secrets,
         ...(transcript ? { transcript } : {}),
         ...(opts.stream !== undefined ? { stream: opts.stream } : {}),
+        ...(opts.contextWindowTokens && r.ref === opts.model
+          ? { contextWindowTokens: opts.contextWindowTokens }
+          : {}),
         signal: input.signal,
+        ...(input.drain ? { drain: input.drain } : {}),
+        ...(input.interrupt ? { interrupt: input.interrupt } : {}),
         readNudges: input.readNudges,
         onEvent: (e) => input.emit(e.type, toEventData(e)),
         saveTranscript: async (t) => {
@@ -172,6 +190,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
             outputTokens: t.usage.outputTokens,
             costUsd: t.usage.costUsd,
             turns: t.turns,
+            priced,
           });
         },
       });
@@ -180,6 +199,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         outputTokens: result.usage.outputTokens,
         costUsd: result.usage.costUsd,
         turns: result.turns,
+        priced,
       };
       const outcome = OUTCOMES[result.outcome] ?? 'failed';
       return {

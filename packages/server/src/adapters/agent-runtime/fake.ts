@@ -54,6 +54,9 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
     },
     async run(input) {
       const { task, signal } = input;
+      // The stop's deadline cuts a turn short like a cancellation, but the run resumes later.
+      const cut = input.interrupt ? AbortSignal.any([signal, input.interrupt]) : signal;
+      const interrupted = () => ({ outcome: 'interrupted' as const, summary: '', usage });
       const d = parseFakeDirectives(task.task_description);
       const turns = Math.max(1, Math.min(Number(d.turns ?? 2) || 2, task.max_turns));
       const done = (await effects.list(task.task_id)).find((e) => e.effect === 'agent.commit');
@@ -65,10 +68,13 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
       };
       for (let turn = done ? turns : 1; turn <= turns && !done; turn++) {
         if (signal.aborted) break;
+        // A graceful stop: the turns made so far are kept (as reported usage); a later run goes on.
+        if (input.drain?.aborted) return interrupted();
         await input.emit('turn_started', { turn });
         for (const nudge of await input.readNudges())
           await input.emit('nudge_received', { turn, message: nudge });
-        await wait(Number(d.turn_ms ?? deps.turnDelayMs ?? 0), signal);
+        await wait(Number(d.turn_ms ?? deps.turnDelayMs ?? 0), cut);
+        if (input.interrupt?.aborted && !signal.aborted) return interrupted();
         usage.inputTokens += 1000;
         usage.outputTokens += 200;
         usage.costUsd = Math.round(((usage.inputTokens * 3 + usage.outputTokens * 15) / 1e6) * 1e6) / 1e6;
@@ -77,8 +83,9 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
         await input.emit('tool_call', { turn, tool: 'bash', args: { command: 'npm test' }, is_error: false });
         await input.reportUsage(usage);
       }
-      if (d.sleep) await wait(Number(d.sleep), signal);
+      if (d.sleep) await wait(Number(d.sleep), cut);
       if (signal.aborted) return { outcome: 'cancelled', summary: 'cancelled', usage };
+      if (input.interrupt?.aborted) return interrupted();
       if (d.fail) {
         const parsed = TaskFailureCodeSchema.safeParse(d.fail);
         const code: TaskFailureCode = parsed.success ? parsed.data : 'AGENT_FAILED';

@@ -3,11 +3,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
 import { appendEvent } from '../../store/event-store.ts';
+import { spentMonthlyBudget } from '../../store/monthly-budgets.ts';
 import { addNudge } from '../../store/nudge-store.ts';
 import { getRepo } from '../../store/repo-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import {
   createTask,
+  findByIdempotencyKey,
   getTask,
   listTasks,
   queuePosition,
@@ -15,6 +17,7 @@ import {
   transition,
 } from '../../store/task-store.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
+import { unpricedBudgetWarnings } from '../task-budget.ts';
 import { toTaskDetail, toTaskSummary } from '../task-view.ts';
 import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../validate.ts';
 
@@ -67,13 +70,32 @@ export function taskRoutes(deps: ApiDeps) {
         },
       );
     }
+    // A replay of a task already created is answered as before, whatever was spent since.
+    const replay = idempotencyKey ? await findByIdempotencyKey(deps.db, idempotencyKey) : undefined;
+    if (!replay) {
+      const spent = await spentMonthlyBudget(
+        deps.db,
+        { userId: principal.userId, repo: body.repo, repoBudgetUsd: repo.settings.monthly_budget_usd },
+        new Date(),
+      );
+      if (spent) {
+        throw new AppError('BUDGET_EXCEEDED', spent.message, {
+          details: [
+            {
+              field: spent.scope === 'user' ? 'user.monthly_budget_usd' : 'repo.settings.monthly_budget_usd',
+              message: `$${spent.spentUsd.toFixed(2)} spent of $${spent.budgetUsd.toFixed(2)} this month`,
+            },
+          ],
+        });
+      }
+    }
+    const maxBudgetUsd =
+      body.max_budget_usd ?? repo.settings.max_budget_usd ?? deps.config.defaultMaxBudgetUsd;
     const created = await createTask(deps.db, {
       ...body,
       user_id: principal.userId,
       max_turns: body.max_turns ?? repo.settings.max_turns ?? deps.config.defaultMaxTurns,
-      ...((body.max_budget_usd ?? repo.settings.max_budget_usd)
-        ? { max_budget_usd: body.max_budget_usd ?? repo.settings.max_budget_usd }
-        : {}),
+      ...(maxBudgetUsd !== undefined ? { max_budget_usd: maxBudgetUsd } : {}),
       ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}),
     });
     if (created.kind === 'conflict') {
@@ -90,7 +112,13 @@ export function taskRoutes(deps: ApiDeps) {
     await deps.orchestrator.admit();
     const fresh = (await getTask(deps.db, created.task.task_id)) ?? created.task;
     c.header('Location', `/v1/tasks/${fresh.task_id}`);
-    return c.json({ data: await detail(deps, fresh) }, 201);
+    const warnings = unpricedBudgetWarnings({
+      model: repo.settings.model ?? deps.config.model,
+      prices: deps.config.prices,
+      maxBudgetUsd: fresh.max_budget_usd,
+      monthlyBudget: repo.settings.monthly_budget_usd !== undefined,
+    });
+    return c.json({ data: await detail(deps, fresh), ...(warnings.length ? { warnings } : {}) }, 201);
   });
 
   app.get('/', async (c) => {

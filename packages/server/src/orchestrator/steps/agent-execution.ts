@@ -4,11 +4,16 @@ import { takeNudges } from '../../store/nudge-store.ts';
 import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
+import { runFailure } from './run-failure.ts';
+
+/** Outcomes after which finalization takes the work: everything but a cancellation. */
+const KEEPS_WORK = ['completed', 'max_turns', 'budget_exceeded', 'timed_out', 'stuck', 'failed'];
 
 /**
- * Runs the agent through the AgentRuntime port in the task's sandbox. Outcomes that kept work
- * (completed, a limit, wall time) go on to finalization, which pushes what was done; the others
- * end the task here.
+ * Runs the agent through the AgentRuntime port in the task's sandbox. Whatever stopped the run
+ * (completed, a limit, wall time, a model error, stuck detection), finalization takes the work and
+ * pushes it (a draft PR saying why the run stopped); a run that stopped on a failure and changed
+ * nothing ends there with the run's error, as does a cancellation here.
  */
 export const agentExecutionStep: StepDefinition = {
   name: 'agent-execution',
@@ -20,7 +25,7 @@ export const agentExecutionStep: StepDefinition = {
   // Another machine may have taken the task over: its workspace comes back from the checkpoint, or
   // without one is made anew (and the agent starts over).
   workspace: 'restored-or-recreated',
-  async run({ task, signal, timedOut, emit, workspace }, deps) {
+  async run({ task, signal, timedOut, emit, workspace, drain }, deps) {
     if (task.status !== 'RUNNING') return 'continue';
     if (task.outcome?.agent) return 'continue';
     let ws: Awaited<ReturnType<typeof workspace>>;
@@ -41,11 +46,19 @@ export const agentExecutionStep: StepDefinition = {
       sandbox,
       settings: ctx.settings,
       signal,
+      drain: drain.signal,
+      interrupt: drain.deadline,
       emit: (type, data) => appendEvent(deps.db, task.task_id, `agent.${type}`, data).then(() => {}),
       readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
       reportUsage: (usage) => setUsage(deps.db, task.task_id, usage),
     });
     await setUsage(deps.db, task.task_id, result.usage);
+    // The process is stopping: the run saved its transcript and goes on from it on resume. Not an
+    // outcome of the task: nothing is checkpointed or ended here.
+    if (result.outcome === 'interrupted') {
+      await emit('agent.interrupted', { turns: result.usage.turns });
+      return 'interrupted';
+    }
     const outcome = timedOut() && result.outcome === 'cancelled' ? 'timed_out' : result.outcome;
     const agent = { outcome, summary: result.summary, error: result.error ?? null };
     await emit('agent.finished', { outcome, turns: result.usage.turns, cost_usd: result.usage.costUsd });
@@ -53,31 +66,21 @@ export const agentExecutionStep: StepDefinition = {
     if (!current || current.status === 'CANCELLED') return 'stop';
     // Work that goes on to finalization is checkpointed: finalization may run on another machine.
     // Work that cannot be taken out of the sandbox (too large, a broken repository) ends here.
-    if (['completed', 'max_turns', 'budget_exceeded', 'timed_out'].includes(outcome)) {
+    if (KEEPS_WORK.includes(outcome)) {
       // Not under the step's signal: after a timeout the work is still taken out.
       const failure = await deps.taskWorkspaces.checkpoint(current, ctx, sandbox, { emit });
       if (failure) {
         await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
-        await endTask(deps, task.task_id, 'FAILED', failure);
+        // A run that failed on its own keeps its own error; the checkpoint's is in the events.
+        const runError = runFailure(outcome, result.error);
+        await endTask(deps, task.task_id, 'FAILED', runError ?? failure);
         return 'stop';
       }
     }
     await patchTask(deps.db, task.task_id, { outcome: { ...(current.outcome ?? {}), agent } });
     if (outcome === 'cancelled') return 'stop';
-    if (outcome === 'stuck') {
-      await endTask(deps, task.task_id, 'FAILED', taskError('AGENT_STUCK', result.error?.message));
-      return 'stop';
-    }
-    if (outcome === 'failed') {
-      await endTask(
-        deps,
-        task.task_id,
-        'FAILED',
-        taskError(result.error?.code ?? 'AGENT_FAILED', result.error?.message),
-      );
-      return 'stop';
-    }
-    // Limits and wall time keep the work: finalization pushes it as a draft and ends the task.
+    // Finalization pushes the work as a draft when a limit, an error or stuck detection stopped the
+    // run, and ends the task with the reason (FAILED with the run's code, the draft PR's url kept).
     return 'continue';
   },
 };

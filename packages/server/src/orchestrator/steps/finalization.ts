@@ -1,4 +1,4 @@
-import { type TaskError, taskError } from '@abca/contracts';
+import { type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
 import type { WorkCapture } from '../../ports/workspaces.ts';
 import type { TaskRow } from '../../store/task-row.ts';
@@ -8,6 +8,7 @@ import { endTask, type StepDefinition } from '../step.ts';
 import type { TaskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 import { type GateVerdict, judge, runRepoChecks } from '../workspace/checks.ts';
+import { runFailure } from './run-failure.ts';
 
 const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
   max_turns: taskError('MAX_TURNS_REACHED'),
@@ -40,7 +41,7 @@ function prBody(
     lines.push(`- ${c.ok ? '✅' : '❌'} ${c.name}: \`${c.command}\` exit ${c.exitCode ?? c.killed}${before}`);
     if (!c.ok && c.outputTail) lines.push('', '```', c.outputTail.slice(-3000), '```');
   }
-  if (limit) lines.push('', `**Stopped early:** ${limit.message}`);
+  if (limit) lines.push('', `**Stopped early** (${limit.code}): ${limit.message}`);
   if (blocked.length) lines.push('', `Network requests the sandbox blocked: ${blocked.join(', ')}`);
   if (ctx.warnings.length) lines.push('', ...ctx.warnings.map((w) => `> ${w}`));
   lines.push(
@@ -83,12 +84,19 @@ export const finalizationStep: StepDefinition = {
       return endOnTypedFailure(deps, task.task_id, err);
     }
     const { ctx, sandbox } = ws;
-    const agent = (task.outcome?.agent ?? {}) as { outcome?: AgentOutcome; summary?: string };
-    const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? null;
+    const agent = (task.outcome?.agent ?? {}) as {
+      outcome?: AgentOutcome;
+      summary?: string;
+      error?: { code: TaskFailureCode; message: string } | null;
+    };
+    // Why the run stopped early, when it did: a limit, or a failure (stuck, a model error).
+    const failure = runFailure(agent.outcome ?? 'completed', agent.error);
+    const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? failure ?? null;
     const { commits } = capture;
     if (commits.length === 0) {
       await deps.sandboxes.release(task.task_id);
-      await endTask(deps, task.task_id, 'FAILED', taskError('NO_CHANGES'));
+      // A failed run that changed nothing ends with its own error, as before finalization existed for it.
+      await endTask(deps, task.task_id, 'FAILED', failure ?? taskError('NO_CHANGES'));
       return 'stop';
     }
     const verdict = judge(

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * `GET /v1/admin/config` (admin): the configuration the server runs with, as it resolved it. Never a
+ * secret: for each credential only whether it is set.
+ */
+export const ServerConfigInfo = z.object({
+  /** The machine the server runs on, and its state folder there. */
+  host: z.object({ hostname: z.string(), state_folder: z.string(), pid: z.number().int() }),
+  listen: z.object({ url: z.string().nullable(), metrics_listener: z.boolean() }),
+  database: z.object({
+    kind: z.enum(['embedded', 'external']),
+    /** Embedded: where its data is; external: host and port (no user or password). */
+    location: z.string(),
+  }),
+  agent_runtime: z.enum(['builtin', 'fake']),
+  model: z.object({
+    /** `provider:model` of ABCA_MODEL, or null when unset. */
+    ref: z.string().nullable(),
+    provider: z.string().nullable(),
+    /** The provider's endpoint when one is configured (credentials in it are masked); null: its public API. */
+    base_url: z.string().nullable(),
+    /** Whether the credentials of that provider are set (never the value). */
+    credentials_set: z.boolean(),
+    /** Every provider a repo's settings may name (credentials or an endpoint configured). */
+    configured_providers: z.array(z.string()),
+  }),
+  sandbox: z.object({
+    backend: z.enum(['bubblewrap', 'local']),
+    available: z.boolean(),
+    /** Why it is not available, and how to fix that. */
+    reason: z.string().optional(),
+    remedy: z.string().optional(),
+  }),
+  forges: z.array(
+    z.object({
+      kind: z.enum(['git', 'github', 'fake']),
+      configured: z.boolean(),
+      /** e.g. `token`, `app`, `stored per repo`. */
+      detail: z.string(),
+    }),
+  ),
+  channels: z.object({ notifier: z.enum(['log', 'fake']) }),
+  caps: z.object({
+    per_user: z.number().int(),
+    per_repo: z.number().int(),
+    global: z.number().int(),
+    worker_slots: z.number().int(),
+  }),
+  limits: z.object({
+    default_max_turns: z.number().int(),
+    task_timeout_s: z.number().int(),
+    queue_max_age_s: z.number().int(),
+    checkpoint_max_bytes: z.number().int(),
+    workspace_max_files: z.number().int(),
+    work_max_file_bytes: z.number().int(),
+    workspace_retention_hours: z.number(),
+  }),
+  egress: z.object({ default_allowlist: z.array(z.string()), allow_private: z.array(z.string()) }),
+});
+export type ServerConfigInfo = z.infer<typeof ServerConfigInfo>;
+
+/**
+ * `POST /v1/admin/model-check` (admin): the server sends its configured model a one-token request,
+ * with a time limit. `skipped` when no model is in use (the fake agent runtime).
+ */
+export const ModelCheckResult = z.object({
+  status: z.enum(['ok', 'failed', 'skipped', 'not_configured']),
+  ref: z.string().nullable(),
+  /** The endpoint that was asked (credentials masked); null: the provider's public API. */
+  base_url: z.string().nullable(),
+  latency_ms: z.number().int().nullable(),
+  /** What went wrong (no key or token in it), e.g. `MODEL_REQUEST_REJECTED: HTTP 401 ...`. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  remedy: z.string().optional(),
+});
+export type ModelCheckResult = z.infer<typeof ModelCheckResult>;
