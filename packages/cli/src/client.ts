@@ -12,6 +12,7 @@ import {
   ModelCheckResult,
   NudgeResponse,
   RepoInfo,
+  RepoWriteResponse,
   ServerConfigInfo,
   TaskDetail,
   TaskDiff,
@@ -35,6 +36,8 @@ export class ApiError extends CliError {
       code: body.code,
       requestId: body.request_id,
       ...(body.details ? { details: body.details } : {}),
+      // The server's remedy (onboarding failures name the flag that fixes them) is the hint.
+      ...(body.remedy ? { hint: body.remedy } : {}),
     });
     this.name = 'ApiError';
   }
@@ -158,8 +161,9 @@ export class ApiClient {
       .data;
   }
 
+  /** Onboards a repo: the repo, what verifying it found, and the server's warnings. */
   async addRepo(body: z.input<typeof CreateRepoRequest>) {
-    return parse(dataEnvelope(RepoInfo), (await this.send('POST', '/v1/repos', { body })).json).data;
+    return parse(RepoWriteResponse, (await this.send('POST', '/v1/repos', { body })).json);
   }
 
   async listRepos() {
@@ -176,7 +180,7 @@ export class ApiClient {
 
   async updateRepo(repo: string, body: z.input<typeof UpdateRepoRequest>) {
     const res = await this.send('PATCH', `/v1/repos/${seg(repo)}`, { body });
-    return parse(dataEnvelope(RepoInfo), res.json).data;
+    return parse(RepoWriteResponse, res.json);
   }
 
   async listPrs(q: ListPrsInput) {

@@ -18,7 +18,8 @@ beforeAll(async () => {
   env = { ABCA_HOME: served.home };
   const added = await Promise.all([
     abca('repos', 'add', 'acme/app', '--forge', 'fake'),
-    abca('repos', 'add', 'fake-unreachable/x', '--forge', 'fake'),
+    // Unverified on purpose: its tasks are to fail pre-flight.
+    abca('repos', 'add', 'fake-unreachable/x', '--forge', 'fake', '--no-verify'),
   ]);
   for (const r of added) expect(r.code, r.stderr).toBe(0);
 });
@@ -242,6 +243,7 @@ describe.concurrent('abca keys and repos', () => {
       '--max-concurrency',
       '2',
       '--json',
+      '--no-verify', // this server has no GitHub token
     );
     expect(added.code, added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({
@@ -253,7 +255,15 @@ describe.concurrent('abca keys and repos', () => {
       abca('repos', 'list', '--json'),
       abca('repos', 'show', 'octo/cat'),
       abca('repos', 'add', 'octo/cat'),
-      abca('repos', 'add', 'tools', '--git-url', 'https://git.example.com/tools.git', '--json'),
+      abca(
+        'repos',
+        'add',
+        'tools',
+        '--git-url',
+        'https://git.example.com/tools.git',
+        '--json',
+        '--no-verify',
+      ),
       abca('repos', 'add', 'tools2', '--forge', 'git'),
     ]);
     // owner/name without --forge is a GitHub repository.

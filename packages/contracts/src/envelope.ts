@@ -10,6 +10,8 @@ export const ApiErrorBody = z.object({
     request_id: z.string(),
     /** Field-level problems of a VALIDATION_ERROR: dotted path -> message. */
     details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    /** How to fix it, where the server knows (onboarding failures name the CLI flag). */
+    remedy: z.string().optional(),
   }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ONBOARDING_FAILURE_CODES } from './onboarding.ts';
 
 /** Error codes the API answers with; each maps to one HTTP status in the server. */
 export const API_ERROR_CODES = [
@@ -20,6 +21,8 @@ export const API_ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
+  /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
+  ...ONBOARDING_FAILURE_CODES,
 ] as const;
 export const ApiErrorCode = z.enum(API_ERROR_CODES);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

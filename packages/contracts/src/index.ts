@@ -4,6 +4,7 @@ export * from './change-request.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';
+export * from './onboarding.ts';
 export * from './repo.ts';
 export * from './task.ts';
 export * from './task-status.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiWarning, RepoVerification } from './onboarding.ts';
 import { BudgetUsd, RepoName } from './task.ts';
 import { MonthlyBudgetUsd } from './usage.ts';
 
@@ -110,6 +111,12 @@ export const CreateRepoRequest = z.strictObject({
   /** A credential for a `git` forge over http(s), instead of `user:token@` in its URL. */
   credential: GitCredentialInput.optional(),
   settings: RepoSettings.default({}),
+  /**
+   * Default true: the remote is checked before anything is stored (reachable with the credential,
+   * default branch present, push allowed where the forge can tell). False (or `?verify=false`)
+   * stores it offline, with a `NOT_VERIFIED` warning.
+   */
+  verify: z.boolean().optional(),
 });
 export type CreateRepoRequest = z.infer<typeof CreateRepoRequest>;
 
@@ -121,6 +128,8 @@ export type CreateRepoRequest = z.infer<typeof CreateRepoRequest>;
 export const UpdateRepoRequest = z.strictObject({
   forge: ForgeSpec.optional(),
   credential: GitCredentialInput.nullable().optional(),
+  /** As on create; checked only when the forge, the credential or the default branch changes. */
+  verify: z.boolean().optional(),
   settings: z
     .strictObject(
       Object.fromEntries(
@@ -146,6 +155,17 @@ export const RepoInfo = z.object({
   updated_at: z.string(),
 });
 export type RepoInfo = z.infer<typeof RepoInfo>;
+
+/**
+ * The answer of `POST /v1/repos` and `PATCH /v1/repos/{repo}`: the repo, what verifying it found,
+ * and warnings (`NOT_VERIFIED`, `PUSH_NOT_CHECKED`). Older servers send neither extra field.
+ */
+export const RepoWriteResponse = z.object({
+  data: RepoInfo,
+  verification: RepoVerification.optional(),
+  warnings: z.array(ApiWarning).default([]),
+});
+export type RepoWriteResponse = z.infer<typeof RepoWriteResponse>;
 
 /** A git URL with its userinfo taken out: what `scheme://user:password@host/...` held, decoded. */
 export interface GitUrlParts {

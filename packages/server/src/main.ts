@@ -9,6 +9,7 @@ import { createMetricsApp } from './api/metrics-app.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
+import { createRepoVerifier } from './onboarding/verify-repo.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
@@ -184,6 +185,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         events,
         config,
         credentials,
+        repoVerifier: createRepoVerifier({
+          forge: adapters.forge,
+          timeoutMs: config.onboardVerifyTimeoutS * 1000,
+          log,
+        }),
         admin: {
           config: async () =>
             effectiveConfig(config, {

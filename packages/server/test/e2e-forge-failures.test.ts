@@ -26,8 +26,11 @@ afterAll(async () => {
 
 const terminal = (t: any) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status);
 
+/** Onboards without verifying: these remotes are broken on purpose, to see how their tasks fail. */
 async function onboard(repo: string, url: string, settings: Record<string, unknown> = {}) {
-  const res = await p.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url }, settings } });
+  const res = await p.request('POST', '/v1/repos', {
+    body: { repo, forge: { kind: 'git', url }, settings, verify: false },
+  });
   expect(res.status).toBe(201);
 }
 

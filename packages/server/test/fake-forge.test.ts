@@ -9,6 +9,7 @@ import type { Forge, RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { type ForgeContractEnv, runForgeContract, sh, writeSeedFiles } from './forge-contract.ts';
+import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract, type WorkspacesContractEnv } from './workspaces-contract.ts';
 
 /**
@@ -71,3 +72,4 @@ async function setupFakeForge(): Promise<ForgeContractEnv & WorkspacesContractEn
 
 runForgeContract('fake', setupFakeForge);
 runWorkspacesContract('fake', setupFakeForge);
+runRemoteVerificationContract('fake', async () => ({ ...(await setupFakeForge()), push: 'allowed' }));

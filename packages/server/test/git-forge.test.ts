@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFakeGitHub } from '@abca/fake-github';
 import { createBubblewrapBackend } from '@abca/sandbox';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
@@ -17,6 +18,7 @@ import {
   listChangeRequests,
 } from '../src/store/change-requests.ts';
 import { pushWithGit, runForgeContract, sh, writeSeed } from './forge-contract.ts';
+import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract } from './workspaces-contract.ts';
 
 async function setupGitForge() {
@@ -80,6 +82,46 @@ async function setupGitForge() {
 
 runForgeContract('plain git', setupGitForge);
 runWorkspacesContract('plain git', setupGitForge);
+runRemoteVerificationContract('plain git (a local path)', async () => ({
+  ...(await setupGitForge()),
+  push: 'unknown',
+}));
+
+/** Plain git over HTTP with a token: the fake GitHub's git server, which checks it. */
+runRemoteVerificationContract('plain git over http (with a token)', async () => {
+  const token = 'tok-http-reader-0123456789';
+  const gh = await startFakeGitHub({
+    repos: [{ owner: 'acme', name: 'app', private: true }],
+    tokens: { [token]: { login: 'reader', permissions: 'read' } },
+  });
+  const forge = createGitForge({
+    db: undefined as never, // verifyRemote reads no table
+    git: createLocalGit({ cacheDir: mkdtempSync(join(tmpdir(), 'abca-git-http-')), remote: () => never() })
+      .git,
+    mirrors: { sync: never, ensure: never },
+  });
+  const at = (name: string): RepoRef => ({
+    repo: `acme/${name}`,
+    defaultBranch: 'main',
+    forge: { kind: 'git', url: gh.gitUrl('acme', name) },
+  });
+  const credential = { url: `${gh.webUrl}/`, username: 'x-access-token', password: token };
+  const wrong = 'tok-wrong-9876543210';
+  return {
+    forge,
+    repo: at('app'),
+    missingRepo: at('missing'),
+    credential,
+    push: 'unknown',
+    refused: { forge, target: { ...at('app'), credential: { ...credential, password: wrong } } },
+    secrets: [token, wrong],
+    cleanup: () => gh.close(),
+  };
+});
+
+function never(): never {
+  throw new Error('not used by verifyRemote');
+}
 
 describe('plain-git forge specifics', () => {
   it('stores change requests with commits and diff, lists them, and hydrates comments', async () => {

@@ -16,6 +16,7 @@ import {
   sh,
   writeSeedFiles,
 } from './forge-contract.ts';
+import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract, type WorkspacesContractEnv } from './workspaces-contract.ts';
 
 const OWNER = 'acme';
@@ -99,7 +100,7 @@ async function startWorld(): Promise<World> {
   };
 }
 
-async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv> {
+async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv & { world: World }> {
   const world = await startWorld();
   const forge = world.forge();
   const bare = world.gh.repoPath(OWNER, NAME);
@@ -137,11 +138,23 @@ async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv> 
       },
     },
     cleanup: () => world.close(),
+    world,
   };
 }
 
 runForgeContract('GitHub (fake)', contractEnv);
 runWorkspacesContract('GitHub (fake)', contractEnv);
+runRemoteVerificationContract('GitHub (fake)', async () => {
+  const env = await contractEnv();
+  const world = env.world;
+  const wrong = token('ghp');
+  return {
+    ...env,
+    push: 'allowed',
+    refused: { forge: world.forge({ auth: { kind: 'token', token: wrong } }), target: ghRepo() },
+    secrets: [...env.secrets, wrong],
+  };
+});
 
 async function failure(p: Promise<unknown>): Promise<ForgeError> {
   try {

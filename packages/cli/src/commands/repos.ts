@@ -1,4 +1,4 @@
-import type { CreateRepoRequest, RepoInfo, UpdateRepoRequest } from '@abca/contracts';
+import type { CreateRepoRequest, RepoInfo, RepoWriteResponse, UpdateRepoRequest } from '@abca/contracts';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import { type Cli, runClientCommand, withClientOptions } from '../command-kit.ts';
@@ -30,6 +30,8 @@ type ForgeKind = (typeof FORGE_KINDS)[number];
 interface AddFlags extends ClientFlags, SettingFlags, GitCredentialFlags {
   forge?: ForgeKind;
   gitUrl?: string;
+  /** False with `--no-verify`: stored without asking the remote. */
+  verify?: boolean;
 }
 
 interface UpdateFlags extends AddFlags {
@@ -40,6 +42,7 @@ const EXAMPLES = `
 Examples:
   $ abca repos add acme/app --default-branch main --test-command "npm test" --max-concurrency 2
   $ abca repos add tools --git-url https://git.example.com/tools.git
+  $ abca repos add offline --git-url https://git.internal/offline.git --no-verify
   $ pass show git/tools | abca repos add tools --git-url https://git.example.com/tools.git --git-token-stdin
   $ abca repos update tools --git-token-env TOOLS_TOKEN --git-username ci-bot
   $ abca repos update tools --remove-git-credential
@@ -67,21 +70,26 @@ export function registerRepos(program: Command, cli: Cli): void {
             'where it lives: github (default for owner/name), git (with --git-url), fake (demos, tests)',
             forgeArg,
           )
-          .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)'),
+          .option('--git-url <url>', 'clone URL of a plain git repository (implies --forge git)')
+          .option(
+            '--no-verify',
+            'store it without checking the remote (reachable, credential, default branch, push)',
+          ),
       ),
     ),
   ).action(async (repo: string, flags: AddFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
       const forge = forgeSpec(repo, flags);
       const credential = await credentialFromFlags(flags, ctx);
-      const created = redactRepo(
-        await (await ctx.client()).addRepo({
-          repo,
-          ...(forge ? { forge } : {}),
-          ...(credential ? { credential } : {}),
-          settings: settingsFromFlags(flags),
-        }),
-      );
+      const answer = await (await ctx.client()).addRepo({
+        repo,
+        ...(forge ? { forge } : {}),
+        ...(credential ? { credential } : {}),
+        settings: settingsFromFlags(flags),
+        ...(flags.verify === false ? { verify: false } : {}),
+      });
+      const created = redactRepo(answer.data);
+      printWarnings(ctx.out, answer);
       if (ctx.out.json) ctx.out.printJson(created);
       else {
         ctx.out.out(`Onboarded ${ctx.out.c.bold(created.repo)}.`);
@@ -89,6 +97,8 @@ export function registerRepos(program: Command, cli: Cli): void {
           ctx.out.out(`${ctx.out.c.dim('forge:'.padEnd(12))}${forgeText(created)}`);
           ctx.out.out(`${ctx.out.c.dim('credential:'.padEnd(12))}${credentialText(created)}`);
         }
+        const checked = verificationText(answer);
+        if (checked) ctx.out.out(`${ctx.out.c.dim('verified:'.padEnd(12))}${checked}`);
         ctx.out.out(ctx.out.c.dim(`Try: abca submit --repo ${created.repo} "..."`));
       }
       return 0;
@@ -106,7 +116,8 @@ export function registerRepos(program: Command, cli: Cli): void {
           )
           .argument('<repo>', 'owner/name')
           .option('--forge <kind>', 'move it: github, git (with --git-url) or fake', forgeArg)
-          .option('--git-url <url>', 'new clone URL of a plain git repository (implies --forge git)'),
+          .option('--git-url <url>', 'new clone URL of a plain git repository (implies --forge git)')
+          .option('--no-verify', 'store a new remote, credential or default branch without checking it'),
       )
         .option(
           '--clear <field>',
@@ -132,20 +143,23 @@ export function registerRepos(program: Command, cli: Cli): void {
       }
       const settings: NonNullable<UpdateRepoRequest['settings']> = { ...set };
       for (const field of cleared) settings[field] = null;
-      const updated = redactRepo(
-        await (await ctx.client()).updateRepo(repo, {
-          ...(forge ? { forge } : {}),
-          ...(credential !== undefined ? { credential } : {}),
-          ...(Object.keys(settings).length ? { settings } : {}),
-        }),
-      );
+      const answer = await (await ctx.client()).updateRepo(repo, {
+        ...(forge ? { forge } : {}),
+        ...(credential !== undefined ? { credential } : {}),
+        ...(Object.keys(settings).length ? { settings } : {}),
+        ...(flags.verify === false ? { verify: false } : {}),
+      });
+      const updated = redactRepo(answer.data);
       const { out } = ctx;
+      printWarnings(out, answer);
       if (out.json) out.printJson(updated);
       else {
         out.out(`Updated ${out.c.bold(updated.repo)}.`);
         if (forge) out.out(`${out.c.dim('forge:'.padEnd(12))}${forgeText(updated)}`);
         if (forge || credential !== undefined)
           out.out(`${out.c.dim('credential:'.padEnd(12))}${credentialText(updated)}`);
+        const checked = verificationText(answer);
+        if (checked) out.out(`${out.c.dim('verified:'.padEnd(12))}${checked}`);
         out.out('settings:');
         for (const line of repoSettingsLines(updated.settings, out.c, '  ')) out.out(line);
       }
@@ -201,6 +215,21 @@ export function registerRepos(program: Command, cli: Cli): void {
       return 0;
     }),
   );
+}
+
+/** The server's warnings (`NOT_VERIFIED`, `PUSH_NOT_CHECKED`), on stderr so `--json` output stays clean. */
+function printWarnings(out: Output, answer: RepoWriteResponse): void {
+  for (const w of answer.warnings)
+    out.err(`${out.ce.yellow(out.ce.bold(`Warning ${w.code}:`))} ${w.message}`);
+}
+
+/** `remote reachable, default branch main (the remote's default), push allowed`; undefined when not checked. */
+function verificationText(answer: RepoWriteResponse): string | undefined {
+  const v = answer.verification;
+  if (!v?.verified) return undefined;
+  const branch = `default branch ${v.default_branch}${v.default_branch_discovered ? " (the remote's default)" : ''}`;
+  const push = v.push === 'allowed' ? 'push allowed' : 'push not checked';
+  return `remote reachable, ${branch}, ${push}`;
 }
 
 function printRepo(out: Output, r: RepoInfo): void {

@@ -1,5 +1,6 @@
 import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import type { Config } from '../config/config.ts';
+import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   events: EventBus;
   /** Seals the git credentials admins give with repos (never read back through the API). */
   credentials: RepoCredentials;
+  /** Checks a repo's remote before it is onboarded (POST, and a PATCH that moves it). */
+  repoVerifier: RepoVerifier;
   /**
    * `model` and `modelProviders`: which providers a repo's `settings.model` may name;
    * `metricsPort` set: metrics are served on their own listener, not on the API;

@@ -25,6 +25,14 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
   BUDGET_EXCEEDED: 402,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
+  FORGE_NOT_CONFIGURED: 422,
+  REMOTE_INVALID: 422,
+  REMOTE_NOT_FOUND: 422,
+  REMOTE_AUTH_FAILED: 422,
+  REMOTE_UNREACHABLE: 422,
+  REMOTE_TIMEOUT: 422,
+  DEFAULT_BRANCH_NOT_FOUND: 422,
+  PUSH_NOT_ALLOWED: 422,
 };
 
 /** Turns zod issues into one VALIDATION_ERROR naming each field. */
@@ -56,6 +64,7 @@ export function errorResponse(c: Context, err: AppError): Response {
         message: err.message,
         request_id: requestId,
         ...(err.options.details ? { details: err.options.details } : {}),
+        ...(err.options.remedy ? { remedy: err.options.remedy } : {}),
       },
     },
     STATUS_OF[err.code],

@@ -116,6 +116,8 @@ export const ConfigSchema = z.object({
    */
   stopTimeoutS: positiveInt('ABCA_STOP_TIMEOUT_S', 30),
   queueMaxAgeS: positiveInt('ABCA_QUEUE_MAX_AGE_S', 86_400),
+  /** Longest wait, in seconds, for a remote while a repo is onboarded (more: `REMOTE_TIMEOUT`). */
+  onboardVerifyTimeoutS: positiveInt('ABCA_ONBOARD_VERIFY_TIMEOUT_S', 20),
   /**
    * Largest bundle of a task's work the host takes out of a sandbox: what is pushed, and kept in
    * the database as the checkpoint another machine can finish from. More: `WORK_TOO_LARGE`.
@@ -232,6 +234,7 @@ const ENV_NAMES: Record<string, string> = {
   taskTimeoutS: 'ABCA_TASK_TIMEOUT_S',
   stopTimeoutS: 'ABCA_STOP_TIMEOUT_S',
   queueMaxAgeS: 'ABCA_QUEUE_MAX_AGE_S',
+  onboardVerifyTimeoutS: 'ABCA_ONBOARD_VERIFY_TIMEOUT_S',
   workspaceRetentionHours: 'ABCA_WORKSPACE_RETENTION_HOURS',
   checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
   workspaceMaxFiles: 'ABCA_WORKSPACE_MAX_FILES',
@@ -318,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     taskTimeoutS: blank(env.ABCA_TASK_TIMEOUT_S),
     stopTimeoutS: blank(env.ABCA_STOP_TIMEOUT_S),
     queueMaxAgeS: blank(env.ABCA_QUEUE_MAX_AGE_S),
+    onboardVerifyTimeoutS: blank(env.ABCA_ONBOARD_VERIFY_TIMEOUT_S),
     workspaceRetentionHours: blank(env.ABCA_WORKSPACE_RETENTION_HOURS),
     checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),
     workspaceMaxFiles: blank(env.ABCA_WORKSPACE_MAX_FILES),

@@ -11,6 +11,8 @@ export class AppError extends Error {
     message: string,
     readonly options: {
       details?: { field: string; message: string }[];
+      /** How to fix it, sent as `error.remedy` (onboarding failures name the CLI flag). */
+      remedy?: string;
       cause?: unknown;
       headers?: Record<string, string>;
     } = {},

@@ -84,6 +84,50 @@ export interface GitRemote {
   publicUrl: string;
 }
 
+/** What onboarding asks a forge about a remote before the repo is stored. */
+export interface RemoteTarget {
+  /** The name it is being onboarded under. */
+  repo: string;
+  forge: ForgeSettings;
+  /** The default branch the admin named; undefined: find the remote's own (its HEAD). */
+  branch?: string;
+  /**
+   * The plain-git credential to try (not stored yet, or the stored one the caller read); undefined:
+   * none. Other forges use the server's own credentials.
+   */
+  credential?: GitCredential;
+}
+
+/** Why a remote cannot be onboarded, as the forge sees it. */
+export type RemoteProblem =
+  /** No forge of this kind is configured on the server (GitHub without a token or App). */
+  | 'not_configured'
+  /** The remote is not a git URL or an absolute path, or not `owner/repo`. */
+  | 'invalid'
+  /** Nothing there, or the credentials cannot see it (private repositories read as missing). */
+  | 'not_found'
+  /** The remote refused the credentials. */
+  | 'auth_failed'
+  /** DNS, connection, TLS, a 5xx, rate limits. */
+  | 'unreachable'
+  /** The signal fired (the caller's time limit). */
+  | 'timeout';
+
+/**
+ * What {@link Forge.verifyRemote} found. `message` never holds a credential.
+ */
+export type RemoteVerification =
+  | {
+      ok: true;
+      /** The remote's default branch (its HEAD), when it has commits and says which it is. */
+      headBranch?: string;
+      /** Whether {@link RemoteTarget.branch} is on the remote; undefined when none was named. */
+      branchExists?: boolean;
+      /** Whether the credentials may push, where the forge can tell without pushing. */
+      push: 'allowed' | 'denied' | 'unknown';
+    }
+  | { ok: false; problem: RemoteProblem; message: string };
+
 /**
  * The remote side of a repository: where it lives and where pull requests are opened (GitHub, a
  * plain git remote, or a fake). The task's local git work (mirrors, workspaces, checkpoints,
@@ -101,6 +145,12 @@ export interface Forge {
   readonly kind: string;
   /** Pre-flight: reachable, credentials can push, default branch present. */
   checkAccess(repo: RepoRef): Promise<ForgeCheck>;
+  /**
+   * Onboarding: whether a remote that is not stored yet can be used, as a value. Changes nothing on
+   * the remote (no push, no branch) and keeps no mirror; reads as little as the forge allows (`git
+   * ls-remote`, `GET /repos`). Stops when `signal` fires (the caller's time limit).
+   */
+  verifyRemote(target: RemoteTarget, opts: { signal: AbortSignal }): Promise<RemoteVerification>;
   /** Where the host's git fetches and pushes this repo, with the credential for one call. */
   gitRemote(repo: RepoRef): Promise<GitRemote>;
   findPullRequest(repo: RepoRef, branch: string): Promise<PullRequest | undefined>;

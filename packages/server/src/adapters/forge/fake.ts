@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INTAKE_LIMITS } from '../../config/intake-limits.ts';
 import type { GitCli } from '../../git/git-cli.ts';
+import { probeGitRemote } from '../../git/remote-probe.ts';
 import {
   type Forge,
   type ForgeContext,
@@ -135,6 +136,22 @@ export function createFakeForge(deps: {
         };
       }
       return { ok: true };
+    },
+    async verifyRemote(target, { signal }) {
+      if (target.repo.startsWith(UNREACHABLE)) {
+        return { ok: false, problem: 'unreachable', message: `fake forge: ${target.repo} is unreachable` };
+      }
+      const ref: RepoRef = { repo: target.repo, defaultBranch: target.branch ?? 'main', forge: target.forge };
+      // The remote is real (made on first use, with the named branch): git is asked as for any other.
+      const url = target.repo.startsWith(MISSING) ? '/nonexistent/fake-missing.git' : await ensureRemote(ref);
+      const found = await probeGitRemote(git, {
+        url,
+        signal,
+        ...(target.branch ? { branch: target.branch } : {}),
+      });
+      if (!found.ok)
+        return { ...found, message: found.message.split(url).join(`${base}/${target.repo}.git`) };
+      return { ...found, push: target.repo.startsWith(NO_PUSH) ? 'denied' : 'allowed' };
     },
     async gitRemote(repo): Promise<GitRemote> {
       const publicUrl = `${base}/${repo.repo}.git`;

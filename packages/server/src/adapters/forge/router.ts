@@ -31,6 +31,16 @@ export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: 
       }
       return forge.checkAccess(repo);
     },
+    async verifyRemote(target, opts) {
+      let forge: Forge;
+      try {
+        forge = pick({ repo: target.repo, defaultBranch: target.branch ?? 'main', forge: target.forge });
+      } catch (err) {
+        if (err instanceof ForgeError) return { ok: false, problem: 'not_configured', message: err.message };
+        throw err;
+      }
+      return forge.verifyRemote(target, opts);
+    },
     gitRemote: async (repo) => pick(repo).gitRemote(repo),
     findPullRequest: async (repo, branch) => pick(repo).findPullRequest(repo, branch),
     openPullRequest: async (repo, pr) => pick(repo).openPullRequest(repo, pr),

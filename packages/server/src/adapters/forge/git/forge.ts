@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
+import { probeGitRemote } from '../../../git/remote-probe.ts';
 import type { Logger } from '../../../ops/logger.ts';
 import {
   type Forge,
@@ -143,6 +144,17 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       }
     },
     gitRemote,
+
+    async verifyRemote(target, { signal }) {
+      if (target.forge.kind !== 'git')
+        return { ok: false, problem: 'invalid', message: `${target.repo} is not a plain-git repo` };
+      return probeGitRemote(git, {
+        url: target.forge.url,
+        signal,
+        ...(target.branch ? { branch: target.branch } : {}),
+        ...(target.credential ? { credential: target.credential } : {}),
+      });
+    },
 
     async findPullRequest(repo, branch) {
       const cr = await findChangeRequest(db, repo.repo, branch);

@@ -11,6 +11,7 @@ import {
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
 import { fetchOpenReviewThreads } from './review-threads.ts';
+import { verifyGitHubRemote } from './verify-remote.ts';
 
 export type { GitHubAuthSettings } from './auth.ts';
 
@@ -77,6 +78,17 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
 
   const secrets = () => tokens.secrets();
 
+  /** The client holding `token` (one kept: App tokens rotate). */
+  const clientFor = (token: string): Octokit => {
+    let client = clients.get(token);
+    if (!client) {
+      clients.clear();
+      client = createOctokit({ ...clientOpts, auth: token });
+      clients.set(token, client);
+    }
+    return client;
+  };
+
   /** Runs an API call for a repo with a client holding its current token; maps failures. */
   async function api<T>(
     repo: RepoRef,
@@ -86,13 +98,7 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
     const r = ownerRepoOf(repo);
     try {
       const { token } = await tokens.forRepo(r.full);
-      let client = clients.get(token);
-      if (!client) {
-        clients.clear();
-        client = createOctokit({ ...clientOpts, auth: token });
-        clients.set(token, client);
-      }
-      return await fn(client, { owner: r.owner, repo: r.repo });
+      return await fn(clientFor(token), { owner: r.owner, repo: r.repo });
     } catch (err) {
       throw toForgeError(err, `${what} (${r.full})`, secrets());
     }
@@ -167,6 +173,7 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
       }
     },
     gitRemote,
+    verifyRemote: (target, { signal }) => verifyGitHubRemote(target, { tokens, client: clientFor }, signal),
 
     async findPullRequest(repo, branch) {
       const found = await findPull(repo, branch);
