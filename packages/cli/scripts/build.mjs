@@ -71,7 +71,9 @@ export async function buildCli() {
   renameSync(tmp, BUNDLE);
   rmSync(CODE_CACHE, { force: true });
   const manifestTmp = `${MANIFEST}.${process.pid}.tmp`;
-  writeFileSync(manifestTmp, JSON.stringify({ builtAt: startedAt, inputs }));
+  // `cliInputs`: what the CLI bundle itself holds (the server's build is loaded on demand).
+  const cliInputs = Object.keys(result.metafile.inputs).map((p) => relative(CLI_DIR, resolve(p)));
+  writeFileSync(manifestTmp, JSON.stringify({ builtAt: startedAt, inputs, cliInputs }));
   renameSync(manifestTmp, MANIFEST);
   return { bundle: BUNDLE, inputs: inputs.length };
 }

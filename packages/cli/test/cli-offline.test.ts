@@ -201,11 +201,18 @@ describe('the compiled CLI', () => {
   });
 
   it('knows a build is stale when an input changed or is gone since it was built', () => {
-    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { builtAt: number; inputs: string[] };
-    expect(manifest.inputs).toContain('src/main.ts');
-    expect(manifest.inputs.some((i) => i.includes('contracts/src'))).toBe(true);
-    // Nothing of the server but its dependency-free state-folder module: client commands do not load it.
-    expect(manifest.inputs.filter((i) => i.includes('server/src'))).toEqual([
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as {
+      builtAt: number;
+      inputs: string[];
+      cliInputs: string[];
+    };
+    expect(manifest.cliInputs).toContain('src/main.ts');
+    expect(manifest.cliInputs.some((i) => i.includes('contracts/src'))).toBe(true);
+    // The server's own build is part of the freshness check: a server change rebuilds it too.
+    expect(manifest.inputs).toContain('../server/src/main.ts');
+    // Nothing of the server in the CLI bundle but its dependency-free state-folder module: client
+    // commands do not load it.
+    expect(manifest.cliInputs.filter((i) => i.includes('server/src'))).toEqual([
       '../server/src/storage/state-folder-reset.ts',
     ]);
     expect(freshness({ builtAt: statSync(BUNDLE).mtimeMs, inputs: ['src/main.ts'] })).toBe('fresh');
