@@ -32,6 +32,11 @@ describe('abca reset', () => {
     mkdirSync(home, { mode: 0o700 });
     const env = { ABCA_HOME: home };
     const served = await startServe({ ABCA_HOME: home, DATABASE_URL: '' });
+    // The banner may reach stderr in several writes: wait for its line about the database.
+    for (const until = Date.now() + 30_000; !/database: .*\n/.test(served.stderr()); ) {
+      if (Date.now() > until) throw new Error(`no database line in the banner:\n${served.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const elsewhere = root
       ? /data in (\/var\/lib\/abca\/data-[0-9a-f]+)\/data/.exec(served.stderr())?.[1]
       : undefined;
