@@ -196,3 +196,31 @@ describe('built-in agent in the blueprint', () => {
     expect(done.outcome.pr.draft).toBe(true);
   });
 });
+
+describe('what PostgreSQL refuses, in what the agent sees', () => {
+  it('records a tool output holding NUL bytes and lone surrogates (what PostgreSQL refuses) and completes', async () => {
+    model.reset(); // replies an earlier test left unread would answer this task first
+    model.script(
+      reply().tool('bash', { command: "printf 'bin\\000ary\\n' > blob.bin && cat blob.bin" }),
+      reply().tool('bash', { command: 'git add blob.bin && git commit -q -m "Add blob" && echo done' }),
+      // A model's text may carry an escaped lone surrogate (valid JSON, refused by jsonb).
+      reply().text('Added a blob \uD800 with a NUL \u0000 in it.'),
+    );
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/agent', task_description: 'Add a binary blob' },
+    });
+    const done = await p.waitFor(
+      created.body.data.task_id,
+      (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+      60_000,
+    );
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('COMPLETED');
+    const events = (await p.request('GET', `/v1/tasks/${done.task_id}/events?limit=100`)).body.data as any[];
+    const cat = events.find(
+      (e) => e.type === 'agent.tool_call' && String(e.data.args?.command).includes('cat blob'),
+    );
+    expect(cat.data.result).toContain('bin\uFFFDary');
+    expect(events.some((e) => e.type === 'step.failed')).toBe(false);
+  });
+});

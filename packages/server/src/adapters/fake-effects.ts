@@ -1,4 +1,5 @@
 import type { Queryable } from '../storage/db.ts';
+import { toJsonb } from '../storage/storable.ts';
 
 /**
  * The log the in-tree fakes keep of every external effect they perform, in the platform's database,
@@ -17,7 +18,7 @@ export function createFakeEffects(db: Queryable, opts: { executorId: string; del
     async record(taskId, effect, detail = {}) {
       await db.query(
         'INSERT INTO fake_effects (task_id, effect, detail, executor_id) VALUES ($1, $2, $3, $4)',
-        [taskId, effect, JSON.stringify(detail), opts.executorId],
+        [taskId, effect, toJsonb(detail), opts.executorId],
       );
     },
     async list(taskId) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../storage/db.ts';
+import { toJsonb } from '../storage/storable.ts';
 
 /** A commit of a change request, oldest first. */
 export const ChangeRequestCommit = z.object({ sha: z.string(), subject: z.string(), author: z.string() });
@@ -129,7 +130,7 @@ export async function updateChangeRequest(
       patch.state ?? null,
       patch.baseCommit ?? null,
       patch.headCommit ?? null,
-      patch.commits ? JSON.stringify(patch.commits) : null,
+      patch.commits ? toJsonb(patch.commits) : null,
       patch.diff ?? null,
     ],
   );

@@ -6,6 +6,7 @@ import {
 } from '@abca/contracts';
 import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import type { Queryable } from '../storage/db.ts';
+import { toJsonb } from '../storage/storable.ts';
 import { boundEventData } from './bound-event-data.ts';
 import { reportEventContractViolation } from './event-contract.ts';
 
@@ -28,7 +29,7 @@ export async function appendEvent<T extends TaskEventType>(
   const res = await db.query<{ seq: number }>(
     `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1 WHERE task_id = $1 RETURNING event_seq)
      INSERT INTO task_events (task_id, seq, type, data) SELECT $1, s.event_seq, $2, $3 FROM s RETURNING seq`,
-    [taskId, type, JSON.stringify(data)],
+    [taskId, type, toJsonb(data)],
   );
   return res.rows[0]?.seq ?? 0;
 }

@@ -9,6 +9,7 @@ import {
 } from '@abca/contracts';
 import { monotonicFactory } from 'ulid';
 import { type Db, type Queryable, withTx } from '../storage/db.ts';
+import { storableText, toJsonb } from '../storage/storable.ts';
 import { appendEvent } from './event-store.ts';
 import { parseTaskRow, TASK_COLUMNS, type TaskRow } from './task-row.ts';
 
@@ -181,11 +182,7 @@ export async function transition(
     if (isTerminal(to)) sets.push('completed_at = clock_timestamp()', 'current_step = NULL');
     for (const [col, value] of Object.entries(opts.patch ?? {})) {
       if (value === undefined) continue;
-      args.push(
-        value !== null && typeof value === 'object' && !(value instanceof Date)
-          ? JSON.stringify(value)
-          : value,
-      );
+      args.push(columnValue(value));
       sets.push(`${col} = $${args.length}`);
     }
     const res = await tx.query(
@@ -208,9 +205,7 @@ export async function patchTask(db: Queryable, taskId: string, patch: TaskPatch)
   const args: unknown[] = [taskId];
   for (const [col, value] of Object.entries(patch)) {
     if (value === undefined) continue;
-    args.push(
-      value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value,
-    );
+    args.push(columnValue(value));
     sets.push(`${col} = $${args.length}`);
   }
   await db.query(`UPDATE tasks SET ${sets.join(', ')} WHERE task_id = $1`, args);
@@ -255,4 +250,10 @@ export async function recentMeanDurationS(db: Queryable): Promise<number> {
   );
   const mean = res.rows[0]?.mean;
   return mean && mean > 0 ? mean : 600;
+}
+
+/** A patch value as PostgreSQL stores it: objects as jsonb text, any text made storable. */
+function columnValue(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  return value !== null && typeof value === 'object' && !(value instanceof Date) ? toJsonb(value) : value;
 }

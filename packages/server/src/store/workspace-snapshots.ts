@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WorkCommit } from '../ports/workspaces.ts';
 import type { Queryable } from '../storage/db.ts';
+import { toJsonb } from '../storage/storable.ts';
 
 const Commits = z.array(z.object({ sha: z.string(), subject: z.string() }));
 
@@ -27,7 +28,7 @@ export async function saveWorkspaceSnapshot(
      ON CONFLICT (task_id) DO UPDATE SET branch = EXCLUDED.branch, base_commit = EXCLUDED.base_commit,
        head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, commits = EXCLUDED.commits,
        created_at = clock_timestamp()`,
-    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle, JSON.stringify(s.commits)],
+    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle, toJsonb(s.commits)],
   );
 }
 

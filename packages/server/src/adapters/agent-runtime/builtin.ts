@@ -14,6 +14,7 @@ import {
 import type { RepoSettings } from '@abca/contracts';
 import type { AgentOutcome, AgentRuntime } from '../../ports/agent-runtime.ts';
 import type { Queryable } from '../../storage/db.ts';
+import { toJsonb } from '../../storage/storable.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import { agentTaskEvent } from './agent-event-data.ts';
 
@@ -178,7 +179,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
           await opts.db.query(
             `INSERT INTO agent_transcripts (task_id, transcript) VALUES ($1, $2)
              ON CONFLICT (task_id) DO UPDATE SET transcript = EXCLUDED.transcript, updated_at = clock_timestamp()`,
-            [task.task_id, JSON.stringify(t)],
+            [task.task_id, toJsonb(t)],
           );
           await input.reportUsage({
             inputTokens: t.usage.inputTokens,
