@@ -288,7 +288,11 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       const { sandbox, baseCommit } = await open(join(work, 'ws-big'), branch);
       await run(sandbox, 'head -c 3000000 /dev/urandom > big.bin && git add -A && git commit -q -m big');
       const tooBig = await thrown(
-        capture(sandbox, branch, baseCommit, { ...LIMITS, maxCaptureBytes: 1_000_000 }),
+        capture(sandbox, branch, baseCommit, {
+          ...LIMITS,
+          maxCaptureBytes: 1_000_000,
+          maxFileBytes: 4_000_000,
+        }),
       );
       expect(tooBig).toMatchObject({ code: 'WORK_TOO_LARGE' });
       expect((tooBig as Error).message).toMatch(/over the 1000000-byte limit/);

@@ -31,6 +31,11 @@ head=$(g rev-parse -q --verify "refs/heads/$ABCA_BRANCH^{commit}") || fail 93 "t
 echo "head=$head"
 rm -rf "$ABCA_OUT"
 [ "$head" = "$ABCA_BASE" ] && exit 0
+# A file over the limit is refused here, before the work is bundled (the host checks again).
+big=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FILE_BYTES + 1))" \
+  --filter-print-omitted "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" 2>/dev/null | sed -n 's/^~//p' |
+  g cat-file --batch-check='%(objectsize)' 2>/dev/null | sort -n | tail -n 1)
+[ -n "$big" ] && { echo "too_large=$big"; exit 0; }
 g bundle create -q "$ABCA_OUT" "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" || fail 94 "git bundle failed"
 `;
 
@@ -91,7 +96,15 @@ export async function checkoutInSandbox(
  */
 export async function captureInSandbox(
   sandbox: Sandbox,
-  opts: { gitConfig: string; branch: string; baseCommit: string; message: string; signal?: AbortSignal },
+  opts: {
+    gitConfig: string;
+    branch: string;
+    baseCommit: string;
+    message: string;
+    /** Files over this many bytes end the capture with `WORK_TOO_LARGE` before anything is bundled. */
+    maxFileBytes: number;
+    signal?: AbortSignal;
+  },
 ): Promise<{ head: string; bundled: boolean; committed: boolean }> {
   const res = await runScript(
     sandbox,
@@ -102,11 +115,21 @@ export async function captureInSandbox(
       ABCA_BASE: opts.baseCommit,
       ABCA_MESSAGE: opts.message,
       ABCA_OUT: CAPTURE_FILE,
+      ABCA_MAX_FILE_BYTES: String(opts.maxFileBytes),
     },
     opts.signal,
   );
   judge(res, 'capture');
   const head = /^head=([0-9a-f]{40}|[0-9a-f]{64})$/m.exec(res.stdout)?.[1];
   if (!head) throw new WorkspaceError('WORKSPACE_CORRUPT', 'the capture did not report the branch head');
+  // Only the task itself can lose by a sandbox that lies about it: a file the sandbox does not
+  // report is still found by the host's own check of the bundle.
+  const tooLarge = /^too_large=(\d+)$/m.exec(res.stdout)?.[1];
+  if (tooLarge) {
+    throw new WorkspaceError(
+      'WORK_TOO_LARGE',
+      `the task's commits add a file of ${tooLarge} bytes; files over ${opts.maxFileBytes} bytes are not taken out of the sandbox`,
+    );
+  }
   return { head, bundled: head !== opts.baseCommit, committed: /^committed=1$/m.test(res.stdout) };
 }

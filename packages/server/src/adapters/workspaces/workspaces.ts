@@ -142,6 +142,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         branch,
         baseCommit,
         message,
+        maxFileBytes: limits.maxFileBytes,
         ...(signal ? { signal } : {}),
       });
       if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
