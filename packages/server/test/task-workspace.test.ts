@@ -213,7 +213,10 @@ describe('the task workspace', () => {
     const a = machine('a3');
     const { task, ctx } = await taskOn(a);
     const sandbox = await a.sandboxes.acquire(task.task_id, []);
-    await sandbox.exec('head -c 2000000 /dev/urandom > blob.bin && git add -A && git commit -qm blob');
+    // Files each under the file limit (1 MiB), together over the capture limit (1 MiB).
+    await sandbox.exec(
+      'for i in 1 2 3 4; do head -c 600000 /dev/urandom > blob$i.bin; done && git add -A && git commit -qm blob',
+    );
     const failure = await a.taskWorkspaces.checkpoint(task, ctx, sandbox, { emit: emit(task.task_id) });
     expect(failure).toMatchObject({ code: 'WORK_TOO_LARGE', retryable: false });
     expect(failure?.message).toMatch(/over the 1048576-byte limit/);
