@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCli } from '../packages/cli/scripts/build.mjs';
+import { cliEnv } from '../packages/cli/test/support/cli.ts';
 import { type ProcessTime, processTime } from '../packages/cli/test/support/process-time.ts';
 import { startBenchPlatform } from './bench-database.ts';
 import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
@@ -16,13 +17,6 @@ const RUNS = 5;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/abca.js');
 const SOURCE = join(ROOT, 'packages/cli/src/main.ts');
-
-function cliEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('ABCA_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, ABCA_HOME: home, NO_COLOR: '1' };
-}
 
 async function median(argv: string[], env: NodeJS.ProcessEnv): Promise<ProcessTime> {
   const runs: ProcessTime[] = [];
@@ -45,7 +39,7 @@ export async function run(): Promise<BenchResult[]> {
     body: JSON.stringify({ repo: 'acme/app', task_description: 'Fix the bug' }),
   });
   const taskId = ((await created.json()) as { data: { task_id: string } }).data.task_id;
-  const env = cliEnv(home);
+  const env = cliEnv({ ABCA_HOME: home });
   const node = await median([process.execPath, '-e', '0'], env);
   const commands: [string, string[]][] = [
     ['abca --help', ['--help']],

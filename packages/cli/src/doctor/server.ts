@@ -18,50 +18,35 @@ export interface ServerReport {
 export async function inspectServer({ url, apiKey }: DoctorContext): Promise<ServerReport> {
   const where = `${url.value} (from ${url.source})`;
   const server = (r: Omit<CheckResult, 'where'>): CheckResult => ({ ...r, where: 'server' });
+  /** The server check alone: doctor can go no further with this server. */
+  const only = (reachable: boolean, r: Omit<CheckResult, 'where' | 'name'>): ServerReport => ({
+    reachable,
+    config: undefined,
+    results: [server({ name: 'server', ...r })],
+  });
   try {
     const healthy = await new ApiClient(url.value, undefined).health(3000);
     if (!healthy) {
-      return {
-        reachable: false,
-        config: undefined,
-        results: [
-          server({
-            name: 'server',
-            status: 'warn',
-            detail: `something answers at ${where} but it is not a healthy ABCA server`,
-            fix: 'check ABCA_URL / --url points at the ABCA server, and its logs',
-          }),
-        ],
-      };
+      return only(false, {
+        status: 'warn',
+        detail: `something answers at ${where} but it is not a healthy ABCA server`,
+        fix: 'check ABCA_URL / --url points at the ABCA server, and its logs',
+      });
     }
   } catch (err) {
     if (!(err instanceof ServerUnreachableError)) throw err;
-    return {
-      reachable: false,
-      config: undefined,
-      results: [
-        server({
-          name: 'server',
-          status: 'warn',
-          detail: `not running at ${where} (${err.reason}); the checks above are of this machine as \`abca serve\` here would run`,
-          fix: 'start it with `npm start` (or `abca serve`), or point the CLI at it: --url, ABCA_URL or ABCA_PORT',
-        }),
-      ],
-    };
+    return only(false, {
+      status: 'warn',
+      detail: `not running at ${where} (${err.reason}); the checks above are of this machine as \`abca serve\` here would run`,
+      fix: 'start it with `npm start` (or `abca serve`), or point the CLI at it: --url, ABCA_URL or ABCA_PORT',
+    });
   }
   if (!apiKey) {
-    return {
-      reachable: true,
-      config: undefined,
-      results: [
-        server({
-          name: 'server',
-          status: 'warn',
-          detail: `answering at ${where}; without an admin key doctor cannot read its configuration`,
-          fix: 'pass an admin key with --api-key or ABCA_API_KEY (on the server machine: $ABCA_HOME/admin.key)',
-        }),
-      ],
-    };
+    return only(true, {
+      status: 'warn',
+      detail: `answering at ${where}; without an admin key doctor cannot read its configuration`,
+      fix: 'pass an admin key with --api-key or ABCA_API_KEY (on the server machine: $ABCA_HOME/admin.key)',
+    });
   }
   const client = new ApiClient(url.value, apiKey);
   let config: ServerConfigInfo;
@@ -69,18 +54,11 @@ export async function inspectServer({ url, apiKey }: DoctorContext): Promise<Ser
     config = await client.adminConfig();
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      return {
-        reachable: true,
-        config: undefined,
-        results: [
-          server({
-            name: 'server',
-            status: 'warn',
-            detail: `answering at ${where}; its configuration needs an admin key (${err.status === 401 ? 'the key was refused' : 'this key is not an admin key'})`,
-            fix: 'pass an admin key with --api-key or ABCA_API_KEY',
-          }),
-        ],
-      };
+      return only(true, {
+        status: 'warn',
+        detail: `answering at ${where}; its configuration needs an admin key (${err.status === 401 ? 'the key was refused' : 'this key is not an admin key'})`,
+        fix: 'pass an admin key with --api-key or ABCA_API_KEY',
+      });
     }
     throw err;
   }
