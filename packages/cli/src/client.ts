@@ -83,7 +83,7 @@ export class ApiClient {
   async createTask(body: CreateTaskInput, idempotencyKey?: string) {
     const res = await this.send('POST', '/v1/tasks', {
       body,
-      headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+      headers: { 'X-Abca-Channel': 'cli', ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) },
     });
     const task = parse(dataEnvelope(TaskDetail), res.json).data;
     const { warnings } = parse(CreatedWarnings, res.json);

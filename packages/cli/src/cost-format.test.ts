@@ -27,6 +27,8 @@ const task = (usage: Partial<TaskDetail['usage']>): TaskDetail => ({
   estimated_wait_s: null,
   started_at: null,
   outcome: null,
+  channel: 'cli',
+  channel_ref: { channel: 'cli' },
   usage: { input_tokens: 1200, output_tokens: 300, cost_usd: 0, turns: 2, priced: null, ...usage },
 });
 

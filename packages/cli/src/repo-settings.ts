@@ -1,4 +1,10 @@
-import { RepoSettings, VALIDATION_MODES, type ValidationMode } from '@abca/contracts';
+import {
+  GITHUB_TRIGGERS,
+  type GitHubTrigger,
+  RepoSettings,
+  VALIDATION_MODES,
+  type ValidationMode,
+} from '@abca/contracts';
 import { type Command, InvalidArgumentError } from 'commander';
 import { intArg, numberArg } from './command-kit.ts';
 import type { Colors } from './output.ts';
@@ -20,6 +26,9 @@ export interface SettingFlags {
   monthlyBudgetUsd?: number;
   allowHost?: string[];
   maxConcurrency?: number;
+  githubTriggers?: GitHubTrigger[];
+  triggerLabel?: string;
+  mentionName?: string;
 }
 
 /**
@@ -39,6 +48,9 @@ const FLAG_OF: Record<SettingField, string> = {
   monthly_budget_usd: '--monthly-budget-usd',
   network_allowlist: '--allow-host',
   max_concurrency: '--max-concurrency',
+  github_triggers: '--github-triggers',
+  trigger_label: '--trigger-label',
+  mention_name: '--mention-name',
 };
 
 /** In the contract's order, which is also the order `repos show` prints them in. */
@@ -77,6 +89,16 @@ export function withSettingOptions(cmd: Command): Command {
       '--max-concurrency <n>',
       'tasks running at once on this repo (1-100)',
       intArg(1, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--github-triggers <list>',
+      `which GitHub events start a task, comma-separated: ${GITHUB_TRIGGERS.join(', ')} (default all; "none" for none)`,
+      githubTriggersArg,
+    )
+    .option('--trigger-label <label>', 'the issue label that starts a task (default abca)')
+    .option(
+      '--mention-name <login>',
+      'the name a comment mentions to ask for a task, without @ (default abca)',
     );
 }
 
@@ -95,6 +117,9 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.monthlyBudgetUsd !== undefined) s.monthly_budget_usd = flags.monthlyBudgetUsd;
   if (flags.allowHost !== undefined) s.network_allowlist = flags.allowHost;
   if (flags.maxConcurrency !== undefined) s.max_concurrency = flags.maxConcurrency;
+  if (flags.githubTriggers !== undefined) s.github_triggers = flags.githubTriggers;
+  if (flags.triggerLabel !== undefined) s.trigger_label = flags.triggerLabel;
+  if (flags.mentionName !== undefined) s.mention_name = flags.mentionName.replace(/^@/, '');
   return s;
 }
 
@@ -143,6 +168,20 @@ function modelArg(value: string): string {
   if (!/^[^:\s]+:\S+$/.test(value.trim()))
     throw new InvalidArgumentError('must look like provider:model, e.g. anthropic:claude-sonnet-4-5.');
   return value.trim();
+}
+
+function githubTriggersArg(value: string): GitHubTrigger[] {
+  if (value.trim() === 'none') return [];
+  const names = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(GITHUB_TRIGGERS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0)
+    throw new InvalidArgumentError(
+      `must be a comma-separated list of ${GITHUB_TRIGGERS.join(', ')}, or none.`,
+    );
+  return [...new Set(names)] as GitHubTrigger[];
 }
 
 function collectHost(value: string, previous: string[] = []): string[] {

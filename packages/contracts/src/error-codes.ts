@@ -21,6 +21,20 @@ export const API_ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
+  /** 401: a channel delivery whose signature is missing or wrong, or whose timestamp is outside the window. */
+  'SIGNATURE_INVALID',
+  /** 409: a signed delivery whose id was seen before (a replay); nothing is created. */
+  'DELIVERY_REPLAYED',
+  /** 404: no such webhook (or it was deleted). */
+  'WEBHOOK_NOT_FOUND',
+  /** 404: no such ABCA user. */
+  'USER_NOT_FOUND',
+  /** 409: the external identity is linked to another user already. */
+  'IDENTITY_TAKEN',
+  /** 404: the identity is not linked to this user. */
+  'IDENTITY_NOT_FOUND',
+  /** 404: the channel is not configured on this server (its secret or token is unset). */
+  'CHANNEL_NOT_CONFIGURED',
   /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
   ...ONBOARDING_FAILURE_CODES,
 ] as const;

@@ -1,6 +1,7 @@
 export * from './admin.ts';
 export * from './api-key.ts';
 export * from './change-request.ts';
+export * from './channels.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';

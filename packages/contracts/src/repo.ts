@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GitHubTrigger } from './channels.ts';
 import { ApiWarning, RepoVerification } from './onboarding.ts';
 import { BudgetUsd, RepoName } from './task.ts';
 import { MonthlyBudgetUsd } from './usage.ts';
@@ -46,6 +47,21 @@ export const RepoSettings = z.strictObject({
   monthly_budget_usd: MonthlyBudgetUsd.optional(),
   network_allowlist: z.array(AllowedHost).max(100).optional(),
   max_concurrency: z.number().int().min(1).max(100).optional(),
+  /** Which GitHub events start a task on this repo (docs/channels.md); default all three. */
+  github_triggers: z.array(GitHubTrigger).max(3).optional(),
+  /** The issue label that starts a task; default `abca`. */
+  trigger_label: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50)
+    .regex(/^[^\s,][^,]*$/, 'must be a GitHub label name (no commas)')
+    .optional(),
+  /** The name a comment mentions to ask for a task, without `@`; default `abca`. */
+  mention_name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, 'must be a GitHub login such as abca or abca[bot]')
+    .optional(),
 });
 export type RepoSettings = z.infer<typeof RepoSettings>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Channel, ChannelRef } from './channels.ts';
 import { TaskError } from './error-codes.ts';
 import { TaskStatus } from './task-status.ts';
 
@@ -92,6 +93,8 @@ export const TaskSummary = z.object({
   updated_at: z.string(),
   completed_at: z.string().nullable(),
   error: TaskError.nullable(),
+  /** Where the task came from (docs/channels.md); `api` for tasks made before channels existed. */
+  channel: Channel.default('api'),
 });
 export type TaskSummary = z.infer<typeof TaskSummary>;
 
@@ -105,6 +108,8 @@ export const TaskDetail = TaskSummary.extend({
   started_at: z.string().nullable(),
   usage: TaskUsage,
   outcome: z.record(z.string(), z.unknown()).nullable(),
+  /** The channel's reference: the delivery, issue and comment, or Slack thread that asked. */
+  channel_ref: ChannelRef.nullable().default(null),
 });
 export type TaskDetail = z.infer<typeof TaskDetail>;
 

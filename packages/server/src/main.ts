@@ -6,6 +6,7 @@ import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
+import { createRateLimiter } from './channels/rate-limit.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
@@ -185,6 +186,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         events,
         config,
         credentials,
+        channelLimiter: createRateLimiter({ perMinute: config.channels.ratePerMinute }),
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,

@@ -79,6 +79,19 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
       },
     }),
   );
+  // Channels (docs/channels.md): deliveries signed by their sender instead of an API key. The body
+  // limit holds; each channel checks its signature over the raw bytes before it parses anything.
+  app.use(
+    '/webhooks/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
+          headers: { Connection: 'close' },
+        });
+      },
+    }),
+  );
   app.use('/v1/*', requireKey(deps.db));
   // Before every route, so a new route is covered without doing anything (input-guard.ts).
   app.use('/v1/*', inputGuard());

@@ -1,4 +1,5 @@
 import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
+import type { RateLimiter } from '../channels/rate-limit.ts';
 import type { Config } from '../config/config.ts';
 import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -26,8 +27,17 @@ export interface ApiDeps {
    */
   config: Pick<
     Config,
-    'caps' | 'defaultMaxTurns' | 'model' | 'modelProviders' | 'metricsPort' | 'defaultMaxBudgetUsd' | 'prices'
+    | 'caps'
+    | 'defaultMaxTurns'
+    | 'model'
+    | 'modelProviders'
+    | 'metricsPort'
+    | 'defaultMaxBudgetUsd'
+    | 'prices'
+    | 'channels'
   >;
+  /** Deliveries a minute per channel source (channels/rate-limit.ts). */
+  channelLimiter: RateLimiter;
   /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
   admin: AdminInfo;
 }

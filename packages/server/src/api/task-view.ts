@@ -16,6 +16,7 @@ export function toTaskSummary(t: TaskRow): TaskSummary {
     updated_at: t.updated_at.toISOString(),
     completed_at: t.completed_at?.toISOString() ?? null,
     error: t.error,
+    channel: t.channel,
   };
 }
 
@@ -37,5 +38,6 @@ export function toTaskDetail(t: TaskRow, queue: { position?: number; etaS?: numb
       priced: t.priced,
     },
     outcome: t.outcome,
+    channel_ref: t.channel_ref,
   };
 }

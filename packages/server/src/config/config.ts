@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { PROVIDER_IDS } from '@abca/agent';
 import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
+import { CHANNELS_ENV_NAMES, ChannelsConfigSchema, readChannelsEnv } from './channels-config.ts';
 import {
   applyModelBaseUrl,
   httpUrl,
@@ -186,6 +187,8 @@ export const ConfigSchema = z.object({
       .optional(),
     apiUrl: z.url('ABCA_GITHUB_API_URL must be a URL such as https://github.example.com/api/v3').optional(),
   }),
+  /** GitHub and Slack as channels, signed webhooks, ingress limits (channels-config.ts). Secret. */
+  channels: ChannelsConfigSchema,
   /** Hosts the sandbox may reach when a repo sets no allowlist of its own (package registries). */
   defaultAllowlist: z.array(z.string()),
   /**
@@ -253,6 +256,7 @@ const ENV_NAMES: Record<string, string> = {
   'github.privateKey': 'ABCA_GITHUB_APP_PRIVATE_KEY',
   'github.installationId': 'ABCA_GITHUB_APP_INSTALLATION_ID',
   'github.apiUrl': 'ABCA_GITHUB_API_URL',
+  ...CHANNELS_ENV_NAMES,
   defaultAllowlist: 'ABCA_DEFAULT_ALLOWLIST',
   egressAllowPrivate: 'ABCA_EGRESS_ALLOW_PRIVATE',
 };
@@ -346,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       installationId: blank(env.ABCA_GITHUB_APP_INSTALLATION_ID),
       apiUrl: blank(env.ABCA_GITHUB_API_URL),
     },
+    channels: readChannelsEnv((name) => blank(env[name])),
     defaultAllowlist: blank(env.ABCA_DEFAULT_ALLOWLIST)
       ?.split(',')
       .map((h) => h.trim())

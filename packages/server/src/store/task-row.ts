@@ -1,4 +1,4 @@
-import { TaskError, TaskStatus, WorkflowRef } from '@abca/contracts';
+import { Channel, ChannelRef, TaskError, TaskStatus, WorkflowRef } from '@abca/contracts';
 import { z } from 'zod';
 
 /** A `tasks` row as read back from the database (validated: rows cross a trust boundary too). */
@@ -26,6 +26,9 @@ export const TaskRow = z.object({
   /** Whether the tokens were priced (false: the model has no price); null before any model call. */
   priced: z.boolean().nullable(),
   turns: z.number(),
+  /** Where the task came from; `channel_ref`: the channel's reference (null for the API). */
+  channel: Channel,
+  channel_ref: ChannelRef.nullable(),
   admitted_at: z.date().nullable(),
   started_at: z.date().nullable(),
   completed_at: z.date().nullable(),

@@ -1,4 +1,5 @@
 import {
+  ChannelRef,
   type CreateTaskRequest,
   canTransition,
   isTerminal,
@@ -57,8 +58,15 @@ export function branchSlug(text: string | undefined | null): string {
  */
 export async function createTask(
   db: Db,
-  input: CreateTaskRequest & { user_id: string; max_turns: number; idempotency_key?: string },
+  input: CreateTaskRequest & {
+    user_id: string;
+    max_turns: number;
+    idempotency_key?: string;
+    /** Where the task came from (default: the API). */
+    channel_ref?: ChannelRef;
+  },
 ): Promise<CreateTaskResult> {
+  const channelRef = ChannelRef.parse(input.channel_ref ?? { channel: 'api' });
   if (input.idempotency_key) {
     const existing = await findByIdempotencyKey(db, input.idempotency_key);
     if (existing)
@@ -72,8 +80,8 @@ export async function createTask(
     return await withTx(db, async (tx) => {
       const res = await tx.query(
         `INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
-                            max_turns, max_budget_usd, idempotency_key, branch_name)
-         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${TASK_COLUMNS}`,
+                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref)
+         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${TASK_COLUMNS}`,
         [
           taskId,
           input.user_id,
@@ -86,6 +94,8 @@ export async function createTask(
           input.max_budget_usd ?? null,
           input.idempotency_key ?? null,
           branch,
+          channelRef.channel,
+          channelRef.channel === 'api' ? null : JSON.stringify(channelRef),
         ],
       );
       await appendEvent(tx, taskId, 'task.created', {

@@ -1,15 +1,12 @@
 import { CreateTaskRequest, isTerminal, ListTasksQuery, NudgeRequest, TaskId } from '@abca/contracts';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { submitTask } from '../../channels/gateway.ts';
 import { AppError } from '../../ops/errors.ts';
 import { appendEvent } from '../../store/event-store.ts';
-import { spentMonthlyBudget } from '../../store/monthly-budgets.ts';
 import { addNudge } from '../../store/nudge-store.ts';
-import { getRepo } from '../../store/repo-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import {
-  createTask,
-  findByIdempotencyKey,
   getTask,
   listTasks,
   queuePosition,
@@ -17,7 +14,6 @@ import {
   transition,
 } from '../../store/task-store.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
-import { unpricedBudgetWarnings } from '../task-budget.ts';
 import { toTaskDetail, toTaskSummary } from '../task-view.ts';
 import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../validate.ts';
 
@@ -60,65 +56,21 @@ export function taskRoutes(deps: ApiDeps) {
     const idempotencyKey =
       rawKey === undefined ? undefined : readParam(rawKey, IdempotencyKey, 'Idempotency-Key');
     const body = await readBody(c, CreateTaskRequest);
-    const repo = await getRepo(deps.db, body.repo);
-    if (!repo) {
-      throw new AppError(
-        'REPO_NOT_ONBOARDED',
-        `Repository ${body.repo} is not onboarded: an admin adds it with \`abca repos add ${body.repo}\`.`,
-        {
-          details: [{ field: 'repo', message: 'not onboarded' }],
-        },
-      );
-    }
-    // A replay of a task already created is answered as before, whatever was spent since.
-    const replay = idempotencyKey ? await findByIdempotencyKey(deps.db, idempotencyKey) : undefined;
-    if (!replay) {
-      const spent = await spentMonthlyBudget(
-        deps.db,
-        { userId: principal.userId, repo: body.repo, repoBudgetUsd: repo.settings.monthly_budget_usd },
-        new Date(),
-      );
-      if (spent) {
-        throw new AppError('BUDGET_EXCEEDED', spent.message, {
-          details: [
-            {
-              field: spent.scope === 'user' ? 'user.monthly_budget_usd' : 'repo.settings.monthly_budget_usd',
-              message: `$${spent.spentUsd.toFixed(2)} spent of $${spent.budgetUsd.toFixed(2)} this month`,
-            },
-          ],
-        });
-      }
-    }
-    const maxBudgetUsd =
-      body.max_budget_usd ?? repo.settings.max_budget_usd ?? deps.config.defaultMaxBudgetUsd;
-    const created = await createTask(deps.db, {
-      ...body,
-      user_id: principal.userId,
-      max_turns: body.max_turns ?? repo.settings.max_turns ?? deps.config.defaultMaxTurns,
-      ...(maxBudgetUsd !== undefined ? { max_budget_usd: maxBudgetUsd } : {}),
-      ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}),
+    // The CLI says so (X-Abca-Channel: cli); anything else through the API is the API.
+    const channel = c.req.header('x-abca-channel') === 'cli' ? 'cli' : 'api';
+    const result = await submitTask(deps, {
+      userId: principal.userId,
+      body,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      channelRef: { channel },
     });
-    if (created.kind === 'conflict') {
-      throw new AppError(
-        'DUPLICATE_TASK',
-        'This Idempotency-Key was already used by another user; choose a new key.',
-      );
-    }
-    if (created.kind === 'replay') {
+    if (result.kind === 'replay') {
       c.header('Idempotent-Replay', 'true');
-      return c.json({ data: await detail(deps, created.task) }, 200);
+      return c.json({ data: await detail(deps, result.task) }, 200);
     }
-    c.get('log').info({ taskId: created.task.task_id, repo: body.repo }, 'task created');
-    await deps.orchestrator.admit();
-    const fresh = (await getTask(deps.db, created.task.task_id)) ?? created.task;
-    c.header('Location', `/v1/tasks/${fresh.task_id}`);
-    const warnings = unpricedBudgetWarnings({
-      model: repo.settings.model ?? deps.config.model,
-      prices: deps.config.prices,
-      maxBudgetUsd: fresh.max_budget_usd,
-      monthlyBudget: repo.settings.monthly_budget_usd !== undefined,
-    });
-    return c.json({ data: await detail(deps, fresh), ...(warnings.length ? { warnings } : {}) }, 201);
+    c.header('Location', `/v1/tasks/${result.task.task_id}`);
+    const { warnings } = result;
+    return c.json({ data: await detail(deps, result.task), ...(warnings.length ? { warnings } : {}) }, 201);
   });
 
   app.get('/', async (c) => {
