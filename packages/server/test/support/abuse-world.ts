@@ -84,7 +84,8 @@ export async function startAbuseWorld(env: Record<string, string> = {}): Promise
     return scripts.get(c.name)?.[c.turn] ?? reply().text(`Done with ${c.name}.`);
   });
   const databaseUrl = await createTestDatabase('abuse');
-  const home = mkdtempSync(join(tmpdir(), 'abca-abuse-'));
+  // In memory when the run has a memory folder (test/tmp-root.ts): a million files cost half the CPU there.
+  const home = mkdtempSync(join(process.env.ABCA_TEST_MEMORY_TMPDIR ?? tmpdir(), 'abca-abuse-'));
   const server = await spawnPlatform('serve', {
     DATABASE_URL: databaseUrl,
     ABCA_HOME: home,
