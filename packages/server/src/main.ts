@@ -7,6 +7,7 @@ import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { createRateLimiter } from './channels/rate-limit.ts';
+import { createWebhookSecrets } from './channels/webhook/webhook-secrets.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
@@ -187,6 +188,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         config,
         credentials,
         channelLimiter: createRateLimiter({ perMinute: config.channels.ratePerMinute }),
+        webhookSecrets: createWebhookSecrets(secretKey),
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,
