@@ -151,7 +151,10 @@ describe('signed deliveries', () => {
   it('a Standard-Webhooks-signed POST creates a task as the webhook user; the same bytes again create nothing', async () => {
     const wh = await createWebhook({ name: 'standard', user_id: 'mia' });
     const body = TASK('Add a health check endpoint');
-    const headers = { ...standardHeaders(wh.secret, body), 'x-abca-webhook': wh.webhook_id };
+    const headers: Record<string, string> = {
+      ...standardHeaders(wh.secret, body),
+      'x-abca-webhook': wh.webhook_id,
+    };
     const before = await count('tasks');
     const first = await deliver(body, headers);
     expect(first.status, first.text).toBe(201);
@@ -246,7 +249,10 @@ describe('bad deliveries', () => {
     code: string;
   }
   const now = () => Math.floor(Date.now() / 1000);
-  const named = (w: Created, h: Record<string, string>) => ({ ...h, 'x-abca-webhook': w.webhook_id });
+  const named = (w: Created, h: Record<string, string>): Record<string, string> => ({
+    ...h,
+    'x-abca-webhook': w.webhook_id,
+  });
   const rows: Row[] = [
     {
       name: 'no signature at all',
