@@ -1,6 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warnOfWebhooksSealedElsewhere } from '../src/channels/webhook/warn-other-keys.ts';
+import { createWebhookSecrets } from '../src/channels/webhook/webhook-secrets.ts';
+import { createLogger } from '../src/ops/logger.ts';
+import { secretKeyFrom } from '../src/secrets/secret-key.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
@@ -464,5 +469,43 @@ describe('bad deliveries', () => {
     const fresh = await createWebhook({ name: 'calm' });
     const ok = TASK('another source');
     expect((await deliver(ok, named(fresh, standardHeaders(fresh.secret, ok)))).status).toBe(201);
+  });
+});
+
+describe('a webhook secret sealed with another key', () => {
+  it('is named at start-up; its deliveries are a logged 500 that shows no secret', async () => {
+    const wh = await createWebhook({ name: 'moved' });
+    const other = createWebhookSecrets(secretKeyFrom(randomBytes(32), 'other machine'));
+    await p.platform.db.query('UPDATE webhooks SET secret_sealed = $2 WHERE webhook_id = $1', [
+      wh.webhook_id,
+      other.seal(wh.webhook_id, 'standard', wh.secret),
+    ]);
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (b: Buffer) => lines.push(b.toString()));
+    const key = await p.platform.db.query<{ k: string }>(
+      "SELECT secret_sealed::jsonb->>'key_id' AS k FROM webhooks WHERE webhook_id <> $1 LIMIT 1",
+      [wh.webhook_id],
+    );
+    const log = createLogger({ level: 'info', stream });
+    await warnOfWebhooksSealedElsewhere(p.platform.db, key.rows[0]?.k as string, log);
+    log.flush();
+    await new Promise((r) => setImmediate(r));
+    expect(lines.join('')).toMatch(/some webhook secrets were sealed with another secret key/);
+
+    const body = TASK('x');
+    const res = await deliver(body, { ...standardHeaders(wh.secret, body), 'x-abca-webhook': wh.webhook_id });
+    expect([res.status, res.body.error.code]).toEqual([500, 'INTERNAL_ERROR']);
+    expect(res.text).not.toContain(wh.secret.slice(6));
+    await p.request('DELETE', `/v1/webhooks/${wh.webhook_id}`);
+    const quiet: string[] = [];
+    const s2 = new PassThrough();
+    s2.on('data', (b: Buffer) => quiet.push(b.toString()));
+    await warnOfWebhooksSealedElsewhere(
+      p.platform.db,
+      key.rows[0]?.k as string,
+      createLogger({ level: 'info', stream: s2 }),
+    );
+    expect(quiet).toEqual([]);
   });
 });

@@ -80,7 +80,7 @@ export async function verifyDelivery(deps: VerifyDeps, req: SignedRequest): Prom
   const webhook = await getWebhook(deps.db, id.data);
   const expected = standard ? 'standard' : 'legacy';
   if (!webhook || webhook.revoked_at || webhook.scheme !== expected) {
-    deps.log.warn(
+    deps.log.info(
       { webhookId: id.data, scheme: expected },
       'webhook delivery refused: no active webhook of that scheme',
     );
@@ -94,7 +94,7 @@ export async function verifyDelivery(deps: VerifyDeps, req: SignedRequest): Prom
     ? standardSignatureMatches(key, standard, req.body)
     : legacySent !== undefined && legacySignatureMatches(key, legacySent, req.body);
   if (!holds) {
-    deps.log.warn(
+    deps.log.info(
       { webhookId: webhook.webhook_id, scheme: expected },
       'webhook delivery refused: bad signature',
     );

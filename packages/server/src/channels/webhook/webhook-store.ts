@@ -85,3 +85,12 @@ export async function userExists(db: Queryable, userId: string): Promise<boolean
   const res = await db.query('SELECT 1 FROM users WHERE user_id = $1', [userId]);
   return (res.rowCount ?? 0) > 0;
 }
+
+/** Active webhooks by the id of the key that sealed their secret (a start-up check). */
+export async function countWebhookSecretsByKey(db: Queryable): Promise<Map<string, number>> {
+  const res = await db.query<{ key_id: string | null; n: number }>(
+    `SELECT secret_sealed::jsonb->>'key_id' AS key_id, count(*)::int AS n
+     FROM webhooks WHERE revoked_at IS NULL GROUP BY 1`,
+  );
+  return new Map(res.rows.map((r) => [r.key_id ?? '(unreadable)', r.n]));
+}
