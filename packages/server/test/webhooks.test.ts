@@ -356,6 +356,28 @@ describe('bad deliveries', () => {
       code: 'SIGNATURE_INVALID',
     },
     {
+      name: 'a replayed Standard Webhooks message (the same bytes again)',
+      make: async ({ std }) => {
+        const b = TASK('replay me');
+        const headers = named(std, standardHeaders(std.secret, b));
+        expect((await deliver(b, headers)).status).toBe(201);
+        return { body: b, headers };
+      },
+      status: 409,
+      code: 'DELIVERY_REPLAYED',
+    },
+    {
+      name: 'a replayed legacy delivery (the same bytes again)',
+      make: async ({ legacy }) => {
+        const b = TASK('replay me too');
+        const headers = legacyHeaders(legacy.webhook_id, legacy.secret, b);
+        expect((await deliver(b, headers)).status).toBe(201);
+        return { body: b, headers };
+      },
+      status: 409,
+      code: 'DELIVERY_REPLAYED',
+    },
+    {
       name: 'a valid signature over a body that is not JSON',
       make: async ({ std }) => ({
         body: '{"repo": "acme/app",',
@@ -407,9 +429,10 @@ describe('bad deliveries', () => {
     const std = await createWebhook({ name: 'table' });
     const legacy = await createWebhook({ name: 'table-legacy', scheme: 'legacy' });
     for (const row of rows) {
+      // Built first: a replay row sends its original here, before the counts.
+      const req = await row.make({ std, legacy });
       const tasks = await count('tasks');
       const deliveries = await count('channel_deliveries');
-      const req = await row.make({ std, legacy });
       const res = await deliver(req.body, req.headers, req.path);
       expect(res.status, `${row.name}: ${res.text}`).toBe(row.status);
       expect(res.body?.error?.code, row.name).toBe(row.code);
@@ -423,6 +446,15 @@ describe('bad deliveries', () => {
     // Only verified deliveries touched the webhook.
     const shown = await p.request('GET', `/v1/webhooks/${std.webhook_id}`);
     expect(shown.body.data.last_used_at).not.toBeNull();
+  });
+
+  it('refuses a body over 1 MB (413) however it is signed, and creates nothing', async () => {
+    const wh = await createWebhook({ name: 'big' });
+    const big = JSON.stringify({ repo: 'acme/app', task_description: 'x'.repeat(1024 * 1024) });
+    const tasks = await count('tasks');
+    const res = await deliver(big, { ...standardHeaders(wh.secret, big), 'x-abca-webhook': wh.webhook_id });
+    expect([res.status, res.body?.error?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(await count('tasks')).toBe(tasks);
   });
 
   it('refuses a replayed message id (409) before reading the body', async () => {
