@@ -18,9 +18,17 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 const RATE = 8;
 let p: TestPlatform;
 let memberKey: string;
+/** Every line the platform logged, and every secret it handed out: none may be in the other. */
+const logged: string[] = [];
+const secrets: string[] = [];
 
 beforeAll(async () => {
-  p = await startTestPlatform({ ABCA_CHANNEL_RATE_PER_MINUTE: String(RATE) }, { apiOnly: true });
+  const stream = new PassThrough();
+  stream.on('data', (b: Buffer) => logged.push(b.toString()));
+  p = await startTestPlatform(
+    { ABCA_CHANNEL_RATE_PER_MINUTE: String(RATE) },
+    { apiOnly: true, log: createLogger({ level: 'debug', stream }) },
+  );
   expect(
     (await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } })).status,
   ).toBe(201);
@@ -40,6 +48,7 @@ interface Created {
 async function createWebhook(body: Record<string, unknown>): Promise<Created> {
   const res = await p.request('POST', '/v1/webhooks', { body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
+  secrets.push(res.body.data.secret);
   return res.body.data;
 }
 
@@ -539,5 +548,18 @@ describe('a webhook secret sealed with another key', () => {
       createLogger({ level: 'info', stream: s2 }),
     );
     expect(quiet).toEqual([]);
+  });
+});
+
+describe('the logs', () => {
+  it('hold the refusals and the webhooks by id, never a secret', () => {
+    const text = logged.join('');
+    expect(text).toMatch(/webhook delivery refused: bad signature/);
+    expect(text).toMatch(/"msg":"webhook created"/);
+    expect(secrets.length).toBeGreaterThan(10);
+    for (const secret of secrets) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(secret.replace(/^whsec_/, ''));
+    }
   });
 });
