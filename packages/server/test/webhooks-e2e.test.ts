@@ -60,7 +60,7 @@ describe('a signed webhook, end to end', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const taskId = first.body.data.task_id as string;
     expect(first.body.data).toMatchObject({ user_id: 'ci-bot', channel: 'webhook' });
-    // Sent again while it runs: refused, naming the task it made.
+    // Sent again at once (the task may still be running): refused, naming the task it made.
     const during = await send();
     expect([during.status, during.body.error.code]).toEqual([409, 'DELIVERY_REPLAYED']);
     expect(during.body.error.message).toContain(taskId);
