@@ -5,8 +5,10 @@ import {
   ChangeRequestInfo,
   type CreateApiKeyRequest,
   CreatedApiKey,
+  CreatedWebhook,
   type CreateRepoRequest,
   type CreateTaskRequest,
+  type CreateWebhookRequest,
   dataEnvelope,
   listEnvelope,
   ModelCheckResult,
@@ -21,6 +23,7 @@ import {
   type UpdateRepoRequest,
   UsageReport,
   UserBudget,
+  WebhookInfo,
 } from '@abca/contracts';
 import { z } from 'zod';
 import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
@@ -159,6 +162,23 @@ export class ApiClient {
   async revokeKey(keyId: string) {
     return parse(dataEnvelope(ApiKeyInfo), (await this.send('DELETE', `/v1/api-keys/${seg(keyId)}`)).json)
       .data;
+  }
+
+  /** Creates a signed webhook (admin): the only answer that holds its secret. */
+  async createWebhook(body: z.input<typeof CreateWebhookRequest>) {
+    return parse(dataEnvelope(CreatedWebhook), (await this.send('POST', '/v1/webhooks', { body })).json).data;
+  }
+
+  async listWebhooks() {
+    return parse(listEnvelope(WebhookInfo), (await this.send('GET', '/v1/webhooks')).json).data;
+  }
+
+  /** Revokes a webhook: its deliveries are refused from now on. */
+  async deleteWebhook(webhookId: string) {
+    return parse(
+      dataEnvelope(WebhookInfo),
+      (await this.send('DELETE', `/v1/webhooks/${seg(webhookId)}`)).json,
+    ).data;
   }
 
   /** Onboards a repo: the repo, what verifying it found, and the server's warnings. */

@@ -16,6 +16,7 @@ import { registerSubmit } from './commands/submit.ts';
 import { registerTasks } from './commands/tasks.ts';
 import { registerUsage } from './commands/usage.ts';
 import { registerWatch } from './commands/watch.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { registerWorker } from './commands/worker.ts';
 import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -73,6 +74,7 @@ export function buildProgram(cli: Cli): Command {
   registerRepos(program, cli);
   registerPrs(program, cli);
   registerKeys(program, cli);
+  registerWebhooks(program, cli);
   registerUsage(program, cli);
   registerBudget(program, cli);
   registerDoctor(program, cli);

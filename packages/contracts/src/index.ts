@@ -10,3 +10,4 @@ export * from './repo.ts';
 export * from './task.ts';
 export * from './task-status.ts';
 export * from './usage.ts';
+export * from './webhooks.ts';

@@ -7,6 +7,8 @@ import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
 import { createRateLimiter } from './channels/rate-limit.ts';
+import { warnOfWebhooksSealedElsewhere } from './channels/webhook/warn-other-keys.ts';
+import { createWebhookSecrets } from './channels/webhook/webhook-secrets.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
@@ -99,6 +101,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const credentials = createRepoCredentials({ db, key: secretKey });
     await moveUrlCredentials(db, credentials, log);
     await warnOfOtherKeys(db, credentials, log);
+    await warnOfWebhooksSealedElsewhere(db, secretKey.id, log);
     const metrics = createMetrics(db);
     // Host helpers of tasks (git, rm): each in a process group that dies with this process.
     const processes = createHostProcesses();
@@ -187,6 +190,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         config,
         credentials,
         channelLimiter: createRateLimiter({ perMinute: config.channels.ratePerMinute }),
+        webhookSecrets: createWebhookSecrets(secretKey),
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,

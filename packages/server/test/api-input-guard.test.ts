@@ -18,7 +18,11 @@ beforeAll(async () => {
   taskId = (await p.request('POST', '/v1/tasks', { body: { repo: 'acme/app', task_description: 'ok' } })).body
     .data.task_id;
   // The API under /v1; /healthz, /readyz and /metrics read no input (the fuzz still sends them some).
-  routes = apiRoutes(p.platform.config).filter((r) => r.path.startsWith('/v1/'));
+  // Signed webhook deliveries (POST /v1/webhooks/tasks) are not behind the guard: nothing reads
+  // them before their signature holds, and their bad input is tested in webhooks.test.ts.
+  routes = apiRoutes(p.platform.config).filter(
+    (r) => r.path.startsWith('/v1/') && !(r.path.startsWith('/v1/webhooks') && r.path.endsWith('/tasks')),
+  );
 });
 afterAll(async () => {
   await p?.platform.stop();

@@ -17,6 +17,7 @@ import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userBudgetRoutes } from './routes/user-budgets.ts';
+import { signedWebhookRoutes, webhookRoutes } from './routes/webhooks.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -92,6 +93,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
       },
     }),
   );
+  // Signed by the sender's webhook secret, not an API key: before the key check (docs/channels.md).
+  app.route('/v1/webhooks', signedWebhookRoutes(deps));
   app.use('/v1/*', requireKey(deps.db));
   // Before every route, so a new route is covered without doing anything (input-guard.ts).
   app.use('/v1/*', inputGuard());
@@ -102,6 +105,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/repos', repoRoutes(deps));
   app.route('/v1/usage', usageRoutes(deps));
   app.route('/v1/users', userBudgetRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
   const changeRequests = changeRequestRoutes(deps);
   app.route('/v1/prs', changeRequests.prs);
   app.route('/v1/tasks', changeRequests.tasks);

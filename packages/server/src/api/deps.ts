@@ -1,5 +1,6 @@
 import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import type { RateLimiter } from '../channels/rate-limit.ts';
+import type { WebhookSecrets } from '../channels/webhook/webhook-secrets.ts';
 import type { Config } from '../config/config.ts';
 import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   >;
   /** Deliveries a minute per channel source (channels/rate-limit.ts). */
   channelLimiter: RateLimiter;
+  /** Seals and opens the secrets of signed generic webhooks (channels/webhook/). */
+  webhookSecrets: WebhookSecrets;
   /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
   admin: AdminInfo;
 }
