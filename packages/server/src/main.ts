@@ -2,10 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, join as joinPath } from 'node:path';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
+import { createRedactor } from '@abca/agent';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
+import { createChannelNotifiers } from './channels/notifiers.ts';
+import { startOutboxDispatcher } from './channels/outbox-dispatcher.ts';
 import { createRateLimiter } from './channels/rate-limit.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
@@ -16,6 +19,7 @@ import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { checkModel } from './ops/model-check.ts';
+import type { ChannelNotifier } from './ports/channel-notifier.ts';
 import { removeTree } from './ops/remove-tree.ts';
 import { claimServerFile } from './ops/server-file.ts';
 import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/engine.ts';
@@ -42,6 +46,8 @@ export interface PlatformOptions {
   /** `serve` without running workflows (API only, for scale-out behind separate workers). */
   apiOnly?: boolean;
   log?: Logger;
+  /** Channel notifiers beside the configured ones (tests); one for a channel replaces the configured one. */
+  channelNotifiers?: readonly ChannelNotifier[];
 }
 
 export interface Platform {
@@ -170,6 +176,18 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         remove: (dir) => removeTree(processes, dir),
       });
       stops.push(async () => stopJanitor());
+      // Channel notices (the outbox) are delivered wherever workflows run.
+      const redactor = createRedactor(channelSecrets(config));
+      const outbox = await startOutboxDispatcher({
+        db,
+        databaseUrl,
+        notifiers: createChannelNotifiers({ config, log, extra: o.channelNotifiers ?? [] }),
+        log,
+        metrics,
+        redact: (text) => redactor.redact(text),
+      });
+      // After the orchestrator's drain, whose last changes it may still deliver; before the pool closes.
+      stops.push(() => outbox.stop());
     }
 
     let url: string | undefined;
@@ -280,6 +298,14 @@ function close(server: Server): Promise<void> {
 function urlOf(server: Server, host: string): string {
   const addr = server.address();
   return `http://${host}:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+/** Every secret a channel notifier could meet, for redacting its error messages. */
+function channelSecrets(config: Config): string[] {
+  const c = config.channels;
+  return [...configSecrets(config), c.github.webhookSecret, c.slack.botToken, c.slack.signingSecret].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 6,
+  );
 }
 
 /**
