@@ -161,7 +161,7 @@ describe('the outbox dispatcher', () => {
     const id = await slackTask(false);
     const created = await until('three failed attempts', async () => {
       const r = await rows(id);
-      return r[0] && r[0].attempts >= 3 && r[0].delivered_at && r;
+      return r[0] && r[0].attempts >= 3 && r[0].delivered_at ? r : undefined;
     });
     expect(created[0]?.attempts).toBe(3);
     const failed = chat
@@ -187,7 +187,7 @@ describe('the outbox dispatcher', () => {
     const id = await slackTask(false);
     const gaveUp = await until('given up', async () => {
       const r = await rows(id);
-      return r[0]?.given_up_at && r;
+      return r[0]?.given_up_at ? r : undefined;
     });
     expect(gaveUp[0]).toMatchObject({ attempts: 3, delivered_at: null });
     expect(gaveUp[0]?.last_error).toMatch(/503/);
