@@ -8,9 +8,9 @@ describe('where a task came from, in abca status', () => {
   it('names each channel and its reference', () => {
     expect(describeChannel('api', null)).toBe('API');
     expect(describeChannel('cli', { channel: 'cli' })).toBe('CLI');
-    expect(
-      describeChannel('webhook', { channel: 'webhook', webhook_id: 'wh_1', delivery_id: 'msg_2' }),
-    ).toBe('webhook wh_1 (message msg_2)');
+    expect(describeChannel('webhook', { channel: 'webhook', webhook_id: 'wh_1', delivery_id: 'msg_2' })).toBe(
+      'webhook wh_1 (message msg_2)',
+    );
     expect(
       describeChannel('github', {
         channel: 'github',
@@ -21,7 +21,9 @@ describe('where a task came from, in abca status', () => {
         trigger: 'mention',
         sender: 'octocat',
       }),
-    ).toBe('GitHub acme/app#12 comment 345 (mentioned by @octocat) https://github.com/acme/app/issues/12#issuecomment-345');
+    ).toBe(
+      'GitHub acme/app#12 comment 345 (mentioned by @octocat) https://github.com/acme/app/issues/12#issuecomment-345',
+    );
     expect(
       describeChannel('github', {
         channel: 'github',
@@ -78,6 +80,8 @@ describe('where a task came from, in abca status', () => {
       },
       usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, turns: 0, priced: null },
     } satisfies TaskDetail;
-    expect(taskDetailLines(t, plain)).toContain('channel:     Slack team T1, channel C1, thread 1.2 (asked by U1)');
+    expect(taskDetailLines(t, plain)).toContain(
+      'channel:     Slack team T1, channel C1, thread 1.2 (asked by U1)',
+    );
   });
 });

@@ -54,7 +54,8 @@ export function taskDetailLines(t: TaskDetail, c: Colors, now = Date.now()): str
  * comment and its link, the Slack thread, the webhook and its message id).
  */
 export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef | null): string {
-  if (!ref || ref.channel !== channel) return { api: 'API', cli: 'CLI', webhook: 'webhook', github: 'GitHub', slack: 'Slack' }[channel];
+  if (!ref || ref.channel !== channel)
+    return { api: 'API', cli: 'CLI', webhook: 'webhook', github: 'GitHub', slack: 'Slack' }[channel];
   switch (ref.channel) {
     case 'api':
       return 'API';

@@ -40,7 +40,11 @@ describe('abca users', () => {
     expect(gh.stdout).toContain('Linked GitHub login bob-gh to user bob.');
     const sl = await abca('users', 'link', 'bob', '--slack', 'T0001:U0002', '--json');
     expect(sl.code, sl.stderr).toBe(0);
-    expect(JSON.parse(sl.stdout)).toMatchObject({ provider: 'slack', external_id: 'T0001:U0002', user_id: 'bob' });
+    expect(JSON.parse(sl.stdout)).toMatchObject({
+      provider: 'slack',
+      external_id: 'T0001:U0002',
+      user_id: 'bob',
+    });
 
     const list = await abca('users', 'identities', 'bob');
     expect(list.code, list.stderr).toBe(0);

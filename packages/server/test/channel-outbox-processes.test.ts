@@ -78,12 +78,18 @@ async function githubTask(): Promise<string> {
 async function allDelivered(taskId: string, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await api.platform.db.query<{ event_seq: number; event_type: string; status: string | null; delivered_at: Date | null }>(
+    const r = await api.platform.db.query<{
+      event_seq: number;
+      event_type: string;
+      status: string | null;
+      delivered_at: Date | null;
+    }>(
       'SELECT event_seq, event_type, status, delivered_at FROM channel_outbox WHERE task_id = $1 ORDER BY id',
       [taskId],
     );
     if (r.rows.length && r.rows.every((x) => x.delivered_at)) return r.rows;
-    if (Date.now() > deadline) throw new Error(`notices of ${taskId} not delivered: ${JSON.stringify(r.rows)}`);
+    if (Date.now() > deadline)
+      throw new Error(`notices of ${taskId} not delivered: ${JSON.stringify(r.rows)}`);
     await new Promise((res) => setTimeout(res, 100));
   }
 }
@@ -135,6 +141,8 @@ describe('channel notices across processes', () => {
     await api.waitFor(id, (t) => t.status === 'COMPLETED', 120_000);
     const rows = await allDelivered(id);
     expectOncePerState(id, rows);
-    expect(chat.messages(`github:${id}`).filter((m) => m.text === 'task.status_changed RUNNING')).toHaveLength(1);
+    expect(
+      chat.messages(`github:${id}`).filter((m) => m.text === 'task.status_changed RUNNING'),
+    ).toHaveLength(1);
   }, 240_000);
 });

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeChannelNotifier, noticeMarker } from '../src/channels/fake-channel-notifier.ts';
+import { submitTask } from '../src/channels/gateway.ts';
 import { retryDelayMs } from '../src/channels/outbox-backoff.ts';
 import { type OutboxDispatcher, startOutboxDispatcher } from '../src/channels/outbox-dispatcher.ts';
-import { submitTask } from '../src/channels/gateway.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import { createMetrics } from '../src/ops/metrics.ts';
 import { type FakeChatServer, startFakeChatServer } from './support/fake-chat-server.ts';
@@ -95,7 +95,11 @@ async function rows(taskId: string) {
   ).rows;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -133,7 +137,9 @@ describe('the outbox dispatcher', () => {
     expect(done[0]).toMatchObject({ event_type: 'task.created', attempts: 0, last_error: null });
     expect(done.at(-1)).toMatchObject({ event_type: 'task.status_changed', status: 'CANCELLED' });
     // One message per notice, in the outbox's order, and nothing twice.
-    expect(noticeTexts(id)).toEqual(done.map((r) => (r.status ? `${r.event_type} ${r.status}` : r.event_type)));
+    expect(noticeTexts(id)).toEqual(
+      done.map((r) => (r.status ? `${r.event_type} ${r.status}` : r.event_type)),
+    );
     expect(chat.messages(`slack:${id}`).map((m) => m.marker)).toEqual([
       `abca-status:${id}`,
       ...done.map((r) => noticeMarker(id, r.event_seq)),
@@ -141,7 +147,9 @@ describe('the outbox dispatcher', () => {
     const status = chat.messages(`slack:${id}`).find((m) => m.marker.startsWith('abca-status:'));
     expect(status?.text).toBe('task.status_changed CANCELLED');
     // Found again by its stored id next time: recorded in channel_messages.
-    const stored = await p.platform.db.query('SELECT external_id FROM channel_messages WHERE task_id = $1', [id]);
+    const stored = await p.platform.db.query('SELECT external_id FROM channel_messages WHERE task_id = $1', [
+      id,
+    ]);
     expect(stored.rows).toEqual([{ external_id: status?.id }]);
   });
 
@@ -172,7 +180,10 @@ describe('the outbox dispatcher', () => {
     // Backoff: at least 400 ms, then 800 ms between the attempts (a busy machine only adds to it).
     expect((failed[1]?.at ?? 0) - (failed[0]?.at ?? 0)).toBeGreaterThanOrEqual(350);
     expect((failed[2]?.at ?? 0) - (failed[1]?.at ?? 0)).toBeGreaterThanOrEqual(750);
-    expect(noticeTexts(id)).toEqual(['task.created', ...created.slice(1).map((r) => `${r.event_type} ${r.status}`)]);
+    expect(noticeTexts(id)).toEqual([
+      'task.created',
+      ...created.slice(1).map((r) => `${r.event_type} ${r.status}`),
+    ]);
     const counted = (await metrics.channelNotices.get()).values;
     expect(counted.find((v) => v.labels.outcome === 'retried')?.value).toBeGreaterThanOrEqual(3);
     await p.request('DELETE', `/v1/tasks/${id}`);
@@ -215,7 +226,9 @@ describe('the outbox dispatcher', () => {
       expect(new Set(markers).size).toBe(markers.length);
       // In the outbox's order (admission may record QUEUED around the cancel: the log's order holds).
       const r = await rows(id);
-      expect(noticeTexts(id)).toEqual(r.map((x) => (x.status ? `${x.event_type} ${x.status}` : x.event_type)));
+      expect(noticeTexts(id)).toEqual(
+        r.map((x) => (x.status ? `${x.event_type} ${x.status}` : x.event_type)),
+      );
       expect(noticeTexts(id)).toContain('task.status_changed CANCELLED');
     }
   });

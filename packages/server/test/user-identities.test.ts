@@ -29,23 +29,33 @@ describe('linked identities over the API', () => {
     });
     expect(again.status).toBe(200);
     expect(
-      (await p.request('POST', '/v1/users/alice/identities', { body: { provider: 'slack', external_id: 'T0001:U0002' } }))
-        .status,
+      (
+        await p.request('POST', '/v1/users/alice/identities', {
+          body: { provider: 'slack', external_id: 'T0001:U0002' },
+        })
+      ).status,
     ).toBe(201);
     const listed = await p.request('GET', '/v1/users/alice/identities');
     expect(listed.status).toBe(200);
-    expect(listed.body.data.map((i: { provider: string; external_id: string }) => `${i.provider}:${i.external_id}`)).toEqual([
-      'github:alice-gh',
-      'slack:T0001:U0002',
-    ]);
+    expect(
+      listed.body.data.map(
+        (i: { provider: string; external_id: string }) => `${i.provider}:${i.external_id}`,
+      ),
+    ).toEqual(['github:alice-gh', 'slack:T0001:U0002']);
     expect(await resolveSender(p.platform.db, 'slack', 'T0001:U0002', undefined)).toEqual({
       kind: 'linked',
       userId: 'alice',
     });
     const unlinked = await p.request('DELETE', '/v1/users/alice/identities/slack/T0001:U0002');
     expect(unlinked.status).toBe(200);
-    expect(unlinked.body.data).toMatchObject({ provider: 'slack', external_id: 'T0001:U0002', user_id: 'alice' });
-    expect(await resolveSender(p.platform.db, 'slack', 'T0001:U0002', undefined)).toEqual({ kind: 'unlinked' });
+    expect(unlinked.body.data).toMatchObject({
+      provider: 'slack',
+      external_id: 'T0001:U0002',
+      user_id: 'alice',
+    });
+    expect(await resolveSender(p.platform.db, 'slack', 'T0001:U0002', undefined)).toEqual({
+      kind: 'unlinked',
+    });
   });
 
   it('refuses an identity already linked to another user (409 IDENTITY_TAKEN), naming the user to admins only', async () => {
@@ -81,31 +91,90 @@ describe('linked identities over the API', () => {
       expect(res.body.error.code).toBe('FORBIDDEN');
     }
     // Alice's link is still there.
-    expect((await p.request('GET', '/v1/users/alice/identities', { key: aliceKey })).body.data).toHaveLength(1);
+    expect((await p.request('GET', '/v1/users/alice/identities', { key: aliceKey })).body.data).toHaveLength(
+      1,
+    );
   });
 
   it('answers bad input with its 4xx and code, never a 5xx', async () => {
     const cases: [string, string, unknown, number, string][] = [
       ['GET', '/v1/users/nobody/identities', undefined, 404, 'USER_NOT_FOUND'],
-      ['POST', '/v1/users/nobody/identities', { provider: 'github', external_id: 'x' }, 404, 'USER_NOT_FOUND'],
+      [
+        'POST',
+        '/v1/users/nobody/identities',
+        { provider: 'github', external_id: 'x' },
+        404,
+        'USER_NOT_FOUND',
+      ],
       ['DELETE', '/v1/users/nobody/identities/github/x', undefined, 404, 'USER_NOT_FOUND'],
       ['DELETE', '/v1/users/alice/identities/github/never-linked', undefined, 404, 'IDENTITY_NOT_FOUND'],
       ['DELETE', '/v1/users/bob/identities/github/alice-gh', undefined, 404, 'IDENTITY_NOT_FOUND'],
       ['DELETE', '/v1/users/alice/identities/gitlab/x', undefined, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'gitlab', external_id: 'x' }, 400, 'VALIDATION_ERROR'],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'gitlab', external_id: 'x' },
+        400,
+        'VALIDATION_ERROR',
+      ],
       ['POST', '/v1/users/alice/identities', { provider: 'github' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'github', external_id: '' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'github', external_id: 'a b' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'github', external_id: 'abca[bot]' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'github', external_id: 'bad--login' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'slack', external_id: 'U0002' }, 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/alice/identities', { provider: 'github', external_id: 'x', extra: 1 }, 400, 'VALIDATION_ERROR'],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'github', external_id: '' },
+        400,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'github', external_id: 'a b' },
+        400,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'github', external_id: 'abca[bot]' },
+        400,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'github', external_id: 'bad--login' },
+        400,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'slack', external_id: 'U0002' },
+        400,
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST',
+        '/v1/users/alice/identities',
+        { provider: 'github', external_id: 'x', extra: 1 },
+        400,
+        'VALIDATION_ERROR',
+      ],
       ['POST', '/v1/users/alice/identities', ['github'], 400, 'VALIDATION_ERROR'],
-      ['POST', '/v1/users/bad%20user/identities', { provider: 'github', external_id: 'x' }, 400, 'VALIDATION_ERROR'],
+      [
+        'POST',
+        '/v1/users/bad%20user/identities',
+        { provider: 'github', external_id: 'x' },
+        400,
+        'VALIDATION_ERROR',
+      ],
     ];
     for (const [method, path, body, status, code] of cases) {
       const res = await p.request(method, path, body === undefined ? {} : { body });
-      expect([res.status, res.body?.error?.code], `${method} ${path} ${JSON.stringify(body)}`).toEqual([status, code]);
+      expect([res.status, res.body?.error?.code], `${method} ${path} ${JSON.stringify(body)}`).toEqual([
+        status,
+        code,
+      ]);
     }
     const notJson = await p.request('POST', '/v1/users/alice/identities', {
       rawBody: 'provider=github',

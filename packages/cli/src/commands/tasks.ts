@@ -65,7 +65,11 @@ export function registerTasks(program: Command, cli: Cli): void {
             60,
           ),
         ]);
-        for (const line of table(['ID', 'STATUS', 'REPO', 'CHANNEL', 'STEP', 'AGE', 'DESCRIPTION'], rows, out.c))
+        for (const line of table(
+          ['ID', 'STATUS', 'REPO', 'CHANNEL', 'STEP', 'AGE', 'DESCRIPTION'],
+          rows,
+          out.c,
+        ))
           out.out(line);
         if (hasMore) out.out(out.c.dim('More tasks: add --all-pages (or a larger --limit).'));
         return 0;

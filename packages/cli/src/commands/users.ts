@@ -26,7 +26,7 @@ function identityOf(flags: IdentityFlags): { provider: IdentityProvider; externa
 function withIdentityFlags(cmd: Command): Command {
   return cmd
     .option('--github <login>', 'a GitHub login, such as octocat')
-    .option('--slack <team:user>', "a Slack user as <team id>:<user id>, such as T0001:U0002");
+    .option('--slack <team:user>', 'a Slack user as <team id>:<user id>, such as T0001:U0002');
 }
 
 export function registerUsers(program: Command, cli: Cli): void {
@@ -76,10 +76,7 @@ export function registerUsers(program: Command, cli: Cli): void {
   );
 
   withClientOptions(
-    users
-      .command('identities')
-      .summary("a user's linked identities")
-      .argument('<user>', 'the ABCA user id'),
+    users.command('identities').summary("a user's linked identities").argument('<user>', 'the ABCA user id'),
   ).action(async (user: string, flags: ClientFlags) =>
     runClientCommand(cli, flags, async (ctx) => {
       const list = await (await ctx.client()).listIdentities(user);

@@ -1,7 +1,7 @@
-import type { TaskRow } from '../store/task-row.ts';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ChannelMessages, ChannelNotice, ChannelNotifier } from '../ports/channel-notifier.ts';
+import type { TaskRow } from '../store/task-row.ts';
 
 /**
  * A fake channel for tests (`ABCA_FAKE_CHANNEL_URL`): talks real HTTP to a recording "chat" server

@@ -21,7 +21,10 @@ export function createChannelNotifiers(inputs: NotifierInputs): ChannelNotifier[
   // The real channels add theirs here, one line each, when configured.
   const fakeUrl = inputs.config.channels.fakeChannelUrl;
   if (fakeUrl) {
-    inputs.log.warn({ url: fakeUrl }, 'channel notices go to the fake channel (ABCA_FAKE_CHANNEL_URL: tests only)');
+    inputs.log.warn(
+      { url: fakeUrl },
+      'channel notices go to the fake channel (ABCA_FAKE_CHANNEL_URL: tests only)',
+    );
     list.push(
       createFakeChannelNotifier({ channel: 'github', baseUrl: fakeUrl }),
       createFakeChannelNotifier({ channel: 'slack', baseUrl: fakeUrl }),

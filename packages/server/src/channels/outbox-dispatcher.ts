@@ -146,7 +146,10 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
             'gave up delivering channel notices',
           );
         } else {
-          log.info({ taskId, channel, attempt, retryInMs: delayMs, error }, 'channel delivery failed; will retry');
+          log.info(
+            { taskId, channel, attempt, retryInMs: delayMs, error },
+            'channel delivery failed; will retry',
+          );
         }
         return;
       }
@@ -191,7 +194,8 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
           if (!item) return;
           await deliverTask(i, item.taskId, item.channel).catch((err: unknown) => {
             failures++;
-            if (!stopped) log.warn({ err: (err as Error).message, taskId: item.taskId }, 'outbox pass failed');
+            if (!stopped)
+              log.warn({ err: (err as Error).message, taskId: item.taskId }, 'outbox pass failed');
           });
         }
       }),
@@ -217,7 +221,8 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
       if (Date.now() - lastPrune >= pruneEveryMs) {
         lastPrune = Date.now();
         const pruned = await pruneOutbox(o.db, retainMs);
-        if (pruned.notices || pruned.deliveries) log.info(pruned, 'pruned old channel notices and deliveries');
+        if (pruned.notices || pruned.deliveries)
+          log.info(pruned, 'pruned old channel notices and deliveries');
       }
       if (channels.length === 0) delay = pruneEveryMs;
       else {
@@ -225,7 +230,8 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
         if (next !== undefined) delay = Math.min(pollMs, Math.max(50, next));
       }
     } catch (err) {
-      if (!stopped) log.warn({ err: (err as Error).message }, 'outbox dispatcher pass failed; retrying at the next poll');
+      if (!stopped)
+        log.warn({ err: (err as Error).message }, 'outbox dispatcher pass failed; retrying at the next poll');
     }
     // Woken while finishing up: look again at once.
     schedule(again ? 0 : delay);

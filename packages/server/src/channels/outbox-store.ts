@@ -30,7 +30,10 @@ export async function dueTasks(
 }
 
 /** Milliseconds until the next pending notice on these channels falls due (undefined: none waits). */
-export async function msUntilNextDue(db: Queryable, channels: readonly string[]): Promise<number | undefined> {
+export async function msUntilNextDue(
+  db: Queryable,
+  channels: readonly string[],
+): Promise<number | undefined> {
   const res = await db.query<{ ms: number | null }>(
     `SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::float8 AS ms
        FROM channel_outbox
@@ -121,7 +124,10 @@ export async function markFailed(
  * older than `olderThanMs`. A delivery's id must be remembered at least as long as its sender
  * retries (GitHub: days), so the window is long. Returns the rows removed.
  */
-export async function pruneOutbox(db: Queryable, olderThanMs: number): Promise<{ notices: number; deliveries: number }> {
+export async function pruneOutbox(
+  db: Queryable,
+  olderThanMs: number,
+): Promise<{ notices: number; deliveries: number }> {
   const secs = olderThanMs / 1000;
   const notices = await db.query(
     `DELETE FROM channel_outbox

@@ -52,8 +52,11 @@ export interface FakeChatServer {
 export async function startFakeChatServer(): Promise<FakeChatServer> {
   const messages: ChatMessage[] = [];
   const requests: ChatRequest[] = [];
-  const holds: { match: Parameters<FakeChatServer['hold']>[0]; arrived: (r: ChatRequest) => void; gate: Promise<void> }[] =
-    [];
+  const holds: {
+    match: Parameters<FakeChatServer['hold']>[0];
+    arrived: (r: ChatRequest) => void;
+    gate: Promise<void>;
+  }[] = [];
   let failures = 0;
   let delayMs = 0;
   let nextId = 1;
@@ -125,7 +128,14 @@ export async function startFakeChatServer(): Promise<FakeChatServer> {
       answer = { error: 'bad request' };
     }
     const r = record(status);
-    const i = holds.findIndex((h) => h.match({ method, conversation, ...(marker ? { marker } : {}), ...(text !== undefined ? { text } : {}) }));
+    const i = holds.findIndex((h) =>
+      h.match({
+        method,
+        conversation,
+        ...(marker ? { marker } : {}),
+        ...(text !== undefined ? { text } : {}),
+      }),
+    );
     if (i >= 0) {
       const [h] = holds.splice(i, 1);
       h?.arrived(r);

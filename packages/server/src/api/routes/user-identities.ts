@@ -1,9 +1,4 @@
-import {
-  IdentityProvider,
-  LinkIdentityRequest,
-  type LinkedIdentity,
-  UserId,
-} from '@abca/contracts';
+import { IdentityProvider, type LinkedIdentity, LinkIdentityRequest, UserId } from '@abca/contracts';
 import { Hono } from 'hono';
 import {
   findLinkedUser,
@@ -45,7 +40,10 @@ async function userExists(db: Queryable, userId: string): Promise<boolean> {
 export function userIdentityRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
 
-  const target = async (c: { get(k: 'principal'): { role: string; userId: string } }, raw: string | undefined) => {
+  const target = async (
+    c: { get(k: 'principal'): { role: string; userId: string } },
+    raw: string | undefined,
+  ) => {
     const principal = c.get('principal');
     const userId = readParam(raw, UserId, 'user_id');
     if (principal.role !== 'admin' && userId !== principal.userId) {
@@ -79,14 +77,21 @@ export function userIdentityRoutes(deps: ApiDeps) {
       );
     }
     const identity: LinkedIdentity = result.identity;
-    c.get('log').info({ userId, provider: body.provider, externalId: identity.external_id }, 'identity linked');
+    c.get('log').info(
+      { userId, provider: body.provider, externalId: identity.external_id },
+      'identity linked',
+    );
     return c.json({ data: identity }, before === userId ? 200 : 201);
   });
 
   app.delete('/:user/identities/:provider/:external_id', async (c) => {
     const userId = await target(c, c.req.param('user'));
     const provider = readParam(c.req.param('provider'), IdentityProvider, 'provider');
-    const externalId = readParam(c.req.param('external_id'), LinkIdentityRequest.shape.external_id, 'external_id');
+    const externalId = readParam(
+      c.req.param('external_id'),
+      LinkIdentityRequest.shape.external_id,
+      'external_id',
+    );
     const id = normalizeExternalId(provider, externalId);
     const linked = (await listIdentities(deps.db, userId)).find(
       (i) => i.provider === provider && i.external_id === id,
