@@ -13,7 +13,8 @@ import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
  * the workflows and the outbox dispatchers in worker processes that deliver to a fake channel
  * (ABCA_FAKE_CHANNEL_URL) over real HTTP. Two workers never deliver one task's notices at once;
  * a worker SIGKILLed while the channel holds its delivery open (the post took effect, the answer
- * never came) leaves the rows pending, and after the restart each state shows exactly once.
+ * never came), or between posting its status message and recording the message's id, leaves the
+ * rows pending, and after the restart each state shows exactly once, with one status message.
  */
 let api: TestPlatform;
 let chat: FakeChatServer;
@@ -144,5 +145,27 @@ describe('channel notices across processes', () => {
     expect(
       chat.messages(`github:${id}`).filter((m) => m.text === 'task.status_changed RUNNING'),
     ).toHaveLength(1);
+  }, 240_000);
+
+  it('a worker killed between posting the status message and recording its id: one status message', async () => {
+    const held = chat.hold((r) => r.method === 'POST' && (r.marker ?? '').startsWith('abca-status:'));
+    const id = await githubTask();
+    const request = await held.arrived;
+    expect(request.conversation).toBe(`github:${id}`);
+    await w1?.kill('SIGKILL');
+    held.release();
+    // Posted on the channel, never recorded here: the next delivery must find it by its marker.
+    const stored = await api.platform.db.query('SELECT 1 FROM channel_messages WHERE task_id = $1', [id]);
+    expect(stored.rowCount).toBe(0);
+    w1 = await spawnPlatform('worker', env);
+    await api.waitFor(id, (t) => t.status === 'COMPLETED', 120_000);
+    const rows = await allDelivered(id);
+    expectOncePerState(id, rows);
+    const status = chat.messages(`github:${id}`).find((m) => m.marker === `abca-status:${id}`);
+    const saved = await api.platform.db.query<{ external_id: string }>(
+      "SELECT external_id FROM channel_messages WHERE task_id = $1 AND purpose = 'status'",
+      [id],
+    );
+    expect(saved.rows).toEqual([{ external_id: status?.id }]);
   }, 240_000);
 });
