@@ -233,6 +233,43 @@ describe('the outbox dispatcher', () => {
     }
   });
 
+  it('skips a task another process is delivering, without spinning, and delivers it once released', async () => {
+    const id = await slackTask();
+    // Another process's claim: the same advisory lock, held by a transaction of this test.
+    const other = await p.platform.db.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("SELECT pg_advisory_xact_lock(hashtext('abca_channel_outbox'), hashtext($1))", [id]);
+      // The dispatcher's queries, counted: a full pass of a task it cannot claim must wait for the poll.
+      let queries = 0;
+      const db = p.platform.db;
+      const counting = new Proxy(db, {
+        get(target, prop, receiver) {
+          if (prop === 'query') {
+            return (...args: unknown[]) => {
+              queries++;
+              return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+      await dispatcher({ db: counting, pollMs: 200, tasksPerPass: 1 });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(chat.messages(`slack:${id}`)).toEqual([]);
+      expect((await rows(id)).every((r) => !r.delivered_at && r.attempts === 0)).toBe(true);
+      // About five polls of a few queries each; a pass looping on the held task would make thousands.
+      expect(queries).toBeLessThan(100);
+    } finally {
+      await other.query('COMMIT');
+      other.release();
+    }
+    await delivered(id);
+    expect(chat.messages(`slack:${id}`).filter((m) => m.marker.startsWith('abca-notice:'))).toHaveLength(
+      (await rows(id)).length,
+    );
+  });
+
   it('leaves the notices of a channel it has no notifier for', async () => {
     await startOutboxDispatcher({
       db: p.platform.db,

@@ -105,23 +105,26 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
     c?.end().catch(() => {});
   };
 
-  /** Delivers one task's pending notices under its claim; 'busy' when another process holds it. */
-  const deliverTask = async (i: number, taskId: string, channel: string): Promise<void> => {
+  /**
+   * Delivers one task's pending notices under its claim. True when its rows changed (delivered, or
+   * a failed attempt recorded); false when another process holds the task or nothing was due.
+   */
+  const deliverTask = async (i: number, taskId: string, channel: string): Promise<boolean> => {
     const notifier = byChannel.get(channel);
-    if (!notifier) return;
+    if (!notifier) return false;
     const tx = await lane(i);
     await tx.query('BEGIN');
     try {
       if (!(await claimTask(tx, taskId))) {
         await tx.query('ROLLBACK');
-        return;
+        return false;
       }
       const pending = await pendingNotices(tx, taskId);
       const task = await getTask(o.db, taskId);
       // Delivered by another process meanwhile, or the oldest is still waiting out its backoff.
       if (!task || pending.length === 0 || !pending[0]?.due) {
         await tx.query('ROLLBACK');
-        return;
+        return false;
       }
       const notices: ChannelNotice[] = pending.map(({ outboxId, eventType, eventSeq, status }) => ({
         outboxId,
@@ -151,12 +154,13 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
             'channel delivery failed; will retry',
           );
         }
-        return;
+        return true;
       }
       await markDelivered(tx, ids);
       await tx.query('COMMIT');
       o.metrics?.channelNotices.inc({ channel, outcome: 'delivered' }, ids.length);
       log.debug({ taskId, channel, notices: ids.length }, 'channel notices delivered');
+      return true;
     } catch (err) {
       // The claim connection broke (or the database): the transaction is gone, the rows stay pending.
       await tx.query('ROLLBACK').catch(() => {});
@@ -181,26 +185,30 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
     }
   };
 
-  /** One bounded pass; true when it was full and delivered something (look again at once). */
+  /**
+   * One bounded pass; true when it was full and changed something: look again at once (a full pass
+   * of tasks other processes hold changes nothing, and waits for the poll).
+   */
   const pass = async (): Promise<boolean> => {
     if (channels.length === 0) return false;
     const due = await dueTasks(o.db, channels, tasksPerPass);
     let next = 0;
-    let failures = 0;
+    let progressed = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, due.length) }, async (_, i) => {
         while (!stopped) {
           const item = due[next++];
           if (!item) return;
-          await deliverTask(i, item.taskId, item.channel).catch((err: unknown) => {
-            failures++;
+          const changed = await deliverTask(i, item.taskId, item.channel).catch((err: unknown) => {
             if (!stopped)
               log.warn({ err: (err as Error).message, taskId: item.taskId }, 'outbox pass failed');
+            return false;
           });
+          if (changed) progressed++;
         }
       }),
     );
-    return due.length === tasksPerPass && failures < due.length;
+    return due.length === tasksPerPass && progressed > 0;
   };
 
   const schedule = (ms: number) => {
