@@ -1,4 +1,4 @@
-import type { TaskStatus } from '@abca/contracts';
+import { TaskStatus } from '@abca/contracts';
 import type pg from 'pg';
 import type { ChannelNotice } from '../ports/channel-notifier.ts';
 import type { Queryable } from '../storage/db.ts';
@@ -83,7 +83,8 @@ export async function pendingNotices(tx: Queryable, taskId: string): Promise<Pen
     outboxId: Number(r.id),
     eventType: r.event_type,
     eventSeq: r.event_seq,
-    status: r.status as TaskStatus | null,
+    // Written by the trigger from the event's `to`: checked like any row read back.
+    status: TaskStatus.nullable().parse(r.status),
     attempts: r.attempts,
     due: r.due,
   }));
