@@ -10,6 +10,8 @@ import {
   type CreateTaskRequest,
   type CreateWebhookRequest,
   dataEnvelope,
+  type IdentityProvider,
+  LinkedIdentity,
   listEnvelope,
   ModelCheckResult,
   NudgeResponse,
@@ -108,6 +110,26 @@ export class ApiClient {
       body: { monthly_budget_usd: monthlyBudgetUsd },
     });
     return parse(dataEnvelope(UserBudget), res.json).data;
+  }
+
+  async listIdentities(userId: string) {
+    const res = await this.send('GET', `/v1/users/${seg(userId)}/identities`);
+    return parse(dataEnvelope(z.array(LinkedIdentity)), res.json).data;
+  }
+
+  async linkIdentity(userId: string, provider: IdentityProvider, externalId: string) {
+    const res = await this.send('POST', `/v1/users/${seg(userId)}/identities`, {
+      body: { provider, external_id: externalId },
+    });
+    return parse(dataEnvelope(LinkedIdentity), res.json).data;
+  }
+
+  async unlinkIdentity(userId: string, provider: IdentityProvider, externalId: string) {
+    const res = await this.send(
+      'DELETE',
+      `/v1/users/${seg(userId)}/identities/${seg(provider)}/${seg(externalId)}`,
+    );
+    return parse(dataEnvelope(LinkedIdentity), res.json).data;
   }
 
   async listTasks(q: ListTasksInput) {

@@ -15,6 +15,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTasks } from './commands/tasks.ts';
 import { registerUsage } from './commands/usage.ts';
+import { registerUsers } from './commands/users.ts';
 import { registerWatch } from './commands/watch.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -77,6 +78,7 @@ export function buildProgram(cli: Cli): Command {
   registerWebhooks(program, cli);
   registerUsage(program, cli);
   registerBudget(program, cli);
+  registerUsers(program, cli);
   registerDoctor(program, cli);
   registerReset(program, cli);
   return program;

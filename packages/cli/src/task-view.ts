@@ -1,4 +1,4 @@
-import type { TaskDetail, TaskStatus } from '@abca/contracts';
+import type { ChannelRef, TaskDetail, TaskStatus } from '@abca/contracts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { type Colors, colorStatus, formatAge, formatDuration } from './output.ts';
 
@@ -35,6 +35,7 @@ export function taskDetailLines(t: TaskDetail, c: Colors, now = Date.now()): str
   if (t.pr_number !== null) lines.push(row('pull request', `#${t.pr_number}`));
   if (t.current_step) lines.push(row('step', t.current_step));
   lines.push(row('user', t.user_id));
+  lines.push(row('channel', describeChannel(t.channel, t.channel_ref)));
   lines.push(row('created', `${t.created_at} (${formatAge(t.created_at, now)} ago)`));
   if (t.started_at) lines.push(row('started', t.started_at));
   if (t.completed_at) lines.push(row('ended', `${t.completed_at}${elapsed(t)}`));
@@ -46,6 +47,30 @@ export function taskDetailLines(t: TaskDetail, c: Colors, now = Date.now()): str
   );
   if (t.error) lines.push(...errorLines(t, c));
   return lines;
+}
+
+/**
+ * Where the task came from, for `abca status`: the channel and its reference (the GitHub issue or
+ * comment and its link, the Slack thread, the webhook and its message id).
+ */
+export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef | null): string {
+  if (!ref || ref.channel !== channel)
+    return { api: 'API', cli: 'CLI', webhook: 'webhook', github: 'GitHub', slack: 'Slack' }[channel];
+  switch (ref.channel) {
+    case 'api':
+      return 'API';
+    case 'cli':
+      return 'CLI';
+    case 'webhook':
+      return `webhook ${ref.webhook_id} (message ${ref.delivery_id})`;
+    case 'github': {
+      const how = { label: 'labelled', assign: 'assigned', mention: 'mentioned' }[ref.trigger];
+      const link = `https://github.com/${ref.owner_repo}/issues/${ref.issue_number}${ref.comment_id ? `#issuecomment-${ref.comment_id}` : ''}`;
+      return `GitHub ${ref.owner_repo}#${ref.issue_number}${ref.comment_id ? ` comment ${ref.comment_id}` : ''} (${how} by @${ref.sender}) ${link}`;
+    }
+    case 'slack':
+      return `Slack team ${ref.team_id}, channel ${ref.channel_id}, thread ${ref.thread_ts} (asked by ${ref.user_id})`;
+  }
 }
 
 /** What `submit --wait` and `watch` print when the task has ended. */

@@ -117,7 +117,7 @@ describe.concurrent('task commands', () => {
     expect(status.stdout).toMatch(/status:\s+COMPLETED/);
     expect(status.stdout).toMatch(/PR:\s+https:\/\/forge\.invalid/);
     expect(TaskDetail.parse(JSON.parse(statusJson.stdout)).task_id).toBe(task.task_id);
-    expect(list.stdout).toMatch(/^ID\s+STATUS\s+REPO\s+STEP\s+AGE\s+DESCRIPTION/);
+    expect(list.stdout).toMatch(/^ID\s+STATUS\s+REPO\s+CHANNEL\s+STEP\s+AGE\s+DESCRIPTION/);
     expect(list.stdout).toContain(task.task_id);
     const all = JSON.parse(listJson.stdout) as { data: { task_id: string; status: string }[] };
     expect(all.data.map((t) => t.task_id)).toContain(task.task_id);

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, join as joinPath } from 'node:path';
+import { createRedactor } from '@abca/agent';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
+import { createChannelNotifiers } from './channels/notifiers.ts';
+import { startOutboxDispatcher } from './channels/outbox-dispatcher.ts';
 import { createRateLimiter } from './channels/rate-limit.ts';
 import { warnOfWebhooksSealedElsewhere } from './channels/webhook/warn-other-keys.ts';
 import { createWebhookSecrets } from './channels/webhook/webhook-secrets.ts';
@@ -23,6 +26,7 @@ import { claimServerFile } from './ops/server-file.ts';
 import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/engine.ts';
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
+import type { ChannelNotifier } from './ports/channel-notifier.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
 import { moveUrlCredentials } from './secrets/move-url-credentials.ts';
 import { createRepoCredentials, type RepoCredentials } from './secrets/repo-credentials.ts';
@@ -44,6 +48,8 @@ export interface PlatformOptions {
   /** `serve` without running workflows (API only, for scale-out behind separate workers). */
   apiOnly?: boolean;
   log?: Logger;
+  /** Channel notifiers beside the configured ones (tests); one for a channel replaces the configured one. */
+  channelNotifiers?: readonly ChannelNotifier[];
 }
 
 export interface Platform {
@@ -173,6 +179,18 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         remove: (dir) => removeTree(processes, dir),
       });
       stops.push(async () => stopJanitor());
+      // Channel notices (the outbox) are delivered wherever workflows run.
+      const redactor = createRedactor(channelSecrets(config));
+      const outbox = await startOutboxDispatcher({
+        db,
+        databaseUrl,
+        notifiers: createChannelNotifiers({ config, log, extra: o.channelNotifiers ?? [] }),
+        log,
+        metrics,
+        redact: (text) => redactor.redact(text),
+      });
+      // After the orchestrator's drain, whose last changes it may still deliver; before the pool closes.
+      stops.push(() => outbox.stop());
     }
 
     let url: string | undefined;
@@ -284,6 +302,14 @@ function close(server: Server): Promise<void> {
 function urlOf(server: Server, host: string): string {
   const addr = server.address();
   return `http://${host}:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+/** Every secret a channel notifier could meet, for redacting its error messages. */
+function channelSecrets(config: Config): string[] {
+  const c = config.channels;
+  return [...configSecrets(config), c.github.webhookSecret, c.slack.botToken, c.slack.signingSecret].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 6,
+  );
 }
 
 /**

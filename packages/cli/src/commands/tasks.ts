@@ -57,6 +57,7 @@ export function registerTasks(program: Command, cli: Cli): void {
           t.task_id,
           colorStatus(t.status, out.c),
           t.repo,
+          t.channel,
           t.current_step ?? '-',
           formatAge(t.created_at, now),
           truncate(
@@ -64,7 +65,11 @@ export function registerTasks(program: Command, cli: Cli): void {
             60,
           ),
         ]);
-        for (const line of table(['ID', 'STATUS', 'REPO', 'STEP', 'AGE', 'DESCRIPTION'], rows, out.c))
+        for (const line of table(
+          ['ID', 'STATUS', 'REPO', 'CHANNEL', 'STEP', 'AGE', 'DESCRIPTION'],
+          rows,
+          out.c,
+        ))
           out.out(line);
         if (hasMore) out.out(out.c.dim('More tasks: add --all-pages (or a larger --limit).'));
         return 0;

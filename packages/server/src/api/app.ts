@@ -17,6 +17,7 @@ import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userBudgetRoutes } from './routes/user-budgets.ts';
+import { userIdentityRoutes } from './routes/user-identities.ts';
 import { signedWebhookRoutes, webhookRoutes } from './routes/webhooks.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -106,6 +107,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/usage', usageRoutes(deps));
   app.route('/v1/users', userBudgetRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
+  app.route('/v1/users', userIdentityRoutes(deps));
   const changeRequests = changeRequestRoutes(deps);
   app.route('/v1/prs', changeRequests.prs);
   app.route('/v1/tasks', changeRequests.tasks);

@@ -46,6 +46,11 @@ export const ChannelsConfigSchema = z.object({
     .int('ABCA_CHANNEL_RATE_PER_MINUTE must be a whole number')
     .min(1, 'ABCA_CHANNEL_RATE_PER_MINUTE must be at least 1')
     .default(120),
+  /**
+   * Tests only: channel notices of GitHub and Slack tasks go to this fake "chat" server
+   * (channels/fake-channel-notifier.ts) instead of the real channels. Unset in production.
+   */
+  fakeChannelUrl: z.url('ABCA_FAKE_CHANNEL_URL must be a URL such as http://127.0.0.1:4000').optional(),
 });
 export type ChannelsConfig = z.infer<typeof ChannelsConfigSchema>;
 
@@ -59,6 +64,7 @@ export const CHANNELS_ENV_NAMES: Record<string, string> = {
   'channels.slack.unlinkedUser': 'ABCA_SLACK_UNLINKED_USER',
   'channels.webhookToleranceS': 'ABCA_WEBHOOK_TOLERANCE_S',
   'channels.ratePerMinute': 'ABCA_CHANNEL_RATE_PER_MINUTE',
+  'channels.fakeChannelUrl': 'ABCA_FAKE_CHANNEL_URL',
 };
 
 /** The raw channel settings from an environment, for {@link ChannelsConfigSchema}. */
@@ -77,5 +83,6 @@ export function readChannelsEnv(get: (name: string) => string | undefined) {
     },
     webhookToleranceS: get('ABCA_WEBHOOK_TOLERANCE_S'),
     ratePerMinute: get('ABCA_CHANNEL_RATE_PER_MINUTE'),
+    fakeChannelUrl: get('ABCA_FAKE_CHANNEL_URL'),
   };
 }

@@ -6,6 +6,8 @@ export interface Metrics {
   stepDuration: Histogram<'step'>;
   tasksFinished: Counter<'status'>;
   httpRequests: Counter<'method' | 'status'>;
+  /** Channel notices handled by this process's outbox dispatcher: delivered, retried, given up. */
+  channelNotices: Counter<'channel' | 'outcome'>;
 }
 
 /**
@@ -33,6 +35,12 @@ export function createMetrics(db: Queryable): Metrics {
     labelNames: ['method', 'status'] as const,
     registers: [registry],
   });
+  const channelNotices = new Counter({
+    name: 'abca_channel_notices_total',
+    help: 'Channel notices (outbox rows) delivered, retried or given up by this process',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'abca_tasks',
     help: 'Tasks by state',
@@ -55,5 +63,5 @@ export function createMetrics(db: Queryable): Metrics {
       this.set(res.rows[0]?.n ?? 0);
     },
   });
-  return { registry, stepDuration, tasksFinished, httpRequests };
+  return { registry, stepDuration, tasksFinished, httpRequests, channelNotices };
 }
