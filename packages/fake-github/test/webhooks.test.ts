@@ -47,7 +47,12 @@ describe('issue comments edited in place', () => {
   it('PATCH edits a comment; its author may, a reader may not edit another’s', async () => {
     const number = gh.addIssue('acme', 'app', { title: 'Edit me' });
     const writer = octokitFor(gh.apiUrl, 'writer');
-    const made = await writer.rest.issues.createComment({ owner: 'acme', repo: 'app', issue_number: number, body: 'v1' });
+    const made = await writer.rest.issues.createComment({
+      owner: 'acme',
+      repo: 'app',
+      issue_number: number,
+      body: 'v1',
+    });
     const edited = await writer.rest.issues.updateComment({
       owner: 'acme',
       repo: 'app',
@@ -55,7 +60,11 @@ describe('issue comments edited in place', () => {
       body: 'v2',
     });
     expect(edited.data).toMatchObject({ id: made.data.id, body: 'v2', user: { login: 'alice' } });
-    const read = await writer.rest.issues.getComment({ owner: 'acme', repo: 'app', comment_id: made.data.id });
+    const read = await writer.rest.issues.getComment({
+      owner: 'acme',
+      repo: 'app',
+      comment_id: made.data.id,
+    });
     expect(read.data.body).toBe('v2');
     expect(gh.issueComments('acme', 'app', number)).toEqual([
       expect.objectContaining({ id: made.data.id, body: 'v2', edits: 1 }),
@@ -66,7 +75,12 @@ describe('issue comments edited in place', () => {
     );
     expect(refused.status).toBe(403);
     const own = gh.addIssueComment('acme', 'app', number, { author: 'rita', body: 'mine' });
-    await reader.rest.issues.updateComment({ owner: 'acme', repo: 'app', comment_id: own, body: 'mine, edited' });
+    await reader.rest.issues.updateComment({
+      owner: 'acme',
+      repo: 'app',
+      comment_id: own,
+      body: 'mine, edited',
+    });
     const missing = await failure(
       writer.rest.issues.updateComment({ owner: 'acme', repo: 'app', comment_id: 999_999, body: 'x' }),
     );
@@ -95,21 +109,30 @@ describe('reactions', () => {
     });
     expect(again.status).toBe(200);
     expect(again.data.id).toBe(first.data.id);
-    await writer.rest.reactions.createForIssue({ owner: 'acme', repo: 'app', issue_number: number, content: 'rocket' });
+    await writer.rest.reactions.createForIssue({
+      owner: 'acme',
+      repo: 'app',
+      issue_number: number,
+      content: 'rocket',
+    });
     expect(gh.reactions('acme', 'app', { comment: commentId })).toEqual([
       expect.objectContaining({ user: 'alice', content: 'eyes' }),
     ]);
     expect(gh.reactions('acme', 'app', { issue: number })).toEqual([
       expect.objectContaining({ user: 'alice', content: 'rocket' }),
     ]);
-    const listed = await writer.rest.reactions.listForIssueComment({ owner: 'acme', repo: 'app', comment_id: commentId });
+    const listed = await writer.rest.reactions.listForIssueComment({
+      owner: 'acme',
+      repo: 'app',
+      comment_id: commentId,
+    });
     expect(listed.data).toHaveLength(1);
     const bad = await failure(
       writer.request('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', {
         owner: 'acme',
         repo: 'app',
         issue_number: number,
-        content: 'shrug',
+        content: 'shrug' as 'eyes',
       }),
     );
     expect(bad.status).toBe(422);

@@ -63,15 +63,17 @@ describe('GitHub triggers', () => {
   it('ignores the bot itself, its status comments, and disabled triggers', () => {
     expect(decideTrigger(comment('@abca again', { sender: { login: 'abca[bot]' } }), S).kind).toBe('ignore');
     expect(
-      decideTrigger(comment('@abca loop', { comment: { id: 1, body: '@abca', user: { login: 'ABCA[bot]' } } }), S)
-        .kind,
+      decideTrigger(
+        comment('@abca loop', { comment: { id: 1, body: '@abca', user: { login: 'ABCA[bot]' } } }),
+        S,
+      ).kind,
     ).toBe('ignore');
     expect(decideTrigger(comment('@abca\n<!-- abca:task:T1 -->'), S).kind).toBe('ignore');
     const onlyLabel = triggerSettings({ github_triggers: ['label'] }, 'abca[bot]');
     expect(decideTrigger(comment('@abca do it'), onlyLabel).kind).toBe('ignore');
-    expect(decideTrigger(issues({ action: 'assigned', assignee: { login: 'abca[bot]' } }), onlyLabel).kind).toBe(
-      'ignore',
-    );
+    expect(
+      decideTrigger(issues({ action: 'assigned', assignee: { login: 'abca[bot]' } }), onlyLabel).kind,
+    ).toBe('ignore');
   });
 
   it('reads a mention as a word outside quotes and code', () => {
