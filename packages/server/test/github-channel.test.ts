@@ -310,6 +310,32 @@ describe('bad deliveries', () => {
     expect(gh.issueComments('acme', 'web', number)).toHaveLength(0);
   });
 
+  it('GitHub unreachable for the permission check: 503, nothing recorded, and a redelivery makes the task', async () => {
+    const number = gh.addIssue('acme', 'web', { title: 'Outage' });
+    const delivery = gh.webhookDelivery({
+      event: 'issues',
+      action: 'labeled',
+      owner: 'acme',
+      name: 'web',
+      number,
+      sender: 'alice',
+      label: 'abca',
+      secret: SECRET,
+    });
+    gh.fail(
+      { method: 'GET', path: '/repos/acme/web/collaborators/alice/permission', times: 2 },
+      { status: 502 },
+    );
+    const before = await counts();
+    const down = await gh.sendWebhook(url, delivery);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body).error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(down.body).not.toContain(TOKEN);
+    expect(await counts()).toEqual(before);
+    const redelivered = await gh.sendWebhook(url, delivery);
+    expect(redelivered.status).toBe(201);
+  });
+
   it('ping is answered 200; an unknown event 202, ignored', async () => {
     const before = await counts();
     const ping = await send({ event: 'ping', sender: 'alice' });

@@ -97,7 +97,15 @@ export async function handleGitHubEvent(
     return refuse('github_not_configured', '');
   }
   // Write access is asked of GitHub: the payload's author_association is not trusted.
-  const access = await deps.api.permission(ownerRepo, decision.sender);
+  const access = await deps.api.permission(ownerRepo, decision.sender).catch((err: unknown) => {
+    // Nothing is recorded: GitHub's "Redeliver" (or its next delivery) is handled afresh.
+    log.warn({ deliveryId, ownerRepo, err: (err as Error).message }, 'could not check a GitHub sender');
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      `GitHub could not be asked for ${decision.sender}'s access to ${ownerRepo}; redeliver this delivery later.`,
+      { cause: err },
+    );
+  });
   if (!WRITE_ACCESS.includes(access))
     return refuse(
       'no_write_access',

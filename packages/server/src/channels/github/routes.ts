@@ -26,7 +26,13 @@ const LATER = new Set([
  */
 export function githubWebhookRoutes(deps: ApiDeps, opts: { api?: GitHubChannelApi } = {}) {
   const app = new Hono<AppEnv>();
-  const api = opts.api ?? createGitHubChannelApi({ github: deps.config.github });
+  // GitHub waits 10 s for an answer: the ingress's own calls retry little and time out soon.
+  const api =
+    opts.api ??
+    createGitHubChannelApi({
+      github: deps.config.github,
+      retry: { retries: 1, baseDelayMs: 250, maxWaitMs: 1_000, timeoutMs: 4_000 },
+    });
   const settings = deps.config.channels.github;
   app.post('/', async (c) => {
     const secret = settings.webhookSecret;
