@@ -202,6 +202,16 @@ describe('GitHub deliveries to tasks', () => {
     await gh.sendWebhook(url, delivery);
     const after = await counts();
     expect(after?.tasks).toBe(before?.tasks);
+    // Asking again in a new comment (a new delivery) is refused again, but not replied to again.
+    const second = gh.addIssueComment('acme', 'web', number, { author: 'rita', body: '@abca please?' });
+    const asked = await send({
+      event: 'issue_comment',
+      action: 'created',
+      number,
+      commentId: second,
+      sender: 'rita',
+    });
+    expect(asked.body.data).toMatchObject({ outcome: 'refused:no_write_access' });
     const replies = gh.issueComments('acme', 'web', number).filter((c) => c.author === 'abca-bot');
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body).toMatch(/@rita only people with write access to acme\/web/);

@@ -27,6 +27,8 @@ export interface DeliveryAnswer {
 }
 
 export const DELIVERY_SOURCE = 'github';
+/** The refusals replied, by repo, issue, sender and reason (in channel_deliveries, beside the deliveries). */
+const REPLY_SOURCE = 'github-reply';
 const WRITE_ACCESS: readonly RepoAccess[] = ['admin', 'maintain', 'write'];
 /** contracts CreateTaskRequest's cap on a description. */
 const MAX_DESCRIPTION = 10_000;
@@ -77,7 +79,14 @@ export async function handleGitHubEvent(
     const rec = await recordDelivery(deps.db, { source: DELIVERY_SOURCE, deliveryId, outcome });
     if (!rec.first) return { status: 200, outcome: rec.earlier.outcome, replayed: true };
     log.info({ deliveryId, ownerRepo, number: decision.number, why }, 'GitHub request refused');
-    if (deps.api)
+    // One reply per sender, issue and reason: asking again (a new delivery) is not answered again.
+    const replyKey = `${ownerRepo.toLowerCase()}#${decision.number}:${decision.sender.toLowerCase()}:${why}`;
+    const reply = await recordDelivery(deps.db, {
+      source: REPLY_SOURCE,
+      deliveryId: replyKey,
+      outcome: 'replied',
+    });
+    if (deps.api && reply.first)
       await deps.api.createComment(ownerRepo, decision.number, text).catch((err: unknown) => {
         log.warn({ deliveryId, err: (err as Error).message }, 'could not reply on GitHub');
       });
