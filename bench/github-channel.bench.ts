@@ -97,7 +97,12 @@ export async function run(): Promise<BenchResult[]> {
     const d = delivery(number);
     const t0 = performance.now();
     await send(d);
+    const deadline = Date.now() + 30_000;
     for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(
+          'no status comment within 30 s: is the outbox dispatcher running in an API-only platform?',
+        );
       if (!HAS_OUTBOX_DISPATCHER) await deliverGitHubOutbox(bench.platform.db, notifier);
       if (gh.issueComments('acme', 'web', number).some((c) => c.body.includes('<!-- abca:task:'))) break;
       await new Promise((r) => setTimeout(r, 2));
