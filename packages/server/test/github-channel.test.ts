@@ -346,6 +346,50 @@ describe('bad deliveries', () => {
     expect(redelivered.status).toBe(201);
   });
 
+  it('a repo webhook set to application/x-www-form-urlencoded works the same (JSON in `payload`)', async () => {
+    const number = gh.addIssue('acme', 'web', { title: 'Form' });
+    const json = gh.webhookDelivery({
+      event: 'issues',
+      action: 'labeled',
+      owner: 'acme',
+      name: 'web',
+      number,
+      sender: 'alice',
+      label: 'abca',
+      secret: SECRET,
+    });
+    const body = new URLSearchParams({ payload: json.body }).toString();
+    const headers = {
+      ...json.headers,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-hub-signature-256': signWebhookBody(SECRET, body),
+    };
+    const res = await fetch(url, { method: 'POST', headers, body });
+    expect(res.status).toBe(201);
+    const noPayload = 'nothing=here';
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'x-github-delivery': 'form-2',
+        'x-hub-signature-256': signWebhookBody(SECRET, noPayload),
+      },
+      body: noPayload,
+    });
+    expect(bad.status).toBe(400);
+    // Signed over the JSON, not the form body that was sent: refused.
+    const wrong = await fetch(url, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'x-github-delivery': 'form-3',
+        'x-hub-signature-256': json.headers['x-hub-signature-256'] as string,
+      },
+      body,
+    });
+    expect(wrong.status).toBe(401);
+  });
+
   it('ping is answered 200; an unknown event 202, ignored', async () => {
     const before = await counts();
     const ping = await send({ event: 'ping', sender: 'alice' });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { ApiDeps, AppEnv } from '../../api/deps.ts';
 import { validationError } from '../../api/errors.ts';
 import { AppError } from '../../ops/errors.ts';
-import { limitSource, parseVerifiedJson, readRawBody } from '../ingress.ts';
+import { limitSource, parseVerifiedJson, readRawBody, verifiedText } from '../ingress.ts';
 import { createGitHubChannelApi, type GitHubChannelApi } from './github-api.ts';
 import { handleGitHubEvent } from './handle-delivery.ts';
 import { DeliveryId, EventName, IssueCommentPayload, IssuesPayload, SourcePayload } from './payloads.ts';
@@ -52,7 +52,7 @@ export function githubWebhookRoutes(deps: ApiDeps, opts: { api?: GitHubChannelAp
     const delivery = DeliveryId.safeParse(c.req.header('x-github-delivery') ?? '');
     if (!delivery.success) throw validationError(delivery.error, 'X-GitHub-Delivery');
     const deliveryId = delivery.data;
-    const json = parseVerifiedJson(bytes);
+    const json = parseVerifiedJson(jsonBytes(bytes, c.req.header('content-type')));
     const source = SourcePayload.safeParse(json);
     if (!source.success) throw validationError(source.error);
     const installation = source.data.installation?.id;
@@ -107,4 +107,18 @@ export function githubWebhookRoutes(deps: ApiDeps, opts: { api?: GitHubChannelAp
     );
   });
   return app;
+}
+
+/**
+ * The JSON of a delivery: the body itself (`application/json`), or its `payload` field when the
+ * repo webhook was set to `application/x-www-form-urlencoded` (the signature covers the form body).
+ */
+function jsonBytes(bytes: Uint8Array, contentType: string | undefined): Uint8Array {
+  if (!contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) return bytes;
+  const payload = new URLSearchParams(verifiedText(bytes)).get('payload');
+  if (payload === null)
+    throw new AppError('VALIDATION_ERROR', 'A form-encoded delivery must carry its JSON in `payload`.', {
+      details: [{ field: 'payload', message: 'missing' }],
+    });
+  return new TextEncoder().encode(payload);
 }
