@@ -54,6 +54,8 @@ describe('abca doctor against a running server', () => {
     expect(check('sandbox')).toMatchObject({ where: 'server', status: 'warn' });
     expect(check('configuration')?.detail).toMatch(/PostgreSQL at 127\.0\.0\.1:\d+\/cli_doctor/);
     expect(check('server')).toMatchObject({ where: 'server', status: 'ok' });
+    expect(check('channel: github')).toMatchObject({ where: 'server', status: 'ok' });
+    expect(check('channel: github')?.detail).toContain('not configured');
     // Only this machine's own tools are judged locally; nothing from this shell's environment.
     for (const name of ['Node.js', 'git', 'sandbox: bubblewrap'])
       expect(check(name)?.where, name).toBe('local');

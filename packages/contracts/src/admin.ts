@@ -40,7 +40,20 @@ export const ServerConfigInfo = z.object({
       detail: z.string(),
     }),
   ),
-  channels: z.object({ notifier: z.enum(['log', 'fake']) }),
+  channels: z.object({
+    notifier: z.enum(['log', 'fake']),
+    /** GitHub as a channel (docs/channels.md): what is set, never a secret's value. */
+    github: z
+      .object({
+        webhook_secret_set: z.boolean(),
+        /** A GitHub token or App: needed to check senders and answer on GitHub. */
+        api_configured: z.boolean(),
+        bot_login: z.string(),
+        /** The ABCA user unlinked senders act as; null: they get a reply and no task. */
+        unlinked_user: z.string().nullable(),
+      })
+      .optional(),
+  }),
   caps: z.object({
     per_user: z.number().int(),
     per_repo: z.number().int(),

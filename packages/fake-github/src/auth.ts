@@ -57,6 +57,13 @@ export class Credentials {
     this.pats.set(token, { login, permission });
   }
 
+  /** The access a personal access token of `login` grants, if the server holds one. */
+  personalPermission(login: string): Permission | undefined {
+    const key = login.toLowerCase();
+    for (const pat of this.pats.values()) if (pat.login.toLowerCase() === key) return pat.permission;
+    return undefined;
+  }
+
   /** Mints an installation token (`ghs_…`) for the given repositories (undefined: all). */
   issueInstallationToken(repos: ReadonlySet<string> | undefined): { token: string; expiresAt: Date } {
     const token = `ghs_${randomBytes(18).toString('base64url')}`;

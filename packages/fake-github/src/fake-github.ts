@@ -90,6 +90,58 @@ export interface FakeIssueComment {
   readonly author: string;
   readonly body: string;
   readonly createdAt: string;
+  readonly updatedAt: string;
+  /** How many times it was edited through `PATCH /repos/{o}/{r}/issues/comments/{id}`. */
+  readonly edits: number;
+}
+
+/** A reaction on an issue or an issue comment. */
+export interface FakeReaction {
+  readonly id: number;
+  readonly user: string;
+  readonly content: string;
+}
+
+/**
+ * A webhook delivery to build: GitHub's example payload for `event` and `action`
+ * (`@octokit/webhooks-examples`) filled with the fake's repository, issue, comment and users.
+ */
+export interface FakeWebhookInput {
+  /** `X-GitHub-Event`: `issues`, `issue_comment`, `ping`, … */
+  readonly event: string;
+  readonly action?: string;
+  readonly owner: string;
+  readonly name: string;
+  /** The issue or pull request the event is about. */
+  readonly number?: number;
+  /** The login that acted (`sender`). */
+  readonly sender: string;
+  /** `issues.labeled`: the label added. */
+  readonly label?: string;
+  /** `issues.assigned`: the login assigned. */
+  readonly assignee?: string;
+  /** `issue_comment`: the comment (added first with `addIssueComment`). */
+  readonly commentId?: number;
+  /** The secret `X-Hub-Signature-256` is computed with. */
+  readonly secret: string;
+  /** `X-GitHub-Delivery`; a fresh GUID by default. */
+  readonly deliveryId?: string;
+  /** Top-level keys put over the payload (to send a malformed one). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** A delivery ready to send: the exact body bytes and GitHub's headers. */
+export interface FakeWebhookDelivery {
+  readonly event: string;
+  readonly deliveryId: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+export interface FakeWebhookResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
 }
 
 export interface FakeReviewComment {
@@ -158,6 +210,14 @@ export interface FakeGitHub {
     commentId: number,
     update: FakeReviewThreadUpdate,
   ): void;
+  /** Gives `login` this access to a repository (GitHub's collaborator permission). */
+  setCollaborator(owner: string, name: string, login: string, permission: Permission): void;
+  /** The reactions on an issue or pull request, or on one of its comments. */
+  reactions(owner: string, name: string, target: { issue: number } | { comment: number }): FakeReaction[];
+  /** Builds a signed webhook delivery from the fake's state (send it with `sendWebhook`). */
+  webhookDelivery(input: FakeWebhookInput): FakeWebhookDelivery;
+  /** POSTs a delivery (built here, or built and altered by the test) to `url`, as GitHub does. */
+  sendWebhook(url: string, delivery: FakeWebhookDelivery | FakeWebhookInput): Promise<FakeWebhookResponse>;
   /** Every request received, in order (a live array). */
   readonly requests: LoggedRequest[];
   /** Makes the next `matcher.times` (default 1) matching requests fail with `response`. */

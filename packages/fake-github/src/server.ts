@@ -13,15 +13,18 @@ import { nodeId } from './node-ids.ts';
 import { RateLimits } from './rate-limit.ts';
 import { appRoutes } from './rest/apps.ts';
 import { branchRoutes } from './rest/branches.ts';
+import { collaboratorRoutes } from './rest/collaborators.ts';
 import { issueRoutes } from './rest/issues.ts';
 import { pullRoutes } from './rest/pulls.ts';
 import { rateLimitRoutes } from './rest/rate-limit.ts';
+import { reactionRoutes } from './rest/reactions.ts';
 import { repoRoutes } from './rest/repos.ts';
 import { reviewCommentRoutes } from './rest/review-comments.ts';
 import { Router } from './rest/router.ts';
 import { userRoutes } from './rest/users.ts';
-import { now, repoKey, World } from './state.ts';
+import { now, type Reaction, repoKey, World } from './state.ts';
 import { commentOnIssue, commentOnPull, openIssue, openPull, reviewThreadOf } from './threads.ts';
+import { buildWebhookDelivery, sendWebhookDelivery } from './webhooks.ts';
 
 /**
  * Starts a fake GitHub on 127.0.0.1 (a free port): the REST endpoints ABCA uses, at `/api/v3` and
@@ -50,10 +53,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     ...pullRoutes,
     ...reviewCommentRoutes,
     ...issueRoutes,
+    ...reactionRoutes,
+    ...collaboratorRoutes,
     ...rateLimitRoutes(limits),
     ...appRoutes,
   ]);
   let webUrl = '';
+  const urlsNow = () => ({ api: `${webUrl}/api/v3`, web: webUrl });
   const handle = createRequestHandler({
     world,
     credentials,
@@ -62,7 +68,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     limits,
     projectRoot,
     log,
-    urls: () => ({ api: `${webUrl}/api/v3`, web: webUrl }),
+    urls: urlsNow,
   });
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -95,6 +101,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       createdAt: now(),
       threads: new Map(),
       nextNumber: 1,
+      collaborators: new Map(),
     });
   };
   try {
@@ -174,12 +181,37 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       );
     },
     issueComments(owner, name, number) {
-      return world.requireThread(owner, name, number).comments.map(({ id, author, body, createdAt }) => ({
-        id,
-        author,
-        body,
-        createdAt,
-      }));
+      return world
+        .requireThread(owner, name, number)
+        .comments.map(({ id, author, body, createdAt, updatedAt, edits }) => ({
+          id,
+          author,
+          body,
+          createdAt,
+          updatedAt,
+          edits,
+        }));
+    },
+    setCollaborator(owner, name, login, permission) {
+      world.requireRepo(owner, name).collaborators.set(login.toLowerCase(), permission);
+    },
+    reactions(owner, name, target) {
+      const repo = world.requireRepo(owner, name);
+      let list: Reaction[] | undefined;
+      if ('issue' in target) list = world.requireThread(owner, name, target.issue).reactions;
+      else
+        for (const thread of repo.threads.values())
+          list ??= thread.comments.find((c) => c.id === target.comment)?.reactions;
+      if (!list) throw new Error(`fake-github: nothing to react on in ${owner}/${name}`);
+      return list.map(({ id, user, content }) => ({ id, user, content }));
+    },
+    webhookDelivery: (input) => buildWebhookDelivery(world, urlsNow(), app?.installationId, input),
+    sendWebhook(url, delivery) {
+      const built =
+        'secret' in delivery
+          ? buildWebhookDelivery(world, urlsNow(), app?.installationId, delivery)
+          : delivery;
+      return sendWebhookDelivery(url, built);
     },
     reviewComments(owner, name, pullNumber) {
       const pull = world.requireThread(owner, name, pullNumber).pull;

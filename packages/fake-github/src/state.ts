@@ -25,6 +25,29 @@ export interface RepoState {
   /** Issues and pull requests by number. */
   readonly threads: Map<number, Thread>;
   nextNumber: number;
+  /** Collaborators' access by lower-cased login (the owner is admin; tokens' logins count too). */
+  readonly collaborators: Map<string, Permission>;
+}
+
+/** The reactions GitHub accepts (`+1`, `eyes`, …). */
+export const REACTION_CONTENTS = [
+  '+1',
+  '-1',
+  'laugh',
+  'confused',
+  'heart',
+  'hooray',
+  'rocket',
+  'eyes',
+] as const;
+export type ReactionContent = (typeof REACTION_CONTENTS)[number];
+
+/** One user's reaction on an issue or an issue comment (GitHub keeps one per user and content). */
+export interface Reaction {
+  readonly id: number;
+  readonly user: string;
+  readonly content: ReactionContent;
+  readonly createdAt: string;
 }
 
 export interface IssueComment {
@@ -33,6 +56,9 @@ export interface IssueComment {
   body: string;
   readonly createdAt: string;
   updatedAt: string;
+  /** How many times it was edited (`PATCH`), for tests that count edits. */
+  edits: number;
+  readonly reactions: Reaction[];
 }
 
 export interface ReviewComment {
@@ -86,6 +112,7 @@ export interface Thread {
   updatedAt: string;
   closedAt: string | null;
   readonly comments: IssueComment[];
+  readonly reactions: Reaction[];
   readonly pull: PullFields | undefined;
 }
 

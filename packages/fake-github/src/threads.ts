@@ -23,6 +23,7 @@ function open(
     updatedAt: at,
     closedAt: null,
     comments: [],
+    reactions: [],
     ...fields,
   };
   repo.nextNumber += 1;
@@ -58,7 +59,15 @@ export function openPull(
 
 export function commentOnIssue(world: World, thread: Thread, author: string, body: string): IssueComment {
   const at = now();
-  const comment: IssueComment = { id: world.nextId(), author, body, createdAt: at, updatedAt: at };
+  const comment: IssueComment = {
+    id: world.nextId(),
+    author,
+    body,
+    createdAt: at,
+    updatedAt: at,
+    edits: 0,
+    reactions: [],
+  };
   thread.comments.push(comment);
   thread.updatedAt = at;
   return comment;

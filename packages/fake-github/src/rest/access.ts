@@ -1,6 +1,6 @@
 import { notAccessibleMessage, repoPermission } from '../auth.ts';
 import { HttpError, notFound, requiresAuthentication } from '../http-error.ts';
-import { allows, type Permission, type RepoState, type Thread } from '../state.ts';
+import { allows, type IssueComment, type Permission, type RepoState, type Thread } from '../state.ts';
 import type { RestContext } from './route.ts';
 
 /**
@@ -36,4 +36,14 @@ export function actorLogin(context: RestContext): string {
   const principal = context.principal;
   if (principal.kind === 'pat' || principal.kind === 'installation') return principal.login;
   throw requiresAuthentication();
+}
+
+/** The issue comment `{comment_id}` of a repository, with the issue or pull request it is on. */
+export function commentFor(context: RestContext, repo: RepoState): { thread: Thread; comment: IssueComment } {
+  const id = Number(context.params.comment_id);
+  for (const thread of repo.threads.values()) {
+    const comment = thread.comments.find((c) => c.id === id);
+    if (comment) return { thread, comment };
+  }
+  throw notFound();
 }

@@ -1,7 +1,8 @@
-import { validationFailed } from '../http-error.ts';
-import type { IssueComment, RepoState, Thread, World } from '../state.ts';
+import { notAccessibleMessage } from '../auth.ts';
+import { HttpError, validationFailed } from '../http-error.ts';
+import { allows, type IssueComment, now, type RepoState, type Thread, type World } from '../state.ts';
 import { commentOnIssue } from '../threads.ts';
-import { actorLogin, repoFor, threadFor } from './access.ts';
+import { actorLogin, commentFor, repoFor, threadFor } from './access.ts';
 import { paginate } from './paginate.ts';
 import { repoApiUrl } from './repos.ts';
 import { bodyObject, type RestContext, type Route, type Urls } from './route.ts';
@@ -109,7 +110,32 @@ function createComment(context: RestContext) {
   return { status: 201, body: issueCommentJson(context.world, context.urls, repo, thread, comment) };
 }
 
+function getComment(context: RestContext) {
+  const { repo } = repoFor(context, 'read');
+  const { thread, comment } = commentFor(context, repo);
+  return { status: 200, body: issueCommentJson(context.world, context.urls, repo, thread, comment) };
+}
+
+/** Its author may edit a comment with read access; anyone else needs write access (as on GitHub). */
+function updateComment(context: RestContext) {
+  const { repo, permission } = repoFor(context, 'read');
+  const { thread, comment } = commentFor(context, repo);
+  const actor = actorLogin(context);
+  if (comment.author !== actor && !allows(permission, 'write'))
+    throw new HttpError(403, notAccessibleMessage(context.principal));
+  const text = bodyObject(context).body;
+  if (typeof text !== 'string' || text === '') {
+    throw validationFailed({ resource: 'IssueComment', field: 'body', code: 'missing_field' });
+  }
+  comment.body = text;
+  comment.updatedAt = now();
+  comment.edits += 1;
+  return { status: 200, body: issueCommentJson(context.world, context.urls, repo, thread, comment) };
+}
+
 export const issueRoutes: Route[] = [
+  { method: 'GET', path: '/repos/{owner}/{repo}/issues/comments/{comment_id}', handler: getComment },
+  { method: 'PATCH', path: '/repos/{owner}/{repo}/issues/comments/{comment_id}', handler: updateComment },
   { method: 'GET', path: '/repos/{owner}/{repo}/issues/{issue_number}', handler: getIssue },
   { method: 'GET', path: '/repos/{owner}/{repo}/issues/{issue_number}/comments', handler: listComments },
   { method: 'POST', path: '/repos/{owner}/{repo}/issues/{issue_number}/comments', handler: createComment },

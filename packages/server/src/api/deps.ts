@@ -36,6 +36,7 @@ export interface ApiDeps {
     | 'defaultMaxBudgetUsd'
     | 'prices'
     | 'channels'
+    | 'github'
   >;
   /** Deliveries a minute per channel source (channels/rate-limit.ts). */
   channelLimiter: RateLimiter;

@@ -63,7 +63,15 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
       },
       { kind: 'fake', configured: true, detail: 'for tests and demos' },
     ],
-    channels: { notifier: config.notifier },
+    channels: {
+      notifier: config.notifier,
+      github: {
+        webhook_secret_set: config.channels.github.webhookSecret !== undefined,
+        api_configured: gh.appId !== undefined || gh.token !== undefined,
+        bot_login: config.channels.github.botLogin,
+        unlinked_user: config.channels.github.unlinkedUser ?? null,
+      },
+    },
     caps: {
       per_user: config.caps.perUser,
       per_repo: config.caps.perRepo,

@@ -157,7 +157,8 @@ export const finalizationStep: StepDefinition = {
         pr = await deps.forge.updatePullRequest(repo, pr.number, { body });
       }
       ({ url: prUrl, number: prNumber, draft } = pr);
-      if (task.issue_number && !task.outcome?.issue_commented) {
+      // A task from GitHub links its PR in its one status comment (channels/github/notifier.ts).
+      if (task.issue_number && task.channel !== 'github' && !task.outcome?.issue_commented) {
         await deps.forge.comment(
           repo,
           task.issue_number,
