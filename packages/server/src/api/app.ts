@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ulid } from 'ulid';
+import { slackRoutes } from '../channels/slack/routes.ts';
 import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
       },
     }),
   );
+  app.route('/webhooks/slack', slackRoutes(deps));
   app.use('/v1/*', requireKey(deps.db));
   // Before every route, so a new route is covered without doing anything (input-guard.ts).
   app.use('/v1/*', inputGuard());
