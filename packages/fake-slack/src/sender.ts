@@ -8,6 +8,7 @@ export interface SentResponse {
   headers: Headers;
   text: string;
   /** The answer parsed as JSON, when it is. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read ABCA's answers field by field
   json: any;
 }
 
@@ -26,7 +27,12 @@ export interface SendOptions {
 
 export interface SlackSender {
   /** Sends raw bytes to an ABCA path, signed like Slack signs (`/webhooks/slack/events`...). */
-  send(path: string, body: string, contentType: string, opts?: SendOptions): Promise<SentResponse>;
+  send(
+    path: string,
+    body: string | Uint8Array,
+    contentType: string,
+    opts?: SendOptions,
+  ): Promise<SentResponse>;
   /** An Events API `event_callback` around `event`; `eventId` defaults to a new one. */
   event(
     event: Record<string, unknown>,
@@ -40,7 +46,7 @@ export interface SlackSender {
     user: string,
     text: string,
     opts?: SendOptions & { threadTs?: string; eventId?: string },
-  ): Promise<SentResponse & { ts: string; eventId: string }>;
+  ): Promise<SentResponse & { ts: string; eventId: string; body: string }>;
   /** A user replies in a thread: the message is posted, then a `message` event is sent. */
   reply(
     channel: string,
@@ -48,7 +54,7 @@ export interface SlackSender {
     text: string,
     threadTs: string,
     opts?: SendOptions,
-  ): Promise<SentResponse & { ts: string; eventId: string }>;
+  ): Promise<SentResponse & { ts: string; eventId: string; body: string }>;
   /** A slash command (`/abca <text>`), form-encoded as Slack sends it. */
   command(user: string, text: string, opts?: SendOptions & { channel?: string }): Promise<SentResponse>;
   /** A button click (`block_actions`), form-encoded as `payload=<json>`. */
@@ -107,7 +113,13 @@ export function createSlackSender(deps: {
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [
-        { enterprise_id: null, team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false },
+        {
+          enterprise_id: null,
+          team_id: teamId,
+          user_id: botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
       ],
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(8).toString('hex')}`,
@@ -127,7 +139,11 @@ export function createSlackSender(deps: {
       ),
     async mention(channel, user, text, opts = {}) {
       const fullText = `<@${botUserId}> ${text}`;
-      const msg = world.post(channel, { user, text: fullText, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) });
+      const msg = world.post(channel, {
+        user,
+        text: fullText,
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+      });
       const sent = await event(
         {
           type: 'app_mention',

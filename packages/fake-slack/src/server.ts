@@ -41,7 +41,11 @@ export interface FakeSlack {
   /** The reactions ABCA's bot put on a message. */
   reactionsOn(channel: string, ts: string): string[];
   /** Fails the next `times` calls of `method` with Slack's `error` (HTTP 200, or `status`, e.g. 429 `ratelimited`). */
-  failNext(method: string, error: string, opts?: { times?: number; status?: number; retryAfterS?: number }): void;
+  failNext(
+    method: string,
+    error: string,
+    opts?: { times?: number; status?: number; retryAfterS?: number },
+  ): void;
   /**
    * Holds the next call of `method` without answering; `afterEffect`: the call takes effect first
    * (the message is posted) and only the answer is held, as when the caller dies after Slack acted.
@@ -74,7 +78,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const server = createServer((req, res) => {
     handle(req)
       .then((answer) => {
-        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
+        res.writeHead(answer.status, {
+          'content-type': 'application/json; charset=utf-8',
+          ...answer.headers,
+        });
         res.end(JSON.stringify(answer.body));
       })
       .catch(() => {
@@ -91,7 +98,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (!method || !METHODS[method]) return { status: 404, body: { ok: false, error: 'unknown_method' } };
     const args = parseArgs(req.headers['content-type'] ?? '', raw, url.searchParams);
     const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+    const token = auth?.startsWith('Bearer ')
+      ? auth.slice(7)
+      : typeof args.token === 'string'
+        ? args.token
+        : undefined;
     delete args.token;
     const call: LoggedCall = { method, args };
     calls.push(call);
@@ -166,11 +177,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     whenHeld: () => faults.whenHeld(),
     releaseHeld: () => faults.releaseAll(),
     sender(abcaUrl) {
-      if (!options.signingSecret) throw new Error('startFakeSlack: give signingSecret to send requests to ABCA');
+      if (!options.signingSecret)
+        throw new Error('startFakeSlack: give signingSecret to send requests to ABCA');
       return createSlackSender({ abcaUrl, signingSecret: options.signingSecret, teamId, botUserId, world });
     },
     userPost(channel, user, text, threadTs) {
-      return structuredClone(world.post(channel, { user, text, ...(threadTs ? { thread_ts: threadTs } : {}) }));
+      return structuredClone(
+        world.post(channel, { user, text, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      );
     },
     async close() {
       faults.clear();

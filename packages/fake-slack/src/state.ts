@@ -27,15 +27,26 @@ export class SlackWorld {
   readonly channels = new Map<string, FakeSlackMessage[]>();
   readonly users = new Map<string, FakeSlackUser>();
   /** `chat.postEphemeral` messages: seen by one user, never in the channel's history. */
-  readonly ephemeral: { channel: string; user: string; text: string; thread_ts?: string; message_ts: string }[] =
-    [];
+  readonly ephemeral: {
+    channel: string;
+    user: string;
+    text: string;
+    thread_ts?: string;
+    message_ts: string;
+  }[] = [];
   private lastTs = 0;
 
   constructor(
     readonly teamId: string,
     readonly bot: { userId: string; botId: string; name: string },
   ) {
-    this.users.set(bot.userId, { id: bot.userId, team_id: teamId, name: bot.name, real_name: bot.name, is_bot: true });
+    this.users.set(bot.userId, {
+      id: bot.userId,
+      team_id: teamId,
+      name: bot.name,
+      real_name: bot.name,
+      is_bot: true,
+    });
   }
 
   /** A new message timestamp: Slack's `<seconds>.<micro>` form, unique and increasing. */

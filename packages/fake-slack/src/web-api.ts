@@ -28,7 +28,12 @@ function truthy(v: unknown): boolean {
 function metadataOf(v: unknown): FakeSlackMessage['metadata'] | 'invalid' | undefined {
   if (v === undefined || v === '') return undefined;
   const m = json(v) as { event_type?: unknown; event_payload?: unknown } | undefined;
-  if (!m || typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null)
+  if (
+    !m ||
+    typeof m.event_type !== 'string' ||
+    typeof m.event_payload !== 'object' ||
+    m.event_payload === null
+  )
     return 'invalid';
   return { event_type: m.event_type, event_payload: m.event_payload as Record<string, unknown> };
 }

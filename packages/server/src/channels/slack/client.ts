@@ -1,4 +1,4 @@
-import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
+import { LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 import type { Logger } from '../../ops/logger.ts';
 
 /**
@@ -19,13 +19,15 @@ export function createSlackClient(opts: { token: string; apiUrl: string; log: Lo
 
 function slackLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
-  const at = (l: LogLevel) => (...msg: unknown[]) => {
-    const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
-    if (order.indexOf(l) < order.indexOf(level)) return;
-    const text = msg.map(String).join(' ');
-    if (l === LogLevel.ERROR || l === LogLevel.WARN) log.warn({ slack: text }, 'slack web api');
-    else log.debug({ slack: text }, 'slack web api');
-  };
+  const at =
+    (l: LogLevel) =>
+    (...msg: unknown[]) => {
+      const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
+      if (order.indexOf(l) < order.indexOf(level)) return;
+      const text = msg.map(String).join(' ');
+      if (l === LogLevel.ERROR || l === LogLevel.WARN) log.warn({ slack: text }, 'slack web api');
+      else log.debug({ slack: text }, 'slack web api');
+    };
   return {
     debug: at(LogLevel.DEBUG),
     info: at(LogLevel.INFO),

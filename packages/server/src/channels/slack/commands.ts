@@ -40,7 +40,9 @@ export async function runCommand(deps: SlackIngressDeps, cmd: SlashCommand): Pro
   switch (sub.toLowerCase()) {
     case 'tasks': {
       const tasks = await listTasks(deps.db, { userId, limit: 10 });
-      return tasks.length ? `Your recent tasks:\n${tasks.map(taskLine).join('\n')}` : 'You have no tasks yet.';
+      return tasks.length
+        ? `Your recent tasks:\n${tasks.map(taskLine).join('\n')}`
+        : 'You have no tasks yet.';
     }
     case 'status': {
       if (rest.length) return `Usage: \`/abca status [task]\``;
@@ -56,7 +58,8 @@ export async function runCommand(deps: SlackIngressDeps, cmd: SlashCommand): Pro
       const task = await load(arg);
       if (!task) return `No task ${escapeSlack(arg)} of yours.`;
       const done = await cancelTaskAs(deps, task, userId);
-      if (done.kind === 'already_ended') return `Task \`${task.task_id}\` already ended (${done.status}); nothing to cancel.`;
+      if (done.kind === 'already_ended')
+        return `Task \`${task.task_id}\` already ended (${done.status}); nothing to cancel.`;
       deps.log.info({ taskId: task.task_id, by: userId }, 'task cancelled from slack');
       return `Task \`${task.task_id}\` is cancelled.`;
     }

@@ -22,9 +22,14 @@ export interface EventResult {
 /** Handles one verified `event_callback`: a mention starts a task, a thread reply nudges, the rest is ignored. */
 export async function handleEvent(deps: SlackIngressDeps, cb: EventCallback): Promise<EventResult> {
   const botUserId = cb.authorizations?.find((a) => a.user_id)?.user_id;
-  if (cb.event.type === 'app_mention') return mention(deps, cb, parsePayload(AppMentionEvent, cb.event, 'app_mention event'), botUserId);
-  if (cb.event.type === 'message') return threadReply(deps, cb, parsePayload(MessageEvent, cb.event, 'message event'), botUserId);
-  deps.log.info({ eventType: cb.event.type, eventId: cb.event_id }, 'slack event ignored: not a type ABCA handles');
+  if (cb.event.type === 'app_mention')
+    return mention(deps, cb, parsePayload(AppMentionEvent, cb.event, 'app_mention event'), botUserId);
+  if (cb.event.type === 'message')
+    return threadReply(deps, cb, parsePayload(MessageEvent, cb.event, 'message event'), botUserId);
+  deps.log.info(
+    { eventType: cb.event.type, eventId: cb.event_id },
+    'slack event ignored: not a type ABCA handles',
+  );
   return { status: 202, outcome: 'ignored' };
 }
 
@@ -38,7 +43,8 @@ async function mention(
   const to = { channel: ev.channel, user: ev.user, threadTs };
   if (ev.user === botUserId) return { status: 202, outcome: 'ignored' };
   const parsed = parseMention(ev.text, botUserId);
-  if (parsed.kind === 'usage') return { status: 200, outcome: 'usage', reply: { ...to, text: parsed.reason } };
+  if (parsed.kind === 'usage')
+    return { status: 200, outcome: 'usage', reply: { ...to, text: parsed.reason } };
   const externalId = `${cb.team_id}:${ev.user}`;
   const sender = await resolveSender(deps.db, 'slack', externalId, deps.config.channels.slack.unlinkedUser);
   if (sender.kind === 'unlinked')
@@ -58,10 +64,16 @@ async function mention(
         delivery_id: cb.event_id,
       },
     });
-    deps.log.info({ taskId: result.task.task_id, eventId: cb.event_id, kind: result.kind }, 'slack mention made a task');
+    deps.log.info(
+      { taskId: result.task.task_id, eventId: cb.event_id, kind: result.kind },
+      'slack mention made a task',
+    );
     return { status: 200, outcome: 'task', taskId: result.task.task_id };
   } catch (err) {
-    if (err instanceof AppError && ['REPO_NOT_ONBOARDED', 'BUDGET_EXCEEDED', 'DUPLICATE_TASK'].includes(err.code))
+    if (
+      err instanceof AppError &&
+      ['REPO_NOT_ONBOARDED', 'BUDGET_EXCEEDED', 'DUPLICATE_TASK'].includes(err.code)
+    )
       return { status: 200, outcome: `refused:${err.code}`, reply: { ...to, text: err.message } };
     throw err;
   }
@@ -79,7 +91,11 @@ async function threadReply(
   if (ev.subtype || ev.bot_id || !ev.user || ev.user === botUserId) return ignored;
   if (!ev.thread_ts || ev.thread_ts === ev.ts || !ev.text) return ignored;
   if (botUserId && ev.text.includes(`<@${botUserId}>`)) return ignored;
-  const task = await runningTaskInThread(deps.db, { teamId: cb.team_id, channelId: ev.channel, threadTs: ev.thread_ts });
+  const task = await runningTaskInThread(deps.db, {
+    teamId: cb.team_id,
+    channelId: ev.channel,
+    threadTs: ev.thread_ts,
+  });
   if (!task) return ignored;
   const to = { channel: ev.channel, user: ev.user, threadTs: ev.thread_ts };
   const externalId = `${cb.team_id}:${ev.user}`;
@@ -90,17 +106,32 @@ async function threadReply(
     return {
       status: 200,
       outcome: 'forbidden',
-      reply: { ...to, text: `Only the owner of task ${task.task_id} (or an admin) can nudge it; your reply was not passed on.` },
+      reply: {
+        ...to,
+        text: `Only the owner of task ${task.task_id} (or an admin) can nudge it; your reply was not passed on.`,
+      },
     };
   const message = NudgeRequest.safeParse({ message: unescapeSlack(ev.text) });
   if (!message.success)
-    return { status: 200, outcome: 'invalid', reply: { ...to, text: 'A nudge is 1 to 2000 characters; your reply was not passed on.' } };
+    return {
+      status: 200,
+      outcome: 'invalid',
+      reply: { ...to, text: 'A nudge is 1 to 2000 characters; your reply was not passed on.' },
+    };
   const queued = await queueNudge(deps.db, task.task_id, sender.userId, message.data.message);
   if (queued.kind === 'rate_limited')
     return {
       status: 200,
       outcome: 'rate_limited',
-      reply: { ...to, text: `Task ${task.task_id} got too many nudges this minute; your reply was not passed on. Wait a little.` },
+      reply: {
+        ...to,
+        text: `Task ${task.task_id} got too many nudges this minute; your reply was not passed on. Wait a little.`,
+      },
     };
-  return { status: 200, outcome: 'nudge', taskId: task.task_id, react: { channel: ev.channel, ts: ev.ts, name: 'eyes' } };
+  return {
+    status: 200,
+    outcome: 'nudge',
+    taskId: task.task_id,
+    react: { channel: ev.channel, ts: ev.ts, name: 'eyes' },
+  };
 }

@@ -18,7 +18,10 @@ export interface InteractionResult {
  * admin), like `DELETE /v1/tasks/:id`. Other actions are ignored. The answer goes back as an
  * ephemeral reply after Slack got its 200.
  */
-export async function handleBlockActions(deps: SlackIngressDeps, p: BlockActions): Promise<InteractionResult> {
+export async function handleBlockActions(
+  deps: SlackIngressDeps,
+  p: BlockActions,
+): Promise<InteractionResult> {
   const action = p.actions.find((a) => a.action_id === CANCEL_ACTION);
   const channel = p.container?.channel_id ?? p.channel?.id;
   if (!action || !channel) return { outcome: 'ignored' };
@@ -27,14 +30,21 @@ export async function handleBlockActions(deps: SlackIngressDeps, p: BlockActions
   const to = { channel, user: p.user.id, ...(threadTs ? { threadTs } : {}) };
   const externalId = `${teamId}:${p.user.id}`;
   const sender = await resolveSender(deps.db, 'slack', externalId, undefined);
-  if (sender.kind !== 'linked') return { outcome: 'unlinked', reply: { ...to, text: howToLink('slack', externalId) } };
+  if (sender.kind !== 'linked')
+    return { outcome: 'unlinked', reply: { ...to, text: howToLink('slack', externalId) } };
   const id = TaskId.safeParse(action.value ?? '');
   const task = id.success ? await getTask(deps.db, id.data) : undefined;
   if (!task || !(await mayActOn(deps.db, task, sender.userId)))
-    return { outcome: 'forbidden', reply: { ...to, text: 'Only the owner of this task (or an admin) can cancel it.' } };
+    return {
+      outcome: 'forbidden',
+      reply: { ...to, text: 'Only the owner of this task (or an admin) can cancel it.' },
+    };
   const done = await cancelTaskAs(deps, task, sender.userId);
   if (done.kind === 'already_ended')
-    return { outcome: 'ended', reply: { ...to, text: `Task \`${task.task_id}\` already ended (${done.status}); nothing to cancel.` } };
+    return {
+      outcome: 'ended',
+      reply: { ...to, text: `Task \`${task.task_id}\` already ended (${done.status}); nothing to cancel.` },
+    };
   deps.log.info({ taskId: task.task_id, by: sender.userId }, 'task cancelled from slack');
   return { outcome: 'cancelled' };
 }

@@ -1,8 +1,6 @@
 import { CreateTaskRequest } from '@abca/contracts';
 
-export type ParsedMention =
-  | { kind: 'task'; body: CreateTaskRequest }
-  | { kind: 'usage'; reason: string };
+export type ParsedMention = { kind: 'task'; body: CreateTaskRequest } | { kind: 'usage'; reason: string };
 
 /** Slack escapes these three in message text. */
 export function unescapeSlack(text: string): string {
@@ -25,13 +23,19 @@ const REPO = '([A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100})';
  * description (the agent gets it fenced as data), never anything else.
  */
 export function parseMention(rawText: string, botUserId: string | undefined): ParsedMention {
-  const withoutBot = botUserId ? rawText.split(`<@${botUserId}>`).join(' ') : rawText.replace(/^\s*<@[A-Z0-9]+>/, ' ');
+  const withoutBot = botUserId
+    ? rawText.split(`<@${botUserId}>`).join(' ')
+    : rawText.replace(/^\s*<@[A-Z0-9]+>/, ' ');
   const text = unescapeSlack(withoutBot).trim();
   const issue = new RegExp(`^(?:fix\\s+)?${REPO}#(\\d{1,9})(?:\\s+([\\s\\S]*))?$`, 'i').exec(text);
   let candidate: unknown;
   if (issue) {
     const notes = issue[3]?.trim();
-    candidate = { repo: issue[1], issue_number: Number(issue[2]), ...(notes ? { task_description: notes } : {}) };
+    candidate = {
+      repo: issue[1],
+      issue_number: Number(issue[2]),
+      ...(notes ? { task_description: notes } : {}),
+    };
   } else {
     const task = new RegExp(`^${REPO}\\s+([\\s\\S]+)$`).exec(text);
     if (!task) return { kind: 'usage', reason: `I did not find a repository in that. ${MENTION_USAGE}` };

@@ -55,7 +55,12 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
       }
       for (const m of res.messages ?? []) {
         const meta = m.metadata as { event_type?: string; event_payload?: { task_id?: unknown } } | undefined;
-        if (meta?.event_type === STATUS_METADATA_TYPE && meta.event_payload?.task_id === taskId && m.ts && (!me || m.user === me))
+        if (
+          meta?.event_type === STATUS_METADATA_TYPE &&
+          meta.event_payload?.task_id === taskId &&
+          m.ts &&
+          (!me || m.user === me)
+        )
           return m.ts;
       }
       cursor = res.response_metadata?.next_cursor || undefined;
@@ -91,7 +96,13 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
       }
       if (ts) {
         try {
-          await slack.chat.update({ channel: ref.channel_id, ts, text: view.text, blocks: view.blocks as never, metadata: view.metadata });
+          await slack.chat.update({
+            channel: ref.channel_id,
+            ts,
+            text: view.text,
+            blocks: view.blocks as never,
+            metadata: view.metadata,
+          });
         } catch (err) {
           // Deleted by someone in Slack: post it again.
           if (slackErrorCode(err) !== 'message_not_found') throw err;
@@ -114,7 +125,10 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
       await react(ref.channel_id, asking, START_REACTION);
       const end = END_REACTION[task.status];
       if (end) await react(ref.channel_id, asking, end);
-      deps.log.debug({ taskId: task.task_id, notices: notices.length, status: task.status }, 'slack thread updated');
+      deps.log.debug(
+        { taskId: task.task_id, notices: notices.length, status: task.status },
+        'slack thread updated',
+      );
     },
   };
 }

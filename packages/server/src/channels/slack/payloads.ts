@@ -7,7 +7,10 @@ import { z } from 'zod';
 const SlackId = z.string().regex(/^[A-Z0-9][A-Z0-9_]{0,40}$/, 'not a Slack id');
 const SlackTs = z.string().regex(/^\d{1,12}\.\d{1,9}$/, 'not a Slack timestamp');
 
-export const UrlVerification = z.object({ type: z.literal('url_verification'), challenge: z.string().max(200) });
+export const UrlVerification = z.object({
+  type: z.literal('url_verification'),
+  challenge: z.string().max(200),
+});
 
 /** `app_mention`: the bot was mentioned in a channel message (or a thread reply). */
 export const AppMentionEvent = z.object({
@@ -60,9 +63,17 @@ export const BlockActions = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: SlackId, team_id: SlackId.optional() }),
   team: z.object({ id: SlackId }).nullable().optional(),
-  container: z.looseObject({ channel_id: SlackId.optional(), message_ts: SlackTs.optional(), thread_ts: SlackTs.optional() }).optional(),
+  container: z
+    .looseObject({
+      channel_id: SlackId.optional(),
+      message_ts: SlackTs.optional(),
+      thread_ts: SlackTs.optional(),
+    })
+    .optional(),
   channel: z.object({ id: SlackId }).optional(),
-  actions: z.array(z.looseObject({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).max(25),
+  actions: z
+    .array(z.looseObject({ action_id: z.string().max(255), value: z.string().max(2000).optional() }))
+    .max(25),
 });
 export type BlockActions = z.infer<typeof BlockActions>;
 

@@ -9,7 +9,8 @@ import { verifySlackSignature } from './signature.ts';
 const WHY = {
   missing: 'The request has no X-Slack-Signature or X-Slack-Request-Timestamp.',
   malformed: 'X-Slack-Signature or X-Slack-Request-Timestamp is malformed.',
-  stale: 'X-Slack-Request-Timestamp is outside the accepted window; a request is accepted only once, soon after it is signed.',
+  stale:
+    'X-Slack-Request-Timestamp is outside the accepted window; a request is accepted only once, soon after it is signed.',
   mismatch: 'X-Slack-Signature does not match the body and the signing secret.',
 } as const;
 
@@ -47,7 +48,10 @@ export async function readSlackRequest(
 export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  const details = parsed.error.issues.map((i) => ({
+    field: i.path.join('.') || '(body)',
+    message: i.message,
+  }));
   throw new AppError(
     'VALIDATION_ERROR',
     `Not a valid ${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`,

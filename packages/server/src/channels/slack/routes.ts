@@ -6,8 +6,8 @@ import { limitSource, parseVerifiedJson, verifiedText } from '../ingress.ts';
 import { createSlackClient } from './client.ts';
 import { runCommand } from './commands.ts';
 import { handleEvent } from './events.ts';
-import { handleBlockActions } from './interactions.ts';
 import { replyLater, type SlackIngressDeps } from './ingress-deps.ts';
+import { handleBlockActions } from './interactions.ts';
 import {
   BlockActions,
   EventCallback,
@@ -57,7 +57,10 @@ export function slackRoutes(api: ApiDeps) {
       // Slack's own retry (it missed our answer): answered as before, so it stops retrying.
       if (c.req.header('x-slack-retry-num'))
         return c.json({ ok: true, outcome: earlier.outcome, duplicate: true });
-      throw new AppError('DELIVERY_REPLAYED', `Event ${cb.event_id} was already delivered; it is not handled twice.`);
+      throw new AppError(
+        'DELIVERY_REPLAYED',
+        `Event ${cb.event_id} was already delivered; it is not handled twice.`,
+      );
     }
     const result = await handleEvent(deps, cb);
     const recorded = await recordDelivery(api.db, {
@@ -92,9 +95,13 @@ export function slackRoutes(api: ApiDeps) {
   app.post('/interactions', async (c) => {
     const fields = formFields(verifiedText(await readSlackRequest(c, cfg)));
     if (fields.payload === undefined)
-      throw new AppError('VALIDATION_ERROR', 'An interaction is form-encoded as `payload=<json>`; there is no payload.', {
-        details: [{ field: 'payload', message: 'missing' }],
-      });
+      throw new AppError(
+        'VALIDATION_ERROR',
+        'An interaction is form-encoded as `payload=<json>`; there is no payload.',
+        {
+          details: [{ field: 'payload', message: 'missing' }],
+        },
+      );
     const value = parseVerifiedJson(new TextEncoder().encode(fields.payload));
     const envelope = parsePayload(InteractionEnvelope, value, 'interaction payload');
     if (envelope.type !== 'block_actions') {

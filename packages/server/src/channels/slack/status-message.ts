@@ -47,9 +47,14 @@ export function renderStatus(task: TaskRow): StatusMessage {
   );
   if (task.turns > 0 || task.cost_usd > 0)
     lines.push(`${task.turns} ${task.turns === 1 ? 'turn' : 'turns'} · $${task.cost_usd.toFixed(4)}`);
-  const blocks: Record<string, unknown>[] = [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }];
+  const blocks: Record<string, unknown>[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+  ];
   if (task.pr_url)
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `Pull request: <${escapeSlack(task.pr_url)}>` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `Pull request: <${escapeSlack(task.pr_url)}>` },
+    });
   if (task.error && (task.status === 'FAILED' || task.status === 'TIMED_OUT'))
     blocks.push({
       type: 'section',
@@ -79,5 +84,9 @@ export function renderStatus(task: TaskRow): StatusMessage {
       ],
     });
   const text = `ABCA task ${task.task_id} on ${task.repo}: ${label}${task.pr_url ? ` · ${task.pr_url}` : ''}`;
-  return { text, blocks, metadata: { event_type: STATUS_METADATA_TYPE, event_payload: { task_id: task.task_id } } };
+  return {
+    text,
+    blocks,
+    metadata: { event_type: STATUS_METADATA_TYPE, event_payload: { task_id: task.task_id } },
+  };
 }
