@@ -161,7 +161,8 @@ describe('SIGKILL between Slack posting the thread message and ABCA recording it
         )
       ).rows,
     ).toEqual([{ external_id: msg.ts }]);
-    if (done.pr_url) expect(JSON.stringify(msg.blocks)).toContain(done.pr_url);
+    expect(done.pr_url).toBeTruthy();
+    expect(JSON.stringify(msg.blocks)).toContain(done.pr_url);
     await until('the done reaction', () => slack.reactionsOn(CHANNEL, sent.ts).includes('white_check_mark'));
     expect(slack.reactionsOn(CHANNEL, sent.ts)).toEqual(['eyes', 'white_check_mark']);
   }, 300_000);

@@ -113,7 +113,7 @@ describe('Slack end to end', () => {
     expect(
       slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === msg.ts).length,
     ).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('a reply in the thread reaches the agent as a nudge; the Cancel button cancels the running task', async () => {
     model.script(
@@ -160,5 +160,5 @@ describe('Slack end to end', () => {
     });
     expect(slack.botReplies(CHANNEL, t.ts)).toHaveLength(1);
     await until('the cancelled reaction', () => slack.reactionsOn(CHANNEL, t.ts).includes('no_entry_sign'));
-  });
+  }, 180_000);
 });
