@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { ChannelsConfig } from '../../config/channels-config.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { ChannelMessages, ChannelNotice, ChannelNotifier } from '../../ports/channel-notifier.ts';
 import type { TaskRow } from '../../store/task-row.ts';
@@ -131,4 +132,16 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
       );
     },
   };
+}
+
+/**
+ * The Slack notifier for the outbox dispatcher when ABCA_SLACK_BOT_TOKEN is set (the composition
+ * root passes it on); none otherwise: Slack tasks then get no thread message (their outbox rows wait).
+ */
+export function slackNotifierFromConfig(
+  channels: Pick<ChannelsConfig, 'slack'>,
+  log: Logger,
+): ChannelNotifier | undefined {
+  const { botToken, apiUrl } = channels.slack;
+  return botToken ? createSlackChannelNotifier({ token: botToken, apiUrl, log }) : undefined;
 }
