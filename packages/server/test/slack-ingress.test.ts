@@ -408,6 +408,18 @@ describe('bad deliveries', () => {
     expect((await send.command('U0ALICE01', 'tasks')).status).toBe(200);
   });
 
+  it('GET /v1/admin/config says Slack is configured, never with the secret or the token', async () => {
+    const res = await p.request('GET', '/v1/admin/config');
+    expect(res.body.data.channels.slack).toEqual({
+      signing_secret_set: true,
+      bot_token_set: true,
+      api_url: slack.apiUrl,
+      unlinked_user: null,
+    });
+    expect(JSON.stringify(res.body)).not.toContain(SIGNING_SECRET);
+    expect(JSON.stringify(res.body)).not.toContain(slack.botToken);
+  });
+
   it('never leaks the signing secret or the bot token in an answer', async () => {
     const res = await send.send('/webhooks/slack/events', mention('acme/app x'), 'application/json', {
       signature: 'v0=00',

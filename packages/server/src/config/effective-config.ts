@@ -63,7 +63,15 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
       },
       { kind: 'fake', configured: true, detail: 'for tests and demos' },
     ],
-    channels: { notifier: config.notifier },
+    channels: {
+      notifier: config.notifier,
+      slack: {
+        signing_secret_set: config.channels.slack.signingSecret !== undefined,
+        bot_token_set: config.channels.slack.botToken !== undefined,
+        api_url: config.channels.slack.apiUrl,
+        unlinked_user: config.channels.slack.unlinkedUser ?? null,
+      },
+    },
     caps: {
       per_user: config.caps.perUser,
       per_repo: config.caps.perRepo,
