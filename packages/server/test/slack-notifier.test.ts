@@ -13,6 +13,7 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * The Slack channel notifier (channels/slack/notifier.ts) at its port, against the fake Slack and
  * a real database: called the way the outbox dispatcher calls it, with the task's rows of
  * `channel_outbox`, it keeps ONE thread message per task, edited in place, and the reactions.
+ * The platform here lets unlinked Slack users act as a named default user (ABCA_SLACK_UNLINKED_USER).
  */
 const SIGNING_SECRET = 'slack-signing-secret-for-tests-0002';
 const CHANNEL = 'C0NOTIFY1';
@@ -28,12 +29,14 @@ beforeAll(async () => {
       // No bot token: the platform's own outbox dispatcher (once merged) has no Slack notifier, so
       // only this test's calls deliver.
       ABCA_SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      ABCA_SLACK_UNLINKED_USER: 'slack-guests',
     },
     { apiOnly: true },
   );
   send = slack.sender(p.url);
   await p.request('POST', '/v1/repos', { body: { repo: 'acme/app', forge: { kind: 'fake' } } });
   await p.userKey('alice');
+  await p.userKey('slack-guests');
   slack.addUser({ id: 'U0ALICE01' });
   await linkIdentity(p.platform.db, 'slack', `${slack.teamId}:U0ALICE01`, 'alice');
 });
@@ -221,5 +224,19 @@ describe('the Slack channel notifier', () => {
     const everything = JSON.stringify(slack.calls);
     expect(everything).not.toContain(slack.botToken);
     expect(everything).not.toContain(SIGNING_SECRET);
+  });
+});
+
+describe('ABCA_SLACK_UNLINKED_USER', () => {
+  it('makes an unlinked Slack user’s mention a task of the named default user; /abca still needs a link', async () => {
+    slack.addUser({ id: 'U0GUEST01' });
+    const sent = await send.mention(CHANNEL, 'U0GUEST01', 'acme/app tidy the README');
+    expect(sent.json.outcome).toBe('task');
+    const res = await p.platform.db.query<{ user_id: string }>(
+      `SELECT user_id FROM tasks WHERE channel_ref->>'delivery_id' = $1`,
+      [sent.eventId],
+    );
+    expect(res.rows).toEqual([{ user_id: 'slack-guests' }]);
+    expect((await send.command('U0GUEST01', 'tasks')).json.text).toContain('abca users link');
   });
 });
