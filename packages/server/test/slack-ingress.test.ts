@@ -8,7 +8,7 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * fake Slack on 127.0.0.1: signed requests as Slack sends them, and what ABCA answers and replies.
  */
 const SIGNING_SECRET = 'slack-signing-secret-for-tests-0001';
-const RATE = 60;
+const RATE = 80;
 let slack: FakeSlack;
 let flood: FakeSlack;
 let p: TestPlatform;
@@ -189,6 +189,26 @@ describe('Slack Events API', () => {
     expect(
       (await p.platform.db.query('SELECT 1 FROM nudges WHERE task_id = $1', [task.taskId])).rowCount,
     ).toBe(1);
+  });
+});
+
+describe('nudges from a thread', () => {
+  it('share the API’s limit of 10 a minute per task: the 11th gets a reply, and the API answers 429 too', async () => {
+    const task = await mentionTask('acme/app a busy task');
+    for (let i = 1; i <= 10; i++) {
+      const r = await send.reply(CHANNEL, 'U0ALICE01', `nudge ${i}`, task.ts);
+      expect(r.json.outcome).toBe('nudge');
+    }
+    const eleventh = await send.reply(CHANNEL, 'U0ALICE01', 'nudge 11', task.ts);
+    expect(eleventh.json.outcome).toBe('rate_limited');
+    await ephemeralFor('U0ALICE01', 'too many nudges');
+    const viaApi = await p.request('POST', `/v1/tasks/${task.taskId}/nudge`, {
+      body: { message: 'from the API' },
+    });
+    expect(viaApi.status).toBe(429);
+    expect(viaApi.body.error.code).toBe('RATE_LIMITED');
+    const n = await p.platform.db.query('SELECT 1 FROM nudges WHERE task_id = $1', [task.taskId]);
+    expect(n.rowCount).toBe(10);
   });
 });
 
