@@ -17,7 +17,8 @@ import { outboxDispatcherMerged } from './support/slack-outbox-pump.ts';
  * A crash between Slack posting ABCA's thread message and ABCA recording its id: the process that
  * delivers is SIGKILLed while the fake Slack holds its `chat.postMessage` answer (the message is
  * already in the thread). After the restart, the thread still holds ONE message for the task,
- * found again by its metadata and edited to the task's end. The platform runs as a real `serve`
+ * found again by its metadata and edited to the task's end. And a kill while a state change's edit
+ * is in flight (not applied): the change shows after the restart, in the same message. The platform runs as a real `serve`
  * process; until the outbox dispatcher is merged, a pump process (support/slack-pump-child.ts)
  * delivers with the same notifier and is killed with it.
  */
@@ -165,5 +166,53 @@ describe('SIGKILL between Slack posting the thread message and ABCA recording it
     expect(JSON.stringify(msg.blocks)).toContain(done.pr_url);
     await until('the done reaction', () => slack.reactionsOn(CHANNEL, sent.ts).includes('white_check_mark'));
     expect(slack.reactionsOn(CHANNEL, sent.ts)).toEqual(['eyes', 'white_check_mark']);
+  }, 300_000);
+});
+
+describe('SIGKILL between a state change and its notification', () => {
+  it('shows the change after the restart, in the same one message', async () => {
+    // The first message is posted; the first edit (the next change) is held before Slack applies it.
+    slack.holdNext('chat.update');
+    const sender = slack.sender(api.url);
+    const sent = await sender.mention(
+      CHANNEL,
+      'U0ALICE01',
+      'acme/crash second [fake:turns=3] [fake:turn_ms=200]',
+    );
+    expect(sent.json.outcome).toBe('task');
+    const taskId = (
+      await db.query<{ task_id: string }>(
+        `SELECT task_id FROM tasks WHERE channel_ref->>'delivery_id' = $1`,
+        [sent.eventId],
+      )
+    ).rows[0]?.task_id as string;
+    await Promise.race([
+      slack.whenHeld(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('chat.update was never called')), 120_000),
+      ),
+    ]);
+    expect(slack.botReplies(CHANNEL, sent.ts)).toHaveLength(1);
+    const before = slack.botReplies(CHANNEL, sent.ts)[0]?.text;
+    await killPump();
+    await serve?.kill('SIGKILL');
+    slack.releaseHeld();
+    await start();
+    const done = await api.waitFor(
+      taskId,
+      (t) => ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(t.status),
+      120_000,
+    );
+    expect(done.status).toBe('COMPLETED');
+    const msg = await until('the thread message to show the end', () => {
+      const [m] = slack.botReplies(CHANNEL, sent.ts);
+      return m?.text.includes('Done') ? m : undefined;
+    });
+    expect(msg.text).not.toBe(before);
+    expect(slack.botReplies(CHANNEL, sent.ts)).toHaveLength(1);
+    expect(
+      slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === sent.ts),
+    ).toHaveLength(1);
+    await until('the done reaction', () => slack.reactionsOn(CHANNEL, sent.ts).includes('white_check_mark'));
   }, 300_000);
 });
