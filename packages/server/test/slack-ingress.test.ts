@@ -428,6 +428,24 @@ describe('bad deliveries', () => {
     expect((await send.command('U0ALICE01', 'tasks')).status).toBe(200);
   });
 
+  it('a flood of badly signed requests: 401 until the minute’s allowance is spent, then 429, never a 5xx', async () => {
+    const before = await counts();
+    const statuses: number[] = [];
+    for (let i = 0; i < RATE + 1; i++) {
+      const res = await send.send('/webhooks/slack/events', mention('acme/app x'), 'application/json', {
+        signature: `v0=${'0'.repeat(64)}`,
+      });
+      statuses.push(res.status);
+    }
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
+    expect(await counts()).toEqual(before);
+    // Signed requests are not held back by others' bad ones.
+    expect((await send.urlVerification('signed-still-works')).status).toBe(200);
+  });
+
   it('GET /v1/admin/config says Slack is configured, never with the secret or the token', async () => {
     const res = await p.request('GET', '/v1/admin/config');
     expect(res.body.data.channels.slack).toEqual({

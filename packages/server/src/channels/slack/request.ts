@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { AppEnv } from '../../api/deps.ts';
 import type { ChannelsConfig } from '../../config/channels-config.ts';
 import { AppError } from '../../ops/errors.ts';
-import { readRawBody } from '../ingress.ts';
+import { limitSource, readRawBody } from '../ingress.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import { verifySlackSignature } from './signature.ts';
 
 const WHY = {
@@ -17,11 +18,13 @@ const WHY = {
 /**
  * The raw body of a request signed by Slack: 404 CHANNEL_NOT_CONFIGURED when no signing secret is
  * set, 401 SIGNATURE_INVALID when the v0 signature or its timestamp does not hold. Nothing is
- * parsed or stored before this returns.
+ * parsed or stored before this returns. Refused requests share one allowance a minute (the
+ * `slack:unverified` source): past it, a flood of them is answered 429 and no longer logged.
  */
 export async function readSlackRequest(
   c: Context<AppEnv>,
   config: Pick<ChannelsConfig, 'slack' | 'webhookToleranceS'>,
+  limiter: RateLimiter,
 ): Promise<Uint8Array> {
   const secret = config.slack.signingSecret;
   if (!secret)
@@ -38,6 +41,7 @@ export async function readSlackRequest(
     toleranceS: config.webhookToleranceS,
   });
   if (!check.ok) {
+    limitSource(limiter, 'slack:unverified');
     c.get('log').warn({ reason: check.reason }, 'slack request refused: bad signature');
     throw new AppError('SIGNATURE_INVALID', WHY[check.reason]);
   }

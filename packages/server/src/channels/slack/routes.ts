@@ -40,7 +40,7 @@ export function slackRoutes(api: ApiDeps) {
   };
 
   app.post('/events', async (c) => {
-    const value = parseVerifiedJson(await readSlackRequest(c, cfg));
+    const value = parseVerifiedJson(await readSlackRequest(c, cfg, api.channelLimiter));
     const envelope = parsePayload(EventEnvelope, value, 'Events API request');
     if (envelope.type === 'url_verification') {
       const { challenge } = parsePayload(UrlVerification, value, 'url_verification request');
@@ -86,14 +86,14 @@ export function slackRoutes(api: ApiDeps) {
   });
 
   app.post('/commands', async (c) => {
-    const fields = formFields(verifiedText(await readSlackRequest(c, cfg)));
+    const fields = formFields(verifiedText(await readSlackRequest(c, cfg, api.channelLimiter)));
     const cmd = parsePayload(SlashCommand, fields, 'slash command');
     limitSource(api.channelLimiter, `slack:${cmd.team_id}`);
     return c.json({ response_type: 'ephemeral', text: await runCommand(deps, cmd) });
   });
 
   app.post('/interactions', async (c) => {
-    const fields = formFields(verifiedText(await readSlackRequest(c, cfg)));
+    const fields = formFields(verifiedText(await readSlackRequest(c, cfg, api.channelLimiter)));
     if (fields.payload === undefined)
       throw new AppError(
         'VALIDATION_ERROR',
