@@ -53,6 +53,16 @@ export const ServerConfigInfo = z.object({
         unlinked_user: z.string().nullable(),
       })
       .optional(),
+    /** Slack (docs/channels.md): which settings are set, never their values. */
+    slack: z
+      .object({
+        signing_secret_set: z.boolean(),
+        bot_token_set: z.boolean(),
+        api_url: z.string(),
+        /** The ABCA user unlinked Slack users act as; null: they get a reply, no task. */
+        unlinked_user: z.string().nullable(),
+      })
+      .optional(),
   }),
   caps: z.object({
     per_user: z.number().int(),

@@ -184,7 +184,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       const outbox = await startOutboxDispatcher({
         db,
         databaseUrl,
-        notifiers: createChannelNotifiers({ config, log, extra: o.channelNotifiers ?? [] }),
+        notifiers: createChannelNotifiers({ config, db, log, extra: o.channelNotifiers ?? [] }),
         log,
         metrics,
         redact: (text) => redactor.redact(text),

@@ -5,12 +5,8 @@ import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { createGitHubChannelApi } from '../src/channels/github/github-api.ts';
-import { createGitHubChannelNotifier } from '../src/channels/github/notifier.ts';
 import { linkIdentity } from '../src/channels/identities.ts';
-import { createLogger } from '../src/ops/logger.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
-import { deliverGitHubOutbox, HAS_OUTBOX_DISPATCHER } from './support/github-outbox-driver.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**
@@ -79,17 +75,10 @@ function api() {
   };
 }
 
-/** Waits for `pred`, delivering the GitHub outbox meanwhile when the build has no dispatcher. */
+/** Waits for `pred` (the platform's outbox dispatcher answers on GitHub meanwhile). */
 async function until<T>(what: string, pred: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const notifier = createGitHubChannelNotifier({
-    db,
-    api: createGitHubChannelApi({ github: { token: TOKEN, apiUrl: gh.apiUrl } }),
-    log: createLogger({ level: 'silent' }),
-    botLogin: 'abca-bot',
-  });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!HAS_OUTBOX_DISPATCHER) await deliverGitHubOutbox(db, notifier);
     const value = await pred();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -13,7 +13,6 @@ import { linkIdentity } from '../src/channels/identities.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { transition } from '../src/store/task-store.ts';
-import { HAS_OUTBOX_DISPATCHER } from './support/github-outbox-driver.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
 /**
@@ -182,49 +181,42 @@ describe('GitHub channel across crashes', () => {
     server = await spawnPlatform('serve', env());
   }, 120_000);
 
-  it.skipIf(!HAS_OUTBOX_DISPATCHER)(
-    'the platform killed between state changes and their notifications: after a restart, one comment in the final state',
-    async () => {
-      const number = gh.addIssue('acme', 'web', { title: 'Crash before notify', body: 'Add HELLO.md.' });
-      // Every answer on GitHub hangs: the changes happen, their notifications cannot complete.
-      gh.fail(
-        {
-          method: 'POST',
-          path: /^\/repos\/acme\/web\/issues\/(\d+|comments\/\d+)\/(comments|reactions)$/,
-          times: 10_000,
-        },
-        'hang',
-      );
-      gh.fail(
-        { method: 'PATCH', path: /^\/repos\/acme\/web\/issues\/comments\/\d+$/, times: 10_000 },
-        'hang',
-      );
-      model.script(
-        reply().tool('write_file', { path: 'HELLO.md', content: 'Hello!\n' }),
-        reply().tool('bash', { command: 'git add HELLO.md && git commit -qm "Add HELLO.md"' }),
-        reply().text('Added HELLO.md.'),
-      );
-      const taskId = await label(number);
-      await until('the task to complete', async () => {
-        const r = await db.query<{ status: string }>('SELECT status FROM tasks WHERE task_id = $1', [taskId]);
-        return r.rows[0]?.status === 'COMPLETED' ? true : undefined;
-      });
-      const pending = await db.query(
-        'SELECT 1 FROM channel_outbox WHERE task_id = $1 AND delivered_at IS NULL',
-        [taskId],
-      );
-      expect(pending.rowCount).toBeGreaterThan(0);
-      await server?.kill('SIGKILL');
-      gh.clearFaults();
-      server = await spawnPlatform('serve', env());
-      const final = await until('one status comment in its final state', () => {
-        const list = ours(number, taskId);
-        return list.length === 1 && list[0]?.body.includes('Completed') ? list : undefined;
-      });
-      expect(final[0]?.body).toMatch(/\/acme\/web\/pull\/\d+/);
-      expect(ours(number, taskId)).toHaveLength(1);
-      expect(gh.reactions('acme', 'web', { issue: number })).toHaveLength(1);
-    },
-    240_000,
-  );
+  it('the platform killed between state changes and their notifications: after a restart, one comment in the final state', async () => {
+    const number = gh.addIssue('acme', 'web', { title: 'Crash before notify', body: 'Add HELLO.md.' });
+    // Every answer on GitHub hangs: the changes happen, their notifications cannot complete.
+    gh.fail(
+      {
+        method: 'POST',
+        path: /^\/repos\/acme\/web\/issues\/(\d+|comments\/\d+)\/(comments|reactions)$/,
+        times: 10_000,
+      },
+      'hang',
+    );
+    gh.fail({ method: 'PATCH', path: /^\/repos\/acme\/web\/issues\/comments\/\d+$/, times: 10_000 }, 'hang');
+    model.script(
+      reply().tool('write_file', { path: 'HELLO.md', content: 'Hello!\n' }),
+      reply().tool('bash', { command: 'git add HELLO.md && git commit -qm "Add HELLO.md"' }),
+      reply().text('Added HELLO.md.'),
+    );
+    const taskId = await label(number);
+    await until('the task to complete', async () => {
+      const r = await db.query<{ status: string }>('SELECT status FROM tasks WHERE task_id = $1', [taskId]);
+      return r.rows[0]?.status === 'COMPLETED' ? true : undefined;
+    });
+    const pending = await db.query(
+      'SELECT 1 FROM channel_outbox WHERE task_id = $1 AND delivered_at IS NULL',
+      [taskId],
+    );
+    expect(pending.rowCount).toBeGreaterThan(0);
+    await server?.kill('SIGKILL');
+    gh.clearFaults();
+    server = await spawnPlatform('serve', env());
+    const final = await until('one status comment in its final state', () => {
+      const list = ours(number, taskId);
+      return list.length === 1 && list[0]?.body.includes('Completed') ? list : undefined;
+    });
+    expect(final[0]?.body).toMatch(/\/acme\/web\/pull\/\d+/);
+    expect(ours(number, taskId)).toHaveLength(1);
+    expect(gh.reactions('acme', 'web', { issue: number })).toHaveLength(1);
+  }, 240_000);
 });

@@ -2,6 +2,7 @@ import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import { ApiClient, ApiError, ServerUnreachableError } from '../client.ts';
 import type { CheckResult, DoctorContext } from './check.ts';
 import { githubChannelResult } from './github-channel.ts';
+import { slackResult } from './slack.ts';
 
 /** What doctor learnt from the server: whether it answers and, with an admin key, how it is configured. */
 export interface ServerReport {
@@ -108,6 +109,7 @@ export async function inspectServer({ url, apiKey }: DoctorContext): Promise<Ser
       server(sandboxResult(config)),
       server(modelResult(model, config)),
       ...[githubChannelResult(config, url.value)].flatMap((r) => (r ? [server(r)] : [])),
+      ...[slackResult(config)].filter((r) => r !== undefined).map(server),
     ],
   };
 }

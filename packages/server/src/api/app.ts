@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ulid } from 'ulid';
 import { githubWebhookRoutes } from '../channels/github/routes.ts';
+import { slackRoutes } from '../channels/slack/routes.ts';
 import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
@@ -98,6 +99,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   // Signed by the sender's webhook secret, not an API key: before the key check (docs/channels.md).
   app.route('/v1/webhooks', signedWebhookRoutes(deps));
   app.route('/webhooks/github', githubWebhookRoutes(deps));
+  app.route('/webhooks/slack', slackRoutes(deps));
   app.use('/v1/*', requireKey(deps.db));
   // Before every route, so a new route is covered without doing anything (input-guard.ts).
   app.use('/v1/*', inputGuard());

@@ -1,10 +1,15 @@
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ChannelNotifier } from '../ports/channel-notifier.ts';
+import type { Queryable } from '../storage/db.ts';
 import { createFakeChannelNotifier } from './fake-channel-notifier.ts';
+import { createGitHubChannelApi } from './github/github-api.ts';
+import { createGitHubChannelNotifier } from './github/notifier.ts';
+import { slackNotifierFromConfig } from './slack/notifier.ts';
 
 export interface NotifierInputs {
-  config: Pick<Config, 'channels'>;
+  config: Pick<Config, 'channels' | 'github'>;
+  db: Queryable;
   log: Logger;
   /** Notifiers given by the caller (PlatformOptions.channelNotifiers, for tests); they win. */
   extra?: readonly ChannelNotifier[];
@@ -18,7 +23,20 @@ export interface NotifierInputs {
  */
 export function createChannelNotifiers(inputs: NotifierInputs): ChannelNotifier[] {
   const list: ChannelNotifier[] = [];
-  // The real channels add theirs here, one line each, when configured.
+  // GitHub answers on the issue when the server can call GitHub (a token or an App); without one a
+  // GitHub task's notices wait (and doctor says why).
+  const githubApi = createGitHubChannelApi({ github: inputs.config.github });
+  if (githubApi)
+    list.push(
+      createGitHubChannelNotifier({
+        db: inputs.db,
+        log: inputs.log,
+        api: githubApi,
+        botLogin: inputs.config.channels.github.botLogin,
+      }),
+    );
+  const slack = slackNotifierFromConfig(inputs.config.channels, inputs.log);
+  if (slack) list.push(slack);
   const fakeUrl = inputs.config.channels.fakeChannelUrl;
   if (fakeUrl) {
     inputs.log.warn(

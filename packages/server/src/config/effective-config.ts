@@ -71,6 +71,12 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
         bot_login: config.channels.github.botLogin,
         unlinked_user: config.channels.github.unlinkedUser ?? null,
       },
+      slack: {
+        signing_secret_set: config.channels.slack.signingSecret !== undefined,
+        bot_token_set: config.channels.slack.botToken !== undefined,
+        api_url: config.channels.slack.apiUrl,
+        unlinked_user: config.channels.slack.unlinkedUser ?? null,
+      },
     },
     caps: {
       per_user: config.caps.perUser,

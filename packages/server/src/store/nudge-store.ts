@@ -1,5 +1,9 @@
 import { ulid } from 'ulid';
 import type { Queryable } from '../storage/db.ts';
+import { appendEvent } from './event-store.ts';
+
+/** Nudges a task may get a minute, whichever channel they come from (API, Slack thread replies). */
+export const NUDGES_PER_MINUTE = 10;
 
 export async function addNudge(
   db: Queryable,
@@ -28,4 +32,24 @@ export async function takeNudges(
     [taskId],
   );
   return res.rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+}
+
+/**
+ * Queues a nudge for a running task and records `task.nudge_queued`, unless the task already had
+ * {@link NUDGES_PER_MINUTE} in the last minute. The caller checked who may nudge and that the task runs.
+ */
+export async function queueNudge(
+  db: Queryable,
+  taskId: string,
+  userId: string,
+  message: string,
+): Promise<{ kind: 'queued'; nudgeId: string } | { kind: 'rate_limited' }> {
+  const recent = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM nudges WHERE task_id = $1 AND created_at > now() - interval '1 minute'",
+    [taskId],
+  );
+  if ((recent.rows[0]?.n ?? 0) >= NUDGES_PER_MINUTE) return { kind: 'rate_limited' };
+  const nudgeId = await addNudge(db, taskId, userId, message);
+  await appendEvent(db, taskId, 'task.nudge_queued', { nudge_id: nudgeId, chars: message.length });
+  return { kind: 'queued', nudgeId };
 }

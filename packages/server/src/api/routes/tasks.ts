@@ -3,8 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { submitTask } from '../../channels/gateway.ts';
 import { AppError } from '../../ops/errors.ts';
-import { appendEvent } from '../../store/event-store.ts';
-import { addNudge } from '../../store/nudge-store.ts';
+import { NUDGES_PER_MINUTE, queueNudge } from '../../store/nudge-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import {
   getTask,
@@ -20,7 +19,6 @@ import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../val
 const IdempotencyKey = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 _ -');
-const NUDGES_PER_MINUTE = 10;
 
 /** Loads a task the caller may see: 404 when missing, 403 when it is another member's. */
 export async function loadOwnedTask(
@@ -143,11 +141,8 @@ export function taskRoutes(deps: ApiDeps) {
         `Task ${task.task_id} already ended (${task.status}); a nudge would not be read.`,
       );
     }
-    const recent = await deps.db.query<{ n: number }>(
-      "SELECT count(*) AS n FROM nudges WHERE task_id = $1 AND created_at > now() - interval '1 minute'",
-      [task.task_id],
-    );
-    if ((recent.rows[0]?.n ?? 0) >= NUDGES_PER_MINUTE) {
+    const queued = await queueNudge(deps.db, task.task_id, principal.userId, body.message);
+    if (queued.kind === 'rate_limited') {
       throw new AppError(
         'RATE_LIMITED',
         `At most ${NUDGES_PER_MINUTE} nudges a minute per task; wait a little.`,
@@ -156,11 +151,7 @@ export function taskRoutes(deps: ApiDeps) {
         },
       );
     }
-    const nudgeId = await addNudge(deps.db, task.task_id, principal.userId, body.message);
-    await appendEvent(deps.db, task.task_id, 'task.nudge_queued', {
-      nudge_id: nudgeId,
-      chars: body.message.length,
-    });
+    const { nudgeId } = queued;
     return c.json({ data: { nudge_id: nudgeId, task_id: task.task_id } }, 202);
   });
 

@@ -1,0 +1,36 @@
+import type { WebClient } from '@slack/web-api';
+import type { ApiDeps } from '../../api/deps.ts';
+import type { Logger } from '../../ops/logger.ts';
+
+/** What Slack's ingress needs: the API's deps, and a Web API client for replies (none without a bot token). */
+export type SlackIngressDeps = Pick<ApiDeps, 'db' | 'log' | 'orchestrator' | 'config' | 'channelLimiter'> & {
+  slack: WebClient | undefined;
+};
+
+/**
+ * A reply only the asking user sees, sent after Slack got its answer (an ingress never waits on a
+ * Slack call: Slack wants its answer within 3 s). Best effort: a failure is logged.
+ */
+export function replyLater(
+  deps: { slack: WebClient | undefined; log: Logger },
+  to: { channel: string; user: string; threadTs?: string | undefined },
+  text: string,
+): void {
+  if (!deps.slack) {
+    deps.log.warn({ channel: to.channel }, 'slack reply not sent: ABCA_SLACK_BOT_TOKEN is not set');
+    return;
+  }
+  const slack = deps.slack;
+  setImmediate(() => {
+    slack.chat
+      .postEphemeral({
+        channel: to.channel,
+        user: to.user,
+        text,
+        ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+      })
+      .catch((err: unknown) =>
+        deps.log.warn({ err: (err as Error).message, channel: to.channel }, 'slack reply failed'),
+      );
+  });
+}
