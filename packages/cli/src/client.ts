@@ -3,6 +3,7 @@ import {
   ApiKeyInfo,
   CancelTaskResponse,
   ChangeRequestInfo,
+  ChannelCheckResult,
   type CreateApiKeyRequest,
   CreatedApiKey,
   CreatedWebhook,
@@ -263,6 +264,12 @@ export class ApiClient {
   /** `POST /v1/admin/model-check` (admin): the server asks its model for one token. */
   async modelCheck() {
     return parse(dataEnvelope(ModelCheckResult), (await this.send('POST', '/v1/admin/model-check')).json)
+      .data;
+  }
+
+  /** `POST /v1/admin/channel-check` (admin): the server asks each configured channel who ABCA is there. */
+  async channelCheck() {
+    return parse(dataEnvelope(ChannelCheckResult), (await this.send('POST', '/v1/admin/channel-check')).json)
       .data;
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FakeSlack, startFakeSlack } from '@abca/fake-slack';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
@@ -12,6 +13,7 @@ import { runCli, type Served, startServe, tempHome } from './support/cli.ts';
  */
 const MODEL_KEY = 'sk-doctor-secret-key-5e7c1a9b3d';
 let model: ScriptedModelServer;
+let slack: FakeSlack;
 let served: Served;
 
 interface Report {
@@ -21,7 +23,11 @@ interface Report {
 
 beforeAll(async () => {
   model = await createScriptedModelServer();
+  slack = await startFakeSlack({ signingSecret: 'slack-signing-secret-for-doctor-01' });
   served = await startServe({
+    ABCA_SLACK_SIGNING_SECRET: 'slack-signing-secret-for-doctor-01',
+    ABCA_SLACK_BOT_TOKEN: slack.botToken,
+    ABCA_SLACK_API_URL: slack.apiUrl,
     DATABASE_URL: await createTestDatabase('cli_doctor'),
     ABCA_AGENT_RUNTIME: 'builtin',
     ABCA_MODEL: 'openai-compatible:model-kit',
@@ -34,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (served) expect(await served.stop()).toBe(0);
   await model?.close();
+  await slack?.close();
 });
 
 const portOf = (url: string) => new URL(url).port;
@@ -56,6 +63,11 @@ describe('abca doctor against a running server', () => {
     expect(check('server')).toMatchObject({ where: 'server', status: 'ok' });
     expect(check('channel: github')).toMatchObject({ where: 'server', status: 'ok' });
     expect(check('channel: github')?.detail).toContain('not configured');
+    // Slack is asked who the bot is, with the server's token (never shown).
+    expect(check('channel: slack')).toMatchObject({ where: 'server', status: 'ok' });
+    expect(check('slack answers')).toMatchObject({ where: 'server', status: 'ok' });
+    expect(check('slack answers')?.detail).toContain('team ABCA Fake');
+    expect(r.stdout).not.toContain(slack.botToken);
     // Only this machine's own tools are judged locally; nothing from this shell's environment.
     for (const name of ['Node.js', 'git', 'sandbox: bubblewrap'])
       expect(check(name)?.where, name).toBe('local');

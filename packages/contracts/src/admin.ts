@@ -110,3 +110,20 @@ export const ModelCheckResult = z.object({
   remedy: z.string().optional(),
 });
 export type ModelCheckResult = z.infer<typeof ModelCheckResult>;
+
+/**
+ * `POST /v1/admin/channel-check` (admin): the server asks each configured channel's service who it
+ * is (Slack: `auth.test` with the bot token), with a time limit. A channel that is not configured
+ * is `not_configured`; its settings are in `GET /v1/admin/config`.
+ */
+export const ChannelCheck = z.object({
+  channel: z.enum(['slack']),
+  status: z.enum(['ok', 'failed', 'not_configured']),
+  /** What the service answered (the Slack team and bot) or what went wrong; never a token. */
+  detail: z.string(),
+  latency_ms: z.number().int().nullable(),
+  remedy: z.string().optional(),
+});
+export type ChannelCheck = z.infer<typeof ChannelCheck>;
+export const ChannelCheckResult = z.object({ channels: z.array(ChannelCheck) });
+export type ChannelCheckResult = z.infer<typeof ChannelCheckResult>;

@@ -16,6 +16,7 @@ import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
 import { createRepoVerifier } from './onboarding/verify-repo.ts';
+import { checkChannels } from './ops/channel-check.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
@@ -223,6 +224,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
               sandbox: await adapters.sandboxBackend.available(),
             }),
           checkModel: () => checkModel(config, configSecrets(config)),
+          checkChannels: () => checkChannels(config.channels, log),
         },
         ready: async () => (await db.query('SELECT 1')).rowCount === 1,
       });

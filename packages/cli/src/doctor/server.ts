@@ -1,4 +1,4 @@
-import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
+import type { ChannelCheck, ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import { ApiClient, ApiError, ServerUnreachableError } from '../client.ts';
 import type { CheckResult, DoctorContext } from './check.ts';
 import { githubChannelResult } from './github-channel.ts';
@@ -65,6 +65,11 @@ export async function inspectServer({ url, apiKey }: DoctorContext): Promise<Ser
     throw err;
   }
   const model = await client.modelCheck();
+  // A server from before channel checks answers 404: its configuration is all doctor judges then.
+  const channels = await client.channelCheck().catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) return { channels: [] };
+    throw err;
+  });
   return {
     reachable: true,
     config,
@@ -110,6 +115,9 @@ export async function inspectServer({ url, apiKey }: DoctorContext): Promise<Ser
       server(modelResult(model, config)),
       ...[githubChannelResult(config, url.value)].flatMap((r) => (r ? [server(r)] : [])),
       ...[slackResult(config)].filter((r) => r !== undefined).map(server),
+      ...channels.channels
+        .filter((c) => c.status !== 'not_configured')
+        .map((c) => server(channelCheckResult(c))),
     ],
   };
 }
@@ -166,4 +174,17 @@ function modelResult(model: ModelCheckResult, config: ServerConfigInfo): Omit<Ch
         ...(model.remedy ? { fix: model.remedy } : {}),
       };
   }
+}
+
+/** What the server's live check of a channel found (Slack: `auth.test` with its bot token). */
+function channelCheckResult(check: ChannelCheck): Omit<CheckResult, 'where'> {
+  const took = check.latency_ms === null ? '' : ` in ${check.latency_ms} ms`;
+  return check.status === 'ok'
+    ? { name: `${check.channel} answers`, status: 'ok', detail: `${check.detail}${took}` }
+    : {
+        name: `${check.channel} answers`,
+        status: 'fail',
+        detail: check.detail,
+        ...(check.remedy ? { fix: check.remedy } : {}),
+      };
 }

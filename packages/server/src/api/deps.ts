@@ -1,4 +1,4 @@
-import type { ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
+import type { ChannelCheck, ModelCheckResult, ServerConfigInfo } from '@abca/contracts';
 import type { RateLimiter } from '../channels/rate-limit.ts';
 import type { WebhookSecrets } from '../channels/webhook/webhook-secrets.ts';
 import type { Config } from '../config/config.ts';
@@ -50,6 +50,8 @@ export interface AdminInfo {
   config(): Promise<ServerConfigInfo>;
   /** Asks the configured model for one token, with a time limit; never throws. */
   checkModel(): Promise<ModelCheckResult>;
+  /** Asks each configured channel's service who ABCA is there (Slack: auth.test); never throws. */
+  checkChannels(): Promise<ChannelCheck[]>;
 }
 
 export type AppEnv = {
