@@ -24,54 +24,67 @@ export const BLUEPRINT: readonly StepDefinition[] = [
 
 export type TaskWorkflow = (taskId: string) => Promise<string>;
 
+type WorkflowHooks = { onStart(): void; onEnd(): void };
+
+/** The orchestrator the registered workflow runs for: the one started last in this process. */
+let current: { deps: OrchestratorDeps; hooks: WorkflowHooks } | undefined;
+let registered: TaskWorkflow | undefined;
+
 /**
  * Registers the task workflow with DBOS (before launch) and returns it. The workflow id is the
  * task id, so starting it twice is a no-op, and DBOS resumes it at the first unfinished step after a
  * crash. A step that fails beyond its retries ends the task FAILED instead of leaving it hanging.
+ *
+ * DBOS keeps one registry per process, and a name is registered once: a process that stops its
+ * orchestrator and starts another (a restart in place, the test suite's workers running one file
+ * after another) gets the same registered workflow, running with the newest orchestrator's deps.
  */
 export function registerTaskWorkflow(
   deps: OrchestratorDeps,
-  hooks: { onStart(): void; onEnd(): void } = { onStart() {}, onEnd() {} },
+  hooks: WorkflowHooks = { onStart() {}, onEnd() {} },
 ): TaskWorkflow {
-  return DBOS.registerWorkflow(
-    async (taskId: string): Promise<string> => {
-      hooks.onStart();
-      // A workflow the stop interrupts parks inside a step and never reaches `finally`: its
-      // sandbox goes with the stop, its workspace stays for the resume.
-      const tracked = deps.drain.track(taskId);
-      try {
-        for (const step of BLUEPRINT) {
-          if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
-        }
-        return 'done';
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        // Cut by the stop's deadline (its database gone, its sandbox stopped): it resumes later.
-        if (deps.drain.deadline.aborted) return deps.drain.park(taskId);
-        await DBOS.runStep(
-          () =>
-            endTask(
-              deps,
-              taskId,
-              'FAILED',
-              taskError('INTERNAL_ERROR', `A step failed after its retries: ${message}`),
-            ),
-          { name: 'fail-task' },
-        );
-        return 'failed';
-      } finally {
-        // Whatever ended the run (a failed pre-flight, a cancellation, finalization), the task's
-        // sandbox is not needed any more. Local and idempotent, so not a durable step.
-        await deps.sandboxes.release(taskId).catch((err: unknown) => {
-          deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
-        });
-        // A cancelled task ends outside endTask: its checkpoint goes here.
-        const task = await getTask(deps.db, taskId).catch(() => undefined);
-        if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});
-        hooks.onEnd();
-        tracked.end();
-      }
-    },
-    { name: TASK_WORKFLOW_NAME, maxRecoveryAttempts: 20 },
-  );
+  current = { deps, hooks };
+  registered ??= DBOS.registerWorkflow(runTask, { name: TASK_WORKFLOW_NAME, maxRecoveryAttempts: 20 });
+  return registered;
+}
+
+async function runTask(taskId: string): Promise<string> {
+  if (!current) throw new Error('the task workflow ran before an orchestrator started');
+  const { deps, hooks } = current;
+  hooks.onStart();
+  // A workflow the stop interrupts parks inside a step and never reaches `finally`: its
+  // sandbox goes with the stop, its workspace stays for the resume.
+  const tracked = deps.drain.track(taskId);
+  try {
+    for (const step of BLUEPRINT) {
+      if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
+    }
+    return 'done';
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // Cut by the stop's deadline (its database gone, its sandbox stopped): it resumes later.
+    if (deps.drain.deadline.aborted) return deps.drain.park(taskId);
+    await DBOS.runStep(
+      () =>
+        endTask(
+          deps,
+          taskId,
+          'FAILED',
+          taskError('INTERNAL_ERROR', `A step failed after its retries: ${message}`),
+        ),
+      { name: 'fail-task' },
+    );
+    return 'failed';
+  } finally {
+    // Whatever ended the run (a failed pre-flight, a cancellation, finalization), the task's
+    // sandbox is not needed any more. Local and idempotent, so not a durable step.
+    await deps.sandboxes.release(taskId).catch((err: unknown) => {
+      deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
+    });
+    // A cancelled task ends outside endTask: its checkpoint goes here.
+    const task = await getTask(deps.db, taskId).catch(() => undefined);
+    if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});
+    hooks.onEnd();
+    tracked.end();
+  }
 }
