@@ -15,7 +15,9 @@ interface Waiting {
  * Admission: gives free concurrency slots to waiting tasks in submission order (FIFO), within the
  * global, per-user and per-repo caps, and moves tasks that do not fit to QUEUED. One transaction
  * under an advisory lock, so the caps hold across every process sharing the database. Returns the
- * ids admitted now; the caller starts their workflows (idempotent by task id).
+ * ids admitted now; the caller starts their workflows (idempotent by task id). The waiting rows are
+ * locked while admission decides: a cancel committed meanwhile (it holds the row) takes the task out
+ * of the waiting set, and is never written back to SUBMITTED or QUEUED.
  *
  * A waiting task blocked by its own user's or repo's cap does not block tasks of others behind it.
  */
@@ -38,7 +40,8 @@ export async function admitWaitingTasks(db: Db, caps: Config['caps']): Promise<s
       `SELECT t.task_id, t.user_id, t.repo, t.status, (r.settings->>'max_concurrency')::int AS repo_cap
        FROM tasks t LEFT JOIN repos r USING (repo)
        WHERE t.admitted_at IS NULL AND t.status IN ('SUBMITTED', 'QUEUED')
-       ORDER BY t.created_at, t.task_id LIMIT 1000`,
+       ORDER BY t.created_at, t.task_id LIMIT 1000
+       FOR UPDATE OF t`,
     );
     const admitted: string[] = [];
     let position = 0;
@@ -49,7 +52,8 @@ export async function admitWaitingTasks(db: Db, caps: Config['caps']): Promise<s
         (perRepo.get(w.repo) ?? 0) < (w.repo_cap ?? caps.perRepo);
       if (fits) {
         await tx.query(
-          "UPDATE tasks SET admitted_at = clock_timestamp(), status = 'SUBMITTED', updated_at = clock_timestamp() WHERE task_id = $1",
+          `UPDATE tasks SET admitted_at = clock_timestamp(), status = 'SUBMITTED', updated_at = clock_timestamp()
+           WHERE task_id = $1 AND status IN ('SUBMITTED', 'QUEUED')`,
           [w.task_id],
         );
         if (w.status === 'QUEUED') {
@@ -74,7 +78,7 @@ export async function admitWaitingTasks(db: Db, caps: Config['caps']): Promise<s
                 ? 'user_cap'
                 : 'repo_cap';
           await tx.query(
-            "UPDATE tasks SET status = 'QUEUED', updated_at = clock_timestamp() WHERE task_id = $1",
+            "UPDATE tasks SET status = 'QUEUED', updated_at = clock_timestamp() WHERE task_id = $1 AND status = 'SUBMITTED'",
             [w.task_id],
           );
           await appendEvent(tx, w.task_id, 'task.status_changed', {
