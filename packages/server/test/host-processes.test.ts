@@ -30,12 +30,15 @@ describe('host processes', () => {
     expect(res).toMatchObject({ code: 3, stderr: 'err\n', truncated: false });
     expect(res.stdout.toString()).toBe('out\n');
     const mark = marker();
-    // The main process exits at once; its background child is killed with the group.
-    await p.run(['sh', '-c', `(sleep ${mark} &) ; exit 0`], {
+    // The main process exits at once; its background child (holding the output pipes) is killed
+    // with the group then, not when a time limit runs out.
+    const left = await p.run(['sh', '-c', `(sleep ${mark} &) ; exit 0`], {
       env: ENV,
       timeoutMs: 10_000,
       maxStdoutBytes: 1024,
     });
+    expect(left).toMatchObject({ code: 0 });
+    expect(left.killed).toBeUndefined();
     expect(await gone(mark, 2_000)).toBe(true);
   });
 

@@ -123,6 +123,9 @@ export function createHostProcesses(): HostProcesses {
       child.stdin.on('error', () => {});
       child.stdin.end(opts.stdin ?? '');
 
+      // The main process ended: what it left in its group (a background child holding the output
+      // pipes open) goes now, so the answer does not wait for the backstop.
+      child.on('exit', () => killGroup());
       return new Promise((resolve, reject) => {
         child.on('error', (e) => {
           clearTimeout(backstop);
