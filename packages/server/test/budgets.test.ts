@@ -168,7 +168,7 @@ describe('monthly budgets', () => {
     const key = await p.userKey('ivan');
     const slow = await p.request('POST', '/v1/tasks', {
       key,
-      body: { repo: 'acme/app', task_description: 'Slow [fake:turns=5] [fake:turn_ms=3000]' },
+      body: { repo: 'acme/app', task_description: 'Slow [fake:turns=5] [fake:turn_ms=1000]' },
     });
     const waiting = await p.request('POST', '/v1/tasks', {
       key,

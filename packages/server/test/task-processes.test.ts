@@ -35,6 +35,9 @@ const workerEnv = () => ({
   ABCA_AGENT_RUNTIME: 'fake',
   ABCA_NOTIFIER: 'fake',
   ABCA_RECONCILE_MS: '200',
+  // A SIGTERM waits this long for a step that is not at a turn boundary (the hanging fetch), then
+  // cuts it and stops what it runs: the default 30 s would only make the test wait.
+  ABCA_STOP_TIMEOUT_S: '3',
 });
 
 /** A repo on the stalling remote and a task on it; resolves once the task's git is hanging. */

@@ -127,6 +127,8 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
       ABCA_LOG_LEVEL: 'warn',
       ABCA_RECONCILE_MS: '200',
       ABCA_AGENT_RUNTIME: 'fake',
+      // A server stopped with a task still running does not wait the default 30 s drain.
+      ABCA_STOP_TIMEOUT_S: '5',
       ...env,
       ABCA_HOME: home,
     }),
