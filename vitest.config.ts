@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -18,5 +19,7 @@ export default defineConfig({
     // Integration suites spend much of their time waiting on processes they started (servers,
     // sandboxes, git): three files at a time keep two cores busy (four: more CPU, no faster).
     maxWorkers: 3,
+    // The longest files first, also on a fresh clone without vitest's cache (test/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

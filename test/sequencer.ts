@@ -1,0 +1,32 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The files that take longest (wall time, measured: docs/benchmarks.md "The test suite"), longest
+ * first. vitest orders files by the durations it cached from earlier runs, which a fresh clone (CI)
+ * does not have: there a two-minute file could start last and run alone at the end. These start
+ * first, in this order; every other file follows in vitest's own order.
+ */
+const LONGEST_FIRST = [
+  'packages/server/test/abuse-git.test.ts',
+  'packages/server/test/crash-recovery.test.ts',
+  'packages/server/test/graceful-stop.test.ts',
+  'packages/server/test/api-fuzz.test.ts',
+  'packages/cli/test/cli-reconnect.test.ts',
+  'packages/cli/test/cli-repos-prs.test.ts',
+  'packages/server/test/scale-out.test.ts',
+  'packages/server/test/abuse-files.test.ts',
+  'packages/server/test/channel-outbox-processes.test.ts',
+  'packages/server/test/api.test.ts',
+];
+
+export default class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((p) => f.moduleId.endsWith(p));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    // Array.prototype.sort is stable: the rest keep vitest's order.
+    return [...sorted].sort((a, b) => rank(a) - rank(b));
+  }
+}
