@@ -3,7 +3,6 @@ import type { ChannelMessages, ChannelNotice, ChannelNotifier } from '../../port
 import { ForgeError } from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { TaskRow } from '../../store/task-row.ts';
-import { getTask } from '../../store/task-store.ts';
 import type { GitHubChannelApi } from './github-api.ts';
 import { renderStatusComment, statusMarker } from './status-comment.ts';
 
@@ -28,8 +27,8 @@ const STATUS = 'status';
 export function createGitHubChannelNotifier(deps: GitHubNotifierDeps): ChannelNotifier {
   return {
     channel: 'github',
-    async deliver(given: TaskRow, notices: ChannelNotice[], messages: ChannelMessages) {
-      const task = (await getTask(deps.db, given.task_id)) ?? given;
+    async deliver(task: TaskRow, notices: ChannelNotice[], messages: ChannelMessages) {
+      // The dispatcher reads the task's row just before it calls: no second read here.
       const ref = task.channel_ref;
       if (ref?.channel !== 'github') {
         deps.log.warn({ taskId: task.task_id }, 'GitHub notice for a task without a GitHub reference');

@@ -23,9 +23,9 @@ export interface EventResult {
 export async function handleEvent(deps: SlackIngressDeps, cb: EventCallback): Promise<EventResult> {
   const botUserId = cb.authorizations?.find((a) => a.user_id)?.user_id;
   if (cb.event.type === 'app_mention')
-    return mention(deps, cb, parsePayload(AppMentionEvent, cb.event, 'app_mention event'), botUserId);
+    return mention(deps, cb, parsePayload(AppMentionEvent, cb.event), botUserId);
   if (cb.event.type === 'message')
-    return threadReply(deps, cb, parsePayload(MessageEvent, cb.event, 'message event'), botUserId);
+    return threadReply(deps, cb, parsePayload(MessageEvent, cb.event), botUserId);
   deps.log.info(
     { eventType: cb.event.type, eventId: cb.event_id },
     'slack event ignored: not a type ABCA handles',

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../../api/deps.ts';
+import { validationError } from '../../api/errors.ts';
 import type { ChannelsConfig } from '../../config/channels-config.ts';
 import { AppError } from '../../ops/errors.ts';
 import { limitSource, readRawBody } from '../ingress.ts';
@@ -48,19 +49,11 @@ export async function readSlackRequest(
   return body;
 }
 
-/** A verified payload checked against its schema: 400 naming the fields that do not hold. */
-export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+/** A verified payload checked against its schema: 400 naming the fields that do not hold (api/errors.ts). */
+export function parsePayload<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({
-    field: i.path.join('.') || '(body)',
-    message: i.message,
-  }));
-  throw new AppError(
-    'VALIDATION_ERROR',
-    `Not a valid ${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`,
-    { details },
-  );
+  throw validationError(parsed.error);
 }
 
 /** A form-encoded verified body as its fields (the last of a repeated name wins). */

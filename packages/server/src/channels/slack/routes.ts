@@ -41,16 +41,16 @@ export function slackRoutes(api: ApiDeps) {
 
   app.post('/events', async (c) => {
     const value = parseVerifiedJson(await readSlackRequest(c, cfg, api.channelLimiter));
-    const envelope = parsePayload(EventEnvelope, value, 'Events API request');
+    const envelope = parsePayload(EventEnvelope, value);
     if (envelope.type === 'url_verification') {
-      const { challenge } = parsePayload(UrlVerification, value, 'url_verification request');
+      const { challenge } = parsePayload(UrlVerification, value);
       return c.json({ challenge });
     }
     if (envelope.type !== 'event_callback') {
       c.get('log').info({ type: envelope.type }, 'slack request ignored: not a type ABCA handles');
       return c.json({ ok: true, outcome: 'ignored' }, 202);
     }
-    const cb = parsePayload(EventCallback, value, 'event_callback');
+    const cb = parsePayload(EventCallback, value);
     limitSource(api.channelLimiter, `slack:${cb.team_id}`);
     const earlier = await findDelivery(api.db, 'slack', cb.event_id);
     if (earlier) {
@@ -87,7 +87,7 @@ export function slackRoutes(api: ApiDeps) {
 
   app.post('/commands', async (c) => {
     const fields = formFields(verifiedText(await readSlackRequest(c, cfg, api.channelLimiter)));
-    const cmd = parsePayload(SlashCommand, fields, 'slash command');
+    const cmd = parsePayload(SlashCommand, fields);
     limitSource(api.channelLimiter, `slack:${cmd.team_id}`);
     return c.json({ response_type: 'ephemeral', text: await runCommand(deps, cmd) });
   });
@@ -103,12 +103,12 @@ export function slackRoutes(api: ApiDeps) {
         },
       );
     const value = parseVerifiedJson(new TextEncoder().encode(fields.payload));
-    const envelope = parsePayload(InteractionEnvelope, value, 'interaction payload');
+    const envelope = parsePayload(InteractionEnvelope, value);
     if (envelope.type !== 'block_actions') {
       c.get('log').info({ type: envelope.type }, 'slack interaction ignored: not a type ABCA handles');
       return c.body(null, 200);
     }
-    const actions = parsePayload(BlockActions, value, 'block_actions payload');
+    const actions = parsePayload(BlockActions, value);
     limitSource(api.channelLimiter, `slack:${actions.team?.id ?? actions.user.team_id ?? 'unknown'}`);
     const result = await handleBlockActions(deps, actions);
     if (result.reply) replyLater(deps, result.reply, result.reply.text);
