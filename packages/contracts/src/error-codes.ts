@@ -35,6 +35,14 @@ export const API_ERROR_CODES = [
   'IDENTITY_NOT_FOUND',
   /** 404: the channel is not configured on this server (its secret or token is unset). */
   'CHANNEL_NOT_CONFIGURED',
+  /** 404: no such pull request (a plain-git change request) in the repo, or not the caller's. */
+  'PR_NOT_FOUND',
+  /** 409: the pull request is merged or closed; it takes no more reviews, comments or merges. */
+  'PR_NOT_OPEN',
+  /** 409: merging the pull request would conflict with its base; nothing was changed. */
+  'MERGE_CONFLICT',
+  /** 422: a line comment names a file or line the pull request's diff does not hold. */
+  'LINE_NOT_IN_DIFF',
   /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
   ...ONBOARDING_FAILURE_CODES,
 ] as const;
@@ -154,6 +162,26 @@ export const TASK_FAILURES = {
     message: "The change does not pass the repository's checks.",
     remedy: 'Review the draft pull request and the failing output in its body.',
     retryable: false,
+  },
+  PR_NOT_OPEN: {
+    message: 'The pull request was merged or closed before the task could act on it.',
+    remedy: 'Nothing was pushed. Open a new task (or reopen the pull request) if more work is needed.',
+    retryable: false,
+  },
+  PR_BRANCH_GONE: {
+    message: "The pull request's branch was deleted or rewritten on the remote.",
+    remedy: 'Restore the branch (or push it again) and resubmit the iteration, or start a new task.',
+    retryable: false,
+  },
+  PUSH_CONFLICT: {
+    message: 'Someone pushed to the branch meanwhile and the work could not be rebased onto it.',
+    remedy: 'Nothing was pushed. Resolve the conflict by hand, or resubmit the iteration on the new head.',
+    retryable: true,
+  },
+  REVIEW_OUTPUT_INVALID: {
+    message: 'The agent did not produce a review in the expected format.',
+    remedy: 'The raw output is in the task events (review.output_invalid). Resubmit, or try another model.',
+    retryable: true,
   },
   PUSH_REJECTED: {
     message: 'The forge rejected the push.',

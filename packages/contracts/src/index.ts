@@ -6,6 +6,7 @@ export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';
 export * from './onboarding.ts';
+export * from './pr-loop.ts';
 export * from './repo.ts';
 export * from './task.ts';
 export * from './task-status.ts';

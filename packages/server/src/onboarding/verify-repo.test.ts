@@ -19,6 +19,11 @@ function answering(answer: (target: RemoteTarget, signal: AbortSignal) => Promis
     updatePullRequest: unused,
     fetchContext: unused,
     comment: unused,
+    getPullRequest: unused,
+    listActivity: unused,
+    replyToThread: unused,
+    resolveThread: unused,
+    postReview: unused,
     async verifyRemote(target, { signal }) {
       asked.push(target);
       return answer(target, signal);

@@ -23,6 +23,10 @@ function pullRequest(overrides: Partial<PullRequest> = {}): PullRequest {
     diff: 'diff --git a/a.ts b/a.ts\n-old\n+new',
     base: 'main',
     branch: 'abca/t-1/fix',
+    headSha: 'f'.repeat(40),
+    state: 'open',
+    conversation: [],
+    failingChecks: [],
     reviewThreads: [],
     ...overrides,
   };
@@ -51,6 +55,7 @@ describe('buildPrompt: review threads', () => {
         pullRequest: pullRequest({
           reviewThreads: [
             {
+              id: 'T0',
               path: 'src/a.ts',
               line: 3,
               comments: [
@@ -58,7 +63,7 @@ describe('buildPrompt: review threads', () => {
                 { author: 'alice', body: 'Because' },
               ],
             },
-            { path: 'README.md', line: null, comments: [{ author: 'carol', body: 'Typo' }] },
+            { id: 'T1', path: 'README.md', line: null, comments: [{ author: 'carol', body: 'Typo' }] },
           ],
         }),
       },
@@ -82,8 +87,14 @@ describe('buildPrompt: review threads', () => {
       forge: {
         pullRequest: pullRequest({
           reviewThreads: [
-            { path: 'src/a.ts', line: 9, comments: [{ author: 'dan', body: 'Old' }], outdated: true },
-            { path: 'src/b.ts', line: 2, comments: [{ author: 'eve', body: 'New' }] },
+            {
+              id: 'T2',
+              path: 'src/a.ts',
+              line: 9,
+              comments: [{ author: 'dan', body: 'Old' }],
+              outdated: true,
+            },
+            { id: 'T3', path: 'src/b.ts', line: 2, comments: [{ author: 'eve', body: 'New' }] },
           ],
         }),
       },
@@ -190,7 +201,11 @@ describe('buildPrompt: the budget', () => {
   });
 
   it('keeps the whole prompt within PROMPT_BUDGET_CHARS by leaving out whole sections, never cutting inside a block', () => {
-    const files = Array.from({ length: 12 }, (_, i) => ({ path: `docs/${i}.md`, text: 'y'.repeat(40_000) }));
+    const files = Array.from({ length: 12 }, (_, i) => ({
+      id: 'T6',
+      path: `docs/${i}.md`,
+      text: 'y'.repeat(40_000),
+    }));
     const prompt = buildPrompt(task('Do it'), { forge: {}, files });
     expect(prompt.startsWith('Repository: acme/app')).toBe(true);
     expect(prompt.length).toBeLessThanOrEqual(PROMPT_BUDGET_CHARS + 200);

@@ -10,6 +10,11 @@ export interface TaskContext {
   warnings: string[];
   /** The issue or PR the prompt was built from (their text is in the prompt, not kept twice). */
   refs?: { issue: number | null; pullRequest: number | null };
+  /**
+   * The pull request a PR workflow (iteration, review) works on, as hydration found it: the
+   * workspace starts at its branch head, not at the default branch.
+   */
+  pr?: { number: number; branch: string; base: string; headSha: string };
   baseCommit?: string;
   baseline?: CheckResult[];
 }

@@ -1,8 +1,10 @@
-import { isTerminal, taskError } from '@abca/contracts';
+import { isTerminal, taskError, type WorkflowRef } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { getTask } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
+import { PR_ITERATION_BLUEPRINT } from './pr-iteration/blueprint.ts';
+import { PR_REVIEW_BLUEPRINT } from './pr-review/blueprint.ts';
 import { endTask, runBlueprintStep, type StepDefinition } from './step.ts';
 import { admissionStep } from './steps/admission.ts';
 import { agentExecutionStep } from './steps/agent-execution.ts';
@@ -21,6 +23,13 @@ export const BLUEPRINT: readonly StepDefinition[] = [
   agentExecutionStep,
   finalizationStep,
 ];
+
+/** The blueprint of a workflow: new tasks, iterations on a PR, reviews of a PR. */
+export function blueprintFor(ref: WorkflowRef | string): readonly StepDefinition[] {
+  if (ref === 'coding/pr-iteration-v1') return PR_ITERATION_BLUEPRINT;
+  if (ref === 'coding/pr-review-v1') return PR_REVIEW_BLUEPRINT;
+  return BLUEPRINT;
+}
 
 export type TaskWorkflow = (taskId: string) => Promise<string>;
 
@@ -56,7 +65,9 @@ async function runTask(taskId: string): Promise<string> {
   // sandbox goes with the stop, its workspace stays for the resume.
   const tracked = deps.drain.track(taskId);
   try {
-    for (const step of BLUEPRINT) {
+    // The workflow of a task never changes: reading it outside a step replays the same way.
+    const ref = (await getTask(deps.db, taskId))?.workflow_ref ?? 'coding/new-task-v1';
+    for (const step of blueprintFor(ref)) {
       if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
     }
     return 'done';

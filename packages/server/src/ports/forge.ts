@@ -1,4 +1,4 @@
-import type { TaskFailureCode } from '@abca/contracts';
+import type { ReviewLineComment, ReviewVerdict, TaskFailureCode } from '@abca/contracts';
 
 /** How an onboarded repo is reached, as stored with it. */
 export type ForgeSettings =
@@ -26,6 +26,80 @@ export interface PullRequest {
   state: 'open' | 'closed' | 'merged';
 }
 
+/** A pull request with what the PR loop needs to know about its state. */
+export interface PullRequestInfo extends PullRequest {
+  /** The head commit of its branch, as the forge knows it. */
+  headSha: string;
+  /** Who opened it (the forge's login; `abca` for plain-git change requests ABCA opened). */
+  author: string;
+  /** Its labels (GitHub; none on plain git). */
+  labels: string[];
+  createdAt: string;
+  mergedAt: string | null;
+  closedAt: string | null;
+}
+
+/** A comment on a pull request (its conversation or a review thread). Untrusted text. */
+export interface PrComment {
+  /** The forge's id, as text (GitHub: the REST id; plain git: the row id). */
+  id: string;
+  author: string;
+  body: string;
+  createdAt: string;
+}
+
+/** A review thread: comments on one line of the diff, the first one opening it. Untrusted text. */
+export interface PrReviewThread {
+  /** What replies and resolution name (GitHub: the thread's GraphQL node id; plain git: its first comment's id). */
+  id: string;
+  path: string;
+  line: number | null;
+  /** Its lines changed since it was made. */
+  outdated?: boolean;
+  resolved: boolean;
+  comments: PrComment[];
+}
+
+/** A check on the PR's head commit that failed (a check run or a commit status). */
+export interface FailingCheck {
+  /** The forge's id (check run id, or the status context). */
+  id: string;
+  name: string;
+  kind: 'check_run' | 'status';
+  /** `failure`, `timed_out`, `cancelled`, `action_required`, `error`. */
+  conclusion: string;
+  /** The end of its output (check run `output.text`/`summary`, a status' description), at most 4,000 characters. */
+  logTail: string;
+  url: string | null;
+  completedAt: string | null;
+}
+
+/** A review of a pull request, as the forge records it. */
+export interface PrReviewRecord {
+  id: string;
+  author: string;
+  state: 'approved' | 'changes_requested' | 'commented' | 'dismissed';
+  body: string;
+  submittedAt: string;
+}
+
+/**
+ * Everything that happened on a pull request, as the watcher and the outcome records read it.
+ * Each list is bounded (the newest 300 where there are more).
+ */
+export interface PrActivity {
+  pr: PullRequestInfo;
+  reviews: PrReviewRecord[];
+  /** Every review thread, resolved or not. */
+  threads: PrReviewThread[];
+  /** The conversation (issue comments on GitHub; comments without a line on plain git). */
+  comments: PrComment[];
+  /** Failing checks and statuses of the head commit (the latest run of each). */
+  failingChecks: FailingCheck[];
+  /** Commits on the branch since its base, oldest first: sha and author name/login. */
+  commits: { sha: string; author: string }[];
+}
+
 /** Outside text a task refers to (issue or PR). Untrusted: the prompt fences it. */
 export interface ForgeContext {
   issue?: { number: number; title: string; body: string; comments: { author: string; body: string }[] };
@@ -36,13 +110,20 @@ export interface ForgeContext {
     diff: string;
     base: string;
     branch: string;
-    /** Unresolved threads only, where the forge knows (GitHub); `outdated`: its lines changed since. */
-    reviewThreads: {
-      path: string;
-      line: number | null;
-      comments: { author: string; body: string }[];
-      outdated?: boolean;
-    }[];
+    /** Head commit of the branch as the forge knows it. */
+    headSha: string;
+    state: PullRequest['state'];
+    /**
+     * Unresolved threads only (GitHub, plain git); `outdated`: its lines changed since. Each
+     * comment's `id`/`createdAt` let an iteration tell new comments from those it answered.
+     */
+    reviewThreads: (Omit<PrReviewThread, 'resolved' | 'comments'> & {
+      comments: (Omit<PrComment, 'id' | 'createdAt'> & Partial<Pick<PrComment, 'id' | 'createdAt'>>)[];
+    })[];
+    /** The PR's conversation (not review threads), oldest first, at most the newest 100. */
+    conversation: PrComment[];
+    /** Failing checks of the head commit, with the tail of their logs. */
+    failingChecks: FailingCheck[];
   };
 }
 
@@ -170,4 +251,35 @@ export interface Forge {
    * finds the first and posts nothing.
    */
   comment(repo: RepoRef, number: number, body: string, opts?: { taskId?: string }): Promise<void>;
+
+  // ---- The PR loop (docs/pr-loop.md) ----
+
+  /** A pull request by number, or undefined when the repo has none with that number. */
+  getPullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo | undefined>;
+  /** Everything on a pull request the watcher and the outcome records need. */
+  listActivity(repo: RepoRef, number: number): Promise<PrActivity>;
+  /**
+   * Replies in a review thread. Idempotent per task and thread: the reply carries the task's
+   * marker, and a repeat (a retry after a crash) that finds it posts nothing.
+   */
+  replyToThread(
+    repo: RepoRef,
+    number: number,
+    threadId: string,
+    body: string,
+    opts: { taskId: string },
+  ): Promise<void>;
+  /** Marks a review thread resolved (a no-op when it already is). */
+  resolveThread(repo: RepoRef, number: number, threadId: string): Promise<void>;
+  /**
+   * Posts one review: a verdict, a body and comments on lines of the diff (the caller has moved
+   * any comment outside the diff into the body). Idempotent per task: a repeat finds the review
+   * it posted (its body carries the task's marker) and posts nothing.
+   */
+  postReview(
+    repo: RepoRef,
+    number: number,
+    review: { commitSha: string; verdict: ReviewVerdict; body: string; comments: ReviewLineComment[] },
+    opts: { taskId: string },
+  ): Promise<{ url: string | null }>;
 }

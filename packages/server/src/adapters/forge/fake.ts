@@ -188,6 +188,11 @@ export function createFakeForge(deps: {
           diff: await diffOf(repo, row.base, row.branch),
           base: row.base,
           branch: row.branch,
+          // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
+          headSha: '',
+          state: 'open',
+          conversation: [],
+          failingChecks: [],
           reviewThreads: [],
         };
       }
@@ -226,6 +231,12 @@ export function createFakeForge(deps: {
       if (!res.rows[0]) throw new Error(`fake forge: no PR ${number} in ${repo.repo}`);
       return toPr(res.rows[0]);
     },
+    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
+    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
+    listActivity: () => Promise.reject(new Error('not implemented yet')),
+    replyToThread: () => Promise.reject(new Error('not implemented yet')),
+    resolveThread: () => Promise.reject(new Error('not implemented yet')),
+    postReview: () => Promise.reject(new Error('not implemented yet')),
     async comment(repo, number, body, opts) {
       // Filed under the task when there is one, so crash tests can count it with its other effects.
       const owner = opts?.taskId ?? `${repo.repo}#${number}`;

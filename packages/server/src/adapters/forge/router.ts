@@ -47,5 +47,11 @@ export function createForgeRouter(forges: { git?: Forge; github?: Forge; fake?: 
     updatePullRequest: async (repo, number, patch) => pick(repo).updatePullRequest(repo, number, patch),
     fetchContext: async (repo, ref) => pick(repo).fetchContext(repo, ref),
     comment: async (repo, number, body, opts) => pick(repo).comment(repo, number, body, opts),
+    getPullRequest: async (repo, number) => pick(repo).getPullRequest(repo, number),
+    listActivity: async (repo, number) => pick(repo).listActivity(repo, number),
+    replyToThread: async (repo, number, threadId, body, opts) =>
+      pick(repo).replyToThread(repo, number, threadId, body, opts),
+    resolveThread: async (repo, number, threadId) => pick(repo).resolveThread(repo, number, threadId),
+    postReview: async (repo, number, review, opts) => pick(repo).postReview(repo, number, review, opts),
   };
 }

@@ -51,6 +51,16 @@ export const hydrationStep: StepDefinition = {
         instructions: files.map((f) => f.path),
         warnings: file.warnings,
         refs: { issue: forge.issue?.number ?? null, pullRequest: forge.pullRequest?.number ?? null },
+        ...(forge.pullRequest
+          ? {
+              pr: {
+                number: forge.pullRequest.number,
+                branch: forge.pullRequest.branch,
+                base: forge.pullRequest.base,
+                headSha: forge.pullRequest.headSha,
+              },
+            }
+          : {}),
       };
       await patchTask(deps.db, task.task_id, { context: context as unknown as Record<string, unknown> });
       for (const w of file.warnings) await emit('hydration.warning', { message: w });

@@ -190,8 +190,18 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       for (const c of await listChangeRequestComments(db, cr.number)) {
         if (c.resolved) continue;
         const key = `${c.path ?? ''}\0${c.line ?? ''}`;
-        const thread = threads.get(key) ?? { path: c.path ?? '', line: c.line, comments: [] };
-        thread.comments.push({ author: c.author, body: c.body });
+        const thread = threads.get(key) ?? {
+          id: String(c.id),
+          path: c.path ?? '',
+          line: c.line,
+          comments: [],
+        };
+        thread.comments.push({
+          id: String(c.id),
+          author: c.author,
+          body: c.body,
+          createdAt: c.createdAt.toISOString(),
+        });
         threads.set(key, thread);
       }
       ctx.pullRequest = {
@@ -201,10 +211,21 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         diff: cr.diff,
         base: cr.base,
         branch: cr.branch,
+        // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
+        headSha: '',
+        state: 'open',
+        conversation: [],
+        failingChecks: [],
         reviewThreads: [...threads.values()],
       };
       return ctx;
     },
+    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
+    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
+    listActivity: () => Promise.reject(new Error('not implemented yet')),
+    replyToThread: () => Promise.reject(new Error('not implemented yet')),
+    resolveThread: () => Promise.reject(new Error('not implemented yet')),
+    postReview: () => Promise.reject(new Error('not implemented yet')),
     async comment(repo, number, body, opts) {
       const cr = await getChangeRequest(db, number);
       if (!cr || cr.repo !== repo.repo) {

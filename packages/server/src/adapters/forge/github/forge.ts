@@ -259,12 +259,23 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
             diff: String(diff.data).slice(0, MAX_CONTEXT_DIFF_CHARS),
             base: pull.base.ref,
             branch: pull.head.ref,
+            // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
+            headSha: '',
+            state: 'open',
+            conversation: [],
+            failingChecks: [],
             reviewThreads,
           };
         });
       }
       return ctx;
     },
+    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
+    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
+    listActivity: () => Promise.reject(new Error('not implemented yet')),
+    replyToThread: () => Promise.reject(new Error('not implemented yet')),
+    resolveThread: () => Promise.reject(new Error('not implemented yet')),
+    postReview: () => Promise.reject(new Error('not implemented yet')),
     async comment(repo, number, body, opts) {
       if (!opts?.taskId) {
         await api(repo, `comment on #${number}`, (o, r) =>

@@ -59,6 +59,8 @@ export function openReviewThreads(nodes: readonly (ReviewThreadNode | null)[]): 
     node && !node.isResolved
       ? [
           {
+            // TODO(pr-loop foundation): the thread's node id, once the query asks for it.
+            id: '',
             path: node.path,
             line: node.line ?? node.originalLine ?? null,
             comments: node.comments.nodes.flatMap((c) =>
