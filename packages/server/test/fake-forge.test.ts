@@ -55,6 +55,10 @@ async function setupFakeForge(): Promise<ForgeContractEnv & WorkspacesContractEn
       },
       commitUpstream: (file, content) =>
         upstream((dir) => writeFileSync(join(dir, file), content), `Upstream ${file}`),
+      // TODO(pr-loop foundation): the helper implementing this forge's PR loop fills these.
+      humanReview: () => Promise.reject(new Error('not implemented yet')),
+      threads: () => Promise.reject(new Error('not implemented yet')),
+      reviews: () => Promise.reject(new Error('not implemented yet')),
       async comments(number) {
         const res = await pool.query<{ body: string }>(
           "SELECT detail->>'body' AS body FROM fake_effects WHERE effect = 'forge.comment' AND (detail->>'number')::int = $1 ORDER BY id",

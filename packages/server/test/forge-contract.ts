@@ -20,6 +20,25 @@ export interface ForgeContractEnv {
     commitUpstream(file: string, content: string): Promise<string>;
     /** Bodies of the comments on a PR (or change request), oldest first, read around the forge. */
     comments(number: number): Promise<string[]>;
+    /**
+     * A person (`reviewer`, with write access) reviews the PR around the forge: one review with
+     * `verdict` and a comment on each line given (new side of the diff).
+     */
+    humanReview(
+      number: number,
+      review: {
+        reviewer: string;
+        verdict: 'comment' | 'request_changes' | 'approve';
+        body: string;
+        comments: { path: string; line: number; body: string }[];
+      },
+    ): Promise<void>;
+    /** The PR's review threads read around the forge: resolved or not, and their comments' bodies. */
+    threads(number: number): Promise<{ path: string; resolved: boolean; bodies: string[] }[]>;
+    /** The PR's reviews read around the forge, oldest first: verdict, body, and their line comments. */
+    reviews(
+      number: number,
+    ): Promise<{ verdict: 'comment' | 'request_changes' | 'approve'; body: string; comments: number }[]>;
   };
   /** Every credential the forge holds; none may show up in a returned value or an error. */
   secrets: string[];
@@ -220,6 +239,122 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeContrac
       const bad = await env.forge.checkAccess(env.missingRepo);
       expect(bad).toMatchObject({ ok: false, code: 'REPO_NOT_FOUND_OR_NO_ACCESS' });
       if (!bad.ok) noSecretsIn(bad.message);
+    });
+
+    it('reads a PR with its head, its review threads and its activity', async () => {
+      const branch = 'abca/task-9/loop';
+      const head = await pushChange(branch, 'LOOP.md');
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'Loop target',
+        body: 'Body',
+        draft: false,
+        taskId: 'TASK9',
+      });
+      expect(await env.forge.getPullRequest(env.repo, 9999)).toBeUndefined();
+      expect(await env.forge.getPullRequest(env.repo, pr.number)).toMatchObject({
+        number: pr.number,
+        branch,
+        state: 'open',
+        headSha: head,
+        mergedAt: null,
+      });
+      await env.remote.humanReview(pr.number, {
+        reviewer: 'octo-reviewer',
+        verdict: 'request_changes',
+        body: 'Two things.',
+        comments: [
+          { path: 'LOOP.md', line: 1, body: 'Say more here.' },
+          { path: 'LOOP.md', line: 1, body: 'And fix the title.' },
+        ],
+      });
+      const ctx = await env.forge.fetchContext(env.repo, { prNumber: pr.number });
+      expect(ctx.pullRequest?.headSha).toBe(head);
+      expect(ctx.pullRequest?.state).toBe('open');
+      const threads = ctx.pullRequest?.reviewThreads ?? [];
+      expect(threads.map((t) => t.comments.map((c) => c.body))).toEqual([
+        ['Say more here.'],
+        ['And fix the title.'],
+      ]);
+      for (const t of threads) {
+        expect(t.id).toBeTruthy();
+        expect(t).toMatchObject({ path: 'LOOP.md', line: 1 });
+        expect(t.comments[0]?.author).toBe('octo-reviewer');
+      }
+      const activity = await env.forge.listActivity(env.repo, pr.number);
+      expect(activity.pr).toMatchObject({ number: pr.number, headSha: head });
+      expect(activity.reviews.map((r) => [r.author, r.state])).toContainEqual([
+        'octo-reviewer',
+        'changes_requested',
+      ]);
+      expect(activity.threads.filter((t) => !t.resolved)).toHaveLength(2);
+      expect(activity.commits.map((c) => c.sha)).toContain(head);
+      expect(activity.failingChecks).toEqual([]);
+    });
+
+    it('replies once per task in each thread and resolves it; posts one review per task', async () => {
+      const branch = 'abca/task-10/reply';
+      await pushChange(branch, 'REPLY.md');
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'Reply target',
+        body: 'Body',
+        draft: false,
+        taskId: 'TASK10',
+      });
+      await env.remote.humanReview(pr.number, {
+        reviewer: 'octo-reviewer',
+        verdict: 'comment',
+        body: '',
+        comments: [
+          { path: 'REPLY.md', line: 1, body: 'First.' },
+          { path: 'REPLY.md', line: 1, body: 'Second.' },
+        ],
+      });
+      const ctx = await env.forge.fetchContext(env.repo, { prNumber: pr.number });
+      const ids = (ctx.pullRequest?.reviewThreads ?? []).map((t) => t.id);
+      expect(ids).toHaveLength(2);
+      // A retry after a crash between posting and recording: the reply is found, not repeated.
+      for (const id of [...ids, ...ids])
+        await env.forge.replyToThread(env.repo, pr.number, id, `Done for ${id}.`, { taskId: 'TASK11' });
+      await env.forge.resolveThread(env.repo, pr.number, ids[0] as string);
+      await env.forge.resolveThread(env.repo, pr.number, ids[0] as string);
+      const seen = await env.remote.threads(pr.number);
+      expect(seen).toHaveLength(2);
+      for (const t of seen) expect(t.bodies.filter((b) => b.startsWith('Done for'))).toHaveLength(1);
+      expect(seen.map((t) => t.resolved).sort()).toEqual([false, true]);
+      const after = await env.forge.fetchContext(env.repo, { prNumber: pr.number });
+      expect(after.pullRequest?.reviewThreads.map((t) => t.id)).toEqual([ids[1]]);
+
+      const review = {
+        commitSha: ctx.pullRequest?.headSha as string,
+        verdict: 'request_changes' as const,
+        body: 'Please split this.',
+        comments: [{ path: 'REPLY.md', line: 1, body: 'Too long.' }],
+      };
+      await env.forge.postReview(env.repo, pr.number, review, { taskId: 'TASK12' });
+      await env.forge.postReview(env.repo, pr.number, review, { taskId: 'TASK12' });
+      const reviews = (await env.remote.reviews(pr.number)).filter((r) => r.body.includes('Please split'));
+      expect(reviews).toEqual([
+        { verdict: 'request_changes', body: expect.stringContaining('Please split this.'), comments: 1 },
+      ]);
+    });
+
+    it('fails typed on a review thread that does not exist', async () => {
+      const branch = 'abca/task-13/nothread';
+      await pushChange(branch, 'NOTHREAD.md');
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: env.repo.defaultBranch,
+        title: 'No thread',
+        body: 'Body',
+        draft: false,
+        taskId: 'TASK13',
+      });
+      const err = await thrown(env.forge.replyToThread(env.repo, pr.number, '987654', 'x', { taskId: 'T' }));
+      expect(err).toMatchObject({ name: 'ForgeError' });
     });
 
     it('fails typed, with no secret, on a pull request that does not exist', async () => {

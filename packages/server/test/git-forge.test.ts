@@ -14,10 +14,12 @@ import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import {
   getChangeRequest,
+  insertChangeRequestReview,
   listChangeRequestComments,
+  listChangeRequestReviews,
   listChangeRequests,
 } from '../src/store/change-requests.ts';
-import { pushWithGit, runForgeContract, sh, writeSeed } from './forge-contract.ts';
+import { type ForgeContractEnv, pushWithGit, runForgeContract, sh, writeSeed } from './forge-contract.ts';
 import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract } from './workspaces-contract.ts';
 
@@ -71,6 +73,33 @@ async function setupGitForge() {
       },
       async comments(number: number) {
         return (await listChangeRequestComments(pool, number)).map((c) => c.body);
+      },
+      async humanReview(number: number, review: Parameters<ForgeContractEnv['remote']['humanReview']>[1]) {
+        await insertChangeRequestReview(pool, {
+          number,
+          author: review.reviewer,
+          verdict: review.verdict,
+          body: review.body,
+          comments: review.comments,
+        });
+      },
+      async threads(number: number) {
+        const all = await listChangeRequestComments(pool, number);
+        return all
+          .filter((c) => c.path !== null && c.inReplyTo === null)
+          .map((root) => ({
+            path: root.path as string,
+            resolved: root.resolved,
+            bodies: all.filter((c) => c.id === root.id || c.inReplyTo === root.id).map((c) => c.body),
+          }));
+      },
+      async reviews(number: number) {
+        const all = await listChangeRequestComments(pool, number);
+        return (await listChangeRequestReviews(pool, number)).map((r) => ({
+          verdict: r.verdict,
+          body: r.body,
+          comments: all.filter((c) => c.reviewId === r.id).length,
+        }));
       },
     },
     async cleanup() {
@@ -153,9 +182,9 @@ describe('plain-git forge specifics', () => {
       await env.forge.comment(env.repo, pr.number, 'Looks good');
       const ctx = await env.forge.fetchContext(env.repo, { prNumber: pr.number, issueNumber: 3 });
       expect(ctx.issue).toBeUndefined();
-      expect(ctx.pullRequest?.reviewThreads).toEqual([
-        { path: '', line: null, comments: [{ author: 'abca', body: 'Looks good' }] },
-      ]);
+      // A comment on no line is the PR's conversation, not a review thread.
+      expect(ctx.pullRequest?.reviewThreads).toEqual([]);
+      expect(ctx.pullRequest?.conversation.map((c) => [c.author, c.body])).toEqual([['abca', 'Looks good']]);
     } finally {
       await env.cleanup();
     }

@@ -133,6 +133,10 @@ async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv &
         sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
         return sh(dev, ['rev-parse', 'HEAD']);
       },
+      // TODO(pr-loop foundation): the helper implementing this forge's PR loop fills these.
+      humanReview: () => Promise.reject(new Error('not implemented yet')),
+      threads: () => Promise.reject(new Error('not implemented yet')),
+      reviews: () => Promise.reject(new Error('not implemented yet')),
       async comments(number) {
         return world.gh.issueComments(OWNER, NAME, number).map((c) => c.body);
       },

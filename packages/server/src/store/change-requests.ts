@@ -1,3 +1,4 @@
+import { ReviewVerdict } from '@abca/contracts';
 import { z } from 'zod';
 import type { Queryable } from '../storage/db.ts';
 import { toJsonb } from '../storage/storable.ts';
@@ -23,6 +24,8 @@ export const ChangeRequest = z.object({
   diff: z.string(),
   createdAt: z.date(),
   updatedAt: z.date(),
+  mergedAt: z.date().nullable(),
+  closedAt: z.date().nullable(),
 });
 export type ChangeRequest = z.infer<typeof ChangeRequest>;
 
@@ -35,13 +38,17 @@ export const ChangeRequestComment = z.object({
   path: z.string().nullable(),
   line: z.number().int().nullable(),
   resolved: z.boolean(),
+  /** The comment that opened the thread this one answers; null for a thread's first comment. */
+  inReplyTo: z.number().int().nullable(),
+  /** The review it was posted with, if any. */
+  reviewId: z.number().int().nullable(),
   createdAt: z.date(),
 });
 export type ChangeRequestComment = z.infer<typeof ChangeRequestComment>;
 
 const COLUMNS = `number, repo, task_id AS "taskId", branch, base, title, body, draft, state,
   base_commit AS "baseCommit", head_commit AS "headCommit", commits, diff,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", merged_at AS "mergedAt", closed_at AS "closedAt"`;
 
 /** Change requests, newest first, optionally of one repo, one task, or the tasks of one user. */
 export async function listChangeRequests(
@@ -118,7 +125,10 @@ export async function updateChangeRequest(
 ): Promise<ChangeRequest | undefined> {
   const res = await db.query(
     `UPDATE change_requests SET title = coalesce($3, title), body = coalesce($4, body), draft = coalesce($5, draft),
-       state = coalesce($6, state), base_commit = coalesce($7, base_commit), head_commit = coalesce($8, head_commit),
+       state = coalesce($6, state),
+       merged_at = CASE WHEN $6 = 'merged' AND state <> 'merged' THEN clock_timestamp() ELSE merged_at END,
+       closed_at = CASE WHEN $6 IN ('merged', 'closed') AND state = 'open' THEN clock_timestamp() ELSE closed_at END,
+       base_commit = coalesce($7, base_commit), head_commit = coalesce($8, head_commit),
        commits = coalesce($9::jsonb, commits), diff = coalesce($10, diff), updated_at = clock_timestamp()
      WHERE repo = $1 AND number = $2 RETURNING ${COLUMNS}`,
     [
@@ -138,19 +148,36 @@ export async function updateChangeRequest(
 }
 
 /**
- * Adds a comment to a change request. With `taskId`, at most one comment per task and change
- * request is kept: a repeat is a no-op (the unique index makes that hold under races too).
+ * Adds a comment to a change request; with `inReplyTo`, a reply in that comment's thread (path and
+ * line come from it). With `taskId`, at most one comment per task, change request and thread is
+ * kept: a repeat is a no-op (the unique index makes that hold under races too). Returns the row.
  */
 export async function addChangeRequestComment(
   db: Queryable,
-  c: { number: number; author: string; body: string; path?: string; line?: number; taskId?: string },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO change_request_comments (number, author, body, path, line, task_id)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-    [c.number, c.author, c.body, c.path ?? null, c.line ?? null, c.taskId ?? null],
+  c: {
+    number: number;
+    author: string;
+    body: string;
+    path?: string;
+    line?: number;
+    taskId?: string;
+    inReplyTo?: number;
+  },
+): Promise<ChangeRequestComment | undefined> {
+  const res = await db.query(
+    `INSERT INTO change_request_comments (number, author, body, path, line, task_id, in_reply_to)
+     SELECT $1, $2, $3, coalesce(root.path, $4), coalesce(root.line, $5), $6, $7
+     FROM (SELECT 1) one
+     LEFT JOIN change_request_comments root ON root.id = $7 AND root.number = $1
+     ON CONFLICT DO NOTHING
+     RETURNING ${COMMENT_COLUMNS}`,
+    [c.number, c.author, c.body, c.path ?? null, c.line ?? null, c.taskId ?? null, c.inReplyTo ?? null],
   );
+  return res.rows[0] ? ChangeRequestComment.parse(res.rows[0]) : undefined;
 }
+
+const COMMENT_COLUMNS = `id, number, author, body, path, line, resolved, in_reply_to AS "inReplyTo",
+  review_id AS "reviewId", created_at AS "createdAt"`;
 
 /** Comments of a change request, oldest first. */
 export async function listChangeRequestComments(
@@ -158,11 +185,104 @@ export async function listChangeRequestComments(
   number: number,
 ): Promise<ChangeRequestComment[]> {
   const res = await db.query(
-    `SELECT id, number, author, body, path, line, resolved, created_at AS "createdAt"
-     FROM change_request_comments WHERE number = $1 ORDER BY id`,
+    `SELECT ${COMMENT_COLUMNS} FROM change_request_comments WHERE number = $1 ORDER BY id`,
     [number],
   );
   return res.rows.map((r) => ChangeRequestComment.parse(r));
+}
+
+/** One comment of a change request, or undefined. */
+export async function getChangeRequestComment(
+  db: Queryable,
+  number: number,
+  id: number,
+): Promise<ChangeRequestComment | undefined> {
+  const res = await db.query(
+    `SELECT ${COMMENT_COLUMNS} FROM change_request_comments WHERE number = $1 AND id = $2`,
+    [number, id],
+  );
+  return res.rows[0] ? ChangeRequestComment.parse(res.rows[0]) : undefined;
+}
+
+/**
+ * Marks the thread opened by comment `rootId` resolved (or unresolved): every comment of it.
+ * Returns how many comments it holds (0: no such thread).
+ */
+export async function setChangeRequestThreadResolved(
+  db: Queryable,
+  number: number,
+  rootId: number,
+  resolved: boolean,
+): Promise<number> {
+  const res = await db.query(
+    `UPDATE change_request_comments SET resolved = $3
+     WHERE number = $1 AND (id = $2 OR in_reply_to = $2)`,
+    [number, rootId, resolved],
+  );
+  return res.rowCount ?? 0;
+}
+
+/** A review of a change request. */
+export const ChangeRequestReview = z.object({
+  id: z.number().int(),
+  number: z.number().int(),
+  author: z.string(),
+  verdict: ReviewVerdict,
+  body: z.string(),
+  taskId: z.string().nullable(),
+  createdAt: z.date(),
+});
+export type ChangeRequestReview = z.infer<typeof ChangeRequestReview>;
+
+const REVIEW_COLUMNS = `id, number, author, verdict, body, task_id AS "taskId", created_at AS "createdAt"`;
+
+/**
+ * Stores a review with its line comments, in one statement (so atomically). With `taskId`, one
+ * review per task and change request: a repeat returns the review stored first and adds nothing.
+ */
+export async function insertChangeRequestReview(
+  db: Queryable,
+  r: {
+    number: number;
+    author: string;
+    verdict: ReviewVerdict;
+    body: string;
+    taskId?: string;
+    comments: { path: string; line: number; body: string }[];
+  },
+): Promise<ChangeRequestReview> {
+  const inserted = await db.query(
+    `WITH review AS (
+       INSERT INTO change_request_reviews (number, author, verdict, body, task_id)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING *
+     ), comments AS (
+       INSERT INTO change_request_comments (number, author, body, path, line, task_id, review_id)
+       SELECT $1, $2, c.body, c.path, c.line, $5, review.id
+       FROM review, ROWS FROM (jsonb_to_recordset($6::jsonb) AS (path text, line int, body text))
+         WITH ORDINALITY AS c(path, line, body, n)
+       ORDER BY c.n
+     )
+     SELECT ${REVIEW_COLUMNS} FROM review`,
+    [r.number, r.author, r.verdict, r.body, r.taskId ?? null, toJsonb(r.comments)],
+  );
+  if (inserted.rows[0]) return ChangeRequestReview.parse(inserted.rows[0]);
+  const earlier = await db.query(
+    `SELECT ${REVIEW_COLUMNS} FROM change_request_reviews WHERE number = $1 AND task_id = $2`,
+    [r.number, r.taskId ?? null],
+  );
+  return ChangeRequestReview.parse(earlier.rows[0]);
+}
+
+/** Reviews of a change request, oldest first. */
+export async function listChangeRequestReviews(
+  db: Queryable,
+  number: number,
+): Promise<ChangeRequestReview[]> {
+  const res = await db.query(
+    `SELECT ${REVIEW_COLUMNS} FROM change_request_reviews WHERE number = $1 ORDER BY id`,
+    [number],
+  );
+  return res.rows.map((r) => ChangeRequestReview.parse(r));
 }
 
 /** The API's view of a change request (snake_case; the diff only when asked for). */

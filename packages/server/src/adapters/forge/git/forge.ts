@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import type { ReviewVerdict } from '@abca/contracts';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
@@ -10,18 +11,27 @@ import {
   ForgeError,
   type GitCredential,
   type GitRemote,
+  type PrComment,
+  type PrReviewRecord,
+  type PrReviewThread,
   type PullRequest,
+  type PullRequestInfo,
   type RepoRef,
 } from '../../../ports/forge.ts';
 import type { Queryable } from '../../../storage/db.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
+  type ChangeRequestComment,
   type ChangeRequestCommit,
   findChangeRequest,
   getChangeRequest,
+  getChangeRequestComment,
   insertChangeRequest,
+  insertChangeRequestReview,
   listChangeRequestComments,
+  listChangeRequestReviews,
+  setChangeRequestThreadResolved,
   updateChangeRequest,
 } from '../../../store/change-requests.ts';
 
@@ -72,6 +82,27 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     title: cr.title,
     state: cr.state,
   });
+
+  const toInfo = (cr: ChangeRequest): PullRequestInfo => ({
+    ...toPr(cr),
+    headSha: cr.headCommit ?? '',
+    author: deps.commentAuthor ?? 'abca',
+    labels: [],
+    createdAt: cr.createdAt.toISOString(),
+    mergedAt: cr.mergedAt?.toISOString() ?? null,
+    closedAt: cr.closedAt?.toISOString() ?? null,
+  });
+
+  async function requireChangeRequest(repo: RepoRef, number: number): Promise<ChangeRequest> {
+    const cr = await getChangeRequest(db, number);
+    if (!cr || cr.repo !== repo.repo)
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `no change request ${number} in ${repo.repo}`,
+        false,
+      );
+    return cr;
+  }
 
   /** Recomputes commits and diff of a change request from the refreshed mirror. */
   async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
@@ -178,32 +209,9 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     async fetchContext(repo, ref) {
       const ctx: ForgeContext = {};
       if (ref.prNumber === undefined) return ctx;
-      const cr = await getChangeRequest(db, ref.prNumber);
-      if (!cr || cr.repo !== repo.repo) {
-        throw new ForgeError(
-          'REPO_NOT_FOUND_OR_NO_ACCESS',
-          `no change request ${ref.prNumber} in ${repo.repo}`,
-          false,
-        );
-      }
-      const threads = new Map<string, NonNullable<ForgeContext['pullRequest']>['reviewThreads'][number]>();
-      for (const c of await listChangeRequestComments(db, cr.number)) {
-        if (c.resolved) continue;
-        const key = `${c.path ?? ''}\0${c.line ?? ''}`;
-        const thread = threads.get(key) ?? {
-          id: String(c.id),
-          path: c.path ?? '',
-          line: c.line,
-          comments: [],
-        };
-        thread.comments.push({
-          id: String(c.id),
-          author: c.author,
-          body: c.body,
-          createdAt: c.createdAt.toISOString(),
-        });
-        threads.set(key, thread);
-      }
+      // Refreshed: someone may have pushed to the branch since ABCA last looked.
+      const cr = await refresh(repo, await requireChangeRequest(repo, ref.prNumber));
+      const comments = await listChangeRequestComments(db, cr.number);
       ctx.pullRequest = {
         number: cr.number,
         title: cr.title,
@@ -211,21 +219,84 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         diff: cr.diff,
         base: cr.base,
         branch: cr.branch,
-        // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
-        headSha: '',
-        state: 'open',
-        conversation: [],
+        headSha: cr.headCommit ?? '',
+        state: cr.state,
+        reviewThreads: threadsOf(comments)
+          .filter((t) => !t.resolved)
+          .map(({ resolved: _resolved, ...t }) => t),
+        conversation: comments
+          .filter((c) => c.path === null && c.inReplyTo === null)
+          .slice(-100)
+          .map(toComment),
         failingChecks: [],
-        reviewThreads: [...threads.values()],
       };
       return ctx;
     },
-    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
-    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
-    listActivity: () => Promise.reject(new Error('not implemented yet')),
-    replyToThread: () => Promise.reject(new Error('not implemented yet')),
-    resolveThread: () => Promise.reject(new Error('not implemented yet')),
-    postReview: () => Promise.reject(new Error('not implemented yet')),
+    async getPullRequest(repo, number) {
+      const cr = await getChangeRequest(db, number);
+      return cr && cr.repo === repo.repo ? toInfo(cr) : undefined;
+    },
+    async listActivity(repo, number) {
+      const cr = await refresh(repo, await requireChangeRequest(repo, number));
+      const all = await listChangeRequestComments(db, number);
+      const reviews = await listChangeRequestReviews(db, number);
+      return {
+        pr: toInfo(cr),
+        reviews: reviews.slice(-ACTIVITY_CAP).map((r) => ({
+          id: String(r.id),
+          author: r.author,
+          state: REVIEW_STATE[r.verdict],
+          body: r.body,
+          submittedAt: r.createdAt.toISOString(),
+        })),
+        threads: threadsOf(all).slice(-ACTIVITY_CAP),
+        comments: all
+          .filter((c) => c.path === null && c.inReplyTo === null)
+          .slice(-ACTIVITY_CAP)
+          .map(toComment),
+        // Plain git has no CI of its own.
+        failingChecks: [],
+        commits: cr.commits.map((c) => ({ sha: c.sha, author: c.author })),
+      };
+    },
+    async replyToThread(repo, number, threadId, body, opts) {
+      await requireChangeRequest(repo, number);
+      const root = await getChangeRequestComment(db, number, threadIdOf(threadId));
+      if (!root || root.inReplyTo !== null || root.path === null)
+        throw new ForgeError(
+          'REPO_NOT_FOUND_OR_NO_ACCESS',
+          `no review thread ${threadId} on change request ${number}`,
+          false,
+        );
+      await addChangeRequestComment(db, {
+        number,
+        author: deps.commentAuthor ?? 'abca',
+        body,
+        inReplyTo: root.id,
+        taskId: opts.taskId,
+      });
+    },
+    async resolveThread(repo, number, threadId) {
+      await requireChangeRequest(repo, number);
+      if ((await setChangeRequestThreadResolved(db, number, threadIdOf(threadId), true)) === 0)
+        throw new ForgeError(
+          'REPO_NOT_FOUND_OR_NO_ACCESS',
+          `no review thread ${threadId} on change request ${number}`,
+          false,
+        );
+    },
+    async postReview(repo, number, review, opts) {
+      await requireChangeRequest(repo, number);
+      await insertChangeRequestReview(db, {
+        number,
+        author: deps.commentAuthor ?? 'abca',
+        verdict: review.verdict,
+        body: review.body,
+        taskId: opts.taskId,
+        comments: review.comments,
+      });
+      return { url: crUrl(number) };
+    },
     async comment(repo, number, body, opts) {
       const cr = await getChangeRequest(db, number);
       if (!cr || cr.repo !== repo.repo) {
@@ -243,6 +314,51 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       });
     },
   };
+}
+
+/** The newest this many of each kind of activity are listed. */
+const ACTIVITY_CAP = 300;
+
+const REVIEW_STATE: Record<ReviewVerdict, PrReviewRecord['state']> = {
+  approve: 'approved',
+  request_changes: 'changes_requested',
+  comment: 'commented',
+};
+
+const toComment = (c: ChangeRequestComment): PrComment => ({
+  id: String(c.id),
+  author: c.author,
+  body: c.body,
+  createdAt: c.createdAt.toISOString(),
+});
+
+/** Comments on lines, as threads: each opened by a comment that answers none. */
+function threadsOf(comments: ChangeRequestComment[]): PrReviewThread[] {
+  const threads = new Map<number, PrReviewThread>();
+  for (const c of comments) {
+    if (c.path === null) continue;
+    const rootId = c.inReplyTo ?? c.id;
+    let thread = threads.get(rootId);
+    if (!thread) {
+      thread = { id: String(rootId), path: c.path, line: c.line, resolved: c.resolved, comments: [] };
+      threads.set(rootId, thread);
+    }
+    if (c.id === rootId) thread.resolved = c.resolved;
+    thread.comments.push(toComment(c));
+  }
+  return [...threads.values()];
+}
+
+/** A plain-git thread id is its first comment's id. */
+function threadIdOf(threadId: string): number {
+  const id = Number(threadId);
+  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647)
+    throw new ForgeError(
+      'REPO_NOT_FOUND_OR_NO_ACCESS',
+      `'${threadId.slice(0, 40)}' is not a review thread id`,
+      false,
+    );
+  return id;
 }
 
 /** Largest diff kept with a change request. */
