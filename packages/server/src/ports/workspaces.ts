@@ -84,8 +84,10 @@ export interface Workspaces {
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /**
    * Makes a fresh folder at `dir` (replacing whatever was there, which is never reused) holding
-   * only the repository's `.git`, with `branch` at the default branch head — or, given `from`, at
-   * the head of that capture on top of `from.baseCommit` (a task moving to another machine). No
+   * only the repository's `.git`, with `branch` at the default branch head — given `startBranch`,
+   * at that branch's head in the mirror (a task on an open pull request's branch) — or, given
+   * `from`, at the head of that capture on top of `from.baseCommit` (a task moving to another
+   * machine). A `startBranch` the mirror does not hold fails with `PR_BRANCH_GONE`. No
    * file is checked out yet: give the folder to a sandbox, then call {@link Workspaces.checkout}.
    * Throws `REPO_TOO_LARGE` when the tree to check out is over the limits.
    */
@@ -96,6 +98,7 @@ export interface Workspaces {
       branch: string;
       limits: WorkspaceLimits;
       from?: { baseCommit: string; bundle: Buffer | null };
+      startBranch?: string;
       signal?: AbortSignal;
     },
   ): Promise<{ baseCommit: string; head: string }>;

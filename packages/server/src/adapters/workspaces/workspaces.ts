@@ -70,8 +70,9 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
     readFiles: (repo, paths, opts) => mirrors.readFiles(repo, paths, opts),
     remoteHead: (repo, branch, opts) => mirrors.remoteHead(repo, branch, opts),
 
-    async prepare(repo, { dir, branch, limits, from, signal }) {
+    async prepare(repo, { dir, branch, limits, from, startBranch, signal }) {
       checkBranchName(branch);
+      if (startBranch !== undefined) checkBranchName(startBranch);
       const sig = signal ? { signal } : {};
       const gitConfig = await configFor(repo);
       await mirrors.ensure(repo, sig);
@@ -82,10 +83,17 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       try {
         const baseCommit = await mirrors.withLock(repo, async (mirror) => {
           await git.run(['clone', '--quiet', '--local', '--no-hardlinks', '--no-checkout', mirror, tmp], sig);
-          const wanted = from?.baseCommit ?? `refs/remotes/origin/${repo.defaultBranch}`;
+          const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
           const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
             cwd: tmp,
           });
+          if (res.code !== 0 && !from && startBranch !== undefined) {
+            throw new ForgeError(
+              'PR_BRANCH_GONE',
+              `the branch '${startBranch}' of ${repo.repo} is not on the remote (deleted?)`,
+              false,
+            );
+          }
           if (res.code !== 0) {
             throw new ForgeError(
               'REPO_NOT_FOUND_OR_NO_ACCESS',

@@ -4,7 +4,7 @@ import { patchTask } from '../../store/task-store.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
 import { repoRef } from '../repo-ref.ts';
-import type { StepDefinition } from '../step.ts';
+import { endTask, type StepDefinition } from '../step.ts';
 import type { TaskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 
@@ -44,7 +44,26 @@ export const hydrationStep: StepDefinition = {
         ...(task.issue_number ? { issueNumber: task.issue_number } : {}),
         ...(task.pr_number ? { prNumber: task.pr_number } : {}),
       });
-      const prompt = buildPrompt(task, { forge, files });
+      const pr = forge.pullRequest;
+      let hydrated = task;
+      if (pr && task.workflow_ref !== 'coding/new-task-v1') {
+        // Nothing to do on a PR that was merged or closed meanwhile.
+        if (pr.state !== 'open') {
+          await endTask(
+            deps,
+            task.task_id,
+            'FAILED',
+            taskError('PR_NOT_OPEN', `Pull request #${pr.number} is ${pr.state}; nothing was done.`),
+          );
+          return 'stop';
+        }
+        // A task on a pull request works on (and pushes to) the PR's own branch.
+        if (task.branch_name !== pr.branch) {
+          await patchTask(deps.db, task.task_id, { branch_name: pr.branch });
+          hydrated = { ...task, branch_name: pr.branch };
+        }
+      }
+      const prompt = buildPrompt(hydrated, { forge, files });
       const context: TaskContext = {
         prompt,
         settings,

@@ -52,7 +52,8 @@ export const preflightStep: StepDefinition = {
       const runtime = await deps.agentRuntime.preflight(task, ctx.settings);
       if (!runtime.ok) return fail(runtime.code, runtime.message, 'agent_runtime');
       lap('model');
-      if (!ctx.baseCommit && (await deps.workspaces.remoteHead(repo, branch, { signal }))) {
+      // A task on a pull request works on the PR's own branch, which exists by definition.
+      if (!ctx.pr && !ctx.baseCommit && (await deps.workspaces.remoteHead(repo, branch, { signal }))) {
         return fail('BRANCH_EXISTS', `Branch ${branch} already exists on the remote.`, 'branch');
       }
       lap('branch');

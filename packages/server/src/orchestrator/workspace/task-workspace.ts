@@ -131,6 +131,8 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
       branch: task.branch_name as string,
       limits: deps.limits,
       ...(from ? { from } : {}),
+      // A task on a pull request works on its branch, from the head the remote has now.
+      ...(ctx.pr ? { startBranch: ctx.pr.branch } : {}),
       signal,
     });
     const sandbox = await deps.sandboxes.acquire(task.task_id, ctx.settings.network_allowlist ?? []);
