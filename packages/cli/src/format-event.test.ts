@@ -162,6 +162,27 @@ const EXAMPLES: TaskEventInput[] = [
     data: { number: 12, url: 'https://github.com/acme/app/pull/12', draft: true },
   },
   {
+    type: 'review.posted',
+    data: {
+      pull_request: 12,
+      verdict: 'request_changes',
+      comments: 2,
+      moved: 1,
+      url: 'https://github.com/acme/app/pull/12#pullrequestreview-1',
+    },
+  },
+  {
+    type: 'review.output_invalid',
+    data: {
+      attempt: 1,
+      error: 'verdict: Invalid enum value',
+      raw: '{"summary": "ok", "verdict": "lgtm"}',
+      raw_chars: 36,
+      will_retry: true,
+    },
+  },
+  { type: 'review.retry', data: { attempt: 2, error: 'verdict: Invalid enum value' } },
+  {
     type: 'sandbox.egress_blocked',
     data: { host: 'evil.example.com', port: 443, reason: 'not_allowlisted' },
   },

@@ -7,6 +7,8 @@ export const STEP_NAMES = [
   'pre-flight',
   'agent-execution',
   'finalization',
+  /** `coding/pr-review-v1`: checks the agent's review and posts it (instead of finalization). */
+  'review',
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = (typeof STEP_NAMES)[number];
