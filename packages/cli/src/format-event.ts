@@ -152,7 +152,7 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  posted a review (${e.data.verdict.replaceAll('_', ' ')}) on pull request #${e.data.pull_request}: ${e.data.comments} line comment${e.data.comments === 1 ? '' : 's'}${moved}${e.data.url ? ` ${e.data.url}` : ''}`;
     }
     case 'review.output_invalid':
-      return `  ${c.yellow('the agent\'s review is not valid')} (answer ${e.data.attempt}, ${e.data.raw_chars} chars): ${truncate(e.data.error, 160)}${
+      return `  ${c.yellow("the agent's review is not valid")} (answer ${e.data.attempt}, ${e.data.raw_chars} chars): ${truncate(e.data.error, 160)}${
         e.data.will_retry ? '; it is asked once more' : ''
       }${verbose && e.data.raw ? `\n${indent(lastLines(e.data.raw, 20), '    │ ')}` : ''}`;
     case 'review.retry':

@@ -43,7 +43,9 @@ function reviewBody(summary: string, moved: ReviewLineComment[], diffKnown: bool
     '',
     intro,
     '',
-    ...moved.map((c) => `- \`${oneLine(c.path, 300).replaceAll('`', "'")}:${c.line}\`: ${oneLine(c.body, each)}`),
+    ...moved.map(
+      (c) => `- \`${oneLine(c.path, 300).replaceAll('`', "'")}:${c.line}\`: ${oneLine(c.body, each)}`,
+    ),
   ].join('\n');
   const room = MAX_BODY_CHARS - section.length - 2;
   return `${cut(summary.trim(), room)}\n\n${section}`;

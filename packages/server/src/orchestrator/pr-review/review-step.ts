@@ -2,7 +2,7 @@ import { createRedactor } from '@abca/agent';
 import { type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
 import { diffLines } from '../../pr-diff/diff-lines.ts';
-import { patchTask } from '../../store/task-store.ts';
+import { patchTask, transition } from '../../store/task-store.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { runFailure } from '../steps/run-failure.ts';
@@ -49,7 +49,8 @@ export const reviewStep: StepDefinition = {
     error: taskError('GITHUB_UNREACHABLE', 'Posting the review took too long.'),
   },
   async run({ task, emit }, deps) {
-    if (task.status !== 'RUNNING') return 'skipped';
+    // FINALIZING: an earlier attempt found the answer valid and began posting it.
+    if (task.status !== 'RUNNING' && task.status !== 'FINALIZING') return 'skipped';
     const ctx = taskContext(task);
     const agent = task.outcome?.agent as AgentRecord | undefined;
     if (!ctx?.pr || !agent) {
@@ -99,6 +100,12 @@ export const reviewStep: StepDefinition = {
       return 'continue';
     }
 
+    // Posting: the task leaves RUNNING (a cancellation from here on finds it finalizing).
+    if (
+      task.status === 'RUNNING' &&
+      !(await transition(deps.db, task.task_id, 'FINALIZING', { from: ['RUNNING'] }))
+    )
+      return 'stop';
     const number = ctx.pr.number;
     try {
       const repo = await repoRef(deps.db, task.repo);
