@@ -10,7 +10,7 @@ const DIFF = [
   ' export function greet(name) {',
   '-  return "Hello";',
   '+  const who = name ?? "world";',
-  '+  return `Hello, ${who}!`;',
+  '+  return "Hello, " + who;',
   ' }',
   'diff --git a/old.js b/old.js',
   'deleted file mode 100644',

@@ -110,7 +110,7 @@ export const reviewStep: StepDefinition = {
     try {
       const repo = await repoRef(deps.db, task.repo);
       const pr = (await deps.forge.fetchContext(repo, { prNumber: number })).pullRequest;
-      if (!pr || pr.state !== 'open') {
+      if (pr?.state !== 'open') {
         await endTask(
           deps,
           task.task_id,
