@@ -29,3 +29,12 @@ export const REVIEW_EVENT_DATA = {
   /** The agent is asked again for its review, told what was wrong with its answer. */
   'review.retry': z.object({ attempt: z.number().int().positive(), error: z.string() }),
 } as const;
+
+/** A finished review task's `outcome.review`: what was posted, and where. */
+export const ReviewOutcome = z.object({
+  verdict: ReviewVerdict,
+  comments: count,
+  moved: count,
+  url: z.string().nullable(),
+});
+export type ReviewOutcome = z.infer<typeof ReviewOutcome>;

@@ -1,5 +1,5 @@
 import { createRedactor } from '@abca/agent';
-import { type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
+import { type ReviewOutcome, type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
 import { diffLines } from '../../pr-diff/diff-lines.ts';
 import { patchTask, transition } from '../../store/task-store.ts';
@@ -150,15 +150,13 @@ export const reviewStep: StepDefinition = {
         moved: placed.moved.length,
         url: posted.url,
       });
-      const outcome = {
-        ...(task.outcome ?? {}),
-        review: {
-          verdict: review.verdict,
-          comments: placed.comments.length,
-          moved: placed.moved.length,
-          url: posted.url,
-        },
+      const result: ReviewOutcome = {
+        verdict: review.verdict,
+        comments: placed.comments.length,
+        moved: placed.moved.length,
+        url: posted.url,
       };
+      const outcome = { ...(task.outcome ?? {}), review: result };
       await endTask(deps, task.task_id, 'COMPLETED', null, { pr_url: prUrl ?? null, outcome });
       return 'stop';
     } catch (err) {
