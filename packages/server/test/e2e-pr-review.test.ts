@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBuiltinRuntime } from '../src/adapters/agent-runtime/builtin.ts';
 import {
   getChangeRequest,
   listChangeRequestComments,
@@ -185,6 +186,36 @@ describe('a review of a plain-git pull request', () => {
     );
     expect(reviews).toEqual([]);
   }, 180_000);
+
+  it("reopening a finished run adds the message once, however often it is repeated (a crash's re-run)", async () => {
+    const runtime = createBuiltinRuntime({
+      db: p.platform.db,
+      model: 'openai-compatible:scripted',
+      providers: { credentials: {}, baseUrls: {} },
+      configuredProviders: [],
+      secrets: [SECRET],
+      wallTimeMs: 60_000,
+    });
+    const transcript = async (id: string) =>
+      (await p.platform.db.query('SELECT transcript FROM agent_transcripts WHERE task_id = $1', [id])).rows[0]
+        ?.transcript;
+    const last = (
+      await p.platform.db.query(
+        "SELECT task_id FROM tasks WHERE status = 'FAILED' ORDER BY created_at DESC LIMIT 1",
+      )
+    ).rows[0].task_id;
+    const before = await transcript(last);
+    expect(before.status).toBe('finished');
+    expect(await runtime.reopen?.(last, `Try again, ${SECRET}`)).toBe(true);
+    expect(await runtime.reopen?.(last, `Try again, ${SECRET}`)).toBe(true);
+    const after = await transcript(last);
+    expect(after.status).toBe('running');
+    expect(after.outcome).toBeUndefined();
+    expect(after.messages.slice(before.messages.length)).toEqual([
+      { role: 'user', content: 'Try again, [REDACTED]' },
+    ]);
+    expect(await runtime.reopen?.('01NOSUCHTASK', 'x')).toBe(false);
+  });
 
   it('a review of a merged pull request fails PR_NOT_OPEN and asks the model nothing', async () => {
     model.reset();
