@@ -53,6 +53,13 @@ export const reviewStep: StepDefinition = {
     if (task.status !== 'RUNNING' && task.status !== 'FINALIZING') return 'skipped';
     const ctx = taskContext(task);
     const agent = task.outcome?.agent as AgentRecord | undefined;
+    const retry = task.outcome?.review_retry as { error?: string } | undefined;
+    // Re-run after a crash that followed setting the retry up (the run reopened, the answer set
+    // aside): nothing left to do but go on to the second agent step.
+    if (!agent && retry && task.status === 'RUNNING') {
+      await emit('review.retry', { attempt: 2, error: retry.error ?? '' });
+      return 'continue';
+    }
     if (!ctx?.pr || !agent) {
       await endTask(
         deps,
@@ -64,7 +71,7 @@ export const reviewStep: StepDefinition = {
     }
     const redactor = createRedactor(deps.secrets);
     const answer = agent.summary ?? '';
-    const retried = task.outcome?.review_retry !== undefined;
+    const retried = retry !== undefined;
     const parsed = parseReviewOutput(answer);
     if (!parsed.ok) {
       const limit = limitFailure(agent);
