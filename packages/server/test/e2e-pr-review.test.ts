@@ -38,9 +38,9 @@ const remoteBranches = () =>
 const fenced = (value: unknown) =>
   `Here is my review.\n\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
 
-async function review(): Promise<{ task: any; events: any[] }> {
+async function review(extra: Record<string, unknown> = {}): Promise<{ task: any; events: any[] }> {
   const created = await p.request('POST', '/v1/tasks', {
-    body: { repo: 'lib', workflow_ref: 'coding/pr-review-v1', pr_number: pr.number },
+    body: { repo: 'lib', workflow_ref: 'coding/pr-review-v1', pr_number: pr.number, ...extra },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const task = await p.waitFor(created.body.data.task_id, (t) => DONE.includes(t.status), 120_000);
@@ -185,6 +185,20 @@ describe('a review of a plain-git pull request', () => {
       (r) => r.taskId === task.task_id,
     );
     expect(reviews).toEqual([]);
+  }, 180_000);
+
+  it('a run that hit its turn limit without a review ends with the limit, not asked again', async () => {
+    model.reset();
+    model.script(reply().tool('bash', { command: 'cat lib.js' }), reply().text('Out of turns, no review.'));
+    const { task, events } = await review({ max_turns: 1 });
+    expect(task.status).toBe('FAILED');
+    expect(task.error.code).toBe('MAX_TURNS_REACHED');
+    expect(model.requests).toHaveLength(2);
+    const invalid = events.filter((e) => e.type === 'review.output_invalid');
+    expect(invalid.map((e) => [e.data.raw, e.data.will_retry])).toEqual([
+      ['Out of turns, no review.', false],
+    ]);
+    expect(events.filter((e) => e.type === 'review.retry')).toEqual([]);
   }, 180_000);
 
   it("reopening a finished run adds the message once, however often it is repeated (a crash's re-run)", async () => {

@@ -46,7 +46,7 @@ export const reviewStep: StepDefinition = {
   maxAttempts: 4,
   onTimeout: {
     status: 'FAILED',
-    error: taskError('GITHUB_UNREACHABLE', 'Posting the review took too long.'),
+    error: taskError('STEP_TIMEOUT', 'Posting the review took too long.'),
   },
   async run({ task, emit }, deps) {
     // FINALIZING: an earlier attempt found the answer valid and began posting it.
@@ -77,13 +77,16 @@ export const reviewStep: StepDefinition = {
       const limit = limitFailure(agent);
       const willRetry = !retried && !limit;
       const error = redactor.redact(parsed.error);
-      await emit('review.output_invalid', {
-        attempt: retried ? 2 : 1,
-        error,
-        raw: redactor.redact(answer.slice(0, RAW_EVENT_CHARS)),
-        raw_chars: answer.length,
-        will_retry: willRetry,
-      });
+      // A run that stopped on a limit or a failure with no answer at all is that stop, not a bad answer.
+      if (!limit || answer.trim() !== '') {
+        await emit('review.output_invalid', {
+          attempt: retried ? 2 : 1,
+          error,
+          raw: redactor.redact(answer.slice(0, RAW_EVENT_CHARS)),
+          raw_chars: answer.length,
+          will_retry: willRetry,
+        });
+      }
       if (limit) {
         await endTask(deps, task.task_id, limit.status, limit.error);
         return 'stop';
