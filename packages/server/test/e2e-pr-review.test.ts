@@ -133,6 +133,8 @@ describe('a review of a plain-git pull request', () => {
     expect(posted[0].data).toMatchObject({ pull_request: pr.number, comments: 1, moved: 1 });
     // Nothing pushed: the branch is where it was, no new branch, still one PR.
     expect(events.filter((e) => e.type.startsWith('finalization.'))).toEqual([]);
+    // The sandbox's work is not taken out for a push.
+    expect(events.filter((e) => e.type === 'workspace.checkpoint_saved')).toEqual([]);
     expect(remoteHead(pr.branch)).toBe(head);
     expect(remoteBranches()).toEqual(branches);
     const count = await p.platform.db.query('SELECT count(*)::int AS n FROM change_requests');
