@@ -162,6 +162,27 @@ const EXAMPLES: TaskEventInput[] = [
     data: { number: 12, url: 'https://github.com/acme/app/pull/12', draft: true },
   },
   {
+    type: 'review.posted',
+    data: {
+      pull_request: 12,
+      verdict: 'request_changes',
+      comments: 2,
+      moved: 1,
+      url: 'https://github.com/acme/app/pull/12#pullrequestreview-1',
+    },
+  },
+  {
+    type: 'review.output_invalid',
+    data: {
+      attempt: 1,
+      error: 'verdict: Invalid enum value',
+      raw: '{"summary": "ok", "verdict": "lgtm"}',
+      raw_chars: 36,
+      will_retry: true,
+    },
+  },
+  { type: 'review.retry', data: { attempt: 2, error: 'verdict: Invalid enum value' } },
+  {
     type: 'sandbox.egress_blocked',
     data: { host: 'evil.example.com', port: 443, reason: 'not_allowlisted' },
   },
@@ -232,6 +253,9 @@ describe('task event lines', () => {
         validation (regression only): failed — build pass, test fail
         pushed 2 commits to abca/01n/fix (0123456)
         opened draft pull request #12 https://github.com/acme/app/pull/12
+        posted a review (request changes) on pull request #12: 2 line comments, 1 moved to the summary (outside the diff) https://github.com/acme/app/pull/12#pullrequestreview-1
+        the agent's review is not valid (answer 1, 36 chars): verdict: Invalid enum value; it is asked once more
+        asked the agent again for its review (attempt 2)
           blocked network request to evil.example.com:443 (not allowlisted)
         sandbox: memory limit not applied: no cgroup v2
       ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"
@@ -285,6 +309,10 @@ describe('task event lines', () => {
         validation (regression only): failed — build pass, test fail
         pushed 2 commits to abca/01n/fix (0123456)
         opened draft pull request #12 https://github.com/acme/app/pull/12
+        posted a review (request changes) on pull request #12: 2 line comments, 1 moved to the summary (outside the diff) https://github.com/acme/app/pull/12#pullrequestreview-1
+        the agent's review is not valid (answer 1, 36 chars): verdict: Invalid enum value; it is asked once more
+          │ {"summary": "ok", "verdict": "lgtm"}
+        asked the agent again for its review (attempt 2)
           blocked network request to evil.example.com:443 (not allowlisted)
         sandbox: memory limit not applied: no cgroup v2
       ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"

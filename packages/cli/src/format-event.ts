@@ -62,6 +62,9 @@ const LABELS: Record<TaskEventType, string> = {
   'finalization.validation': 'validation',
   'finalization.pushed': 'pushed',
   'finalization.pr_opened': 'pull request opened',
+  'review.posted': 'review posted',
+  'review.output_invalid': 'review answer not valid',
+  'review.retry': 'review asked again',
   'sandbox.egress_blocked': 'network request blocked',
   'sandbox.warning': 'sandbox warning',
   'agent.resumed': 'agent resumed',
@@ -144,6 +147,16 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})`;
     case 'finalization.pr_opened':
       return `  opened ${e.data.draft ? 'draft ' : ''}pull request #${e.data.number} ${e.data.url}`;
+    case 'review.posted': {
+      const moved = e.data.moved ? `, ${e.data.moved} moved to the summary (outside the diff)` : '';
+      return `  posted a review (${e.data.verdict.replaceAll('_', ' ')}) on pull request #${e.data.pull_request}: ${e.data.comments} line comment${e.data.comments === 1 ? '' : 's'}${moved}${e.data.url ? ` ${e.data.url}` : ''}`;
+    }
+    case 'review.output_invalid':
+      return `  ${c.yellow("the agent's review is not valid")} (answer ${e.data.attempt}, ${e.data.raw_chars} chars): ${truncate(e.data.error, 160)}${
+        e.data.will_retry ? '; it is asked once more' : ''
+      }${verbose && e.data.raw ? `\n${indent(lastLines(e.data.raw, 20), '    │ ')}` : ''}`;
+    case 'review.retry':
+      return `  asked the agent again for its review (attempt ${e.data.attempt})`;
     case 'sandbox.egress_blocked':
       return `    ${c.yellow('blocked')} network request to ${e.data.host}:${e.data.port} (${e.data.reason.replaceAll('_', ' ')})`;
     case 'sandbox.warning':

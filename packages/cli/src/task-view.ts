@@ -1,4 +1,4 @@
-import type { ChannelRef, TaskDetail, TaskStatus } from '@abca/contracts';
+import { type ChannelRef, ReviewOutcome, type TaskDetail, type TaskStatus } from '@abca/contracts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { type Colors, colorStatus, formatAge, formatDuration } from './output.ts';
 
@@ -41,6 +41,8 @@ export function taskDetailLines(t: TaskDetail, c: Colors, now = Date.now()): str
   if (t.completed_at) lines.push(row('ended', `${t.completed_at}${elapsed(t)}`));
   if (t.branch_name) lines.push(row('branch', t.branch_name));
   if (t.pr_url) lines.push(row('PR', c.cyan(t.pr_url)));
+  const review = reviewLine(t);
+  if (review) lines.push(row('review', review));
   lines.push(row('usage', usage(t)));
   lines.push(
     row('limits', `${t.max_turns} turns${t.max_budget_usd !== null ? `, $${t.max_budget_usd} budget` : ''}`),
@@ -79,6 +81,8 @@ export function outcomeLines(t: TaskDetail, c: Colors): string[] {
   const head = `${t.status === 'COMPLETED' ? c.green('✓') : c.red('✗')} Task ${t.task_id} ${colorStatus(t.status, c)}${took ? ` ${took}` : ''}`;
   const lines = [head];
   if (t.pr_url) lines.push(`  Pull request: ${c.cyan(t.pr_url)}`);
+  const review = reviewLine(t);
+  if (review) lines.push(`  Review: ${review}`);
   if (t.error) lines.push(...errorLines(t, c));
   lines.push(`  ${c.dim(`usage: ${usage(t)}`)}`);
   return lines;
@@ -104,4 +108,14 @@ function elapsed(t: TaskDetail): string {
   if (!t.completed_at) return '';
   const ms = Date.parse(t.completed_at) - Date.parse(t.created_at);
   return Number.isFinite(ms) ? ` (after ${formatDuration(ms)})` : '';
+}
+
+/** A review task's posted review (`outcome.review`), in a line; undefined for other tasks. */
+export function reviewLine(t: TaskDetail): string | undefined {
+  const parsed = ReviewOutcome.safeParse(t.outcome?.review);
+  if (!parsed.success) return undefined;
+  const r = parsed.data;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const moved = r.moved ? `, ${plural(r.moved, 'comment')} outside the diff moved to the summary` : '';
+  return `${r.verdict.replaceAll('_', ' ')}, ${plural(r.comments, 'line comment')}${moved}${r.url ? ` ${r.url}` : ''}`;
 }

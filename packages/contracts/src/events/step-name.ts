@@ -8,5 +8,12 @@ export const STEP_NAMES = [
   'agent-execution',
   'finalization',
 ] as const;
-export const StepName = z.enum(STEP_NAMES);
-export type StepName = (typeof STEP_NAMES)[number];
+/** The steps only the PR workflows' blueprints have (`orchestrator/pr-*`/`blueprint.ts`). */
+export const PR_STEP_NAMES = [
+  /** `coding/pr-review-v1`: checks the agent's review and posts it (instead of finalization). */
+  'review',
+] as const;
+/** Every step name, of every blueprint. */
+export const ALL_STEP_NAMES = [...STEP_NAMES, ...PR_STEP_NAMES] as const;
+export const StepName = z.enum(ALL_STEP_NAMES);
+export type StepName = (typeof ALL_STEP_NAMES)[number];

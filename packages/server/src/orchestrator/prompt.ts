@@ -1,5 +1,6 @@
 import type { ForgeContext } from '../ports/forge.ts';
 import type { TaskRow } from '../store/task-row.ts';
+import { reviewInstructions } from './pr-review/prompt.ts';
 
 /** About 100k tokens at four characters a token. */
 export const PROMPT_BUDGET_CHARS = 400_000;
@@ -41,6 +42,8 @@ export function buildPrompt(
   ctx: { forge: ForgeContext; files: { path: string; text: string }[] },
 ): string {
   const parts: string[] = [`Repository: ${task.repo}`, `Branch (already checked out): ${task.branch_name}`];
+  // First, so the budget never leaves it out: what a review asks for and the answer's format.
+  if (task.workflow_ref === 'coding/pr-review-v1') parts.push(reviewInstructions(task.pr_number ?? null));
   if (task.task_description)
     parts.push(`## Task\n${fenceUntrusted('TASK', cap(task.task_description, CAPS.task))}`);
   const issue = ctx.forge.issue;

@@ -1,5 +1,5 @@
 import type { StepName, StepOutcome, TaskError, TaskStatus } from '@abca/contracts';
-import { isTerminal, STEP_NAMES, taskError } from '@abca/contracts';
+import { ALL_STEP_NAMES, isTerminal, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../ops/logger.ts';
 import { appendEvent, type EmitEvent } from '../store/event-store.ts';
@@ -181,7 +181,7 @@ async function interruptStep(
   data: { attempt?: number; duration_ms?: number } = {},
 ): Promise<never> {
   const current = (await getTask(deps.db, taskId).catch(() => undefined))?.current_step;
-  const name = step ?? STEP_NAMES.find((n) => n === current);
+  const name = step ?? ALL_STEP_NAMES.find((n) => n === current);
   await appendEvent(deps.db, taskId, 'step.interrupted', { step: name ?? null, ...data }).catch(() => {});
   deps.log.info({ taskId, step: name }, 'step interrupted by the stop; it resumes on the next start');
   return deps.drain.park(taskId);

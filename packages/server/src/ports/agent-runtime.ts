@@ -85,4 +85,11 @@ export interface AgentRuntime {
    * next `run` starts over. Runtimes that store nothing need not have it.
    */
   forget?(taskId: string): Promise<void>;
+  /**
+   * Reopens the task's finished run with one more user message (a review's answer that did not
+   * parse, say): the next `run` resumes the transcript from it instead of returning the old result.
+   * Idempotent: a run already reopened and not yet resumed is left as it is. False when there is no
+   * stored run to reopen (the next `run` starts over). Runtimes that store nothing need not have it.
+   */
+  reopen?(taskId: string, message: string): Promise<boolean>;
 }

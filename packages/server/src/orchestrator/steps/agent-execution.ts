@@ -68,7 +68,8 @@ export const agentExecutionStep: StepDefinition = {
     if (!current || current.status === 'CANCELLED') return 'stop';
     // Work that goes on to finalization is checkpointed: finalization may run on another machine.
     // Work that cannot be taken out of the sandbox (too large, a broken repository) ends here.
-    if (KEEPS_WORK.includes(outcome)) {
+    // A review's work is never taken out: nothing of it is pushed (its review step posts the answer).
+    if (KEEPS_WORK.includes(outcome) && task.workflow_ref !== 'coding/pr-review-v1') {
       // Not under the step's signal: after a timeout the work is still taken out.
       const failure = await deps.taskWorkspaces.checkpoint(current, ctx, sandbox, { emit });
       if (failure) {
