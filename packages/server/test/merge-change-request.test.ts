@@ -140,4 +140,23 @@ describe('merging a change request on the remote', () => {
       ref: 'release',
     });
   });
+
+  it('a push the remote refuses (a hook) is a typed failure, the base unchanged', async () => {
+    push('feature/hooked', { 'HOOKED.md': 'hooked\n' });
+    const before = head('main');
+    const hook = join(bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "main is protected" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const err = await setup()
+        .merge(repo(), cr(7, 'feature/hooked'))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({ name: 'ForgeError', code: 'PUSH_REJECTED', retryable: false });
+    } finally {
+      rmSync(hook);
+    }
+    expect(head('main')).toBe(before);
+  });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeRequestInfo, PrComment, PrMergeResult, PrReview } from '@abca/contracts';
@@ -288,6 +288,17 @@ describe('plain-git pull requests: the review loop', () => {
           name,
         ).toContain(field);
     }
+    // An unreachable remote: 503, typed, without the remote's path; nothing changed.
+    const away = `${remote}.away`;
+    renameSync(remote, away);
+    try {
+      const res = await as(mia).post(`/v1/prs/${open}/merge`);
+      expect([res.status, res.body.error.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      expect(res.body.error.message).not.toContain(remote);
+    } finally {
+      renameSync(away, remote);
+    }
+    expect((await as(mia).get(`/v1/prs/${open}?diff=false`)).body.data.state).toBe('open');
     // Nothing of that was stored.
     expect((await as(mia).get(`/v1/prs/${open}/comments`)).body.data).toEqual([]);
     expect((await as(mia).get(`/v1/prs/${open}/reviews`)).body.data).toEqual([]);

@@ -188,16 +188,21 @@ function fieldError(field: string, message: string): AppError {
   });
 }
 
-/** The remote refused or could not be reached: a typed answer, never a stack trace. */
+/** The remote refused or could not be reached: a typed answer, never a stack trace or a URL. */
 function remoteError(err: unknown, cr: ChangeRequest): unknown {
   if (!(err instanceof ForgeError)) return err;
-  if (err.code === 'PUSH_REJECTED')
+  // The base kept moving under the merge: a race, not a refusal.
+  if (err.code === 'PUSH_REJECTED' && err.retryable)
     return new AppError('MERGE_CONFLICT', `Pull request ${cr.number} was not merged: ${err.message}`, {
       remedy: 'Try the merge again; nothing was changed on the remote.',
     });
+  const what =
+    err.code === 'PUSH_REJECTED' || err.code === 'INSUFFICIENT_PERMISSIONS'
+      ? `the remote of ${cr.repo} refused the push to ${cr.base} (${err.code}: a protected branch, a hook or the credential's rights)`
+      : `the remote of ${cr.repo} could not be reached or read (${err.code})`;
   return new AppError(
     'SERVICE_UNAVAILABLE',
-    `Pull request ${cr.number} was not merged: the remote of ${cr.repo} refused or could not be reached (${err.code}). Nothing was changed.`,
+    `Pull request ${cr.number} was not merged: ${what}. Nothing was changed.`,
   );
 }
 
