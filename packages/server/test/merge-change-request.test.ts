@@ -73,7 +73,7 @@ describe('merging a change request on the remote', () => {
     const tip = push('feature/clean', { 'CLEAN.md': 'clean\n' });
     const merger = setup();
     const out = await merger.merge(repo(), cr(1, 'feature/clean'));
-    expect(out).toMatchObject({ ok: true, alreadyMerged: false });
+    expect(out).toMatchObject({ ok: true, head: tip, alreadyMerged: false });
     const merged = head('main');
     expect(out.ok && out.commit).toBe(merged);
     const parents = sh(root, ['--git-dir', bare, 'rev-list', '--parents', '-n', '1', merged]).split(' ');
@@ -87,6 +87,7 @@ describe('merging a change request on the remote', () => {
     expect(await merger.merge(repo(), cr(1, 'feature/clean'))).toEqual({
       ok: true,
       commit: merged,
+      head: tip,
       alreadyMerged: true,
     });
     expect(head('main')).toBe(merged);

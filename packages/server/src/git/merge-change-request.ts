@@ -5,8 +5,11 @@ import type { Mirrors, RemoteResolver } from './mirrors.ts';
 
 /** What merging a change request's branch into its base on the remote came to. */
 export type MergeOutcome =
-  /** The base now holds the branch: `commit` is the merge commit pushed (or the base head when it already held it). */
-  | { ok: true; commit: string; alreadyMerged: boolean }
+  /**
+   * The base now holds the branch: `commit` is the merge commit pushed (or the base head when it
+   * already held it), `head` the branch's head that was merged.
+   */
+  | { ok: true; commit: string; head: string; alreadyMerged: boolean }
   /** The branch and the base change the same lines: nothing was pushed. */
   | { ok: false; reason: 'conflict'; paths: string[] }
   /** The branch or the base is not on the remote. */
@@ -58,7 +61,7 @@ export function createChangeRequestMerger(deps: {
     if (!head) return { ok: false, reason: 'branch_gone', ref: cr.branch };
     // Someone merged it by hand already: nothing to push.
     const held = await git.tryRun(['merge-base', '--is-ancestor', head, base], { cwd: mirror });
-    if (held.code === 0) return { ok: true, commit: base, alreadyMerged: true };
+    if (held.code === 0) return { ok: true, commit: base, head, alreadyMerged: true };
 
     return withScratchRepo(git, { cacheDir: deps.cacheDir, mirror, prefix: 'merge' }, async (scratch) => {
       const merged = await git.tryRun(
@@ -114,7 +117,7 @@ export function createChangeRequestMerger(deps: {
         // Any other refusal (access, network) is typed like every other push of the host's.
         throw gitError(args, pushed.stderr, 'push', remote.credential ? [remote.credential.password] : []);
       }
-      return { ok: true, commit, alreadyMerged: false };
+      return { ok: true, commit, head, alreadyMerged: false };
     });
   }
 

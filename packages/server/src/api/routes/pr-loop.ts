@@ -48,7 +48,7 @@ export function prLoopRoutes(deps: ApiDeps) {
         throw fieldError('path', 'a reply is on the line of the thread it answers: leave path and line out');
       root = await getChangeRequestComment(deps.db, cr.number, req.in_reply_to);
       // A reply to a reply answers the thread that one is in.
-      if (root?.inReplyTo !== null && root !== undefined)
+      if (root && root.inReplyTo !== null)
         root = await getChangeRequestComment(deps.db, cr.number, root.inReplyTo);
       if (!root)
         throw new AppError('NOT_FOUND', `Pull request ${cr.number} has no comment ${req.in_reply_to}.`);
@@ -138,7 +138,7 @@ export function prLoopRoutes(deps: ApiDeps) {
         `Pull request ${cr.number} cannot be merged: the ${out.reason === 'branch_gone' ? 'branch' : 'base'} ${out.ref} is not on the remote. Nothing was changed.`,
         { remedy: `Push ${out.ref} again, or close the pull request.` },
       );
-    const ended = await endChangeRequest(deps.db, cr.number, 'merged');
+    const ended = await endChangeRequest(deps.db, cr.number, 'merged', { headCommit: out.head });
     // Someone merged or closed it while this merge ran: theirs stands, and the remote holds the merge.
     if (!ended)
       throw new AppError('PR_NOT_OPEN', `Pull request ${cr.number} was merged or closed meanwhile.`);
