@@ -118,6 +118,7 @@ export function prLoopRoutes(deps: ApiDeps) {
     try {
       out = await deps.changeRequestMerger.merge(repo, { ...cr, mergedBy: p.userId });
     } catch (err) {
+      deps.log.warn({ number: cr.number, repo: cr.repo, err }, 'change request merge failed');
       throw remoteError(err, cr);
     }
     if (!out.ok && out.reason === 'conflict')
@@ -199,7 +200,9 @@ function remoteError(err: unknown, cr: ChangeRequest): unknown {
   const what =
     err.code === 'PUSH_REJECTED' || err.code === 'INSUFFICIENT_PERMISSIONS'
       ? `the remote of ${cr.repo} refused the push to ${cr.base} (${err.code}: a protected branch, a hook or the credential's rights)`
-      : `the remote of ${cr.repo} could not be reached or read (${err.code})`;
+      : err.code === 'INTERNAL_ERROR'
+        ? `merging failed on the ABCA host (${err.code}; the server log says why, e.g. a git older than 2.38)`
+        : `the remote of ${cr.repo} could not be reached or read (${err.code})`;
   return new AppError(
     'SERVICE_UNAVAILABLE',
     `Pull request ${cr.number} was not merged: ${what}. Nothing was changed.`,
