@@ -305,6 +305,36 @@ describe('plain-git pull requests: the review loop', () => {
     expect((await as(mia).get('/v1/prs/4242/comments')).body.error.message).toMatch(/GitHub/);
   });
 
+  it('one merged by hand on the remote (or before a crash recorded it) is marked merged, nothing pushed', async () => {
+    const n = prs[1] as number;
+    const pr = ChangeRequestInfo.parse((await as(mia).get(`/v1/prs/${n}?diff=false`)).body.data);
+    // A developer resolves the conflict by hand and pushes the merge to main.
+    const dev = mkdtempSync(join(tmpdir(), 'abca-prloop-dev-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dev, '-c', 'user.name=Dev', '-c', 'user.email=dev@localhost', ...args], {
+        encoding: 'utf8',
+      });
+    try {
+      execFileSync('git', ['clone', '-q', remote, dev]);
+      git('merge', '-q', '-X', 'theirs', '-m', 'Merge by hand', `origin/${pr.branch}`);
+      git('push', '-q', 'origin', 'HEAD:main');
+    } finally {
+      rmSync(dev, { recursive: true, force: true });
+    }
+    const before = refs();
+    const merged = await as(mia).post(`/v1/prs/${n}/merge`);
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    const main = execFileSync('git', ['--git-dir', remote, 'rev-parse', 'refs/heads/main'], {
+      encoding: 'utf8',
+    }).trim();
+    expect(PrMergeResult.parse(merged.body.data)).toMatchObject({
+      already_merged: true,
+      merge_commit: main,
+      pr: { state: 'merged', head_commit: pr.head_commit },
+    });
+    expect(refs()).toBe(before);
+  });
+
   it('a PR whose repo is no longer plain git is 404, pointing at the forge', async () => {
     const open = prs[1] as number;
     const moved = await p.request('PATCH', '/v1/repos/loop', { body: { forge: { kind: 'fake' } } });
