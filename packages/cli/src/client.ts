@@ -16,6 +16,11 @@ import {
   listEnvelope,
   ModelCheckResult,
   NudgeResponse,
+  PrComment,
+  type PrCommentRequest,
+  PrMergeResult,
+  PrReview,
+  type PrReviewRequest,
   RepoInfo,
   RepoWriteResponse,
   ServerConfigInfo,
@@ -234,6 +239,46 @@ export class ApiClient {
   async getPr(number: number, opts: { withDiff: boolean }) {
     const res = await this.send('GET', `/v1/prs/${number}${opts.withDiff ? '' : '?diff=false'}`);
     return parse(dataEnvelope(ChangeRequestInfo), res.json).data;
+  }
+
+  async listPrComments(number: number) {
+    return parse(
+      dataEnvelope(z.array(PrComment)),
+      (await this.send('GET', `/v1/prs/${number}/comments`)).json,
+    ).data;
+  }
+
+  async commentPr(number: number, body: z.input<typeof PrCommentRequest>) {
+    const res = await this.send('POST', `/v1/prs/${number}/comments`, { body });
+    return parse(dataEnvelope(PrComment), res.json).data;
+  }
+
+  /** Resolves (or reopens) the review thread holding comment `id`; returns the thread's comments. */
+  async resolvePrThread(number: number, id: number, resolved: boolean) {
+    const res = await this.send(
+      'POST',
+      `/v1/prs/${number}/comments/${id}/${resolved ? 'resolve' : 'unresolve'}`,
+    );
+    return parse(dataEnvelope(z.array(PrComment)), res.json).data;
+  }
+
+  async listPrReviews(number: number) {
+    return parse(dataEnvelope(z.array(PrReview)), (await this.send('GET', `/v1/prs/${number}/reviews`)).json)
+      .data;
+  }
+
+  async reviewPr(number: number, body: z.input<typeof PrReviewRequest>) {
+    const res = await this.send('POST', `/v1/prs/${number}/reviews`, { body });
+    return parse(dataEnvelope(PrReview), res.json).data;
+  }
+
+  async mergePr(number: number) {
+    return parse(dataEnvelope(PrMergeResult), (await this.send('POST', `/v1/prs/${number}/merge`)).json).data;
+  }
+
+  async closePr(number: number) {
+    return parse(dataEnvelope(ChangeRequestInfo), (await this.send('POST', `/v1/prs/${number}/close`)).json)
+      .data;
   }
 
   async getTaskDiff(id: string) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChangeRequestInfo, RepoInfo, TaskDetail, TaskDiff } from '@abca/contracts';
+import { ChangeRequestInfo, PrComment, PrReview, RepoInfo, TaskDetail, TaskDiff } from '@abca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
 import { type CliResult, runCli, type Served, startServe } from './support/cli.ts';
@@ -380,7 +380,7 @@ describe('abca prs', () => {
     ]);
     expect(show.code).toBe(5);
     expect(show.stderr).toContain('No pull request 4242.');
-    expect(JSON.parse(showJson.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exit_code: 5 } });
+    expect(JSON.parse(showJson.stderr)).toMatchObject({ error: { code: 'PR_NOT_FOUND', exit_code: 5 } });
     expect(diff.code).toBe(5);
     expect(badShow.code).toBe(2);
     expect(badShow.stderr).toContain("argument 'number'");
@@ -448,4 +448,117 @@ describe('abca prs', () => {
     expect(byNumber.stdout).toBe(byTask.stdout);
     expect(TaskDiff.parse(JSON.parse(byTaskJson.stdout)).pr_number).toBe(pr.number);
   });
+
+  it('the review loop: comment on a line, reply, resolve, review, merge; a conflict and a closed one exit 1', async () => {
+    const remote = makeBareRemote();
+    const added = await abca('repos', 'add', 'loop', '--git-url', remote, '--default-branch', 'main');
+    expect(added.code, added.stderr).toBe(0);
+    const numbers: number[] = [];
+    for (const what of ['one', 'two']) {
+      const submitted = await abca('submit', '--repo', 'loop', '--wait', '--json', `Change ${what}`);
+      expect(submitted.code, submitted.stderr).toBe(0);
+      const task = TaskDetail.parse(JSON.parse(submitted.stdout));
+      const [pr] = JSON.parse((await abca('prs', 'list', '--task', task.task_id, '--json')).stdout);
+      numbers.push(pr.number);
+    }
+    const [n, m] = numbers.map(String) as [string, string];
+
+    const opened = await abca(
+      'prs',
+      'comment',
+      n,
+      '--path',
+      'ABCA_FAKE_CHANGE.md',
+      '--line',
+      '1',
+      'Say more.',
+      '--json',
+    );
+    expect(opened.code, opened.stderr).toBe(0);
+    const root = PrComment.parse(JSON.parse(opened.stdout));
+    expect(root).toMatchObject({ path: 'ABCA_FAKE_CHANGE.md', line: 1, author: 'admin' });
+    const reply = await abca('prs', 'comment', n, '--reply-to', String(root.id), 'Done.');
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toMatch(
+      new RegExp(
+        `^Commented on #${n} at ABCA_FAKE_CHANGE\\.md:1 \\(comment \\d+, in thread ${root.id}\\)\\.`,
+      ),
+    );
+    const talk = await abca('prs', 'comment', n, 'Overall \u001b[31mfine\u001b[0m.');
+    expect(talk.code, talk.stderr).toBe(0);
+    const resolved = await abca('prs', 'resolve', n, String(root.id));
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toContain(`Thread ${root.id} on #${n} is resolved (2 comments).`);
+
+    const [shown, shownJson] = await Promise.all([
+      abca('prs', 'comments', n),
+      abca('prs', 'comments', n, '--json'),
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /^ABCA_FAKE_CHANGE\.md:1 \(resolved\)\n {2}\[\d+\] admin .*: Say more\.\n {4}\[\d+\] admin .*: Done\.\n/,
+    );
+    expect(shown.stdout).toMatch(/^Conversation\n {2}\[\d+\] admin .*: Overall \?\[31mfine\?\[0m\.$/m);
+    expect(shown.stdout).not.toContain('\u001b');
+    expect((JSON.parse(shownJson.stdout) as unknown[]).map((c) => PrComment.parse(c).resolved)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+
+    const changes = await abca('prs', 'review', n, '--request-changes', '-m', 'Not yet.');
+    expect(changes.code, changes.stderr).toBe(0);
+    expect(changes.stdout).toMatch(new RegExp(`^Reviewed #${n}: changes requested \\(review \\d+\\)\\.`));
+    expect((await abca('prs', 'review', n, '--approve')).code).toBe(0);
+    const reviews = await abca('prs', 'reviews', n, '--json');
+    expect((JSON.parse(reviews.stdout) as unknown[]).map((r) => PrReview.parse(r).verdict)).toEqual([
+      'request_changes',
+      'approve',
+    ]);
+
+    // Bad input: usage errors exit 2, a line outside the diff too (422), an unknown PR exits 5.
+    const [noVerdict, twoVerdicts, pathOnly, offDiff, offDiffJson, missing] = await Promise.all([
+      abca('prs', 'review', n),
+      abca('prs', 'review', n, '--approve', '--comment'),
+      abca('prs', 'comment', n, '--path', 'ABCA_FAKE_CHANGE.md', 'x'),
+      abca('prs', 'comment', n, '--path', 'ABCA_FAKE_CHANGE.md', '--line', '7', 'x'),
+      abca('prs', 'comment', n, '--path', 'README.md', '--line', '1', 'x', '--json'),
+      abca('prs', 'comment', '4242', 'x'),
+    ]);
+    expect([noVerdict.code, twoVerdicts.code, pathOnly.code]).toEqual([2, 2, 2]);
+    expect(noVerdict.stderr).toContain('exactly one of --approve, --request-changes and --comment');
+    expect(pathOnly.stderr).toContain('--path and --line together');
+    expect(offDiff.code).toBe(2);
+    expect(offDiff.stderr).toContain('Error LINE_NOT_IN_DIFF');
+    expect(JSON.parse(offDiffJson.stderr)).toMatchObject({
+      error: { code: 'LINE_NOT_IN_DIFF', exit_code: 2 },
+    });
+    expect(missing.code).toBe(5);
+
+    const merged = await abca('prs', 'merge', n);
+    expect(merged.code, merged.stderr).toBe(0);
+    const head = execFileSync('git', ['--git-dir', remote, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
+    expect(merged.stdout.trim()).toBe(`Merged #${n} into main: ${head.slice(0, 10)}.`);
+
+    // The second adds the same file: a conflict names it, exits 1, and leaves main where it was.
+    const [conflict, conflictJson] = [await abca('prs', 'merge', m), await abca('prs', 'merge', m, '--json')];
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('Error MERGE_CONFLICT');
+    expect(conflict.stderr).toContain('ABCA_FAKE_CHANGE.md');
+    expect(JSON.parse(conflictJson.stderr)).toMatchObject({
+      error: { code: 'MERGE_CONFLICT', exit_code: 1 },
+    });
+    expect(execFileSync('git', ['--git-dir', remote, 'rev-parse', 'main'], { encoding: 'utf8' }).trim()).toBe(
+      head,
+    );
+
+    const closed = await abca('prs', 'close', m);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toMatch(new RegExp(`^Closed #${m} \\(.+ is kept on the remote\\)\\.`));
+    const again = await abca('prs', 'merge', m);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Error PR_NOT_OPEN');
+    const show = ChangeRequestInfo.parse(JSON.parse((await abca('prs', 'show', m, '--json')).stdout));
+    expect(show).toMatchObject({ state: 'closed', merged_at: null });
+  }, 120_000);
 });

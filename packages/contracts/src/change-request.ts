@@ -35,6 +35,10 @@ export const ChangeRequestInfo = z.object({
   diff: z.string().optional(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** When it was merged (`abca prs merge`), or null. */
+  merged_at: z.string().nullable(),
+  /** When it was merged or closed, or null while open. */
+  closed_at: z.string().nullable(),
 });
 export type ChangeRequestInfo = z.infer<typeof ChangeRequestInfo>;
 

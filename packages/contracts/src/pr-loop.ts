@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeRequestInfo } from './change-request.ts';
 
 /**
  * The PR loop's shapes: reviews the agent writes, the plain-git review and merge requests, the
@@ -44,11 +45,21 @@ export const PrCommentRequest = z
   });
 export type PrCommentRequest = z.infer<typeof PrCommentRequest>;
 
-/** `POST /v1/prs/{number}/reviews`: a review of a plain-git pull request. */
-export const PrReviewRequest = z.strictObject({
-  verdict: ReviewVerdict,
-  body: z.string().max(60_000).default(''),
-});
+/**
+ * `POST /v1/prs/{number}/reviews`: a review of a plain-git pull request, with comments on lines of
+ * the new side of its diff (like GitHub's). `approve` may be empty; the others need a body or a
+ * line comment.
+ */
+export const PrReviewRequest = z
+  .strictObject({
+    verdict: ReviewVerdict,
+    body: z.string().max(60_000).default(''),
+    comments: z.array(ReviewLineComment).max(100).default([]),
+  })
+  .refine((v) => v.verdict === 'approve' || v.body.trim() !== '' || v.comments.length > 0, {
+    message: 'say why: a body or a line comment (only approve may be empty)',
+    path: ['body'],
+  });
 export type PrReviewRequest = z.infer<typeof PrReviewRequest>;
 
 /** A comment on a pull request as the API shows it (plain git). */
@@ -76,6 +87,16 @@ export const PrReview = z.object({
   created_at: z.string(),
 });
 export type PrReview = z.infer<typeof PrReview>;
+
+/** `POST /v1/prs/{number}/merge`: the pull request, merged, and the commit its base now has. */
+export const PrMergeResult = z.object({
+  pr: ChangeRequestInfo,
+  /** The merge commit pushed to the base (or the base's head when it held the branch already). */
+  merge_commit: z.string(),
+  /** The base held the branch already (merged by hand): nothing was pushed. */
+  already_merged: z.boolean(),
+});
+export type PrMergeResult = z.infer<typeof PrMergeResult>;
 
 /** How an ABCA pull request ended, or that it has not yet. */
 export const PR_OUTCOME_STATES = ['open', 'merged', 'closed'] as const;

@@ -210,6 +210,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         credentials,
         channelLimiter: createRateLimiter({ perMinute: config.channels.ratePerMinute }),
         webhookSecrets: createWebhookSecrets(secretKey),
+        changeRequestMerger: adapters.changeRequestMerger,
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,

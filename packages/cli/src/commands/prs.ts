@@ -4,6 +4,7 @@ import { type Cli, intArg, runClientCommand, withClientOptions } from '../comman
 import type { ClientFlags } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { type Colors, formatAge, type Output, table, truncate } from '../output.ts';
+import { registerPrReview } from './pr-review.ts';
 
 interface ListFlags extends ClientFlags {
   repo?: string;
@@ -19,12 +20,20 @@ Examples:
   $ abca prs list --repo tools
   $ abca prs show 12
   $ abca prs diff 12 | git apply
-  $ abca prs diff 01J9Z3K8Q2W5V7X1Y4T6R8N0MB > task.diff`;
+  $ abca prs diff 01J9Z3K8Q2W5V7X1Y4T6R8N0MB > task.diff
+  $ abca prs comment 12 --path src/app.ts --line 40 "Handle the empty list here."
+  $ abca prs comments 12
+  $ abca prs comment 12 --reply-to 31 "Done."
+  $ abca prs resolve 12 31
+  $ abca prs review 12 --request-changes -m "See the two comments."
+  $ abca prs review 12 --approve
+  $ abca prs merge 12
+  $ abca prs close 13`;
 
 export function registerPrs(program: Command, cli: Cli): void {
   const prs = program
     .command('prs')
-    .summary('pull requests of plain-git repositories: list, show, diff')
+    .summary('pull requests of plain-git repositories: list, show, diff, comment, review, merge, close')
     .addHelpText('after', EXAMPLES);
 
   withClientOptions(
@@ -120,6 +129,8 @@ export function registerPrs(program: Command, cli: Cli): void {
       return 0;
     }),
   );
+
+  registerPrReview(prs, cli);
 }
 
 /** The diff exactly as stored; an empty one is said on stderr so stdout stays a valid (empty) diff. */

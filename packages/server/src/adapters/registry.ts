@@ -3,6 +3,7 @@ import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from
 import type { Config } from '../config/config.ts';
 import { sandboxIntakeLimits } from '../config/intake-limits.ts';
 import { configuredProviders } from '../config/model-providers.ts';
+import { type ChangeRequestMerger, createChangeRequestMerger } from '../git/merge-change-request.ts';
 import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
@@ -27,6 +28,8 @@ export interface Adapters {
   agentRuntime: AgentRuntime;
   notifier: Notifier;
   sandboxBackend: SandboxBackend;
+  /** Merges plain-git change requests on their remotes, from the same mirrors the tasks use. */
+  changeRequestMerger: ChangeRequestMerger;
 }
 
 /** Every secret value in the configuration: kept out of sandboxes, events and logs. */
@@ -103,6 +106,12 @@ export function createAdapters(
     agentRuntime: runtimes[config.agentRuntime](),
     notifier: notifiers[config.notifier](),
     sandboxBackend: sandboxes[config.sandbox](),
+    changeRequestMerger: createChangeRequestMerger({
+      git,
+      mirrors,
+      cacheDir,
+      remote: (repo) => forge.gitRemote(repo),
+    }),
   };
 }
 

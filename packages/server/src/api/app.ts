@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
+import { prLoopRoutes } from './routes/pr-loop.ts';
 import { repoRoutes } from './routes/repos.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -114,6 +115,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/users', userIdentityRoutes(deps));
   const changeRequests = changeRequestRoutes(deps);
   app.route('/v1/prs', changeRequests.prs);
+  app.route('/v1/prs', prLoopRoutes(deps));
   app.route('/v1/tasks', changeRequests.tasks);
 
   app.notFound((c) =>

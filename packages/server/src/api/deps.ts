@@ -2,6 +2,7 @@ import type { ChannelCheck, ModelCheckResult, ServerConfigInfo } from '@abca/con
 import type { RateLimiter } from '../channels/rate-limit.ts';
 import type { WebhookSecrets } from '../channels/webhook/webhook-secrets.ts';
 import type { Config } from '../config/config.ts';
+import type { ChangeRequestMerger } from '../git/merge-change-request.ts';
 import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   channelLimiter: RateLimiter;
   /** Seals and opens the secrets of signed generic webhooks (channels/webhook/). */
   webhookSecrets: WebhookSecrets;
+  /** Merges a plain-git change request on its remote (`POST /v1/prs/{number}/merge`). */
+  changeRequestMerger: ChangeRequestMerger;
   /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
   admin: AdminInfo;
 }

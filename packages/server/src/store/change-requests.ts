@@ -148,6 +148,27 @@ export async function updateChangeRequest(
 }
 
 /**
+ * Ends an open change request as merged or closed (recording `merged_at`/`closed_at`). Only an open
+ * one changes: two people merging at once end it once. Returns the row, or undefined when it was
+ * not open (or does not exist).
+ */
+export async function endChangeRequest(
+  db: Queryable,
+  number: number,
+  state: 'merged' | 'closed',
+  patch: { headCommit?: string } = {},
+): Promise<ChangeRequest | undefined> {
+  const res = await db.query(
+    `UPDATE change_requests SET state = $2,
+       merged_at = CASE WHEN $2 = 'merged' THEN clock_timestamp() ELSE merged_at END,
+       closed_at = clock_timestamp(), head_commit = coalesce($3, head_commit), updated_at = clock_timestamp()
+     WHERE number = $1 AND state = 'open' RETURNING ${COLUMNS}`,
+    [number, state, patch.headCommit ?? null],
+  );
+  return res.rows[0] ? ChangeRequest.parse(res.rows[0]) : undefined;
+}
+
+/**
  * Adds a comment to a change request; with `inReplyTo`, a reply in that comment's thread (path and
  * line come from it). With `taskId`, at most one comment per task, change request and thread is
  * kept: a repeat is a no-op (the unique index makes that hold under races too). Returns the row.
@@ -302,6 +323,8 @@ export function changeRequestView(r: ChangeRequest, opts: { withDiff: boolean })
     commits: r.commits,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
+    merged_at: r.mergedAt?.toISOString() ?? null,
+    closed_at: r.closedAt?.toISOString() ?? null,
     diff_lines: r.diff ? r.diff.split('\n').length : 0,
     ...(opts.withDiff ? { diff: r.diff } : {}),
   };

@@ -11,16 +11,49 @@ import {
   ForgeError,
   type GitRemote,
   type PullRequest,
+  type PullRequestInfo,
   type RepoRef,
 } from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { FakeEffects } from '../fake-effects.ts';
+import {
+  addFakeReply,
+  addFakeReview,
+  type FakePull,
+  getFakePull,
+  getFakeThreadRoot,
+  listFakeConversation,
+  listFakeReviewComments,
+  listFakeReviews,
+  setFakeThreadResolved,
+} from './fake-pulls.ts';
+import { openThreads, REVIEW_STATE, threadIdOf, threadsOf, toPrComment } from './stored-threads.ts';
 
 const UNREACHABLE = 'fake-unreachable/';
 const NO_PUSH = 'fake-readonly/';
 const MISSING = 'fake-missing/';
+/** Who the fake says opened ABCA's pull requests and wrote its replies and reviews. */
+const BOT = 'abca';
+/** The newest this many of each kind of activity are listed. */
+const ACTIVITY_CAP = 300;
 
-type PullRow = { number: number; repo: string; branch: string; base: string; draft: boolean; title: string };
+const noThread = (threadId: string, number: number) =>
+  new ForgeError(
+    'REPO_NOT_FOUND_OR_NO_ACCESS',
+    `fake forge: no review thread ${threadId.slice(0, 40)} on PR ${number}`,
+    false,
+  );
+
+type PullRow = {
+  number: number;
+  repo: string;
+  branch: string;
+  base: string;
+  draft: boolean;
+  title: string;
+  state: PullRequest['state'];
+};
+const ROW = 'number, repo, branch, base, draft, title, state';
 
 /** The bare repository that stands for a fake repo's remote, under the forge's cache folder. */
 export function fakeRemotePath(cacheDir: string, repo: string): string {
@@ -108,6 +141,57 @@ export function createFakeForge(deps: {
     return res.code === 0 ? res.stdout : '';
   }
 
+  /** Head of a branch on the fake remote, or '' when it is not there. */
+  async function headOf(repo: RepoRef, branch: string): Promise<string> {
+    const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+      cwd: await ensureRemote(repo),
+    });
+    return res.code === 0 ? res.stdout.trim() : '';
+  }
+
+  /** Commits on the branch since its base, oldest first. */
+  async function commitsOf(repo: RepoRef, baseBranch: string, branch: string) {
+    const res = await git.tryRun(
+      [
+        'log',
+        '--reverse',
+        '--max-count=1000',
+        '--format=%H%x1f%an',
+        `refs/heads/${baseBranch}..refs/heads/${branch}`,
+      ],
+      { cwd: await ensureRemote(repo), maxOutputBytes: 1024 * 1024, truncate: true },
+    );
+    if (res.code !== 0) return [];
+    return res.stdout
+      .split('\n')
+      .filter((l) => l.includes('\x1f'))
+      .map((l) => {
+        const [sha = '', author = ''] = l.split('\x1f');
+        return { sha, author };
+      });
+  }
+
+  async function requirePull(repo: RepoRef, number: number): Promise<FakePull> {
+    const row = await getFakePull(db, repo.repo, number);
+    if (!row)
+      throw new ForgeError(
+        'REPO_NOT_FOUND_OR_NO_ACCESS',
+        `fake forge: no PR ${number} in ${repo.repo}`,
+        false,
+      );
+    return row;
+  }
+
+  const toInfo = async (repo: RepoRef, r: FakePull): Promise<PullRequestInfo> => ({
+    ...toPr(r),
+    headSha: await headOf(repo, r.branch),
+    author: BOT,
+    labels: r.labels,
+    createdAt: r.createdAt.toISOString(),
+    mergedAt: r.mergedAt?.toISOString() ?? null,
+    closedAt: r.closedAt?.toISOString() ?? null,
+  });
+
   const toPr = (r: PullRow): PullRequest => ({
     number: r.number,
     url: `${base}/${r.repo}/pull/${r.number}`,
@@ -115,7 +199,7 @@ export function createFakeForge(deps: {
     base: r.base,
     draft: r.draft,
     title: r.title,
-    state: 'open',
+    state: r.state,
   });
   return {
     kind: 'fake',
@@ -170,11 +254,7 @@ export function createFakeForge(deps: {
         };
       }
       if (ref.prNumber) {
-        const res = await db.query<PullRow & { body: string }>(
-          'SELECT number, repo, branch, base, draft, title, body FROM fake_forge_pulls WHERE repo = $1 AND number = $2',
-          [repo.repo, ref.prNumber],
-        );
-        const row = res.rows[0];
+        const row = await getFakePull(db, repo.repo, ref.prNumber);
         if (!row)
           throw new ForgeError(
             'REPO_NOT_FOUND_OR_NO_ACCESS',
@@ -188,19 +268,19 @@ export function createFakeForge(deps: {
           diff: await diffOf(repo, row.base, row.branch),
           base: row.base,
           branch: row.branch,
-          // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
-          headSha: '',
-          state: 'open',
-          conversation: [],
+          headSha: await headOf(repo, row.branch),
+          state: row.state,
+          conversation: (await listFakeConversation(db, repo.repo, row.number)).slice(-100).map(toPrComment),
+          // The fake has no CI: its checks never fail.
           failingChecks: [],
-          reviewThreads: [],
+          reviewThreads: openThreads(await listFakeReviewComments(db, row.number)),
         };
       }
       return ctx;
     },
     async findPullRequest(repo, branch) {
       const res = await db.query<PullRow>(
-        'SELECT number, repo, branch, base, draft, title FROM fake_forge_pulls WHERE repo = $1 AND branch = $2 ORDER BY number LIMIT 1',
+        `SELECT ${ROW} FROM fake_forge_pulls WHERE repo = $1 AND branch = $2 ORDER BY number LIMIT 1`,
         [repo.repo, branch],
       );
       return res.rows[0] ? toPr(res.rows[0]) : undefined;
@@ -214,7 +294,7 @@ export function createFakeForge(deps: {
       }
       const res = await db.query<PullRow>(
         `INSERT INTO fake_forge_pulls (repo, branch, base, title, body, draft) VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING number, repo, branch, base, draft, title`,
+         RETURNING ${ROW}`,
         [repo.repo, pr.branch, pr.base, pr.title, pr.body, pr.draft],
       );
       const opened = toPr(res.rows[0] as PullRow);
@@ -225,18 +305,60 @@ export function createFakeForge(deps: {
     async updatePullRequest(repo, number, patch) {
       const res = await db.query<PullRow>(
         `UPDATE fake_forge_pulls SET title = coalesce($3, title), body = coalesce($4, body), draft = coalesce($5, draft)
-         WHERE repo = $1 AND number = $2 RETURNING number, repo, branch, base, draft, title`,
+         WHERE repo = $1 AND number = $2 RETURNING ${ROW}`,
         [repo.repo, number, patch.title ?? null, patch.body ?? null, patch.draft ?? null],
       );
       if (!res.rows[0]) throw new Error(`fake forge: no PR ${number} in ${repo.repo}`);
       return toPr(res.rows[0]);
     },
-    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
-    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
-    listActivity: () => Promise.reject(new Error('not implemented yet')),
-    replyToThread: () => Promise.reject(new Error('not implemented yet')),
-    resolveThread: () => Promise.reject(new Error('not implemented yet')),
-    postReview: () => Promise.reject(new Error('not implemented yet')),
+    async getPullRequest(repo, number) {
+      const row = await getFakePull(db, repo.repo, number);
+      return row ? toInfo(repo, row) : undefined;
+    },
+    async listActivity(repo, number) {
+      const row = await requirePull(repo, number);
+      const comments = await listFakeReviewComments(db, number);
+      return {
+        pr: await toInfo(repo, row),
+        reviews: (await listFakeReviews(db, number)).slice(-ACTIVITY_CAP).map((r) => ({
+          id: String(r.id),
+          author: r.author,
+          state: REVIEW_STATE[r.verdict],
+          body: r.body,
+          submittedAt: r.createdAt.toISOString(),
+        })),
+        threads: threadsOf(comments).slice(-ACTIVITY_CAP),
+        comments: (await listFakeConversation(db, repo.repo, number)).slice(-ACTIVITY_CAP).map(toPrComment),
+        failingChecks: [],
+        commits: await commitsOf(repo, row.base, row.branch),
+      };
+    },
+    async replyToThread(repo, number, threadId, body, opts) {
+      await requirePull(repo, number);
+      const root = await getFakeThreadRoot(db, number, threadIdOf(threadId));
+      if (!root) throw noThread(threadId, number);
+      await addFakeReply(db, { pull: number, rootId: root.id, author: BOT, body, taskId: opts.taskId });
+      await effects.pause();
+    },
+    async resolveThread(repo, number, threadId) {
+      await requirePull(repo, number);
+      if ((await setFakeThreadResolved(db, number, threadIdOf(threadId), true)) === 0)
+        throw noThread(threadId, number);
+    },
+    async postReview(repo, number, review, opts) {
+      await requirePull(repo, number);
+      await addFakeReview(db, {
+        pull: number,
+        author: BOT,
+        verdict: review.verdict,
+        body: review.body,
+        commitSha: review.commitSha,
+        taskId: opts.taskId,
+        comments: review.comments,
+      });
+      await effects.pause();
+      return { url: `${base}/${repo.repo}/pull/${number}#reviews` };
+    },
     async comment(repo, number, body, opts) {
       // Filed under the task when there is one, so crash tests can count it with its other effects.
       const owner = opts?.taskId ?? `${repo.repo}#${number}`;

@@ -2,10 +2,10 @@ import { RepoName } from '@abca/contracts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
-import { changeRequestView, getChangeRequest, listChangeRequests } from '../../store/change-requests.ts';
-import { getTask } from '../../store/task-store.ts';
+import { changeRequestView, listChangeRequests } from '../../store/change-requests.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { INT32_MAX, readParam, readQuery } from '../validate.ts';
+import { loadOwnedChangeRequest } from './owned-change-request.ts';
 import { loadOwnedTask } from './tasks.ts';
 
 const ListQuery = z.strictObject({
@@ -36,13 +36,9 @@ export function changeRequestRoutes(deps: ApiDeps) {
     });
   });
   prs.get('/:number', async (c) => {
-    const p = c.get('principal');
     const n = readParam(c.req.param('number'), Number_, 'number');
-    const row = await getChangeRequest(deps.db, n);
-    const owner = row?.taskId ? (await getTask(deps.db, row.taskId))?.user_id : undefined;
-    if (!row || (p.role !== 'admin' && owner !== p.userId))
-      throw new AppError('NOT_FOUND', `No pull request ${n}.`);
-    return c.json({ data: changeRequestView(row, { withDiff: c.req.query('diff') !== 'false' }) });
+    const { cr } = await loadOwnedChangeRequest(deps.db, c.get('principal'), n);
+    return c.json({ data: changeRequestView(cr, { withDiff: c.req.query('diff') !== 'false' }) });
   });
 
   const tasks = new Hono<AppEnv>();

@@ -1,5 +1,4 @@
 import { isAbsolute } from 'node:path';
-import type { ReviewVerdict } from '@abca/contracts';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
@@ -11,9 +10,6 @@ import {
   ForgeError,
   type GitCredential,
   type GitRemote,
-  type PrComment,
-  type PrReviewRecord,
-  type PrReviewThread,
   type PullRequest,
   type PullRequestInfo,
   type RepoRef,
@@ -22,7 +18,6 @@ import type { Queryable } from '../../../storage/db.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
-  type ChangeRequestComment,
   type ChangeRequestCommit,
   findChangeRequest,
   getChangeRequest,
@@ -34,6 +29,7 @@ import {
   setChangeRequestThreadResolved,
   updateChangeRequest,
 } from '../../../store/change-requests.ts';
+import { openThreads, REVIEW_STATE, threadIdOf, threadsOf, toPrComment } from '../stored-threads.ts';
 
 export interface GitForgeDeps {
   db: Queryable;
@@ -221,13 +217,11 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         branch: cr.branch,
         headSha: cr.headCommit ?? '',
         state: cr.state,
-        reviewThreads: threadsOf(comments)
-          .filter((t) => !t.resolved)
-          .map(({ resolved: _resolved, ...t }) => t),
+        reviewThreads: openThreads(comments),
         conversation: comments
           .filter((c) => c.path === null && c.inReplyTo === null)
           .slice(-100)
-          .map(toComment),
+          .map(toPrComment),
         failingChecks: [],
       };
       return ctx;
@@ -253,7 +247,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
         comments: all
           .filter((c) => c.path === null && c.inReplyTo === null)
           .slice(-ACTIVITY_CAP)
-          .map(toComment),
+          .map(toPrComment),
         // Plain git has no CI of its own.
         failingChecks: [],
         commits: cr.commits.map((c) => ({ sha: c.sha, author: c.author })),
@@ -318,48 +312,6 @@ export function createGitForge(deps: GitForgeDeps): Forge {
 
 /** The newest this many of each kind of activity are listed. */
 const ACTIVITY_CAP = 300;
-
-const REVIEW_STATE: Record<ReviewVerdict, PrReviewRecord['state']> = {
-  approve: 'approved',
-  request_changes: 'changes_requested',
-  comment: 'commented',
-};
-
-const toComment = (c: ChangeRequestComment): PrComment => ({
-  id: String(c.id),
-  author: c.author,
-  body: c.body,
-  createdAt: c.createdAt.toISOString(),
-});
-
-/** Comments on lines, as threads: each opened by a comment that answers none. */
-function threadsOf(comments: ChangeRequestComment[]): PrReviewThread[] {
-  const threads = new Map<number, PrReviewThread>();
-  for (const c of comments) {
-    if (c.path === null) continue;
-    const rootId = c.inReplyTo ?? c.id;
-    let thread = threads.get(rootId);
-    if (!thread) {
-      thread = { id: String(rootId), path: c.path, line: c.line, resolved: c.resolved, comments: [] };
-      threads.set(rootId, thread);
-    }
-    if (c.id === rootId) thread.resolved = c.resolved;
-    thread.comments.push(toComment(c));
-  }
-  return [...threads.values()];
-}
-
-/** A plain-git thread id is its first comment's id. */
-function threadIdOf(threadId: string): number {
-  const id = Number(threadId);
-  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647)
-    throw new ForgeError(
-      'REPO_NOT_FOUND_OR_NO_ACCESS',
-      `'${threadId.slice(0, 40)}' is not a review thread id`,
-      false,
-    );
-  return id;
-}
 
 /** Largest diff kept with a change request. */
 const MAX_DIFF_BYTES = INTAKE_LIMITS.diffBytes;
