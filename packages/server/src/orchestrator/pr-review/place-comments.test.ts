@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLines } from '../../pr-diff/diff-lines.ts';
+import { newSideLines } from '../../git/diff-lines.ts';
 import { MAX_BODY_CHARS, placeComments } from './place-comments.ts';
 
 const DIFF = [
@@ -22,7 +22,7 @@ const DIFF = [
 ].join('\n');
 
 describe('placeComments', () => {
-  const lines = diffLines(DIFF);
+  const lines = newSideLines(DIFF);
 
   it('keeps comments on new-side lines and moves the others into the body, none dropped', () => {
     const placed = placeComments(

@@ -1,5 +1,5 @@
 import type { ReviewLineComment, ReviewResult } from '@abca/contracts';
-import { type DiffLines, inDiff } from '../../pr-diff/diff-lines.ts';
+import { type DiffLines, inDiff } from '../../git/diff-lines.ts';
 
 /** GitHub takes a review body of at most 65,536 characters; the body stays under it. */
 export const MAX_BODY_CHARS = 60_000;

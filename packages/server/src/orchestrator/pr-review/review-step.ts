@@ -1,7 +1,7 @@
 import { createRedactor } from '@abca/agent';
 import { type ReviewOutcome, type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
+import { newSideLines } from '../../git/diff-lines.ts';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';
-import { diffLines } from '../../pr-diff/diff-lines.ts';
 import { patchTask, transition } from '../../store/task-store.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
@@ -134,7 +134,7 @@ export const reviewStep: StepDefinition = {
       }
       // Lines are those of the diff the agent reviewed: a PR that moved on since gets them all
       // in the body, where a wrong line cannot mislead.
-      const lines = pr.headSha === ctx.pr.headSha ? diffLines(pr.diff) : undefined;
+      const lines = pr.headSha === ctx.pr.headSha ? newSideLines(pr.diff) : undefined;
       const review = {
         ...parsed.review,
         summary: redactor.redact(parsed.review.summary),
