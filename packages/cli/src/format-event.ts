@@ -62,6 +62,9 @@ const LABELS: Record<TaskEventType, string> = {
   'finalization.validation': 'validation',
   'finalization.pushed': 'pushed',
   'finalization.pr_opened': 'pull request opened',
+  'pr.iteration_context': 'pull request context',
+  'pr.thread_replied': 'review thread answered',
+  'pr.body_updated': 'pull request body updated',
   'sandbox.egress_blocked': 'network request blocked',
   'sandbox.warning': 'sandbox warning',
   'agent.resumed': 'agent resumed',
@@ -144,6 +147,12 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})`;
     case 'finalization.pr_opened':
       return `  opened ${e.data.draft ? 'draft ' : ''}pull request #${e.data.number} ${e.data.url}`;
+    case 'pr.iteration_context':
+      return `  pull request #${e.data.pull_request}: ${e.data.threads} open review thread${e.data.threads === 1 ? '' : 's'}, ${e.data.conversation} new comment${e.data.conversation === 1 ? '' : 's'}${e.data.since ? ' since the last push' : ''}, ${e.data.failing_checks} failing check${e.data.failing_checks === 1 ? '' : 's'}`;
+    case 'pr.thread_replied':
+      return `  answered review thread ${e.data.thread} on pull request #${e.data.pull_request}${e.data.resolved ? ' and resolved it' : ''}`;
+    case 'pr.body_updated':
+      return `  updated the validation and cost of pull request #${e.data.pull_request} (${e.data.tasks} task${e.data.tasks === 1 ? '' : 's'})`;
     case 'sandbox.egress_blocked':
       return `    ${c.yellow('blocked')} network request to ${e.data.host}:${e.data.port} (${e.data.reason.replaceAll('_', ' ')})`;
     case 'sandbox.warning':

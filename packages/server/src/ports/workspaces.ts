@@ -72,13 +72,15 @@ export interface Workspaces {
   /** Creates or refreshes the host's bare mirror of the repo; returns the default branch head. */
   syncMirror(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ defaultBranchHead: string }>;
   /**
-   * Files of the default branch, from the mirror, each cut to `maxBytes` (default 1 MiB) with
-   * `truncated` set when longer; a path absent or not a file is not in the answer.
+   * Files of the default branch — or, given `ref`, of that commit or branch (an open pull
+   * request's head) — from the mirror, each cut to `maxBytes` (default 1 MiB) with `truncated` set
+   * when longer; a path absent or not a file is not in the answer, and a `ref` the mirror does not
+   * hold gives an empty answer.
    */
   readFiles(
     repo: RepoRef,
     paths: string[],
-    opts?: { maxBytes?: number },
+    opts?: { maxBytes?: number; ref?: string },
   ): Promise<Map<string, { text: string; truncated: boolean }>>;
   /** Head of a branch on the remote, or undefined when it does not exist. */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
