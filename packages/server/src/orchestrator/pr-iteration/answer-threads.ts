@@ -1,0 +1,65 @@
+import type { Forge, RepoRef } from '../../ports/forge.ts';
+import type { Queryable } from '../../storage/db.ts';
+import type { EmitEvent } from '../../store/event-store.ts';
+import { scrub } from '../workspace/checks.ts';
+import type { ThreadRef } from './iteration-context.ts';
+import type { ThreadReply } from './replies.ts';
+
+/**
+ * Replies in each review thread the agent answered, saying what changed (its words, secrets
+ * scrubbed, and the commit pushed), and resolves it when a change was pushed (a question answered
+ * without a change stays open for the reviewer). Idempotent: the forge posts one reply per task
+ * and thread, resolving twice is a no-op, and the event is written once per thread.
+ */
+export async function answerThreads(
+  deps: { db: Queryable; forge: Pick<Forge, 'replyToThread' | 'resolveThread'>; secrets: string[] },
+  emit: EmitEvent,
+  opts: {
+    repo: RepoRef;
+    number: number;
+    taskId: string;
+    threads: readonly ThreadRef[];
+    replies: readonly ThreadReply[];
+    /** The commit the iteration pushed, or null when it changed nothing. */
+    commit: string | null;
+  },
+): Promise<number> {
+  let answered = 0;
+  for (const reply of opts.replies) {
+    const thread = opts.threads.find((t) => t.ref === reply.ref);
+    if (!thread) continue;
+    const body = [
+      scrub(reply.text, deps.secrets),
+      '',
+      opts.commit
+        ? `Changed in ${opts.commit.slice(0, 12)} (ABCA task ${opts.taskId}).`
+        : `No code change (ABCA task ${opts.taskId}).`,
+    ].join('\n');
+    await deps.forge.replyToThread(opts.repo, opts.number, thread.id, body, { taskId: opts.taskId });
+    const resolved = opts.commit !== null;
+    if (resolved) await deps.forge.resolveThread(opts.repo, opts.number, thread.id);
+    answered += 1;
+    if (!(await hasEvent(deps.db, opts.taskId, 'pr.thread_replied', { thread_id: thread.id })))
+      await emit('pr.thread_replied', {
+        pull_request: opts.number,
+        thread: thread.ref,
+        thread_id: thread.id,
+        resolved,
+      });
+  }
+  return answered;
+}
+
+/** Whether the task already has an event of `type` whose data holds `match` (a retried step). */
+export async function hasEvent(
+  db: Queryable,
+  taskId: string,
+  type: string,
+  match: Record<string, unknown> = {},
+): Promise<boolean> {
+  const res = await db.query(
+    'SELECT 1 FROM task_events WHERE task_id = $1 AND type = $2 AND data @> $3::jsonb LIMIT 1',
+    [taskId, type, JSON.stringify(match)],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
