@@ -144,7 +144,7 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  validation (${e.data.mode.replaceAll('_', ' ')}): ${passed(e.data.passed, c)}${list ? ` — ${list}` : ''}`;
     }
     case 'finalization.pushed':
-      return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})`;
+      return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})${e.data.rebased ? ', rebased onto what was pushed meanwhile' : ''}`;
     case 'finalization.pr_opened':
       return `  opened ${e.data.draft ? 'draft ' : ''}pull request #${e.data.number} ${e.data.url}`;
     case 'pr.iteration_context':

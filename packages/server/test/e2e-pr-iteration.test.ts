@@ -215,16 +215,36 @@ describe('an iteration on a plain-git PR', () => {
     }
   }, 120_000);
 
-  it('ends PUSH_CONFLICT with nothing pushed when someone pushed to the branch meanwhile', async () => {
+  it('rebases onto what someone pushed meanwhile, in a host repository, and pushes fast-forward', async () => {
     model.script(gatedChange('NOTES.md'), reply().text('T1: done'));
     const id = await submitIteration(p, 'iter', pr.number);
     await atGate(id);
     const theirs = pushAsPerson(remote, pr.branch, 'THEIRS.md', 'a person was here\n');
     openGate(id);
     const done = await finished(p, id);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    const head = branchHead(remote, pr.branch) as string;
+    expect(git(remote, 'rev-parse', `${head}^`)).toBe(theirs);
+    expect(git(remote, 'show', `${head}:THEIRS.md`)).toBe('a person was here');
+    expect(git(remote, 'show', `${head}:NOTES.md`)).toContain('changed');
+    expect(git(remote, 'log', '-1', '--format=%s', head)).toBe('Change NOTES.md');
+    const pushed = (await p.allEvents(id)).filter((e) => e.type === 'finalization.pushed');
+    expect(pushed.map((e) => e.data)).toEqual([
+      { branch: pr.branch, commit: head, commits: 1, rebased: true },
+    ]);
+  }, 120_000);
+
+  it('ends PUSH_CONFLICT with nothing pushed when what someone pushed meanwhile conflicts', async () => {
+    model.script(gatedChange('NOTES.md'), reply().text('T1: done'));
+    const id = await submitIteration(p, 'iter', pr.number);
+    await atGate(id);
+    const theirs = pushAsPerson(remote, pr.branch, 'NOTES.md', 'rewritten by a person\n');
+    openGate(id);
+    const done = await finished(p, id);
     expect(done.status).toBe('FAILED');
     expect(done.error.code).toBe('PUSH_CONFLICT');
     expect(done.error.message).toContain(theirs.slice(0, 12));
+    expect(done.error.message).toContain('conflicts');
     expect(branchHead(remote, pr.branch)).toBe(theirs);
   }, 120_000);
 

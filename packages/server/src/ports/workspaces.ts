@@ -130,9 +130,23 @@ export interface Workspaces {
       signal?: AbortSignal;
     },
   ): Promise<WorkCapture>;
-  /** Pushes a capture's head to `branch` on the remote, from a clean host repository. */
+  /**
+   * Pushes a capture's head to `branch` on the remote, from a clean host repository; never forced,
+   * so a remote that moved meanwhile refuses it (`PUSH_REJECTED`). Given `onto` (the branch's newer
+   * head on the remote: someone pushed since `baseCommit`), the capture's commits are first replayed
+   * onto it there — no work tree, nothing run from the repository, the same commits for the same
+   * work and head — and `beforePush` hears the replayed head before it is pushed; a conflict, a
+   * rewritten branch or a branch no longer at `onto` is `PUSH_CONFLICT` with nothing pushed.
+   */
   push(
     repo: RepoRef,
-    opts: { branch: string; baseCommit: string; capture: WorkCapture; signal?: AbortSignal },
+    opts: {
+      branch: string;
+      baseCommit: string;
+      capture: WorkCapture;
+      onto?: string;
+      beforePush?: (commit: string) => Promise<void>;
+      signal?: AbortSignal;
+    },
   ): Promise<{ commit: string }>;
 }

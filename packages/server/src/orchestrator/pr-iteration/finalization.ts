@@ -1,5 +1,5 @@
 import { taskError } from '@abca/contracts';
-import { getTask } from '../../store/task-store.ts';
+import { getTask, patchTask } from '../../store/task-store.ts';
 import { agentResult } from '../finalization/agent-result.ts';
 import { blockedHosts } from '../finalization/blocked-hosts.ts';
 import { endWithVerdict } from '../finalization/end-with-verdict.ts';
@@ -75,15 +75,28 @@ export const iterationFinalizationStep: StepDefinition = {
       }
       ({ url, draft } = info);
       if (commits.length > 0) {
+        const taskId = task.task_id;
         const result = await pushToPullRequest(deps.workspaces, repo, {
           branch: pr.branch,
           baseCommit: ctx.baseCommit,
           capture,
+          rebased: {
+            recorded: (task.outcome?.rebased_head as string | undefined) ?? undefined,
+            record: async (head) => {
+              const now = (await getTask(deps.db, taskId))?.outcome ?? {};
+              await patchTask(deps.db, taskId, { outcome: { ...now, rebased_head: head } });
+            },
+          },
           signal,
         });
         commit = result.commit;
-        if (!(await hasEvent(deps.db, task.task_id, 'finalization.pushed')))
-          await emit('finalization.pushed', { branch: pr.branch, commit, commits: commits.length });
+        if (!(await hasEvent(deps.db, taskId, 'finalization.pushed')))
+          await emit('finalization.pushed', {
+            branch: pr.branch,
+            commit,
+            commits: commits.length,
+            ...(result.rebased ? { rebased: true } : {}),
+          });
       }
       answered = await answerThreads(deps, emit, {
         repo,
