@@ -1,4 +1,5 @@
-import type { Forge, RepoRef } from '../../ports/forge.ts';
+import type { Logger } from '../../ops/logger.ts';
+import { type Forge, ForgeError, type RepoRef } from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { EmitEvent } from '../../store/event-store.ts';
 import { scrub } from '../workspace/checks.ts';
@@ -8,11 +9,17 @@ import type { ThreadReply } from './replies.ts';
 /**
  * Replies in each review thread the agent answered, saying what changed (its words, secrets
  * scrubbed, and the commit pushed), and resolves it when a change was pushed (a question answered
- * without a change stays open for the reviewer). Idempotent: the forge posts one reply per task
+ * without a change stays open for the reviewer). A thread the forge no longer has is skipped
+ * (logged); the others are still answered. Idempotent: the forge posts one reply per task
  * and thread, resolving twice is a no-op, and the event is written once per thread.
  */
 export async function answerThreads(
-  deps: { db: Queryable; forge: Pick<Forge, 'replyToThread' | 'resolveThread'>; secrets: string[] },
+  deps: {
+    db: Queryable;
+    forge: Pick<Forge, 'replyToThread' | 'resolveThread'>;
+    secrets: string[];
+    log: Pick<Logger, 'warn'>;
+  },
   emit: EmitEvent,
   opts: {
     repo: RepoRef;
@@ -35,9 +42,16 @@ export async function answerThreads(
         ? `Changed in ${opts.commit.slice(0, 12)} (ABCA task ${opts.taskId}).`
         : `No code change (ABCA task ${opts.taskId}).`,
     ].join('\n');
-    await deps.forge.replyToThread(opts.repo, opts.number, thread.id, body, { taskId: opts.taskId });
     const resolved = opts.commit !== null;
-    if (resolved) await deps.forge.resolveThread(opts.repo, opts.number, thread.id);
+    try {
+      await deps.forge.replyToThread(opts.repo, opts.number, thread.id, body, { taskId: opts.taskId });
+      if (resolved) await deps.forge.resolveThread(opts.repo, opts.number, thread.id);
+    } catch (err) {
+      // A thread deleted meanwhile does not undo the work pushed: the others are still answered.
+      if (!(err instanceof ForgeError) || err.retryable) throw err;
+      deps.log.warn({ err, taskId: opts.taskId, thread: thread.id }, 'could not answer a review thread');
+      continue;
+    }
     answered += 1;
     if (!(await hasEvent(deps.db, opts.taskId, 'pr.thread_replied', { thread_id: thread.id })))
       await emit('pr.thread_replied', {

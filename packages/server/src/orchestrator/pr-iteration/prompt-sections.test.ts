@@ -110,7 +110,8 @@ describe('iteration prompt sections', () => {
   it('holds the conversation since the last push only, and every comment when there was none', () => {
     const conversation = [
       { id: '1', author: 'a', body: 'old remark', createdAt: '2026-01-01T00:00:00.000Z' },
-      { id: '2', author: 'b', body: 'new remark', createdAt: '2026-01-03T00:00:00.000Z' },
+      { id: '2', author: 'b', body: 'new remark', createdAt: '2026-01-03T00:00:00Z' },
+      { id: '3', author: 'c', body: 'same second as the push', createdAt: '2026-01-02T00:00:00Z' },
     ];
     const since = iterationSections({
       pr: pullRequest({ conversation }),
@@ -120,6 +121,7 @@ describe('iteration prompt sections', () => {
     const text = since.sections.join('\n');
     expect(text).toContain('new remark');
     expect(text).not.toContain('old remark');
+    expect(text).not.toContain('same second as the push');
     expect(since.counts.conversation).toBe(1);
     const all = iterationSections({ pr: pullRequest({ conversation }), files: new Map(), since: null });
     expect(all.sections.join('\n')).toContain('old remark');

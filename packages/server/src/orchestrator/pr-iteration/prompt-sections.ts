@@ -54,7 +54,9 @@ export function iterationSections(input: {
     path: t.path,
     line: t.line,
   }));
-  const conversation = pr.conversation.filter((c) => since === null || c.createdAt > since);
+  // Compared as times: forges write `…:00Z` or `…:00.000Z`.
+  const after = since === null ? Number.NEGATIVE_INFINITY : Date.parse(since);
+  const conversation = pr.conversation.filter((c) => !(Date.parse(c.createdAt) <= after));
   const checks = pr.failingChecks.slice(-ITERATION_CAPS.checks);
 
   const sections = [instructions(pr, threads.length, checks.length)];
