@@ -248,6 +248,21 @@ describe('an iteration on a plain-git PR', () => {
     expect(branchHead(remote, pr.branch)).toBe(theirs);
   }, 120_000);
 
+  it('ends PUSH_CONFLICT with nothing pushed when the branch was force-pushed meanwhile', async () => {
+    model.script(gatedChange('NOTES.md'), reply().text('T1: done'));
+    const id = await submitIteration(p, 'iter', pr.number);
+    await atGate(id);
+    // The branch rewritten to another history (the default branch's head): a force-push.
+    const rewritten = git(remote, 'rev-parse', 'refs/heads/main');
+    git(remote, 'update-ref', `refs/heads/${pr.branch}`, rewritten);
+    openGate(id);
+    const done = await finished(p, id);
+    expect(done.status).toBe('FAILED');
+    expect(done.error.code).toBe('PUSH_CONFLICT');
+    expect(done.error.message).toContain('rewritten');
+    expect(branchHead(remote, pr.branch)).toBe(rewritten);
+  }, 120_000);
+
   it('ends PR_BRANCH_GONE with nothing pushed when the branch was deleted meanwhile', async () => {
     model.script(gatedChange('NOTES.md'), reply().text('T1: done'));
     const id = await submitIteration(p, 'iter', pr.number);
