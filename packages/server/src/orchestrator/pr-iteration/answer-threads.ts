@@ -71,9 +71,19 @@ export async function hasEvent(
   type: string,
   match: Record<string, unknown> = {},
 ): Promise<boolean> {
-  const res = await db.query(
-    'SELECT 1 FROM task_events WHERE task_id = $1 AND type = $2 AND data @> $3::jsonb LIMIT 1',
+  return (await firstEvent(db, taskId, type, match)) !== undefined;
+}
+
+/** The data of the task's first event of `type` whose data holds `match`, or undefined. */
+export async function firstEvent(
+  db: Queryable,
+  taskId: string,
+  type: string,
+  match: Record<string, unknown> = {},
+): Promise<Record<string, unknown> | undefined> {
+  const res = await db.query<{ data: Record<string, unknown> }>(
+    'SELECT data FROM task_events WHERE task_id = $1 AND type = $2 AND data @> $3::jsonb ORDER BY seq LIMIT 1',
     [taskId, type, JSON.stringify(match)],
   );
-  return (res.rowCount ?? 0) > 0;
+  return res.rows[0]?.data;
 }

@@ -9,7 +9,7 @@ import { takeWork, validationGate } from '../finalization/take-work.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
-import { answerThreads, hasEvent } from './answer-threads.ts';
+import { answerThreads, firstEvent, hasEvent } from './answer-threads.ts';
 import { pushToPullRequest } from './push-to-pr.ts';
 import { parseThreadReplies } from './replies.ts';
 
@@ -59,9 +59,11 @@ export const iterationFinalizationStep: StepDefinition = {
     let commit: string | null = null;
     let answered = 0;
     try {
-      // Right before pushing: a PR merged or closed meanwhile gets nothing.
+      // Right before pushing: a PR merged or closed meanwhile gets nothing (unless this task
+      // pushed already, before a crash: its replies are still owed).
       const info = await deps.forge.getPullRequest(repo, pr.number);
-      if (info?.state !== 'open') {
+      const pushedBefore = (await firstEvent(deps.db, task.task_id, 'finalization.pushed'))?.commit;
+      if (!info || (info.state !== 'open' && typeof pushedBefore !== 'string')) {
         await endTask(
           deps,
           task.task_id,
@@ -74,7 +76,9 @@ export const iterationFinalizationStep: StepDefinition = {
         return 'stop';
       }
       ({ url, draft } = info);
-      if (commits.length > 0) {
+      if (typeof pushedBefore === 'string') {
+        commit = pushedBefore;
+      } else if (commits.length > 0) {
         const taskId = task.task_id;
         const result = await pushToPullRequest(deps.workspaces, repo, {
           branch: pr.branch,
@@ -90,13 +94,12 @@ export const iterationFinalizationStep: StepDefinition = {
           signal,
         });
         commit = result.commit;
-        if (!(await hasEvent(deps.db, taskId, 'finalization.pushed')))
-          await emit('finalization.pushed', {
-            branch: pr.branch,
-            commit,
-            commits: commits.length,
-            ...(result.rebased ? { rebased: true } : {}),
-          });
+        await emit('finalization.pushed', {
+          branch: pr.branch,
+          commit,
+          commits: commits.length,
+          ...(result.rebased ? { rebased: true } : {}),
+        });
       }
       answered = await answerThreads(deps, emit, {
         repo,
