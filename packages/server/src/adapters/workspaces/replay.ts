@@ -44,6 +44,8 @@ export async function replayOnto(
       truncate: true,
     });
     if (merged.code === 1) throw giveUp(`${commit.slice(0, 12)} conflicts with it`);
+    // Git before 2.38 has no `merge-tree --write-tree`: no rebase without a work tree there.
+    if (merged.code === 129) throw giveUp("this host's git is older than 2.38 and cannot rebase it");
     if (merged.code !== 0)
       throw new ForgeError('INTERNAL_ERROR', `git merge-tree failed: ${merged.stderr.slice(0, 500)}`, false);
     const tree = merged.stdout.split('\n')[0]?.trim() ?? '';
