@@ -53,4 +53,19 @@ describe('the PR body validation section', () => {
     expect(replaceValidationSection('Just text.', next)).toBe(`Just text.\n\n${next}`);
     expect(replaceValidationSection(`x ${VALIDATION_START} never closed`, next)).toContain(next);
   });
+
+  it('stays within what forges take, keeping the section whole', () => {
+    const next = validationSection({
+      verdict: verdict(true),
+      limit: null,
+      blocked: [],
+      warnings: [],
+      cost: 'c',
+    });
+    const huge = `${'h'.repeat(100_000)}\n${VALIDATION_START}\nold\n${VALIDATION_END}`;
+    const out = replaceValidationSection(huge, next);
+    expect(out.length).toBeLessThanOrEqual(60_000);
+    expect(out.endsWith(next)).toBe(true);
+    expect(out.split(VALIDATION_START)).toHaveLength(2);
+  });
 });

@@ -67,9 +67,18 @@ export function prCostLine(cost: PrCost, latestTaskId: string): string {
 export function replaceValidationSection(body: string, section: string): string {
   const start = body.indexOf(VALIDATION_START);
   const end = start === -1 ? -1 : body.indexOf(VALIDATION_END, start);
-  if (start === -1 || end === -1) return `${body.trimEnd()}\n\n${section}`;
-  return `${body.slice(0, start)}${section}${body.slice(end + VALIDATION_END.length)}`;
+  const out =
+    start === -1 || end === -1
+      ? `${body.trimEnd()}\n\n${section}`
+      : `${body.slice(0, start)}${section}${body.slice(end + VALIDATION_END.length)}`;
+  if (out.length <= BODY_MAX_CHARS) return out;
+  // Over what forges take (GitHub: 65,536): the rest of the body is cut, the section kept whole.
+  const rest = body.slice(0, Math.max(0, BODY_MAX_CHARS - section.length - 100));
+  return `${rest.replaceAll(VALIDATION_START, '').replaceAll(VALIDATION_END, '')}\n[… cut]\n\n${section}`;
 }
+
+/** The longest PR body ABCA writes. */
+const BODY_MAX_CHARS = 60_000;
 
 /** The body of the PR a new task opens: the agent's summary, the issue it resolves, its validation and cost. */
 export function newTaskPrBody(
