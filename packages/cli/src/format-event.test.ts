@@ -191,6 +191,12 @@ const EXAMPLES: TaskEventInput[] = [
     type: 'step.failed',
     data: { step: 'finalization', attempt: 2, duration_ms: 1200, error: 'push refused', will_retry: true },
   },
+  {
+    type: 'pr.iteration_context',
+    data: { pull_request: 7, threads: 2, conversation: 1, failing_checks: 0, since: '2026-01-01T00:00:00Z' },
+  },
+  { type: 'pr.thread_replied', data: { pull_request: 7, thread: 'T1', thread_id: '41', resolved: true } },
+  { type: 'pr.body_updated', data: { pull_request: 7, tasks: 2 } },
 ];
 
 const render = (verbose: boolean) =>
@@ -258,7 +264,10 @@ describe('task event lines', () => {
         asked the agent again for its review (attempt 2)
           blocked network request to evil.example.com:443 (not allowlisted)
         sandbox: memory limit not applied: no cgroup v2
-      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"
+      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)
+        pull request #7: 2 open review threads, 1 new comment since the last push, 0 failing checks
+        answered review thread T1 on pull request #7 and resolved it
+        updated the validation and cost of pull request #7 (2 tasks)"
     `);
   });
 
@@ -315,7 +324,10 @@ describe('task event lines', () => {
         asked the agent again for its review (attempt 2)
           blocked network request to evil.example.com:443 (not allowlisted)
         sandbox: memory limit not applied: no cgroup v2
-      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)"
+      ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)
+        pull request #7: 2 open review threads, 1 new comment since the last push, 0 failing checks
+        answered review thread T1 on pull request #7 and resolved it
+        updated the validation and cost of pull request #7 (2 tasks)"
     `);
   });
 

@@ -65,6 +65,9 @@ const LABELS: Record<TaskEventType, string> = {
   'review.posted': 'review posted',
   'review.output_invalid': 'review answer not valid',
   'review.retry': 'review asked again',
+  'pr.iteration_context': 'pull request context',
+  'pr.thread_replied': 'review thread answered',
+  'pr.body_updated': 'pull request body updated',
   'sandbox.egress_blocked': 'network request blocked',
   'sandbox.warning': 'sandbox warning',
   'agent.resumed': 'agent resumed',
@@ -144,7 +147,7 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  validation (${e.data.mode.replaceAll('_', ' ')}): ${passed(e.data.passed, c)}${list ? ` — ${list}` : ''}`;
     }
     case 'finalization.pushed':
-      return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})`;
+      return `  pushed ${e.data.commits} commit${e.data.commits === 1 ? '' : 's'} to ${e.data.branch} (${e.data.commit.slice(0, 7)})${e.data.rebased ? ', rebased onto what was pushed meanwhile' : ''}`;
     case 'finalization.pr_opened':
       return `  opened ${e.data.draft ? 'draft ' : ''}pull request #${e.data.number} ${e.data.url}`;
     case 'review.posted': {
@@ -157,6 +160,12 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       }${verbose && e.data.raw ? `\n${indent(lastLines(e.data.raw, 20), '    │ ')}` : ''}`;
     case 'review.retry':
       return `  asked the agent again for its review (attempt ${e.data.attempt})`;
+    case 'pr.iteration_context':
+      return `  pull request #${e.data.pull_request}: ${e.data.threads} open review thread${e.data.threads === 1 ? '' : 's'}, ${e.data.conversation} new comment${e.data.conversation === 1 ? '' : 's'}${e.data.since ? ' since the last push' : ''}, ${e.data.failing_checks} failing check${e.data.failing_checks === 1 ? '' : 's'}`;
+    case 'pr.thread_replied':
+      return `  answered review thread ${e.data.thread} on pull request #${e.data.pull_request}${e.data.resolved ? ' and resolved it' : ''}`;
+    case 'pr.body_updated':
+      return `  updated the validation and cost of pull request #${e.data.pull_request} (${e.data.tasks} task${e.data.tasks === 1 ? '' : 's'})`;
     case 'sandbox.egress_blocked':
       return `    ${c.yellow('blocked')} network request to ${e.data.host}:${e.data.port} (${e.data.reason.replaceAll('_', ' ')})`;
     case 'sandbox.warning':

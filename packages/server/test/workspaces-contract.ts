@@ -184,6 +184,21 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       expect((await env.workspaces.readFiles(env.repo, [])).size).toBe(0);
     });
 
+    it('reads files at a given commit or branch, and nothing at a ref the mirror does not hold', async () => {
+      const before = (await env.workspaces.syncMirror(env.repo)).defaultBranchHead;
+      const added = await env.remote.commitUpstream('AT-REF.md', 'only at the new head\n');
+      await env.workspaces.syncMirror(env.repo);
+      expect((await env.workspaces.readFiles(env.repo, ['AT-REF.md'], { ref: before })).size).toBe(0);
+      expect(await env.workspaces.readFiles(env.repo, ['AT-REF.md'], { ref: added })).toEqual(
+        new Map([['AT-REF.md', { text: 'only at the new head\n', truncated: false }]]),
+      );
+      expect(
+        (await env.workspaces.readFiles(env.repo, ['README.md'], { ref: before })).get('README.md')?.text,
+      ).toBe(SEED_README);
+      for (const ref of ['0'.repeat(40), 'no-such-branch', '--output=/tmp/x', 'HEAD..main', '/etc'])
+        expect((await env.workspaces.readFiles(env.repo, ['README.md'], { ref })).size, ref).toBe(0);
+    });
+
     it('takes the work out (leftovers committed in the sandbox) and pushes it; pushing again is a no-op', async () => {
       const dir = join(work, 'ws-push');
       const branch = 'abca/task-3/push';

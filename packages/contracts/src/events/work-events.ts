@@ -66,7 +66,13 @@ export const WORK_EVENT_DATA = {
       }),
     ),
   }),
-  'finalization.pushed': z.object({ branch: z.string(), commit: z.string(), commits: count }),
+  'finalization.pushed': z.object({
+    branch: z.string(),
+    commit: z.string(),
+    commits: count,
+    /** An iteration's work rebased onto commits someone pushed to the branch meanwhile. */
+    rebased: z.boolean().optional(),
+  }),
   'finalization.pr_opened': z.object({ number: z.number().int(), url: z.string(), draft: z.boolean() }),
   'sandbox.egress_blocked': z.object({
     host: z.string(),

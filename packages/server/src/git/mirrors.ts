@@ -23,13 +23,14 @@ export interface Mirrors {
   /** Runs `fn` while no refresh of this repo's mirror runs (refreshes repack and prune). */
   withLock<T>(repo: RepoRef, fn: (path: string) => Promise<T>): Promise<T>;
   /**
-   * Files of the default branch, each cut to `maxBytes` (default 1 MiB); a path absent or not a
-   * file is not in the answer.
+   * Files of the default branch — or of `ref` (a commit or branch in the mirror) — each cut to
+   * `maxBytes` (default 1 MiB); a path absent or not a file is not in the answer, and neither is
+   * anything when `ref` is not in the mirror.
    */
   readFiles(
     repo: RepoRef,
     paths: string[],
-    opts?: { maxBytes?: number },
+    opts?: { maxBytes?: number; ref?: string },
   ): Promise<Map<string, { text: string; truncated: boolean }>>;
   /** Head of a branch on the remote (`ls-remote`), or undefined. */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
@@ -195,8 +196,18 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
         .filter((f) => f && !f.split('/').includes('..') && !f.startsWith('-'));
       if (clean.length === 0) return out;
       const path = await this.ensure(repo);
+      let tree = `refs/heads/${repo.defaultBranch}`;
+      if (opts.ref !== undefined) {
+        // A commit id or a branch name: never an option, never a range or a path of the host.
+        if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,250}$/.test(opts.ref) || opts.ref.includes('..')) return out;
+        const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${opts.ref}^{commit}`], {
+          cwd: path,
+        });
+        if (res.code !== 0) return out;
+        tree = res.stdout.trim();
+      }
       // One listing for all of them; then one read per file that is there.
-      const listed = await git.run(['ls-tree', '-z', `refs/heads/${repo.defaultBranch}`, '--', ...clean], {
+      const listed = await git.run(['ls-tree', '-z', tree, '--', ...clean], {
         cwd: path,
         maxOutputBytes: 64 * 1024,
       });

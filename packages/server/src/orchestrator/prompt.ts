@@ -37,9 +37,14 @@ function newestFirst(comments: { author: string; body: string }[], budget: numbe
   return out;
 }
 
+/**
+ * The task's prompt within its budget. `prSections` (an iteration's, pr-iteration/prompt-sections.ts)
+ * come right after the task, before the pull request's text and diff, and hold its review threads:
+ * the pull request's own section then leaves them out.
+ */
 export function buildPrompt(
   task: TaskRow,
-  ctx: { forge: ForgeContext; files: { path: string; text: string }[] },
+  ctx: { forge: ForgeContext; files: { path: string; text: string }[]; prSections?: string[] },
 ): string {
   const parts: string[] = [`Repository: ${task.repo}`, `Branch (already checked out): ${task.branch_name}`];
   // First, so the budget never leaves it out: what a review asks for and the answer's format.
@@ -55,9 +60,10 @@ export function buildPrompt(
     ].join('\n\n');
     parts.push(`## Issue #${issue.number}\n${fenceUntrusted('ISSUE', cap(body, CAPS.issue))}`);
   }
+  if (ctx.prSections) parts.push(...ctx.prSections);
   const pr = ctx.forge.pullRequest;
   if (pr) {
-    const threads = pr.reviewThreads.map(
+    const threads = (ctx.prSections ? [] : pr.reviewThreads).map(
       (t) =>
         `${t.path}${t.line ? `:${t.line}` : ''}${t.outdated ? ' (outdated: the code changed since)' : ''}\n${t.comments.map((c) => `  @${c.author}: ${c.body}`).join('\n')}`,
     );

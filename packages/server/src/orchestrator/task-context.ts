@@ -1,5 +1,6 @@
 import type { RepoSettings } from '@abca/contracts';
 import type { TaskRow } from '../store/task-row.ts';
+import type { IterationContext } from './pr-iteration/iteration-context.ts';
 import type { CheckResult } from './workspace/checks.ts';
 
 /** What hydration and pre-flight store on the task for the later steps (the `context` column). */
@@ -15,6 +16,8 @@ export interface TaskContext {
    * workspace starts at its branch head, not at the default branch.
    */
   pr?: { number: number; branch: string; base: string; headSha: string };
+  /** An iteration's review threads (their short ids) and ABCA's last push on the PR. */
+  iteration?: IterationContext;
   baseCommit?: string;
   baseline?: CheckResult[];
 }

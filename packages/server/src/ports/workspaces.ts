@@ -72,13 +72,15 @@ export interface Workspaces {
   /** Creates or refreshes the host's bare mirror of the repo; returns the default branch head. */
   syncMirror(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ defaultBranchHead: string }>;
   /**
-   * Files of the default branch, from the mirror, each cut to `maxBytes` (default 1 MiB) with
-   * `truncated` set when longer; a path absent or not a file is not in the answer.
+   * Files of the default branch — or, given `ref`, of that commit or branch (an open pull
+   * request's head) — from the mirror, each cut to `maxBytes` (default 1 MiB) with `truncated` set
+   * when longer; a path absent or not a file is not in the answer, and a `ref` the mirror does not
+   * hold gives an empty answer.
    */
   readFiles(
     repo: RepoRef,
     paths: string[],
-    opts?: { maxBytes?: number },
+    opts?: { maxBytes?: number; ref?: string },
   ): Promise<Map<string, { text: string; truncated: boolean }>>;
   /** Head of a branch on the remote, or undefined when it does not exist. */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
@@ -128,9 +130,23 @@ export interface Workspaces {
       signal?: AbortSignal;
     },
   ): Promise<WorkCapture>;
-  /** Pushes a capture's head to `branch` on the remote, from a clean host repository. */
+  /**
+   * Pushes a capture's head to `branch` on the remote, from a clean host repository; never forced,
+   * so a remote that moved meanwhile refuses it (`PUSH_REJECTED`). Given `onto` (the branch's newer
+   * head on the remote: someone pushed since `baseCommit`), the capture's commits are first replayed
+   * onto it there — no work tree, nothing run from the repository, the same commits for the same
+   * work and head — and `beforePush` hears the replayed head before it is pushed; a conflict, a
+   * rewritten branch or a branch no longer at `onto` is `PUSH_CONFLICT` with nothing pushed.
+   */
   push(
     repo: RepoRef,
-    opts: { branch: string; baseCommit: string; capture: WorkCapture; signal?: AbortSignal },
+    opts: {
+      branch: string;
+      baseCommit: string;
+      capture: WorkCapture;
+      onto?: string;
+      beforePush?: (commit: string) => Promise<void>;
+      signal?: AbortSignal;
+    },
   ): Promise<{ commit: string }>;
 }

@@ -9,6 +9,7 @@ import { ForgeError } from '../../ports/forge.ts';
 import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
 import { checkBranchName } from './branch-name.ts';
 import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.ts';
+import { replayOnto } from './replay.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
 import { fetchCapture, listCommits } from './verify-capture.ts';
@@ -32,6 +33,8 @@ export interface WorkspacesDeps {
 
 /** Where a capture's branch is kept in a host repository while it is checked. */
 const WORK_REF = 'refs/abca/work';
+/** Where the branch's newer head is fetched to when the work is rebased onto it. */
+const ONTO_REF = 'refs/abca/onto';
 
 /**
  * The one {@link Workspaces}: mirrors on the host, workspace folders made fresh from them, the
@@ -181,7 +184,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       });
     },
 
-    async push(repo, { branch, baseCommit, capture, signal }) {
+    async push(repo, { branch, baseCommit, capture, onto, beforePush, signal }) {
       checkBranchName(branch);
       if (!capture.bundle) throw new ForgeError('INTERNAL_ERROR', 'there is no work to push', false);
       const sig = signal ? { signal } : {};
@@ -191,13 +194,34 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         if (head !== capture.head)
           throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
         const remote = await deps.remote(repo);
-        await git.run(['push', '--quiet', '--no-verify', remote.url, `${head}:refs/heads/${branch}`], {
+        const credential = remote.credential ? { credential: remote.credential } : {};
+        let target = head;
+        if (onto !== undefined) {
+          await git.run(['fetch', '--quiet', '--no-tags', remote.url, `+refs/heads/${branch}:${ONTO_REF}`], {
+            cwd: scratch,
+            op: 'fetch',
+            ...credential,
+            ...sig,
+          });
+          const now = (
+            await git.run(['rev-parse', '--verify', `${ONTO_REF}^{commit}`], { cwd: scratch })
+          ).trim();
+          if (now !== onto)
+            throw new ForgeError(
+              'PUSH_CONFLICT',
+              `'${branch}' moved again while the work was being rebased (now at ${now.slice(0, 12)}); nothing was pushed.`,
+              false,
+            );
+          target = await replayOnto(git, scratch, { base: baseCommit, head, onto, branch, ...sig });
+          await beforePush?.(target);
+        }
+        await git.run(['push', '--quiet', '--no-verify', remote.url, `${target}:refs/heads/${branch}`], {
           cwd: scratch,
           op: 'push',
-          ...(remote.credential ? { credential: remote.credential } : {}),
+          ...credential,
           ...sig,
         });
-        return { commit: head };
+        return { commit: target };
       });
     },
   };

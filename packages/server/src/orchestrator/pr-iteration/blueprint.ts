@@ -1,9 +1,9 @@
 import type { StepDefinition } from '../step.ts';
 import { admissionStep } from '../steps/admission.ts';
 import { agentExecutionStep } from '../steps/agent-execution.ts';
-import { finalizationStep } from '../steps/finalization.ts';
 import { hydrationStep } from '../steps/hydration.ts';
 import { preflightStep } from '../steps/pre-flight.ts';
+import { iterationFinalizationStep } from './finalization.ts';
 
 /** `coding/pr-iteration-v1`: work on an open PR's branch and answer its review. */
 export const PR_ITERATION_BLUEPRINT: readonly StepDefinition[] = [
@@ -11,5 +11,5 @@ export const PR_ITERATION_BLUEPRINT: readonly StepDefinition[] = [
   hydrationStep,
   preflightStep,
   agentExecutionStep,
-  finalizationStep,
+  iterationFinalizationStep,
 ];

@@ -1,55 +1,13 @@
-import { type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
-import type { AgentOutcome } from '../../ports/agent-runtime.ts';
-import type { WorkCapture } from '../../ports/workspaces.ts';
-import type { TaskRow } from '../../store/task-row.ts';
-import { getTask, patchTask, transition } from '../../store/task-store.ts';
+import { taskError } from '@abca/contracts';
+import { getTask, patchTask } from '../../store/task-store.ts';
+import { agentResult } from '../finalization/agent-result.ts';
+import { blockedHosts } from '../finalization/blocked-hosts.ts';
+import { endWithVerdict } from '../finalization/end-with-verdict.ts';
+import { newTaskPrBody } from '../finalization/pr-body.ts';
+import { takeWork, validationGate } from '../finalization/take-work.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
-import type { TaskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
-import { type GateVerdict, judge, runRepoChecks } from '../workspace/checks.ts';
-import { runFailure } from './run-failure.ts';
-
-const LIMIT_ERRORS: Partial<Record<AgentOutcome, TaskError>> = {
-  max_turns: taskError('MAX_TURNS_REACHED'),
-  budget_exceeded: taskError('BUDGET_EXCEEDED'),
-  timed_out: taskError('STEP_TIMEOUT', 'The agent ran out of wall time; the work so far is in a draft PR.'),
-};
-
-const SUMMARY_CHARS = 20_000;
-
-function prBody(
-  task: TaskRow,
-  ctx: TaskContext,
-  agent: { summary?: string },
-  verdict: GateVerdict,
-  limit: TaskError | null,
-  blocked: string[],
-): string {
-  // The model's own words: bounded, as forges bound a PR body (GitHub: 65,536 characters).
-  const summary = agent.summary?.trim().slice(0, SUMMARY_CHARS);
-  const lines = [`${summary || 'Changes made by ABCA.'}`];
-  if (task.issue_number) lines.push(`Resolves #${task.issue_number}`);
-  lines.push(
-    '',
-    `### Validation (${verdict.mode}): ${verdict.passed ? 'passed' : `failed (${verdict.failing.join(', ')})`}`,
-  );
-  if (verdict.checks.length === 0)
-    lines.push('No build, test or lint command is configured for this repository.');
-  for (const c of verdict.checks) {
-    const before = c.baselineOk === null ? '' : ` (baseline: ${c.baselineOk ? 'pass' : 'fail'})`;
-    lines.push(`- ${c.ok ? '✅' : '❌'} ${c.name}: \`${c.command}\` exit ${c.exitCode ?? c.killed}${before}`);
-    if (!c.ok && c.outputTail) lines.push('', '```', c.outputTail.slice(-3000), '```');
-  }
-  if (limit) lines.push('', `**Stopped early** (${limit.code}): ${limit.message}`);
-  if (blocked.length) lines.push('', `Network requests the sandbox blocked: ${blocked.join(', ')}`);
-  if (ctx.warnings.length) lines.push('', ...ctx.warnings.map((w) => `> ${w}`));
-  lines.push(
-    '',
-    `<sub>ABCA task ${task.task_id}: ${task.turns} turns, ${task.input_tokens} input / ${task.output_tokens} output tokens, $${task.cost_usd.toFixed(4)}.</sub>`,
-  );
-  return lines.join('\n');
-}
 
 /**
  * Commits leftovers, runs the validation gate against the baseline, pushes the branch from the
@@ -63,35 +21,14 @@ export const finalizationStep: StepDefinition = {
   onTimeout: { status: 'FAILED', error: taskError('STEP_TIMEOUT', 'Finalization took too long.') },
   // On another machine than the agent's, the work comes back from the agent step's checkpoint.
   workspace: 'restored',
-  async run({ task: initial, emit, signal, workspace }, deps) {
-    if (initial.status === 'RUNNING') {
-      if (!(await transition(deps.db, initial.task_id, 'FINALIZING', { from: ['RUNNING'] }))) return 'stop';
-    } else if (initial.status !== 'FINALIZING') {
-      return 'stop';
-    }
-    const task = (await getTask(deps.db, initial.task_id)) ?? initial;
-    let ws: Awaited<ReturnType<typeof workspace>>;
-    let capture: WorkCapture;
-    try {
-      ws = await workspace();
-      if (!ws.ok) {
-        await endTask(deps, task.task_id, 'FAILED', ws.error);
-        return 'stop';
-      }
-      // The work, taken out of the sandbox and verified on the host: what is pushed and listed.
-      capture = await deps.taskWorkspaces.capture(task, ws.ctx, ws.sandbox, signal);
-    } catch (err) {
-      return endOnTypedFailure(deps, task.task_id, err);
-    }
-    const { ctx, sandbox } = ws;
-    const agent = (task.outcome?.agent ?? {}) as {
-      outcome?: AgentOutcome;
-      summary?: string;
-      error?: { code: TaskFailureCode; message: string } | null;
-    };
+  async run(step, deps) {
+    const { emit, signal } = step;
+    const taken = await takeWork(step, deps);
+    if (taken === 'stop') return 'stop';
+    const { task, ctx, sandbox, capture } = taken;
     // Why the run stopped early, when it did: a limit, or a failure (stuck, a model error).
-    const failure = runFailure(agent.outcome ?? 'completed', agent.error);
-    const limit = LIMIT_ERRORS[agent.outcome ?? 'completed'] ?? failure ?? null;
+    const agent = agentResult(task);
+    const { failure, limit } = agent;
     const { commits } = capture;
     if (commits.length === 0) {
       await deps.sandboxes.release(task.task_id);
@@ -99,32 +36,11 @@ export const finalizationStep: StepDefinition = {
       await endTask(deps, task.task_id, 'FAILED', failure ?? taskError('NO_CHANGES'));
       return 'stop';
     }
-    const verdict = judge(
-      ctx.settings.validation_mode ?? 'regression_only',
-      ctx.baseline ?? [],
-      await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal }),
-    );
-    await emit('finalization.validation', {
-      mode: verdict.mode,
-      passed: verdict.passed,
-      failing: verdict.failing,
-      checks: verdict.checks.map((c) => ({
-        name: c.name,
-        ok: c.ok,
-        exit_code: c.exitCode,
-        baseline_ok: c.baselineOk,
-      })),
-    });
+    const verdict = await validationGate(step, deps, ctx, sandbox);
     await deps.sandboxes.release(task.task_id);
     const repo = await repoRef(deps.db, task.repo);
     const branch = task.branch_name as string;
-    const blocked = (
-      await deps.db.query<{ host: string }>(
-        `SELECT DISTINCT concat(data->>'host', coalesce(' (' || replace(data->>'reason', '_', ' ') || ')', '')) AS host
-         FROM task_events WHERE task_id = $1 AND type = 'sandbox.egress_blocked' LIMIT 50`,
-        [task.task_id],
-      )
-    ).rows.map((r) => r.host);
+    const blocked = await blockedHosts(deps.db, task.task_id);
     let prUrl: string;
     let prNumber: number;
     let draft: boolean;
@@ -136,7 +52,7 @@ export const finalizationStep: StepDefinition = {
         signal,
       });
       await emit('finalization.pushed', { branch, commit: pushed.commit, commits: commits.length });
-      const body = prBody(task, ctx, agent, verdict, limit, blocked);
+      const body = newTaskPrBody(task, ctx, agent, verdict, limit, blocked);
       const wantDraft = !verdict.passed || limit !== null;
       let pr = await deps.forge.findPullRequest(repo, branch);
       if (!pr) {
@@ -178,24 +94,7 @@ export const finalizationStep: StepDefinition = {
       commits,
       validation: verdict,
     };
-    if (agent.outcome === 'timed_out') {
-      await endTask(deps, task.task_id, 'TIMED_OUT', limit, { pr_url: prUrl, outcome });
-    } else if (limit) {
-      await endTask(deps, task.task_id, 'FAILED', limit, { pr_url: prUrl, outcome });
-    } else if (!verdict.passed) {
-      await endTask(
-        deps,
-        task.task_id,
-        'FAILED',
-        taskError(
-          'VALIDATION_FAILED',
-          `Validation failed (${verdict.failing.join(', ')}); the draft PR holds the output.`,
-        ),
-        { pr_url: prUrl, outcome },
-      );
-    } else {
-      await endTask(deps, task.task_id, 'COMPLETED', null, { pr_url: prUrl, outcome });
-    }
+    await endWithVerdict(deps, task.task_id, agent, verdict, { pr_url: prUrl, outcome });
     return 'stop';
   },
 };

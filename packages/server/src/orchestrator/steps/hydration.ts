@@ -1,6 +1,7 @@
 import { taskError } from '@abca/contracts';
 import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
+import { hydrateIteration } from '../pr-iteration/hydrate-iteration.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
 import { repoRef } from '../repo-ref.ts';
@@ -63,7 +64,16 @@ export const hydrationStep: StepDefinition = {
           hydrated = { ...task, branch_name: pr.branch };
         }
       }
-      const prompt = buildPrompt(hydrated, { forge, files });
+      // An iteration: the PR's threads (with their code), new comments and failing checks.
+      const iteration =
+        pr && task.workflow_ref === 'coding/pr-iteration-v1'
+          ? await hydrateIteration(deps, repo, task, pr)
+          : undefined;
+      const prompt = buildPrompt(hydrated, {
+        forge,
+        files,
+        ...(iteration ? { prSections: iteration.sections } : {}),
+      });
       const context: TaskContext = {
         prompt,
         settings,
@@ -80,9 +90,19 @@ export const hydrationStep: StepDefinition = {
               },
             }
           : {}),
+        ...(iteration ? { iteration: iteration.context } : {}),
       };
       await patchTask(deps.db, task.task_id, { context: context as unknown as Record<string, unknown> });
       for (const w of file.warnings) await emit('hydration.warning', { message: w });
+      if (iteration && pr) {
+        await emit('pr.iteration_context', {
+          pull_request: pr.number,
+          threads: iteration.counts.threads,
+          conversation: iteration.counts.conversation,
+          failing_checks: iteration.counts.failingChecks,
+          since: iteration.context.since,
+        });
+      }
       await emit('hydration.completed', {
         prompt_chars: prompt.length,
         instructions: files.map((f) => f.path),
