@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhookBody } from '@abca/fake-github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/ops/logger.ts';
+import type { Forge, PrActivity } from '../src/ports/forge.ts';
+import { startPrWatcher } from '../src/pr-loop/poller.ts';
+import { claimDueWatches, discoverWatches, failPoll } from '../src/pr-loop/watch-store.ts';
 import { createTask } from '../src/store/task-store.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -28,19 +32,25 @@ beforeAll(async () => {
   });
   expect(repo.status).toBe(201);
   // A task that opened PR #5 (as finalization leaves it): the watcher discovers it from the task.
+  await taskThatOpened(5);
+}, 120_000);
+
+/** A finished task that opened PR `number` of acme/web, as finalization leaves it. */
+async function taskThatOpened(number: number): Promise<void> {
   const created = await createTask(p.platform.db, {
     repo: 'acme/web',
-    task_description: 'Add a page',
+    task_description: `Change ${number}`,
     user_id: 'admin',
     max_turns: 10,
   });
   if (created.kind !== 'created') throw new Error('task not created');
   await p.platform.db.query(
-    `UPDATE tasks SET status = 'COMPLETED', completed_at = now(), branch_name = 'abca/page',
-       outcome = '{"pr":{"number":5,"url":"https://github.com/acme/web/pull/5","draft":false}}' WHERE task_id = $1`,
-    [created.task.task_id],
+    `UPDATE tasks SET status = 'COMPLETED', completed_at = now(), branch_name = $2,
+       outcome = jsonb_build_object('pr', jsonb_build_object('number', $3::int, 'url', $4::text, 'draft', false))
+     WHERE task_id = $1`,
+    [created.task.task_id, `abca/change-${number}`, number, `https://github.com/acme/web/pull/${number}`],
   );
-}, 120_000);
+}
 afterAll(async () => {
   await p?.platform.stop();
 });
@@ -200,4 +210,107 @@ describe('GitHub deliveries and the PR watcher', () => {
     const status = await deliver('status', { sha: 'not a sha', state: 'failure' });
     expect(status.status).toBe(400);
   });
+});
+
+describe('several pollers on one database', () => {
+  it("claim different watches (FOR UPDATE SKIP LOCKED), and a claimed watch is nobody else's until released", async () => {
+    for (const n of [20, 21, 22, 23, 24, 25]) await taskThatOpened(n);
+    const db = p.platform.db;
+    // What every poller's pass does first: a watch for each PR a task opened.
+    expect(await discoverWatches(db)).toBe(6);
+    await db.query(`UPDATE pr_watches SET next_poll_at = now() - interval '1 second', claimed_until = NULL`);
+    const [a, b] = await Promise.all([
+      claimDueWatches(db, 'poller-a', { limit: 4, leaseMs: 60_000 }),
+      claimDueWatches(db, 'poller-b', { limit: 4, leaseMs: 60_000 }),
+    ]);
+    const ids = [...a, ...b].map((w) => w.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(7);
+    expect(await claimDueWatches(db, 'poller-c', { limit: 10, leaseMs: 60_000 })).toEqual([]);
+    for (const w of a) await failPoll(db, w.id, 'poller-a', 'released', 0);
+    // Released: due again, and only a's rows (b still holds its own).
+    const c = await claimDueWatches(db, 'poller-c', { limit: 10, leaseMs: 60_000 });
+    expect(c.map((w) => w.id).sort()).toEqual(a.map((w) => w.id).sort());
+    for (const w of b) await failPoll(db, w.id, 'poller-b', 'released', 0);
+    for (const w of c) await failPoll(db, w.id, 'poller-c', 'released', 0);
+  });
+
+  it('two running watchers never work on one PR at once and start one iteration per PR', async () => {
+    const db = p.platform.db;
+    const inFlight = new Map<number, number>();
+    let overlap = 0;
+    let calls = 0;
+    // The forge's side of GitHub as the watcher reads it: a review requesting changes on every PR.
+    const forge = {
+      kind: 'github',
+      async listActivity(_repo, number): Promise<PrActivity> {
+        calls++;
+        const now = (inFlight.get(number) ?? 0) + 1;
+        inFlight.set(number, now);
+        if (now > 1) overlap++;
+        await new Promise((r) => setTimeout(r, 30));
+        inFlight.set(number, (inFlight.get(number) ?? 1) - 1);
+        return {
+          pr: {
+            number,
+            url: `https://github.com/acme/web/pull/${number}`,
+            branch: `abca/change-${number}`,
+            base: 'main',
+            draft: false,
+            title: 't',
+            state: 'open',
+            headSha: HEAD,
+            author: 'abca-bot',
+            labels: [],
+            createdAt: new Date().toISOString(),
+            mergedAt: null,
+            closedAt: null,
+          },
+          reviews: [
+            {
+              id: `r${number}`,
+              author: 'bob',
+              state: 'changes_requested',
+              body: 'no',
+              submittedAt: new Date().toISOString(),
+            },
+          ],
+          threads: [],
+          comments: [],
+          failingChecks: [],
+          commits: [],
+        };
+      },
+    } as Partial<Forge> as Forge;
+    const options = {
+      db,
+      databaseUrl: p.databaseUrl,
+      forge,
+      gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
+      log: createLogger({ level: 'silent' }),
+      settings: { pollS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
+      botLogin: 'abca-bot',
+      batch: 2,
+    };
+    const watchers = [await startPrWatcher(options), await startPrWatcher(options)];
+    try {
+      const deadline = Date.now() + 60_000;
+      // Every watch has its iteration, and the pollers went on polling them (three polls each).
+      while (Date.now() < deadline) {
+        const res = await db.query(
+          'SELECT count(*)::int AS n FROM pr_watches WHERE active_task_id IS NOT NULL',
+        );
+        if (res.rows[0].n === 7 && calls >= 7 * 3) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      for (const w of watchers) await w.stop();
+    }
+    expect(calls).toBeGreaterThanOrEqual(21);
+    expect(overlap).toBe(0);
+    const tasks = await db.query(
+      `SELECT pr_number, count(*)::int AS n FROM tasks WHERE channel = 'pr_loop' GROUP BY pr_number ORDER BY pr_number`,
+    );
+    expect(tasks.rows).toEqual([5, 20, 21, 22, 23, 24, 25].map((n) => ({ pr_number: n, n: 1 })));
+  }, 90_000);
 });
