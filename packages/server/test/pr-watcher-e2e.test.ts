@@ -3,6 +3,7 @@ import { nudgeWatch } from '../src/pr-loop/watch-store.ts';
 import {
   addChangeRequestComment,
   insertChangeRequestReview,
+  listChangeRequestComments,
   updateChangeRequest,
 } from '../src/store/change-requests.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
@@ -191,6 +192,60 @@ describe('the PR watcher on plain git', () => {
     expect((await p.request('GET', '/v1/stats', { key: mallory })).body.data.overall.prs).toBe(0);
     expect((await p.request('GET', '/v1/stats/prs', { key: mallory })).body.data).toEqual([]);
     expect((await p.request('GET', '/v1/stats/prs?state=closed')).body.data).toHaveLength(1);
+  }, 240_000);
+
+  it("a person's stop comment stops the watching, said once on the PR; a repo's iteration limit stops it too", async () => {
+    const n = await openPr('Add a wave');
+    await until('the watch', () => watchOf(n));
+    await addChangeRequestComment(p.platform.db, {
+      number: n,
+      author: 'dave',
+      body: '@abca stop, I will take it',
+    });
+    await nudgeWatch(p.platform.db, 'loop', n);
+    await until('stopped', async () => (await watchOf(n)).watch_state === 'stopped');
+    expect(await watchOf(n)).toMatchObject({ watch_reason: 'stop_comment', active_task_id: null });
+    // Later reviews start nothing; the notice is not said again.
+    await insertChangeRequestReview(p.platform.db, {
+      number: n,
+      author: 'dave',
+      verdict: 'request_changes',
+      body: 'more',
+      comments: [],
+    });
+    await nudgeWatch(p.platform.db, 'loop', n);
+    await until('a poll after the review', async () => {
+      const w = await watchOf(n);
+      return w.polled_at > w.nudged_at && w.seen.reviews.length === 1;
+    });
+    expect(await iterations(n)).toHaveLength(0);
+    const notices = (await listChangeRequestComments(p.platform.db, n)).filter((c) =>
+      c.body.includes('stopped watching'),
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ author: 'abca' });
+    expect(notices[0]?.body).toContain('@dave');
+
+    // The repo allows no iteration: a review requesting changes stops the watcher instead.
+    const patched = await p.request('PATCH', '/v1/repos/loop', {
+      body: { settings: { pr_max_iterations: 0 } },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const m = await openPr('Add a bow');
+    await until('the watch', () => watchOf(m));
+    await insertChangeRequestReview(p.platform.db, {
+      number: m,
+      author: 'bob',
+      verdict: 'request_changes',
+      body: 'no',
+      comments: [],
+    });
+    await nudgeWatch(p.platform.db, 'loop', m);
+    await until('stopped by the limit', async () => (await watchOf(m)).watch_state === 'stopped');
+    expect((await watchOf(m)).watch_reason).toBe('iteration_limit');
+    expect(await iterations(m)).toHaveLength(0);
+    const said = (await listChangeRequestComments(p.platform.db, m)).filter((c) => c.author === 'abca');
+    expect(said.map((c) => c.body).join('\n')).toContain('limit of 0 iteration tasks');
   }, 240_000);
 
   it('bad queries are a 400 naming the field', async () => {
