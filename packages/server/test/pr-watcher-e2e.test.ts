@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nudgeWatch } from '../src/pr-loop/watch-store.ts';
 import {
@@ -18,6 +21,12 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 let p: TestPlatform;
 let alice: string;
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+const ABCA = fileURLToPath(new URL('../../cli/bin/abca.js', import.meta.url));
+const abca = (args: string[], key: string) =>
+  promisify(execFile)(process.execPath, [ABCA, ...args, '--url', p.url, '--api-key', key], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+    timeout: 60_000,
+  });
 
 beforeAll(async () => {
   p = await startTestPlatform({
@@ -192,6 +201,16 @@ describe('the PR watcher on plain git', () => {
     expect((await p.request('GET', '/v1/stats', { key: mallory })).body.data.overall.prs).toBe(0);
     expect((await p.request('GET', '/v1/stats/prs', { key: mallory })).body.data).toEqual([]);
     expect((await p.request('GET', '/v1/stats/prs?state=closed')).body.data).toHaveLength(1);
+
+    // The CLI prints the same figures.
+    const table = (await abca(['stats'], alice)).stdout;
+    expect(table).toMatch(/^REPO\s+PRS\s+MERGED\s+CLOSED/m);
+    expect(table).toMatch(/^loop\s+2\s+1\s+1\s+0\s+50%\s+0%\s+1\.00/m);
+    const json = JSON.parse((await abca(['stats', '--json', '--repo', 'loop'], alice)).stdout);
+    expect(json.overall.merged_share).toBe(0.5);
+    const list = (await abca(['stats', 'prs', '--state', 'merged'], alice)).stdout;
+    expect(list).toContain(`loop#${number}`);
+    expect(list).not.toContain(`loop#${closedNumber} `);
   }, 240_000);
 
   it("a person's stop comment stops the watching, said once on the PR; a repo's iteration limit stops it too", async () => {

@@ -48,10 +48,13 @@ export const FIGURE_HEADERS = [
 ];
 
 export function registerStats(program: Command, cli: Cli): void {
-  const stats = withClientOptions(
-    program
-      .command('stats')
-      .summary("how ABCA's pull requests ended: merge rates, revision cycles, cost per merged PR")
+  const stats = program
+    .command('stats')
+    .summary("how ABCA's pull requests ended: merge rates, revision cycles, cost per merged PR");
+  withClientOptions(
+    stats
+      .command('summary', { isDefault: true })
+      .summary('the figures, overall and per repo (the default)')
       .description(
         "The PR loop's figures over ABCA's pull requests, overall and per repo (docs/pr-loop.md defines each). " +
           "A member sees their own tasks' PRs; an admin sees all.",
