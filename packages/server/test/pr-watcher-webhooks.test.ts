@@ -312,5 +312,39 @@ describe('several pollers on one database', () => {
       `SELECT pr_number, count(*)::int AS n FROM tasks WHERE channel = 'pr_loop' GROUP BY pr_number ORDER BY pr_number`,
     );
     expect(tasks.rows).toEqual([5, 20, 21, 22, 23, 24, 25].map((n) => ({ pr_number: n, n: 1 })));
+
+    // A crash after the tasks were made and before the watches recorded them: the rows are as they
+    // were before. The next poll makes the same idempotency keys, so it finds the same tasks.
+    const started = (
+      await db.query(
+        'SELECT number, active_task_id FROM pr_watches WHERE active_task_id IS NOT NULL ORDER BY number',
+      )
+    ).rows;
+    await db.query(
+      `UPDATE pr_watches SET active_task_id = NULL, seen = '{}', loop_iterations = 0, next_poll_at = now()`,
+    );
+    const again = await startPrWatcher(options);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const res = await db.query(
+          'SELECT count(*)::int AS n FROM pr_watches WHERE active_task_id IS NOT NULL',
+        );
+        if (res.rows[0].n === 7) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await again.stop();
+    }
+    expect(
+      (
+        await db.query(
+          'SELECT number, active_task_id FROM pr_watches WHERE active_task_id IS NOT NULL ORDER BY number',
+        )
+      ).rows,
+    ).toEqual(started);
+    expect((await db.query(`SELECT count(*)::int AS n FROM tasks WHERE channel = 'pr_loop'`)).rows[0].n).toBe(
+      7,
+    );
   }, 90_000);
 });
