@@ -276,5 +276,16 @@ describe('the PR watcher on plain git', () => {
     expect((await p.request('GET', '/v1/stats?nope=1')).status).toBe(400);
     const future = await p.request('GET', '/v1/stats?since=2999-01-01');
     expect(future.body.data.overall.prs).toBe(0);
+    // The repo's watcher settings are checked like the others.
+    for (const [field, value] of [
+      ['pr_max_iterations', -1],
+      ['pr_max_spend_usd', 0],
+      ['pr_watch', 'yes'],
+      ['pr_stop_label', 'a,b'],
+    ] as const) {
+      const res = await p.request('PATCH', '/v1/repos/loop', { body: { settings: { [field]: value } } });
+      expect(res.status, field).toBe(400);
+      expect(JSON.stringify(res.body.error.details)).toContain(`settings.${field}`);
+    }
   });
 });

@@ -64,7 +64,8 @@ export async function discoverWatches(db: Queryable, repo?: string): Promise<num
             coalesce(t.outcome->'pr'->>'url', t.pr_url, ''), t.task_id, t.user_id,
             coalesce(t.completed_at, t.updated_at)
        FROM tasks t JOIN repos r ON r.repo = t.repo
-      WHERE t.workflow_ref = 'coding/new-task-v1' AND t.status IN ${TERMINAL}
+      WHERE t.workflow_ref = 'coding/new-task-v1' AND (t.outcome -> 'pr') IS NOT NULL
+        AND t.status IN ${TERMINAL}
         AND jsonb_typeof(t.outcome->'pr'->'number') = 'number'
         AND ($1::text IS NULL OR t.repo = $1)
         AND NOT EXISTS (SELECT 1 FROM pr_watches w WHERE w.origin_task_id = t.task_id)

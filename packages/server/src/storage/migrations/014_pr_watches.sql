@@ -71,7 +71,9 @@ ALTER TABLE tasks DROP CONSTRAINT IF EXISTS tasks_channel_check;
 ALTER TABLE tasks ADD CONSTRAINT tasks_channel_check
   CHECK (channel IN ('api', 'cli', 'webhook', 'github', 'slack', 'pr_loop'));
 
--- Finding the pull requests ABCA opened (discovery) and the iterations on one.
+-- Finding the pull requests ABCA opened (discovery, at every pass) and the iterations on one.
+CREATE INDEX tasks_opened_prs ON tasks (task_id)
+  WHERE workflow_ref = 'coding/new-task-v1' AND (outcome -> 'pr') IS NOT NULL;
 CREATE INDEX tasks_pr_iterations ON tasks (repo, pr_number) WHERE workflow_ref = 'coding/pr-iteration-v1';
 
 -- The watcher's tasks have no chat to answer: no outbox rows for them (as for the API).
