@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhookBody } from '@abca/fake-github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RepoAccess } from '../src/channels/github/github-api.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import type { Forge, PrActivity } from '../src/ports/forge.ts';
 import { startPrWatcher } from '../src/pr-loop/poller.ts';
@@ -290,6 +291,11 @@ describe('several pollers on one database', () => {
       log: createLogger({ level: 'silent' }),
       settings: { pollS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
       botLogin: 'abca-bot',
+      // bob, who requests the changes, may write to the repo.
+      github: {
+        permission: async (_repo: string, login: string): Promise<RepoAccess> =>
+          login === 'bob' ? 'write' : 'read',
+      },
       batch: 2,
     };
     const watchers = [await startPrWatcher(options), await startPrWatcher(options)];

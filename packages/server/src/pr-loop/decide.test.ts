@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PrActivity } from '../ports/forge.ts';
-import { decideWatch, stopCandidates, type WatchFacts, type WatchSettings } from './decide.ts';
+import { decideWatch, newAuthors, stopCandidates, type WatchFacts, type WatchSettings } from './decide.ts';
 import type { WatchRow } from './watch-store.ts';
 
 const settings: WatchSettings = {
@@ -309,5 +309,21 @@ describe('the PR watcher decides', () => {
     expect(d.reviewComments).toEqual([
       expect.objectContaining({ id: 'c1', author: 'bob', path: 'src/a.ts', line: 3, resolved: false }),
     ]);
+  });
+});
+
+describe('who may start an iteration', () => {
+  it("on GitHub only writers: a reader's review and mention start nothing, but count in the outcome", () => {
+    const a = activity({
+      reviews: [review('r1', 'rita', 'changes_requested')],
+      comments: [comment('c1', 'rita', '@abca do it')],
+    });
+    expect(newAuthors(watch(), a, settings)).toEqual(['rita']);
+    const d = decideWatch(watch(), a, settings, facts({ writers: new Set() }));
+    expect(d.start).toBeUndefined();
+    expect(d.update.human_reviews).toBe(1);
+    expect(d.update.seen.reviews).toEqual(['r1']);
+    const w = decideWatch(watch(), a, settings, facts({ writers: new Set(['rita']) }));
+    expect(w.start?.reasons).toEqual(['changes_requested', 'mention']);
   });
 });

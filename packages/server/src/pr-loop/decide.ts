@@ -30,6 +30,11 @@ export interface WatchFacts {
   abcaCommits: ReadonlySet<string>;
   /** A stop comment by someone allowed to stop the watcher (checked by the poller), if any. */
   stopBy?: { author: string; commentId: string };
+  /**
+   * Who may start an iteration by a review or comment (GitHub: writers, asked by the poller);
+   * undefined: anyone who can comment (plain git: only API-key holders can).
+   */
+  writers?: ReadonlySet<string>;
   now: Date;
 }
 
@@ -71,6 +76,22 @@ export function stopCandidates(watch: Pick<WatchRow, 'seen'>, a: PrActivity, s: 
   );
 }
 
+/**
+ * The authors of what is new since the cursor and not ABCA's: whose access the poller asks of
+ * GitHub before they may start an iteration ({@link WatchFacts.writers}).
+ */
+export function newAuthors(watch: Pick<WatchRow, 'seen'>, a: PrActivity, s: WatchSettings): string[] {
+  const seenReviews = new Set(watch.seen.reviews);
+  const seenComments = new Set(watch.seen.comments);
+  const authors = [
+    ...a.reviews.filter((r) => !seenReviews.has(r.id) && !isAbca(r.author, r.body, s)).map((r) => r.author),
+    ...allComments(a)
+      .filter((c) => !seenComments.has(c.id) && !isAbca(c.author, c.body, s))
+      .map((c) => c.author),
+  ];
+  return [...new Set(authors.filter((x) => x !== a.pr.author))];
+}
+
 function allComments(a: PrActivity): PrComment[] {
   return [...a.comments, ...a.threads.flatMap((t) => t.comments)];
 }
@@ -89,6 +110,8 @@ const earliest = (dates: (Date | null)[]): Date | null =>
  */
 export function decideWatch(w: WatchRow, a: PrActivity, s: WatchSettings, f: WatchFacts): WatchDecision {
   const human = (author: string, body: string) => !isAbca(author, body, s) && author !== a.pr.author;
+  // Who may start an iteration (GitHub: a writer); their reviews and comments still count in the outcome.
+  const may = (author: string) => !f.writers || f.writers.has(author);
   const seenReviews = new Set(w.seen.reviews);
   const seenComments = new Set(w.seen.comments);
   const seenChecks = new Set(w.seen.checks);
@@ -182,17 +205,19 @@ export function decideWatch(w: WatchRow, a: PrActivity, s: WatchSettings, f: Wat
   const reasons = new Set<IterationReason>();
   if (
     a.reviews.some(
-      (r) => !seenReviews.has(r.id) && r.state === 'changes_requested' && human(r.author, r.body),
+      (r) =>
+        !seenReviews.has(r.id) && r.state === 'changes_requested' && human(r.author, r.body) && may(r.author),
     )
   )
     reasons.add('changes_requested');
-  if (humanThreadComments.some((c) => !seenComments.has(c.id) && !c.thread.resolved))
+  if (humanThreadComments.some((c) => !seenComments.has(c.id) && !c.thread.resolved && may(c.author)))
     reasons.add('review_comment');
   if (
     allComments(a).some(
       (c) =>
         !seenComments.has(c.id) &&
         human(c.author, c.body) &&
+        may(c.author) &&
         mentionRequest(c.body, s.mention) !== undefined &&
         !isStopRequest(c.body, s.mention),
     )

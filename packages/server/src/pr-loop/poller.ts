@@ -9,7 +9,13 @@ import type { Logger } from '../ops/logger.ts';
 import type { Forge, RepoRef } from '../ports/forge.ts';
 import type { Db } from '../storage/db.ts';
 import { getRepo } from '../store/repo-store.ts';
-import { decideWatch, type IterationReason, stopCandidates, type WatchSettings } from './decide.ts';
+import {
+  decideWatch,
+  type IterationReason,
+  newAuthors,
+  stopCandidates,
+  type WatchSettings,
+} from './decide.ts';
 import { prTaskFacts } from './watch-facts.ts';
 import { listenForWatchNudges } from './watch-listener.ts';
 import {
@@ -107,6 +113,20 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
     return undefined;
   };
 
+  /**
+   * Those of `authors` with write access (GitHub, asked of its permission API as the channel does):
+   * on a public repo anyone may comment or review, and only writers may spend on an iteration.
+   */
+  const writersAmong = async (ownerRepo: string, authors: string[]): Promise<Set<string>> => {
+    const writers = new Set<string>();
+    if (!o.github) return writers;
+    for (const login of authors.slice(0, 20)) {
+      const access = await o.github.permission(ownerRepo, login);
+      if (WRITE_ACCESS.includes(access)) writers.add(login);
+    }
+    return writers;
+  };
+
   const pollOne = async (w: WatchRow): Promise<void> => {
     const repo = await getRepo(o.db, w.repo);
     if (!repo) {
@@ -123,7 +143,16 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
     const facts = await prTaskFacts(o.db, w);
     const candidates = w.watch_state === 'watching' ? stopCandidates(w, activity, s) : [];
     const by = candidates.length ? await stopBy(repo, w, candidates) : undefined;
-    const d = decideWatch(w, activity, s, { ...facts, ...(by ? { stopBy: by } : {}), now: new Date() });
+    const writers =
+      repo.forge.kind === 'github' && w.watch_state === 'watching' && s.enabled
+        ? await writersAmong(repo.forge.owner_repo, newAuthors(w, activity, s))
+        : undefined;
+    const d = decideWatch(w, activity, s, {
+      ...facts,
+      ...(by ? { stopBy: by } : {}),
+      ...(writers ? { writers } : {}),
+      now: new Date(),
+    });
     await upsertReviewComments(o.db, w.id, d.reviewComments);
     if (d.notice) {
       // Said once: the forge finds a comment it already made under this key.
