@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +23,7 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  */
 let p: TestPlatform;
 let alice: string;
+let remote: string;
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 const ABCA = fileURLToPath(new URL('../../cli/bin/abca.js', import.meta.url));
 const abca = (args: string[], key: string) =>
@@ -36,7 +40,7 @@ beforeAll(async () => {
   });
   alice = await p.userKey('alice');
   const repo = await p.request('POST', '/v1/repos', {
-    body: { repo: 'loop', forge: { kind: 'git', url: makeRemote(GREET_OK) } },
+    body: { repo: 'loop', forge: { kind: 'git', url: (remote = makeRemote(GREET_OK)) } },
   });
   expect(repo.status, JSON.stringify(repo.body)).toBe(201);
 }, 120_000);
@@ -150,6 +154,19 @@ describe('the PR watcher on plain git', () => {
   }, 240_000);
 
   it('merging and closing show in the outcomes and the stats; a member sees only their own', async () => {
+    // A person pushes a commit of their own to the PR's branch: a human commit in the outcome.
+    const branch = (await watchOf(number)).branch as string;
+    const work = join(mkdtempSync(join(tmpdir(), 'abca-human-')), 'w');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Erin', '-c', 'user.email=erin@localhost', ...args], {
+        encoding: 'utf8',
+      });
+    git('clone', '-q', '--branch', branch, remote, work);
+    git('-C', work, 'commit', '-q', '--allow-empty', '-m', 'Tidy up by hand');
+    git('-C', work, 'push', '-q', 'origin', branch);
+    await nudgeWatch(p.platform.db, 'loop', number);
+    await until('the human commit', async () => (await watchOf(number)).human_commits === 1);
+
     await updateChangeRequest(p.platform.db, 'loop', number, { state: 'merged' });
     await nudgeWatch(p.platform.db, 'loop', number);
     const closedNumber = await openPr('Add a farewell');
@@ -170,7 +187,7 @@ describe('the PR watcher on plain git', () => {
       iteration_tasks: 2,
       // bob's review requesting changes, and carol's comments that started the second iteration.
       review_cycles: 2,
-      human_commits: 0,
+      human_commits: 1,
     });
     expect(merged.merged_at).not.toBeNull();
     expect(merged.first_review_at).not.toBeNull();
