@@ -218,7 +218,8 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
         await pollOne(w);
       } catch (err) {
         const message = (err as Error).message;
-        log.warn({ repo: w.repo, number: w.number, err: message }, 'PR watch poll failed; retrying later');
+        if (!stopped)
+          log.warn({ repo: w.repo, number: w.number, err: message }, 'PR watch poll failed; retrying later');
         await failPoll(o.db, w.id, token, message, Math.min(pollMs, 30_000)).catch(() => {});
       }
     }
