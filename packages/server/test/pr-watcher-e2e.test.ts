@@ -39,8 +39,9 @@ beforeAll(async () => {
     ABCA_MAX_TASKS_PER_USER: '1',
   });
   alice = await p.userKey('alice');
+  remote = makeRemote(GREET_OK);
   const repo = await p.request('POST', '/v1/repos', {
-    body: { repo: 'loop', forge: { kind: 'git', url: (remote = makeRemote(GREET_OK)) } },
+    body: { repo: 'loop', forge: { kind: 'git', url: remote } },
   });
   expect(repo.status, JSON.stringify(repo.body)).toBe(201);
 }, 120_000);
