@@ -354,3 +354,99 @@ describe('several pollers on one database', () => {
     );
   }, 90_000);
 });
+
+describe('GitHub access decides who may drive the watcher', () => {
+  it("a reader's mention and stop do nothing; a writer's stop stops it, said once", async () => {
+    const db = p.platform.db;
+    await taskThatOpened(30);
+    await discoverWatches(db);
+    const comments = [
+      { id: '300', author: 'rita', body: '@abca rewrite everything', createdAt: new Date().toISOString() },
+    ];
+    const said: { number: number; body: string; key: string | undefined }[] = [];
+    const asked: string[] = [];
+    const forge = {
+      kind: 'github',
+      async listActivity(_repo, number): Promise<PrActivity> {
+        return {
+          pr: {
+            number,
+            url: `https://github.com/acme/web/pull/${number}`,
+            branch: `abca/change-${number}`,
+            base: 'main',
+            draft: false,
+            title: 't',
+            state: 'open',
+            headSha: HEAD,
+            author: 'abca-bot',
+            labels: [],
+            createdAt: new Date().toISOString(),
+            mergedAt: null,
+            closedAt: null,
+          },
+          reviews: [],
+          threads: [],
+          comments: number === 30 ? [...comments] : [],
+          failingChecks: [],
+          commits: [],
+        };
+      },
+      async comment(_repo, number, body, opts) {
+        said.push({ number, body, key: opts?.taskId });
+      },
+    } as Partial<Forge> as Forge;
+    const watcher = await startPrWatcher({
+      db,
+      databaseUrl: p.databaseUrl,
+      forge,
+      gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
+      log: createLogger({ level: 'silent' }),
+      settings: { pollS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
+      botLogin: 'abca-bot',
+      github: {
+        async permission(_repo: string, login: string): Promise<RepoAccess> {
+          asked.push(login);
+          return login === 'walt' ? 'write' : 'read';
+        },
+      },
+    });
+    const watch30 = async () =>
+      (await db.query(`SELECT * FROM pr_watches WHERE repo = 'acme/web' AND number = 30`)).rows[0];
+    const until = async (what: string, pred: (w: any) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        if (pred(await watch30())) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      await until("the reader's mention seen", (w) => w.seen.comments?.includes('300'));
+      expect(asked).toContain('rita');
+      comments.push({ id: '301', author: 'rita', body: '@abca stop', createdAt: new Date().toISOString() });
+      await until("the reader's stop seen", (w) => w.seen.comments?.includes('301'));
+      expect((await watch30()).watch_state).toBe('watching');
+      comments.push({ id: '302', author: 'walt', body: '@abca stop', createdAt: new Date().toISOString() });
+      await until('stopped', (w) => w.watch_state === 'stopped');
+      const w = await watch30();
+      expect(w.watch_reason).toBe('stop_comment');
+      // One more poll of the stopped watch says nothing more.
+      await db.query(`UPDATE pr_watches SET next_poll_at = now() WHERE id = $1`, [w.id]);
+      watcher.wake();
+      await until('polled again', (x) => x.polled_at > w.polled_at);
+    } finally {
+      await watcher.stop();
+    }
+    const tasks = await db.query(
+      `SELECT count(*)::int AS n FROM tasks WHERE channel = 'pr_loop' AND pr_number = 30`,
+    );
+    expect(tasks.rows[0].n).toBe(0);
+    expect(said.filter((s) => s.number === 30)).toEqual([
+      {
+        number: 30,
+        body: expect.stringContaining('as @walt asked'),
+        key: expect.stringMatching(/^pr-watch-\d+-stopped$/),
+      },
+    ]);
+  }, 90_000);
+});
