@@ -285,6 +285,16 @@ describe('the PR watcher on plain git', () => {
     expect(said.map((c) => c.body).join('\n')).toContain('limit of 0 iteration tasks');
   }, 240_000);
 
+  it('the admin sees the watcher settings in the effective configuration', async () => {
+    const config = await p.request('GET', '/v1/admin/config');
+    expect(config.body.data.pr_loop).toEqual({
+      poll_s: 1,
+      max_iterations: 3,
+      max_spend_usd: 5,
+      stop_label: 'abca:stop',
+    });
+  });
+
   it('bad queries are a 400 naming the field', async () => {
     const since = await p.request('GET', '/v1/stats?since=yesterday');
     expect(since.status).toBe(400);
