@@ -19,8 +19,10 @@ import {
   PrComment,
   type PrCommentRequest,
   PrMergeResult,
+  PrOutcome,
   PrReview,
   type PrReviewRequest,
+  PrStats,
   RepoInfo,
   RepoWriteResponse,
   ServerConfigInfo,
@@ -104,6 +106,17 @@ export class ApiClient {
   /** `GET /v1/usage`: dollars and tokens over a period, by repo, user or task. */
   async usage(q: UsageInput) {
     return parse(dataEnvelope(UsageReport), (await this.send('GET', `/v1/usage${query(q)}`)).json).data;
+  }
+
+  /** `GET /v1/stats`: the PR loop's figures, overall and per repo. */
+  async stats(q: { repo?: string; since?: string }) {
+    return parse(dataEnvelope(PrStats), (await this.send('GET', `/v1/stats${query(q)}`)).json).data;
+  }
+
+  /** `GET /v1/stats/prs`: each ABCA pull request's outcome, newest first. */
+  async prOutcomes(q: { repo?: string; state?: string; since?: string; limit?: number }) {
+    return parse(dataEnvelope(z.array(PrOutcome)), (await this.send('GET', `/v1/stats/prs${query(q)}`)).json)
+      .data;
   }
 
   async getUserBudget(userId: string) {

@@ -11,6 +11,7 @@ import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
 import { registerReset } from './commands/reset.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerStats } from './commands/stats.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTasks } from './commands/tasks.ts';
@@ -77,6 +78,7 @@ export function buildProgram(cli: Cli): Command {
   registerKeys(program, cli);
   registerWebhooks(program, cli);
   registerUsage(program, cli);
+  registerStats(program, cli);
   registerBudget(program, cli);
   registerUsers(program, cli);
   registerDoctor(program, cli);

@@ -29,6 +29,10 @@ export interface SettingFlags {
   githubTriggers?: GitHubTrigger[];
   triggerLabel?: string;
   mentionName?: string;
+  prWatch?: boolean;
+  prMaxIterations?: number;
+  prMaxSpendUsd?: number;
+  prStopLabel?: string;
 }
 
 /**
@@ -51,6 +55,10 @@ const FLAG_OF: Record<SettingField, string> = {
   github_triggers: '--github-triggers',
   trigger_label: '--trigger-label',
   mention_name: '--mention-name',
+  pr_watch: '--pr-watch',
+  pr_max_iterations: '--pr-max-iterations',
+  pr_max_spend_usd: '--pr-max-spend-usd',
+  pr_stop_label: '--pr-stop-label',
 };
 
 /** In the contract's order, which is also the order `repos show` prints them in. */
@@ -99,6 +107,21 @@ export function withSettingOptions(cmd: Command): Command {
     .option(
       '--mention-name <login>',
       'the name a comment mentions to ask for a task, without @ (default abca)',
+    )
+    .option('--pr-watch <on|off>', "the PR watcher on this repo's ABCA pull requests (default on)", onOffArg)
+    .option(
+      '--pr-max-iterations <n>',
+      'iteration tasks the PR watcher starts on one pull request (0-50; default ABCA_PR_MAX_ITERATIONS)',
+      intArg(0, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--pr-max-spend-usd <usd>',
+      "what one pull request's tasks may spend before the watcher stops, in US dollars (default ABCA_PR_MAX_SPEND_USD)",
+      numberArg(0, Number.MAX_VALUE),
+    )
+    .option(
+      '--pr-stop-label <label>',
+      'the GitHub label that stops the PR watcher on a pull request (default abca:stop)',
     );
 }
 
@@ -120,6 +143,10 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.githubTriggers !== undefined) s.github_triggers = flags.githubTriggers;
   if (flags.triggerLabel !== undefined) s.trigger_label = flags.triggerLabel;
   if (flags.mentionName !== undefined) s.mention_name = flags.mentionName.replace(/^@/, '');
+  if (flags.prWatch !== undefined) s.pr_watch = flags.prWatch;
+  if (flags.prMaxIterations !== undefined) s.pr_max_iterations = flags.prMaxIterations;
+  if (flags.prMaxSpendUsd !== undefined) s.pr_max_spend_usd = flags.prMaxSpendUsd;
+  if (flags.prStopLabel !== undefined) s.pr_stop_label = flags.prStopLabel;
   return s;
 }
 
@@ -155,6 +182,8 @@ function formatSetting(field: SettingField, value: NonNullable<RepoSettings[Sett
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
   if (field === 'max_budget_usd') return `${value} USD`;
   if (field === 'monthly_budget_usd') return `${value} USD a month`;
+  if (field === 'pr_max_spend_usd') return `${value} USD per pull request`;
+  if (field === 'pr_watch') return value ? 'on' : 'off';
   return String(value);
 }
 
@@ -182,6 +211,13 @@ function githubTriggersArg(value: string): GitHubTrigger[] {
       `must be a comma-separated list of ${GITHUB_TRIGGERS.join(', ')}, or none.`,
     );
   return [...new Set(names)] as GitHubTrigger[];
+}
+
+function onOffArg(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', 'yes'].includes(v)) return true;
+  if (['off', 'false', 'no'].includes(v)) return false;
+  throw new InvalidArgumentError('must be on or off.');
 }
 
 function collectHost(value: string, previous: string[] = []): string[] {

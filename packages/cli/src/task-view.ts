@@ -57,7 +57,14 @@ export function taskDetailLines(t: TaskDetail, c: Colors, now = Date.now()): str
  */
 export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef | null): string {
   if (!ref || ref.channel !== channel)
-    return { api: 'API', cli: 'CLI', webhook: 'webhook', github: 'GitHub', slack: 'Slack' }[channel];
+    return {
+      api: 'API',
+      cli: 'CLI',
+      webhook: 'webhook',
+      github: 'GitHub',
+      slack: 'Slack',
+      pr_loop: 'PR watcher',
+    }[channel];
   switch (ref.channel) {
     case 'api':
       return 'API';
@@ -72,6 +79,8 @@ export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef 
     }
     case 'slack':
       return `Slack team ${ref.team_id}, channel ${ref.channel_id}, thread ${ref.thread_ts} (asked by ${ref.user_id})`;
+    case 'pr_loop':
+      return `PR watcher: iteration ${ref.iteration} on ${ref.repo} pull request #${ref.pr_number} (${ref.reasons.join(', ').replaceAll('_', ' ')}; opened by task ${ref.origin_task_id})`;
   }
 }
 

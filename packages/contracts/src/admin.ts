@@ -92,6 +92,15 @@ export const ServerConfigInfo = z.object({
     priced_models: z.array(z.string()),
   }),
   egress: z.object({ default_allowlist: z.array(z.string()), allow_private: z.array(z.string()) }),
+  /** The PR watcher's settings (ABCA_PR_*; docs/pr-loop.md); absent from older servers. */
+  pr_loop: z
+    .object({
+      poll_s: z.number().int(),
+      max_iterations: z.number().int(),
+      max_spend_usd: z.number(),
+      stop_label: z.string(),
+    })
+    .optional(),
 });
 export type ServerConfigInfo = z.infer<typeof ServerConfigInfo>;
 

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 /**
- * Where a task came from: the API, the CLI, a signed generic webhook, GitHub or Slack. Every
+ * Where a task came from: the API, the CLI, a signed generic webhook, GitHub, Slack, or the PR
+ * watcher (`pr_loop`: an iteration task it started on an ABCA pull request). Every
  * channel makes the same task creation (server `channels/gateway.ts`); the answers go back to the
  * channel the task came from (docs/channels.md).
  */
-export const CHANNELS = ['api', 'cli', 'webhook', 'github', 'slack'] as const;
+export const CHANNELS = ['api', 'cli', 'webhook', 'github', 'slack', 'pr_loop'] as const;
 export const Channel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof Channel>;
 
@@ -60,6 +61,19 @@ export const ChannelRef = z.discriminatedUnion('channel', [
     user_id: Id,
     /** Slack's `event_id` or the slash command's trigger id. */
     delivery_id: Id,
+  }),
+  z.object({
+    channel: z.literal('pr_loop'),
+    /** The repo as onboarded. */
+    repo: Id,
+    /** The ABCA pull request the watcher started the task on. */
+    pr_number: z.number().int().positive(),
+    /** The task that opened the pull request. */
+    origin_task_id: Id,
+    /** Which iteration of the pull request this is (1, 2, ...). */
+    iteration: z.number().int().positive(),
+    /** What started it: `changes_requested`, `review_comment`, `mention`, `failing_check`. */
+    reasons: z.array(z.string().min(1).max(100)).max(10),
   }),
 ]);
 export type ChannelRef = z.infer<typeof ChannelRef>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ChangeRequestInfo } from './change-request.ts';
+import { RepoName } from './task.ts';
+import { Instant } from './usage.ts';
 
 /**
  * The PR loop's shapes: reviews the agent writes, the plain-git review and merge requests, the
@@ -173,3 +175,19 @@ export const PrStats = z.object({
   repos: z.array(PrStatsFigures.extend({ repo: z.string() })),
 });
 export type PrStats = z.infer<typeof PrStats>;
+
+/** `GET /v1/stats`: a repo, and PRs opened since a date or time. */
+export const PrStatsQuery = z.strictObject({
+  repo: RepoName.optional(),
+  since: Instant.optional(),
+});
+export type PrStatsQuery = z.infer<typeof PrStatsQuery>;
+
+/** `GET /v1/stats/prs`: a repo, a state, PRs opened since; at most `limit` (newest first). */
+export const PrOutcomesQuery = z.strictObject({
+  repo: RepoName.optional(),
+  state: PrOutcomeState.optional(),
+  since: Instant.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type PrOutcomesQuery = z.infer<typeof PrOutcomesQuery>;

@@ -62,6 +62,20 @@ export const RepoSettings = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, 'must be a GitHub login such as abca or abca[bot]')
     .optional(),
+  /** The PR watcher on this repo's ABCA pull requests (docs/pr-loop.md); default on. */
+  pr_watch: z.boolean().optional(),
+  /** Iteration tasks the watcher starts on one pull request; default ABCA_PR_MAX_ITERATIONS. */
+  pr_max_iterations: z.number().int().min(0).max(50).optional(),
+  /** What one pull request's tasks (its opening task and iterations) may spend before the watcher stops; default ABCA_PR_MAX_SPEND_USD. */
+  pr_max_spend_usd: z.number().gt(0).max(1000).optional(),
+  /** The label that stops the watcher on a pull request (GitHub); default ABCA_PR_STOP_LABEL. */
+  pr_stop_label: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50)
+    .regex(/^[^\s,][^,]*$/, 'must be a GitHub label name (no commas)')
+    .optional(),
 });
 export type RepoSettings = z.infer<typeof RepoSettings>;
 

@@ -14,7 +14,7 @@ export const UserId = z
   .regex(/^[A-Za-z0-9._@-]{1,100}$/, 'must be a user id: letters, digits and . _ @ - only, at most 100');
 
 /** A day (`2026-12-01`, midnight UTC) or an ISO-8601 time with its zone. */
-const Instant = z
+export const Instant = z
   .string()
   .max(40)
   .refine(

@@ -7,6 +7,7 @@ import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';
 import { createHttpServer, type HttpServerOptions } from './api/http-server.ts';
 import { createMetricsApp } from './api/metrics-app.ts';
+import { createGitHubChannelApi } from './channels/github/github-api.ts';
 import { createChannelNotifiers } from './channels/notifiers.ts';
 import { startOutboxDispatcher } from './channels/outbox-dispatcher.ts';
 import { createRateLimiter } from './channels/rate-limit.ts';
@@ -28,6 +29,7 @@ import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import type { ChannelNotifier } from './ports/channel-notifier.ts';
+import { startPrWatcher } from './pr-loop/poller.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
 import { moveUrlCredentials } from './secrets/move-url-credentials.ts';
 import { createRepoCredentials, type RepoCredentials } from './secrets/repo-credentials.ts';
@@ -192,6 +194,18 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       });
       // After the orchestrator's drain, whose last changes it may still deliver; before the pool closes.
       stops.push(() => outbox.stop());
+      // The PR watcher (docs/pr-loop.md) runs wherever workflows run; stopped before the pool closes.
+      const watcher = await startPrWatcher({
+        db,
+        databaseUrl,
+        forge: adapters.forge,
+        gateway: { orchestrator, config },
+        log,
+        settings: config.prLoop,
+        botLogin: config.channels.github.botLogin,
+        github: createGitHubChannelApi({ github: config.github }),
+      });
+      stops.unshift(() => watcher.stop());
     }
 
     let url: string | undefined;

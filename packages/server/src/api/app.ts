@@ -17,6 +17,7 @@ import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
 import { prLoopRoutes } from './routes/pr-loop.ts';
 import { repoRoutes } from './routes/repos.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userBudgetRoutes } from './routes/user-budgets.ts';
@@ -110,6 +111,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/admin', adminRoutes(deps));
   app.route('/v1/repos', repoRoutes(deps));
   app.route('/v1/usage', usageRoutes(deps));
+  app.route('/v1/stats', statsRoutes(deps));
   app.route('/v1/users', userBudgetRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1/users', userIdentityRoutes(deps));

@@ -12,6 +12,7 @@ import {
   ModelProvidersSchema,
   readModelProviders,
 } from './model-providers.ts';
+import { PR_LOOP_ENV_NAMES, PrLoopConfigSchema, readPrLoopEnv } from './pr-loop-config.ts';
 import { PriceFileError, readPriceFile } from './prices.ts';
 
 const positiveInt = (name: string, def: number) =>
@@ -189,6 +190,8 @@ export const ConfigSchema = z.object({
   }),
   /** GitHub and Slack as channels, signed webhooks, ingress limits (channels-config.ts). Secret. */
   channels: ChannelsConfigSchema,
+  /** The PR watcher: poll interval and the limits per pull request (pr-loop-config.ts). */
+  prLoop: PrLoopConfigSchema,
   /** Hosts the sandbox may reach when a repo sets no allowlist of its own (package registries). */
   defaultAllowlist: z.array(z.string()),
   /**
@@ -257,6 +260,7 @@ const ENV_NAMES: Record<string, string> = {
   'github.installationId': 'ABCA_GITHUB_APP_INSTALLATION_ID',
   'github.apiUrl': 'ABCA_GITHUB_API_URL',
   ...CHANNELS_ENV_NAMES,
+  ...PR_LOOP_ENV_NAMES,
   defaultAllowlist: 'ABCA_DEFAULT_ALLOWLIST',
   egressAllowPrivate: 'ABCA_EGRESS_ALLOW_PRIVATE',
 };
@@ -351,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       apiUrl: blank(env.ABCA_GITHUB_API_URL),
     },
     channels: readChannelsEnv((name) => blank(env[name])),
+    prLoop: readPrLoopEnv((name) => blank(env[name])),
     defaultAllowlist: blank(env.ABCA_DEFAULT_ALLOWLIST)
       ?.split(',')
       .map((h) => h.trim())

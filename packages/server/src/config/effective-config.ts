@@ -96,6 +96,12 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
       request_read_timeout_s: config.requestReadTimeoutS,
       model_context_tokens: config.modelContextTokens ?? null,
     },
+    pr_loop: {
+      poll_s: config.prLoop.pollS,
+      max_iterations: config.prLoop.maxIterations,
+      max_spend_usd: config.prLoop.maxSpendUsd,
+      stop_label: config.prLoop.stopLabel,
+    },
     costs: {
       default_max_budget_usd: config.defaultMaxBudgetUsd ?? null,
       priced_models: Object.keys(config.prices ?? {}).sort(),

@@ -1,6 +1,7 @@
 import { type ChannelRef, CreateTaskRequest, type RepoInfo } from '@abca/contracts';
 import { AppError } from '../../ops/errors.ts';
 import type { Logger } from '../../ops/logger.ts';
+import { nudgeWatch } from '../../pr-loop/watch-store.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { getRepo } from '../../store/repo-store.ts';
 import { findDelivery, recordDelivery } from '../deliveries.ts';
@@ -65,6 +66,23 @@ export async function handleGitHubEvent(
     };
   const ownerRepo = e.payload.repository.full_name;
   const repo = await findGitHubRepo(deps.db, ownerRepo);
+  // A comment on a pull request ABCA opened goes to its watcher, which starts one iteration at a
+  // time (a mention), stops on a writer's "stop", and ignores the rest.
+  if (
+    repo &&
+    e.event === 'issue_comment' &&
+    e.payload.issue.pull_request != null &&
+    (await nudgeWatch(deps.db, repo.repo, e.payload.issue.number))
+  ) {
+    const rec = await recordDelivery(deps.db, { source: DELIVERY_SOURCE, deliveryId, outcome: 'watcher' });
+    log.debug(
+      { deliveryId, repo: repo.repo, number: e.payload.issue.number },
+      'PR comment handed to the watcher',
+    );
+    return rec.first
+      ? { status: 202, outcome: 'watcher' }
+      : { status: 200, outcome: rec.earlier.outcome, replayed: true };
+  }
   const decision = decideTrigger(e, triggerSettings(repo?.settings, deps.botLogin));
   if (decision.kind === 'ignore') {
     const rec = await recordDelivery(deps.db, { source: DELIVERY_SOURCE, deliveryId, outcome: 'ignored' });

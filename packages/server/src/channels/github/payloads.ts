@@ -64,3 +64,47 @@ export const DeliveryId = z
 
 /** `X-GitHub-Event`: a lower-case event name. */
 export const EventName = z.string().regex(/^[a-z_]{1,60}$/, 'X-GitHub-Event must be an event name');
+
+const PullRef = z.object({ number: z.number().int().positive() });
+const Sha = z.string().regex(/^[0-9a-f]{7,64}$/i, 'must be a commit sha');
+
+/**
+ * The PR-loop events (`pull_request`, `pull_request_review`, `pull_request_review_comment`,
+ * `pull_request_review_thread`): which pull request, and what happened to it.
+ */
+export const PullRequestActivityPayload = z.object({
+  action: z.string().min(1).max(100),
+  pull_request: PullRef,
+  repository: Repository,
+  sender: User,
+  installation: Installation,
+});
+export type PullRequestActivityPayload = z.infer<typeof PullRequestActivityPayload>;
+
+/** `check_run` / `check_suite`: the head commit and the pull requests it belongs to (may be empty). */
+const CheckTarget = z.object({
+  head_sha: Sha,
+  status: z.string().max(50).nullish(),
+  conclusion: z.string().max(50).nullish(),
+  pull_requests: z.array(PullRef).max(100).default([]),
+});
+export const CheckRunPayload = z.object({
+  action: z.string().min(1).max(100),
+  check_run: CheckTarget,
+  repository: Repository,
+  installation: Installation,
+});
+export const CheckSuitePayload = z.object({
+  action: z.string().min(1).max(100),
+  check_suite: CheckTarget,
+  repository: Repository,
+  installation: Installation,
+});
+
+/** `status`: a commit status, naming only the commit. */
+export const StatusPayload = z.object({
+  sha: Sha,
+  state: z.string().min(1).max(50),
+  repository: Repository,
+  installation: Installation,
+});

@@ -6,17 +6,9 @@ import { limitSource, parseVerifiedJson, readRawBody, verifiedText } from '../in
 import { createGitHubChannelApi, type GitHubChannelApi } from './github-api.ts';
 import { handleGitHubEvent } from './handle-delivery.ts';
 import { DeliveryId, EventName, IssueCommentPayload, IssuesPayload, SourcePayload } from './payloads.ts';
+import { nudgeFromDelivery, PR_ACTIVITY_EVENTS, prActivityTarget } from './pr-activity.ts';
 import { verifyGitHubSignature } from './signature.ts';
 import type { GitHubEvent } from './triggers.ts';
-
-/** Events a GitHub App sends ABCA that the PR loop (a later issue) will act on: accepted, not acted on yet. */
-const LATER = new Set([
-  'pull_request_review',
-  'pull_request_review_comment',
-  'check_run',
-  'check_suite',
-  'pull_request',
-]);
 
 /**
  * `POST /webhooks/github` (docs/channels.md "GitHub"): a GitHub App's (or a repo webhook's)
@@ -72,10 +64,26 @@ export function githubWebhookRoutes(deps: ApiDeps, opts: { api?: GitHubChannelAp
       const p = IssueCommentPayload.safeParse(json);
       if (!p.success) throw validationError(p.error);
       parsed = { event: 'issue_comment', payload: p.data };
+    } else if (PR_ACTIVITY_EVENTS.has(event.data)) {
+      // The PR watcher's events: a hint that marks the watch due; the watcher reads GitHub itself.
+      const target = prActivityTarget(event.data, json);
+      if (!target.success) throw validationError(target.error);
+      const t = target.data;
+      const { nudged } = t.kind === 'target' ? await nudgeFromDelivery(deps.db, log, t) : { nudged: [] };
+      const reason = t.kind === 'ignore' ? t.reason : 'not a pull request ABCA opened';
+      return c.json(
+        {
+          data: {
+            delivery_id: deliveryId,
+            ...(nudged.length
+              ? { outcome: 'watcher', pull_requests: nudged }
+              : { outcome: 'ignored', reason }),
+          },
+        },
+        202,
+      );
     } else {
-      const reason = LATER.has(event.data)
-        ? `${event.data} is for the PR loop, not handled yet`
-        : `${event.data} is not an event ABCA handles`;
+      const reason = `${event.data} is not an event ABCA handles`;
       log.info({ deliveryId, event: event.data }, 'GitHub delivery ignored: event not handled');
       return c.json({ data: { delivery_id: deliveryId, outcome: 'ignored', reason } }, 202);
     }
