@@ -37,7 +37,10 @@ beforeAll(async () => {
   world = await startCrashWorld();
   ({ model, api } = world);
   remote = makeRemote(GREET_OK);
-  await api.request('POST', '/v1/repos', { body: { repo: 'crashy', forge: { kind: 'git', url: remote } } });
+  // This file submits its PR tasks by hand: the PR watcher, which would start its own, is off.
+  await api.request('POST', '/v1/repos', {
+    body: { repo: 'crashy', forge: { kind: 'git', url: remote }, settings: { pr_watch: false } },
+  });
 }, 120_000);
 afterAll(async () => {
   await api?.platform.db.query('DROP TRIGGER IF EXISTS abca_test_slow_reply ON change_request_comments');

@@ -56,8 +56,9 @@ beforeAll(async () => {
     body: { repo: 'iter', forge: { kind: 'git', url: remote } },
   });
   expect(added.status, JSON.stringify(added.body)).toBe(201);
+  // This file submits its PR tasks by hand: the PR watcher, which would start its own, is off.
   const patched = await p.request('PATCH', '/v1/repos/iter', {
-    body: { settings: { test_command: 'node --test', validation_mode: 'regression_only' } },
+    body: { settings: { test_command: 'node --test', validation_mode: 'regression_only', pr_watch: false } },
   });
   expect(patched.status).toBe(200);
   const origin = await openPrWithTask(p, model, 'iter');

@@ -17,8 +17,9 @@ let world: CrashWorld;
 beforeAll(async () => {
   world = await startCrashWorld();
   const remote = makeRemote({ 'a.txt': 'one\ntwo\nthree\n', '.abca/config.yaml': 'test_command: "true"\n' });
+  // This file submits its PR tasks by hand: the PR watcher, which would start its own, is off.
   const repo = await world.api.request('POST', '/v1/repos', {
-    body: { repo: 'crashy', forge: { kind: 'git', url: remote } },
+    body: { repo: 'crashy', forge: { kind: 'git', url: remote }, settings: { pr_watch: false } },
   });
   expect(repo.status, JSON.stringify(repo.body)).toBe(201);
 }, 120_000);

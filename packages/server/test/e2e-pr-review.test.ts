@@ -57,8 +57,9 @@ beforeAll(async () => {
     // A secret the platform holds: never in an event or a posted review.
     ANTHROPIC_API_KEY: SECRET,
   });
+  // This file submits its PR tasks by hand: the PR watcher, which would start its own, is off.
   const repo = await p.request('POST', '/v1/repos', {
-    body: { repo: 'lib', forge: { kind: 'git', url: remote } },
+    body: { repo: 'lib', forge: { kind: 'git', url: remote }, settings: { pr_watch: false } },
   });
   expect(repo.status, JSON.stringify(repo.body)).toBe(201);
   // The PR under review, opened by an earlier task: line 3 of lib.js changes.

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { inDiff, newSideLines } from '../../git/diff-lines.ts';
 import { AppError } from '../../ops/errors.ts';
+import { nudgeWatch } from '../../pr-loop/watch-store.ts';
 import { ForgeError } from '../../ports/forge.ts';
 import {
   addChangeRequestComment,
@@ -30,6 +31,14 @@ const Number_ = z.coerce.number().int().positive().max(INT32_MAX);
  */
 export function prLoopRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
+  /**
+   * What people do on a PR is what the PR watcher acts on: its watch is polled now, not at its
+   * next interval. Best effort: the poll comes anyway.
+   */
+  const nudge = (cr: ChangeRequest) =>
+    nudgeWatch(deps.db, cr.repo, cr.number).catch((err: unknown) => {
+      deps.log.warn({ err, number: cr.number }, 'could not nudge the PR watcher');
+    });
   const load = (c: { get(k: 'principal'): AppEnv['Variables']['principal'] }, raw: string | undefined) =>
     loadOwnedChangeRequest(deps.db, c.get('principal'), readParam(raw, Number_, 'number'));
 
@@ -66,6 +75,7 @@ export function prLoopRoutes(deps: ApiDeps) {
       ...(root ? { inReplyTo: root.id } : {}),
     });
     if (!added) throw new Error(`comment on change request ${cr.number} was not stored`);
+    await nudge(cr);
     return c.json({ data: commentView(added) }, 201);
   });
 
@@ -107,6 +117,7 @@ export function prLoopRoutes(deps: ApiDeps) {
       body: req.body,
       comments: req.comments,
     });
+    await nudge(cr);
     return c.json({ data: reviewView(review) }, 201);
   });
 
@@ -147,6 +158,7 @@ export function prLoopRoutes(deps: ApiDeps) {
       { number: cr.number, repo: cr.repo, commit: out.commit, by: p.userId },
       'change request merged',
     );
+    await nudge(cr);
     return c.json({
       data: {
         pr: changeRequestView(ended, { withDiff: false }),
@@ -162,6 +174,7 @@ export function prLoopRoutes(deps: ApiDeps) {
     const ended = await endChangeRequest(deps.db, cr.number, 'closed');
     if (!ended)
       throw new AppError('PR_NOT_OPEN', `Pull request ${cr.number} was merged or closed meanwhile.`);
+    await nudge(cr);
     return c.json({ data: changeRequestView(ended, { withDiff: false }) });
   });
 
