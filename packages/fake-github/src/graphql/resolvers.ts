@@ -13,6 +13,7 @@ import {
 import { reviewThreadComments } from '../threads.ts';
 import { connection, type PageArgs } from './connection.ts';
 import { typedError } from './errors.ts';
+import { findReviewThread, replyInThread, setResolved } from './review-threads.ts';
 
 /**
  * The fake's state as GraphQL objects. graphql-js's default resolver reads a field from the
@@ -43,6 +44,7 @@ function actor(login: string): GqlObject {
 
 function reviewComment(pullUrl: string, comment: ReviewComment, outdated: boolean): GqlObject {
   return {
+    __typename: 'PullRequestReviewComment',
     id: nodeId('PullRequestReviewComment', comment.id),
     databaseId: comment.id,
     author: actor(comment.author),
@@ -56,11 +58,14 @@ function reviewComment(pullUrl: string, comment: ReviewComment, outdated: boolea
   };
 }
 
-function reviewThread(pullUrl: string, thread: Thread, review: ReviewThread): GqlObject {
+function reviewThread(ctx: GraphqlContext, repo: RepoState, thread: Thread, review: ReviewThread): GqlObject {
+  const pullUrl = `${ctx.urls.web}/${repo.owner}/${repo.name}/pull/${thread.number}`;
   const comments = reviewThreadComments(thread.pull!, review);
   const root = comments[0]!;
   return {
+    __typename: 'PullRequestReviewThread',
     id: nodeId('PullRequestReviewThread', review.id),
+    pullRequest: () => pullRequest(ctx, repo, thread),
     isResolved: review.resolved,
     isOutdated: review.outdated,
     isCollapsed: review.resolved,
@@ -83,6 +88,7 @@ function pullRequest(ctx: GraphqlContext, repo: RepoState, thread: Thread): GqlO
   const pull = thread.pull!;
   const url = `${ctx.urls.web}/${repo.owner}/${repo.name}/pull/${thread.number}`;
   return {
+    __typename: 'PullRequest',
     id: nodeId('PullRequest', pull.id),
     databaseId: pull.id,
     number: thread.number,
@@ -96,7 +102,7 @@ function pullRequest(ctx: GraphqlContext, repo: RepoState, thread: Thread): GqlO
     reviewThreads: (args: PageArgs) =>
       connection(
         'reviewThreads',
-        pull.reviewThreads.map((review) => reviewThread(url, thread, review)),
+        pull.reviewThreads.map((review) => reviewThread(ctx, repo, thread, review)),
         args,
       ),
   };
@@ -154,4 +160,55 @@ export const rootValue = {
     setDraft(ctx, args.input, true),
   markPullRequestReadyForReview: (args: { input: DraftInput }, ctx: GraphqlContext) =>
     setDraft(ctx, args.input, false),
+  node: ({ id }: { id: string }, ctx: GraphqlContext) => {
+    const found = findReviewThread(ctx, id);
+    if (found) return reviewThread(ctx, found.repo, found.thread, found.review);
+    const pullId = parseNodeId('PullRequest', id);
+    for (const repo of ctx.world.repos.values())
+      for (const thread of repo.threads.values())
+        if (
+          pullId !== undefined &&
+          thread.pull?.id === pullId &&
+          repoPermission(ctx.principal, repo) !== 'none'
+        )
+          return pullRequest(ctx, repo, thread);
+    throw typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+  },
+  resolveReviewThread: async (args: { input: ThreadInput }, ctx: GraphqlContext) => {
+    const found = await setResolved(ctx, args.input.threadId, true);
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      thread: reviewThread(ctx, found.repo, found.thread, found.review),
+    };
+  },
+  unresolveReviewThread: async (args: { input: ThreadInput }, ctx: GraphqlContext) => {
+    const found = await setResolved(ctx, args.input.threadId, false);
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      thread: reviewThread(ctx, found.repo, found.thread, found.review),
+    };
+  },
+  addPullRequestReviewThreadReply: async (args: { input: ReplyInput }, ctx: GraphqlContext) => {
+    const { found, comment } = await replyInThread(
+      ctx,
+      args.input.pullRequestReviewThreadId,
+      args.input.body,
+    );
+    const url = `${ctx.urls.web}/${found.repo.owner}/${found.repo.name}/pull/${found.thread.number}`;
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      comment: reviewComment(url, comment, found.review.outdated),
+    };
+  },
 };
+
+interface ThreadInput {
+  readonly threadId: string;
+  readonly clientMutationId?: string | null;
+}
+
+interface ReplyInput {
+  readonly pullRequestReviewThreadId: string;
+  readonly body: string;
+  readonly clientMutationId?: string | null;
+}

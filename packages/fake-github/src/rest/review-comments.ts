@@ -25,7 +25,7 @@ export function reviewCommentJson(
   const commitId = comment.commitId ?? headSha;
   return {
     url,
-    pull_request_review_id: comment.id,
+    pull_request_review_id: comment.reviewId ?? comment.id,
     id: comment.id,
     node_id: nodeId('PullRequestReviewComment', comment.id),
     diff_hunk: `@@ -${comment.line},1 +${comment.line},1 @@`,
