@@ -1,5 +1,7 @@
+import { commitInfo, git } from './git.ts';
 import { nodeId } from './node-ids.ts';
 import { checkRunJson, checkSuiteJson } from './rest/checks.ts';
+import { commitJson } from './rest/commits.ts';
 import { issueCommentJson, issueJson, labelJson } from './rest/issues.ts';
 import { pullJson } from './rest/pulls.ts';
 import { reviewCommentJson } from './rest/review-comments.ts';
@@ -53,7 +55,8 @@ export async function reviewEvent(
 ): Promise<Payload> {
   return {
     action: 'submitted',
-    review: reviewJson(world, urls, repo, thread, review),
+    // Webhooks spell a review's state in lower case (`changes_requested`), REST in upper case.
+    review: { ...reviewJson(world, urls, repo, thread, review), state: review.state.toLowerCase() },
     pull_request: await pullJson(world, urls, repo, thread, false),
   };
 }
@@ -121,7 +124,27 @@ export async function statusEvent(
   repo: RepoState,
   status: CommitStatus,
 ): Promise<Payload> {
-  return statusJson(world, urls, repo, status, true);
+  const heads = await git([
+    '--git-dir',
+    repo.path,
+    'branch',
+    '--format=%(refname:short)',
+    '--points-at',
+    status.sha,
+  ]);
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}`;
+  return {
+    ...statusJson(world, urls, repo, status, true),
+    commit: commitJson(world, urls, repo, await commitInfo(repo.path, status.sha)),
+    branches: heads.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((name) => ({
+        name,
+        commit: { sha: status.sha, url: `${api}/commits/${status.sha}` },
+        protected: false,
+      })),
+  };
 }
 
 export async function issueCommentEvent(

@@ -164,7 +164,7 @@ describe('reviews', () => {
       pull_number: pr.number,
       body: 'Also this.',
       in_reply_to: root.data.id,
-    });
+    } as never);
     expect(one.data).toMatchObject({ in_reply_to_id: root.data.id, path: 'a.txt', line: 3 });
     expect(two.data).toMatchObject({ in_reply_to_id: root.data.id });
     expect(gh.reviewThreads('acme', 'app', pr.number)).toEqual([
