@@ -100,6 +100,19 @@ async function startWorld(): Promise<World> {
   };
 }
 
+const EVENT_OF = { approve: 'APPROVE', request_changes: 'REQUEST_CHANGES', comment: 'COMMENT' } as const;
+const VERDICT_OF = {
+  APPROVED: 'approve',
+  CHANGES_REQUESTED: 'request_changes',
+  COMMENTED: 'comment',
+} as const;
+
+/** The verdict the forge states in the first line of a comment review on the bot's own PR. */
+function statedVerdict(body: string): 'approve' | 'request_changes' | undefined {
+  const stated = /^\*\*Verdict: (approve|request changes)\*\*/.exec(body)?.[1];
+  return stated === 'approve' ? 'approve' : stated ? 'request_changes' : undefined;
+}
+
 async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv & { world: World }> {
   const world = await startWorld();
   const forge = world.forge();
@@ -133,10 +146,31 @@ async function contractEnv(): Promise<ForgeContractEnv & WorkspacesContractEnv &
         sh(dev, ['push', '-q', 'origin', 'HEAD:main']);
         return sh(dev, ['rev-parse', 'HEAD']);
       },
-      // TODO(pr-loop foundation): the helper implementing this forge's PR loop fills these.
-      humanReview: () => Promise.reject(new Error('not implemented yet')),
-      threads: () => Promise.reject(new Error('not implemented yet')),
-      reviews: () => Promise.reject(new Error('not implemented yet')),
+      async humanReview(number, review) {
+        await world.gh.submitReview(OWNER, NAME, number, {
+          reviewer: review.reviewer,
+          event: EVENT_OF[review.verdict],
+          body: review.body,
+          comments: review.comments,
+        });
+      },
+      async threads(number) {
+        return world.gh
+          .reviewThreads(OWNER, NAME, number)
+          .map(({ path, resolved, bodies }) => ({ path, resolved, bodies }));
+      },
+      // GitHub refuses a verdict on one's own pull request, and the contract's PRs are the bot's:
+      // the forge posts a comment stating the verdict in its first line, read back here.
+      async reviews(number) {
+        return world.gh
+          .reviews(OWNER, NAME, number)
+          .filter((r) => r.state in VERDICT_OF)
+          .map((r) => ({
+            verdict: statedVerdict(r.body) ?? VERDICT_OF[r.state as keyof typeof VERDICT_OF],
+            body: r.body,
+            comments: r.commentIds.length,
+          }));
+      },
       async comments(number) {
         return world.gh.issueComments(OWNER, NAME, number).map((c) => c.body);
       },
@@ -159,6 +193,16 @@ runRemoteVerificationContract('GitHub (fake)', async () => {
     secrets: [...env.secrets, wrong],
   };
 });
+
+type ContextThreads = NonNullable<Awaited<ReturnType<Forge['fetchContext']>>['pullRequest']>['reviewThreads'];
+
+/** Threads without their ids and comment ids/times, to compare with what a test wrote. */
+function plain(threads: ContextThreads | undefined) {
+  return (threads ?? []).map(({ id: _id, comments, ...t }) => ({
+    ...t,
+    comments: comments.map(({ author, body }) => ({ author, body })),
+  }));
+}
 
 async function failure(p: Promise<unknown>): Promise<ForgeError> {
   try {
@@ -266,7 +310,7 @@ describe('GitHub forge', () => {
       branch: 'abca/t-hydrate/feature',
     });
     expect(ctx.pullRequest?.diff).toContain('+export const feature = true;');
-    expect(ctx.pullRequest?.reviewThreads).toEqual([
+    expect(plain(ctx.pullRequest?.reviewThreads)).toEqual([
       {
         path: 'feature.ts',
         line: 1,
@@ -277,6 +321,10 @@ describe('GitHub forge', () => {
       },
       { path: 'README.md', line: 1, comments: [{ author: 'carol', body: 'Typo' }] },
     ]);
+    // Each thread has its GraphQL id, each comment its REST id and time.
+    const threads = ctx.pullRequest?.reviewThreads ?? [];
+    expect(threads.map((t) => t.id)).toEqual(world.gh.reviewThreads(OWNER, NAME, number).map((t) => t.id));
+    expect(threads[0]?.comments[0]).toMatchObject({ id: String(first), createdAt: expect.any(String) });
     await forge.comment(ghRepo(), number, 'Done.');
     expect(world.gh.issueComments(OWNER, NAME, number).map((c) => c.body)).toContain('Done.');
   });
@@ -320,7 +368,7 @@ describe('GitHub forge', () => {
     const before = world.gh.requests.length;
 
     const ctx = await forge.fetchContext(ghRepo(), { prNumber: number });
-    expect(ctx.pullRequest?.reviewThreads).toEqual([
+    expect(plain(ctx.pullRequest?.reviewThreads)).toEqual([
       {
         path: 'feature.ts',
         line: 1,
