@@ -94,7 +94,7 @@ export function conversation(
 
 /**
  * Everything on a pull request: the PR (1 request), its reviews and conversation (the newest 300
- * each: 1–4 requests each), review threads over GraphQL (the newest 300: 1–3), the failing checks
+ * each: 1–5 requests each), review threads over GraphQL (the newest 300: 1–3), the failing checks
  * of its head commit (2–4) and its commits (GitHub lists at most 250: 1–3). 7 requests at least.
  */
 export async function readActivity(

@@ -10,7 +10,7 @@ function lastPage(link: string | undefined): number | undefined {
 /**
  * The newest `cap` items of a REST list GitHub returns oldest first (reviews, issue comments): the
  * first page tells how many pages there are (its `Link` header), then only the last pages are read.
- * At most `1 + ceil(cap / 100)` requests.
+ * At most `2 + ceil(cap / 100)` requests.
  */
 export async function listNewest<T>(
   o: Octokit,
@@ -21,9 +21,10 @@ export async function listNewest<T>(
   const first = await o.request(route, { ...params, per_page: PER_PAGE, page: 1 });
   const last = lastPage(first.headers.link) ?? 1;
   const wanted = Math.ceil(cap / PER_PAGE);
-  const from = Math.max(2, last - wanted + 1);
-  const items: T[] = last - wanted + 1 <= 1 ? [...(first.data as T[])] : [];
-  for (let page = from; page <= last; page++) {
+  // The last page may be short: one page more than `cap` needs covers it.
+  const from = Math.max(1, last - wanted);
+  const items: T[] = from === 1 ? [...(first.data as T[])] : [];
+  for (let page = Math.max(from, 2); page <= last; page++) {
     const res = await o.request(route, { ...params, per_page: PER_PAGE, page });
     items.push(...(res.data as T[]));
   }

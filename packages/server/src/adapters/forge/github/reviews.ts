@@ -41,7 +41,7 @@ function asBodyLines(comments: readonly ReviewLineComment[]): string {
 
 /**
  * Posts one review per task: a review whose body carries the task's marker is looked for first
- * (the newest 1,000 reviews: 1–11 requests), then one `POST …/reviews` with the line comments on
+ * (the newest 1,000 reviews: 1–12 requests), then one `POST …/reviews` with the line comments on
  * the new side of the diff. When GitHub refuses (422):
  * - a verdict on the bot's own pull request (GitHub allows only comments there): posted as a
  *   comment, the verdict stated in the body;
