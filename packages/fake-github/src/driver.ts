@@ -3,6 +3,7 @@ import type { FakeGitHub, FakeReview } from './fake-github.ts';
 import { commitFile, noreplyEmail } from './git-write.ts';
 import { HttpError } from './http-error.ts';
 import { nodeId } from './node-ids.ts';
+import { markOutdatedThreads } from './outdated.ts';
 import { addLabels, mergePull, removeLabel, setPullState } from './pull-state.ts';
 import type { Urls } from './rest/route.ts';
 import { replyTo, submitReview } from './reviews.ts';
@@ -206,6 +207,7 @@ export function createDriver(world: World, urls: () => Urls, sink: WebhookSink):
       for (const thread of repo.threads.values()) {
         if (!thread.pull || thread.state !== 'open' || thread.pull.head !== branch) continue;
         thread.pull.lastHeadSha = sha;
+        await markOutdatedThreads(repo, thread);
         await world.events.emit(repo, 'pull_request', change.author, () =>
           pullRequestEvent(world, urls(), repo, thread, 'synchronize'),
         );

@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../src/index.ts';
+import { gitOk, tempDir } from './support/git-client.ts';
 import { octokitFor } from './support/octokit.ts';
 import { pushBranch } from './support/push-branch.ts';
 
@@ -306,5 +308,54 @@ describe('a person on GitHub, and the deliveries it sends', () => {
     gh.deliverWebhooks(undefined);
     await gh.addLabel('acme', 'app', pr.number, 'quiet');
     expect(await deliveries(mark + 1)).toEqual([]);
+  });
+});
+
+describe('outdated threads', () => {
+  it('a push that changes a commented line, or deletes its file, outdates the thread (line null, original kept)', async () => {
+    const pr = await openPull();
+    const file = `${pr.branch}.txt`;
+    const review = await gh.submitReview('acme', 'app', pr.number, {
+      reviewer: 'octo',
+      event: 'COMMENT',
+      comments: [
+        { path: file, line: 1, body: 'Line one' },
+        { path: file, line: 3, body: 'Line three' },
+      ],
+    });
+    await gh.pushCommit('acme', 'app', pr.branch, {
+      path: file,
+      content: 'ONE\ntwo\nthree\n',
+      author: 'abca-bot',
+    });
+    const bot = octokitFor(gh.apiUrl, 'bot');
+    const read = async () =>
+      (
+        await bot.graphql<any>(
+          `query($n: Int!) { repository(owner: "acme", name: "app") { pullRequest(number: $n) {
+            reviewThreads(first: 10) { nodes { isOutdated line originalLine } } } } }`,
+          { n: pr.number },
+        )
+      ).repository.pullRequest.reviewThreads.nodes;
+    expect(await read()).toEqual([
+      { isOutdated: true, line: null, originalLine: 1 },
+      { isOutdated: false, line: 3, originalLine: 3 },
+    ]);
+    const rest = await bot.rest.pulls.listReviewComments({ ...r, pull_number: pr.number });
+    expect(rest.data.map((c) => [c.id, c.line, c.original_line])).toEqual([
+      [review.commentIds[0], null, 1],
+      [review.commentIds[1], 3, 3],
+    ]);
+    // Deleting the file outdates the rest: a comment on a file that no longer exists.
+    const head = (await bot.rest.pulls.get({ ...r, pull_number: pr.number })).data.head.sha;
+    const work = await tempDir('fake-github-outdated-');
+    await gitOk(['clone', '--quiet', gh.gitUrl('acme', 'app'), work], { token: 'bot' });
+    await gitOk(['checkout', '--quiet', pr.branch], { cwd: work });
+    await gitOk(['rm', '--quiet', file], { cwd: work });
+    await gitOk(['commit', '--quiet', '-m', 'Remove it'], { cwd: work });
+    await gitOk(['push', '--quiet', 'origin', pr.branch], { cwd: work, token: 'bot' });
+    await rm(work, { recursive: true, force: true });
+    expect(head).not.toBe((await bot.rest.pulls.get({ ...r, pull_number: pr.number })).data.head.sha);
+    expect((await read()).map((t: { isOutdated: boolean }) => t.isOutdated)).toEqual([true, true]);
   });
 });

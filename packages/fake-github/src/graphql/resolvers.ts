@@ -1,5 +1,6 @@
 import { notAccessibleMessage, type Principal, repoPermission } from '../auth.ts';
 import { nodeId, parseNodeId } from '../node-ids.ts';
+import { markOutdatedThreads } from '../outdated.ts';
 import type { Urls } from '../rest/route.ts';
 import {
   allows,
@@ -117,10 +118,11 @@ function repository(ctx: GraphqlContext, owner: string, name: string): GqlObject
     nameWithOwner: `${repo.owner}/${repo.name}`,
     isPrivate: repo.private,
     url: `${ctx.urls.web}/${repo.owner}/${repo.name}`,
-    pullRequest: ({ number }: { number: number }) => {
+    pullRequest: async ({ number }: { number: number }) => {
       const thread = repo.threads.get(number);
       if (!thread?.pull)
         throw typedError('NOT_FOUND', `Could not resolve to a PullRequest with the number of ${number}.`);
+      await markOutdatedThreads(repo, thread);
       return pullRequest(ctx, repo, thread);
     },
   };
@@ -160,9 +162,12 @@ export const rootValue = {
     setDraft(ctx, args.input, true),
   markPullRequestReadyForReview: (args: { input: DraftInput }, ctx: GraphqlContext) =>
     setDraft(ctx, args.input, false),
-  node: ({ id }: { id: string }, ctx: GraphqlContext) => {
+  node: async ({ id }: { id: string }, ctx: GraphqlContext) => {
     const found = findReviewThread(ctx, id);
-    if (found) return reviewThread(ctx, found.repo, found.thread, found.review);
+    if (found) {
+      await markOutdatedThreads(found.repo, found.thread);
+      return reviewThread(ctx, found.repo, found.thread, found.review);
+    }
     const pullId = parseNodeId('PullRequest', id);
     for (const repo of ctx.world.repos.values())
       for (const thread of repo.threads.values())
