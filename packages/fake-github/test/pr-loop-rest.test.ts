@@ -159,6 +159,7 @@ describe('reviews', () => {
       comment_id: root.data.id,
       body: 'Because.',
     });
+    // Octokit's types want `path` and `commit_id` too; GitHub takes `in_reply_to` and `body` alone.
     const two = await alice.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
       ...r,
       pull_number: pr.number,
