@@ -72,6 +72,9 @@ async function openPull() {
   const pr = (
     await octokitFor(gh.apiUrl, 'bot').rest.pulls.create({ ...r, head: branch, base: 'main', title: 'T' })
   ).data;
+  // Its `pull_request.opened` delivery is checked once, below; tests look at what follows it.
+  await gh.settleWebhooks();
+  mark = received.length;
   return { number: pr.number, branch, head: pr.head.sha };
 }
 
@@ -295,8 +298,12 @@ describe('a person on GitHub, and the deliveries it sends', () => {
     });
   });
 
-  it('sends a delivery for what ABCA does over REST too (a comment), and none once stopped', async () => {
+  it('sends a delivery for what ABCA does over REST too (opening, a comment), and none once stopped', async () => {
+    const from = received.length;
     const pr = await openPull();
+    expect((await deliveries(from)).map((d) => [d.event, d.payload.action, d.payload.number])).toEqual([
+      ['pull_request', 'opened', pr.number],
+    ]);
     await octokitFor(gh.apiUrl, 'bot').rest.issues.createComment({
       ...r,
       issue_number: pr.number,

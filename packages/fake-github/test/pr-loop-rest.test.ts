@@ -328,6 +328,10 @@ describe('labels, merge and close', () => {
   it('refuses to merge a conflicting or closed PR (405); closes and reopens with PATCH', async () => {
     const pr = await openPull({ 'README.md': 'theirs\n' });
     await gh.pushCommit('acme', 'app', 'main', { path: 'README.md', content: 'ours\n', author: 'dave' });
+    expect((await alice.rest.pulls.get({ ...r, pull_number: pr.number })).data).toMatchObject({
+      mergeable: false,
+      mergeable_state: 'dirty',
+    });
     const conflict = await failure(alice.rest.pulls.merge({ ...r, pull_number: pr.number }));
     expect(conflict).toMatchObject({ status: 405, message: expect.stringContaining('not mergeable') });
     const closed = await alice.rest.pulls.update({ ...r, pull_number: pr.number, state: 'closed' });

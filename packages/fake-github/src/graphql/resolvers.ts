@@ -12,6 +12,7 @@ import {
   type World,
 } from '../state.ts';
 import { reviewThreadComments } from '../threads.ts';
+import { pullRequestEvent } from '../webhook-payloads.ts';
 import { connection, type PageArgs } from './connection.ts';
 import { typedError } from './errors.ts';
 import { findReviewThread, replyInThread, setResolved } from './review-threads.ts';
@@ -34,6 +35,11 @@ type GqlObject = Record<string, unknown>;
 interface DraftInput {
   readonly pullRequestId: string;
   readonly clientMutationId?: string | null;
+}
+
+/** The login a write acts as (REST spelling: `abca[bot]`). */
+function loginOf(principal: Principal): string {
+  return principal.kind === 'pat' || principal.kind === 'installation' ? principal.login : 'ghost';
 }
 
 /** GraphQL names a bot by its slug (`abca`), where REST says `abca[bot]`. */
@@ -129,7 +135,7 @@ function repository(ctx: GraphqlContext, owner: string, name: string): GqlObject
 }
 
 /** `convertPullRequestToDraft` (draft) or `markPullRequestReadyForReview`: needs write access. */
-function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): GqlObject {
+async function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): Promise<GqlObject> {
   const id = parseNodeId('PullRequest', input.pullRequestId);
   let found: { repo: RepoState; thread: Thread } | undefined;
   for (const repo of ctx.world.repos.values()) {
@@ -147,6 +153,10 @@ function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): GqlOb
   if (thread.pull!.draft !== draft) {
     thread.pull!.draft = draft;
     thread.updatedAt = now();
+    const action = draft ? 'converted_to_draft' : 'ready_for_review';
+    await ctx.world.events.emit(repo, 'pull_request', loginOf(ctx.principal), () =>
+      pullRequestEvent(ctx.world, ctx.urls, repo, thread, action),
+    );
   }
   return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullRequest(ctx, repo, thread) };
 }

@@ -1,9 +1,10 @@
-import { branchSha, diffStats, pullDiff } from '../git.ts';
+import { branchSha, diffStats, git, pullDiff } from '../git.ts';
 import { HttpError, validationFailed } from '../http-error.ts';
 import { nodeId } from '../node-ids.ts';
 import { setPullState } from '../pull-state.ts';
 import { now, type RepoState, type Thread, type World } from '../state.ts';
 import { openPull } from '../threads.ts';
+import { pullRequestEvent } from '../webhook-payloads.ts';
 import { actorLogin, repoFor, threadFor } from './access.ts';
 import { labelJson } from './issues.ts';
 import { paginate } from './paginate.ts';
@@ -91,6 +92,11 @@ export async function pullJson(
     draft: pull.draft,
   };
   if (!full) return json;
+  // Whether the head merges into the base without conflicts (`git merge-tree`), as GitHub computes it.
+  const clean =
+    thread.state === 'open' && base
+      ? (await git(['--git-dir', repo.path, 'merge-tree', '--write-tree', base, head])).code === 0
+      : false;
   const statsBase = pull.mergedOnto ?? base;
   const stats = statsBase
     ? await diffStats(repo.path, statsBase, head)
@@ -98,9 +104,9 @@ export async function pullJson(
   return {
     ...json,
     merged: pull.merged,
-    mergeable: thread.state === 'open' ? true : null,
+    mergeable: thread.state === 'open' ? clean : null,
     rebaseable: thread.state === 'open' ? true : null,
-    mergeable_state: thread.state === 'open' ? 'clean' : 'unknown',
+    mergeable_state: thread.state === 'open' ? (clean ? 'clean' : 'dirty') : 'unknown',
     merged_by: pull.mergedBy ? userJson(world, urls, pull.mergedBy) : null,
     comments: thread.comments.length,
     review_comments: pull.reviewComments.length,
@@ -168,6 +174,10 @@ async function createPull(context: RestContext) {
     base: base!,
     draft: body.draft === true,
   });
+  const author = actorLogin(context);
+  await context.world.events.emit(repo, 'pull_request', author, () =>
+    pullRequestEvent(context.world, context.urls, repo, thread, 'opened'),
+  );
   return { status: 201, body: await pullJson(context.world, context.urls, repo, thread, true) };
 }
 

@@ -12,6 +12,7 @@ import { conversation, type PullInfoData, readActivity, toPullInfo } from './act
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
 import { failingChecks } from './checks.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
+import { listNewest } from './pages.ts';
 import { fetchReviewThreads, replyOnce, resolveOnce } from './review-threads.ts';
 import { postReviewOnce } from './reviews.ts';
 import { verifyGitHubRemote } from './verify-remote.ts';
@@ -303,11 +304,12 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
       // The task's one comment carries a hidden marker; a retry that finds it posts nothing.
       const marker = taskCommentMarker(opts.taskId);
       await api(repo, `comment on #${number}`, async (o, r) => {
-        const existing = await o.paginate(o.rest.issues.listComments, {
-          ...r,
-          issue_number: number,
-          per_page: 100,
-        });
+        const existing = await listNewest<{ body?: string | null }>(
+          o,
+          'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          { ...r, issue_number: number },
+          MARKER_SEARCH_COMMENTS,
+        );
         if (existing.some((c) => c.body?.includes(marker))) return;
         await o.rest.issues.createComment({ ...r, issue_number: number, body: `${body}\n\n${marker}` });
       });
@@ -316,6 +318,8 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
 }
 
 const MAX_CONTEXT_DIFF_CHARS = 2 * 1024 * 1024;
+/** A task's comment is looked for among the newest 1,000 comments before posting it. */
+const MARKER_SEARCH_COMMENTS = 1_000;
 /** A task's context holds the newest 100 comments of an issue or PR conversation. */
 const MAX_CONTEXT_COMMENTS = 100;
 /** And the unresolved among the newest 1,000 review threads (10 GraphQL pages at most). */
