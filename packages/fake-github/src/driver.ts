@@ -1,5 +1,5 @@
 import { addStatus, createCheckRun } from './checks.ts';
-import type { FakeGitHub, FakeReview } from './fake-github.ts';
+import type { FakeGitHub, FakeReview, FakeStatusInput } from './fake-github.ts';
 import { commitFile, noreplyEmail } from './git-write.ts';
 import { HttpError } from './http-error.ts';
 import { nodeId } from './node-ids.ts';
@@ -145,8 +145,17 @@ export function createDriver(world: World, urls: () => Urls, sink: WebhookSink):
       );
       return done(run.id);
     },
-    async setStatus(owner, name, sha, input) {
+    async setStatus(
+      owner: string,
+      name: string,
+      shaOrInput: string | (FakeStatusInput & { sha: string }),
+      given?: FakeStatusInput,
+    ) {
       const repo = world.requireRepo(owner, name);
+      const [sha, input] =
+        typeof shaOrInput === 'string'
+          ? [shaOrInput, given as FakeStatusInput]
+          : [shaOrInput.sha, shaOrInput];
       const status = await asPerson(() =>
         addStatus(world, urls(), repo, {
           sha,
@@ -197,10 +206,11 @@ export function createDriver(world: World, urls: () => Urls, sink: WebhookSink):
     },
     async pushCommit(owner, name, branch, change) {
       const repo = world.requireRepo(owner, name);
+      const path = 'path' in change ? change.path : change.file;
       const sha = await commitFile(repo.path, branch, {
-        path: change.path,
+        path,
         content: change.content,
-        message: change.message ?? `Update ${change.path}`,
+        message: change.message ?? `Update ${path}`,
         name: change.author,
         email: noreplyEmail(world.userId(change.author), change.author),
       });

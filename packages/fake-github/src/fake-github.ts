@@ -73,6 +73,13 @@ export interface FakeReview {
   readonly commentIds: number[];
 }
 
+/** One file a person commits on a branch; `file` is another name for `path`. */
+export type FakeCommitInput = ({ path: string } | { file: string }) & {
+  readonly content: string;
+  readonly author: string;
+  readonly message?: string;
+};
+
 /** A check run a CI app completes on a commit. */
 export interface FakeCheckRunInput {
   readonly headSha: string;
@@ -322,8 +329,9 @@ export interface FakeGitHub {
   ): { id: string; path: string; resolved: boolean; outdated: boolean; bodies: string[] }[];
   /** A CI app completes a check run on a commit (its suite completes with it); returns the run id. */
   completeCheckRun(owner: string, name: string, input: FakeCheckRunInput): Promise<number>;
-  /** Sets a commit status; returns its id. */
+  /** Sets a commit status (the sha given apart, or in the input); returns its id. */
   setStatus(owner: string, name: string, sha: string, input: FakeStatusInput): Promise<number>;
+  setStatus(owner: string, name: string, input: FakeStatusInput & { sha: string }): Promise<number>;
   /** Merges a pull request as `by` (the owner by default); returns the merge commit. Throws when GitHub would refuse. */
   merge(
     owner: string,
@@ -347,12 +355,7 @@ export interface FakeGitHub {
     opts?: { by?: string },
   ): Promise<void>;
   /** A person commits one file on a branch (the web editor); sends `synchronize` for its open pull requests. */
-  pushCommit(
-    owner: string,
-    name: string,
-    branch: string,
-    change: { path: string; content: string; author: string; message?: string },
-  ): Promise<string>;
+  pushCommit(owner: string, name: string, branch: string, change: FakeCommitInput): Promise<string>;
   /** A person comments on an issue or pull request; sends `issue_comment`. Returns the id. */
   postIssueComment(
     owner: string,
@@ -371,4 +374,11 @@ export interface FakeGitHub {
   repoPath(owner: string, name: string): string;
   /** Stops the server, drops hanging connections and deletes the repositories. Idempotent. */
   close(): Promise<void>;
+  /** With a pull request: `closePull` (a person closes it without merging). */
+  close(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    opts?: { by?: string; reopen?: boolean },
+  ): Promise<void>;
 }

@@ -128,8 +128,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   }
 
   let closing: Promise<void> | undefined;
+  const driver = createDriver(world, urlsNow, sink);
   return {
-    ...createDriver(world, urlsNow, sink),
+    ...driver,
     apiUrl: `${webUrl}/api/v3`,
     webUrl,
     gitUrl: (owner, name) => `${webUrl}/${owner}/${name}.git`,
@@ -256,7 +257,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     fail: (matcher, response) => faults.add(matcher, response),
     clearFaults: () => faults.clear(),
     repoPath: (owner, name) => world.requireRepo(owner, name).path,
-    close() {
+    close(...pull: [string, string, number, { by?: string; reopen?: boolean }?] | []) {
+      if (pull.length > 0) {
+        const [owner, name, number, opts] = pull as [
+          string,
+          string,
+          number,
+          { by?: string; reopen?: boolean }?,
+        ];
+        return driver.closePull(owner, name, number, opts);
+      }
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -220,7 +220,8 @@ describe('a person on GitHub, and the deliveries it sends', () => {
       conclusion: 'failure',
       output: { title: 'Tests', summary: '1 failed', text: 'FAIL x.test.ts' },
     });
-    await gh.setStatus('acme', 'app', pr.head, {
+    await gh.setStatus('acme', 'app', {
+      sha: pr.head,
       state: 'error',
       context: 'ci/legacy',
       description: 'Broke',
@@ -254,12 +255,12 @@ describe('a person on GitHub, and the deliveries it sends', () => {
     await gh.addLabel('acme', 'app', pr.number, 'abca:stop', { by: 'octo' });
     await gh.removeLabel('acme', 'app', pr.number, 'abca:stop', { by: 'octo' });
     const human = await gh.pushCommit('acme', 'app', pr.branch, {
-      path: 'b.txt',
+      file: 'b.txt',
       content: 'b\n',
       author: 'octo',
     });
     await gh.postIssueComment('acme', 'app', pr.number, { author: 'octo', body: '@abca please rebase' });
-    await gh.closePull('acme', 'app', pr.number, { by: 'octo' });
+    await gh.close('acme', 'app', pr.number, { by: 'octo' }); // the same as closePull
     await gh.closePull('acme', 'app', pr.number, { by: 'octo', reopen: true });
     const sha = await gh.merge('acme', 'app', pr.number, { by: 'octo', sha: human });
     const got = await deliveries(mark);
