@@ -138,7 +138,15 @@ export function createWebhookSink(
     ) {
       const target = sink.target;
       if (!target) return;
-      const specific = await build();
+      let specific: Record<string, unknown>;
+      try {
+        specific = await build();
+      } catch (error) {
+        // A payload the fake cannot build is its own bug: recorded, never the caller's failure.
+        const text = error instanceof Error ? error.message : String(error);
+        sink.records.push({ event, action: undefined, deliveryId: '', status: -1, payload: { error: text } });
+        return;
+      }
       const action = typeof specific.action === 'string' ? specific.action : undefined;
       const payload: Record<string, unknown> = { ...exampleFor(event, action), ...specific };
       if (action === undefined) delete payload.action;

@@ -828,6 +828,22 @@ describe('GitHub forge: the PR loop', () => {
     });
   });
 
+  it('still reads a PR whose branch was deleted: its last head, commits and checks', async () => {
+    const forge = world.forge();
+    const branch = 'abca/t-gone/feature';
+    const number = await openPr(forge, branch);
+    const head = (await forge.getPullRequest(ghRepo(), number))?.headSha as string;
+    await world.gh.completeCheckRun(OWNER, NAME, { headSha: head, name: 'ci', conclusion: 'timed_out' });
+    sh(world.root, ['--git-dir', world.gh.repoPath(OWNER, NAME), 'update-ref', '-d', `refs/heads/${branch}`]);
+    const activity = await forge.listActivity(ghRepo(), number);
+    expect(activity.pr).toMatchObject({ state: 'open', headSha: head });
+    expect(activity.commits.map((c) => c.sha)).toEqual([head]);
+    expect(activity.failingChecks).toEqual([
+      expect.objectContaining({ name: 'ci', conclusion: 'timed_out', logTail: '' }),
+    ]);
+    expect((await forge.fetchContext(ghRepo(), { prNumber: number })).pullRequest?.headSha).toBe(head);
+  });
+
   it('fails typed when a thread id names a thread of another PR, and on a missing PR', async () => {
     const forge = world.forge();
     const one = await openPr(forge, 'abca/t-cross-1/feature');

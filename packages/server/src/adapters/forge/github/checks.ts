@@ -44,7 +44,8 @@ export async function failingChecks(
   r: { owner: string; repo: string },
   sha: string,
 ): Promise<FailingCheck[]> {
-  if (!/^[0-9a-f]{40}$/.test(sha)) return [];
+  // No head commit known (a PR whose branch is gone reads as zeros): nothing to look up.
+  if (!/^[0-9a-f]{40}$/.test(sha) || /^0+$/.test(sha)) return [];
   const runs = await listFirst<CheckRunData>(
     o,
     'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
