@@ -116,6 +116,37 @@ export async function submitReview(
   return review;
 }
 
+/** The review a lone comment (or reply) makes on GitHub: `COMMENTED`, without a body. */
+function loneReview(world: World, thread: Thread, author: string, commitId: string): Review {
+  const review: Review = {
+    id: world.nextId(),
+    author,
+    state: 'COMMENTED',
+    body: '',
+    commitId,
+    submittedAt: now(),
+  };
+  thread.pull!.reviews.push(review);
+  return review;
+}
+
+/** GitHub announces a lone comment as a review (`submitted`) and as a review comment (`created`). */
+async function announceLone(
+  world: World,
+  urls: Urls,
+  repo: RepoState,
+  thread: Thread,
+  review: Review,
+  comment: ReviewComment,
+): Promise<void> {
+  await world.events.emit(repo, 'pull_request_review', comment.author, () =>
+    reviewEvent(world, urls, repo, thread, review),
+  );
+  await world.events.emit(repo, 'pull_request_review_comment', comment.author, () =>
+    reviewCommentEvent(world, urls, repo, thread, comment),
+  );
+}
+
 /** A single comment on a line (`POST …/pulls/{n}/comments` without `in_reply_to`): a review of its own. */
 export async function commentOnLine(
   world: World,
@@ -126,15 +157,7 @@ export async function commentOnLine(
 ): Promise<ReviewComment> {
   await checkPlaced(repo, thread, [input]);
   const commitId = input.commitId ?? (await headOf(repo, thread));
-  const id = world.nextId();
-  thread.pull!.reviews.push({
-    id,
-    author: input.author,
-    state: 'COMMENTED',
-    body: '',
-    commitId,
-    submittedAt: now(),
-  });
+  const review = loneReview(world, thread, input.author, commitId);
   const comment = commentOnPull(world, thread, {
     author: input.author,
     path: input.path,
@@ -143,11 +166,9 @@ export async function commentOnLine(
     body: input.body,
     inReplyToId: undefined,
     commitId,
-    reviewId: id,
+    reviewId: review.id,
   });
-  await world.events.emit(repo, 'pull_request_review_comment', input.author, () =>
-    reviewCommentEvent(world, urls, repo, thread, comment),
-  );
+  await announceLone(world, urls, repo, thread, review, comment);
   return comment;
 }
 
@@ -162,9 +183,7 @@ export async function replyTo(
   const pull = thread.pull!;
   const parent = pull.reviewComments.find((c) => c.id === input.commentId);
   if (!parent || !reviewThreadOf(pull, parent.id)) throw new HttpError(404, 'Not Found');
-  const id = world.nextId();
-  const commitId = await headOf(repo, thread);
-  pull.reviews.push({ id, author: input.author, state: 'COMMENTED', body: '', commitId, submittedAt: now() });
+  const review = loneReview(world, thread, input.author, await headOf(repo, thread));
   const comment = commentOnPull(world, thread, {
     author: input.author,
     path: parent.path,
@@ -173,10 +192,8 @@ export async function replyTo(
     body: input.body,
     inReplyToId: parent.id,
     commitId: parent.commitId,
-    reviewId: id,
+    reviewId: review.id,
   });
-  await world.events.emit(repo, 'pull_request_review_comment', input.author, () =>
-    reviewCommentEvent(world, urls, repo, thread, comment),
-  );
+  await announceLone(world, urls, repo, thread, review, comment);
   return comment;
 }

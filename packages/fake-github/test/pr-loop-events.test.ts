@@ -205,11 +205,15 @@ describe('a person on GitHub, and the deliveries it sends', () => {
     expect(got.map((d) => `${d.event}.${d.payload.action}`)).toEqual([
       'pull_request_review.submitted',
       'pull_request_review_comment.created',
+      // Each reply is a review of its own (state `commented`, empty body), as GitHub sends it.
+      'pull_request_review.submitted',
       'pull_request_review_comment.created',
+      'pull_request_review.submitted',
       'pull_request_review_comment.created',
       'pull_request_review_thread.resolved',
     ]);
-    expect(got[4]!.payload.thread).toMatchObject({ node_id: thread.id, comments: [{ id: rootId }, {}, {}] });
+    expect(got[2]!.payload.review).toMatchObject({ state: 'commented', body: '' });
+    expect(got[6]!.payload.thread).toMatchObject({ node_id: thread.id, comments: [{ id: rootId }, {}, {}] });
   });
 
   it('a failed check run and its suite (completed), a failing status, with their logs', async () => {
