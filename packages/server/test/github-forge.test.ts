@@ -736,6 +736,11 @@ describe('GitHub forge: the PR loop', () => {
       ['Old point', false, true, 1],
     ]);
     expect(activity.comments.map((c) => [c.author, c.body])).toEqual([['octo', 'Any news?']]);
+    // The bot's reply reads as the REST login (`abca[bot]`), not GraphQL's slug.
+    const app = world.forge({ auth: { kind: 'app', appId: 4242, privateKey: world.privateKey } });
+    await app.replyToThread(ghRepo(), number, activity.threads[1]!.id, 'On it.', { taskId: 'TBOT' });
+    const replied = (await app.listActivity(ghRepo(), number)).threads[1]?.comments.at(-1);
+    expect(replied).toMatchObject({ author: 'abca[bot]', body: expect.stringContaining('On it.') });
     expect(activity.commits.map((c) => c.author)).toEqual(['Test', 'octo']);
     expect(activity.commits.at(-1)?.sha).toBe(human);
 

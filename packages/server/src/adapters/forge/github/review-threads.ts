@@ -25,13 +25,21 @@ export const REVIEW_THREADS_QUERY = `query($owner: String!, $name: String!, $num
     }
   }
 }
-fragment ThreadComment on PullRequestReviewComment { databaseId author { login } body createdAt }`;
+fragment ThreadComment on PullRequestReviewComment { databaseId author { __typename login } body createdAt }`;
 
 interface CommentNode {
   databaseId: number | null;
-  author: { login: string } | null;
+  author: { __typename?: string; login: string } | null;
   body: string;
   createdAt: string;
+}
+
+/** GraphQL names a bot by its slug (`abca`); REST and webhooks say `abca[bot]`: one name for both. */
+export function actorLogin(author: CommentNode['author']): string {
+  if (!author) return 'ghost';
+  return author.__typename === 'Bot' && !author.login.endsWith('[bot]')
+    ? `${author.login}[bot]`
+    : author.login;
 }
 
 /** The fields of `PullRequestReviewThread` the query asks for. */
@@ -67,7 +75,7 @@ export function toReviewThread(node: ReviewThreadNode): PrReviewThread {
     return [
       {
         id: String(c.databaseId ?? ''),
-        author: c.author?.login ?? 'ghost',
+        author: actorLogin(c.author),
         body: c.body,
         createdAt: c.createdAt,
       },
