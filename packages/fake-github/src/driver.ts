@@ -3,13 +3,13 @@ import type { FakeGitHub, FakeReview, FakeStatusInput } from './fake-github.ts';
 import { commitFile, noreplyEmail } from './git-write.ts';
 import { HttpError } from './http-error.ts';
 import { nodeId } from './node-ids.ts';
-import { markOutdatedThreads } from './outdated.ts';
 import { addLabels, mergePull, removeLabel, setPullState } from './pull-state.ts';
+import { announcePush, branchHeads } from './push-events.ts';
 import type { Urls } from './rest/route.ts';
 import { replyTo, submitReview } from './reviews.ts';
 import type { Review, Thread, World } from './state.ts';
 import { commentOnIssue, reviewThreadComments, reviewThreadOf } from './threads.ts';
-import { issueCommentEvent, pullRequestEvent, reviewThreadEvent } from './webhook-payloads.ts';
+import { issueCommentEvent, reviewThreadEvent } from './webhook-payloads.ts';
 import type { WebhookSink } from './webhooks.ts';
 
 /** GitHub Actions' app, the CI a test drives by default. */
@@ -207,6 +207,7 @@ export function createDriver(world: World, urls: () => Urls, sink: WebhookSink):
     async pushCommit(owner, name, branch, change) {
       const repo = world.requireRepo(owner, name);
       const path = 'path' in change ? change.path : change.file;
+      const before = await branchHeads(repo.path);
       const sha = await commitFile(repo.path, branch, {
         path,
         content: change.content,
@@ -214,14 +215,7 @@ export function createDriver(world: World, urls: () => Urls, sink: WebhookSink):
         name: change.author,
         email: noreplyEmail(world.userId(change.author), change.author),
       });
-      for (const thread of repo.threads.values()) {
-        if (!thread.pull || thread.state !== 'open' || thread.pull.head !== branch) continue;
-        thread.pull.lastHeadSha = sha;
-        await markOutdatedThreads(repo, thread);
-        await world.events.emit(repo, 'pull_request', change.author, () =>
-          pullRequestEvent(world, urls(), repo, thread, 'synchronize'),
-        );
-      }
+      await announcePush(world, urls(), repo, before, change.author);
       return done(sha);
     },
     async postIssueComment(owner, name, number, input) {

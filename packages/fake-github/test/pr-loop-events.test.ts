@@ -59,6 +59,11 @@ async function deliveries(from: number) {
   return out;
 }
 
+const target = () => ({
+  url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+  secret: SECRET,
+});
+
 let n = 0;
 async function openPull() {
   const branch = `ev-${n++}`;
@@ -98,7 +103,7 @@ beforeAll(async () => {
       bot: { login: 'abca-bot', permissions: 'write' },
       reader: { login: 'rita', permissions: 'read' },
     },
-    webhooks: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret: SECRET },
+    webhooks: target(),
   });
 });
 afterAll(async () => {
@@ -320,6 +325,7 @@ describe('a person on GitHub, and the deliveries it sends', () => {
     gh.deliverWebhooks(undefined);
     await gh.addLabel('acme', 'app', pr.number, 'quiet');
     expect(await deliveries(mark + 1)).toEqual([]);
+    gh.deliverWebhooks(target());
   });
 });
 
@@ -369,5 +375,9 @@ describe('outdated threads', () => {
     await rm(work, { recursive: true, force: true });
     expect(head).not.toBe((await bot.rest.pulls.get({ ...r, pull_number: pr.number })).data.head.sha);
     expect((await read()).map((t: { isOutdated: boolean }) => t.isOutdated)).toEqual([true, true]);
+    // Both the web-editor commit and the git push were announced as `synchronize`, by who pushed.
+    const syncs = (await deliveries(mark)).filter((d) => d.payload.action === 'synchronize');
+    expect(syncs.map((d) => d.payload.sender.login)).toEqual(['abca-bot', 'abca-bot']);
+    expect(syncs.at(-1)?.payload.pull_request.head.sha).not.toBe(head);
   });
 });
