@@ -106,6 +106,8 @@ function signedDelivery(
   };
 }
 
+const DELIVERY_TIMEOUT_MS = 10_000;
+
 /** The sink that sends every event the fake's state changes raise, once a receiver is set. */
 export interface WebhookSink extends EventSink {
   target: { url: string; secret: string } | undefined;
@@ -171,7 +173,9 @@ export function createWebhookSink(
       sink.records.push(record);
       chain = chain.then(async () => {
         try {
-          record.status = (await sendWebhookDelivery(target.url, delivery)).status;
+          // GitHub gives a receiver ten seconds, then counts the delivery as failed.
+          const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
+          record.status = (await sendWebhookDelivery(target.url, delivery, signal)).status;
         } catch {
           record.status = -1;
         }
@@ -185,7 +189,8 @@ export function createWebhookSink(
 export async function sendWebhookDelivery(
   url: string,
   delivery: FakeWebhookDelivery,
+  signal?: AbortSignal,
 ): Promise<FakeWebhookResponse> {
-  const res = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  const res = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body, signal });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
