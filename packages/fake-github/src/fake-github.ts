@@ -34,6 +34,78 @@ export interface FakeGitHubOptions {
   /** Personal access tokens by token value. */
   readonly tokens?: Readonly<Record<string, FakeTokenGrant>>;
   readonly app?: FakeAppOptions;
+  /** Sends a signed delivery for every event to this receiver (also `FakeGitHub.deliverWebhooks`). */
+  readonly webhooks?: FakeWebhookTarget;
+}
+
+/** Where the fake sends its webhook deliveries, and the secret it signs them with. */
+export interface FakeWebhookTarget {
+  readonly url: string;
+  readonly secret: string;
+}
+
+/** One webhook delivery the fake sent on its own (an event of its state). */
+export interface FakeDeliveryRecord {
+  readonly event: string;
+  readonly action: string | undefined;
+  readonly deliveryId: string;
+  /** The receiver's answer; 0 while in flight, -1 when it could not be reached. */
+  status: number;
+  readonly payload: Record<string, unknown>;
+}
+
+/** A review as a person submits it on GitHub (`POST …/reviews`). */
+export interface FakeReviewInput {
+  readonly reviewer: string;
+  readonly event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT';
+  readonly body?: string;
+  /** Comments on lines of the diff; `side` defaults to `RIGHT`. Off the diff: the call throws, as GitHub answers 422. */
+  readonly comments?: readonly { path: string; line: number; side?: 'LEFT' | 'RIGHT'; body: string }[];
+}
+
+export interface FakeReview {
+  readonly id: number;
+  readonly author: string;
+  readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  readonly body: string;
+  readonly commitId: string;
+  /** The ids of the review comments posted with it. */
+  readonly commentIds: number[];
+}
+
+/** One file a person commits on a branch; `file` is another name for `path`. */
+export type FakeCommitInput = ({ path: string } | { file: string }) & {
+  readonly content: string;
+  readonly author: string;
+  readonly message?: string;
+};
+
+/** A check run a CI app completes on a commit. */
+export interface FakeCheckRunInput {
+  readonly headSha: string;
+  readonly name: string;
+  readonly conclusion:
+    | 'success'
+    | 'failure'
+    | 'neutral'
+    | 'cancelled'
+    | 'skipped'
+    | 'timed_out'
+    | 'action_required';
+  readonly output?: { title: string; summary: string; text?: string };
+  readonly detailsUrl?: string;
+  /** The CI app; defaults to GitHub Actions (`github-actions`, id 15368). */
+  readonly app?: { id: number; slug: string };
+}
+
+export interface FakeStatusInput {
+  readonly state: 'error' | 'failure' | 'pending' | 'success';
+  /** Defaults to `default`, as on GitHub. */
+  readonly context?: string;
+  readonly description?: string;
+  readonly targetUrl?: string;
+  /** Defaults to the repository owner. */
+  readonly creator?: string;
 }
 
 export interface FakeIssueInput {
@@ -83,6 +155,9 @@ export interface FakePullRequest {
   readonly head: { readonly ref: string };
   readonly base: { readonly ref: string };
   readonly author: string;
+  readonly merged: boolean;
+  readonly mergeCommitSha: string | null;
+  readonly labels: readonly string[];
 }
 
 export interface FakeIssueComment {
@@ -218,6 +293,77 @@ export interface FakeGitHub {
   webhookDelivery(input: FakeWebhookInput): FakeWebhookDelivery;
   /** POSTs a delivery (built here, or built and altered by the test) to `url`, as GitHub does. */
   sendWebhook(url: string, delivery: FakeWebhookDelivery | FakeWebhookInput): Promise<FakeWebhookResponse>;
+  // ---- A person on GitHub (each sends its webhooks and resolves once the receiver answered) ----
+
+  /** Sends every event from now on to `target` (undefined: stop). */
+  deliverWebhooks(target: FakeWebhookTarget | undefined): void;
+  /** The deliveries the fake sent on its own, oldest first (a live array). */
+  readonly deliveries: FakeDeliveryRecord[];
+  /** Resolves once every delivery queued so far was answered. */
+  settleWebhooks(): Promise<void>;
+  /** Submits a review with line comments (each opens a thread); returns the review. */
+  submitReview(owner: string, name: string, pullNumber: number, input: FakeReviewInput): Promise<FakeReview>;
+  /** The reviews of a pull request, oldest first. */
+  reviews(owner: string, name: string, pullNumber: number): FakeReview[];
+  /** Replies in the thread of a review comment; returns the reply's id. */
+  replyToReviewComment(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    commentId: number,
+    reply: { author: string; body: string },
+  ): Promise<number>;
+  /** Resolves (or unresolves) the thread of a review comment, as `by`; sends `pull_request_review_thread`. */
+  resolveReviewThread(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    commentId: number,
+    opts?: { by?: string; resolved?: boolean },
+  ): Promise<void>;
+  /** Whether each review thread is resolved, with its comments' bodies, oldest thread first. */
+  reviewThreads(
+    owner: string,
+    name: string,
+    pullNumber: number,
+  ): { id: string; path: string; resolved: boolean; outdated: boolean; bodies: string[] }[];
+  /** A CI app completes a check run on a commit (its suite completes with it); returns the run id. */
+  completeCheckRun(owner: string, name: string, input: FakeCheckRunInput): Promise<number>;
+  /** Sets a commit status (the sha given apart, or in the input); returns its id. */
+  setStatus(owner: string, name: string, sha: string, input: FakeStatusInput): Promise<number>;
+  setStatus(owner: string, name: string, input: FakeStatusInput & { sha: string }): Promise<number>;
+  /** Merges a pull request as `by` (the owner by default); returns the merge commit. Throws when GitHub would refuse. */
+  merge(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    opts?: { by?: string; method?: 'merge' | 'squash'; sha?: string },
+  ): Promise<string>;
+  /** Closes (or reopens) a pull request without merging it. */
+  closePull(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    opts?: { by?: string; reopen?: boolean },
+  ): Promise<void>;
+  addLabel(owner: string, name: string, number: number, label: string, opts?: { by?: string }): Promise<void>;
+  removeLabel(
+    owner: string,
+    name: string,
+    number: number,
+    label: string,
+    opts?: { by?: string },
+  ): Promise<void>;
+  /** A person commits one file on a branch (the web editor); sends `synchronize` for its open pull requests. */
+  pushCommit(owner: string, name: string, branch: string, change: FakeCommitInput): Promise<string>;
+  /** A person comments on an issue or pull request; sends `issue_comment`. Returns the id. */
+  postIssueComment(
+    owner: string,
+    name: string,
+    number: number,
+    comment: { author: string; body: string },
+  ): Promise<number>;
+
   /** Every request received, in order (a live array). */
   readonly requests: LoggedRequest[];
   /** Makes the next `matcher.times` (default 1) matching requests fail with `response`. */
@@ -228,4 +374,11 @@ export interface FakeGitHub {
   repoPath(owner: string, name: string): string;
   /** Stops the server, drops hanging connections and deletes the repositories. Idempotent. */
   close(): Promise<void>;
+  /** With a pull request: `closePull` (a person closes it without merging). */
+  close(
+    owner: string,
+    name: string,
+    pullNumber: number,
+    opts?: { by?: string; reopen?: boolean },
+  ): Promise<void>;
 }

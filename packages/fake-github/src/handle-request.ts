@@ -6,6 +6,7 @@ import type { FaultResponse, Faults } from './faults.ts';
 import { serveGitHttp } from './git-http.ts';
 import { answerGraphql } from './graphql/handle.ts';
 import { HttpError } from './http-error.ts';
+import { announcePush, branchHeads } from './push-events.ts';
 import { type RateLimits, rateLimitHeaders } from './rate-limit.ts';
 import type { Urls } from './rest/route.ts';
 import type { Router } from './rest/router.ts';
@@ -127,6 +128,8 @@ async function handleGit(
     req.resume();
     return text(403, `Permission to ${repo.owner}/${repo.name}.git denied to ${principal.login}.\n`);
   }
+  const receiving = action === 'git-receive-pack';
+  const before = receiving ? await branchHeads(repo.path) : undefined;
   await serveGitHttp(req, res, {
     projectRoot: deps.projectRoot,
     // The folder on disk keeps the case given at creation; the URL may differ in case.
@@ -135,6 +138,7 @@ async function handleGit(
     remoteUser: principal.login,
   });
   entry.status = res.statusCode;
+  if (before) await announcePush(deps.world, deps.urls(), repo, before, principal.login);
 }
 
 /**

@@ -1,6 +1,9 @@
 export type { AuthScheme } from './auth.ts';
 export type {
   FakeAppOptions,
+  FakeCheckRunInput,
+  FakeCommitInput,
+  FakeDeliveryRecord,
   FakeGitHub,
   FakeGitHubOptions,
   FakeIssueComment,
@@ -9,13 +12,17 @@ export type {
   FakePullRequestInput,
   FakeReaction,
   FakeRepoOptions,
+  FakeReview,
   FakeReviewComment,
   FakeReviewCommentInput,
+  FakeReviewInput,
   FakeReviewThreadUpdate,
+  FakeStatusInput,
   FakeTokenGrant,
   FakeWebhookDelivery,
   FakeWebhookInput,
   FakeWebhookResponse,
+  FakeWebhookTarget,
   LoggedRequest,
 } from './fake-github.ts';
 export type { FaultMatcher, FaultResponse } from './faults.ts';

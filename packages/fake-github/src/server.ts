@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Credentials } from './auth.ts';
+import { createDriver } from './driver.ts';
 import type { FakeGitHub, FakeGitHubOptions, FakeRepoOptions, LoggedRequest } from './fake-github.ts';
 import { Faults } from './faults.ts';
 import { createBareRepo } from './git.ts';
@@ -13,18 +14,22 @@ import { nodeId } from './node-ids.ts';
 import { RateLimits } from './rate-limit.ts';
 import { appRoutes } from './rest/apps.ts';
 import { branchRoutes } from './rest/branches.ts';
+import { checkRoutes } from './rest/checks.ts';
 import { collaboratorRoutes } from './rest/collaborators.ts';
+import { commitRoutes } from './rest/commits.ts';
 import { issueRoutes } from './rest/issues.ts';
 import { pullRoutes } from './rest/pulls.ts';
 import { rateLimitRoutes } from './rest/rate-limit.ts';
 import { reactionRoutes } from './rest/reactions.ts';
 import { repoRoutes } from './rest/repos.ts';
 import { reviewCommentRoutes } from './rest/review-comments.ts';
+import { reviewRoutes } from './rest/reviews.ts';
 import { Router } from './rest/router.ts';
+import { statusRoutes } from './rest/statuses.ts';
 import { userRoutes } from './rest/users.ts';
 import { now, type Reaction, repoKey, World } from './state.ts';
 import { commentOnIssue, commentOnPull, openIssue, openPull, reviewThreadOf } from './threads.ts';
-import { buildWebhookDelivery, sendWebhookDelivery } from './webhooks.ts';
+import { buildWebhookDelivery, createWebhookSink, sendWebhookDelivery } from './webhooks.ts';
 
 /**
  * Starts a fake GitHub on 127.0.0.1 (a free port): the REST endpoints ABCA uses, at `/api/v3` and
@@ -52,6 +57,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     ...branchRoutes,
     ...pullRoutes,
     ...reviewCommentRoutes,
+    ...reviewRoutes,
+    ...commitRoutes,
+    ...checkRoutes,
+    ...statusRoutes,
     ...issueRoutes,
     ...reactionRoutes,
     ...collaboratorRoutes,
@@ -60,6 +69,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   ]);
   let webUrl = '';
   const urlsNow = () => ({ api: `${webUrl}/api/v3`, web: webUrl });
+  const sink = createWebhookSink(world, urlsNow, app?.installationId);
+  sink.target = options.webhooks;
+  world.events = sink;
   const handle = createRequestHandler({
     world,
     credentials,
@@ -102,6 +114,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       threads: new Map(),
       nextNumber: 1,
       collaborators: new Map(),
+      checkRuns: [],
+      checkSuites: [],
+      statuses: [],
     });
   };
   try {
@@ -113,7 +128,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   }
 
   let closing: Promise<void> | undefined;
+  const driver = createDriver(world, urlsNow, sink);
   return {
+    ...driver,
     apiUrl: `${webUrl}/api/v3`,
     webUrl,
     gitUrl: (owner, name) => `${webUrl}/${owner}/${name}.git`,
@@ -175,6 +192,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
                 head: { ref: thread.pull.head },
                 base: { ref: thread.pull.base },
                 author: thread.author,
+                merged: thread.pull.merged,
+                mergeCommitSha: thread.pull.mergeCommitSha,
+                labels: [...thread.labels],
               },
             ]
           : [],
@@ -237,7 +257,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     fail: (matcher, response) => faults.add(matcher, response),
     clearFaults: () => faults.clear(),
     repoPath: (owner, name) => world.requireRepo(owner, name).path,
-    close() {
+    close(...pull: [string, string, number, { by?: string; reopen?: boolean }?] | []) {
+      if (pull.length > 0) {
+        const [owner, name, number, opts] = pull as [
+          string,
+          string,
+          number,
+          { by?: string; reopen?: boolean }?,
+        ];
+        return driver.closePull(owner, name, number, opts);
+      }
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -27,6 +27,67 @@ export interface RepoState {
   nextNumber: number;
   /** Collaborators' access by lower-cased login (the owner is admin; tokens' logins count too). */
   readonly collaborators: Map<string, Permission>;
+  /** Check runs and their suites (checks.ts), and commit statuses, oldest first. */
+  readonly checkRuns: CheckRun[];
+  readonly checkSuites: CheckSuite[];
+  readonly statuses: CommitStatus[];
+}
+
+/** The app a check run belongs to: the installation's app, or a CI app the test drives. */
+export interface CheckApp {
+  readonly id: number;
+  readonly slug: string;
+}
+
+export const CHECK_CONCLUSIONS = [
+  'action_required',
+  'cancelled',
+  'failure',
+  'neutral',
+  'success',
+  'skipped',
+  'stale',
+  'timed_out',
+] as const;
+export type CheckConclusion = (typeof CHECK_CONCLUSIONS)[number];
+export type CheckStatus = 'queued' | 'in_progress' | 'completed';
+
+export interface CheckRun {
+  readonly id: number;
+  readonly suiteId: number;
+  readonly headSha: string;
+  readonly app: CheckApp;
+  name: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  startedAt: string;
+  completedAt: string | null;
+  detailsUrl: string | null;
+  externalId: string;
+  output: { title: string | null; summary: string | null; text: string | null };
+}
+
+/** One per head commit and app, as on GitHub; its status and conclusion follow its runs. */
+export interface CheckSuite {
+  readonly id: number;
+  readonly headSha: string;
+  readonly headBranch: string | null;
+  readonly app: CheckApp;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export type CommitState = 'error' | 'failure' | 'pending' | 'success';
+
+export interface CommitStatus {
+  readonly id: number;
+  readonly sha: string;
+  readonly state: CommitState;
+  readonly context: string;
+  readonly description: string | null;
+  readonly targetUrl: string | null;
+  readonly creator: string;
+  readonly createdAt: string;
 }
 
 /** The reactions GitHub accepts (`+1`, `eyes`, …). */
@@ -72,6 +133,20 @@ export interface ReviewComment {
   /** The head commit it was made on; undefined means the PR's current head. */
   readonly commitId: string | undefined;
   readonly createdAt: string;
+  /** The review it was posted with (`pull_request_review_id`); a lone comment has a review of its own id. */
+  readonly reviewId?: number;
+}
+
+export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+
+/** A pull request review (GitHub's `pull-request-review`). */
+export interface Review {
+  readonly id: number;
+  readonly author: string;
+  readonly state: ReviewState;
+  readonly body: string;
+  readonly commitId: string;
+  readonly submittedAt: string;
 }
 
 /**
@@ -98,6 +173,12 @@ export interface PullFields {
   lastHeadSha: string | undefined;
   readonly reviewComments: ReviewComment[];
   readonly reviewThreads: ReviewThread[];
+  readonly reviews: Review[];
+  mergedAt: string | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  /** The base commit it was merged onto: its commits stay listed after the merge. */
+  mergedOnto: string | null;
 }
 
 /** An issue, or a pull request when `pull` is set (on GitHub every PR is also an issue). */
@@ -113,12 +194,29 @@ export interface Thread {
   closedAt: string | null;
   readonly comments: IssueComment[];
   readonly reactions: Reaction[];
+  /** Label names, in the order added. */
+  readonly labels: string[];
   readonly pull: PullFields | undefined;
+}
+
+/**
+ * Where webhook deliveries go (configured with `FakeGitHub.deliverWebhooks`); `emit` builds the
+ * payload only when a receiver is configured, and resolves once it answered (never rejects).
+ */
+export interface EventSink {
+  emit(
+    repo: RepoState,
+    event: string,
+    sender: string,
+    payload: () => Promise<Record<string, unknown>>,
+  ): Promise<void>;
 }
 
 /** Ids and timestamps shared by every resource of one server. */
 export class World {
   readonly repos = new Map<string, RepoState>();
+  /** Webhook deliveries; none until a receiver is configured. */
+  events: EventSink = { emit: async () => {} };
   private readonly userIds = new Map<string, number>();
   private lastId = 1000;
 

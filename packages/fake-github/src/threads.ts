@@ -24,6 +24,7 @@ function open(
     closedAt: null,
     comments: [],
     reactions: [],
+    labels: [],
     ...fields,
   };
   repo.nextNumber += 1;
@@ -53,6 +54,11 @@ export function openPull(
     lastHeadSha: undefined,
     reviewComments: [],
     reviewThreads: [],
+    reviews: [],
+    mergedAt: null,
+    mergedBy: null,
+    mergeCommitSha: null,
+    mergedOnto: null,
   };
   return open(world, repo, { title: fields.title, body: fields.body, author: fields.author, pull });
 }

@@ -1,11 +1,16 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { FakeWebhookDelivery, FakeWebhookInput, FakeWebhookResponse } from './fake-github.ts';
-import { issueCommentJson, issueJson } from './rest/issues.ts';
+import type {
+  FakeDeliveryRecord,
+  FakeWebhookDelivery,
+  FakeWebhookInput,
+  FakeWebhookResponse,
+} from './fake-github.ts';
+import { issueCommentJson, issueJson, labelJson } from './rest/issues.ts';
 import { repoJson } from './rest/repos.ts';
 import type { Urls } from './rest/route.ts';
 import { userJson } from './rest/users.ts';
-import type { World } from './state.ts';
+import type { EventSink, RepoState, World } from './state.ts';
 
 interface WebhookExample {
   readonly name: string;
@@ -25,18 +30,6 @@ function exampleFor(event: string, action: string | undefined): Record<string, u
 /** `sha256=<hex HMAC-SHA256 of the body>`, GitHub's `X-Hub-Signature-256`. */
 export function signWebhookBody(secret: string, body: string | Uint8Array): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-function labelJson(urls: Urls, owner: string, name: string, label: string, id: number) {
-  return {
-    id,
-    node_id: Buffer.from(`05:Label${id}`).toString('base64'),
-    url: `${urls.api}/repos/${owner}/${name}/labels/${encodeURIComponent(label)}`,
-    name: label,
-    color: 'ededed',
-    default: false,
-    description: null,
-  };
 }
 
 /**
@@ -66,7 +59,7 @@ export function buildWebhookDelivery(
     const thread = world.requireThread(input.owner, input.name, input.number);
     const issue = issueJson(world, urls, repo, thread);
     if (input.label !== undefined) {
-      const label = labelJson(urls, repo.owner, repo.name, input.label, world.userId(`label:${input.label}`));
+      const label = labelJson(world, urls, repo, input.label);
       issue.labels = [label];
       payload.label = label;
     }
@@ -84,29 +77,120 @@ export function buildWebhookDelivery(
     }
   }
   const body = JSON.stringify({ ...payload, ...(input.extra ?? {}) });
-  const deliveryId = input.deliveryId ?? randomUUID();
+  return signedDelivery(input.event, body, input.secret, installationId, input.deliveryId);
+}
+
+/** GitHub's headers for a delivery of `body`, signed with `secret`. */
+function signedDelivery(
+  event: string,
+  body: string,
+  secret: string,
+  installationId: number | undefined,
+  id?: string,
+): FakeWebhookDelivery {
+  const deliveryId = id ?? randomUUID();
   return {
-    event: input.event,
+    event,
     deliveryId,
     body,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'GitHub-Hookshot/fake',
-      'x-github-event': input.event,
+      'x-github-event': event,
       'x-github-delivery': deliveryId,
       'x-github-hook-id': '1',
       'x-github-hook-installation-target-type': installationId !== undefined ? 'integration' : 'repository',
-      'x-hub-signature-256': signWebhookBody(input.secret, body),
-      'x-hub-signature': `sha1=${createHmac('sha1', input.secret).update(body).digest('hex')}`,
+      'x-hub-signature-256': signWebhookBody(secret, body),
+      'x-hub-signature': `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`,
     },
   };
+}
+
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** The sink that sends every event the fake's state changes raise, once a receiver is set. */
+export interface WebhookSink extends EventSink {
+  target: { url: string; secret: string } | undefined;
+  /** Every delivery sent (or being sent), oldest first. */
+  readonly records: FakeDeliveryRecord[];
+  /** Resolves once every delivery queued so far was answered. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Deliveries in the order events happened, one at a time, as GitHub's hook service sends them:
+ * the payload is built when the event happens (so it shows the state of that moment) and sent
+ * after whatever was queued before it. A receiver that fails gets no retry (GitHub does not retry).
+ */
+export function createWebhookSink(
+  world: World,
+  urls: () => Urls,
+  installationId: number | undefined,
+): WebhookSink {
+  let chain: Promise<void> = Promise.resolve();
+  const sink: WebhookSink = {
+    target: undefined,
+    records: [],
+    settle: () => chain,
+    async emit(
+      repo: RepoState,
+      event: string,
+      sender: string,
+      build: () => Promise<Record<string, unknown>>,
+    ) {
+      const target = sink.target;
+      if (!target) return;
+      let specific: Record<string, unknown>;
+      try {
+        specific = await build();
+      } catch (error) {
+        // A payload the fake cannot build is its own bug: recorded, never the caller's failure.
+        const text = error instanceof Error ? error.message : String(error);
+        sink.records.push({ event, action: undefined, deliveryId: '', status: -1, payload: { error: text } });
+        return;
+      }
+      const action = typeof specific.action === 'string' ? specific.action : undefined;
+      const payload: Record<string, unknown> = { ...exampleFor(event, action), ...specific };
+      if (action === undefined) delete payload.action;
+      payload.repository = repoJson(world, urls(), repo);
+      payload.sender = userJson(world, urls(), sender);
+      delete payload.organization;
+      delete payload.enterprise;
+      if (installationId !== undefined)
+        payload.installation = {
+          id: installationId,
+          node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
+        };
+      else delete payload.installation;
+      const delivery = signedDelivery(event, JSON.stringify(payload), target.secret, installationId);
+      const record: FakeDeliveryRecord = {
+        event,
+        action,
+        deliveryId: delivery.deliveryId,
+        status: 0,
+        payload,
+      };
+      sink.records.push(record);
+      chain = chain.then(async () => {
+        try {
+          // GitHub gives a receiver ten seconds, then counts the delivery as failed.
+          const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
+          record.status = (await sendWebhookDelivery(target.url, delivery, signal)).status;
+        } catch {
+          record.status = -1;
+        }
+      });
+    },
+  };
+  return sink;
 }
 
 /** POSTs a delivery to `url` as GitHub does, and returns what the receiver answered. */
 export async function sendWebhookDelivery(
   url: string,
   delivery: FakeWebhookDelivery,
+  signal?: AbortSignal,
 ): Promise<FakeWebhookResponse> {
-  const res = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  const res = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body, signal });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }

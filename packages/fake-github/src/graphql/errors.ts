@@ -13,7 +13,8 @@ export type ErrorType =
   | 'MISSING_PAGINATION_BOUNDARIES'
   | 'EXCESSIVE_PAGINATION'
   | 'INVALID_PAGINATION'
-  | 'INVALID_CURSOR_ARGUMENTS';
+  | 'INVALID_CURSOR_ARGUMENTS'
+  | 'UNPROCESSABLE';
 
 /** A field that failed at run time: it reads null and the error carries GitHub's `type`. */
 export function typedError(type: ErrorType, message: string): GraphQLError {

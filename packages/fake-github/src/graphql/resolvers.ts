@@ -1,5 +1,6 @@
 import { notAccessibleMessage, type Principal, repoPermission } from '../auth.ts';
 import { nodeId, parseNodeId } from '../node-ids.ts';
+import { markOutdatedThreads } from '../outdated.ts';
 import type { Urls } from '../rest/route.ts';
 import {
   allows,
@@ -11,8 +12,10 @@ import {
   type World,
 } from '../state.ts';
 import { reviewThreadComments } from '../threads.ts';
+import { pullRequestEvent } from '../webhook-payloads.ts';
 import { connection, type PageArgs } from './connection.ts';
 import { typedError } from './errors.ts';
+import { findReviewThread, replyInThread, setResolved } from './review-threads.ts';
 
 /**
  * The fake's state as GraphQL objects. graphql-js's default resolver reads a field from the
@@ -34,6 +37,11 @@ interface DraftInput {
   readonly clientMutationId?: string | null;
 }
 
+/** The login a write acts as (REST spelling: `abca[bot]`). */
+function loginOf(principal: Principal): string {
+  return principal.kind === 'pat' || principal.kind === 'installation' ? principal.login : 'ghost';
+}
+
 /** GraphQL names a bot by its slug (`abca`), where REST says `abca[bot]`. */
 function actor(login: string): GqlObject {
   const bot = login.endsWith('[bot]');
@@ -43,6 +51,7 @@ function actor(login: string): GqlObject {
 
 function reviewComment(pullUrl: string, comment: ReviewComment, outdated: boolean): GqlObject {
   return {
+    __typename: 'PullRequestReviewComment',
     id: nodeId('PullRequestReviewComment', comment.id),
     databaseId: comment.id,
     author: actor(comment.author),
@@ -56,11 +65,14 @@ function reviewComment(pullUrl: string, comment: ReviewComment, outdated: boolea
   };
 }
 
-function reviewThread(pullUrl: string, thread: Thread, review: ReviewThread): GqlObject {
+function reviewThread(ctx: GraphqlContext, repo: RepoState, thread: Thread, review: ReviewThread): GqlObject {
+  const pullUrl = `${ctx.urls.web}/${repo.owner}/${repo.name}/pull/${thread.number}`;
   const comments = reviewThreadComments(thread.pull!, review);
   const root = comments[0]!;
   return {
+    __typename: 'PullRequestReviewThread',
     id: nodeId('PullRequestReviewThread', review.id),
+    pullRequest: () => pullRequest(ctx, repo, thread),
     isResolved: review.resolved,
     isOutdated: review.outdated,
     isCollapsed: review.resolved,
@@ -83,6 +95,7 @@ function pullRequest(ctx: GraphqlContext, repo: RepoState, thread: Thread): GqlO
   const pull = thread.pull!;
   const url = `${ctx.urls.web}/${repo.owner}/${repo.name}/pull/${thread.number}`;
   return {
+    __typename: 'PullRequest',
     id: nodeId('PullRequest', pull.id),
     databaseId: pull.id,
     number: thread.number,
@@ -96,7 +109,7 @@ function pullRequest(ctx: GraphqlContext, repo: RepoState, thread: Thread): GqlO
     reviewThreads: (args: PageArgs) =>
       connection(
         'reviewThreads',
-        pull.reviewThreads.map((review) => reviewThread(url, thread, review)),
+        pull.reviewThreads.map((review) => reviewThread(ctx, repo, thread, review)),
         args,
       ),
   };
@@ -111,17 +124,18 @@ function repository(ctx: GraphqlContext, owner: string, name: string): GqlObject
     nameWithOwner: `${repo.owner}/${repo.name}`,
     isPrivate: repo.private,
     url: `${ctx.urls.web}/${repo.owner}/${repo.name}`,
-    pullRequest: ({ number }: { number: number }) => {
+    pullRequest: async ({ number }: { number: number }) => {
       const thread = repo.threads.get(number);
       if (!thread?.pull)
         throw typedError('NOT_FOUND', `Could not resolve to a PullRequest with the number of ${number}.`);
+      await markOutdatedThreads(repo, thread);
       return pullRequest(ctx, repo, thread);
     },
   };
 }
 
 /** `convertPullRequestToDraft` (draft) or `markPullRequestReadyForReview`: needs write access. */
-function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): GqlObject {
+async function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): Promise<GqlObject> {
   const id = parseNodeId('PullRequest', input.pullRequestId);
   let found: { repo: RepoState; thread: Thread } | undefined;
   for (const repo of ctx.world.repos.values()) {
@@ -139,6 +153,10 @@ function setDraft(ctx: GraphqlContext, input: DraftInput, draft: boolean): GqlOb
   if (thread.pull!.draft !== draft) {
     thread.pull!.draft = draft;
     thread.updatedAt = now();
+    const action = draft ? 'converted_to_draft' : 'ready_for_review';
+    await ctx.world.events.emit(repo, 'pull_request', loginOf(ctx.principal), () =>
+      pullRequestEvent(ctx.world, ctx.urls, repo, thread, action),
+    );
   }
   return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullRequest(ctx, repo, thread) };
 }
@@ -154,4 +172,58 @@ export const rootValue = {
     setDraft(ctx, args.input, true),
   markPullRequestReadyForReview: (args: { input: DraftInput }, ctx: GraphqlContext) =>
     setDraft(ctx, args.input, false),
+  node: async ({ id }: { id: string }, ctx: GraphqlContext) => {
+    const found = findReviewThread(ctx, id);
+    if (found) {
+      await markOutdatedThreads(found.repo, found.thread);
+      return reviewThread(ctx, found.repo, found.thread, found.review);
+    }
+    const pullId = parseNodeId('PullRequest', id);
+    for (const repo of ctx.world.repos.values())
+      for (const thread of repo.threads.values())
+        if (
+          pullId !== undefined &&
+          thread.pull?.id === pullId &&
+          repoPermission(ctx.principal, repo) !== 'none'
+        )
+          return pullRequest(ctx, repo, thread);
+    throw typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+  },
+  resolveReviewThread: async (args: { input: ThreadInput }, ctx: GraphqlContext) => {
+    const found = await setResolved(ctx, args.input.threadId, true);
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      thread: reviewThread(ctx, found.repo, found.thread, found.review),
+    };
+  },
+  unresolveReviewThread: async (args: { input: ThreadInput }, ctx: GraphqlContext) => {
+    const found = await setResolved(ctx, args.input.threadId, false);
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      thread: reviewThread(ctx, found.repo, found.thread, found.review),
+    };
+  },
+  addPullRequestReviewThreadReply: async (args: { input: ReplyInput }, ctx: GraphqlContext) => {
+    const { found, comment } = await replyInThread(
+      ctx,
+      args.input.pullRequestReviewThreadId,
+      args.input.body,
+    );
+    const url = `${ctx.urls.web}/${found.repo.owner}/${found.repo.name}/pull/${found.thread.number}`;
+    return {
+      clientMutationId: args.input.clientMutationId ?? null,
+      comment: reviewComment(url, comment, found.review.outdated),
+    };
+  },
 };
+
+interface ThreadInput {
+  readonly threadId: string;
+  readonly clientMutationId?: string | null;
+}
+
+interface ReplyInput {
+  readonly pullRequestReviewThreadId: string;
+  readonly body: string;
+  readonly clientMutationId?: string | null;
+}

@@ -11,11 +11,50 @@ export const schema = buildSchema(/* GraphQL */ `
 
   type Query {
     repository(owner: String!, name: String!): Repository
+    node(id: ID!): Node
+  }
+
+  interface Node {
+    id: ID!
   }
 
   type Mutation {
     convertPullRequestToDraft(input: ConvertPullRequestToDraftInput!): ConvertPullRequestToDraftPayload
     markPullRequestReadyForReview(input: MarkPullRequestReadyForReviewInput!): MarkPullRequestReadyForReviewPayload
+    resolveReviewThread(input: ResolveReviewThreadInput!): ResolveReviewThreadPayload
+    unresolveReviewThread(input: UnresolveReviewThreadInput!): UnresolveReviewThreadPayload
+    addPullRequestReviewThreadReply(input: AddPullRequestReviewThreadReplyInput!): AddPullRequestReviewThreadReplyPayload
+  }
+
+  input ResolveReviewThreadInput {
+    threadId: ID!
+    clientMutationId: String
+  }
+
+  type ResolveReviewThreadPayload {
+    clientMutationId: String
+    thread: PullRequestReviewThread
+  }
+
+  input UnresolveReviewThreadInput {
+    threadId: ID!
+    clientMutationId: String
+  }
+
+  type UnresolveReviewThreadPayload {
+    clientMutationId: String
+    thread: PullRequestReviewThread
+  }
+
+  input AddPullRequestReviewThreadReplyInput {
+    pullRequestReviewThreadId: ID!
+    body: String!
+    clientMutationId: String
+  }
+
+  type AddPullRequestReviewThreadReplyPayload {
+    clientMutationId: String
+    comment: PullRequestReviewComment
   }
 
   type Repository {
@@ -32,7 +71,7 @@ export const schema = buildSchema(/* GraphQL */ `
     MERGED
   }
 
-  type PullRequest {
+  type PullRequest implements Node {
     id: ID!
     databaseId: Int
     number: Int!
@@ -43,7 +82,7 @@ export const schema = buildSchema(/* GraphQL */ `
     headRefName: String!
     baseRefName: String!
     url: URI!
-    reviewThreads(first: Int, after: String): PullRequestReviewThreadConnection!
+    reviewThreads(first: Int, after: String, last: Int, before: String): PullRequestReviewThreadConnection!
   }
 
   enum DiffSide {
@@ -51,8 +90,9 @@ export const schema = buildSchema(/* GraphQL */ `
     RIGHT
   }
 
-  type PullRequestReviewThread {
+  type PullRequestReviewThread implements Node {
     id: ID!
+    pullRequest: PullRequest!
     isResolved: Boolean!
     isOutdated: Boolean!
     isCollapsed: Boolean!
@@ -62,10 +102,10 @@ export const schema = buildSchema(/* GraphQL */ `
     startLine: Int
     originalStartLine: Int
     diffSide: DiffSide!
-    comments(first: Int, after: String): PullRequestReviewCommentConnection!
+    comments(first: Int, after: String, last: Int, before: String): PullRequestReviewCommentConnection!
   }
 
-  type PullRequestReviewComment {
+  type PullRequestReviewComment implements Node {
     id: ID!
     databaseId: Int
     author: Actor

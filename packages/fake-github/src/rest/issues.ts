@@ -2,11 +2,26 @@ import { notAccessibleMessage } from '../auth.ts';
 import { HttpError, validationFailed } from '../http-error.ts';
 import { allows, type IssueComment, now, type RepoState, type Thread, type World } from '../state.ts';
 import { commentOnIssue } from '../threads.ts';
+import { issueCommentEvent } from '../webhook-payloads.ts';
 import { actorLogin, commentFor, repoFor, threadFor } from './access.ts';
 import { paginate } from './paginate.ts';
 import { repoApiUrl } from './repos.ts';
 import { bodyObject, type RestContext, type Route, type Urls } from './route.ts';
 import { userJson } from './users.ts';
+
+/** GitHub's `label`; ids are stable per name across the server. */
+export function labelJson(world: World, urls: Urls, repo: RepoState, label: string): Record<string, unknown> {
+  const id = world.userId(`label:${label}`);
+  return {
+    id,
+    node_id: Buffer.from(`05:Label${id}`).toString('base64'),
+    url: `${repoApiUrl(urls, repo)}/labels/${encodeURIComponent(label)}`,
+    name: label,
+    color: 'ededed',
+    default: false,
+    description: null,
+  };
+}
 
 /** GitHub's `issue`; a pull request carries the `pull_request` key. */
 export function issueJson(
@@ -31,7 +46,7 @@ export function issueJson(
     number: thread.number,
     title: thread.title,
     user: userJson(world, urls, thread.author),
-    labels: [],
+    labels: thread.labels.map((label) => labelJson(world, urls, repo, label)),
     state: thread.state,
     state_reason: null,
     locked: false,
@@ -53,7 +68,7 @@ export function issueJson(
             html_url: `${web}/pull/${thread.number}`,
             diff_url: `${web}/pull/${thread.number}.diff`,
             patch_url: `${web}/pull/${thread.number}.patch`,
-            merged_at: null,
+            merged_at: thread.pull.mergedAt,
           },
         }
       : {}),
@@ -99,14 +114,18 @@ function listComments(context: RestContext) {
   return { status: 200, body, headers };
 }
 
-function createComment(context: RestContext) {
+async function createComment(context: RestContext) {
   const { repo } = repoFor(context, 'write');
   const thread = threadFor(context, repo, 'issue');
   const text = bodyObject(context).body;
   if (typeof text !== 'string' || text === '') {
     throw validationFailed({ resource: 'IssueComment', field: 'body', code: 'missing_field' });
   }
-  const comment = commentOnIssue(context.world, thread, actorLogin(context), text);
+  const author = actorLogin(context);
+  const comment = commentOnIssue(context.world, thread, author, text);
+  await context.world.events.emit(repo, 'issue_comment', author, () =>
+    issueCommentEvent(context.world, context.urls, repo, thread, comment),
+  );
   return { status: 201, body: issueCommentJson(context.world, context.urls, repo, thread, comment) };
 }
 

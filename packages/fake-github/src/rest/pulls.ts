@@ -1,9 +1,12 @@
-import { branchSha, diffStats, pullDiff } from '../git.ts';
+import { branchSha, diffStats, git, pullDiff } from '../git.ts';
 import { HttpError, validationFailed } from '../http-error.ts';
 import { nodeId } from '../node-ids.ts';
+import { setPullState } from '../pull-state.ts';
 import { now, type RepoState, type Thread, type World } from '../state.ts';
 import { openPull } from '../threads.ts';
+import { pullRequestEvent } from '../webhook-payloads.ts';
 import { actorLogin, repoFor, threadFor } from './access.ts';
+import { labelJson } from './issues.ts';
 import { paginate } from './paginate.ts';
 import { repoApiUrl, repoJson } from './repos.ts';
 import { bodyObject, type RestContext, type Route, type Urls } from './route.ts';
@@ -60,14 +63,14 @@ export async function pullJson(
     title: thread.title,
     user: userJson(world, urls, thread.author),
     body: thread.body,
-    labels: [],
+    labels: thread.labels.map((label) => labelJson(world, urls, repo, label)),
     milestone: null,
     active_lock_reason: null,
     created_at: thread.createdAt,
     updated_at: thread.updatedAt,
     closed_at: thread.closedAt,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt,
+    merge_commit_sha: pull.mergeCommitSha,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -89,16 +92,22 @@ export async function pullJson(
     draft: pull.draft,
   };
   if (!full) return json;
-  const stats = base
-    ? await diffStats(repo.path, base, head)
+  // Whether the head merges into the base without conflicts (`git merge-tree`), as GitHub computes it.
+  const clean =
+    thread.state === 'open' && base
+      ? (await git(['--git-dir', repo.path, 'merge-tree', '--write-tree', base, head])).code === 0
+      : false;
+  const statsBase = pull.mergedOnto ?? base;
+  const stats = statsBase
+    ? await diffStats(repo.path, statsBase, head)
     : { commits: 0, additions: 0, deletions: 0, changedFiles: 0 };
   return {
     ...json,
     merged: pull.merged,
-    mergeable: thread.state === 'open' ? true : null,
+    mergeable: thread.state === 'open' ? clean : null,
     rebaseable: thread.state === 'open' ? true : null,
-    mergeable_state: thread.state === 'open' ? 'clean' : 'unknown',
-    merged_by: null,
+    mergeable_state: thread.state === 'open' ? (clean ? 'clean' : 'dirty') : 'unknown',
+    merged_by: pull.mergedBy ? userJson(world, urls, pull.mergedBy) : null,
     comments: thread.comments.length,
     review_comments: pull.reviewComments.length,
     maintainer_can_modify: false,
@@ -165,6 +174,10 @@ async function createPull(context: RestContext) {
     base: base!,
     draft: body.draft === true,
   });
+  const author = actorLogin(context);
+  await context.world.events.emit(repo, 'pull_request', author, () =>
+    pullRequestEvent(context.world, context.urls, repo, thread, 'opened'),
+  );
   return { status: 201, body: await pullJson(context.world, context.urls, repo, thread, true) };
 }
 
@@ -181,14 +194,18 @@ async function updatePull(context: RestContext) {
   if (base !== undefined && !(await branchSha(repo.path, base))) {
     throw validationFailed({ resource: 'PullRequest', field: 'base', code: 'invalid' });
   }
+  if (state === 'open' && thread.pull!.merged)
+    throw validationFailed({
+      resource: 'PullRequest',
+      code: 'custom',
+      message: 'state cannot be changed. The pull request cannot be reopened.',
+    });
   if (title !== undefined) thread.title = title;
   if ('body' in body) thread.body = optionalString(body, 'body') ?? null;
   if (base !== undefined) thread.pull!.base = base;
-  if (state !== undefined && state !== thread.state) {
-    thread.state = state;
-    thread.closedAt = state === 'closed' ? now() : null;
-  }
   thread.updatedAt = now();
+  if (state !== undefined)
+    await setPullState(context.world, context.urls, repo, thread, state, actorLogin(context));
   return { status: 200, body: await pullJson(context.world, context.urls, repo, thread, true) };
 }
 

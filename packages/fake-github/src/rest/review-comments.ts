@@ -1,5 +1,6 @@
 import { branchSha } from '../git.ts';
 import { nodeId } from '../node-ids.ts';
+import { markOutdatedThreads } from '../outdated.ts';
 import type { RepoState, ReviewComment, Thread, World } from '../state.ts';
 import { reviewThreadOf } from '../threads.ts';
 import { repoFor, threadFor } from './access.ts';
@@ -25,7 +26,7 @@ export function reviewCommentJson(
   const commitId = comment.commitId ?? headSha;
   return {
     url,
-    pull_request_review_id: comment.id,
+    pull_request_review_id: comment.reviewId ?? comment.id,
     id: comment.id,
     node_id: nodeId('PullRequestReviewComment', comment.id),
     diff_hunk: `@@ -${comment.line},1 +${comment.line},1 @@`,
@@ -57,6 +58,7 @@ export function reviewCommentJson(
 async function listReviewComments(context: RestContext) {
   const { repo } = repoFor(context, 'read');
   const thread = threadFor(context, repo, 'pull');
+  await markOutdatedThreads(repo, thread);
   const head = (await branchSha(repo.path, thread.pull!.head)) ?? thread.pull!.lastHeadSha ?? '0'.repeat(40);
   const { page, headers } = paginate(
     context,

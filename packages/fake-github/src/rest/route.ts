@@ -33,7 +33,7 @@ export type RestHandler = (context: RestContext) => Promise<RestResult> | RestRe
 
 /** One REST endpoint; `path` uses `{name}` placeholders like GitHub's docs (`/repos/{owner}/{repo}`). */
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly handler: RestHandler;
 }

@@ -8,9 +8,13 @@ import {
   type PullRequest,
   type RepoRef,
 } from '../../../ports/forge.ts';
+import { conversation, type PullInfoData, readActivity, toPullInfo } from './activity.ts';
 import { createGitHubTokens, type GitHubAuthSettings, type GitHubTokens } from './auth.ts';
+import { failingChecks } from './checks.ts';
 import { createOctokit, type RetryPolicy, toForgeError } from './client.ts';
-import { fetchOpenReviewThreads } from './review-threads.ts';
+import { listNewest } from './pages.ts';
+import { fetchReviewThreads, replyOnce, resolveOnce } from './review-threads.ts';
+import { postReviewOnce } from './reviews.ts';
 import { verifyGitHubRemote } from './verify-remote.ts';
 
 export type { GitHubAuthSettings } from './auth.ts';
@@ -231,51 +235,65 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
         const n = ref.issueNumber;
         ctx.issue = await api(repo, `read issue #${n}`, async (o, r) => {
           const issue = (await o.rest.issues.get({ ...r, issue_number: n })).data;
-          const comments = await o.paginate(o.rest.issues.listComments, {
-            ...r,
-            issue_number: n,
-            per_page: 100,
-          });
+          const comments = await conversation(o, r, n, MAX_CONTEXT_COMMENTS);
           return {
             number: n,
             title: issue.title,
             body: issue.body ?? '',
-            comments: comments.map((c) => ({ author: c.user?.login ?? 'ghost', body: c.body ?? '' })),
+            comments: comments.map((c) => ({ author: c.author, body: c.body })),
           };
         });
       }
       if (ref.prNumber !== undefined) {
         const n = ref.prNumber;
         ctx.pullRequest = await api(repo, `read pull request #${n}`, async (o, r) => {
-          const pull = (await o.rest.pulls.get({ ...r, pull_number: n })).data;
+          const pull = (await o.rest.pulls.get({ ...r, pull_number: n })).data as PullInfoData & {
+            body: string | null;
+          };
+          const info = toPullInfo(pull);
           const diff = await o.rest.pulls.get({ ...r, pull_number: n, mediaType: { format: 'diff' } });
           // GraphQL, not REST review comments: only it says which threads are resolved.
-          const reviewThreads = await fetchOpenReviewThreads(o, r, n);
+          const threads = await fetchReviewThreads(o, r, n, CONTEXT_THREAD_PAGES);
           return {
             number: n,
             title: pull.title,
             body: pull.body ?? '',
             // The diff feeds a prompt with its own budget; a giant one is not kept whole.
             diff: String(diff.data).slice(0, MAX_CONTEXT_DIFF_CHARS),
-            base: pull.base.ref,
-            branch: pull.head.ref,
-            // TODO(pr-loop foundation): filled by the helper that implements this forge's PR loop.
-            headSha: '',
-            state: 'open',
-            conversation: [],
-            failingChecks: [],
-            reviewThreads,
+            base: info.base,
+            branch: info.branch,
+            headSha: info.headSha,
+            state: info.state,
+            reviewThreads: threads.filter((t) => !t.resolved).map(({ resolved: _resolved, ...t }) => t),
+            conversation: await conversation(o, r, n, MAX_CONTEXT_COMMENTS),
+            failingChecks: await failingChecks(o, r, info.headSha),
           };
         });
       }
       return ctx;
     },
-    // TODO(pr-loop foundation): replaced by the helper that implements this forge's PR loop.
-    getPullRequest: () => Promise.reject(new Error('not implemented yet')),
-    listActivity: () => Promise.reject(new Error('not implemented yet')),
-    replyToThread: () => Promise.reject(new Error('not implemented yet')),
-    resolveThread: () => Promise.reject(new Error('not implemented yet')),
-    postReview: () => Promise.reject(new Error('not implemented yet')),
+    async getPullRequest(repo, number) {
+      return api(repo, `read pull request #${number}`, async (o, r) => {
+        try {
+          return toPullInfo((await o.rest.pulls.get({ ...r, pull_number: number })).data as PullInfoData);
+        } catch (err) {
+          if ((err as { status?: number }).status === 404) return undefined;
+          throw err;
+        }
+      });
+    },
+    listActivity: (repo, number) =>
+      api(repo, `read activity of pull request #${number}`, (o, r) => readActivity(o, r, number)),
+    replyToThread: (repo, number, threadId, body, opts) =>
+      api(repo, `reply in a review thread of #${number}`, (o) =>
+        replyOnce(o, { threadId, number, body, marker: taskCommentMarker(opts.taskId) }),
+      ),
+    resolveThread: (repo, number, threadId) =>
+      api(repo, `resolve a review thread of #${number}`, (o) => resolveOnce(o, threadId, number)),
+    postReview: (repo, number, review, opts) =>
+      api(repo, `review pull request #${number}`, (o, r) =>
+        postReviewOnce(o, r, { number, ...review, marker: taskCommentMarker(opts.taskId) }),
+      ),
     async comment(repo, number, body, opts) {
       if (!opts?.taskId) {
         await api(repo, `comment on #${number}`, (o, r) =>
@@ -286,11 +304,12 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
       // The task's one comment carries a hidden marker; a retry that finds it posts nothing.
       const marker = taskCommentMarker(opts.taskId);
       await api(repo, `comment on #${number}`, async (o, r) => {
-        const existing = await o.paginate(o.rest.issues.listComments, {
-          ...r,
-          issue_number: number,
-          per_page: 100,
-        });
+        const existing = await listNewest<{ body?: string | null }>(
+          o,
+          'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          { ...r, issue_number: number },
+          MARKER_SEARCH_COMMENTS,
+        );
         if (existing.some((c) => c.body?.includes(marker))) return;
         await o.rest.issues.createComment({ ...r, issue_number: number, body: `${body}\n\n${marker}` });
       });
@@ -299,6 +318,12 @@ export function createGitHubForge(deps: GitHubForgeDeps): Forge {
 }
 
 const MAX_CONTEXT_DIFF_CHARS = 2 * 1024 * 1024;
+/** A task's comment is looked for among the newest 1,000 comments before posting it. */
+const MARKER_SEARCH_COMMENTS = 1_000;
+/** A task's context holds the newest 100 comments of an issue or PR conversation. */
+const MAX_CONTEXT_COMMENTS = 100;
+/** And the unresolved among the newest 1,000 review threads (10 GraphQL pages at most). */
+const CONTEXT_THREAD_PAGES = 10;
 
 /** The hidden marker of a task's comment (GitHub does not render HTML comments). */
 export function taskCommentMarker(taskId: string): string {
