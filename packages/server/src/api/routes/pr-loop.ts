@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { inDiff, newSideLines } from '../../git/diff-lines.ts';
 import { AppError } from '../../ops/errors.ts';
-import { nudgeWatch } from '../../pr-loop/watch-store.ts';
 import { ForgeError } from '../../ports/forge.ts';
+import { nudgeWatch } from '../../pr-loop/watch-store.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
