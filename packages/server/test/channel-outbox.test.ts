@@ -7,6 +7,7 @@ import { createLogger } from '../src/ops/logger.ts';
 import { createMetrics } from '../src/ops/metrics.ts';
 import { type FakeChatServer, startFakeChatServer } from './support/fake-chat-server.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { until } from './support/until.ts';
 
 /**
  * The outbox dispatcher (channels/outbox-dispatcher.ts) against the real database and a fake
@@ -93,20 +94,6 @@ async function rows(taskId: string) {
       [taskId],
     )
   ).rows;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const delivered = (taskId: string) =>

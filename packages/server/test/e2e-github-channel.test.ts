@@ -8,6 +8,7 @@ import { createTestDatabase } from '../../../test/support/database.ts';
 import { linkIdentity } from '../src/channels/identities.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+import { until } from './support/until.ts';
 
 /**
  * GitHub as a channel, end to end: a platform process, the fake GitHub, the scripted model. A
@@ -76,15 +77,6 @@ function api() {
 }
 
 /** Waits for `pred` (the platform's outbox dispatcher answers on GitHub meanwhile). */
-async function until<T>(what: string, pred: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await pred();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('GitHub channel, end to end', () => {
   it('a labelled issue becomes a PR; the issue shows 👀 and one status comment, edited to its end', async () => {

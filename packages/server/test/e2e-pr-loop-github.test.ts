@@ -5,6 +5,7 @@ import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
 import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { until } from './support/until.ts';
 
 /**
  * The whole PR loop on GitHub (the fake, a real HTTP server with git over HTTP and signed webhook
@@ -52,16 +53,6 @@ afterAll(async () => {
   await model?.close();
   await gh?.close();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function newTaskPr(file: string): Promise<{ number: number; taskId: string }> {
   model.script(

@@ -4,6 +4,7 @@ import { listChangeRequestComments } from '../src/store/change-requests.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { branchHead, git, openPrWithTask } from './support/pr-iteration-world.ts';
+import { until } from './support/until.ts';
 
 /**
  * The whole PR loop on plain git, as a person lives it, with nothing started by hand but the first
@@ -36,16 +37,6 @@ afterAll(async () => {
   await p?.platform.stop();
   await model?.close();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const iterationTasks = async (pr: number) =>
   (

@@ -14,6 +14,7 @@ import { createLogger } from '../src/ops/logger.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { transition } from '../src/store/task-store.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+import { until } from './support/until.ts';
 
 /**
  * GitHub's crash test: a process dies between posting the status comment and recording its id,
@@ -112,20 +113,6 @@ function runChild(
     stderr += d.toString();
   });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stderr })));
-}
-
-async function until<T>(
-  what: string,
-  pred: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 150_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await pred();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const ours = (number: number, taskId: string) =>

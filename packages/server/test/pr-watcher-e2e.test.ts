@@ -14,6 +14,7 @@ import {
 } from '../src/store/change-requests.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { until } from './support/until.ts';
 
 /**
  * The PR watcher on the real platform with the plain-git forge: a task's PR gets a review
@@ -48,20 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.platform.stop();
 });
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function openPr(description: string): Promise<number> {
   const created = await p.request('POST', '/v1/tasks', {

@@ -8,6 +8,7 @@ import { linkIdentity } from '../src/channels/identities.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { type ApiClient, apiClient } from './support/platform.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
+import { until } from './support/until.ts';
 
 /**
  * A crash between Slack posting ABCA's thread message and ABCA recording its id: the process that
@@ -63,19 +64,6 @@ afterAll(async () => {
   await db?.end();
   await slack?.close();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('SIGKILL between Slack posting the thread message and ABCA recording it', () => {
   it('leaves one message per task, edited to the end after the restart', async () => {

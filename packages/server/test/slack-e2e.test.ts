@@ -5,6 +5,7 @@ import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/channels/identities.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { until } from './support/until.ts';
 
 /**
  * Slack end to end on a real platform: the built-in agent in its sandbox, a scripted model over
@@ -43,16 +44,6 @@ afterAll(async () => {
   await model?.close();
   await slack?.close();
 });
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function mention(text: string) {
   const sent = await send.mention(CHANNEL, 'U0ALICE01', text);

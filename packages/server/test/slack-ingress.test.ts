@@ -2,6 +2,7 @@ import { type FakeSlack, type SlackSender, startFakeSlack } from '@abca/fake-sla
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIdentity } from '../src/channels/identities.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { until } from './support/until.ts';
 
 /**
  * Slack's ingress on a real platform (API only: tasks stay queued, nothing races a worker) with the
@@ -62,16 +63,6 @@ const counts = async () => {
   if (!row) throw new Error('no counts');
   return row;
 };
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const ephemeralFor = (user: string, includes: string) =>
   until(`an ephemeral reply to ${user} with "${includes}"`, () =>
