@@ -96,6 +96,8 @@ export const ServerConfigInfo = z.object({
   pr_loop: z
     .object({
       poll_s: z.number().int(),
+      /** The longest a quiet pull request waits between polls. */
+      poll_max_s: z.number().int(),
       max_iterations: z.number().int(),
       max_spend_usd: z.number(),
       stop_label: z.string(),

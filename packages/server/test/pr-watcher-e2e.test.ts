@@ -276,6 +276,7 @@ describe('the PR watcher on plain git', () => {
     const config = await p.request('GET', '/v1/admin/config');
     expect(config.body.data.pr_loop).toEqual({
       poll_s: 1,
+      poll_max_s: 1800,
       max_iterations: 3,
       max_spend_usd: 5,
       stop_label: 'abca:stop',

@@ -289,7 +289,7 @@ describe('several pollers on one database', () => {
       forge,
       gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
       log: createLogger({ level: 'silent' }),
-      settings: { pollS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
+      settings: { pollS: 1, pollMaxS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
       botLogin: 'abca-bot',
       // bob, who requests the changes, may write to the repo.
       github: {
@@ -401,7 +401,7 @@ describe('GitHub access decides who may drive the watcher', () => {
       forge,
       gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
       log: createLogger({ level: 'silent' }),
-      settings: { pollS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
+      settings: { pollS: 1, pollMaxS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
       botLogin: 'abca-bot',
       github: {
         async permission(_repo: string, login: string): Promise<RepoAccess> {

@@ -98,6 +98,7 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
     },
     pr_loop: {
       poll_s: config.prLoop.pollS,
+      poll_max_s: Math.max(config.prLoop.pollS, config.prLoop.pollMaxS),
       max_iterations: config.prLoop.maxIterations,
       max_spend_usd: config.prLoop.maxSpendUsd,
       stop_label: config.prLoop.stopLabel,

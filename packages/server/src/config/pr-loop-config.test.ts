@@ -7,6 +7,7 @@ describe('the PR watcher settings', () => {
   it('default to a 60 s poll, 3 iterations, $5 and the abca:stop label', () => {
     expect(loadConfig(base).prLoop).toEqual({
       pollS: 60,
+      pollMaxS: 1800,
       maxIterations: 3,
       maxSpendUsd: 5,
       stopLabel: 'abca:stop',
@@ -17,11 +18,18 @@ describe('the PR watcher settings', () => {
     const c = loadConfig({
       ...base,
       ABCA_PR_POLL_S: '5',
+      ABCA_PR_POLL_MAX_S: '600',
       ABCA_PR_MAX_ITERATIONS: '0',
       ABCA_PR_MAX_SPEND_USD: '12.5',
       ABCA_PR_STOP_LABEL: 'hands-off',
     });
-    expect(c.prLoop).toEqual({ pollS: 5, maxIterations: 0, maxSpendUsd: 12.5, stopLabel: 'hands-off' });
+    expect(c.prLoop).toEqual({
+      pollS: 5,
+      pollMaxS: 600,
+      maxIterations: 0,
+      maxSpendUsd: 12.5,
+      stopLabel: 'hands-off',
+    });
   });
 
   it('refuse bad values, naming each variable', () => {
@@ -30,6 +38,7 @@ describe('the PR watcher settings', () => {
       loadConfig({
         ...base,
         ABCA_PR_POLL_S: '0',
+        ABCA_PR_POLL_MAX_S: 'never',
         ABCA_PR_MAX_ITERATIONS: 'lots',
         ABCA_PR_MAX_SPEND_USD: '-1',
         ABCA_PR_STOP_LABEL: 'a,b',
@@ -41,6 +50,7 @@ describe('the PR watcher settings', () => {
     const problems = (err as ConfigError).problems.join('\n');
     for (const name of [
       'ABCA_PR_POLL_S',
+      'ABCA_PR_POLL_MAX_S',
       'ABCA_PR_MAX_ITERATIONS',
       'ABCA_PR_MAX_SPEND_USD',
       'ABCA_PR_STOP_LABEL',

@@ -13,6 +13,16 @@ export const PrLoopConfigSchema = z.object({
     .min(1, 'ABCA_PR_POLL_S must be at least 1 second')
     .max(86_400, 'ABCA_PR_POLL_S must be at most 86400 seconds')
     .default(60),
+  /**
+   * The longest a quiet pull request waits between polls: each poll that finds nothing new doubles
+   * its interval, from `pollS` up to this; any activity (or a webhook) brings it back to `pollS`.
+   */
+  pollMaxS: z.coerce
+    .number({ error: 'ABCA_PR_POLL_MAX_S must be a number of seconds' })
+    .int('ABCA_PR_POLL_MAX_S must be a whole number of seconds')
+    .min(1, 'ABCA_PR_POLL_MAX_S must be at least 1 second')
+    .max(604_800, 'ABCA_PR_POLL_MAX_S must be at most 604800 seconds (a week)')
+    .default(1800),
   /** Iteration tasks the watcher starts on one pull request; then it stops watching it. */
   maxIterations: z.coerce
     .number({ error: 'ABCA_PR_MAX_ITERATIONS must be a whole number' })
@@ -38,6 +48,7 @@ export type PrLoopConfig = z.infer<typeof PrLoopConfigSchema>;
 
 export const PR_LOOP_ENV_NAMES: Record<string, string> = {
   'prLoop.pollS': 'ABCA_PR_POLL_S',
+  'prLoop.pollMaxS': 'ABCA_PR_POLL_MAX_S',
   'prLoop.maxIterations': 'ABCA_PR_MAX_ITERATIONS',
   'prLoop.maxSpendUsd': 'ABCA_PR_MAX_SPEND_USD',
   'prLoop.stopLabel': 'ABCA_PR_STOP_LABEL',
@@ -47,6 +58,7 @@ export const PR_LOOP_ENV_NAMES: Record<string, string> = {
 export function readPrLoopEnv(get: (name: string) => string | undefined) {
   return {
     pollS: get('ABCA_PR_POLL_S'),
+    pollMaxS: get('ABCA_PR_POLL_MAX_S'),
     maxIterations: get('ABCA_PR_MAX_ITERATIONS'),
     maxSpendUsd: get('ABCA_PR_MAX_SPEND_USD'),
     stopLabel: get('ABCA_PR_STOP_LABEL'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PrActivity } from '../ports/forge.ts';
 import { decideWatch, newAuthors, stopCandidates, type WatchFacts, type WatchSettings } from './decide.ts';
+import { nextPollMs, quietPoll } from './poll-interval.ts';
 import type { WatchRow } from './watch-store.ts';
 
 const settings: WatchSettings = {
@@ -37,6 +38,7 @@ function watch(over: Partial<WatchRow> = {}): WatchRow {
     human_commits: 0,
     cost_usd: 0,
     seen: { reviews: [], comments: [], checks: [] },
+    idle_polls: 0,
     active_task_id: null,
     pending: false,
     pending_reasons: [],
@@ -325,5 +327,27 @@ describe('who may start an iteration', () => {
     expect(d.update.seen.reviews).toEqual(['r1']);
     const w = decideWatch(watch(), a, settings, facts({ writers: new Set(['rita']) }));
     expect(w.start?.reasons).toEqual(['changes_requested', 'mention']);
+  });
+});
+
+describe('how soon a watch is polled again', () => {
+  it('doubles the wait after each quiet poll, up to the most, and never below the poll interval', () => {
+    expect([0, 1, 2, 3, 10, 100].map((n) => nextPollMs(n, 60_000, 1_800_000))).toEqual([
+      60_000, 120_000, 240_000, 480_000, 1_800_000, 1_800_000,
+    ]);
+    expect(nextPollMs(5, 60_000, 1000)).toBe(60_000);
+  });
+  it('a poll that finds nothing new is quiet; a new review, comment, check or state is not', () => {
+    const w = watch({ seen: { reviews: ['r1'], comments: [], checks: [] } });
+    const seenBefore = activity({ reviews: [review('r1', 'alice', 'approved')] });
+    expect(quietPoll(w, decideWatch(w, seenBefore, settings, facts()))).toBe(true);
+    const moved: PrActivity[] = [
+      activity({ reviews: [review('r1', 'alice', 'approved'), review('r2', 'alice', 'changes_requested')] }),
+      activity({ reviews: [review('r1', 'alice', 'approved')], comments: [comment('c1', 'bob', 'hm')] }),
+      activity({ reviews: [review('r1', 'alice', 'approved')], failingChecks: [check('k1')] }),
+      activity({ reviews: [review('r1', 'alice', 'approved')] }, { state: 'merged' }),
+      activity({ reviews: [review('r1', 'alice', 'approved')] }, { headSha: 'bbb2222' }),
+    ];
+    for (const a of moved) expect(quietPoll(w, decideWatch(w, a, settings, facts()))).toBe(false);
   });
 });

@@ -16,6 +16,7 @@ import {
   stopCandidates,
   type WatchSettings,
 } from './decide.ts';
+import { nextPollMs, quietPoll } from './poll-interval.ts';
 import { prTaskFacts } from './watch-facts.ts';
 import { listenForWatchNudges } from './watch-listener.ts';
 import {
@@ -80,6 +81,7 @@ function iterationDescription(number: number, reasons: readonly IterationReason[
 export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
   const log = o.log.child({ component: 'pr-watcher' });
   const pollMs = o.settings.pollS * 1000;
+  const maxPollMs = Math.max(pollMs, o.settings.pollMaxS * 1000);
   const passMs = Math.min(pollMs, 5000);
   const batch = o.batch ?? 20;
   const leaseMs = o.leaseMs ?? 300_000;
@@ -202,7 +204,15 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
         );
       }
     }
-    await finishPoll(o.db, w.id, token, d.update, pollMs);
+    const quiet = quietPoll(w, d);
+    await finishPoll(
+      o.db,
+      w.id,
+      token,
+      d.update,
+      quiet ? nextPollMs(w.idle_polls + 1, pollMs, maxPollMs) : pollMs,
+      quiet,
+    );
   };
 
   /** One bounded pass; true when it was full (look again at once). */

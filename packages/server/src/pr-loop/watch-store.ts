@@ -46,6 +46,7 @@ export const WatchRow = z.object({
   next_poll_at: z.date(),
   nudged_at: z.date().nullable(),
   claim_token: z.string().nullable(),
+  idle_polls: z.number().int(),
 });
 export type WatchRow = z.infer<typeof WatchRow>;
 
@@ -145,6 +146,8 @@ export async function finishPoll(
   token: string,
   u: WatchUpdate,
   pollMs: number,
+  /** The poll found nothing new: counts toward a longer wait (pr-loop/poll-interval.ts). */
+  quiet = false,
 ): Promise<boolean> {
   const res = await db.query(
     `UPDATE pr_watches SET watch_state = $3, watch_reason = $4, state = $5, head_sha = $6, opened_at = $7,
@@ -153,6 +156,8 @@ export async function finishPoll(
        active_task_id = $18, pending = $19, pending_reasons = $20::jsonb,
        next_poll_at = CASE WHEN nudged_at IS NOT NULL AND nudged_at >= claimed_at
                            THEN clock_timestamp() ELSE clock_timestamp() + $21 * interval '1 millisecond' END,
+       idle_polls = CASE WHEN $22 AND NOT (nudged_at IS NOT NULL AND nudged_at >= claimed_at)
+                         THEN idle_polls + 1 ELSE 0 END,
        claim_token = NULL, claimed_until = NULL, last_error = NULL, polled_at = clock_timestamp(),
        updated_at = clock_timestamp()
      WHERE id = $1 AND claim_token = $2`,
@@ -178,6 +183,7 @@ export async function finishPoll(
       u.pending,
       toJsonb(u.pending_reasons),
       pollMs,
+      quiet,
     ],
   );
   return (res.rowCount ?? 0) === 1;
@@ -208,7 +214,8 @@ export async function failPoll(
 export async function nudgeWatch(db: Queryable, repo: string, number: number): Promise<boolean> {
   await discoverWatches(db, repo);
   const res = await db.query<{ id: number }>(
-    `UPDATE pr_watches SET next_poll_at = least(next_poll_at, clock_timestamp()), nudged_at = clock_timestamp()
+    `UPDATE pr_watches SET next_poll_at = least(next_poll_at, clock_timestamp()), nudged_at = clock_timestamp(),
+       idle_polls = 0
       WHERE repo = $1 AND number = $2 AND state = 'open' RETURNING id`,
     [repo, number],
   );

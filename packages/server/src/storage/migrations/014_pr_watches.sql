@@ -43,6 +43,8 @@ CREATE TABLE pr_watches (
   claimed_until    timestamptz,
   last_error       text,
   polled_at        timestamptz,
+  -- Polls in a row that found nothing new: the next one waits longer (pr-loop/poll-interval.ts).
+  idle_polls       integer NOT NULL DEFAULT 0,
   created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
   UNIQUE (repo, number),
