@@ -197,6 +197,20 @@ const EXAMPLES: TaskEventInput[] = [
   },
   { type: 'pr.thread_replied', data: { pull_request: 7, thread: 'T1', thread_id: '41', resolved: true } },
   { type: 'pr.body_updated', data: { pull_request: 7, tasks: 2 } },
+  {
+    type: 'memory.retrieved',
+    data: {
+      records: [{ id: 'mem_01', kind: 'review_rule', title: 'Use the repo logger, not console' }],
+      chars: 420,
+      left_out: 2,
+      stale_citations: 0,
+    },
+  },
+  {
+    type: 'memory.written',
+    data: { id: 'mem_02', kind: 'episode', title: 'Fix the greeting', supersedes: null },
+  },
+  { type: 'memory.learning_failed', data: { what: 'review_rules', message: 'the answer is not JSON' } },
 ];
 
 const render = (verbose: boolean) =>
@@ -267,7 +281,10 @@ describe('task event lines', () => {
       ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)
         pull request #7: 2 open review threads, 1 new comment since the last push, 0 failing checks
         answered review thread T1 on pull request #7 and resolved it
-        updated the validation and cost of pull request #7 (2 tasks)"
+        updated the validation and cost of pull request #7 (2 tasks)
+        memory: 1 record in the prompt (420 chars), 2 left out
+        remembered (episode): Fix the greeting
+        learning failed (review rules): the answer is not JSON"
     `);
   });
 
@@ -327,7 +344,11 @@ describe('task event lines', () => {
       ✗ finalization (attempt 2) failed 1.2 s: push refused (will retry)
         pull request #7: 2 open review threads, 1 new comment since the last push, 0 failing checks
         answered review thread T1 on pull request #7 and resolved it
-        updated the validation and cost of pull request #7 (2 tasks)"
+        updated the validation and cost of pull request #7 (2 tasks)
+        memory: 1 record in the prompt (420 chars), 2 left out
+          review_rule mem_01: Use the repo logger, not console
+        remembered (episode): Fix the greeting
+        learning failed (review rules): the answer is not JSON"
     `);
   });
 

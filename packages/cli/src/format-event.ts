@@ -68,6 +68,9 @@ const LABELS: Record<TaskEventType, string> = {
   'pr.iteration_context': 'pull request context',
   'pr.thread_replied': 'review thread answered',
   'pr.body_updated': 'pull request body updated',
+  'memory.retrieved': 'memory retrieved',
+  'memory.written': 'memory written',
+  'memory.learning_failed': 'learning failed',
   'sandbox.egress_blocked': 'network request blocked',
   'sandbox.warning': 'sandbox warning',
   'agent.resumed': 'agent resumed',
@@ -166,6 +169,12 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  answered review thread ${e.data.thread} on pull request #${e.data.pull_request}${e.data.resolved ? ' and resolved it' : ''}`;
     case 'pr.body_updated':
       return `  updated the validation and cost of pull request #${e.data.pull_request} (${e.data.tasks} task${e.data.tasks === 1 ? '' : 's'})`;
+    case 'memory.retrieved':
+      return `  memory: ${e.data.records.length} record${e.data.records.length === 1 ? '' : 's'} in the prompt (${e.data.chars} chars)${e.data.left_out ? `, ${e.data.left_out} left out` : ''}${verbose ? e.data.records.map((r) => `\n    ${r.kind} ${r.id}: ${truncate(r.title, 100)}`).join('') : ''}`;
+    case 'memory.written':
+      return `  remembered (${e.data.kind.replaceAll('_', ' ')}): ${truncate(e.data.title, 120)}${e.data.supersedes ? ` (replaces ${e.data.supersedes})` : ''}`;
+    case 'memory.learning_failed':
+      return `  ${c.yellow('learning failed')} (${e.data.what.replaceAll('_', ' ')}): ${truncate(e.data.message, 160)}`;
     case 'sandbox.egress_blocked':
       return `    ${c.yellow('blocked')} network request to ${e.data.host}:${e.data.port} (${e.data.reason.replaceAll('_', ' ')})`;
     case 'sandbox.warning':

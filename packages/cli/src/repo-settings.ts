@@ -29,6 +29,7 @@ export interface SettingFlags {
   githubTriggers?: GitHubTrigger[];
   triggerLabel?: string;
   mentionName?: string;
+  memory?: boolean;
   prWatch?: boolean;
   prMaxIterations?: number;
   prMaxSpendUsd?: number;
@@ -55,6 +56,7 @@ const FLAG_OF: Record<SettingField, string> = {
   github_triggers: '--github-triggers',
   trigger_label: '--trigger-label',
   mention_name: '--mention-name',
+  memory: '--memory',
   pr_watch: '--pr-watch',
   pr_max_iterations: '--pr-max-iterations',
   pr_max_spend_usd: '--pr-max-spend-usd',
@@ -108,6 +110,11 @@ export function withSettingOptions(cmd: Command): Command {
       '--mention-name <login>',
       'the name a comment mentions to ask for a task, without @ (default abca)',
     )
+    .option(
+      '--memory <on|off>',
+      "the repo's memory: retrieved into prompts, written from tasks (default on)",
+      onOffArg,
+    )
     .option('--pr-watch <on|off>', "the PR watcher on this repo's ABCA pull requests (default on)", onOffArg)
     .option(
       '--pr-max-iterations <n>',
@@ -143,6 +150,7 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.githubTriggers !== undefined) s.github_triggers = flags.githubTriggers;
   if (flags.triggerLabel !== undefined) s.trigger_label = flags.triggerLabel;
   if (flags.mentionName !== undefined) s.mention_name = flags.mentionName.replace(/^@/, '');
+  if (flags.memory !== undefined) s.memory = flags.memory;
   if (flags.prWatch !== undefined) s.pr_watch = flags.prWatch;
   if (flags.prMaxIterations !== undefined) s.pr_max_iterations = flags.prMaxIterations;
   if (flags.prMaxSpendUsd !== undefined) s.pr_max_spend_usd = flags.prMaxSpendUsd;
@@ -183,7 +191,7 @@ function formatSetting(field: SettingField, value: NonNullable<RepoSettings[Sett
   if (field === 'max_budget_usd') return `${value} USD`;
   if (field === 'monthly_budget_usd') return `${value} USD a month`;
   if (field === 'pr_max_spend_usd') return `${value} USD per pull request`;
-  if (field === 'pr_watch') return value ? 'on' : 'off';
+  if (field === 'pr_watch' || field === 'memory') return value ? 'on' : 'off';
   return String(value);
 }
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { AGENT_EVENT_DATA } from './events/agent-events.ts';
+import { MEMORY_EVENT_DATA } from './events/memory-events.ts';
 import { PR_EVENT_DATA } from './events/pr-events.ts';
 import { REVIEW_EVENT_DATA } from './events/review-events.ts';
 import { STEP_EVENT_DATA, TASK_EVENT_DATA } from './events/task-events.ts';
 import { WORK_EVENT_DATA } from './events/work-events.ts';
 
 export * from './events/agent-events.ts';
+export * from './events/memory-events.ts';
 export * from './events/pr-events.ts';
 export * from './events/review-events.ts';
 export * from './events/step-name.ts';
@@ -23,6 +25,7 @@ export const TASK_EVENT_DATA_SCHEMAS = {
   ...WORK_EVENT_DATA,
   ...PR_EVENT_DATA,
   ...REVIEW_EVENT_DATA,
+  ...MEMORY_EVENT_DATA,
   ...AGENT_EVENT_DATA,
 } as const;
 

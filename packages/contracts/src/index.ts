@@ -5,6 +5,7 @@ export * from './channels.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';
+export * from './memory.ts';
 export * from './onboarding.ts';
 export * from './pr-loop.ts';
 export * from './repo.ts';

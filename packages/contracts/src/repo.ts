@@ -62,6 +62,8 @@ export const RepoSettings = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, 'must be a GitHub login such as abca or abca[bot]')
     .optional(),
+  /** The repo's memory (docs/memory.md): retrieved into prompts and written from tasks; default on. */
+  memory: z.boolean().optional(),
   /** The PR watcher on this repo's ABCA pull requests (docs/pr-loop.md); default on. */
   pr_watch: z.boolean().optional(),
   /** Iteration tasks the watcher starts on one pull request; default ABCA_PR_MAX_ITERATIONS. */

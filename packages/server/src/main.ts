@@ -163,6 +163,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       workspaceLimits: workspaceLimits(config),
       agentRuntime: adapters.agentRuntime,
       notifier: adapters.notifier,
+      memory: adapters.memory,
       sandboxes,
       secrets: configSecrets(config),
       kind: o.mode,
@@ -225,6 +226,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         channelLimiter: createRateLimiter({ perMinute: config.channels.ratePerMinute }),
         webhookSecrets: createWebhookSecrets(secretKey),
         changeRequestMerger: adapters.changeRequestMerger,
+        memory: adapters.memory,
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,

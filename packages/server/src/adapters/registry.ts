@@ -8,6 +8,7 @@ import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
+import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
@@ -18,6 +19,7 @@ import { createFakeForge } from './forge/fake.ts';
 import { createGitForge, type GitForgeDeps } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
 import { createForgeRouter } from './forge/router.ts';
+import { createPostgresMemory } from './memory/postgres.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
 import { createLogNotifier } from './notifier/log.ts';
 import { createLocalGit } from './workspaces/local-git.ts';
@@ -30,6 +32,8 @@ export interface Adapters {
   sandboxBackend: SandboxBackend;
   /** Merges plain-git change requests on their remotes, from the same mirrors the tasks use. */
   changeRequestMerger: ChangeRequestMerger;
+  /** A repo's memory (docs/memory.md). */
+  memory: Memory;
 }
 
 /** Every secret value in the configuration: kept out of sandboxes, events and logs. */
@@ -112,6 +116,7 @@ export function createAdapters(
       cacheDir,
       remote: (repo) => forge.gitRemote(repo),
     }),
+    memory: createPostgresMemory(deps.db),
   };
 }
 

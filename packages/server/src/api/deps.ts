@@ -7,6 +7,7 @@ import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
+import type { Memory } from '../ports/memory.ts';
 import type { RepoCredentials } from '../secrets/repo-credentials.ts';
 import type { Db } from '../storage/db.ts';
 import type { Principal } from '../store/api-key-store.ts';
@@ -39,6 +40,8 @@ export interface ApiDeps {
     | 'channels'
     | 'github'
   >;
+  /** The repos' memory (`/v1/repos/{repo}/memory`, docs/memory.md). */
+  memory: Memory;
   /** Deliveries a minute per channel source (channels/rate-limit.ts). */
   channelLimiter: RateLimiter;
   /** Seals and opens the secrets of signed generic webhooks (channels/webhook/). */

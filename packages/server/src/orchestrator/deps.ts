@@ -3,6 +3,7 @@ import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
+import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
@@ -20,6 +21,8 @@ export interface OrchestratorDeps {
   taskWorkspaces: TaskWorkspaces;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
+  /** The repos' memory: retrieved at hydration, written when a task ends (docs/memory.md). */
+  memory: Memory;
   log: Logger;
   metrics: Metrics;
   cancellations: Cancellations;

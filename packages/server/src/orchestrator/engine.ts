@@ -4,6 +4,7 @@ import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
 import type { Forge } from '../ports/forge.ts';
+import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { WorkspaceLimits, Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
@@ -57,6 +58,7 @@ export interface OrchestratorOptions {
   workspaceLimits: WorkspaceLimits;
   agentRuntime: AgentRuntime;
   notifier: Notifier;
+  memory: Memory;
   sandboxes: SandboxPool;
   secrets: string[];
   /** `serve` or `worker`: part of the default executor id. */
@@ -120,6 +122,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     }),
     agentRuntime: o.agentRuntime,
     notifier: o.notifier,
+    memory: o.memory,
     sandboxes: o.sandboxes,
     secrets: o.secrets,
     log: olog,

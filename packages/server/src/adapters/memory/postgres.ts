@@ -1,0 +1,206 @@
+import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contracts';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
+import type { Queryable } from '../../storage/db.ts';
+import { toJsonb } from '../../storage/storable.ts';
+
+const COLUMNS = `id, repo, kind, user_id, title, body, category, citations, provenance, pinned, superseded_by,
+  created_at, updated_at, last_used_at, use_count`;
+
+const Row = z.object({
+  id: z.string(),
+  repo: z.string(),
+  kind: z.enum(['repo_knowledge', 'episode', 'review_rule', 'user_preference']),
+  user_id: z.string().nullable(),
+  title: z.string(),
+  body: z.string(),
+  category: z.enum(['nit', 'bug', 'style', 'design', 'scope']).nullable(),
+  citations: z.array(MemoryCitation),
+  provenance: MemoryProvenance,
+  pinned: z.boolean(),
+  superseded_by: z.string().nullable(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  last_used_at: z.date().nullable(),
+  use_count: z.number().int(),
+});
+
+/** A row as the API shows it (validated on read: a row that drifted fails loudly). */
+function toRecord(row: unknown): MemoryRecord {
+  const r = Row.parse(row);
+  return {
+    ...r,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    last_used_at: r.last_used_at?.toISOString() ?? null,
+  };
+}
+
+/** The words of the cited paths (`src/api/users.ts` → `src api users ts src/api/users.ts`), for the search. */
+export function pathTerms(citations: readonly MemoryCitation[]): string {
+  const paths = citations.flatMap((c) => (c.kind === 'file' ? [c.path] : []));
+  return paths
+    .flatMap((p) => [p, ...p.split(/[^A-Za-z0-9]+/).filter(Boolean)])
+    .join(' ')
+    .slice(0, 4000);
+}
+
+/** The words of a query, as an OR of prefix-free lexemes (`websearch_to_tsquery` would AND them). */
+function orQuery(text: string, paths: readonly string[]): string {
+  const words = `${text} ${paths.join(' ')}`
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 2 && w.length <= 40);
+  return [...new Set(words)].slice(0, 200).join(' | ');
+}
+
+/**
+ * The memory store on PostgreSQL (migration 016): full-text search over title, body and cited
+ * paths (`tsvector` with a GIN index), ranked by `ts_rank_cd` with recency and use as tie-breakers.
+ */
+export function createPostgresMemory(db: Queryable): Memory {
+  return {
+    kind: 'postgres',
+
+    async add(rec: NewMemory) {
+      const id = `mem_${ulid()}`;
+      const res = await db.query(
+        `WITH added AS (
+           INSERT INTO memory_records (id, repo, kind, user_id, title, body, category, citations, provenance,
+                                       pinned, dedupe_key, path_terms)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12)
+           ON CONFLICT (repo, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+           RETURNING ${COLUMNS}
+         ), superseded AS (
+           UPDATE memory_records SET superseded_by = (SELECT id FROM added), updated_at = clock_timestamp()
+            WHERE $13::text IS NOT NULL AND id = $13 AND repo = $2 AND EXISTS (SELECT 1 FROM added)
+         )
+         SELECT * FROM added`,
+        [
+          id,
+          rec.repo,
+          rec.kind,
+          rec.kind === 'user_preference' ? (rec.userId ?? null) : null,
+          rec.title,
+          rec.body,
+          rec.category ?? null,
+          toJsonb(rec.citations),
+          toJsonb(rec.provenance),
+          rec.pinned ?? false,
+          rec.dedupeKey ?? null,
+          pathTerms(rec.citations),
+          rec.supersedes ?? null,
+        ],
+      );
+      if (res.rows[0]) return toRecord(res.rows[0]);
+      const earlier = await db.query(
+        `SELECT ${COLUMNS} FROM memory_records WHERE repo = $1 AND dedupe_key = $2`,
+        [rec.repo, rec.dedupeKey ?? null],
+      );
+      return toRecord(earlier.rows[0]);
+    },
+
+    async get(repo, id) {
+      const res = await db.query(`SELECT ${COLUMNS} FROM memory_records WHERE repo = $1 AND id = $2`, [
+        repo,
+        id,
+      ]);
+      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    },
+
+    async list(repo, filter = {}) {
+      const res = await db.query(
+        `SELECT ${COLUMNS} FROM memory_records
+          WHERE repo = $1 AND ($2::text IS NULL OR kind = $2) AND ($3 OR superseded_by IS NULL)
+            AND ($4::text IS NULL OR search @@ websearch_to_tsquery('english', $4))
+            AND ($5::text IS NULL OR id < $5)
+          ORDER BY id DESC LIMIT $6`,
+        [
+          repo,
+          filter.kind ?? null,
+          filter.includeSuperseded ?? false,
+          filter.text ?? null,
+          filter.before ?? null,
+          Math.min(filter.limit ?? 100, 1000),
+        ],
+      );
+      return res.rows.map(toRecord);
+    },
+
+    async update(repo, id, patch) {
+      const res = await db.query(
+        `UPDATE memory_records SET title = coalesce($3, title), body = coalesce($4, body),
+           category = CASE WHEN $5 THEN $6 ELSE category END,
+           citations = coalesce($7::jsonb, citations), path_terms = coalesce($8, path_terms),
+           pinned = coalesce($9, pinned), updated_at = clock_timestamp()
+         WHERE repo = $1 AND id = $2 RETURNING ${COLUMNS}`,
+        [
+          repo,
+          id,
+          patch.title ?? null,
+          patch.body ?? null,
+          patch.category !== undefined,
+          patch.category ?? null,
+          patch.citations ? toJsonb(patch.citations) : null,
+          patch.citations ? pathTerms(patch.citations) : null,
+          patch.pinned ?? null,
+        ],
+      );
+      return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+    },
+
+    async forget(repo, id) {
+      const res = await db.query('DELETE FROM memory_records WHERE repo = $1 AND id = $2', [repo, id]);
+      return (res.rowCount ?? 0) > 0;
+    },
+
+    async search(q: MemoryQuery): Promise<ScoredMemory[]> {
+      const query = orQuery(q.text, q.paths);
+      if (!query) return [];
+      const res = await db.query(
+        `SELECT ${COLUMNS}, ts_rank_cd(search, to_tsquery('english', $2)) AS score
+           FROM memory_records
+          WHERE repo = $1 AND superseded_by IS NULL AND search @@ to_tsquery('english', $2)
+            AND (kind <> 'user_preference' OR user_id = $3)
+            AND NOT (kind = ANY($4::text[]))
+          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC
+          LIMIT $5`,
+        [q.repo, query, q.userId ?? null, q.excludeKinds ?? [], Math.min(q.limit ?? 50, 500)],
+      );
+      return res.rows.map((r) => ({ record: toRecord(r), score: Number(r.score) }));
+    },
+
+    async markUsed(repo, taskId, ids) {
+      if (ids.length === 0) return;
+      await db.query(
+        `WITH fresh AS (
+           INSERT INTO memory_uses (task_id, record_id)
+           SELECT $2, id FROM memory_records WHERE repo = $1 AND id = ANY($3::text[])
+           ON CONFLICT DO NOTHING RETURNING record_id
+         )
+         UPDATE memory_records SET use_count = use_count + 1, last_used_at = clock_timestamp()
+          WHERE id IN (SELECT record_id FROM fresh)`,
+        [repo, taskId, ids],
+      );
+    },
+
+    async fade(cutoff, repo) {
+      const res = await db.query(
+        `DELETE FROM memory_records
+          WHERE ($2::text IS NULL OR repo = $2) AND NOT pinned
+            AND coalesce(last_used_at, created_at) < $1`,
+        [cutoff, repo ?? null],
+      );
+      return res.rowCount ?? 0;
+    },
+
+    async count(repo) {
+      const res = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM memory_records WHERE repo = $1',
+        [repo],
+      );
+      return res.rows[0]?.n ?? 0;
+    },
+  };
+}
