@@ -42,6 +42,8 @@ export const CreateTaskRequest = z
     workflow_ref: WorkflowRef.optional(),
     max_turns: z.number().int().min(1).max(500).optional(),
     max_budget_usd: BudgetUsd.optional(),
+    /** The repo's memory for this task (docs/memory.md): false leaves it out; default the repo's setting. */
+    memory: z.boolean().optional(),
   })
   .superRefine((v, ctx) => {
     if (!v.task_description && v.issue_number === undefined && v.pr_number === undefined) {

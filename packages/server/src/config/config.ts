@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '@abca/agent';
 import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
 import { CHANNELS_ENV_NAMES, ChannelsConfigSchema, readChannelsEnv } from './channels-config.ts';
+import { MEMORY_ENV_NAMES, MemoryConfigSchema, readMemoryEnv } from './memory-config.ts';
 import {
   applyModelBaseUrl,
   httpUrl,
@@ -192,6 +193,7 @@ export const ConfigSchema = z.object({
   channels: ChannelsConfigSchema,
   /** The PR watcher: poll interval and the limits per pull request (pr-loop-config.ts). */
   prLoop: PrLoopConfigSchema,
+  memory: MemoryConfigSchema,
   /** Hosts the sandbox may reach when a repo sets no allowlist of its own (package registries). */
   defaultAllowlist: z.array(z.string()),
   /**
@@ -261,6 +263,7 @@ const ENV_NAMES: Record<string, string> = {
   'github.apiUrl': 'ABCA_GITHUB_API_URL',
   ...CHANNELS_ENV_NAMES,
   ...PR_LOOP_ENV_NAMES,
+  ...MEMORY_ENV_NAMES,
   defaultAllowlist: 'ABCA_DEFAULT_ALLOWLIST',
   egressAllowPrivate: 'ABCA_EGRESS_ALLOW_PRIVATE',
 };
@@ -356,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     },
     channels: readChannelsEnv((name) => blank(env[name])),
     prLoop: readPrLoopEnv((name) => blank(env[name])),
+    memory: readMemoryEnv((name) => blank(env[name])),
     defaultAllowlist: blank(env.ABCA_DEFAULT_ALLOWLIST)
       ?.split(',')
       .map((h) => h.trim())

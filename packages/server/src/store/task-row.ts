@@ -26,6 +26,8 @@ export const TaskRow = z.object({
   /** Whether the tokens were priced (false: the model has no price); null before any model call. */
   priced: z.boolean().nullable(),
   turns: z.number(),
+  /** Memory for this task: false leaves it out; null: the repo's setting (docs/memory.md). */
+  memory: z.boolean().nullable(),
   /** Where the task came from; `channel_ref`: the channel's reference (null for the API). */
   channel: Channel,
   channel_ref: ChannelRef.nullable(),

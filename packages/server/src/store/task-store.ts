@@ -80,8 +80,8 @@ export async function createTask(
     return await withTx(db, async (tx) => {
       const res = await tx.query(
         `INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
-                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref)
-         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${TASK_COLUMNS}`,
+                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref, memory)
+         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${TASK_COLUMNS}`,
         [
           taskId,
           input.user_id,
@@ -96,6 +96,7 @@ export async function createTask(
           branch,
           channelRef.channel,
           channelRef.channel === 'api' ? null : JSON.stringify(channelRef),
+          input.memory ?? null,
         ],
       );
       await appendEvent(tx, taskId, 'task.created', {

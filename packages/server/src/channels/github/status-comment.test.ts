@@ -26,6 +26,7 @@ const base: TaskRow = {
   cost_usd: 0,
   priced: null,
   turns: 0,
+  memory: null,
   channel: 'github',
   channel_ref: null,
   admitted_at: null,

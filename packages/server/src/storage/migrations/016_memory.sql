@@ -37,3 +37,6 @@ CREATE TABLE memory_uses (
   PRIMARY KEY (task_id, record_id)
 );
 CREATE INDEX memory_uses_record ON memory_uses (record_id);
+
+-- A task may leave memory out (`abca eval` runs each task with memory on and off); null: the repo's setting.
+ALTER TABLE tasks ADD COLUMN memory boolean;
