@@ -10,7 +10,10 @@ const signed = (n: number | null, digits: number, prefix = ''): string =>
 const usd = (n: number | null): string => (n === null ? '-' : `$${n.toFixed(4)}`);
 
 const row = (cells: readonly string[]): string =>
-  cells.map((cell, i) => (i === 0 ? cell.padEnd(24) : cell.padEnd(16))).join('').trimEnd();
+  cells
+    .map((cell, i) => (i === 0 ? cell.padEnd(24) : cell.padEnd(16)))
+    .join('')
+    .trimEnd();
 
 const passCell = (a: EvalArmSummary): string =>
   `${pct(a.validation_pass_rate)} (${a.validation_passed}/${a.runs})`;
@@ -20,7 +23,8 @@ const repeatCell = (a: EvalArmSummary): string =>
     : `${pct(a.corrections_repeated_share)} (${a.corrections_repeated}/${a.corrections_checked})`;
 
 function runLine(r: EvalTaskRun): string {
-  const validation = r.validation_passed === null ? 'not validated' : r.validation_passed ? 'passed' : 'failed';
+  const validation =
+    r.validation_passed === null ? 'not validated' : r.validation_passed ? 'passed' : 'failed';
   const corrections =
     r.corrections_checked === null
       ? 'corrections not checked (no diff)'

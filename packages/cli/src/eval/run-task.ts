@@ -1,5 +1,5 @@
 import type { EvalArmName, EvalTaskRun, TaskDetail } from '@abca/contracts';
-import { ApiError, type ApiClient } from '../client.ts';
+import { type ApiClient, ApiError } from '../client.ts';
 import { followTaskEvents } from '../sse.ts';
 import { repeatedCorrections } from './corrections.ts';
 import type { EvalTask } from './task-file.ts';
