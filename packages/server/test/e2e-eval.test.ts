@@ -145,16 +145,17 @@ describe('abca eval', () => {
     // Each arm's switch reached the task.
     for (const r of report.results) expect(await memoryOf(r.task_id)).toBe(r.arm === 'memory_on');
 
-    // Memory off: the model was never shown the rule, wrote console.log, the style test failed.
+    // Memory off: the model was never shown the rule, wrote console.log, the style test failed (a
+    // regression: the task ends FAILED, its change kept as a draft, so its diff is there to check).
     const off = report.results.filter((r) => r.arm === 'memory_off');
     for (const r of off) {
-      expect(r).toMatchObject({ status: 'COMPLETED', validation_passed: false, corrections_checked: 1 });
+      expect(r).toMatchObject({ status: 'FAILED', validation_passed: false, corrections_checked: 1 });
       expect(r.corrections_repeated).toHaveLength(1);
       expect(r.turns).toBeGreaterThanOrEqual(2);
     }
     expect(report.arms.memory_off).toMatchObject({
       runs: 2,
-      completed: 2,
+      completed: 0,
       validation_passed: 0,
       validation_pass_rate: 0,
       corrections_checked: 2,
