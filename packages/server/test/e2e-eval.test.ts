@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EvalReport } from '@abca/contracts';
 import {
   createScriptedModelServer,
@@ -23,7 +24,8 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * holds the rule, when it uses the logger.
  *
  * The memory-on arm's prompt holds the rule once hydration recalls memory (the recall part of
- * issue 11): the test tells by the `memory.retrieved` event of the memory-on tasks. Until then the
+ * issue 11): once the server's code emits `memory.retrieved`, the memory-on tasks must have it, their
+ * prompts the rule, and the memory-on arm must pass where the memory-off arm failed. Until then the
  * memory-on arm gets no reply that fits (the scripted model has none without the rule) and its
  * tasks end without a diff; the report must still show both arms.
  */
@@ -94,6 +96,16 @@ afterAll(async () => {
   await model?.close();
 });
 
+/** Whether the server's code records retrievals (the recall part of issue 11 has landed). */
+const RECALL_LANDED = (function emits(dir: string): boolean {
+  return readdirSync(dir, { withFileTypes: true }).some((e) =>
+    e.isDirectory()
+      ? emits(join(dir, e.name))
+      : e.name.endsWith('.ts') &&
+        !e.name.endsWith('.test.ts') &&
+        readFileSync(join(dir, e.name), 'utf8').includes("'memory.retrieved'"),
+  );
+})(fileURLToPath(new URL('../src', import.meta.url)));
 const hasRule = (r: RecordedRequest | undefined) => r?.rawBody.includes(RULE) ?? false;
 const memoryOf = async (taskId: string) =>
   (await p.platform.db.query('SELECT memory FROM tasks WHERE task_id = $1', [taskId])).rows[0]?.memory;
@@ -188,6 +200,8 @@ describe('abca eval', () => {
     const recalled = await Promise.all(
       on.map(async (r) => (await p.allEvents(r.task_id)).some((e) => e.type === 'memory.retrieved')),
     );
+    // Once the server emits memory.retrieved anywhere, recall has landed: then it must recall here.
+    if (RECALL_LANDED) expect(recalled).toEqual([true, true]);
     if (recalled.every(Boolean)) {
       // Hydration recalls memory: the rule is in the memory-on prompts, and the model followed it.
       for (const i of [1, 3]) {
