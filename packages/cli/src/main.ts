@@ -4,6 +4,7 @@ import type { Cli } from './command-kit.ts';
 import { registerBudget } from './commands/budget.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerNudge } from './commands/nudge.ts';
@@ -73,6 +74,7 @@ export function buildProgram(cli: Cli): Command {
   registerEvents(program, cli);
   registerCancel(program, cli);
   registerNudge(program, cli);
+  registerEval(program, cli);
   registerRepos(program, cli);
   registerPrs(program, cli);
   registerKeys(program, cli);

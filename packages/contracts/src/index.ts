@@ -4,6 +4,7 @@ export * from './change-request.ts';
 export * from './channels.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
+export * from './eval.ts';
 export * from './event.ts';
 export * from './memory.ts';
 export * from './onboarding.ts';

@@ -72,6 +72,11 @@ export interface ReplySpec {
   readonly stopReason: StopReason | undefined;
   /** Milliseconds to wait before answering. */
   readonly delayMs: number;
+  /**
+   * Texts the request must all contain for this reply to answer it (see {@link ReplyBuilder.when});
+   * empty: any request.
+   */
+  readonly when: readonly string[];
 }
 
 const nonNegativeInteger = (name: string, value: number | undefined): void => {
@@ -90,6 +95,7 @@ export class ReplyBuilder {
   #usage: ScriptedUsage | undefined;
   #stopReason: StopReason | undefined;
   #delayMs = 0;
+  #when: string[] = [];
 
   /** Appends assistant text (a separate content block in Anthropic, concatenated in OpenAI). */
   text(text: string): this {
@@ -135,6 +141,22 @@ export class ReplyBuilder {
   delay(ms: number): this {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`model-kit: delay must be >= 0 ms, got ${ms}`);
     this.#delayMs = ms;
+    return this;
+  }
+
+  /**
+   * Answers only a request that contains every one of `texts` (in its raw body or in any string of
+   * its JSON: a system prompt, a message, a tool result). A request is answered by the first queued
+   * reply whose texts it contains; replies without `when` answer any request. Calling it again adds
+   * texts. So a script can answer by what the model is asked, e.g. differently when a prompt holds
+   * a rule: `reply().when('RULE-MARK').text('Using the logger.')`.
+   */
+  when(...texts: string[]): this {
+    for (const text of texts) {
+      if (typeof text !== 'string' || text === '')
+        throw new RangeError('model-kit: when() takes non-empty texts');
+    }
+    this.#when.push(...texts);
     return this;
   }
 
@@ -190,6 +212,7 @@ export class ReplyBuilder {
       usage: this.#usage,
       stopReason: this.#stopReason,
       delayMs: this.#delayMs,
+      when: [...this.#when],
     };
   }
 }

@@ -44,6 +44,8 @@ export const ReplyJson = z
       .optional(),
     stopReason: z.enum(['end_turn', 'tool_use', 'max_tokens']).optional(),
     delayMs: z.number().int().nonnegative().optional(),
+    /** Answer only a request containing this text (or every one of these texts). */
+    when: oneOrMany(z.string().min(1)).optional(),
     error: z
       .strictObject({
         status: z.number().int().min(400).max(599),
@@ -95,6 +97,7 @@ function toBuilder(entry: ReplyJson): ReplyBuilder {
   if (entry.usage) builder.usage(entry.usage);
   if (entry.stopReason) builder.stopReason(entry.stopReason);
   if (entry.delayMs !== undefined) builder.delay(entry.delayMs);
+  builder.when(...asArray(entry.when));
   if (entry.error) {
     const { status, message, ...options } = entry.error;
     builder.error(status, message, options);

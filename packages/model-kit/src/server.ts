@@ -98,6 +98,29 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/** Every string in a JSON value, decoded (a prompt's text as the model reads it). */
+function stringsOf(value: unknown, into: string[]): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (Array.isArray(value)) for (const item of value) stringsOf(item, into);
+  else if (typeof value === 'object' && value !== null)
+    for (const item of Object.values(value)) stringsOf(item, into);
+  return into;
+}
+
+const requestTexts = new WeakMap<RecordedRequest, string[]>();
+
+/** Whether `request` contains every text `spec` waits for (none: any request). */
+function matches(spec: ReplySpec, request: RecordedRequest): boolean {
+  if (spec.when.length === 0) return true;
+  let texts = requestTexts.get(request);
+  if (!texts) {
+    texts = [request.rawBody, ...stringsOf(request.body, [])];
+    requestTexts.set(request, texts);
+  }
+  const all = texts;
+  return spec.when.every((text) => all.some((t) => t.includes(text)));
+}
+
 interface Waiter {
   readonly n: number;
   readonly resolve: (request: RecordedRequest) => void;
@@ -135,8 +158,14 @@ export async function createScriptedModelServer(
         failure: `model-kit: onRequest responder threw: ${error instanceof Error ? error.message : error}`,
       };
     }
-    const scripted = queue.shift();
-    return scripted ? { spec: scripted } : { failure: `model-kit: script exhausted (request ${request.id})` };
+    if (queue.length === 0) return { failure: `model-kit: script exhausted (request ${request.id})` };
+    const index = queue.findIndex((spec) => matches(spec, request));
+    const [chosen] = index < 0 ? [] : queue.splice(index, 1);
+    return chosen
+      ? { spec: chosen }
+      : {
+          failure: `model-kit: no scripted reply matches request ${request.id} (${queue.length} pending, each waiting for a text it does not contain)`,
+        };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
