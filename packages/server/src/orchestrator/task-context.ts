@@ -18,6 +18,11 @@ export interface TaskContext {
   pr?: { number: number; branch: string; base: string; headSha: string };
   /** An iteration's review threads (their short ids) and ABCA's last push on the PR. */
   iteration?: IterationContext;
+  /**
+   * The memory records the prompt holds (memory/retrieve.ts), kept so a re-run does not search
+   * again; `rules`: its review rules by id and title, for the PR body's "rules applied".
+   */
+  memory?: { ids: string[]; rules: { id: string; title: string }[] };
   baseCommit?: string;
   baseline?: CheckResult[];
 }

@@ -1,4 +1,6 @@
+import { createRedactor } from '@abca/agent';
 import { taskError } from '@abca/contracts';
+import { type HydratedMemory, hydrateMemory } from '../../memory/hydrate-memory.ts';
 import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
 import { hydrateIteration } from '../pr-iteration/hydrate-iteration.ts';
@@ -69,10 +71,28 @@ export const hydrationStep: StepDefinition = {
         pr && task.workflow_ref === 'coding/pr-iteration-v1'
           ? await hydrateIteration(deps, repo, task, pr)
           : undefined;
+      // Memory from earlier tasks and reviews (docs/memory.md): an extra, so a failure to get it
+      // is a warning and the task goes on without it.
+      let memory: HydratedMemory | undefined;
+      let memoryFailed = false;
+      try {
+        memory = await hydrateMemory(deps, {
+          repo,
+          task,
+          repoMemory: info?.settings?.memory,
+          forge,
+          budgetChars: deps.config.memory.budgetChars,
+          redact: createRedactor(deps.secrets).redact,
+        });
+      } catch (err) {
+        deps.log.warn({ err, taskId: task.task_id }, 'memory retrieval failed; the task goes on without it');
+        memoryFailed = true;
+      }
       const prompt = buildPrompt(hydrated, {
         forge,
         files,
         ...(iteration ? { prSections: iteration.sections } : {}),
+        ...(memory?.section ? { memory: memory.section } : {}),
       });
       const context: TaskContext = {
         prompt,
@@ -91,9 +111,14 @@ export const hydrationStep: StepDefinition = {
             }
           : {}),
         ...(iteration ? { iteration: iteration.context } : {}),
+        ...(memory ? { memory: memory.context } : {}),
       };
       await patchTask(deps.db, task.task_id, { context: context as unknown as Record<string, unknown> });
       for (const w of file.warnings) await emit('hydration.warning', { message: w });
+      if (memoryFailed)
+        await emit('hydration.warning', {
+          message: 'Memory from earlier tasks was left out of this task: it could not be read.',
+        });
       if (iteration && pr) {
         await emit('pr.iteration_context', {
           pull_request: pr.number,
@@ -102,6 +127,11 @@ export const hydrationStep: StepDefinition = {
           failing_checks: iteration.counts.failingChecks,
           since: iteration.context.since,
         });
+      }
+      if (memory) {
+        // Once per task and record, however often a re-run gets here.
+        await deps.memory.markUsed(task.repo, task.task_id, memory.context.ids);
+        await emit('memory.retrieved', memory.event);
       }
       await emit('hydration.completed', {
         prompt_chars: prompt.length,
