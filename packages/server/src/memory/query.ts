@@ -18,7 +18,8 @@ export interface QuerySource {
 
 // `src/api/users.ts`, `docs/x.md`, `greet.js`: a word with a slash between parts, or a file name
 // with an extension of letters. Trailing punctuation of a sentence is not part of it.
-const PATH_IN_TEXT = /(?<![\w/.-])(?:[\w.-]+\/)+[\w.-]+|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.[A-Za-z][\w]{0,9}(?![\w/])/g;
+const PATH_IN_TEXT =
+  /(?<![\w/.-])(?:[\w.-]+\/)+[\w.-]+|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.[A-Za-z][\w]{0,9}(?![\w/])/g;
 
 /** Paths named in free text (a task, an issue, a review comment): untrusted, only searched. */
 export function pathsInText(text: string): string[] {

@@ -47,8 +47,7 @@ export function renderMemory(r: MemoryRecord): string {
     `[${r.kind}${r.category ? `, ${r.category}` : ''}] ${oneLine(r.title, RENDER_CAPS.title)}`,
     cut(r.body.trim(), RENDER_CAPS.body),
   ];
-  if (cites.length > 0)
-    lines.push(`Sources: ${cites.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
+  if (cites.length > 0) lines.push(`Sources: ${cites.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
   return fenceUntrusted(label(r.id), lines.join('\n'));
 }
 

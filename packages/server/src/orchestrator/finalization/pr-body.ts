@@ -39,7 +39,9 @@ export function rulesAppliedLines(rules: readonly { id: string; title: string }[
   const lines = [
     '',
     `**Review rules from memory applied** (${rules.length}):`,
-    ...shown.map((r) => `- ${inertMarkdown(r.title, RULE_TITLE_CHARS)} (\`${r.id.replace(/[^A-Za-z0-9_-]/g, '')}\`)`),
+    ...shown.map(
+      (r) => `- ${inertMarkdown(r.title, RULE_TITLE_CHARS)} (\`${r.id.replace(/[^A-Za-z0-9_-]/g, '')}\`)`,
+    ),
   ];
   if (rules.length > shown.length) lines.push(`- and ${rules.length - shown.length} more`);
   return lines;
