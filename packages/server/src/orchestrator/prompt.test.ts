@@ -235,11 +235,12 @@ describe('the memory section of the prompt', () => {
         issue: { number: 1, title: 'Big', body: 'i'.repeat(PROMPT_BUDGET_CHARS), comments: [] },
       },
       files: [],
-      prSections: [`## Threads\n${'t'.repeat(PROMPT_BUDGET_CHARS - 90_000)}`],
+      prSections: [`## Threads\n${'t'.repeat(PROMPT_BUDGET_CHARS - 10_000)}`],
       memory,
     });
-    expect(huge).not.toContain('Use the logger');
-    expect(huge).toContain('Left out to fit the prompt budget: Memory from earlier work on this repository');
+    expect(huge.includes('Use the logger')).toBe(false);
+    expect(huge.includes('Left out to fit the prompt budget: Threads; Memory from earlier work')).toBe(true);
+    expect(huge.length).toBeLessThanOrEqual(PROMPT_BUDGET_CHARS);
     expect(occurrences(huge, '<<<UNTRUSTED')).toBe(occurrences(huge, '<<<END'));
   });
 });
