@@ -100,6 +100,7 @@ describe('memory reaching tasks on plain git', () => {
     expect(prompt).toContain('file greet.js:2');
     expect(prompt).not.toContain('STALE-MARK');
     // The event lists what was used and the dropped citation.
+    expect(events.filter((e) => e.type === 'memory.retrieved')).toHaveLength(1);
     const retrieved = events.find((e) => e.type === 'memory.retrieved')?.data;
     expect(retrieved.records).toEqual([
       { id: rule.id, kind: 'review_rule', title: 'Greetings end with an exclamation mark' },

@@ -7,14 +7,40 @@ import { memoryOff, type Retrieval, retrieveMemories } from './retrieve.ts';
 /** What hydration puts in the prompt and keeps on the task (`TaskContext.memory`). */
 export interface HydratedMemory {
   section: string;
-  context: { ids: string[]; rules: { id: string; title: string }[] };
-  /** The `memory.retrieved` event's data. */
-  event: {
-    records: { id: string; kind: Retrieval['chosen'][number]['kind']; title: string }[];
-    chars: number;
-    left_out: number;
-    stale_citations: number;
-  };
+  context: MemoryContext;
+}
+
+/** The `memory.retrieved` event's data. */
+export interface MemoryRetrievedData {
+  records: { id: string; kind: Retrieval['chosen'][number]['kind']; title: string }[];
+  chars: number;
+  left_out: number;
+  stale_citations: number;
+}
+
+/**
+ * What hydration keeps on the task (`TaskContext.memory`): the records the prompt holds, its
+ * review rules (for the PR body), and the event, so a re-run records the use without searching.
+ */
+export interface MemoryContext {
+  ids: string[];
+  rules: { id: string; title: string }[];
+  event: MemoryRetrievedData;
+}
+
+/**
+ * Records that the task used its memory: each record marked used (once per task, however often
+ * this runs) and `memory.retrieved` written, unless an earlier run of the step wrote it.
+ */
+export async function recordMemoryUse(
+  deps: { memory: Pick<Memory, 'markUsed'> },
+  task: { repo: string; task_id: string },
+  memory: MemoryContext,
+  emitted: () => Promise<boolean>,
+  emit: (data: MemoryRetrievedData) => Promise<void>,
+): Promise<void> {
+  await deps.memory.markUsed(task.repo, task.task_id, memory.ids);
+  if (!(await emitted())) await emit(memory.event);
 }
 
 /** A review rule's title as the PR body and events name it: one line, bounded. */
@@ -59,12 +85,12 @@ export async function hydrateMemory(
       rules: got.chosen
         .filter((r) => r.kind === 'review_rule')
         .map((r) => ({ id: r.id, title: title(r.title) })),
-    },
-    event: {
-      records: got.chosen.map((r) => ({ id: r.id, kind: r.kind, title: title(r.title) })),
-      chars: got.section.length,
-      left_out: got.leftOut,
-      stale_citations: got.staleCitations,
+      event: {
+        records: got.chosen.map((r) => ({ id: r.id, kind: r.kind, title: title(r.title) })),
+        chars: got.section.length,
+        left_out: got.leftOut,
+        stale_citations: got.staleCitations,
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { MemoryRecord } from '@abca/contracts';
 import { describe, expect, it } from 'vitest';
 import type { MemoryQuery, ScoredMemory } from '../ports/memory.ts';
-import { hydrateMemory } from './hydrate-memory.ts';
+import { hydrateMemory, type MemoryRetrievedData, recordMemoryUse } from './hydrate-memory.ts';
 import { MEMORY_SECTION_HEAD } from './render.ts';
 import { memoryOff, retrieveMemories } from './retrieve.ts';
 import { record } from './test-records.ts';
@@ -81,7 +81,7 @@ describe('retrieval at hydration', () => {
     });
     expect(got?.context.ids).toEqual(['mem_rule', 'mem_fact']);
     expect(got?.context.rules).toEqual([{ id: 'mem_rule', title: 'Greet loudly' }]);
-    expect(got?.event).toMatchObject({ left_out: 1, stale_citations: 1, chars: got?.section.length });
+    expect(got?.context.event).toMatchObject({ left_out: 1, stale_citations: 1, chars: got?.section.length });
     expect(got?.section.length).toBeLessThanOrEqual(2000);
     expect(got?.section.startsWith(MEMORY_SECTION_HEAD)).toBe(true);
     expect(got?.section).not.toContain('mem_stale');
@@ -121,5 +121,36 @@ describe('retrieval at hydration', () => {
     });
     expect(got.section).not.toContain(token);
     expect(got.chosen[0]?.title).toBe('key [REDACTED]');
+  });
+
+  it('records the use on a re-run without a second event', async () => {
+    const marked: string[][] = [];
+    const emitted: MemoryRetrievedData[] = [];
+    const ctx = {
+      ids: ['mem_a'],
+      rules: [],
+      event: { records: [], chars: 0, left_out: 0, stale_citations: 0 },
+    };
+    const deps = {
+      memory: {
+        async markUsed(_repo: string, _task: string, ids: string[]) {
+          marked.push(ids);
+        },
+      },
+    };
+    const run = () =>
+      recordMemoryUse(
+        deps,
+        { repo: 'acme/web', task_id: 'T1' },
+        ctx,
+        async () => emitted.length > 0,
+        async (d) => {
+          emitted.push(d);
+        },
+      );
+    await run();
+    await run();
+    expect(emitted).toEqual([ctx.event]);
+    expect(marked).toEqual([['mem_a'], ['mem_a']]);
   });
 });

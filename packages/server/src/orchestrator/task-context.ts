@@ -1,4 +1,5 @@
 import type { RepoSettings } from '@abca/contracts';
+import type { MemoryContext } from '../memory/hydrate-memory.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import type { IterationContext } from './pr-iteration/iteration-context.ts';
 import type { CheckResult } from './workspace/checks.ts';
@@ -19,10 +20,10 @@ export interface TaskContext {
   /** An iteration's review threads (their short ids) and ABCA's last push on the PR. */
   iteration?: IterationContext;
   /**
-   * The memory records the prompt holds (memory/retrieve.ts), kept so a re-run does not search
-   * again; `rules`: its review rules by id and title, for the PR body's "rules applied".
+   * The memory records the prompt holds (memory/hydrate-memory.ts), kept so a re-run does not
+   * search again; `rules`: its review rules by id and title, for the PR body's "rules applied".
    */
-  memory?: { ids: string[]; rules: { id: string; title: string }[] };
+  memory?: MemoryContext;
   baseCommit?: string;
   baseline?: CheckResult[];
 }

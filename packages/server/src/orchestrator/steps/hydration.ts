@@ -1,14 +1,20 @@
 import { createRedactor } from '@abca/agent';
 import { taskError } from '@abca/contracts';
-import { type HydratedMemory, hydrateMemory } from '../../memory/hydrate-memory.ts';
+import {
+  type HydratedMemory,
+  hydrateMemory,
+  type MemoryRetrievedData,
+  recordMemoryUse,
+} from '../../memory/hydrate-memory.ts';
 import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
+import { hasEvent } from '../pr-iteration/answer-threads.ts';
 import { hydrateIteration } from '../pr-iteration/hydrate-iteration.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
-import type { TaskContext } from '../task-context.ts';
+import { type TaskContext, taskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', 'README.md'];
@@ -28,7 +34,14 @@ export const hydrationStep: StepDefinition = {
     error: taskError('GITHUB_UNREACHABLE', 'Fetching the task context took too long.'),
   },
   async run({ task, emit, signal }, deps) {
-    if (task.context?.prompt) return 'skipped';
+    const retrievedBefore = () => hasEvent(deps.db, task.task_id, 'memory.retrieved');
+    const retrieved = (data: MemoryRetrievedData) => emit('memory.retrieved', data);
+    if (task.context?.prompt) {
+      // A run that stopped after storing the prompt: the memory it chose is recorded as used.
+      const memory = taskContext(task)?.memory;
+      if (memory) await recordMemoryUse(deps, task, memory, retrievedBefore, retrieved);
+      return 'skipped';
+    }
     const repo = await repoRef(deps.db, task.repo);
     const info = await getRepo(deps.db, task.repo);
     try {
@@ -128,11 +141,7 @@ export const hydrationStep: StepDefinition = {
           since: iteration.context.since,
         });
       }
-      if (memory) {
-        // Once per task and record, however often a re-run gets here.
-        await deps.memory.markUsed(task.repo, task.task_id, memory.context.ids);
-        await emit('memory.retrieved', memory.event);
-      }
+      if (memory) await recordMemoryUse(deps, task, memory.context, retrievedBefore, retrieved);
       await emit('hydration.completed', {
         prompt_chars: prompt.length,
         instructions: files.map((f) => f.path),
