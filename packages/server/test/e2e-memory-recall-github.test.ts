@@ -148,4 +148,19 @@ describe('memory reaching tasks on GitHub', () => {
     expect(body).not.toContain('Review rules from memory');
     expect((await memory.get(REPO, rule.id))?.use_count).toBe(2);
   }, 240_000);
+
+  it('a review task on the docs PR gets the rule in its prompt', async () => {
+    model.script(reply().text(JSON.stringify({ summary: 'Reads well.', verdict: 'comment', comments: [] })));
+    const before = model.requests.length;
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: REPO, workflow_ref: 'coding/pr-review-v1', pr_number: pr },
+    });
+    expect(created.status).toBe(201);
+    const done = await p.waitFor(created.body.data.task_id, (t) => TERMINAL.includes(t.status), 120_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    expect(JSON.stringify(model.requests.slice(before))).toContain('GH-RULE-MARK');
+    const retrieved = (await events(done.task_id)).find((e) => e.type === 'memory.retrieved')?.data;
+    expect(retrieved.records.map((r: { id: string }) => r.id)).toEqual([rule.id]);
+    expect((await memory.get(REPO, rule.id))?.use_count).toBe(3);
+  }, 180_000);
 });
