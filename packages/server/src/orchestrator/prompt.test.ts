@@ -221,3 +221,26 @@ describe('buildPrompt: the budget', () => {
     );
   });
 });
+
+describe('the memory section of the prompt', () => {
+  it('comes after the task, before the pull request, kept or left out whole', () => {
+    const memory = `## Memory from earlier work on this repository\n${fenceUntrusted('MEMORY mem_1', 'Use the logger')}`;
+    const prompt = buildPrompt(task('Fix it'), { forge: { pullRequest: pullRequest() }, files: [], memory });
+    expect(prompt.indexOf('## Task')).toBeLessThan(prompt.indexOf('## Memory'));
+    expect(prompt.indexOf('## Memory')).toBeLessThan(prompt.indexOf('## Pull request #7'));
+    expect(fenced(prompt, 'MEMORY mem_1')).toBe('Use the logger');
+    // A task that fills the budget before it: the section is named as left out, no fence is cut.
+    const huge = buildPrompt(task('Fix it'), {
+      forge: {
+        issue: { number: 1, title: 'Big', body: 'i'.repeat(PROMPT_BUDGET_CHARS), comments: [] },
+      },
+      files: [],
+      prSections: [`## Threads\n${'t'.repeat(PROMPT_BUDGET_CHARS - 10_000)}`],
+      memory,
+    });
+    expect(huge.includes('Use the logger')).toBe(false);
+    expect(huge.includes('Left out to fit the prompt budget: Threads; Memory from earlier work')).toBe(true);
+    expect(huge.length).toBeLessThanOrEqual(PROMPT_BUDGET_CHARS);
+    expect(occurrences(huge, '<<<UNTRUSTED')).toBe(occurrences(huge, '<<<END'));
+  });
+});

@@ -40,11 +40,18 @@ function newestFirst(comments: { author: string; body: string }[], budget: numbe
 /**
  * The task's prompt within its budget. `prSections` (an iteration's, pr-iteration/prompt-sections.ts)
  * come right after the task, before the pull request's text and diff, and hold its review threads:
- * the pull request's own section then leaves them out.
+ * the pull request's own section then leaves them out. `memory` (memory/render.ts: its records
+ * each fenced, within the memory budget) follows them, before the pull request's text and diff,
+ * as one section: the budget keeps or leaves it out whole, never cutting into a fence.
  */
 export function buildPrompt(
   task: TaskRow,
-  ctx: { forge: ForgeContext; files: { path: string; text: string }[]; prSections?: string[] },
+  ctx: {
+    forge: ForgeContext;
+    files: { path: string; text: string }[];
+    prSections?: string[];
+    memory?: string;
+  },
 ): string {
   const parts: string[] = [`Repository: ${task.repo}`, `Branch (already checked out): ${task.branch_name}`];
   // First, so the budget never leaves it out: what a review asks for and the answer's format.
@@ -61,6 +68,7 @@ export function buildPrompt(
     parts.push(`## Issue #${issue.number}\n${fenceUntrusted('ISSUE', cap(body, CAPS.issue))}`);
   }
   if (ctx.prSections) parts.push(...ctx.prSections);
+  if (ctx.memory) parts.push(ctx.memory);
   const pr = ctx.forge.pullRequest;
   if (pr) {
     const threads = (ctx.prSections ? [] : pr.reviewThreads).map(

@@ -1,4 +1,5 @@
 import type { RepoSettings } from '@abca/contracts';
+import type { MemoryContext } from '../memory/hydrate-memory.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import type { IterationContext } from './pr-iteration/iteration-context.ts';
 import type { CheckResult } from './workspace/checks.ts';
@@ -18,6 +19,11 @@ export interface TaskContext {
   pr?: { number: number; branch: string; base: string; headSha: string };
   /** An iteration's review threads (their short ids) and ABCA's last push on the PR. */
   iteration?: IterationContext;
+  /**
+   * The memory records the prompt holds (memory/hydrate-memory.ts), kept so a re-run does not
+   * search again; `rules`: its review rules by id and title, for the PR body's "rules applied".
+   */
+  memory?: MemoryContext;
   baseCommit?: string;
   baseline?: CheckResult[];
 }

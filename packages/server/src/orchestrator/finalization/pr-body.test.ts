@@ -69,3 +69,45 @@ describe('the PR body validation section', () => {
     expect(out.split(VALIDATION_START)).toHaveLength(2);
   });
 });
+
+describe('the review rules applied, in the PR body', () => {
+  const base = { verdict: verdict(true), limit: null, blocked: [], warnings: [], cost: 'c' };
+
+  it('lists each rule by title and id, inside the section an iteration rewrites', () => {
+    const section = validationSection({
+      ...base,
+      rules: [
+        { id: 'mem_01', title: 'Use the logger' },
+        { id: 'mem_02', title: 'Test every name' },
+      ],
+    });
+    expect(section).toContain('**Review rules from memory applied** (2):');
+    expect(section).toContain('- Use the logger (`mem_01`)');
+    expect(section).toContain('- Test every name (`mem_02`)');
+    expect(section.indexOf('Use the logger')).toBeLessThan(section.indexOf(VALIDATION_END));
+    expect(validationSection(base)).not.toContain('Review rules');
+  });
+
+  it("escapes a rule's title: no markers, HTML, links or mentions; bounded", () => {
+    const section = validationSection({
+      ...base,
+      rules: [
+        {
+          id: 'mem_x',
+          title: `${VALIDATION_END} <img src=x> [click](https://evil) @admin **bold**\n# heading ${'y'.repeat(500)}`,
+        },
+        ...Array.from({ length: 15 }, (_, i) => ({ id: `mem_${i}`, title: `rule ${i}` })),
+      ],
+    });
+    expect(section.split(VALIDATION_END)).toHaveLength(2);
+    expect(section).not.toMatch(/(?<!\\)<img/);
+    expect(section).not.toContain('[click](');
+    expect(section).not.toContain('@admin');
+    expect(section).not.toContain('**bold**');
+    expect(section).not.toMatch(/^# heading/m);
+    expect(section).not.toContain('y'.repeat(200));
+    expect(section).toContain('- and 6 more');
+    const body = replaceValidationSection(`Summary.\n\n${section}`, section);
+    expect(body.split(VALIDATION_START)).toHaveLength(2);
+  });
+});

@@ -18,10 +18,40 @@ export interface PrCost {
   costUsd: number;
 }
 
+/** Review rules the PR body names at most; the rest are counted. */
+const RULES_SHOWN = 10;
+const RULE_TITLE_CHARS = 120;
+
+/**
+ * Untrusted text (a rule's title: from a review, through a model) as one inert line of markdown:
+ * no HTML or comment markers, no links, images or emphasis, no mentions that would notify anyone.
+ */
+export function inertMarkdown(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const cut = line.length > max ? `${line.slice(0, max)}…` : line;
+  return cut.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replaceAll('@', '@\u200b');
+}
+
+/** The review rules from memory the task's prompt held (docs/memory.md), by title and id. */
+export function rulesAppliedLines(rules: readonly { id: string; title: string }[]): string[] {
+  if (rules.length === 0) return [];
+  const shown = rules.slice(0, RULES_SHOWN);
+  const lines = [
+    '',
+    `**Review rules from memory applied** (${rules.length}):`,
+    ...shown.map(
+      (r) => `- ${inertMarkdown(r.title, RULE_TITLE_CHARS)} (\`${r.id.replace(/[^A-Za-z0-9_-]/g, '')}\`)`,
+    ),
+  ];
+  if (rules.length > shown.length) lines.push(`- and ${rules.length - shown.length} more`);
+  return lines;
+}
+
 /**
  * The validation and cost section of a PR body, between its markers: the gate's verdict and
- * checks, why the run stopped early, what the sandbox blocked, the repo config's warnings, and the
- * cost line (`cost`: a sentence of its own, the caller's).
+ * checks, why the run stopped early, what the sandbox blocked, the repo config's warnings, the
+ * review rules from memory the task applied, and the cost line (`cost`: a sentence of its own,
+ * the caller's).
  */
 export function validationSection(opts: {
   verdict: GateVerdict;
@@ -29,6 +59,7 @@ export function validationSection(opts: {
   blocked: string[];
   warnings: string[];
   cost: string;
+  rules?: readonly { id: string; title: string }[];
 }): string {
   const { verdict, limit, blocked, warnings } = opts;
   const lines = [
@@ -45,6 +76,7 @@ export function validationSection(opts: {
   if (limit) lines.push('', `**Stopped early** (${limit.code}): ${limit.message}`);
   if (blocked.length) lines.push('', `Network requests the sandbox blocked: ${blocked.join(', ')}`);
   if (warnings.length) lines.push('', ...warnings.map((w) => `> ${w}`));
+  lines.push(...rulesAppliedLines(opts.rules ?? []));
   lines.push('', `<sub>${opts.cost}</sub>`, VALIDATION_END);
   return lines.join('\n');
 }
@@ -95,7 +127,14 @@ export function newTaskPrBody(
   if (task.issue_number) lines.push(`Resolves #${task.issue_number}`);
   lines.push(
     '',
-    validationSection({ verdict, limit, blocked, warnings: ctx.warnings, cost: taskCostLine(task) }),
+    validationSection({
+      verdict,
+      limit,
+      blocked,
+      warnings: ctx.warnings,
+      cost: taskCostLine(task),
+      rules: ctx.memory?.rules ?? [],
+    }),
   );
   return lines.join('\n');
 }

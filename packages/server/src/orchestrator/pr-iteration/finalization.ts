@@ -118,6 +118,7 @@ export const iterationFinalizationStep: StepDefinition = {
           blocked: await blockedHosts(deps.db, task.task_id),
           warnings: ctx.warnings,
           cost: prCostLine(cost, task.task_id),
+          rules: ctx.memory?.rules ?? [],
         });
         await deps.forge.updatePullRequest(repo, pr.number, {
           body: replaceValidationSection(current?.body ?? '', section),

@@ -1,12 +1,20 @@
+import { createRedactor } from '@abca/agent';
 import { taskError } from '@abca/contracts';
+import {
+  type HydratedMemory,
+  hydrateMemory,
+  type MemoryRetrievedData,
+  recordMemoryUse,
+} from '../../memory/hydrate-memory.ts';
 import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
+import { hasEvent } from '../pr-iteration/answer-threads.ts';
 import { hydrateIteration } from '../pr-iteration/hydrate-iteration.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
-import type { TaskContext } from '../task-context.ts';
+import { type TaskContext, taskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md', 'README.md'];
@@ -26,7 +34,14 @@ export const hydrationStep: StepDefinition = {
     error: taskError('GITHUB_UNREACHABLE', 'Fetching the task context took too long.'),
   },
   async run({ task, emit, signal }, deps) {
-    if (task.context?.prompt) return 'skipped';
+    const retrievedBefore = () => hasEvent(deps.db, task.task_id, 'memory.retrieved');
+    const retrieved = (data: MemoryRetrievedData) => emit('memory.retrieved', data);
+    if (task.context?.prompt) {
+      // A run that stopped after storing the prompt: the memory it chose is recorded as used.
+      const memory = taskContext(task)?.memory;
+      if (memory) await recordMemoryUse(deps, task, memory, retrievedBefore, retrieved);
+      return 'skipped';
+    }
     const repo = await repoRef(deps.db, task.repo);
     const info = await getRepo(deps.db, task.repo);
     try {
@@ -69,10 +84,28 @@ export const hydrationStep: StepDefinition = {
         pr && task.workflow_ref === 'coding/pr-iteration-v1'
           ? await hydrateIteration(deps, repo, task, pr)
           : undefined;
+      // Memory from earlier tasks and reviews (docs/memory.md): an extra, so a failure to get it
+      // is a warning and the task goes on without it.
+      let memory: HydratedMemory | undefined;
+      let memoryFailed = false;
+      try {
+        memory = await hydrateMemory(deps, {
+          repo,
+          task,
+          repoMemory: info?.settings?.memory,
+          forge,
+          budgetChars: deps.config.memory.budgetChars,
+          redact: createRedactor(deps.secrets).redact,
+        });
+      } catch (err) {
+        deps.log.warn({ err, taskId: task.task_id }, 'memory retrieval failed; the task goes on without it');
+        memoryFailed = true;
+      }
       const prompt = buildPrompt(hydrated, {
         forge,
         files,
         ...(iteration ? { prSections: iteration.sections } : {}),
+        ...(memory?.section ? { memory: memory.section } : {}),
       });
       const context: TaskContext = {
         prompt,
@@ -91,9 +124,14 @@ export const hydrationStep: StepDefinition = {
             }
           : {}),
         ...(iteration ? { iteration: iteration.context } : {}),
+        ...(memory ? { memory: memory.context } : {}),
       };
       await patchTask(deps.db, task.task_id, { context: context as unknown as Record<string, unknown> });
       for (const w of file.warnings) await emit('hydration.warning', { message: w });
+      if (memoryFailed)
+        await emit('hydration.warning', {
+          message: 'Memory from earlier tasks was left out of this task: it could not be read.',
+        });
       if (iteration && pr) {
         await emit('pr.iteration_context', {
           pull_request: pr.number,
@@ -103,6 +141,7 @@ export const hydrationStep: StepDefinition = {
           since: iteration.context.since,
         });
       }
+      if (memory) await recordMemoryUse(deps, task, memory.context, retrievedBefore, retrieved);
       await emit('hydration.completed', {
         prompt_chars: prompt.length,
         instructions: files.map((f) => f.path),
