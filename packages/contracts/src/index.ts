@@ -6,6 +6,7 @@ export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './event.ts';
 export * from './memory.ts';
+export * from './memory-api.ts';
 export * from './onboarding.ts';
 export * from './pr-loop.ts';
 export * from './repo.ts';
