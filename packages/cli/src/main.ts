@@ -6,6 +6,7 @@ import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerMemory } from './commands/memory.ts';
 import { registerNudge } from './commands/nudge.ts';
 import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
@@ -75,6 +76,7 @@ export function buildProgram(cli: Cli): Command {
   registerNudge(program, cli);
   registerRepos(program, cli);
   registerPrs(program, cli);
+  registerMemory(program, cli);
   registerKeys(program, cli);
   registerWebhooks(program, cli);
   registerUsage(program, cli);
