@@ -402,7 +402,7 @@ describe('memory export and import (JSON lines)', () => {
     const learnt = await createPostgresMemory(p.platform.db).add({
       repo: 'acme/app',
       kind: 'review_rule',
-      title: 'Validate input with zod',
+      title: 'Validate input with "zod", not -any casts',
       body: 'Parse request bodies with the zod schema of contracts.',
       category: 'design',
       citations: [{ kind: 'review_comment', pr: 4, comment_id: '77', author: 'rita', quote: 'use zod here' }],
@@ -432,7 +432,7 @@ describe('memory export and import (JSON lines)', () => {
       await fetch(`${p.url}${M}/export`, { headers: { authorization: `Bearer ${sam}` } })
     ).text();
     expect(samExport).not.toContain('Mia likes tabs');
-    expect(samExport).toContain(learnt.title);
+    expect(samExport).toContain(JSON.stringify(learnt.title));
 
     const copy = '/v1/repos/acme/copy/memory';
     const first = await importLines(copy, text);

@@ -304,9 +304,12 @@ async function heldAlready(
   repo: string,
   line: { kind: MemoryKind; user_id: string | null; title: string; body: string },
 ): Promise<boolean> {
+  const words = line.title.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  if (words === '') return false;
   const near = await deps.memory.list(repo, {
     kind: line.kind,
-    text: line.title,
+    // Words only: `-word` or a quote would be search syntax (websearch_to_tsquery).
+    text: words,
     includeSuperseded: true,
     limit: 50,
   });
