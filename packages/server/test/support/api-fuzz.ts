@@ -136,7 +136,12 @@ function template(route: FuzzRoute, r: Rng): Obj {
       settings: obj({ test_command: 'npm test', network_allowlist: ['registry.npmjs.org'] }),
     });
   if (p.endsWith('/memory'))
-    return obj({ kind: 'review_rule', title: `Rule ${r.int(1000)}`, body: 'Use the repo logger.', category: 'style' });
+    return obj({
+      kind: 'review_rule',
+      title: `Rule ${r.int(1000)}`,
+      body: 'Use the repo logger.',
+      category: 'style',
+    });
   if (p.includes('/memory/')) return obj({ title: 'Edited', body: 'Edited body.', pinned: r.chance(0.5) });
   if (p.startsWith('/v1/repos/'))
     return obj({ settings: obj({ test_command: 'npm test', setup_command: 'npm ci', max_turns: 20 }) });
