@@ -36,6 +36,7 @@ Examples:
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
+  $ abca memory list acme/app                  # what ABCA learned of a repo (show, edit, forget...)
   $ abca usage --by user                        # tokens and dollars this month
   $ abca doctor                                 # this machine, and the server's own configuration
   $ abca reset                                  # remove every trace of the state folder
