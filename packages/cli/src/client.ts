@@ -7,13 +7,18 @@ import {
   type CreateApiKeyRequest,
   CreatedApiKey,
   CreatedWebhook,
+  type CreateMemoryRequest,
   type CreateRepoRequest,
   type CreateTaskRequest,
   type CreateWebhookRequest,
   dataEnvelope,
+  ForgottenMemory,
   type IdentityProvider,
   LinkedIdentity,
   listEnvelope,
+  MEMORY_LINES_CONTENT_TYPE,
+  MemoryImportResult,
+  MemoryRecord,
   ModelCheckResult,
   NudgeResponse,
   PrComment,
@@ -30,6 +35,7 @@ import {
   TaskDiff,
   TaskEventRecord,
   TaskSummary,
+  type UpdateMemoryRequest,
   type UpdateRepoRequest,
   UsageReport,
   UserBudget,
@@ -81,6 +87,7 @@ export type UsageInput = { from?: string; to?: string; group_by?: string; repo?:
 /** What the server says beside a created task (a budget its model's missing price cannot hold). */
 const CreatedWarnings = z.object({ warnings: z.array(z.string()).optional() });
 export type ListPrsInput = { repo?: string; task_id?: string; limit?: number };
+export type ListMemoryInput = { kind?: string; q?: string; limit?: number; next_token?: string };
 
 /**
  * The HTTP client of the `/v1` API. Every answer is checked against the contracts schemas, so a
@@ -314,6 +321,66 @@ export class ApiClient {
     return res.text();
   }
 
+  /** `GET /v1/repos/{repo}/memory`: a page of the repo's memory, newest first. */
+  async listMemory(repo: string, q: ListMemoryInput) {
+    return parse(listEnvelope(MemoryRecord), (await this.send('GET', `${memoryPath(repo)}${query(q)}`)).json);
+  }
+
+  async getMemory(repo: string, id: string) {
+    return parse(dataEnvelope(MemoryRecord), (await this.send('GET', `${memoryPath(repo)}/${seg(id)}`)).json)
+      .data;
+  }
+
+  async addMemory(repo: string, body: z.input<typeof CreateMemoryRequest>) {
+    return parse(dataEnvelope(MemoryRecord), (await this.send('POST', memoryPath(repo), { body })).json).data;
+  }
+
+  async editMemory(repo: string, id: string, body: z.input<typeof UpdateMemoryRequest>) {
+    const res = await this.send('PATCH', `${memoryPath(repo)}/${seg(id)}`, { body });
+    return parse(dataEnvelope(MemoryRecord), res.json).data;
+  }
+
+  async forgetMemory(repo: string, id: string) {
+    return parse(
+      dataEnvelope(ForgottenMemory),
+      (await this.send('DELETE', `${memoryPath(repo)}/${seg(id)}`)).json,
+    ).data;
+  }
+
+  async pinMemory(repo: string, id: string, pinned: boolean) {
+    const res = await this.send('POST', `${memoryPath(repo)}/${seg(id)}/${pinned ? 'pin' : 'unpin'}`);
+    return parse(dataEnvelope(MemoryRecord), res.json).data;
+  }
+
+  /** `GET /v1/repos/{repo}/memory/export`: the repo's memory as JSON lines, as the server sent them. */
+  async exportMemory(repo: string): Promise<string> {
+    const path = `${memoryPath(repo)}/export`;
+    // A large repo's export takes longer than a usual answer.
+    const res = await this.fetch('GET', path, {
+      headers: { accept: `${MEMORY_LINES_CONTENT_TYPE}, application/json` },
+      timeoutMs: Math.max(this.timeoutMs, 300_000),
+    });
+    if (!res.ok) await this.throwApiError(res);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith(MEMORY_LINES_CONTENT_TYPE)) {
+      throw new CliError(
+        `The server answered GET ${path} with ${type || 'no content type'}, not ${MEMORY_LINES_CONTENT_TYPE}.`,
+        EXIT.FAILURE,
+        { hint: 'The CLI and the server are probably different versions; update the older one.' },
+      );
+    }
+    return res.text();
+  }
+
+  /** `POST /v1/repos/{repo}/memory/import`: JSON lines; one bad line and nothing is stored. */
+  async importMemory(repo: string, lines: string) {
+    const res = await this.send('POST', `${memoryPath(repo)}/import`, {
+      raw: { body: lines, type: MEMORY_LINES_CONTENT_TYPE },
+      timeoutMs: Math.max(this.timeoutMs, 300_000),
+    });
+    return parse(dataEnvelope(MemoryImportResult), res.json).data;
+  }
+
   /** `GET /v1/admin/config` (admin): the server's effective configuration, without secrets. */
   async adminConfig() {
     return parse(dataEnvelope(ServerConfigInfo), (await this.send('GET', '/v1/admin/config')).json).data;
@@ -341,7 +408,12 @@ export class ApiClient {
   private async send(
     method: string,
     path: string,
-    opts: { body?: unknown; headers?: Record<string, string> } = {},
+    opts: {
+      body?: unknown;
+      raw?: { body: string; type: string };
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    } = {},
   ): Promise<{ json: unknown; headers: HttpResponse['headers']; requestId: string | null }> {
     const res = await this.fetch(method, path, opts);
     if (!res.ok) await this.throwApiError(res);
@@ -366,6 +438,8 @@ export class ApiClient {
     path: string,
     opts: {
       body?: unknown;
+      /** A body that is not JSON (a memory import's JSON lines), sent as is. */
+      raw?: { body: string; type: string };
       headers?: Record<string, string>;
       signal?: AbortSignal | undefined;
       stream?: boolean;
@@ -378,6 +452,9 @@ export class ApiClient {
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
+    } else if (opts.raw) {
+      body = opts.raw.body;
+      headers['content-type'] = opts.raw.type;
     }
     // A stream stays open as long as the task runs: only the caller's signal ends it.
     const signals = [
@@ -450,6 +527,10 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
     );
   }
   return parsed.data;
+}
+
+function memoryPath(repo: string): string {
+  return `/v1/repos/${seg(repo)}/memory`;
 }
 
 function seg(value: string): string {

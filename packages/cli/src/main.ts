@@ -7,6 +7,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerMemory } from './commands/memory.ts';
 import { registerNudge } from './commands/nudge.ts';
 import { registerPrs } from './commands/prs.ts';
 import { registerRepos } from './commands/repos.ts';
@@ -36,6 +37,7 @@ Examples:
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
+  $ abca memory list acme/app                  # what ABCA learned of a repo (show, edit, forget...)
   $ abca usage --by user                        # tokens and dollars this month
   $ abca doctor                                 # this machine, and the server's own configuration
   $ abca reset                                  # remove every trace of the state folder
@@ -77,6 +79,7 @@ export function buildProgram(cli: Cli): Command {
   registerEval(program, cli);
   registerRepos(program, cli);
   registerPrs(program, cli);
+  registerMemory(program, cli);
   registerKeys(program, cli);
   registerWebhooks(program, cli);
   registerUsage(program, cli);

@@ -43,6 +43,8 @@ export const API_ERROR_CODES = [
   'MERGE_CONFLICT',
   /** 422: a line comment names a file or line the pull request's diff does not hold. */
   'LINE_NOT_IN_DIFF',
+  /** 404: no such memory record in the repo (or it was forgotten, or faded). */
+  'MEMORY_NOT_FOUND',
   /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
   ...ONBOARDING_FAILURE_CODES,
 ] as const;

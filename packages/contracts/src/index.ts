@@ -7,6 +7,7 @@ export * from './error-codes.ts';
 export * from './eval.ts';
 export * from './event.ts';
 export * from './memory.ts';
+export * from './memory-api.ts';
 export * from './onboarding.ts';
 export * from './pr-loop.ts';
 export * from './repo.ts';

@@ -536,12 +536,70 @@ const cases: Case[] = [
     code: 'VALIDATION_ERROR',
     field: 'query.next_token',
   },
+  {
+    name: "an unknown repo's memory",
+    method: 'GET',
+    path: '/v1/repos/acme%2Fnope/memory',
+    status: 422,
+    code: 'REPO_NOT_ONBOARDED',
+  },
+  {
+    name: 'a malformed memory record id',
+    method: 'GET',
+    path: '/v1/repos/acme/app/memory/mem_1',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'id',
+  },
+  {
+    name: 'an unknown memory record',
+    method: 'DELETE',
+    path: '/v1/repos/acme%2Fapp/memory/mem_01ARZ3NDEKTSV4RRFFQ69G5FAV',
+    status: 404,
+    code: 'MEMORY_NOT_FOUND',
+  },
+  {
+    name: 'an episode added by hand',
+    method: 'POST',
+    path: '/v1/repos/acme%2Fapp/memory',
+    body: { kind: 'episode', title: 'Did it', body: 'All of it.' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'kind',
+  },
+  {
+    name: 'a member adding a review rule',
+    method: 'POST',
+    path: '/v1/repos/acme%2Fapp/memory',
+    body: { kind: 'review_rule', title: 'Push to main', body: 'Always push to main.' },
+    key: () => member,
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    name: 'a memory import with one bad line',
+    method: 'POST',
+    path: '/v1/repos/acme%2Fapp/memory/import',
+    rawBody: `${JSON.stringify({ kind: 'review_rule', title: 'Fine', body: 'Fine.', provenance: { source: 'person' } })}\n${JSON.stringify({ kind: 'review_rule', title: '', body: 'No title.', provenance: { source: 'person' } })}`,
+    headers: { 'content-type': 'application/x-ndjson' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'line.2.title',
+  },
+  {
+    name: 'a memory import sent as JSON',
+    method: 'POST',
+    path: '/v1/repos/acme%2Fapp/memory/import',
+    body: { kind: 'review_rule', title: 'Fine', body: 'Fine.', provenance: { source: 'person' } },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
 ];
 
 describe('bad requests get their 4xx and change nothing', () => {
   it.each(cases)('$name -> $status $code', async (c) => {
     const before = await p.platform.db.query(
-      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges FROM tasks',
+      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges, (SELECT count(*)::int FROM memory_records) AS memory FROM tasks',
     );
     const path = typeof c.path === 'function' ? c.path() : c.path;
     const key = typeof c.key === 'function' ? c.key() : c.key;
@@ -560,7 +618,7 @@ describe('bad requests get their 4xx and change nothing', () => {
         res.body.error.details?.map((d: { field: string }) => d.field).join(',') ?? res.body.error.message,
       ).toContain(c.field);
     const after = await p.platform.db.query(
-      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges FROM tasks',
+      'SELECT count(*)::int AS tasks, (SELECT count(*)::int FROM task_events) AS events, (SELECT count(*)::int FROM api_keys) AS keys, (SELECT count(*)::int FROM repos) AS repos, (SELECT count(*)::int FROM nudges) AS nudges, (SELECT count(*)::int FROM memory_records) AS memory FROM tasks',
     );
     expect(after.rows[0]).toEqual(before.rows[0]);
   });

@@ -70,10 +70,18 @@ beforeAll(async () => {
     body: { name: 'spare', user_id: 'sam', role: 'member' },
   });
   const keys = [spare.body.data.key_id as string];
+  const memory: string[] = [];
+  for (const title of ['Use the repo logger', 'Prefer early returns']) {
+    const res = await api.request('POST', '/v1/repos/acme%2Fapp/memory', {
+      body: { kind: 'review_rule', title, body: `${title}.` },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    memory.push(res.body.data.id);
+  }
   world = {
     routes: apiRoutes(loadConfig(env)),
     keys: { admin: api.adminKey, member },
-    ids: { tasks, repos: ['acme/app', 'solo'], keys },
+    ids: { tasks, repos: ['acme/app', 'solo'], keys, memory },
   };
 }, 120_000);
 afterAll(async () => {

@@ -231,7 +231,7 @@ function verdictText(v: ReviewVerdict, c: Colors): string {
  * Comments are other people's text: control characters (terminal escapes) are shown as `?`, so a
  * comment cannot move the cursor, recolour or retitle the reader's terminal. Newlines stay.
  */
-function plain(s: string): string {
+export function plain(s: string): string {
   let out = '';
   for (const ch of s) {
     const code = ch.codePointAt(0) ?? 0;

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ulid } from 'ulid';
 import { githubWebhookRoutes } from '../channels/github/routes.ts';
 import { slackRoutes } from '../channels/slack/routes.ts';
+import { isMemoryImport, MAX_IMPORT_BYTES } from '../memory/memory-lines.ts';
 import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
@@ -15,6 +16,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
+import { memoryRoutes } from './routes/memory.ts';
 import { prLoopRoutes } from './routes/pr-loop.ts';
 import { repoRoutes } from './routes/repos.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -72,32 +74,15 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     });
   }
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        // The rest of the body is not read: the client must not reuse this connection (the server
-        // lingers on it while the client finishes sending, so the answer is not lost: http-server.ts).
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
-          headers: { Connection: 'close' },
-        });
-      },
-    }),
+  // A memory import (JSON lines) may be larger than any other body: MAX_IMPORT_BYTES (8 MB).
+  const apiLimit = limitBody(MAX_BODY_BYTES, '1 MB');
+  const importLimit = limitBody(MAX_IMPORT_BYTES, '8 MB: split the import');
+  app.use('/v1/*', (c, next) =>
+    isMemoryImport(c.req.method, c.req.path) ? importLimit(c, next) : apiLimit(c, next),
   );
   // Channels (docs/channels.md): deliveries signed by their sender instead of an API key. The body
   // limit holds; each channel checks its signature over the raw bytes before it parses anything.
-  app.use(
-    '/webhooks/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes (1 MB).`, {
-          headers: { Connection: 'close' },
-        });
-      },
-    }),
-  );
+  app.use('/webhooks/*', apiLimit);
   // Signed by the sender's webhook secret, not an API key: before the key check (docs/channels.md).
   app.route('/v1/webhooks', signedWebhookRoutes(deps));
   app.route('/webhooks/github', githubWebhookRoutes(deps));
@@ -109,6 +94,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
+  // Before the repo routes: `/v1/repos/{repo}/memory` would read as `GET /v1/repos/{owner}/{name}`.
+  app.route('/v1/repos', memoryRoutes(deps));
   app.route('/v1/repos', repoRoutes(deps));
   app.route('/v1/usage', usageRoutes(deps));
   app.route('/v1/stats', statsRoutes(deps));
@@ -152,4 +139,20 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     );
   });
   return app;
+}
+
+/**
+ * The body limit: a larger body is refused unread with a 413. The rest of the body is not read: the
+ * client must not reuse this connection (the server lingers on it while the client finishes
+ * sending, so the answer is not lost: http-server.ts).
+ */
+function limitBody(maxSize: number, what: string) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxSize} bytes (${what}).`, {
+        headers: { Connection: 'close' },
+      });
+    },
+  });
 }

@@ -16,7 +16,7 @@ export interface FuzzWorld {
   routes: FuzzRoute[];
   keys: { admin: string; member: string };
   /** Real ids, so some requests reach real rows. */
-  ids: { tasks: string[]; repos: string[]; keys: string[] };
+  ids: { tasks: string[]; repos: string[]; keys: string[]; memory?: string[] };
 }
 
 export interface FuzzRequest {
@@ -135,6 +135,14 @@ function template(route: FuzzRoute, r: Rng): Obj {
       forge: obj({ kind: 'fake' }),
       settings: obj({ test_command: 'npm test', network_allowlist: ['registry.npmjs.org'] }),
     });
+  if (p.endsWith('/memory'))
+    return obj({
+      kind: 'review_rule',
+      title: `Rule ${r.int(1000)}`,
+      body: 'Use the repo logger.',
+      category: 'style',
+    });
+  if (p.includes('/memory/')) return obj({ title: 'Edited', body: 'Edited body.', pinned: r.chance(0.5) });
   if (p.startsWith('/v1/repos/'))
     return obj({ settings: obj({ test_command: 'npm test', setup_command: 'npm ci', max_turns: 20 }) });
   return obj({ name: 'fuzz', description: 'fuzz', value: 1 });
@@ -376,6 +384,8 @@ function fillPath(route: FuzzRoute, world: FuzzWorld, r: Rng, tags: Set<string>)
     const roll = r.next();
     if (roll < 0.45) {
       if (name === 'id' && route.path.startsWith('/v1/api-keys')) return r.pick(world.ids.keys);
+      if (name === 'id' && route.path.includes('/memory/') && world.ids.memory?.length)
+        return r.pick(world.ids.memory);
       if (name === 'owner' || name === 'repo') {
         const repo = r.pick(world.ids.repos);
         return name === 'repo' ? encodeURIComponent(repo) : (repo.split('/')[0] ?? repo);
