@@ -1,6 +1,7 @@
 import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contracts';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
+import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -37,22 +38,40 @@ function toRecord(row: unknown): MemoryRecord {
   };
 }
 
-/** The words of the cited paths (`src/api/users.ts` → `src api users ts src/api/users.ts`), for the search. */
+/**
+ * The words of a path (`src/api/users.ts` → `src api users`): its folders and its file name, not
+ * the extension every other file shares (a `.ts` in a query would match every record citing one).
+ */
+export function pathWords(path: string): string[] {
+  const parts = path.split('/');
+  const file = (parts.pop() ?? '').replace(/\.[A-Za-z0-9]{1,8}$/, '');
+  return [...parts, file].flatMap((p) => p.split(/[^A-Za-z0-9]+/)).filter(Boolean);
+}
+
+/** The words of the cited paths (`src/api/users.ts` → `src/api/users.ts src api users`), for the search. */
 export function pathTerms(citations: readonly MemoryCitation[]): string {
   const paths = citations.flatMap((c) => (c.kind === 'file' ? [c.path] : []));
   return paths
-    .flatMap((p) => [p, ...p.split(/[^A-Za-z0-9]+/).filter(Boolean)])
+    .flatMap((p) => [p, ...pathWords(p)])
     .join(' ')
     .slice(0, 4000);
 }
 
 /** The words of a query, as an OR of prefix-free lexemes (`websearch_to_tsquery` would AND them). */
 function orQuery(text: string, paths: readonly string[]): string {
-  const words = `${text} ${paths.join(' ')}`
+  const words = `${text} ${paths.flatMap(pathWords).join(' ')}`
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length >= 2 && w.length <= 40);
   return [...new Set(words)].slice(0, 200).join(' | ');
+}
+
+/** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
+const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
+
+/** A person's words for the listing filter: control characters out, bounded (PostgreSQL refuses NUL). */
+function listText(text: string): string {
+  return text.replace(/[\u0000-\u001f]+/g, ' ').slice(0, 2000);
 }
 
 /**
@@ -60,10 +79,13 @@ function orQuery(text: string, paths: readonly string[]): string {
  * paths (`tsvector` with a GIN index), ranked by `ts_rank_cd` with recency and use as tie-breakers.
  */
 export function createPostgresMemory(db: Queryable): Memory {
+  // Ids sort in the order records were added (the listing's "newest first" and its paging).
+  const ulid = monotonicFactory();
   return {
     kind: 'postgres',
 
-    async add(rec: NewMemory) {
+    async add(input: NewMemory) {
+      const rec = checkNewMemory(input);
       const id = `mem_${ulid()}`;
       const res = await db.query(
         `WITH added AS (
@@ -102,6 +124,7 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async get(repo, id) {
+      if (hasNul(repo, id)) return undefined;
       const res = await db.query(`SELECT ${COLUMNS} FROM memory_records WHERE repo = $1 AND id = $2`, [
         repo,
         id,
@@ -110,17 +133,18 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async list(repo, filter = {}) {
+      if (hasNul(repo, filter.before)) return [];
       const res = await db.query(
         `SELECT ${COLUMNS} FROM memory_records
           WHERE repo = $1 AND ($2::text IS NULL OR kind = $2) AND ($3 OR superseded_by IS NULL)
-            AND ($4::text IS NULL OR search @@ websearch_to_tsquery('english', $4))
+            AND ($4::text IS NULL OR search @@ plainto_tsquery('english', $4))
             AND ($5::text IS NULL OR id < $5)
           ORDER BY id DESC LIMIT $6`,
         [
           repo,
           filter.kind ?? null,
           filter.includeSuperseded ?? false,
-          filter.text ?? null,
+          filter.text === undefined ? null : listText(filter.text),
           filter.before ?? null,
           Math.min(filter.limit ?? 100, 1000),
         ],
@@ -128,7 +152,9 @@ export function createPostgresMemory(db: Queryable): Memory {
       return res.rows.map(toRecord);
     },
 
-    async update(repo, id, patch) {
+    async update(repo, id, raw) {
+      const patch = checkMemoryPatch(raw);
+      if (hasNul(repo, id)) return undefined;
       const res = await db.query(
         `UPDATE memory_records SET title = coalesce($3, title), body = coalesce($4, body),
            category = CASE WHEN $5 THEN $6 ELSE category END,
@@ -151,13 +177,14 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async forget(repo, id) {
+      if (hasNul(repo, id)) return false;
       const res = await db.query('DELETE FROM memory_records WHERE repo = $1 AND id = $2', [repo, id]);
       return (res.rowCount ?? 0) > 0;
     },
 
     async search(q: MemoryQuery): Promise<ScoredMemory[]> {
       const query = orQuery(q.text, q.paths);
-      if (!query) return [];
+      if (!query || hasNul(q.repo, q.userId)) return [];
       const res = await db.query(
         `SELECT ${COLUMNS}, ts_rank_cd(search, to_tsquery('english', $2)) AS score
            FROM memory_records
