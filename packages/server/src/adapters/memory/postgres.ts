@@ -69,9 +69,9 @@ function orQuery(text: string, paths: readonly string[]): string {
 /** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
 const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
 
-/** A person's words for the listing filter: control characters out, bounded (PostgreSQL refuses NUL). */
+/** A person's words for the listing filter: NUL out, bounded (PostgreSQL refuses NUL). */
 function listText(text: string): string {
-  return text.replace(/[\u0000-\u001f]+/g, ' ').slice(0, 2000);
+  return text.replaceAll('\u0000', ' ').slice(0, 2000);
 }
 
 /**
