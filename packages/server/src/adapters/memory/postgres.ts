@@ -57,14 +57,22 @@ export function pathTerms(citations: readonly MemoryCitation[]): string {
     .slice(0, 4000);
 }
 
-/** The words of a query, as an OR of prefix-free lexemes (`websearch_to_tsquery` would AND them). */
-function orQuery(text: string, paths: readonly string[]): string {
-  const words = `${text} ${paths.flatMap(pathWords).join(' ')}`
+/** The words of a text (letters and digits, 2 to 40 long), distinct, at most `max`. */
+function wordsOf(text: string, max: number): string[] {
+  const words = text
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length >= 2 && w.length <= 40);
-  return [...new Set(words)].slice(0, 200).join(' | ');
+  return [...new Set(words)].slice(0, max);
 }
+
+/**
+ * Postings (records holding a word, summed over the query's words, rarest first) a search matches
+ * on. The words past it are in most of a big repo's records ("test", "file"): matching on them would
+ * make the search rank the whole repo, and they tell records apart the least. A repo of a few
+ * thousand records keeps every word of the query.
+ */
+export const SEARCH_POSTINGS_CAP = 5000;
 
 /** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
 const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
@@ -75,8 +83,9 @@ function listText(text: string): string {
 }
 
 /**
- * The memory store on PostgreSQL (migration 016): full-text search over title, body and cited
- * paths (`tsvector` with a GIN index), ranked by `ts_rank_cd` with recency and use as tie-breakers.
+ * The memory store on PostgreSQL (migrations 016, 017): full-text search over title, body and
+ * cited paths (`tsvector` with a GIN index holding the repo), on the words that tell a repo's
+ * records apart, ranked by `ts_rank` with recency and use as tie-breakers (docs/memory.md).
  */
 export function createPostgresMemory(db: Queryable): Memory {
   // Ids sort in the order records were added (the listing's "newest first" and its paging).
@@ -183,15 +192,33 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async search(q: MemoryQuery): Promise<ScoredMemory[]> {
-      const query = orQuery(q.text, q.paths);
-      if (!query || hasNul(q.repo, q.userId)) return [];
+      const text = wordsOf(q.text, 200);
+      const paths = wordsOf(q.paths.flatMap(pathWords).join(' '), 200);
+      if ((text.length === 0 && paths.length === 0) || hasNul(q.repo, q.userId)) return [];
+      // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
+      // rarest of this repo first, up to the postings cap (memory_lexemes, migration 017).
+      const picked = await db.query<{ query: string | null }>(
+        `WITH words AS (
+           SELECT DISTINCT l.lexeme
+             FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
+         ), counted AS (
+           SELECT w.lexeme, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
+                  row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
+             FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
+         )
+         SELECT string_agg(quote_literal(lexeme), ' | ') AS query FROM counted WHERE running <= $4 OR nth = 1`,
+        [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
+      );
+      const query = picked.rows[0]?.query;
+      if (!query) return [];
+      // ts_rank, not ts_rank_cd: cover density over an OR of many words costs ~20 times more a row.
       const res = await db.query(
-        `SELECT ${COLUMNS}, ts_rank_cd(search, to_tsquery('english', $2)) AS score
+        `SELECT ${COLUMNS}, ts_rank(search, $2::tsquery) AS score
            FROM memory_records
-          WHERE repo = $1 AND superseded_by IS NULL AND search @@ to_tsquery('english', $2)
+          WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
             AND (kind <> 'user_preference' OR user_id = $3)
             AND NOT (kind = ANY($4::text[]))
-          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC
+          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
           LIMIT $5`,
         [q.repo, query, q.userId ?? null, q.excludeKinds ?? [], Math.min(q.limit ?? 50, 500)],
       );
