@@ -72,7 +72,7 @@ function wordsOf(text: string, max: number): string[] {
  * make the search rank the whole repo, and they tell records apart the least. A repo of a few
  * thousand records keeps every word of the query.
  */
-export const SEARCH_POSTINGS_CAP = 5000;
+export const SEARCH_POSTINGS_CAP = 2000;
 
 /** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
 const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
