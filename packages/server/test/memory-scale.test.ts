@@ -59,14 +59,17 @@ describe('memory at 100,000 records', () => {
     });
     await memory.update(repo, b.id, { body: 'Retry with backoff.' });
     await memory.forget(repo, a.id);
-    const drift = await db.query(
-      `SELECT l.lexeme, l.ndoc, coalesce(t.n, 0) AS actual FROM memory_lexemes l
-         LEFT JOIN (SELECT lx, count(*)::int AS n FROM memory_records, unnest(tsvector_to_array(search)) lx
-                     WHERE repo = $1 GROUP BY lx) t ON t.lx = l.lexeme
-        WHERE l.repo = $1 AND l.ndoc <> coalesce(t.n, 0)`,
-      [repo],
-    );
-    expect(drift.rows).toEqual([]);
+    const drift = async () =>
+      (
+        await db.query(
+          `SELECT coalesce(l.lexeme, t.lx) AS lexeme, l.ndoc, t.n FROM (SELECT * FROM memory_lexemes WHERE repo = $1) l
+             FULL JOIN (SELECT lx, count(*)::int AS n FROM memory_records, unnest(tsvector_to_array(search)) lx
+                         WHERE repo = $1 GROUP BY lx) t ON t.lx = l.lexeme
+            WHERE coalesce(l.ndoc, 0) <> coalesce(t.n, 0)`,
+          [repo],
+        )
+      ).rows;
+    expect(await drift()).toEqual([]);
     const counts = await db.query(
       `SELECT lexeme, ndoc FROM memory_lexemes WHERE repo = $1 AND ndoc > 0 ORDER BY 1`,
       [repo],
@@ -74,6 +77,20 @@ describe('memory at 100,000 records', () => {
     expect(counts.rows).toContainEqual({ lexeme: 'webhook', ndoc: 1 });
     expect(counts.rows).toContainEqual({ lexeme: 'backoff', ndoc: 1 });
     expect(counts.rows.map((r) => r.lexeme)).not.toContain('zod');
+    // A superseding add (an insert and an update in one statement), a use, then fading all of it.
+    const c = await memory.add({
+      repo,
+      kind: 'review_rule',
+      title: 'Webhook retries use jitter',
+      body: 'Retry with jittered backoff.',
+      citations: [],
+      provenance: { source: 'review' },
+      supersedes: b.id,
+    });
+    await memory.markUsed(repo, 'T-counts', [c.id]);
+    expect(await drift()).toEqual([]);
+    expect(await memory.fade(new Date(Date.now() + 60_000), repo)).toBe(2);
+    expect(await drift()).toEqual([]);
   });
 
   it('finds the record that matches the rare words, among 100,000, through the repo and search index', async () => {
