@@ -103,6 +103,19 @@ export const ServerConfigInfo = z.object({
       stop_label: z.string(),
     })
     .optional(),
+  /** Memory's settings (ABCA_MEMORY_*; docs/memory.md); absent from older servers. */
+  memory: z
+    .object({
+      /** Characters the memory section of a prompt may take (0: no memory in prompts). */
+      budget_chars: z.number().int(),
+      /** Days a record nobody pinned or used lives. */
+      fade_days: z.number().int(),
+      /** The learning steps' model (ABCA_MEMORY_MODEL, else ABCA_MODEL); null: none configured. */
+      model: z.string().nullable(),
+      /** Whether tasks and reviews are learned from (ABCA_MEMORY_LEARNING). */
+      learning: z.boolean(),
+    })
+    .optional(),
 });
 export type ServerConfigInfo = z.infer<typeof ServerConfigInfo>;
 

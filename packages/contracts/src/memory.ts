@@ -44,6 +44,8 @@ export const MemoryProvenance = z.strictObject({
   by: z.string().max(100).optional(),
   /** The model that wrote it, if a model did. */
   model: z.string().max(200).optional(),
+  /** Why ABCA pinned it itself (a task that used it had its pull request merged), if it did. */
+  pinned_because: z.string().max(500).optional(),
 });
 export type MemoryProvenance = z.infer<typeof MemoryProvenance>;
 
@@ -73,8 +75,12 @@ export const MemoryRecord = z.object({
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
 
-const Title = z.string().trim().min(1).max(200);
-const Body = z.string().trim().min(1).max(8000);
+/** A record's title: one line, at most 200 characters (more is refused, never cut). */
+export const MemoryTitle = z.string().trim().min(1).max(200);
+/** A record's body: at most 8,000 characters (more is refused, never cut). */
+export const MemoryBody = z.string().trim().min(1).max(8000);
+const Title = MemoryTitle;
+const Body = MemoryBody;
 
 /** `POST /v1/repos/{repo}/memory`: a record added by a person. */
 export const CreateMemoryRequest = z

@@ -16,6 +16,7 @@ import { createWebhookSecrets } from './channels/webhook/webhook-secrets.ts';
 import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
+import { startMemoryFader } from './memory/fader.ts';
 import { createRepoVerifier } from './onboarding/verify-repo.ts';
 import { checkChannels } from './ops/channel-check.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
@@ -183,6 +184,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         remove: (dir) => removeTree(processes, dir),
       });
       stops.push(async () => stopJanitor());
+      // Memory fading (docs/memory.md): at start and hourly; a sweep under way ends before the pool closes.
+      const stopFader = startMemoryFader({
+        db,
+        memory: adapters.memory,
+        fadeDays: config.memory.fadeDays,
+        log,
+      });
+      stops.push(stopFader);
       // Channel notices (the outbox) are delivered wherever workflows run.
       const redactor = createRedactor(channelSecrets(config));
       const outbox = await startOutboxDispatcher({

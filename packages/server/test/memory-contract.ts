@@ -104,5 +104,209 @@ export function runMemoryContract(name: string, setup: () => Promise<MemoryContr
       expect(await env.memory.forget('acme/e', kept.id)).toBe(true);
       expect(await env.memory.forget('acme/e', kept.id)).toBe(false);
     });
+
+    it('lists newest first, by kind and words, a page at a time', async () => {
+      const repo = 'acme/list';
+      const added = [];
+      for (const [i, title] of [
+        'Parser errors',
+        'Cache keys',
+        'Parser cache',
+        'Retry policy',
+        'Lint rules',
+      ].entries()) {
+        added.push(
+          await env.memory.add(
+            rule(repo, {
+              title,
+              body: `Record number ${i}.`,
+              kind: i < 3 ? 'review_rule' : 'repo_knowledge',
+              citations: [],
+            }),
+          ),
+        );
+      }
+      const ids = added.map((r) => r.id).reverse();
+      expect((await env.memory.list(repo)).map((r) => r.id)).toEqual(ids);
+      expect((await env.memory.list(repo, { kind: 'repo_knowledge' })).map((r) => r.id)).toEqual(
+        ids.slice(0, 2),
+      );
+      const page1 = await env.memory.list(repo, { limit: 2 });
+      const page2 = await env.memory.list(repo, { limit: 2, before: page1[1]?.id as string });
+      const page3 = await env.memory.list(repo, { limit: 2, before: page2[1]?.id as string });
+      expect([...page1, ...page2, ...page3].map((r) => r.id)).toEqual(ids);
+      expect(page3).toHaveLength(1);
+      const parser = await env.memory.list(repo, { text: 'parsers' });
+      expect(parser.map((r) => r.title)).toEqual(['Parser cache', 'Parser errors']);
+      expect((await env.memory.list(repo, { text: 'parser cache' })).map((r) => r.title)).toEqual([
+        'Parser cache',
+      ]);
+      expect(await env.memory.list(repo, { text: 'the of and' })).toEqual([]);
+      expect(await env.memory.list('acme/list-other')).toEqual([]);
+    });
+
+    it('finds a record by its new citations once they are updated, and no longer by the old ones', async () => {
+      const repo = 'acme/cite';
+      const r = await env.memory.add(
+        rule(repo, {
+          title: 'Keep handlers thin',
+          body: 'Move logic out.',
+          citations: [{ kind: 'file', path: 'src/legacy/oldthing.ts' }],
+        }),
+      );
+      const byOld = () => env.memory.search({ repo, text: '', paths: ['src/legacy/oldthing.ts'] });
+      const byNew = () => env.memory.search({ repo, text: '', paths: ['lib/widgets/render.ts'] });
+      expect((await byOld()).map((f) => f.record.id)).toEqual([r.id]);
+      expect(await byNew()).toEqual([]);
+      const updated = await env.memory.update(repo, r.id, {
+        citations: [{ kind: 'file', path: 'lib/widgets/render.ts', line: 12 }],
+      });
+      expect(updated?.citations).toEqual([{ kind: 'file', path: 'lib/widgets/render.ts', line: 12 }]);
+      expect((await byNew()).map((f) => f.record.id)).toEqual([r.id]);
+      expect(await byOld()).toEqual([]);
+      expect(await env.memory.update('acme/cite-other', r.id, { pinned: true })).toBeUndefined();
+    });
+
+    it('bounds a search by its limit and leaves out the kinds asked', async () => {
+      const repo = 'acme/limit';
+      for (let i = 0; i < 4; i++)
+        await env.memory.add(rule(repo, { title: `Cache rule ${i}`, citations: [] }));
+      await env.memory.add(
+        rule(repo, {
+          kind: 'episode',
+          title: 'Added a cache',
+          body: 'Task added a cache.',
+          category: null,
+          citations: [],
+        }),
+      );
+      expect(await env.memory.search({ repo, text: 'cache', paths: [] })).toHaveLength(5);
+      expect(await env.memory.search({ repo, text: 'cache', paths: [], limit: 2 })).toHaveLength(2);
+      const noRules = await env.memory.search({
+        repo,
+        text: 'cache',
+        paths: [],
+        excludeKinds: ['review_rule'],
+      });
+      expect(noRules.map((f) => f.record.kind)).toEqual(['episode']);
+    });
+
+    it('ranks a title match over a body match, then the more recently used, whatever was added last', async () => {
+      const repo = 'acme/rank';
+      const inTitle = await env.memory.add(
+        rule(repo, {
+          title: 'Migrations need a down step',
+          body: 'Every change gets a revert.',
+          citations: [],
+        }),
+      );
+      const inBody = await env.memory.add(
+        rule(repo, {
+          title: 'Release checklist',
+          body: 'Check the migrations before tagging.',
+          citations: [],
+        }),
+      );
+      const ranked = await env.memory.search({ repo, text: 'write migrations', paths: [] });
+      expect(ranked.map((f) => f.record.id)).toEqual([inTitle.id, inBody.id]);
+      expect(ranked[0]?.score).toBeGreaterThan(ranked[1]?.score ?? Number.POSITIVE_INFINITY);
+
+      const twin = { title: 'Feature flags live in flags.ts', body: 'Add new flags there.', citations: [] };
+      const older = await env.memory.add(rule('acme/tie', twin));
+      const newer = await env.memory.add(rule('acme/tie', twin));
+      const tie = () => env.memory.search({ repo: 'acme/tie', text: 'feature flags', paths: [] });
+      expect((await tie()).map((f) => f.record.id)).toEqual([newer.id, older.id]);
+      await env.memory.markUsed('acme/tie', 'T-tie', [older.id]);
+      expect((await tie()).map((f) => f.record.id)).toEqual([older.id, newer.id]);
+    });
+
+    it('takes hostile query text without throwing and without matching everything', async () => {
+      const repo = 'acme/hostile';
+      const logger = await env.memory.add(rule(repo));
+      await env.memory.add(
+        rule(repo, { title: 'Prefer async iterators', body: 'Streams read chunk by chunk.', citations: [] }),
+      );
+      await env.memory.add(
+        rule(repo, { title: 'Dates are UTC', body: 'Store timestamps in UTC.', citations: [] }),
+      );
+      const hostile = [
+        `'; DELETE FROM everything WHERE 1=1; --`,
+        `" OR ''='' /* */`,
+        `a & b | !c (d) : e * f:* | !!g <-> h`,
+        `\\ $1 %s \${x} \u0000 \t\n`,
+        'the of and to is in a an',
+        '',
+        '   ',
+        '!!! ::: *** ()',
+        'x'.repeat(10_000),
+        'ab '.repeat(3_400),
+        '-zebra -quantum !unicorn',
+      ];
+      for (const text of hostile) {
+        const found = await env.memory.search({ repo, text, paths: [text.slice(0, 200)] });
+        expect(found.length, JSON.stringify(text.slice(0, 40))).toBeLessThan(3);
+        const listed = await env.memory.list(repo, { text });
+        expect(listed.length, JSON.stringify(text.slice(0, 40))).toBeLessThan(3);
+      }
+      const noisy = await env.memory.search({
+        repo,
+        text: `logger!!! & (console) ${'logger '.repeat(1_400)}`,
+        paths: [],
+      });
+      expect(noisy.map((f) => f.record.id)).toEqual([logger.id]);
+      expect(await env.memory.count(repo)).toBe(3);
+      expect(await env.memory.get(repo, `${logger.id}\u0000`)).toBeUndefined();
+      expect(await env.memory.forget(repo, "x' OR '1'='1\u0000")).toBe(false);
+      expect(await env.memory.list(repo, { before: '\u0000' })).toEqual([]);
+      expect(await env.memory.search({ repo: `${repo}\u0000`, text: 'logger', paths: [] })).toEqual([]);
+      expect(await env.memory.count(repo)).toBe(3);
+    });
+
+    it('stores titles and bodies up to their bounds whole, and refuses more with a clear error', async () => {
+      const repo = 'acme/bounds';
+      const title = 'T'.repeat(200);
+      const body = 'b'.repeat(8000);
+      const full = await env.memory.add(rule(repo, { title, body }));
+      expect((await env.memory.get(repo, full.id))?.title).toBe(title);
+      expect((await env.memory.get(repo, full.id))?.body).toBe(body);
+      const tooMany = Array.from({ length: 21 }, (_, i) => ({ kind: 'file' as const, path: `f${i}.ts` }));
+      for (const over of [{ title: `${title}T` }, { body: `${body}b` }, { citations: tooMany }]) {
+        await expect(env.memory.add(rule(repo, over))).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+          message: expect.stringMatching(/title|body|citations/),
+        });
+      }
+      await expect(env.memory.update(repo, full.id, { body: `${body}b` })).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+      });
+      expect((await env.memory.get(repo, full.id))?.body).toBe(body);
+      expect(await env.memory.count(repo)).toBe(1);
+    });
+
+    it("checks what it adds against the contracts' schemas and stores nothing invalid", async () => {
+      const repo = 'acme/invalid';
+      const bad: Partial<NewMemory>[] = [
+        { kind: 'bogus' as NewMemory['kind'] },
+        { citations: [{ kind: 'file', path: '' }] },
+        { citations: [{ kind: 'url', href: 'http://x' } as unknown as NewMemory['citations'][number]] },
+        { provenance: { source: 'hacker' } as unknown as NewMemory['provenance'] },
+        { category: 'urgent' as NewMemory['category'] },
+        { title: '   ' },
+        { title: 'nul \u0000 inside' },
+        { kind: 'user_preference', category: null },
+        { repo: '' },
+        { extra: true } as Partial<NewMemory>,
+      ];
+      for (const over of bad) {
+        await expect(env.memory.add(rule(repo, over)), JSON.stringify(over)).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+      }
+      expect(await env.memory.count(repo)).toBe(0);
+      const ok = await env.memory.add(rule(repo));
+      await expect(env.memory.update(repo, ok.id, { title: '' })).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+      });
+    });
   });
 }

@@ -103,6 +103,12 @@ export function effectiveConfig(config: Config, facts: RuntimeFacts): ServerConf
       max_spend_usd: config.prLoop.maxSpendUsd,
       stop_label: config.prLoop.stopLabel,
     },
+    memory: {
+      budget_chars: config.memory.budgetChars,
+      fade_days: config.memory.fadeDays,
+      model: config.memory.model ?? config.model ?? null,
+      learning: config.memory.learning,
+    },
     costs: {
       default_max_budget_usd: config.defaultMaxBudgetUsd ?? null,
       priced_models: Object.keys(config.prices ?? {}).sort(),

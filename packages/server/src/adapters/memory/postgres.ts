@@ -1,6 +1,7 @@
 import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contracts';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
+import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -37,33 +38,63 @@ function toRecord(row: unknown): MemoryRecord {
   };
 }
 
-/** The words of the cited paths (`src/api/users.ts` → `src api users ts src/api/users.ts`), for the search. */
+/**
+ * The words of a path (`src/api/users.ts` → `src api users`): its folders and its file name, not
+ * the extension every other file shares (a `.ts` in a query would match every record citing one).
+ */
+export function pathWords(path: string): string[] {
+  const parts = path.split('/');
+  const file = (parts.pop() ?? '').replace(/\.[A-Za-z0-9]{1,8}$/, '');
+  return [...parts, file].flatMap((p) => p.split(/[^A-Za-z0-9]+/)).filter(Boolean);
+}
+
+/** The words of the cited paths (`src/api/users.ts` → `src/api/users.ts src api users`), for the search. */
 export function pathTerms(citations: readonly MemoryCitation[]): string {
   const paths = citations.flatMap((c) => (c.kind === 'file' ? [c.path] : []));
   return paths
-    .flatMap((p) => [p, ...p.split(/[^A-Za-z0-9]+/).filter(Boolean)])
+    .flatMap((p) => [p, ...pathWords(p)])
     .join(' ')
     .slice(0, 4000);
 }
 
-/** The words of a query, as an OR of prefix-free lexemes (`websearch_to_tsquery` would AND them). */
-function orQuery(text: string, paths: readonly string[]): string {
-  const words = `${text} ${paths.join(' ')}`
+/** The words of a text (letters and digits, 2 to 40 long), distinct, at most `max`. */
+function wordsOf(text: string, max: number): string[] {
+  const words = text
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length >= 2 && w.length <= 40);
-  return [...new Set(words)].slice(0, 200).join(' | ');
+  return [...new Set(words)].slice(0, max);
 }
 
 /**
- * The memory store on PostgreSQL (migration 016): full-text search over title, body and cited
- * paths (`tsvector` with a GIN index), ranked by `ts_rank_cd` with recency and use as tie-breakers.
+ * Postings (records holding a word, summed over the query's words, rarest first) a search matches
+ * on. The words past it are in most of a big repo's records ("test", "file"): matching on them would
+ * make the search rank the whole repo, and they tell records apart the least. A repo of a few
+ * thousand records keeps every word of the query.
+ */
+export const SEARCH_POSTINGS_CAP = 2000;
+
+/** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
+const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
+
+/** A person's words for the listing filter: NUL out, bounded (PostgreSQL refuses NUL). */
+function listText(text: string): string {
+  return text.replaceAll('\u0000', ' ').slice(0, 2000);
+}
+
+/**
+ * The memory store on PostgreSQL (migrations 016, 017): full-text search over title, body and
+ * cited paths (`tsvector` with a GIN index holding the repo), on the words that tell a repo's
+ * records apart, ranked by `ts_rank` with recency and use as tie-breakers (docs/memory.md).
  */
 export function createPostgresMemory(db: Queryable): Memory {
+  // Ids sort in the order records were added (the listing's "newest first" and its paging).
+  const ulid = monotonicFactory();
   return {
     kind: 'postgres',
 
-    async add(rec: NewMemory) {
+    async add(input: NewMemory) {
+      const rec = checkNewMemory(input);
       const id = `mem_${ulid()}`;
       const res = await db.query(
         `WITH added AS (
@@ -102,6 +133,7 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async get(repo, id) {
+      if (hasNul(repo, id)) return undefined;
       const res = await db.query(`SELECT ${COLUMNS} FROM memory_records WHERE repo = $1 AND id = $2`, [
         repo,
         id,
@@ -110,17 +142,18 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async list(repo, filter = {}) {
+      if (hasNul(repo, filter.before)) return [];
       const res = await db.query(
         `SELECT ${COLUMNS} FROM memory_records
           WHERE repo = $1 AND ($2::text IS NULL OR kind = $2) AND ($3 OR superseded_by IS NULL)
-            AND ($4::text IS NULL OR search @@ websearch_to_tsquery('english', $4))
+            AND ($4::text IS NULL OR search @@ plainto_tsquery('english', $4))
             AND ($5::text IS NULL OR id < $5)
           ORDER BY id DESC LIMIT $6`,
         [
           repo,
           filter.kind ?? null,
           filter.includeSuperseded ?? false,
-          filter.text ?? null,
+          filter.text === undefined ? null : listText(filter.text),
           filter.before ?? null,
           Math.min(filter.limit ?? 100, 1000),
         ],
@@ -128,7 +161,9 @@ export function createPostgresMemory(db: Queryable): Memory {
       return res.rows.map(toRecord);
     },
 
-    async update(repo, id, patch) {
+    async update(repo, id, raw) {
+      const patch = checkMemoryPatch(raw);
+      if (hasNul(repo, id)) return undefined;
       const res = await db.query(
         `UPDATE memory_records SET title = coalesce($3, title), body = coalesce($4, body),
            category = CASE WHEN $5 THEN $6 ELSE category END,
@@ -151,20 +186,39 @@ export function createPostgresMemory(db: Queryable): Memory {
     },
 
     async forget(repo, id) {
+      if (hasNul(repo, id)) return false;
       const res = await db.query('DELETE FROM memory_records WHERE repo = $1 AND id = $2', [repo, id]);
       return (res.rowCount ?? 0) > 0;
     },
 
     async search(q: MemoryQuery): Promise<ScoredMemory[]> {
-      const query = orQuery(q.text, q.paths);
+      const text = wordsOf(q.text, 200);
+      const paths = wordsOf(q.paths.flatMap(pathWords).join(' '), 200);
+      if ((text.length === 0 && paths.length === 0) || hasNul(q.repo, q.userId)) return [];
+      // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
+      // rarest of this repo first, up to the postings cap (memory_lexemes, migration 017).
+      const picked = await db.query<{ query: string | null }>(
+        `WITH words AS (
+           SELECT DISTINCT l.lexeme
+             FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
+         ), counted AS (
+           SELECT w.lexeme, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
+                  row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
+             FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
+         )
+         SELECT string_agg(quote_literal(lexeme), ' | ') AS query FROM counted WHERE running <= $4 OR nth = 1`,
+        [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
+      );
+      const query = picked.rows[0]?.query;
       if (!query) return [];
+      // ts_rank, not ts_rank_cd: cover density over an OR of many words costs ~20 times more a row.
       const res = await db.query(
-        `SELECT ${COLUMNS}, ts_rank_cd(search, to_tsquery('english', $2)) AS score
+        `SELECT ${COLUMNS}, ts_rank(search, $2::tsquery) AS score
            FROM memory_records
-          WHERE repo = $1 AND superseded_by IS NULL AND search @@ to_tsquery('english', $2)
+          WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
             AND (kind <> 'user_preference' OR user_id = $3)
             AND NOT (kind = ANY($4::text[]))
-          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC
+          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
           LIMIT $5`,
         [q.repo, query, q.userId ?? null, q.excludeKinds ?? [], Math.min(q.limit ?? 50, 500)],
       );
