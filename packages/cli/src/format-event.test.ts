@@ -210,6 +210,16 @@ const EXAMPLES: TaskEventInput[] = [
     type: 'memory.written',
     data: { id: 'mem_02', kind: 'episode', title: 'Fix the greeting', supersedes: null },
   },
+  {
+    type: 'memory.learned',
+    data: {
+      what: 'repo_knowledge',
+      model: 'anthropic:claude-haiku-4-5',
+      cost_usd: 0.0012,
+      written: 2,
+      refused: 1,
+    },
+  },
   { type: 'memory.learning_failed', data: { what: 'review_rules', message: 'the answer is not JSON' } },
 ];
 
