@@ -99,7 +99,8 @@ export async function learnKnowledge(
   deps: { db: Queryable; memory: Memory; model: LearningModel; scrub: (s: string) => string },
   task: TaskRow,
 ): Promise<KnowledgeOutcome> {
-  const prompt = knowledgePrompt(task, deps.scrub(await transcriptText(deps.db, task.task_id)));
+  // No secret goes to the model: the whole prompt is scrubbed (the task text may hold one too).
+  const prompt = deps.scrub(knowledgePrompt(task, await transcriptText(deps.db, task.task_id)));
   const answer = await deps.model.ask(KnowledgeAnswer, KNOWLEDGE_SYSTEM, prompt);
   if (!answer.ok) return { ok: false, answer };
   const written: MemoryRecord[] = [];

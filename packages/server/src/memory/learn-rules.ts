@@ -168,7 +168,11 @@ export async function learnReviewRules(deps: RulesDeps, pr: WatchedPr): Promise<
     limit: CLOSEST_RULES,
   });
   const existing = closest.map((s) => s.record).filter((r) => r.kind === 'review_rule');
-  const answer = await deps.model.ask(RulesAnswer, RULES_SYSTEM, rulesPrompt(pr, batch, existing));
+  const answer = await deps.model.ask(
+    RulesAnswer,
+    RULES_SYSTEM,
+    deps.scrub(rulesPrompt(pr, batch, existing)),
+  );
   if (!answer.ok) {
     for (const c of batch) await markLearned(deps.db, markOf(pr, c.comment_id), 'failed');
     return { kind: 'failed', answer };
