@@ -56,7 +56,6 @@ afterAll(async () => {
   await model?.close();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: rows as stored
 const memory = async (kind: string): Promise<any[]> =>
   (
     await p.platform.db.query(
