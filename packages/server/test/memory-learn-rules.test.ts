@@ -286,4 +286,31 @@ describe('review rules', () => {
       model: 'openai-compatible:scripted',
     });
   });
+
+  it('the review pass writes a PR’s outcome into its task’s episode: revised, then merged, once each', async () => {
+    await addRepo(w.db, 'r9');
+    const p = await pr('r9');
+    const learner = startReviewLearner({
+      db: w.db,
+      memory: w.memory,
+      log: createLogger({ level: 'silent' }),
+      config: w.config,
+      secrets: [],
+      botLogin: 'abca-bot',
+      intervalMs: 3_600_000,
+      model: w.learning,
+    });
+    const episode = async () => (await w.memory.list('r9', { kind: 'episode' }))[0]?.body ?? '';
+    await w.db.query('UPDATE pr_watches SET iteration_tasks = 1 WHERE id = $1', [p.id]);
+    await learner.pass();
+    expect(await episode()).toContain('PR outcome: revised');
+    await w.db.query(`UPDATE pr_watches SET state = 'merged' WHERE id = $1`, [p.id]);
+    await learner.pass();
+    await learner.pass();
+    await learner.stop();
+    const body = await episode();
+    expect(body).toContain('PR outcome: merged (after revision)');
+    expect(body.match(/PR outcome:/g)).toHaveLength(1);
+    expect(await w.memory.list('r9', { kind: 'episode' })).toHaveLength(1);
+  });
 });
