@@ -294,6 +294,7 @@ describe('task event lines', () => {
         updated the validation and cost of pull request #7 (2 tasks)
         memory: 1 record in the prompt (420 chars), 2 left out
         remembered (episode): Fix the greeting
+        learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
         learning failed (review rules): the answer is not JSON"
     `);
   });
@@ -358,6 +359,7 @@ describe('task event lines', () => {
         memory: 1 record in the prompt (420 chars), 2 left out
           review_rule mem_01: Use the repo logger, not console
         remembered (episode): Fix the greeting
+        learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
         learning failed (review rules): the answer is not JSON"
     `);
   });
