@@ -62,6 +62,7 @@ beforeAll(async () => {
     ABCA_AGENT_RUNTIME: 'builtin',
     ABCA_MODEL: 'openai-compatible:scripted',
     ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_MEMORY_LEARNING: 'on',
     ABCA_GITHUB_TOKEN: TOKEN,
     ABCA_GITHUB_API_URL: gh.apiUrl,
     ABCA_GITHUB_WEBHOOK_SECRET: SECRET,

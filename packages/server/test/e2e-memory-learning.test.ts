@@ -40,6 +40,7 @@ beforeAll(async () => {
     ABCA_AGENT_RUNTIME: 'builtin',
     ABCA_MODEL: 'openai-compatible:scripted',
     ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_MEMORY_LEARNING: 'on',
     ABCA_PR_POLL_S: '1',
   });
   const added = await p.request('POST', '/v1/repos', {
