@@ -275,6 +275,9 @@ describe('review rules', () => {
     await learner.stop();
     expect(w.model.requests).toHaveLength(1);
     expect(await w.memory.count('r8')).toBe(0);
+    // Passed over for good: a later pass does not read them again.
+    const off = await w.db.query('SELECT result FROM memory_learned WHERE key = $1', [`comment:${p8.id}:c1`]);
+    expect(off.rows[0]?.result).toBe('memory_off');
     const events = await w.db.query(`SELECT type, data FROM task_events WHERE task_id = $1 ORDER BY seq`, [
       p7.origin_task_id,
     ]);

@@ -8,7 +8,7 @@ import { getRepo } from '../store/repo-store.ts';
 import { getTask } from '../store/task-store.ts';
 import { learnsFrom } from './after-task.ts';
 import { withPrOutcome, writeEpisode } from './episode.ts';
-import { learnReviewRules, type WatchedPr, type WritersOf } from './learn-rules.ts';
+import { learnReviewRules, unlearnedComments, type WatchedPr, type WritersOf } from './learn-rules.ts';
 import { isLearned, markLearned } from './learned-marks.ts';
 import { createLearningModel, type LearningConfig, type LearningModel } from './learning-model.ts';
 
@@ -68,7 +68,8 @@ export function startReviewLearner(o: ReviewLearnerOptions): ReviewLearner {
       const writers = new Set<string>();
       if (!o.github) return writers;
       for (const login of authors.slice(0, 20)) {
-        const access = await o.github.permission(ownerRepo, login).catch(() => 'none');
+        // A failure throws: the PR's comments wait for the next pass (never marked as a reader's).
+        const access = await o.github.permission(ownerRepo, login);
         if (WRITE_ACCESS.includes(access)) writers.add(login);
       }
       return writers;
@@ -86,54 +87,66 @@ export function startReviewLearner(o: ReviewLearnerOptions): ReviewLearner {
     );
     for (const pr of res.rows) {
       if (stopped) return;
-      const task = await getTask(o.db, pr.origin_task_id);
-      if (!task) continue;
-      const on = await learnsFrom({ db: o.db, config: o.config }, { ...task, memory: null });
-      if (!on) continue;
-      const out = await learnReviewRules(
-        {
-          db: o.db,
-          memory: o.memory,
-          model,
-          scrub,
-          botLogins,
-          writersOf: await writersOf(pr),
-          onRefused: (r) => log.warn({ repo: pr.repo, pr: pr.number, why: r.why }, 'review rule refused'),
-        },
-        pr,
-      );
-      if (out.kind === 'failed') {
-        await appendEvent(o.db, pr.origin_task_id, 'memory.learning_failed', {
-          what: 'review_rules',
-          message: scrub(out.answer.message).slice(0, 500),
-          ...(out.answer.raw !== undefined ? { raw: out.answer.raw } : {}),
-          model: out.answer.model,
-          cost_usd: out.answer.costUsd,
-        });
-      } else if (out.kind === 'learned') {
-        for (const w of out.written) {
-          await appendEvent(o.db, pr.origin_task_id, 'memory.written', {
-            id: w.record.id,
-            kind: 'review_rule',
-            title: w.record.title,
-            supersedes: w.supersedes,
-          });
-        }
-        for (const r of out.refused) {
-          await appendEvent(o.db, pr.origin_task_id, 'memory.learning_failed', {
-            what: 'review_rules',
-            message: `a rule was refused: ${r.why}`,
-            raw: r.title,
-          });
-        }
-        await appendEvent(o.db, pr.origin_task_id, 'memory.learned', {
-          what: 'review_rules',
-          model: out.answer.model,
-          cost_usd: out.answer.costUsd,
-          written: out.written.length,
-          refused: out.refused.length,
+      try {
+        await learnFromPr(pr);
+      } catch (err) {
+        log.warn({ err, repo: pr.repo, pr: pr.number }, 'could not learn from the PR’s review comments');
+      }
+    }
+  };
+
+  const learnFromPr = async (pr: WatchedPr) => {
+    if (!model) return;
+    const task = await getTask(o.db, pr.origin_task_id);
+    if (!task || !(await learnsFrom({ db: o.db, config: o.config }, task))) {
+      // Memory off for the repo or the PR's task: its comments are passed over for good.
+      for (const c of await unlearnedComments(o.db, pr))
+        await markLearned(o.db, `comment:${pr.id}:${c.comment_id}`, 'memory_off');
+      return;
+    }
+    const out = await learnReviewRules(
+      {
+        db: o.db,
+        memory: o.memory,
+        model,
+        scrub,
+        botLogins,
+        writersOf: await writersOf(pr),
+        onRefused: (r) => log.warn({ repo: pr.repo, pr: pr.number, why: r.why }, 'review rule refused'),
+      },
+      pr,
+    );
+    if (out.kind === 'failed') {
+      await appendEvent(o.db, pr.origin_task_id, 'memory.learning_failed', {
+        what: 'review_rules',
+        message: scrub(out.answer.message).slice(0, 500),
+        ...(out.answer.raw !== undefined ? { raw: out.answer.raw } : {}),
+        model: out.answer.model,
+        cost_usd: out.answer.costUsd,
+      });
+    } else if (out.kind === 'learned') {
+      for (const w of out.written) {
+        await appendEvent(o.db, pr.origin_task_id, 'memory.written', {
+          id: w.record.id,
+          kind: 'review_rule',
+          title: w.record.title,
+          supersedes: w.supersedes,
         });
       }
+      for (const r of out.refused) {
+        await appendEvent(o.db, pr.origin_task_id, 'memory.learning_failed', {
+          what: 'review_rules',
+          message: `a rule was refused: ${r.why}`,
+          raw: r.title,
+        });
+      }
+      await appendEvent(o.db, pr.origin_task_id, 'memory.learned', {
+        what: 'review_rules',
+        model: out.answer.model,
+        cost_usd: out.answer.costUsd,
+        written: out.written.length,
+        refused: out.refused.length,
+      });
     }
   };
 
