@@ -1,6 +1,7 @@
 import { reply } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnAfterTask } from '../src/memory/after-task.ts';
+import { writeEpisode } from '../src/memory/episode.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import { getTask } from '../src/store/task-store.ts';
 import { addRepo, addTask, type MemoryWorld, requestText, startMemoryWorld } from './support/memory-world.ts';
@@ -163,5 +164,15 @@ describe('after a task', () => {
     expect(episodes.filter((e) => e.provenance.task_id === failed)).toHaveLength(1);
     expect(episodes.some((e) => [optedOut, off].includes(e.provenance.task_id ?? ''))).toBe(false);
     expect(await w.memory.count('quiet')).toBe(0);
+  });
+
+  it('a step cut after its record was stored (a crash) stores nothing twice when it runs again', async () => {
+    const id = await addTask(w.db, 'app', { status: 'FAILED' });
+    await writeEpisode(w.memory, (await getTask(w.db, id))!, (t) => t); // the first run, cut before its mark
+    await learnAfterTask(deps(), id);
+    await learnAfterTask(deps(), id);
+    expect(
+      (await w.memory.list('app', { kind: 'episode' })).filter((e) => e.provenance.task_id === id),
+    ).toHaveLength(1);
   });
 });
