@@ -76,8 +76,12 @@ async function runTask(taskId: string): Promise<string> {
       }
     }
     // Memory's writers (the episode, repo knowledge): once the task has ended, as a durable step
-    // that never throws and never changes the task's status.
-    await DBOS.runStep(() => learnAfterTask(deps, taskId), { name: 'memory' });
+    // that never throws and never changes the task's status. A stopping process leaves it for the
+    // resume (it may call a model), like any step not begun.
+    await DBOS.runStep(
+      async () => (deps.drain.signal.aborted ? deps.drain.park(taskId) : learnAfterTask(deps, taskId)),
+      { name: 'memory' },
+    );
     return ended;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
