@@ -21,6 +21,7 @@ export { runAgent } from './loop/run-agent.ts';
 export type { AgentResult, RunAgentOptions } from './loop/run-agent-options.ts';
 export { createTranscript } from './loop/run-state.ts';
 export { type ClassifiedModelError, classifyModelError } from './models/classify-model-error.ts';
+export { type CompletionResult, completeOnce } from './models/complete-once.ts';
 export {
   type CreateModelOptions,
   type CreateModelResult,

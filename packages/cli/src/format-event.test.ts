@@ -210,6 +210,16 @@ const EXAMPLES: TaskEventInput[] = [
     type: 'memory.written',
     data: { id: 'mem_02', kind: 'episode', title: 'Fix the greeting', supersedes: null },
   },
+  {
+    type: 'memory.learned',
+    data: {
+      what: 'repo_knowledge',
+      model: 'anthropic:claude-haiku-4-5',
+      cost_usd: 0.0012,
+      written: 2,
+      refused: 1,
+    },
+  },
   { type: 'memory.learning_failed', data: { what: 'review_rules', message: 'the answer is not JSON' } },
 ];
 
@@ -284,6 +294,7 @@ describe('task event lines', () => {
         updated the validation and cost of pull request #7 (2 tasks)
         memory: 1 record in the prompt (420 chars), 2 left out
         remembered (episode): Fix the greeting
+        learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
         learning failed (review rules): the answer is not JSON"
     `);
   });
@@ -348,6 +359,7 @@ describe('task event lines', () => {
         memory: 1 record in the prompt (420 chars), 2 left out
           review_rule mem_01: Use the repo logger, not console
         remembered (episode): Fix the greeting
+        learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
         learning failed (review rules): the answer is not JSON"
     `);
   });

@@ -70,6 +70,7 @@ const LABELS: Record<TaskEventType, string> = {
   'pr.body_updated': 'pull request body updated',
   'memory.retrieved': 'memory retrieved',
   'memory.written': 'memory written',
+  'memory.learned': 'learned',
   'memory.learning_failed': 'learning failed',
   'sandbox.egress_blocked': 'network request blocked',
   'sandbox.warning': 'sandbox warning',
@@ -173,6 +174,8 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  memory: ${e.data.records.length} record${e.data.records.length === 1 ? '' : 's'} in the prompt (${e.data.chars} chars)${e.data.left_out ? `, ${e.data.left_out} left out` : ''}${verbose ? e.data.records.map((r) => `\n    ${r.kind} ${r.id}: ${truncate(r.title, 100)}`).join('') : ''}`;
     case 'memory.written':
       return `  remembered (${e.data.kind.replaceAll('_', ' ')}): ${truncate(e.data.title, 120)}${e.data.supersedes ? ` (replaces ${e.data.supersedes})` : ''}`;
+    case 'memory.learned':
+      return `  learned (${e.data.what.replaceAll('_', ' ')}): ${e.data.written} record${e.data.written === 1 ? '' : 's'}${e.data.refused ? `, ${e.data.refused} refused` : ''} with ${e.data.model} ($${e.data.cost_usd.toFixed(4)})`;
     case 'memory.learning_failed':
       return `  ${c.yellow('learning failed')} (${e.data.what.replaceAll('_', ' ')}): ${truncate(e.data.message, 160)}`;
     case 'sandbox.egress_blocked':

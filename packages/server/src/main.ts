@@ -17,6 +17,7 @@ import { type Config, loadConfig } from './config/config.ts';
 import { effectiveConfig } from './config/effective-config.ts';
 import { workspaceLimits } from './config/intake-limits.ts';
 import { startMemoryFader } from './memory/fader.ts';
+import { startReviewLearner } from './memory/review-learner.ts';
 import { createRepoVerifier } from './onboarding/verify-repo.ts';
 import { checkChannels } from './ops/channel-check.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
@@ -216,6 +217,18 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         github: createGitHubChannelApi({ github: config.github }),
       });
       stops.unshift(() => watcher.stop());
+      // Memory's review pass (docs/memory.md): rules from the review comments the watcher records.
+      const reviewLearner = startReviewLearner({
+        db,
+        memory: adapters.memory,
+        log,
+        config,
+        secrets: configSecrets(config),
+        botLogin: config.channels.github.botLogin,
+        github: createGitHubChannelApi({ github: config.github }),
+        intervalMs: config.prLoop.pollS * 1000,
+      });
+      stops.unshift(() => reviewLearner.stop());
     }
 
     let url: string | undefined;

@@ -43,6 +43,7 @@ beforeAll(async () => {
     DATABASE_URL: databaseUrl,
     ABCA_MODEL: 'anthropic:claude-sonnet-4-5',
     ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_MEMORY_LEARNING: 'off',
     ANTHROPIC_API_KEY: MODEL_KEY,
     ABCA_GITHUB_TOKEN: TOKEN,
     ABCA_GITHUB_API_URL: gh.apiUrl,

@@ -41,6 +41,7 @@ async function world(extra: Record<string, string>) {
     ABCA_AGENT_RUNTIME: 'builtin',
     ABCA_MODEL: 'openai-compatible:scripted',
     ABCA_MODEL_BASE_URL: model.baseUrl,
+    ABCA_MEMORY_LEARNING: 'off',
     ABCA_NOTIFIER: 'fake',
     ABCA_RECONCILE_MS: '200',
     ABCA_HEARTBEAT_MS: '300',

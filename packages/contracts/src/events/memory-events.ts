@@ -23,11 +23,23 @@ export const MEMORY_EVENT_DATA = {
     /** The record it replaced, when it contradicts an older one. */
     supersedes: z.string().nullable(),
   }),
+  /** A learning step's model call: what it cost and what came of it (records written, refused). */
+  'memory.learned': z.object({
+    what: z.enum(['repo_knowledge', 'review_rules']),
+    model: z.string(),
+    cost_usd: z.number().nonnegative(),
+    written: count,
+    /** Records refused: about branches, permissions, credentials, secrets or the network. */
+    refused: count,
+  }),
   /** A learning step could not use the model's answer: the task ends as it would have. */
   'memory.learning_failed': z.object({
     what: z.enum(['repo_knowledge', 'review_rules']),
     message: z.string(),
     /** The start of the model's answer (bounded, secrets scrubbed), when there was one. */
     raw: z.string().optional(),
+    /** The model asked, and what the call cost, when there was a call. */
+    model: z.string().optional(),
+    cost_usd: z.number().nonnegative().optional(),
   }),
 } as const;

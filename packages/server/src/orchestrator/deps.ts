@@ -29,7 +29,18 @@ export interface OrchestratorDeps {
   /** The graceful stop of this process: steps park instead of ending while it runs. */
   drain: Drain;
   sandboxes: SandboxPool;
-  config: Pick<Config, 'caps' | 'taskTimeoutS' | 'queueMaxAgeS' | 'defaultAllowlist' | 'memory'>;
+  config: Pick<
+    Config,
+    | 'caps'
+    | 'taskTimeoutS'
+    | 'queueMaxAgeS'
+    | 'defaultAllowlist'
+    | 'memory'
+    | 'model'
+    | 'modelProviders'
+    | 'agentRuntime'
+    | 'prices'
+  >;
   /** Every secret the platform holds (keys, tokens): scrubbed from command output before it is stored. */
   secrets: string[];
   executorId: string;

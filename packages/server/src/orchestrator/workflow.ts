@@ -1,5 +1,6 @@
 import { isTerminal, taskError, type WorkflowRef } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { learnAfterTask } from '../memory/after-task.ts';
 import { getTask } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
@@ -67,10 +68,21 @@ async function runTask(taskId: string): Promise<string> {
   try {
     // The workflow of a task never changes: reading it outside a step replays the same way.
     const ref = (await getTask(deps.db, taskId))?.workflow_ref ?? 'coding/new-task-v1';
+    let ended = 'done';
     for (const step of blueprintFor(ref)) {
-      if ((await runBlueprintStep(deps, step, taskId)) === 'stop') return 'stopped';
+      if ((await runBlueprintStep(deps, step, taskId)) === 'stop') {
+        ended = 'stopped';
+        break;
+      }
     }
-    return 'done';
+    // Memory's writers (the episode, repo knowledge): once the task has ended, as a durable step
+    // that never throws and never changes the task's status. A stopping process leaves it for the
+    // resume (it may call a model), like any step not begun.
+    await DBOS.runStep(
+      async () => (deps.drain.signal.aborted ? deps.drain.park(taskId) : learnAfterTask(deps, taskId)),
+      { name: 'memory' },
+    );
+    return ended;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // Cut by the stop's deadline (its database gone, its sandbox stopped): it resumes later.

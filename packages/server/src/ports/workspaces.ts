@@ -20,6 +20,8 @@ export interface WorkCapture {
   bundle: Buffer | null;
   /** Oldest first, at most 1,000 (the newest). */
   commits: WorkCommit[];
+  /** Files the commits change, computed by the host (at most 200); absent on older checkpoints. */
+  paths?: string[];
 }
 
 /** Bounds on what a workspace may hold and what the host takes out of it. */

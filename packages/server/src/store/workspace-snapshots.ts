@@ -14,6 +14,8 @@ export interface WorkspaceSnapshot {
   bundle: Buffer | null;
   /** The commits the bundle was verified to hold, oldest first. */
   commits: WorkCommit[];
+  /** Files the commits change (absent on checkpoints saved before it was kept). */
+  paths?: string[];
 }
 
 /** Saves (or replaces) the task's checkpoint. */
@@ -23,12 +25,20 @@ export async function saveWorkspaceSnapshot(
   s: WorkspaceSnapshot,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO workspace_snapshots (task_id, branch, base_commit, head_commit, bundle, commits)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO workspace_snapshots (task_id, branch, base_commit, head_commit, bundle, commits, paths)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (task_id) DO UPDATE SET branch = EXCLUDED.branch, base_commit = EXCLUDED.base_commit,
-       head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, commits = EXCLUDED.commits,
+       head_commit = EXCLUDED.head_commit, bundle = EXCLUDED.bundle, commits = EXCLUDED.commits, paths = EXCLUDED.paths,
        created_at = clock_timestamp()`,
-    [taskId, s.branch, s.baseCommit, s.headCommit, s.bundle, toJsonb(s.commits)],
+    [
+      taskId,
+      s.branch,
+      s.baseCommit,
+      s.headCommit,
+      s.bundle,
+      toJsonb(s.commits),
+      s.paths ? toJsonb(s.paths) : null,
+    ],
   );
 }
 
@@ -42,9 +52,11 @@ export async function getWorkspaceSnapshot(
     head_commit: string;
     bundle: Buffer | null;
     commits: unknown;
-  }>('SELECT branch, base_commit, head_commit, bundle, commits FROM workspace_snapshots WHERE task_id = $1', [
-    taskId,
-  ]);
+    paths: unknown;
+  }>(
+    'SELECT branch, base_commit, head_commit, bundle, commits, paths FROM workspace_snapshots WHERE task_id = $1',
+    [taskId],
+  );
   const row = res.rows[0];
   return row
     ? {
@@ -53,6 +65,7 @@ export async function getWorkspaceSnapshot(
         headCommit: row.head_commit,
         bundle: row.bundle,
         commits: Commits.parse(row.commits),
+        ...(Array.isArray(row.paths) ? { paths: z.array(z.string()).parse(row.paths) } : {}),
       }
     : undefined;
 }

@@ -95,6 +95,8 @@ export async function startAbuseWorld(env: Record<string, string> = {}): Promise
     ABCA_MODEL_BASE_URL: model.baseUrl,
     ABCA_NOTIFIER: 'fake',
     ABCA_RECONCILE_MS: '200',
+    // Memory's learning would call the scripted model after each task (docs/memory.md).
+    ABCA_MEMORY_LEARNING: 'off',
     ABCA_MAX_TASKS_PER_USER: '10',
     ABCA_MAX_TASKS_PER_REPO: '10',
     ABCA_MAX_TASKS: '10',

@@ -56,6 +56,9 @@ export async function startTestPlatform(
       ABCA_NOTIFIER: 'fake',
       // A test that ends with a task still running does not wait the default 30 s drain at stop.
       ABCA_STOP_TIMEOUT_S: '5',
+      // Memory's learning calls the model after each task: off unless a test is about it, so the
+      // scripted model's queue and request log hold only what a test scripted.
+      ABCA_MEMORY_LEARNING: 'off',
       // The event contract check of the test run (test/event-check.ts).
       ...(process.env.ABCA_EVENT_CHECK_FILE
         ? { ABCA_EVENT_CHECK_FILE: process.env.ABCA_EVENT_CHECK_FILE }

@@ -19,7 +19,8 @@ export async function spawnPlatform(
   env: Record<string, string>,
 ): Promise<PlatformProcess> {
   const child = spawn(process.execPath, [SCRIPT, mode], {
-    env: { ...process.env, ...env },
+    // Memory's learning would call a test's scripted model after each task: off unless asked for.
+    env: { ...process.env, ABCA_MEMORY_LEARNING: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

@@ -7,6 +7,7 @@ import { type WorkCommit, WorkspaceError } from '../../ports/workspaces.ts';
 
 const MAX_COMMITS_LISTED = 1000;
 const SUBJECT_CHARS = 200;
+const MAX_PATHS_LISTED = 200;
 
 /**
  * Fetches a capture's bundle into a host repository (`repoDir`, host-made, holding or borrowing
@@ -145,6 +146,24 @@ export async function listCommits(
   );
   scan.end();
   return commits;
+}
+
+/** Files the task's commits change (added, modified, deleted), at most {@link MAX_PATHS_LISTED}. */
+export async function listChangedPaths(
+  git: GitCli,
+  repoDir: string,
+  base: string,
+  head: string,
+): Promise<string[]> {
+  if (base === head) return [];
+  const out = await git.run(['diff', '--name-only', '-z', '--no-renames', base, head], {
+    cwd: repoDir,
+    maxOutputBytes: 1024 * 1024,
+  });
+  return out
+    .split('\0')
+    .filter((p) => p.length > 0 && p.length <= 1000)
+    .slice(0, MAX_PATHS_LISTED);
 }
 
 /** The end of git's complaint, without the host path of the scratch repository it names. */

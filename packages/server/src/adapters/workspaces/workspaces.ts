@@ -12,7 +12,7 @@ import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.
 import { replayOnto } from './replay.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
-import { fetchCapture, listCommits } from './verify-capture.ts';
+import { fetchCapture, listChangedPaths, listCommits } from './verify-capture.ts';
 
 /** The identity commits made in a workspace carry. */
 export interface GitAuthor {
@@ -180,7 +180,8 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       const checks = { branch, baseCommit, maxFileBytes: limits.maxFileBytes, ...(signal ? { signal } : {}) };
       return inScratch(repo, bundle, checks, async (scratch, head) => {
         const commits = await listCommits(git, scratch, baseCommit, head);
-        return { head, bundle, commits } satisfies WorkCapture;
+        const paths = await listChangedPaths(git, scratch, baseCommit, head);
+        return { head, bundle, commits, paths } satisfies WorkCapture;
       });
     },
 

@@ -133,6 +133,7 @@ export const iterationFinalizationStep: StepDefinition = {
       ...((await getTask(deps.db, task.task_id))?.outcome ?? {}),
       pr: { number: pr.number, url, draft },
       commits,
+      ...(capture.paths ? { files: capture.paths } : {}),
       ...(verdict ? { validation: verdict } : {}),
       iteration: { commit, replies: answered },
     };

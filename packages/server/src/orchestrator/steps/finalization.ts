@@ -92,6 +92,8 @@ export const finalizationStep: StepDefinition = {
       ...((await getTask(deps.db, task.task_id))?.outcome ?? {}),
       pr: { number: prNumber, url: prUrl, draft },
       commits,
+      // The files the commits change, computed on the host (the task's episode lists them).
+      ...(capture.paths ? { files: capture.paths } : {}),
       validation: verdict,
     };
     await endWithVerdict(deps, task.task_id, agent, verdict, { pr_url: prUrl, outcome });

@@ -217,7 +217,12 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
       const snap = await getWorkspaceSnapshot(deps.db, task.task_id);
       const previous =
         snap && snap.baseCommit === ctx.baseCommit
-          ? { head: snap.headCommit, bundle: snap.bundle, commits: snap.commits }
+          ? {
+              head: snap.headCommit,
+              bundle: snap.bundle,
+              commits: snap.commits,
+              ...(snap.paths ? { paths: snap.paths } : {}),
+            }
           : undefined;
       return deps.workspaces.capture(await repoRef(deps.db, task.repo), sandbox, {
         branch: task.branch_name as string,
@@ -252,6 +257,7 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
         headCommit: capture.head,
         bundle: capture.bundle,
         commits: capture.commits,
+        ...(capture.paths ? { paths: capture.paths } : {}),
       });
       await emit('workspace.checkpoint_saved', { head: capture.head, bytes: capture.bundle?.length ?? 0 });
       return undefined;
