@@ -16,6 +16,7 @@ import { createPool } from '../packages/server/src/storage/db.ts';
 import { migrate } from '../packages/server/src/storage/migrate.ts';
 import { startBenchDatabase } from './bench-database.ts';
 import { type BenchResult, percentile, printTable, withBaseline } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 import {
   evaluateRetrieval,
   type LabelledSet,
@@ -27,10 +28,10 @@ import {
 } from './memory-retrieval-eval.ts';
 
 const REPO = 'acme/app';
-const SCALE_RECORDS = 100_000;
+const SCALE_RECORDS = benchConfig.memoryRecords;
 const OTHER_REPOS = 4;
 const OTHER_RECORDS = 5_000;
-const SAMPLES = 300;
+const SAMPLES = benchConfig.memorySamples;
 
 /** A small deterministic generator (mulberry32): the same records every run. */
 function rng(seed: number): () => number {
@@ -44,8 +45,10 @@ function rng(seed: number): () => number {
 }
 
 /**
- * Records that look like a busy repo's memory: episodes, repo knowledge and rules written with the
- * words the labelled tasks use (so searches match many of them, the hard case), bulk-inserted.
+ * Records that look like a busy repo's memory: episodes, repo knowledge and rules whose words come
+ * from a wide vocabulary (3,000 words) and, one word in six, from the labelled tasks' and rules'
+ * own words — so each task's search matches a good share of them, as common words would in a real
+ * repo. Bulk-inserted through SQL (the store's `add` a record at a time would take minutes).
  */
 async function seedScale(
   db: pg.Pool,
@@ -54,7 +57,7 @@ async function seedScale(
   n: number,
   seed: number,
 ): Promise<void> {
-  const words = [
+  const labelled = [
     ...new Set(
       [...set.tasks.map((t) => `${t.description} ${t.paths.join(' ')}`), ...set.rules.map((r) => r.body)]
         .join(' ')
@@ -63,10 +66,15 @@ async function seedScale(
         .filter((w) => w.length > 2),
     ),
   ];
-  const paths = [...new Set(set.tasks.flatMap((t) => t.paths))];
   const next = rng(seed);
+  const syllables = ['ka', 'ro', 'mi', 'tu', 'sel', 'van', 'dor', 'pex', 'lin', 'qua', 'zer', 'bo'];
+  const wide = Array.from({ length: 3000 }, (_, i) =>
+    [i % 12, Math.floor(i / 12) % 12, Math.floor(i / 144) % 12].map((j) => syllables[j]).join(''),
+  );
+  const paths = [...new Set(set.tasks.flatMap((t) => t.paths))];
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] as T;
-  const sentence = (len: number) => Array.from({ length: len }, () => pick(words)).join(' ');
+  const sentence = (len: number) =>
+    Array.from({ length: len }, () => (next() < 1 / 6 ? pick(labelled) : pick(wide))).join(' ');
   const kinds = ['episode', 'episode', 'episode', 'repo_knowledge', 'repo_knowledge', 'review_rule'];
   const provenance = JSON.stringify({ source: 'import' });
   for (let start = 0; start < n; start += 2000) {
@@ -138,14 +146,15 @@ async function scale(db: pg.Pool, memory: Memory, set: LabelledSet): Promise<Ben
   await seedScale(db, set, REPO, SCALE_RECORDS, 11);
   for (let r = 0; r < OTHER_REPOS; r++) await seedScale(db, set, `acme/other-${r}`, OTHER_RECORDS, 100 + r);
   await db.query('ANALYZE memory_records');
+  console.error(`seeded ${SCALE_RECORDS + OTHER_REPOS * OTHER_RECORDS} records`);
   const count = await memory.count(REPO);
   const ids = (
     await db.query<{ id: string }>('SELECT id FROM memory_records WHERE repo = $1 LIMIT 500', [REPO])
   ).rows;
   const query = (i: number) => set.tasks[i % set.tasks.length] as LabelledSet['tasks'][number];
   // Warm both paths (plans, caches) before measuring.
-  await timed(30, (i) => memory.search({ repo: REPO, text: query(i).description, paths: query(i).paths }));
-  await timed(30, (i) => memory.get(REPO, (ids[i % ids.length] as { id: string }).id));
+  await timed(3, (i) => memory.search({ repo: REPO, text: query(i).description, paths: query(i).paths }));
+  await timed(3, (i) => memory.get(REPO, (ids[i % ids.length] as { id: string }).id));
   const search = await timed(SAMPLES, (i) =>
     memory.search({ repo: REPO, text: query(i).description, paths: query(i).paths }),
   );
