@@ -64,6 +64,22 @@ describe('memory retrieval on the labelled set', () => {
     expect(score.tokensPerTask).toBeLessThan(top.tokensPerTask);
   });
 
+  it('matches a path by its folder and file name, not by the segments every path shares', async () => {
+    const other = await memory.add({
+      repo: 'acme/paths',
+      kind: 'repo_knowledge',
+      title: 'Billing retries',
+      body: 'The billing job retries three times.',
+      citations: [{ kind: 'file', path: 'src/server/billing/retry.ts' }],
+      provenance: { source: 'import' },
+    });
+    const search = (paths: string[]) => memory.search({ repo: 'acme/paths', text: 'colours', paths });
+    // `src`, `server` and `ts` are in nearly every record's paths: they alone must not match.
+    expect(await search(['src/server/rates/client.ts'])).toEqual([]);
+    expect((await search(['src/server/billing/invoice.ts'])).map((f) => f.record.id)).toEqual([other.id]);
+    expect((await search(['lib/retry.ts'])).map((f) => f.record.id)).toEqual([other.id]);
+  });
+
   it('never brings another repo’s records', async () => {
     for (const task of set.tasks) {
       const found = await memory.search({ repo: 'acme/app', text: task.description, paths: task.paths });

@@ -46,9 +46,20 @@ export function pathTerms(citations: readonly MemoryCitation[]): string {
     .slice(0, 4000);
 }
 
+/**
+ * What of a path a query searches for: its file name (without extension) and its folder
+ * (`src/server/rates/client.ts` → `rates client`). Not every segment: `src`, `server`, `ts` are in
+ * nearly every record's cited paths, so they would match (and make PostgreSQL rank) most of a repo.
+ */
+function pathQueryTerms(path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  const file = (segments.at(-1) ?? '').replace(/\.[^.]*$/, '');
+  return `${segments.at(-2) ?? ''} ${file}`;
+}
+
 /** The words of a query, as an OR of prefix-free lexemes (`websearch_to_tsquery` would AND them). */
 function orQuery(text: string, paths: readonly string[]): string {
-  const words = `${text} ${paths.join(' ')}`
+  const words = `${text} ${paths.map(pathQueryTerms).join(' ')}`
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length >= 2 && w.length <= 40);
