@@ -73,3 +73,34 @@ export async function startEmptyServer(): Promise<{ url: string; close(): void }
     close: () => server.close(),
   };
 }
+
+export interface BenchDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database without a platform (a store benchmarked on its own): on the embedded
+ * PostgreSQL in a temp folder, or a new database on DATABASE_URL when it is set.
+ */
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const log = createLogger({ level: 'silent' });
+  const home = mkdtempSync(join(tmpdir(), 'abca-bench-'));
+  const external = benchConfig.databaseUrl;
+  const embedded = external ? undefined : await startEmbeddedPostgres({ home: join(home, 'pg'), log });
+  const baseUrl = external ?? (embedded?.url as string);
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  const dbName = `bench_${Date.now()}_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  return {
+    url: baseUrl.replace(/\/[^/]+$/, `/${dbName}`),
+    async close() {
+      await embedded?.stop();
+      if (embedded && !embedded.dataDir.startsWith(home))
+        rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -22,6 +22,8 @@ const BenchConfigSchema = z.object({
   forgeRounds: count('BENCH_FORGE_ROUNDS', 5),
   createTotal: count('BENCH_CREATE_TOTAL', 400),
   latencySamples: count('BENCH_LATENCY_SAMPLES', 30),
+  memoryRecords: count('BENCH_MEMORY_RECORDS', 100_000),
+  memorySamples: count('BENCH_MEMORY_SAMPLES', 30),
 });
 export type BenchConfig = z.infer<typeof BenchConfigSchema>;
 
@@ -37,6 +39,8 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     forgeRounds: blank(env.BENCH_FORGE_ROUNDS),
     createTotal: blank(env.BENCH_CREATE_TOTAL),
     latencySamples: blank(env.BENCH_LATENCY_SAMPLES),
+    memoryRecords: blank(env.BENCH_MEMORY_RECORDS),
+    memorySamples: blank(env.BENCH_MEMORY_SAMPLES),
   });
   if (!parsed.success) {
     console.error(

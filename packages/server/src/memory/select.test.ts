@@ -1,0 +1,49 @@
+import type { MemoryKind, MemoryRecord } from '@abca/contracts';
+import { describe, expect, it } from 'vitest';
+import type { ScoredMemory } from '../ports/memory.ts';
+import { selectMemories } from './select.ts';
+
+const rec = (id: string, kind: MemoryKind, body = 'x'.repeat(20)): MemoryRecord => ({
+  id,
+  repo: 'acme/app',
+  kind,
+  user_id: null,
+  title: id,
+  body,
+  category: null,
+  citations: [],
+  provenance: { source: 'import' },
+  pinned: false,
+  superseded_by: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  last_used_at: null,
+  use_count: 0,
+});
+const found = (...xs: [string, MemoryKind, number][]): ScoredMemory[] =>
+  xs.map(([id, kind, score]) => ({ record: rec(id, kind), score }));
+const ids = (xs: ScoredMemory[], opts?: Parameters<typeof selectMemories>[1]) =>
+  selectMemories(xs, opts).chosen.map((r) => r.id);
+
+describe('selectMemories', () => {
+  it('weighs a record against the best of its own kind: a strong episode does not push out the rules', () => {
+    const xs = found(['e1', 'episode', 10], ['r1', 'review_rule', 3], ['r2', 'review_rule', 1]);
+    // r1 is 0.3 of the episode (out under a floor of 0.4 of the best record) but the best rule: it
+    // stays; r2 is a third of the best rule: a weak match, left out.
+    expect(ids(xs, { minRelativeScore: 0.4 })).toEqual(['e1', 'r1']);
+    expect(selectMemories(xs, { minRelativeScore: 0.4 }).leftOut).toBe(1);
+    expect(ids(xs)).toEqual(['e1', 'r1']);
+  });
+
+  it('keeps each kind within its quota and the whole within the budget', () => {
+    const xs = found(['r1', 'review_rule', 5], ['r2', 'review_rule', 5], ['r3', 'review_rule', 5]);
+    expect(ids(xs, { quotas: { review_rule: 2 } })).toEqual(['r1', 'r2']);
+    // Each record takes 2 + 20 + 80 = 102 characters: two fit in 250.
+    expect(ids(xs, { budgetChars: 250 })).toEqual(['r1', 'r2']);
+    expect(ids(xs, { minRelativeScore: 0, budgetChars: 50 })).toEqual([]);
+  });
+
+  it('takes nothing from nothing', () => {
+    expect(selectMemories([])).toEqual({ chosen: [], leftOut: 0 });
+  });
+});
