@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGitCli } from '../../git/git-cli.ts';
-import { fetchCapture } from './verify-capture.ts';
+import { fetchCapture, listChangedPaths } from './verify-capture.ts';
 
 /**
  * The host's own check of a capture, apart from the sandbox's: a file over the limit in a bundle
@@ -50,5 +50,30 @@ describe('fetchCapture', () => {
     });
     const head = await fetchCapture(cli, scratch('taken'), bundle, { ...opts, maxFileBytes: 1_000_000 });
     expect(head).toBe(git(work, 'rev-parse', 'HEAD'));
+  });
+});
+
+describe('listChangedPaths', () => {
+  it('lists the files a change touches, and cuts a huge change instead of failing', async () => {
+    const work = join(root, 'paths');
+    execFileSync('mkdir', ['-p', join(work, 'many')]);
+    git(work, 'init', '-q', '-b', 'main');
+    writeFileSync(join(work, 'README.md'), 'base\n');
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'base');
+    const base = git(work, 'rev-parse', 'HEAD');
+    writeFileSync(join(work, 'README.md'), 'changed\n');
+    git(work, 'commit', '-q', '-am', 'small');
+    const small = git(work, 'rev-parse', 'HEAD');
+    expect(await listChangedPaths(createGitCli(), work, base, small)).toEqual(['README.md']);
+    // 11,000 files with 100-character names: more than a MiB of names, over any output cap.
+    for (let i = 0; i < 11000; i++)
+      writeFileSync(join(work, 'many', `${String(i).padStart(95, 'f')}.txt`), '');
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'huge');
+    const huge = git(work, 'rev-parse', 'HEAD');
+    const listed = await listChangedPaths(createGitCli(), work, base, huge);
+    expect(listed).toHaveLength(200);
+    expect(listed.every((p) => p === 'README.md' || /^many\/f+\d+\.txt$/.test(p))).toBe(true);
   });
 });

@@ -156,14 +156,17 @@ export async function listChangedPaths(
   head: string,
 ): Promise<string[]> {
   if (base === head) return [];
-  const out = await git.run(['diff', '--name-only', '-z', '--no-renames', base, head], {
+  // Informational (a task's episode): a commit of a million files is cut, never an error.
+  const res = await git.tryRun(['diff', '--name-only', '-z', '--no-renames', base, head], {
     cwd: repoDir,
-    maxOutputBytes: 1024 * 1024,
+    maxOutputBytes: 256 * 1024,
+    truncate: true,
   });
-  return out
-    .split('\0')
-    .filter((p) => p.length > 0 && p.length <= 1000)
-    .slice(0, MAX_PATHS_LISTED);
+  if (res.code !== 0) return [];
+  const paths = res.stdout.split('\0');
+  // The last one may be cut half-way.
+  if (res.truncated) paths.pop();
+  return paths.filter((p) => p.length > 0 && p.length <= 1000).slice(0, MAX_PATHS_LISTED);
 }
 
 /** The end of git's complaint, without the host path of the scratch repository it names. */
