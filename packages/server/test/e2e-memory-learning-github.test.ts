@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
+import type { FakeGitHub } from '@abca/fake-github';
 import {
   createScriptedModelServer,
   type RecordedRequest,
@@ -9,7 +6,8 @@ import {
   type ScriptedModelServer,
 } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type GitHubWorld, startGitHubWorld } from './support/github-world.ts';
+import type { TestPlatform } from './support/platform.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -17,8 +15,6 @@ import { until } from './support/until.ts';
  * model: a reader's review comment on ABCA's PR stores nothing and costs no model call (the
  * collaborator permission API says so); a writer's comment becomes a rule citing it.
  */
-const TOKEN = 'ghp_e2eMemoryToken0123456789abcdefABCDEF';
-const SECRET = 'e2e-memory-webhook-secret';
 const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 let gh: FakeGitHub;
 let model: ScriptedModelServer;
@@ -33,15 +29,8 @@ const isKnowledge = (r: RecordedRequest) =>
     'You extract durable facts',
   );
 
+let world: GitHubWorld;
 beforeAll(async () => {
-  const seed = mkdtempSync(join(tmpdir(), 'abca-seed-'));
-  writeFileSync(join(seed, 'README.md'), '# web\n');
-  gh = await startFakeGitHub({
-    repos: [{ owner: 'acme', name: 'web', defaultBranch: 'main', seedDir: seed }],
-    tokens: { [TOKEN]: { login: 'abca-bot', permissions: 'write' } },
-  });
-  gh.setCollaborator('acme', 'web', 'alice', 'write');
-  gh.setCollaborator('acme', 'web', 'rita', 'read');
   model = await createScriptedModelServer();
   model.onRequest((r) => {
     if (isRules(r)) {
@@ -58,26 +47,18 @@ beforeAll(async () => {
     if (isKnowledge(r)) return reply().text('{"facts": []}');
     return model.pending === 0 ? reply().text('Nothing to change.') : undefined;
   });
-  p = await startTestPlatform({
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_MEMORY_LEARNING: 'on',
-    ABCA_GITHUB_TOKEN: TOKEN,
-    ABCA_GITHUB_API_URL: gh.apiUrl,
-    ABCA_GITHUB_WEBHOOK_SECRET: SECRET,
-    ABCA_GITHUB_BOT_LOGIN: 'abca-bot',
-    ABCA_PR_POLL_S: '1',
+  world = await startGitHubWorld({
+    owner: 'acme',
+    name: 'web',
+    files: { 'README.md': '# web\n' },
+    collaborators: { alice: 'write', rita: 'read' },
+    env: { ABCA_MEMORY_LEARNING: 'on', ABCA_PR_POLL_S: '1' },
+    model,
   });
-  gh.deliverWebhooks({ url: `${p.platform.url}/webhooks/github`, secret: SECRET });
-  const added = await p.request('POST', '/v1/repos', { body: { repo: 'acme/web' } });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  ({ gh, p } = world);
 }, 180_000);
 afterAll(async () => {
-  gh?.deliverWebhooks(undefined);
-  await p?.platform.stop();
-  await model?.close();
-  await gh?.close();
+  await world?.close();
 });
 
 const rules = async () =>

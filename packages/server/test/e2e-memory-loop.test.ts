@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
+import type { FakeGitHub } from '@abca/fake-github';
 import {
   createScriptedModelServer,
   type RecordedRequest,
@@ -10,7 +7,8 @@ import {
 } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type GitHubWorld, startGitHubWorld } from './support/github-world.ts';
+import type { TestPlatform } from './support/platform.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -21,8 +19,6 @@ import { until } from './support/until.ts';
  * model's request log) and lists it in its PR body; task 3 on an unrelated part does not get it.
  * On GitHub, the same comment from a reader (no write access) stores nothing.
  */
-const TOKEN = 'ghp_e2eMemoryLoopToken0123456789abcdefAB';
-const SECRET = 'e2e-memory-loop-webhook-secret';
 const RULE_TITLE = 'Greetings end with an exclamation mark';
 const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 let model: ScriptedModelServer;
@@ -35,6 +31,7 @@ const isKnowledge = (r: RecordedRequest) => system(r).includes('You extract dura
 const isRules = (r: RecordedRequest) => system(r).includes('You read code review comments');
 const agentRequests = () => model.requests.filter((r) => !isKnowledge(r) && !isRules(r));
 
+let world: GitHubWorld;
 beforeAll(async () => {
   model = await createScriptedModelServer();
   // The learning model: no facts; a rule from each batch of comments, citing its first comment.
@@ -59,46 +56,26 @@ beforeAll(async () => {
     }
     return undefined;
   });
-  const seed = mkdtempSync(join(tmpdir(), 'abca-seed-'));
-  for (const [name, text] of Object.entries({
-    ...GREET_OK,
-    'math.js': 'export const add = (a, b) => a + b;\n',
-  }))
-    writeFileSync(join(seed, name), text);
-  gh = await startFakeGitHub({
-    repos: [{ owner: 'acme', name: 'web', defaultBranch: 'main', seedDir: seed }],
-    tokens: { [TOKEN]: { login: 'abca-bot', permissions: 'write' } },
-  });
-  gh.setCollaborator('acme', 'web', 'alice', 'write');
-  gh.setCollaborator('acme', 'web', 'rita', 'read');
-  p = await startTestPlatform({
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_MEMORY_LEARNING: 'on',
-    ABCA_PR_POLL_S: '1',
-    ABCA_GITHUB_TOKEN: TOKEN,
-    ABCA_GITHUB_API_URL: gh.apiUrl,
-    ABCA_GITHUB_WEBHOOK_SECRET: SECRET,
-    ABCA_GITHUB_BOT_LOGIN: 'abca-bot',
-  });
-  gh.deliverWebhooks({ url: `${p.platform.url}/webhooks/github`, secret: SECRET });
+  const files = { ...GREET_OK, 'math.js': 'export const add = (a, b) => a + b;\n' };
   // The watcher records the comments but starts no iteration: this file is about memory.
   const settings = { pr_watch: false };
-  const plain = makeRemote({ ...GREET_OK, 'math.js': 'export const add = (a, b) => a + b;\n' });
-  for (const body of [
-    { repo: 'mem', forge: { kind: 'git', url: plain }, settings },
-    { repo: 'acme/web', settings },
-  ]) {
-    const added = await p.request('POST', '/v1/repos', { body });
-    expect(added.status, JSON.stringify(added.body)).toBe(201);
-  }
+  world = await startGitHubWorld({
+    owner: 'acme',
+    name: 'web',
+    files,
+    collaborators: { alice: 'write', rita: 'read' },
+    settings,
+    env: { ABCA_MEMORY_LEARNING: 'on', ABCA_PR_POLL_S: '1' },
+    model,
+  });
+  ({ gh, p } = world);
+  const added = await p.request('POST', '/v1/repos', {
+    body: { repo: 'mem', forge: { kind: 'git', url: makeRemote(files) }, settings },
+  });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
 }, 180_000);
 afterAll(async () => {
-  gh?.deliverWebhooks(undefined);
-  await p?.platform.stop();
-  await model?.close();
-  await gh?.close();
+  await world?.close();
 });
 
 /** A task whose agent runs `command` and commits; resolves to the finished task. */

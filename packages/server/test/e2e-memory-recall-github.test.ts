@@ -1,12 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
+import type { FakeGitHub } from '@abca/fake-github';
+import { reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresMemory } from '../src/adapters/memory/postgres.ts';
 import type { Memory } from '../src/ports/memory.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type GitHubWorld, startGitHubWorld } from './support/github-world.ts';
+import type { TestPlatform } from './support/platform.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -17,8 +15,6 @@ import { until } from './support/until.ts';
  * iteration by itself, whose prompt holds the rule too and which keeps it in the rewritten PR body;
  * a task on another part of the repo does not get it.
  */
-const TOKEN = 'ghp_e2eMemoryRecallToken0123456789abcdefAB';
-const SECRET = 'e2e-memory-recall-webhook-secret';
 const REPO = 'acme/docs';
 let gh: FakeGitHub;
 let model: ScriptedModelServer;
@@ -26,37 +22,19 @@ let p: TestPlatform;
 let memory: Memory;
 const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 
+let world: GitHubWorld;
 beforeAll(async () => {
-  const seed = mkdtempSync(join(tmpdir(), 'abca-seed-'));
-  writeFileSync(join(seed, 'README.md'), '# docs\n');
-  mkdirSync(join(seed, 'docs'));
-  writeFileSync(join(seed, 'docs', 'index.md'), '# Index\n');
-  gh = await startFakeGitHub({
-    repos: [{ owner: 'acme', name: 'docs', defaultBranch: 'main', seedDir: seed }],
-    tokens: { [TOKEN]: { login: 'abca-bot', permissions: 'write' } },
+  world = await startGitHubWorld({
+    owner: 'acme',
+    name: 'docs',
+    files: { 'README.md': '# docs\n', 'docs/index.md': '# Index\n' },
+    collaborators: { alice: 'write' },
   });
-  gh.setCollaborator('acme', 'docs', 'alice', 'write');
-  model = await createScriptedModelServer();
-  p = await startTestPlatform({
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_GITHUB_TOKEN: TOKEN,
-    ABCA_GITHUB_API_URL: gh.apiUrl,
-    ABCA_GITHUB_WEBHOOK_SECRET: SECRET,
-    ABCA_GITHUB_BOT_LOGIN: 'abca-bot',
-    ABCA_PR_POLL_S: '600',
-  });
-  gh.deliverWebhooks({ url: `${p.platform.url}/webhooks/github`, secret: SECRET });
-  const added = await p.request('POST', '/v1/repos', { body: { repo: REPO } });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  ({ gh, model, p } = world);
   memory = createPostgresMemory(p.platform.db);
 }, 180_000);
 afterAll(async () => {
-  gh?.deliverWebhooks(undefined);
-  await p?.platform.stop();
-  await model?.close();
-  await gh?.close();
+  await world?.close();
 });
 
 const events = async (taskId: string) =>

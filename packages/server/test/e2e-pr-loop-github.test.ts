@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type FakeGitHub, startFakeGitHub } from '@abca/fake-github';
-import { createScriptedModelServer, reply, type ScriptedModelServer } from '@abca/model-kit';
+import type { FakeGitHub } from '@abca/fake-github';
+import { reply, type ScriptedModelServer } from '@abca/model-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { type GitHubWorld, startGitHubWorld } from './support/github-world.ts';
+import type { TestPlatform } from './support/platform.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -16,42 +14,23 @@ import { until } from './support/until.ts';
  * prompt. A writer's stop label ends the watching. A review task posts one review with its line
  * comments and pushes nothing. Merging one PR and closing another show in the stats.
  */
-const TOKEN = 'ghp_e2ePrLoopToken0123456789abcdefABCDEF';
-const SECRET = 'e2e-pr-loop-webhook-secret';
 let gh: FakeGitHub;
 let model: ScriptedModelServer;
 let p: TestPlatform;
 const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 
+let world: GitHubWorld;
 beforeAll(async () => {
-  const seed = mkdtempSync(join(tmpdir(), 'abca-seed-'));
-  writeFileSync(join(seed, 'README.md'), '# web\n');
-  gh = await startFakeGitHub({
-    repos: [{ owner: 'acme', name: 'web', defaultBranch: 'main', seedDir: seed }],
-    tokens: { [TOKEN]: { login: 'abca-bot', permissions: 'write' } },
+  world = await startGitHubWorld({
+    owner: 'acme',
+    name: 'web',
+    files: { 'README.md': '# web\n' },
+    collaborators: { alice: 'write' },
   });
-  gh.setCollaborator('acme', 'web', 'alice', 'write');
-  model = await createScriptedModelServer();
-  p = await startTestPlatform({
-    ABCA_AGENT_RUNTIME: 'builtin',
-    ABCA_MODEL: 'openai-compatible:scripted',
-    ABCA_MODEL_BASE_URL: model.baseUrl,
-    ABCA_GITHUB_TOKEN: TOKEN,
-    ABCA_GITHUB_API_URL: gh.apiUrl,
-    ABCA_GITHUB_WEBHOOK_SECRET: SECRET,
-    ABCA_GITHUB_BOT_LOGIN: 'abca-bot',
-    // Webhooks make the watcher prompt; the poll is the safety net and stays slow here.
-    ABCA_PR_POLL_S: '600',
-  });
-  gh.deliverWebhooks({ url: `${p.platform.url}/webhooks/github`, secret: SECRET });
-  const added = await p.request('POST', '/v1/repos', { body: { repo: 'acme/web' } });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  ({ gh, model, p } = world);
 }, 180_000);
 afterAll(async () => {
-  gh?.deliverWebhooks(undefined);
-  await p?.platform.stop();
-  await model?.close();
-  await gh?.close();
+  await world?.close();
 });
 
 async function newTaskPr(file: string): Promise<{ number: number; taskId: string }> {
@@ -85,7 +64,7 @@ const watch = async (pr: number) =>
 /** The commits of a pull request, as GitHub lists them. */
 async function prCommits(pr: number): Promise<string[]> {
   const res = await fetch(`${gh.apiUrl}/repos/acme/web/pulls/${pr}/commits?per_page=100`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: { authorization: `Bearer ${world.token}` },
   });
   return ((await res.json()) as { sha: string }[]).map((c) => c.sha);
 }
