@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import { createWakeLoop } from '../ops/wake-loop.ts';
 import type { ChannelNotice, ChannelNotifier } from '../ports/channel-notifier.ts';
 import type { Db } from '../storage/db.ts';
 import { getTask } from '../store/task-store.ts';
@@ -81,10 +82,6 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
   const unreported = new Set(['github', 'slack'].filter((c) => !byChannel.has(c)));
   const lanes: (pg.Client | undefined)[] = Array.from({ length: concurrency }, () => undefined);
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let lastPrune = 0;
 
   const lane = async (i: number): Promise<pg.Client> => {
@@ -196,11 +193,11 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
     let progressed = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, due.length) }, async (_, i) => {
-        while (!stopped) {
+        while (!loop.stopped) {
           const item = due[next++];
           if (!item) return;
           const changed = await deliverTask(i, item.taskId, item.channel).catch((err: unknown) => {
-            if (!stopped)
+            if (!loop.stopped)
               log.warn({ err: (err as Error).message, taskId: item.taskId }, 'outbox pass failed');
             return false;
           });
@@ -211,20 +208,9 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
     return due.length === tasksPerPass && progressed > 0;
   };
 
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, ms);
-    timer.unref();
-  };
-
-  const run = async (): Promise<void> => {
-    let delay = pollMs;
-    try {
-      do {
-        again = false;
-        if (await pass()) again = true;
-      } while (again && !stopped);
+  const loop = createWakeLoop({
+    pass,
+    async nextDelayMs() {
       await reportUnconfigured();
       if (Date.now() - lastPrune >= pruneEveryMs) {
         lastPrune = Date.now();
@@ -232,30 +218,15 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
         if (pruned.notices || pruned.deliveries)
           log.info(pruned, 'pruned old channel notices and deliveries');
       }
-      if (channels.length === 0) delay = pruneEveryMs;
-      else {
-        const next = await msUntilNextDue(o.db, channels);
-        if (next !== undefined) delay = Math.min(pollMs, Math.max(50, next));
-      }
-    } catch (err) {
-      if (!stopped)
-        log.warn({ err: (err as Error).message }, 'outbox dispatcher pass failed; retrying at the next poll');
-    }
-    // Woken while finishing up: look again at once.
-    schedule(again ? 0 : delay);
-  };
-
-  function wake(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = run().finally(() => {
-      running = undefined;
-    });
-  }
+      if (channels.length === 0) return pruneEveryMs;
+      const next = await msUntilNextDue(o.db, channels);
+      return next === undefined ? pollMs : Math.min(pollMs, Math.max(50, next));
+    },
+    retryMs: pollMs,
+    onError: (err) =>
+      log.warn({ err: (err as Error).message }, 'outbox dispatcher pass failed; retrying at the next poll'),
+  });
+  const wake = loop.wake;
 
   const listener = channels.length ? await listenForOutbox(o.databaseUrl, log, wake) : undefined;
   log.info({ channels }, 'channel outbox dispatcher started');
@@ -264,14 +235,8 @@ export async function startOutboxDispatcher(o: OutboxDispatcherOptions): Promise
   return {
     wake,
     async stop(timeoutMs = 5000) {
-      stopped = true;
-      clearTimeout(timer);
+      await loop.stop(timeoutMs);
       await listener?.close();
-      if (running) {
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([running, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
-        clearTimeout(t);
-      }
       for (let i = 0; i < lanes.length; i++) dropLane(i);
     },
   };

@@ -6,6 +6,7 @@ import { DEFAULT_MENTION_NAME } from '../channels/github/triggers.ts';
 import type { PrLoopConfig } from '../config/pr-loop-config.ts';
 import { AppError } from '../ops/errors.ts';
 import type { Logger } from '../ops/logger.ts';
+import { createWakeLoop } from '../ops/wake-loop.ts';
 import type { Forge, RepoRef } from '../ports/forge.ts';
 import type { Db } from '../storage/db.ts';
 import { getRepo } from '../store/repo-store.ts';
@@ -86,10 +87,6 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
   const batch = o.batch ?? 20;
   const leaseMs = o.leaseMs ?? 300_000;
   const token = randomUUID();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
 
   const settingsOf = (repo: RepoInfo): WatchSettings => ({
     enabled: repo.settings.pr_watch ?? true,
@@ -220,7 +217,7 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
     await discoverWatches(o.db);
     const due = await claimDueWatches(o.db, token, { limit: batch, leaseMs });
     for (const w of due) {
-      if (stopped) {
+      if (loop.stopped) {
         await failPoll(o.db, w.id, token, 'poller stopped', 0).catch(() => {});
         continue;
       }
@@ -228,7 +225,7 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
         await pollOne(w);
       } catch (err) {
         const message = (err as Error).message;
-        if (!stopped)
+        if (!loop.stopped)
           log.warn({ repo: w.repo, number: w.number, err: message }, 'PR watch poll failed; retrying later');
         await failPoll(o.db, w.id, token, message, Math.min(pollMs, 30_000)).catch(() => {});
       }
@@ -236,57 +233,26 @@ export async function startPrWatcher(o: PrWatcherOptions): Promise<PrWatcher> {
     return due.length === batch;
   };
 
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, ms);
-    timer.unref();
-  };
-
-  const run = async (): Promise<void> => {
-    let delay = passMs;
-    try {
-      do {
-        again = false;
-        if (await pass()) again = true;
-      } while (again && !stopped);
+  const loop = createWakeLoop({
+    pass,
+    async nextDelayMs() {
       const next = await msUntilNextWatch(o.db);
-      if (next !== undefined) delay = Math.min(passMs, Math.max(50, next));
-    } catch (err) {
-      if (!stopped) log.warn({ err: (err as Error).message }, 'PR watcher pass failed; retrying');
-    }
-    schedule(again ? 0 : delay);
-  };
-
-  function wake(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = run().finally(() => {
-      running = undefined;
-    });
-  }
+      return next === undefined ? passMs : Math.min(passMs, Math.max(50, next));
+    },
+    retryMs: passMs,
+    onError: (err) => log.warn({ err: (err as Error).message }, 'PR watcher pass failed; retrying'),
+  });
+  const wake = loop.wake;
 
   const listener = await listenForWatchNudges(o.databaseUrl, log, wake);
   log.info({ pollS: o.settings.pollS }, 'PR watcher started');
   wake();
   return {
     wake,
-    async idle() {
-      await running;
-    },
+    idle: () => loop.idle(),
     async stop(timeoutMs = 5000) {
-      stopped = true;
-      clearTimeout(timer);
+      await loop.stop(timeoutMs);
       await listener.close();
-      if (running) {
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([running, new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
-        clearTimeout(t);
-      }
     },
   };
 }
