@@ -221,6 +221,44 @@ const EXAMPLES: TaskEventInput[] = [
     },
   },
   { type: 'memory.learning_failed', data: { what: 'review_rules', message: 'the answer is not JSON' } },
+  {
+    type: 'approval.requested',
+    data: {
+      approval_id: 'apr_01',
+      gate: 'push',
+      request: {
+        gate: 'push',
+        branch: 'abca/01n/fix',
+        commits: 2,
+        diff_stat: '2 commits, 1 file changed',
+        validation_passed: true,
+      },
+      expires_at: '2026-12-03T10:00:00.000Z',
+    },
+  },
+  {
+    type: 'step.completed',
+    data: {
+      step: 'finalization',
+      attempt: 1,
+      duration_ms: 2100,
+      result: 'await',
+      outcome: 'awaiting_approval',
+      status: 'AWAITING_APPROVAL',
+    },
+  },
+  {
+    type: 'approval.decided',
+    data: {
+      approval_id: 'apr_01',
+      gate: 'push',
+      state: 'denied',
+      by: 'alice',
+      channel: 'slack',
+      reason: 'Not this week.',
+      plan_edited: false,
+    },
+  },
 ];
 
 const render = (verbose: boolean) =>
@@ -295,7 +333,10 @@ describe('task event lines', () => {
         memory: 1 record in the prompt (420 chars), 2 left out
         remembered (episode): Fix the greeting
         learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
-        learning failed (review rules): the answer is not JSON"
+        learning failed (review rules): the answer is not JSON
+      ⏸ waiting for approval of the push (apr_01, until 2026-12-03T10:00:00.000Z): push 2 commits to abca/01n/fix
+      ⏸ finalization waits for approval 2.1 s; it goes on after the decision
+      ✗ push denied by alice (slack): Not this week."
     `);
   });
 
@@ -360,7 +401,10 @@ describe('task event lines', () => {
           review_rule mem_01: Use the repo logger, not console
         remembered (episode): Fix the greeting
         learned (repo knowledge): 2 records, 1 refused with anthropic:claude-haiku-4-5 ($0.0012)
-        learning failed (review rules): the answer is not JSON"
+        learning failed (review rules): the answer is not JSON
+      ⏸ waiting for approval of the push (apr_01, until 2026-12-03T10:00:00.000Z): push 2 commits to abca/01n/fix
+      ⏸ finalization waits for approval 2.1 s; it goes on after the decision
+      ✗ push denied by alice (slack): Not this week."
     `);
   });
 

@@ -43,6 +43,8 @@ const LABELS: Record<TaskEventType, string> = {
   'task.admitted': 'admitted',
   'task.status_changed': 'status changed',
   'task.nudge_queued': 'nudge queued',
+  'approval.requested': 'approval requested',
+  'approval.decided': 'approval decided',
   'step.started': 'step started',
   'step.completed': 'step ended',
   'step.failed': 'step failed',
@@ -92,6 +94,15 @@ const LABELS: Record<TaskEventType, string> = {
   'agent.finished': 'agent finished',
 };
 
+const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+
+/** What an approval request asks, on one line. */
+function approvalAsk(r: TaskEventData<'approval.requested'>['request']): string {
+  if (r.gate === 'plan') return `plan ${r.round}: ${truncate(r.plan.replace(/\s+/g, ' '), 160)}`;
+  if (r.gate === 'push') return `push ${r.commits} commit${r.commits === 1 ? '' : 's'} to ${r.branch}`;
+  return `${r.tool} ${truncate(r.input.replace(/\s+/g, ' '), 120)} (${r.rule})`;
+}
+
 function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
   switch (e.type) {
     case 'task.created':
@@ -102,6 +113,10 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return statusLine(e.data, c);
     case 'task.nudge_queued':
       return `nudge queued (${e.data.chars} chars); the agent reads it before its next turn`;
+    case 'approval.requested':
+      return `${c.yellow('⏸')} waiting for approval of the ${GATE_NAMES[e.data.gate]} (${e.data.approval_id}, until ${e.data.expires_at}): ${approvalAsk(e.data.request)}`;
+    case 'approval.decided':
+      return `${e.data.state === 'approved' ? c.green('✓') : c.red('✗')} ${GATE_NAMES[e.data.gate]} ${e.data.state === 'expired' ? 'denied by the timeout' : `${e.data.state}${e.data.plan_edited ? ' with an edited plan' : ''} by ${e.data.by} (${e.data.channel})`}${e.data.reason ? `: ${truncate(e.data.reason, 200)}` : ''}`;
     case 'step.started':
       return `${c.cyan('▶')} ${c.bold(e.data.step)}${attempt(e.data.attempt)}`;
     case 'step.completed':
@@ -250,6 +265,8 @@ function stepEnded(d: TaskEventData<'step.completed'>, c: Colors): string {
       return `${c.yellow('⏱')} ${name} ran out of time ${took}; the work so far goes on`;
     case 'skipped':
       return `${c.dim('–')} ${name} skipped: done by an earlier attempt`;
+    case 'awaiting_approval':
+      return `${c.yellow('⏸')} ${name} waits for approval ${took}; it goes on after the decision`;
   }
 }
 

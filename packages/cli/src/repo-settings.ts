@@ -1,4 +1,5 @@
 import {
+  type ApprovalPolicy,
   GITHUB_TRIGGERS,
   type GitHubTrigger,
   RepoSettings,
@@ -34,6 +35,7 @@ export interface SettingFlags {
   prMaxIterations?: number;
   prMaxSpendUsd?: number;
   prStopLabel?: string;
+  approvals?: ApprovalPolicy;
 }
 
 /**
@@ -61,6 +63,7 @@ const FLAG_OF: Record<SettingField, string> = {
   pr_max_iterations: '--pr-max-iterations',
   pr_max_spend_usd: '--pr-max-spend-usd',
   pr_stop_label: '--pr-stop-label',
+  approvals: '--approvals',
 };
 
 /** In the contract's order, which is also the order `repos show` prints them in. */
@@ -129,6 +132,11 @@ export function withSettingOptions(cmd: Command): Command {
     .option(
       '--pr-stop-label <label>',
       'the GitHub label that stops the PR watcher on a pull request (default abca:stop)',
+    )
+    .option(
+      '--approvals <json>',
+      'approval gates as JSON, e.g. \'{"plan":true,"push":true,"tools":{"commands":["^git push"]},"timeout_s":3600}\' (docs/approvals.md)',
+      approvalsArg,
     );
 }
 
@@ -155,6 +163,7 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.prMaxIterations !== undefined) s.pr_max_iterations = flags.prMaxIterations;
   if (flags.prMaxSpendUsd !== undefined) s.pr_max_spend_usd = flags.prMaxSpendUsd;
   if (flags.prStopLabel !== undefined) s.pr_stop_label = flags.prStopLabel;
+  if (flags.approvals !== undefined) s.approvals = flags.approvals;
   return s;
 }
 
@@ -188,11 +197,26 @@ export function repoSettingsLines(settings: RepoSettings, c: Colors, indent = ''
 
 function formatSetting(field: SettingField, value: NonNullable<RepoSettings[SettingField]>): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
+  if (field === 'approvals') return JSON.stringify(value);
   if (field === 'max_budget_usd') return `${value} USD`;
   if (field === 'monthly_budget_usd') return `${value} USD a month`;
   if (field === 'pr_max_spend_usd') return `${value} USD per pull request`;
   if (field === 'pr_watch' || field === 'memory') return value ? 'on' : 'off';
   return String(value);
+}
+
+/** `--approvals`: JSON; the server checks the policy itself (its fields and patterns) and names what is wrong. */
+function approvalsArg(value: string): ApprovalPolicy {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as ApprovalPolicy;
+  } catch {
+    throw new InvalidArgumentError(
+      'must be a JSON object such as \'{"plan":true,"push":true}\' (docs/approvals.md).',
+    );
+  }
 }
 
 function validationModeArg(value: string): ValidationMode {

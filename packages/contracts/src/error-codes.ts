@@ -45,6 +45,10 @@ export const API_ERROR_CODES = [
   'LINE_NOT_IN_DIFF',
   /** 404: no such memory record in the repo (or it was forgotten, or faded). */
   'MEMORY_NOT_FOUND',
+  /** 404: the task has no approval request (or not the one named). */
+  'APPROVAL_NOT_FOUND',
+  /** 409: the task is not waiting for this decision any more (decided, expired, or the task ended). */
+  'APPROVAL_NOT_PENDING',
   /** 422: onboarding found the remote unusable (see `ONBOARDING_FAILURES`). */
   ...ONBOARDING_FAILURE_CODES,
 ] as const;
@@ -189,6 +193,17 @@ export const TASK_FAILURES = {
     message: 'The forge rejected the push.',
     remedy: 'Check branch protection rules and the token permissions.',
     retryable: false,
+  },
+  APPROVAL_DENIED: {
+    message: 'A person denied the request the task was waiting on; nothing was pushed.',
+    remedy: 'Read the reason in the task events (approval.decided), change the task and resubmit.',
+    retryable: false,
+  },
+  APPROVAL_TIMEOUT: {
+    message: 'Nobody approved or denied the request in time; the timeout denied it and nothing was pushed.',
+    remedy:
+      "Resubmit when someone can decide, or raise the repo's approval timeout (`abca repos update <repo> --approvals '{\"timeout_s\": ...}'`).",
+    retryable: true,
   },
   STEP_TIMEOUT: {
     message: 'A step of the task took longer than its time limit.',

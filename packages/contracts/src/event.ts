@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGENT_EVENT_DATA } from './events/agent-events.ts';
+import { APPROVAL_EVENT_DATA } from './events/approval-events.ts';
 import { MEMORY_EVENT_DATA } from './events/memory-events.ts';
 import { PR_EVENT_DATA } from './events/pr-events.ts';
 import { REVIEW_EVENT_DATA } from './events/review-events.ts';
@@ -7,6 +8,7 @@ import { STEP_EVENT_DATA, TASK_EVENT_DATA } from './events/task-events.ts';
 import { WORK_EVENT_DATA } from './events/work-events.ts';
 
 export * from './events/agent-events.ts';
+export * from './events/approval-events.ts';
 export * from './events/memory-events.ts';
 export * from './events/pr-events.ts';
 export * from './events/review-events.ts';
@@ -26,6 +28,7 @@ export const TASK_EVENT_DATA_SCHEMAS = {
   ...PR_EVENT_DATA,
   ...REVIEW_EVENT_DATA,
   ...MEMORY_EVENT_DATA,
+  ...APPROVAL_EVENT_DATA,
   ...AGENT_EVENT_DATA,
 } as const;
 

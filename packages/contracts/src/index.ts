@@ -1,5 +1,6 @@
 export * from './admin.ts';
 export * from './api-key.ts';
+export * from './approval.ts';
 export * from './change-request.ts';
 export * from './channels.ts';
 export * from './envelope.ts';

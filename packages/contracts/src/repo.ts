@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalPolicy } from './approval.ts';
 import { GitHubTrigger } from './channels.ts';
 import { ApiWarning, RepoVerification } from './onboarding.ts';
 import { BudgetUsd, RepoName } from './task.ts';
@@ -78,6 +79,8 @@ export const RepoSettings = z.strictObject({
     .max(50)
     .regex(/^[^\s,][^,]*$/, 'must be a GitHub label name (no commas)')
     .optional(),
+  /** Human approval gates (docs/approvals.md): plan, push, tool-call rules, and their timeout. */
+  approvals: ApprovalPolicy.optional(),
 });
 export type RepoSettings = z.infer<typeof RepoSettings>;
 

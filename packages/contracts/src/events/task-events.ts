@@ -29,9 +29,17 @@ export const TASK_EVENT_DATA = {
  * How a step that ran to its end left the task: `succeeded` (on to the next step, or the task
  * completed), `failed` (the step ended the task FAILED or TIMED_OUT; `error` is the code),
  * `cancelled` (the task was cancelled while it ran), `timed_out` (its time ran out and the work
- * goes on, as the agent step does), `skipped` (nothing to do: done by an earlier attempt).
+ * goes on, as the agent step does), `skipped` (nothing to do: done by an earlier attempt),
+ * `awaiting_approval` (the task waits at an approval gate; the step runs again after the decision).
  */
-export const StepOutcome = z.enum(['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped']);
+export const StepOutcome = z.enum([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'skipped',
+  'awaiting_approval',
+]);
 export type StepOutcome = z.infer<typeof StepOutcome>;
 
 /** The blueprint's steps: each attempt starts, then completes (with its outcome) or fails (threw). */
@@ -41,8 +49,8 @@ export const STEP_EVENT_DATA = {
     step: StepName,
     attempt: count,
     duration_ms: ms,
-    /** `continue` to the next step, or `stop`: the task ended. */
-    result: z.enum(['continue', 'stop']),
+    /** `continue` to the next step; `stop`: the task ended; `await`: it waits at an approval gate. */
+    result: z.enum(['continue', 'stop', 'await']),
     outcome: StepOutcome,
     /** The task's status after the step, when it ended it. */
     status: TaskStatus.optional(),

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ulid } from 'ulid';
 import { githubWebhookRoutes } from '../channels/github/routes.ts';
 import { slackRoutes } from '../channels/slack/routes.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { isMemoryImport, MAX_IMPORT_BYTES } from '../memory/memory-lines.ts';
 import { AppError } from '../ops/errors.ts';
 import { requireKey } from './auth.ts';
@@ -14,6 +15,7 @@ import { errorResponse } from './errors.ts';
 import { inputGuard } from './input-guard.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
 import { eventRoutes } from './routes/events.ts';
 import { memoryRoutes } from './routes/memory.ts';
@@ -92,6 +94,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.use('/v1/*', inputGuard());
   app.route('/v1/tasks', taskRoutes(deps));
   app.route('/v1/tasks', eventRoutes(deps));
+  app.route('/v1/tasks', approvalRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
   // Before the repo routes: `/v1/repos/{repo}/memory` would read as `GET /v1/repos/{owner}/{name}`.
@@ -106,6 +109,8 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/prs', changeRequests.prs);
   app.route('/v1/prs', prLoopRoutes(deps));
   app.route('/v1/tasks', changeRequests.tasks);
+  // The web dashboard (docs/dashboard.md): its own session auth, on explicit paths outside /v1.
+  app.route('/', dashboardRoutes(deps) as unknown as Hono<AppEnv>);
 
   app.notFound((c) =>
     errorResponse(

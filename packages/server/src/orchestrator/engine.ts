@@ -1,4 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { cancelApprovals } from '../approvals/approval-store.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -8,9 +9,11 @@ import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { WorkspaceLimits, Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
+import { workflowIdOf } from '../store/task-row.ts';
+import { getTask } from '../store/task-store.ts';
 import { createCancellations } from './cancellations.ts';
 import type { OrchestratorDeps } from './deps.ts';
-import { admitWaitingTasks } from './dispatcher.ts';
+import { type Admitted, admitWaitingTasks } from './dispatcher.ts';
 import { createDrain } from './drain.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { reconcile } from './reconciler.ts';
@@ -96,8 +99,8 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       do {
         again = false;
         try {
-          const ids = await admitWaitingTasks(db, config.caps);
-          for (const id of ids) await startWorkflow(id);
+          const admitted = await admitWaitingTasks(db, config.caps);
+          for (const a of admitted) await startWorkflow(a);
         } catch (err) {
           olog.error({ err }, 'admission failed; the reconciler retries');
         }
@@ -147,10 +150,13 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
    * at once; otherwise it goes on the DBOS queue, where any worker picks it up (queue dispatch polls,
    * so this path costs up to a poll interval). The workflow id is the task id: starting twice is a no-op.
    */
-  const startWorkflow = async (taskId: string) => {
+  const startWorkflow = async ({ taskId, runSeq, resumeStep }: Admitted) => {
     const local = o.runWorkflows && runningHere < config.workerSlots;
-    await DBOS.startWorkflow(workflow, { workflowID: taskId, ...(local ? {} : { queueName: TASK_QUEUE }) })(
+    const workflowID = workflowIdOf(taskId, runSeq);
+    await DBOS.startWorkflow(workflow, { workflowID, ...(local ? {} : { queueName: TASK_QUEUE }) })(
       taskId,
+      runSeq,
+      resumeStep,
     );
   };
 
@@ -198,7 +204,9 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     admit,
     async cancel(taskId) {
       cancellations.cancelLocal(taskId);
-      await DBOS.cancelWorkflow(taskId).catch(() => {});
+      const runSeq = (await getTask(db, taskId).catch(() => undefined))?.run_seq ?? 0;
+      await DBOS.cancelWorkflow(workflowIdOf(taskId, runSeq)).catch(() => {});
+      await cancelApprovals(db, taskId).catch(() => {});
       await admit();
     },
     async stop(opts = {}) {

@@ -1,7 +1,9 @@
 import { isTerminal, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { expireApprovals } from '../approvals/decide.ts';
 import { ACTIVE_STATUSES, getTask } from '../store/task-store.ts';
 import type { OrchestratorDeps } from './deps.ts';
+import type { Admitted } from './dispatcher.ts';
 import { claimDeadExecutors } from './executors.ts';
 import { endTask } from './step.ts';
 import { TASK_QUEUE } from './workflow.ts';
@@ -14,7 +16,7 @@ import { TASK_QUEUE } from './workflow.ts';
  */
 export async function reconcile(
   deps: OrchestratorDeps,
-  opts: { startWorkflow(taskId: string): Promise<void>; staleMs: number; recoverWorkflows: boolean },
+  opts: { startWorkflow(run: Admitted): Promise<void>; staleMs: number; recoverWorkflows: boolean },
 ): Promise<void> {
   const { db, log } = deps;
   if (opts.recoverWorkflows) {
@@ -32,8 +34,16 @@ export async function reconcile(
       }
     }
   }
-  const orphans = await db.query<{ task_id: string; wf_status: string | null }>(
-    `SELECT t.task_id, w.status AS wf_status FROM tasks t LEFT JOIN dbos.workflow_status w ON w.workflow_uuid = t.task_id
+  // A task's current run is its workflow `workflowIdOf(task_id, run_seq)` (task-row.ts).
+  const orphans = await db.query<{
+    task_id: string;
+    run_seq: number;
+    resume_step: string | null;
+    wf_status: string | null;
+  }>(
+    `SELECT t.task_id, t.run_seq, t.resume_step, w.status AS wf_status FROM tasks t
+     LEFT JOIN dbos.workflow_status w
+       ON w.workflow_uuid = CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END
      WHERE t.admitted_at IS NOT NULL AND t.admitted_at < now() - interval '2 seconds' AND t.status = ANY($1)
        AND (w.workflow_uuid IS NULL OR w.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'))`,
     [ACTIVE_STATUSES],
@@ -41,7 +51,11 @@ export async function reconcile(
   for (const o of orphans.rows) {
     if (o.wf_status === null) {
       log.warn({ taskId: o.task_id }, 'admitted task had no workflow; starting it');
-      await opts.startWorkflow(o.task_id);
+      await opts.startWorkflow({
+        taskId: o.task_id,
+        runSeq: o.run_seq,
+        resumeStep: o.run_seq > 0 ? o.resume_step : null,
+      });
     } else {
       const task = await getTask(db, o.task_id);
       if (task && !isTerminal(task.status)) {
@@ -60,4 +74,6 @@ export async function reconcile(
     [deps.config.queueMaxAgeS],
   );
   for (const e of expired.rows) await endTask(deps, e.task_id, 'FAILED', taskError('QUEUE_TIMEOUT'));
+  // Approval requests nobody decided in time are denied by the timeout; the task's next run ends it.
+  if ((await expireApprovals(db)) > 0) deps.wake();
 }

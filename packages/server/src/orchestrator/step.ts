@@ -12,6 +12,8 @@ import type { OpenedWorkspace, WorkspaceNeed } from './workspace/task-workspace.
 
 export interface StepContext {
   task: TaskRow;
+  /** This workflow run of the task (0 first; each approval decision starts the next: docs/approvals.md). */
+  runSeq: number;
   /** Aborted on cancellation or when the step's time is up. */
   signal: AbortSignal;
   /** True once the step's own time limit fired (as opposed to a cancellation). */
@@ -33,11 +35,13 @@ export interface StepContext {
 
 /**
  * `continue` to the next step; `stop`: the task is terminal (failed, cancelled) or was already;
- * `skipped`: nothing to do here (an earlier attempt did it), on to the next step.
+ * `skipped`: nothing to do here (an earlier attempt did it), on to the next step;
+ * `await`: the task waits at an approval gate (approvals/gate.ts): this run ends, holding nothing,
+ * and the decision starts the next run at this step.
  * A step may also return `interrupted`: the process is stopping and the step is not finished; it is
  * not recorded and runs again when the workflow resumes (here after a restart, or on another worker).
  */
-export type StepResult = 'continue' | 'stop' | 'skipped';
+export type StepResult = 'continue' | 'stop' | 'skipped' | 'await';
 type StepRunResult = StepResult | 'interrupted';
 
 export interface StepDefinition {
@@ -64,7 +68,8 @@ export async function runBlueprintStep(
   deps: OrchestratorDeps,
   def: StepDefinition,
   taskId: string,
-): Promise<'continue' | 'stop'> {
+  runSeq = 0,
+): Promise<'continue' | 'stop' | 'await'> {
   let attempt = 0;
   return DBOS.runStep(
     async () => {
@@ -73,6 +78,8 @@ export async function runBlueprintStep(
       if (deps.drain.signal.aborted) return deps.drain.park(taskId);
       const task = await getTask(deps.db, taskId);
       if (!task || isTerminal(task.status)) return 'stop';
+      // A newer run holds the task (this one is old, recovering after a crash): it does nothing.
+      if (task.run_seq !== runSeq) return 'stop';
       const log = deps.log.child({ taskId, step: def.name });
       const emit: EmitEvent = async (type, data) => {
         await appendEvent(deps.db, taskId, type, data);
@@ -91,7 +98,7 @@ export async function runBlueprintStep(
       try {
         const drain = { signal: deps.drain.signal, deadline: deps.drain.deadline };
         const result = await def.run(
-          { task, signal, timedOut: () => timeout.aborted, log, emit, workspace, drain },
+          { task, runSeq, signal, timedOut: () => timeout.aborted, log, emit, workspace, drain },
           deps,
         );
         const durationMs = Math.round(performance.now() - started);
@@ -111,7 +118,7 @@ export async function runBlueprintStep(
           });
           return 'stop';
         }
-        const next = result === 'stop' ? 'stop' : 'continue';
+        const next = result === 'stop' ? 'stop' : result === 'await' ? 'await' : 'continue';
         const ended = await stepOutcome(deps, taskId, result, timeout.aborted);
         await emit('step.completed', {
           step: def.name,
@@ -160,6 +167,7 @@ async function stepOutcome(
   timedOut: boolean,
 ): Promise<{ outcome: StepOutcome; status?: TaskStatus; error?: string }> {
   if (result === 'skipped') return { outcome: 'skipped' };
+  if (result === 'await') return { outcome: 'awaiting_approval', status: 'AWAITING_APPROVAL' };
   const task = await getTask(deps.db, taskId);
   const status = task?.status;
   if (status === 'CANCELLED') return { outcome: 'cancelled', status };

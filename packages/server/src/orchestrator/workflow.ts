@@ -1,5 +1,6 @@
 import { isTerminal, taskError, type WorkflowRef } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { claimResume } from '../approvals/gate.ts';
 import { learnAfterTask } from '../memory/after-task.ts';
 import { getTask } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
@@ -32,7 +33,7 @@ export function blueprintFor(ref: WorkflowRef | string): readonly StepDefinition
   return BLUEPRINT;
 }
 
-export type TaskWorkflow = (taskId: string) => Promise<string>;
+export type TaskWorkflow = (taskId: string, runSeq?: number, resumeStep?: string | null) => Promise<string>;
 
 type WorkflowHooks = { onStart(): void; onEnd(): void };
 
@@ -58,23 +59,45 @@ export function registerTaskWorkflow(
   return registered;
 }
 
-async function runTask(taskId: string): Promise<string> {
+/**
+ * One run of a task. The first (`runSeq` 0, workflow id = task id) runs the blueprint from its start;
+ * a task that waits at an approval gate ends its run there, and the decision starts the next run
+ * (`<task id>.r<runSeq>`) at the step that waited (`resumeStep`). Both are workflow arguments, so a
+ * recovery replays the same way.
+ */
+async function runTask(taskId: string, runSeq = 0, resumeStep: string | null = null): Promise<string> {
   if (!current) throw new Error('the task workflow ran before an orchestrator started');
   const { deps, hooks } = current;
   hooks.onStart();
   // A workflow the stop interrupts parks inside a step and never reaches `finally`: its
   // sandbox goes with the stop, its workspace stays for the resume.
   const tracked = deps.drain.track(taskId);
+  let ended = 'done';
   try {
     // The workflow of a task never changes: reading it outside a step replays the same way.
     const ref = (await getTask(deps.db, taskId))?.workflow_ref ?? 'coding/new-task-v1';
-    let ended = 'done';
-    for (const step of blueprintFor(ref)) {
-      if ((await runBlueprintStep(deps, step, taskId)) === 'stop') {
-        ended = 'stopped';
+    const blueprint = blueprintFor(ref);
+    let start = 0;
+    if (runSeq > 0) {
+      start = Math.max(
+        0,
+        blueprint.findIndex((s) => s.name === resumeStep),
+      );
+      const first = blueprint[start]?.name ?? 'agent-execution';
+      const claimed = await DBOS.runStep(() => claimResume(deps.db, taskId, runSeq, first), {
+        name: 'resume',
+      });
+      if (!claimed) return 'superseded';
+    }
+    for (const step of blueprint.slice(start)) {
+      const result = await runBlueprintStep(deps, step, taskId, runSeq);
+      if (result === 'stop' || result === 'await') {
+        ended = result === 'stop' ? 'stopped' : 'awaiting';
         break;
       }
     }
+    // Waiting at a gate: the run that ends the task learns from it.
+    if (ended === 'awaiting') return ended;
     // Memory's writers (the episode, repo knowledge): once the task has ended, as a durable step
     // that never throws and never changes the task's status. A stopping process leaves it for the
     // resume (it may call a model), like any step not begun.
@@ -99,11 +122,15 @@ async function runTask(taskId: string): Promise<string> {
     );
     return 'failed';
   } finally {
-    // Whatever ended the run (a failed pre-flight, a cancellation, finalization), the task's
-    // sandbox is not needed any more. Local and idempotent, so not a durable step.
-    await deps.sandboxes.release(taskId).catch((err: unknown) => {
-      deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
-    });
+    // Whatever ended the run (a failed pre-flight, a cancellation, finalization, a gate), the task's
+    // sandbox is not needed any more, unless a newer run holds the task now (after a decision).
+    // Local and idempotent, so not a durable step.
+    const now = await getTask(deps.db, taskId).catch(() => undefined);
+    if (!now || now.run_seq === runSeq) {
+      await deps.sandboxes.release(taskId).catch((err: unknown) => {
+        deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
+      });
+    }
     // A cancelled task ends outside endTask: its checkpoint goes here.
     const task = await getTask(deps.db, taskId).catch(() => undefined);
     if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});

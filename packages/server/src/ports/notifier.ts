@@ -1,6 +1,13 @@
 import type { TaskRow } from '../store/task-row.ts';
 
-export type NotificationKind = 'started' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
+export type NotificationKind =
+  | 'started'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out'
+  /** The task waits at an approval gate (docs/approvals.md): the channel offers approve and deny. */
+  | 'awaiting_approval';
 
 /**
  * Tells the channel a task came from how it ended (API: nothing to do; Slack, GitHub: a message).

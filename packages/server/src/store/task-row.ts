@@ -32,6 +32,10 @@ export const TaskRow = z.object({
   channel: Channel,
   channel_ref: ChannelRef.nullable(),
   admitted_at: z.date().nullable(),
+  /** The workflow run (0 first; each approval decision starts the next: docs/approvals.md). */
+  run_seq: z.number().int(),
+  /** The step the next run starts at, after the task waited at an approval gate there. */
+  resume_step: z.string().nullable(),
   started_at: z.date().nullable(),
   completed_at: z.date().nullable(),
   created_at: z.date(),
@@ -43,4 +47,9 @@ export const TASK_COLUMNS = Object.keys(TaskRow.shape).join(', ');
 
 export function parseTaskRow(row: unknown): TaskRow {
   return TaskRow.parse(row);
+}
+
+/** The durable workflow id of a task's run: the task id, then `<task id>.r<n>` after each approval. */
+export function workflowIdOf(taskId: string, runSeq: number): string {
+  return runSeq === 0 ? taskId : `${taskId}.r${runSeq}`;
 }

@@ -33,7 +33,8 @@ export interface TaskPatch {
   branch_name?: string | null;
   current_step?: string | null;
   started_at?: Date;
-  admitted_at?: Date;
+  admitted_at?: Date | null;
+  resume_step?: string | null;
 }
 
 export type CreateTaskResult =

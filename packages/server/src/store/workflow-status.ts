@@ -8,7 +8,9 @@ import type { Queryable } from '../storage/db.ts';
 export async function workflowRunning(db: Queryable, taskId: string): Promise<boolean> {
   try {
     const res = await db.query<{ status: string }>(
-      'SELECT status FROM dbos.workflow_status WHERE workflow_uuid = $1',
+      `SELECT w.status FROM tasks t JOIN dbos.workflow_status w
+         ON w.workflow_uuid = CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END
+       WHERE t.task_id = $1`,
       [taskId],
     );
     const status = res.rows[0]?.status;

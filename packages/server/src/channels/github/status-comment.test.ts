@@ -30,6 +30,8 @@ const base: TaskRow = {
   channel: 'github',
   channel_ref: null,
   admitted_at: null,
+  run_seq: 0,
+  resume_step: null,
   started_at: null,
   completed_at: null,
   created_at: new Date(),

@@ -1,4 +1,5 @@
 import { taskError } from '@abca/contracts';
+import { pushGate } from '../../approvals/push-gate.ts';
 import { getTask, patchTask } from '../../store/task-store.ts';
 import { agentResult } from '../finalization/agent-result.ts';
 import { blockedHosts } from '../finalization/blocked-hosts.ts';
@@ -38,6 +39,19 @@ export const finalizationStep: StepDefinition = {
     }
     const verdict = await validationGate(step, deps, ctx, sandbox);
     await deps.sandboxes.release(task.task_id);
+    // A person approves the push first, when the repo's policy says so (docs/approvals.md).
+    const approval = await pushGate(deps, {
+      task,
+      policy: ctx.settings.approvals,
+      capture,
+      validationPassed: verdict.passed,
+    });
+    if (approval.kind === 'await') return 'await';
+    if (approval.kind === 'stop') return 'stop';
+    if (approval.kind === 'end') {
+      await endTask(deps, task.task_id, 'FAILED', approval.error);
+      return 'stop';
+    }
     const repo = await repoRef(deps.db, task.repo);
     const branch = task.branch_name as string;
     const blocked = await blockedHosts(deps.db, task.task_id);
