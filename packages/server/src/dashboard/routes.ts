@@ -7,6 +7,8 @@ import { authenticate } from '../store/api-key-store.ts';
 import { asset } from './assets.ts';
 import type { DashboardEnv } from './env.ts';
 import { bare } from './layout.ts';
+import { submitPage } from './pages/submit-page.ts';
+import { taskPage } from './pages/task-page.ts';
 import { tasksPage } from './pages/tasks-page.ts';
 import { dashboardRouter } from './router.ts';
 import { formField, SESSION_COOKIE, securityHeaders } from './security.ts';
@@ -78,6 +80,8 @@ export function dashboardRoutes(deps: ApiDeps): Hono<DashboardEnv> {
   });
 
   tasksPage(router, deps);
+  taskPage(router, deps);
+  submitPage(router, deps);
   return app;
 }
 

@@ -116,3 +116,11 @@ export async function countAdminKeys(db: Queryable): Promise<number> {
   );
   return res.rows[0]?.n ?? 0;
 }
+
+/** The ids of every user, sorted (an admin's filters name them); at most `limit`. */
+export async function listUserIds(db: Queryable, limit = 1000): Promise<string[]> {
+  const res = await db.query<{ user_id: string }>('SELECT user_id FROM users ORDER BY user_id LIMIT $1', [
+    limit,
+  ]);
+  return res.rows.map((r) => r.user_id);
+}

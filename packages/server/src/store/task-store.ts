@@ -1,4 +1,5 @@
 import {
+  type Channel,
   ChannelRef,
   type CreateTaskRequest,
   canTransition,
@@ -131,7 +132,14 @@ export async function getTask(db: Queryable, taskId: string): Promise<TaskRow | 
 /** Newest first; `before` is the last task id of the previous page. */
 export async function listTasks(
   db: Queryable,
-  q: { userId?: string; statuses?: TaskStatus[]; repo?: string; limit: number; before?: string },
+  q: {
+    userId?: string;
+    statuses?: TaskStatus[];
+    repo?: string;
+    channel?: Channel;
+    limit: number;
+    before?: string;
+  },
 ): Promise<TaskRow[]> {
   const where: string[] = [];
   const args: unknown[] = [];
@@ -142,6 +150,7 @@ export async function listTasks(
   if (q.userId) add('user_id = ?', q.userId);
   if (q.statuses?.length) add('status = ANY(?)', q.statuses);
   if (q.repo) add('repo = ?', q.repo);
+  if (q.channel) add('channel = ?', q.channel);
   if (q.before) add('task_id < ?', q.before);
   args.push(q.limit);
   const res = await db.query(
@@ -251,6 +260,37 @@ export async function queuePosition(db: Queryable, taskId: string): Promise<numb
   );
   const pos = res.rows[0]?.pos ?? 0;
   return pos > 0 ? pos : undefined;
+}
+
+/** Status, owner and admission of the given tasks (a live list page's rows), in one query. */
+export async function taskStates(
+  db: Queryable,
+  taskIds: string[],
+): Promise<{ task_id: string; user_id: string; status: TaskStatus; admitted_at: Date | null }[]> {
+  if (taskIds.length === 0) return [];
+  const res = await db.query<{
+    task_id: string;
+    user_id: string;
+    status: TaskStatus;
+    admitted_at: Date | null;
+  }>('SELECT task_id, user_id, status, admitted_at FROM tasks WHERE task_id = ANY($1)', [taskIds]);
+  return res.rows;
+}
+
+/**
+ * Positions (1-based, FIFO by submission) of those of `taskIds` that wait for a slot, in one query
+ * over the waiting tasks (the `tasks_waiting` index): a list page asks for its rows at once.
+ */
+export async function queuePositions(db: Queryable, taskIds: string[]): Promise<Map<string, number>> {
+  if (taskIds.length === 0) return new Map();
+  const res = await db.query<{ task_id: string; pos: string }>(
+    `SELECT task_id, pos FROM (
+       SELECT task_id, row_number() OVER (ORDER BY created_at, task_id) AS pos FROM tasks
+       WHERE admitted_at IS NULL AND status IN ('SUBMITTED','QUEUED')) w
+     WHERE task_id = ANY($1)`,
+    [taskIds],
+  );
+  return new Map(res.rows.map((r) => [r.task_id, Number(r.pos)]));
 }
 
 /** Mean duration of recent finished tasks in seconds, used for queue ETAs (600 s when unknown). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
 import { changeRequestView, listChangeRequests } from '../../store/change-requests.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
+import { taskChange } from '../task-diff.ts';
 import { INT32_MAX, readParam, readQuery } from '../validate.ts';
 import { loadOwnedChangeRequest } from './owned-change-request.ts';
 import { loadOwnedTask } from './tasks.ts';
@@ -44,7 +45,7 @@ export function changeRequestRoutes(deps: ApiDeps) {
   const tasks = new Hono<AppEnv>();
   tasks.get('/:id/diff', async (c) => {
     const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
-    const [row] = await listChangeRequests(deps.db, { taskId: task.task_id, limit: 1 });
+    const row = await taskChange(deps.db, task.task_id);
     if (!row) {
       throw new AppError(
         'NOT_FOUND',

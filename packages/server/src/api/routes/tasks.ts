@@ -1,18 +1,13 @@
-import { CreateTaskRequest, isTerminal, ListTasksQuery, NudgeRequest, TaskId } from '@abca/contracts';
+import { CreateTaskRequest, ListTasksQuery, NudgeRequest, TaskId } from '@abca/contracts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { submitTask } from '../../channels/gateway.ts';
 import { AppError } from '../../ops/errors.ts';
-import { NUDGES_PER_MINUTE, queueNudge } from '../../store/nudge-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
-import {
-  getTask,
-  listTasks,
-  queuePosition,
-  recentMeanDurationS,
-  transition,
-} from '../../store/task-store.ts';
+import { getTask, listTasks } from '../../store/task-store.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
+import { cancelTask, nudgeTask } from '../task-actions.ts';
+import { queueEstimate } from '../task-queue.ts';
 import { toTaskDetail, toTaskSummary } from '../task-view.ts';
 import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../validate.ts';
 
@@ -36,13 +31,7 @@ export async function loadOwnedTask(
 }
 
 async function detail(deps: ApiDeps, task: TaskRow) {
-  if (task.status !== 'QUEUED' && !(task.status === 'SUBMITTED' && !task.admitted_at))
-    return toTaskDetail(task);
-  const position = await queuePosition(deps.db, task.task_id);
-  if (!position) return toTaskDetail(task);
-  const mean = await recentMeanDurationS(deps.db);
-  const slots = Math.max(1, Math.min(deps.config.caps.perUser, deps.config.caps.global));
-  return toTaskDetail(task, { position, etaS: Math.ceil(position / slots) * Math.max(1, Math.round(mean)) });
+  return toTaskDetail(task, (await queueEstimate(deps, task)) ?? {});
 }
 
 export function taskRoutes(deps: ApiDeps) {
@@ -104,30 +93,9 @@ export function taskRoutes(deps: ApiDeps) {
 
   app.delete('/:id', async (c) => {
     const task = await loadOwnedTask(deps, c.get('principal'), c.req.param('id'));
-    if (isTerminal(task.status)) {
-      throw new AppError(
-        'TASK_ALREADY_TERMINAL',
-        `Task ${task.task_id} already ended (${task.status}); nothing to cancel.`,
-      );
-    }
-    const cancelled = await transition(deps.db, task.task_id, 'CANCELLED', {
-      event: { by: c.get('principal').userId },
-    });
-    if (!cancelled) {
-      const now = await getTask(deps.db, task.task_id);
-      throw new AppError(
-        'TASK_ALREADY_TERMINAL',
-        `Task ${task.task_id} already ended (${now?.status ?? 'unknown'}); nothing to cancel.`,
-      );
-    }
-    await deps.orchestrator.cancel(task.task_id);
-    c.get('log').info({ taskId: task.task_id }, 'task cancelled');
+    const { cancelledAt } = await cancelTask({ ...deps, log: c.get('log') }, task, c.get('principal').userId);
     return c.json({
-      data: {
-        task_id: task.task_id,
-        status: 'CANCELLED',
-        cancelled_at: (cancelled.completed_at ?? new Date()).toISOString(),
-      },
+      data: { task_id: task.task_id, status: 'CANCELLED', cancelled_at: cancelledAt.toISOString() },
     });
   });
 
@@ -135,23 +103,7 @@ export function taskRoutes(deps: ApiDeps) {
     const principal = c.get('principal');
     const task = await loadOwnedTask(deps, principal, c.req.param('id'));
     const body = await readBody(c, NudgeRequest);
-    if (isTerminal(task.status)) {
-      throw new AppError(
-        'TASK_ALREADY_TERMINAL',
-        `Task ${task.task_id} already ended (${task.status}); a nudge would not be read.`,
-      );
-    }
-    const queued = await queueNudge(deps.db, task.task_id, principal.userId, body.message);
-    if (queued.kind === 'rate_limited') {
-      throw new AppError(
-        'RATE_LIMITED',
-        `At most ${NUDGES_PER_MINUTE} nudges a minute per task; wait a little.`,
-        {
-          headers: { 'Retry-After': '60' },
-        },
-      );
-    }
-    const { nudgeId } = queued;
+    const { nudgeId } = await nudgeTask(deps, task, principal.userId, body.message);
     return c.json({ data: { nudge_id: nudgeId, task_id: task.task_id } }, 202);
   });
 

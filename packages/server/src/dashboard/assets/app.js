@@ -9,8 +9,11 @@ function csrfToken() {
 }
 
 function startLive(el) {
-  const url = el.getAttribute('data-live');
+  let url = el.getAttribute('data-live');
   if (!url || typeof EventSource === 'undefined') return;
+  // `data-after`: the page already shows the events up to this sequence number.
+  const after = el.getAttribute('data-after');
+  if (after) url += `${url.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}`;
   const source = new EventSource(url);
   source.addEventListener('row', (e) => {
     // The server renders and escapes every row (dashboard/pages): it is markup, not outside text.
