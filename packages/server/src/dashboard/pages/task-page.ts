@@ -215,7 +215,15 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <dt>Created</dt><dd>${when(task.created_at)}</dd>
 ${task.completed_at && task.started_at ? html`<dt>Took</dt><dd>${duration(task.completed_at.getTime() - task.started_at.getTime())}</dd>` : ''}
 ${queue ? html`<dt>Queue</dt><dd id="task-queue">#${queue.position} in line, about ${duration(queue.etaS * 1000)}</dd>` : ''}
-<dt>Pull request</dt><dd>${prHref ? html`<a id="pr-link" href="${prHref}" rel="noreferrer">${task.pr_url}</a>` : task.pr_number ? `#${task.pr_number}` : html`<span class="muted">none yet</span>`}</dd>
+<dt>Pull request</dt><dd>${
+      prHref
+        ? html`<a id="pr-link" href="${prHref}" rel="noreferrer">${task.pr_url}</a>`
+        : change
+          ? html`<a id="pr-link" href="#diff">change request #${change.number}</a> (kept by ABCA: its diff is below)`
+          : task.pr_number
+            ? `#${task.pr_number}`
+            : html`<span class="muted">none yet</span>`
+    }</dd>
 </dl>
 ${task.error ? html`<p class="error">${task.error.code}: ${task.error.message}</p>` : ''}
 <h2>Description</h2>
@@ -242,7 +250,7 @@ ${
 ${events.map(eventRow)}
 </ol></section>
 <section class="card"><h2>Validation</h2>${validationSection(lastValidation(events))}</section>
-<section class="card"><h2>Diff</h2>${
+<section class="card" id="diff"><h2>Diff</h2>${
       change?.diff
         ? html`<p class="muted">Branch <code>${change.branch}</code> onto <code>${change.base}</code>, ${change.commits.length} commit(s).</p>${renderDiff(change.diff, { fullUrl: `/tasks/${id}/diff` })}`
         : html`<p class="muted" id="no-diff">No diff yet${prHref ? html`: the changes are in <a href="${prHref}" rel="noreferrer">the pull request</a>` : ''}.</p>`
