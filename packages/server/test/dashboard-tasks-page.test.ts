@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DashboardClient, signInDashboard } from './support/dashboard-client.ts';
+import { type DashboardClient, type SseEvent, signInDashboard } from './support/dashboard-client.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -42,7 +42,7 @@ async function submit(repo: string, text: string) {
   return res.body.data.task_id as string;
 }
 
-const rows = (events: { event: string }[]) => events.filter((e) => e.event === 'row');
+const rows = (events: SseEvent[]) => events.filter((e) => e.event === 'row');
 const patches = (events: { event: string; data: string }[]) =>
   events.filter((e) => e.event === 'patch').map((e) => JSON.parse(e.data) as Record<string, string>);
 
