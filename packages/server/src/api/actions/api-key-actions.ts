@@ -1,4 +1,5 @@
 import type { ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey } from '@abca/contracts';
+import { z } from 'zod';
 import { AppError } from '../../ops/errors.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { createApiKey, getApiKey, type Principal, revokeApiKey } from '../../store/api-key-store.ts';
@@ -8,6 +9,12 @@ import { createApiKey, getApiKey, type Principal, revokeApiKey } from '../../sto
  * key and may create keys for any user and role; a member creates and revokes only their own member
  * keys. Another user's key is 404, never 403, so key ids cannot be probed.
  */
+
+/** A key id in a path (any case). */
+export const KeyId = z
+  .string()
+  .regex(/^[0-9A-Z]{26}$/i, 'must be a key id (26 characters)')
+  .transform((s) => s.toUpperCase());
 
 /** Creates a key: the answer holds the secret, the one time it is shown. */
 export async function createKeyAs(

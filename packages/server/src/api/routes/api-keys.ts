@@ -1,15 +1,9 @@
 import { CreateApiKeyRequest } from '@abca/contracts';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { listApiKeys } from '../../store/api-key-store.ts';
-import { createKeyAs, revokeKeyAs } from '../actions/api-key-actions.ts';
+import { createKeyAs, KeyId, revokeKeyAs } from '../actions/api-key-actions.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { readBody, readParam } from '../validate.ts';
-
-const KeyId = z
-  .string()
-  .regex(/^[0-9A-Z]{26}$/i, 'must be a key id (26 characters)')
-  .transform((s) => s.toUpperCase());
 
 /**
  * API keys. An admin manages every key and may create keys for any user and role; a member lists,

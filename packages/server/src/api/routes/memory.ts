@@ -7,7 +7,6 @@ import {
   MemoryId,
   type MemoryImportResult,
   type MemoryKind,
-  type MemoryRecord,
   RepoName,
   UpdateMemoryRequest,
 } from '@abca/contracts';
