@@ -20,7 +20,14 @@ const TEXT_W = 80;
  * screen readers and for anyone who wants the figures. Labels are outside text (repo names): the
  * `html` template escapes them.
  */
-export function barChart(o: { id: string; title: string; bars: Bar[]; max?: number; unit: string }): Html {
+export function barChart(o: {
+  id: string;
+  title: string;
+  bars: Bar[];
+  max?: number;
+  /** The table's column headings: what the labels are, what the values are. */
+  headings: [string, string];
+}): Html {
   const max = o.max ?? Math.max(0, ...o.bars.map((b) => b.value));
   const span = WIDTH - LABEL_W - TEXT_W;
   const height = Math.max(1, o.bars.length) * ROW + 8;
@@ -39,7 +46,7 @@ ${o.bars.map((b, i) => {
     : html`<p class="hint">No data yet.</p>`
 }
 <table class="chart-data">
-<thead><tr><th>${o.unit === 'rate' ? 'Repo' : 'Name'}</th><th>${o.unit}</th></tr></thead>
+<thead><tr><th>${o.headings[0]}</th><th>${o.headings[1]}</th></tr></thead>
 <tbody>${o.bars.map((b) => html`<tr><td>${b.label}</td><td>${b.text}</td></tr>`)}</tbody>
 </table>
 </figure>`;

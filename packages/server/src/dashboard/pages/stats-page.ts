@@ -53,7 +53,7 @@ ${figures(stats.overall)}
 ${barChart({
   id: 'merge-rate',
   title: 'Merged at first review, by repo',
-  unit: 'rate',
+  headings: ['Repo', 'Merged at first review'],
   max: 1,
   bars: stats.repos.map((r) => ({
     label: r.repo,
