@@ -26,7 +26,8 @@ export interface ApiDeps {
   /**
    * `model` and `modelProviders`: which providers a repo's `settings.model` may name;
    * `metricsPort` set: metrics are served on their own listener, not on the API;
-   * `defaultMaxBudgetUsd` and `prices`: a new task's budget, and whether its model is priced.
+   * `defaultMaxBudgetUsd` and `prices`: a new task's budget, and whether its model is priced;
+   * `executorStaleMs`: when a worker's heartbeat is late enough to call it silent (dashboard health).
    */
   config: Pick<
     Config,
@@ -39,6 +40,7 @@ export interface ApiDeps {
     | 'prices'
     | 'channels'
     | 'github'
+    | 'executorStaleMs'
   >;
   /** The repos' memory (`/v1/repos/{repo}/memory`, docs/memory.md). */
   memory: Memory;

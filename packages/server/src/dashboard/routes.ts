@@ -9,6 +9,10 @@ import type { DashboardEnv } from './env.ts';
 import { bare } from './layout.ts';
 import { submitPage } from './pages/submit-page.ts';
 import { taskPage } from './pages/task-page.ts';
+import { adminPage } from './pages/admin-page.ts';
+import { memoryPage } from './pages/memory-page.ts';
+import { reposPage } from './pages/repos-page.ts';
+import { statsPage } from './pages/stats-page.ts';
 import { tasksPage } from './pages/tasks-page.ts';
 import { dashboardRouter } from './router.ts';
 import { formField, SESSION_COOKIE, securityHeaders } from './security.ts';
@@ -21,7 +25,7 @@ import { createSession, deleteSession, SESSION_IDLE_S } from './session-store.ts
  * see their own tasks, admins all. Every page's rights are the API's: the pages call the same
  * functions the API routes do.
  */
-export function dashboardRoutes(deps: ApiDeps): Hono<DashboardEnv> {
+export function dashboardRoutes(deps: ApiDeps & { ready?: () => Promise<boolean> }): Hono<DashboardEnv> {
   const app = new Hono<DashboardEnv>();
   const router = dashboardRouter(app, deps.db);
   const headers = securityHeaders();
@@ -82,6 +86,11 @@ export function dashboardRoutes(deps: ApiDeps): Hono<DashboardEnv> {
   tasksPage(router, deps);
   taskPage(router, deps);
   submitPage(router, deps);
+  // Memory before the repo pages: `/repos/x/memory` is x's memory, not a repo named x/memory.
+  memoryPage(router, deps);
+  reposPage(router, deps);
+  statsPage(router, deps);
+  adminPage(router, deps);
   return app;
 }
 

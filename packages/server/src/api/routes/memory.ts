@@ -7,7 +7,6 @@ import {
   MemoryId,
   type MemoryImportResult,
   type MemoryKind,
-  type MemoryRecord,
   RepoName,
   UpdateMemoryRequest,
 } from '@abca/contracts';
@@ -15,8 +14,17 @@ import { type Context, Hono, type Next } from 'hono';
 import { contentKey, sameContent } from '../../memory/content-key.ts';
 import { exportLine, LINES_CONTENT_TYPE, parseImportLines } from '../../memory/memory-lines.ts';
 import { AppError } from '../../ops/errors.ts';
-import type { Principal } from '../../store/api-key-store.ts';
 import { getRepo } from '../../store/repo-store.ts';
+import {
+  addMemory,
+  editMemory,
+  forgetMemory,
+  loadMemory,
+  memoryVisible,
+  onboardedRepo,
+  pinMemory,
+  requireAdminToChange,
+} from '../actions/memory-actions.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { decodeUtf8 } from '../input-text.ts';
 import { decodeToken, encodeToken, readBody, readParam, readQuery } from '../validate.ts';
@@ -38,14 +46,6 @@ export function memoryRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   const redactor = createRedactor();
 
-  const onboarded = async (repo: string) => {
-    if (await getRepo(deps.db, repo)) return repo;
-    throw new AppError(
-      'REPO_NOT_ONBOARDED',
-      `Repository ${repo} is not onboarded; an admin adds it with \`abca repos add\`.`,
-    );
-  };
-
   /**
    * Registers a route under both spellings of a repo: `/owner/name/memory...` and
    * `/{repo}/memory...` (`owner%2Fname` or a one-segment name). A GET of `/{x}/memory` for an `x`
@@ -54,7 +54,7 @@ export function memoryRoutes(deps: ApiDeps) {
   const on = (method: 'get' | 'post' | 'patch' | 'delete', sub: string, h: Handler) => {
     app[method](`/:owner/:name/memory${sub}`, async (c) => {
       const name = readParam(`${c.req.param('owner')}/${c.req.param('name')}`, RepoName, 'repo');
-      return h(c, await onboarded(name));
+      return h(c, await onboardedRepo(deps, name));
     });
     app[method](`/:repo/memory${sub}`, async (c: Context<AppEnv>, next: Next) => {
       const name = readParam(c.req.param('repo'), RepoName, 'repo');
@@ -65,16 +65,11 @@ export function memoryRoutes(deps: ApiDeps) {
           return c.res;
         }
       }
-      return h(c, await onboarded(name));
+      return h(c, await onboardedRepo(deps, name));
     });
   };
 
-  const load = async (c: Context<AppEnv>, repo: string): Promise<MemoryRecord> => {
-    const id = readParam(c.req.param('id'), MemoryId, 'id');
-    const rec = await deps.memory.get(repo, id);
-    if (!rec || !visible(c.get('principal'), rec)) throw notFound(repo, id);
-    return rec;
-  };
+  const idOf = (c: Context<AppEnv>) => readParam(c.req.param('id'), MemoryId, 'id');
 
   on('get', '', async (c, repo) => {
     const p = c.get('principal');
@@ -99,7 +94,7 @@ export function memoryRoutes(deps: ApiDeps) {
     const hasMore = rows.length > q.limit;
     const last = page[page.length - 1];
     return c.json({
-      data: page.filter((r) => visible(p, r)),
+      data: page.filter((r) => memoryVisible(p, r)),
       pagination: {
         next_token: hasMore && last ? encodeToken({ before: last.id }) : null,
         has_more: hasMore,
@@ -124,7 +119,7 @@ export function memoryRoutes(deps: ApiDeps) {
             done = rows.length < EXPORT_PAGE;
             before = rows[rows.length - 1]?.id;
             const text = rows
-              .filter((r) => visible(p, r))
+              .filter((r) => memoryVisible(p, r))
               .map((r) => `${JSON.stringify(exportLine(r))}\n`)
               .join('');
             if (text) {
@@ -197,64 +192,34 @@ export function memoryRoutes(deps: ApiDeps) {
     return c.json({ data: result });
   });
 
-  on('get', '/:id', async (c, repo) => c.json({ data: await load(c, repo) }));
+  on('get', '/:id', async (c, repo) =>
+    c.json({ data: await loadMemory(deps, c.get('principal'), repo, idOf(c)) }),
+  );
 
   on('post', '', async (c, repo) => {
-    const p = c.get('principal');
-    const req = redactor.redactValue(await readBody(c, CreateMemoryRequest));
-    if (req.kind !== 'user_preference' && req.user_id !== undefined)
-      throw new AppError(
-        'VALIDATION_ERROR',
-        `Invalid request: user_id: only a user_preference belongs to a user, not a ${req.kind}`,
-        { details: [{ field: 'user_id', message: 'only a user_preference belongs to a user' }] },
-      );
-    const userId = req.kind === 'user_preference' ? (req.user_id ?? p.userId) : null;
-    if (!mayChange(p, req.kind, userId))
-      throw new AppError(
-        'FORBIDDEN',
-        req.kind === 'user_preference'
-          ? "A member adds only their own preferences; another user's needs an admin API key."
-          : `Adding a ${req.kind} to a repo's memory needs an admin API key; members may add their own user_preference records.`,
-      );
-    const rec = await deps.memory.add({
+    const rec = await addMemory(
+      deps,
+      c.get('log'),
+      c.get('principal'),
       repo,
-      kind: req.kind,
-      userId,
-      title: req.title,
-      body: req.body,
-      category: req.category ?? null,
-      citations: req.citations,
-      provenance: { source: 'person', by: p.userId },
-      pinned: req.pinned,
-      dedupeKey: contentKey({ kind: req.kind, userId, title: req.title, body: req.body }),
-    });
+      await readBody(c, CreateMemoryRequest),
+    );
     c.header('Location', `/v1/repos/${encodeURIComponent(repo)}/memory/${rec.id}`);
-    c.get('log').info({ repo, id: rec.id, kind: rec.kind }, 'memory record added');
     return c.json({ data: rec }, 201);
   });
 
   on('patch', '/:id', async (c, repo) => {
-    requireAdminToChange(c.get('principal'));
-    const rec = await load(c, repo);
-    const req = redactor.redactValue(await readBody(c, UpdateMemoryRequest));
-    const updated = await deps.memory.update(repo, rec.id, req);
-    if (!updated) throw notFound(repo, rec.id);
-    c.get('log').info({ repo, id: rec.id, fields: Object.keys(req) }, 'memory record edited');
+    const p = c.get('principal');
+    requireAdminToChange(p);
+    const updated = await editMemory(deps, c.get('log'), p, repo, idOf(c), () =>
+      readBody(c, UpdateMemoryRequest),
+    );
     return c.json({ data: updated });
   });
 
-  on('delete', '/:id', async (c, repo) => {
-    const p = c.get('principal');
-    const rec = await load(c, repo);
-    if (!mayChange(p, rec.kind, rec.user_id))
-      throw new AppError(
-        'FORBIDDEN',
-        "Forgetting a repo's memory needs an admin API key; members may forget their own user_preference records.",
-      );
-    if (!(await deps.memory.forget(repo, rec.id))) throw notFound(repo, rec.id);
-    c.get('log').info({ repo, id: rec.id, kind: rec.kind }, 'memory record forgotten');
-    return c.json({ data: { id: rec.id, forgotten: true as const } });
-  });
+  on('delete', '/:id', async (c, repo) =>
+    c.json({ data: await forgetMemory(deps, c.get('log'), c.get('principal'), repo, idOf(c)) }),
+  );
 
   for (const [action, pinned] of [
     ['pin', true],
@@ -262,36 +227,11 @@ export function memoryRoutes(deps: ApiDeps) {
   ] as const) {
     on('post', `/:id/${action}`, async (c, repo) => {
       requireAdminToChange(c.get('principal'));
-      const rec = await load(c, repo);
-      const updated = await deps.memory.update(repo, rec.id, { pinned });
-      if (!updated) throw notFound(repo, rec.id);
-      return c.json({ data: updated });
+      return c.json({ data: await pinMemory(deps, c.get('principal'), repo, idOf(c), pinned) });
     });
   }
 
   return app;
-}
-
-/** A `user_preference` is its user's (and admins') to see; the rest of a repo's memory is everyone's. */
-function visible(p: Principal, r: Pick<MemoryRecord, 'kind' | 'user_id'>): boolean {
-  return r.kind !== 'user_preference' || p.role === 'admin' || r.user_id === p.userId;
-}
-
-/** Admins change anything; a member only their own `user_preference` records. */
-function mayChange(p: Principal, kind: MemoryKind, userId: string | null): boolean {
-  return p.role === 'admin' || (kind === 'user_preference' && userId === p.userId);
-}
-
-function requireAdminToChange(p: Principal): void {
-  if (p.role !== 'admin')
-    throw new AppError(
-      'FORBIDDEN',
-      "Changing a repo's memory needs an admin API key; members read it, and add and forget their own user_preference records.",
-    );
-}
-
-function notFound(repo: string, id: string): AppError {
-  return new AppError('MEMORY_NOT_FOUND', `Repository ${repo} has no memory record ${id}.`);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { PrOutcomesQuery, type PrStats, PrStatsQuery } from '@abca/contracts';
+import { PrOutcomesQuery, PrStatsQuery } from '@abca/contracts';
 import { Hono } from 'hono';
 import { listOutcomes } from '../../pr-loop/outcomes.ts';
-import { prStats } from '../../pr-loop/stats.ts';
+import { prStatsReport } from '../actions/pr-stats-report.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { readQuery } from '../validate.ts';
 
@@ -12,16 +12,8 @@ import { readQuery } from '../validate.ts';
 export function statsRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
-    const principal = c.get('principal');
     const q = readQuery(c, PrStatsQuery);
-    const prs = await listOutcomes(deps.db, {
-      comments: false,
-      ...(q.repo ? { repo: q.repo } : {}),
-      ...(q.since ? { since: q.since } : {}),
-      ...(principal.role === 'admin' ? {} : { userId: principal.userId }),
-    });
-    const stats: PrStats = prStats(prs);
-    return c.json({ data: stats });
+    return c.json({ data: await prStatsReport(deps.db, c.get('principal'), q) });
   });
   app.get('/prs', async (c) => {
     const principal = c.get('principal');

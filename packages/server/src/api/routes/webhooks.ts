@@ -1,21 +1,17 @@
 import { CreateTaskRequest, CreateWebhookRequest, WebhookId } from '@abca/contracts';
 import { type Context, Hono } from 'hono';
-import { ulid } from 'ulid';
 import { findDelivery, recordDelivery } from '../../channels/deliveries.ts';
 import { submitTask } from '../../channels/gateway.ts';
 import { limitSource, parseVerifiedJson, readRawBody } from '../../channels/ingress.ts';
 import { verifyDelivery } from '../../channels/webhook/verify-delivery.ts';
-import { newWebhookSecret } from '../../channels/webhook/webhook-secret.ts';
 import {
   getWebhook,
-  insertWebhook,
   listWebhooks,
-  revokeWebhook,
   touchWebhook,
   toWebhookInfo,
-  userExists,
 } from '../../channels/webhook/webhook-store.ts';
 import { AppError } from '../../ops/errors.ts';
+import { createWebhookAs, revokeWebhookById } from '../actions/webhook-actions.ts';
 import { requireAdmin } from '../auth.ts';
 import type { ApiDeps, AppEnv } from '../deps.ts';
 import { validationError } from '../errors.ts';
@@ -30,27 +26,8 @@ export function webhookRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   app.post('/', async (c) => {
     requireAdmin(c);
-    const p = c.get('principal');
     const body = await readBody(c, CreateWebhookRequest);
-    const userId = body.user_id ?? p.userId;
-    if (!(await userExists(deps.db, userId)))
-      throw new AppError(
-        'USER_NOT_FOUND',
-        `No user ${userId}: create the user first (\`abca keys create <name> --user ${userId}\`).`,
-        { details: [{ field: 'user_id', message: 'no such user' }] },
-      );
-    const webhookId = `wh_${ulid()}`;
-    const secret = newWebhookSecret(body.scheme);
-    const row = await insertWebhook(deps.db, {
-      webhookId,
-      name: body.name,
-      userId,
-      scheme: body.scheme,
-      secretSealed: deps.webhookSecrets.seal(webhookId, body.scheme, secret),
-      createdBy: p.userId,
-    });
-    c.get('log').info({ webhookId, userId, scheme: body.scheme }, 'webhook created');
-    return c.json({ data: { ...toWebhookInfo(row), secret } }, 201);
+    return c.json({ data: await createWebhookAs(deps, c.get('log'), c.get('principal'), body) }, 201);
   });
   app.get('/', async (c) => {
     requireAdmin(c);
@@ -67,12 +44,7 @@ export function webhookRoutes(deps: ApiDeps) {
   app.delete('/:id', async (c) => {
     requireAdmin(c);
     const webhookId = readParam(c.req.param('id'), WebhookId, 'webhook_id');
-    const row = await getWebhook(deps.db, webhookId);
-    if (!row) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook ${webhookId}.`);
-    const revoked = await revokeWebhook(deps.db, webhookId);
-    if (!revoked) throw new AppError('VALIDATION_ERROR', `Webhook ${webhookId} is already revoked.`);
-    c.get('log').info({ webhookId }, 'webhook revoked');
-    return c.json({ data: toWebhookInfo(revoked) });
+    return c.json({ data: await revokeWebhookById(deps, c.get('log'), webhookId) });
   });
   return app;
 }
