@@ -104,11 +104,9 @@ describe('plan gate', () => {
 
     // Approved with edits: the working run follows the edited plan, fenced, and completes.
     model.script(
-      reply()
-        .when('EDITED-PLAN-7f3a')
-        .tool('bash', {
-          command: 'echo hi > greeting.txt && git add greeting.txt && git commit -qm "Rename"',
-        }),
+      reply().when('EDITED-PLAN-7f3a').tool('bash', {
+        command: 'echo hi > greeting.txt && git add greeting.txt && git commit -qm "Rename"',
+      }),
       reply().when('EDITED-PLAN-7f3a').text('Renamed as planned.'),
     );
     const ok = await p.request('POST', `/v1/tasks/${id}/approve`, {
