@@ -52,7 +52,13 @@ describe('abca repos --approvals', () => {
     const bad = await abca('repos', 'update', 'acme/gated', '--approvals', '{"push":true,"timeout_s":5}');
     expect(bad.code, bad.stderr).toBe(EXIT.USAGE);
     expect(bad.stderr).toContain('settings.approvals.timeout_s');
-    const unknown = await abca('repos', 'update', 'acme/gated', '--approvals', '{"tools":{"paths":["infra/"],"cmds":[]}}');
+    const unknown = await abca(
+      'repos',
+      'update',
+      'acme/gated',
+      '--approvals',
+      '{"tools":{"paths":["infra/"],"cmds":[]}}',
+    );
     expect(unknown.code).toBe(EXIT.USAGE);
     expect(unknown.stderr).toContain('settings.approvals.tools.cmds');
     const good = await abca(
