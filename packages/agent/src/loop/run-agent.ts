@@ -381,7 +381,6 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       if ('paused' in ran) return ran.paused;
       const ended = await afterTools(turn, ran.executed, wrapUp);
       if (ended) return ended;
-      await save();
     }
   } finally {
     if (hardDeadline) clearTimeout(hardDeadline);
