@@ -41,19 +41,23 @@ async function submit(repo: string, text: string) {
   return res.body.data.task_id as string;
 }
 
-/** Waits until the task waits on its plan of `round` (after a denial it still waits, on the earlier one, for a moment). */
+/**
+ * Waits until the task waits on its plan of `round`: after a denial it still waits, on the earlier
+ * one, for a moment; and the request is stored just before the task moves to AWAITING_APPROVAL.
+ */
 async function pendingPlan(id: string, round: number) {
-  await p.waitFor(id, (t) => t.status === 'AWAITING_APPROVAL', 60_000);
   const deadline = Date.now() + 60_000;
   for (;;) {
+    const status = (await p.request('GET', `/v1/tasks/${id}`)).body.data.status;
     const list = (await p.request('GET', `/v1/tasks/${id}/approvals`)).body.data as any[];
     const pending = list.filter((a) => a.state === 'pending');
-    if (pending.length === 1 && pending[0].request.round === round) {
+    if (status === 'AWAITING_APPROVAL' && pending.length === 1 && pending[0].request.round === round) {
       expect(pending[0]).toMatchObject({ gate: 'plan', request: { gate: 'plan', round } });
-      expect((await p.request('GET', `/v1/tasks/${id}`)).body.data.status).toBe('AWAITING_APPROVAL');
       return pending[0];
     }
-    if (Date.now() > deadline) throw new Error(`no pending plan of round ${round}: ${JSON.stringify(list)}`);
+    if (DONE.includes(status) || Date.now() > deadline) {
+      throw new Error(`task ${id} (${status}) waits on no plan of round ${round}: ${JSON.stringify(list)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
