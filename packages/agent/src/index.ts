@@ -20,6 +20,7 @@ export type { AgentLimits, LimitHit } from './loop/limits.ts';
 export { runAgent } from './loop/run-agent.ts';
 export type { AgentResult, RunAgentOptions } from './loop/run-agent-options.ts';
 export { createTranscript } from './loop/run-state.ts';
+export type { GatedToolCall, ToolCallGate, ToolCallVerdict } from './loop/tool-call-gate.ts';
 export { type ClassifiedModelError, classifyModelError } from './models/classify-model-error.ts';
 export { type CompletionResult, completeOnce } from './models/complete-once.ts';
 export {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasNestedQuantifier } from './regex-safety.ts';
 
 /**
  * Human approval gates (docs/approvals.md). A repo's policy names the gates its tasks stop at:
@@ -25,7 +26,7 @@ export const APPROVAL_CHANNELS = ['api', 'cli', 'dashboard', 'slack', 'github', 
 export const ApprovalChannel = z.enum(APPROVAL_CHANNELS);
 export type ApprovalChannel = z.infer<typeof ApprovalChannel>;
 
-/** Is `s` a regular expression JavaScript accepts (and not absurdly long)? */
+/** Is `s` a regular expression JavaScript accepts (in unicode mode)? */
 function isRegex(s: string): boolean {
   try {
     new RegExp(s, 'u');
@@ -35,12 +36,23 @@ function isRegex(s: string): boolean {
   }
 }
 
-/** A command rule: a JavaScript regular expression (unicode mode) tested against the whole command line. */
+/**
+ * A command rule: a JavaScript regular expression (unicode mode, case-sensitive) searched for in the
+ * whole command line. A repeated group holding another repeat (`(a+)+`) is refused: matching it
+ * can take exponential time on a hostile command.
+ */
 export const CommandPattern = z
   .string()
   .min(1)
   .max(500)
-  .refine(isRegex, 'must be a valid regular expression (JavaScript syntax), such as ^git push|rm -rf');
+  .refine(isRegex, {
+    message: 'must be a valid regular expression (JavaScript syntax), such as ^git push|rm -rf',
+    abort: true,
+  })
+  .refine(
+    (s) => !hasNestedQuantifier(s),
+    'repeats a group that holds a repeat (like (a+)+), which can make matching take exponential time: write it without the nesting',
+  );
 
 /** A path rule: a repo-relative path or folder (`infra/`, `package.json`); `*` matches within a segment, `**` across. */
 export const PathPattern = z

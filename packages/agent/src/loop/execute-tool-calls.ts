@@ -1,6 +1,7 @@
 import type { ToolModelMessage } from 'ai';
 import type { AgentTool } from '../tools/define-tool.ts';
 import type { StepToolCall } from './call-model.ts';
+import type { ToolCallGate } from './tool-call-gate.ts';
 
 /** The result of one tool call, ready for the model and for the `tool_call` event. */
 export interface ExecutedToolCall {
@@ -25,24 +26,38 @@ export interface ToolExecution {
   onStarted?: (call: StepToolCall) => Promise<void>;
   /** Receives a running tool's output; `close` once it ended (awaited before `onExecuted`). */
   watchOutput?: (call: StepToolCall) => { push(text: string): void; close(): Promise<void> };
+  /** Asked before each well-formed call runs (approval gates); absent: every call runs. */
+  gate?: ToolCallGate;
+}
+
+/** The calls answered, in order; `waiting`: the call after them waits on a person and nothing after it ran. */
+export interface ToolCallsRun {
+  executed: ExecutedToolCall[];
+  waiting?: StepToolCall;
 }
 
 /**
  * Runs the calls one after the other (edits and commands depend on order). A call the model got
  * wrong (unknown tool, unparsable arguments) becomes an error result saying how to fix it; once the
  * run is aborted the remaining calls are answered as cancelled, so the history stays well-formed.
+ * A gate may deny a call (its result is the gate's message, as an error) or hold it: then the run
+ * of the calls stops before it, and `waiting` names it.
  */
-export async function executeToolCalls(calls: readonly StepToolCall[], run: ToolExecution) {
+export async function executeToolCalls(
+  calls: readonly StepToolCall[],
+  run: ToolExecution,
+): Promise<ToolCallsRun> {
   const executed: ExecutedToolCall[] = [];
   for (const call of calls) {
     const result = await executeOne(call, run);
+    if (result === 'wait') return { executed, waiting: call };
     executed.push(result);
     await run.onExecuted(result);
   }
-  return executed;
+  return { executed };
 }
 
-async function executeOne(call: StepToolCall, run: ToolExecution): Promise<ExecutedToolCall> {
+async function executeOne(call: StepToolCall, run: ToolExecution): Promise<ExecutedToolCall | 'wait'> {
   const fail = (output: string): ExecutedToolCall => ({
     call,
     output: run.redact(output),
@@ -65,6 +80,16 @@ async function executeOne(call: StepToolCall, run: ToolExecution): Promise<Execu
         `You sent: ${raw.slice(0, 500)}\nCall "${call.toolName}" again with a JSON object matching its schema: ` +
         JSON.stringify(tool.inputSchema),
     );
+  }
+  if (run.gate) {
+    const verdict = await run.gate({
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+      input: call.input,
+      argsText: run.redact(JSON.stringify(call.input) ?? ''),
+    });
+    if (verdict.action === 'wait') return 'wait';
+    if (verdict.action === 'deny') return fail(verdict.message);
   }
   const { saveOutput } = run;
   await run.onStarted?.(call);

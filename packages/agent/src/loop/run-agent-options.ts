@@ -8,6 +8,7 @@ import type { Sandbox } from '../sandbox-port.ts';
 import type { AgentTool } from '../tools/define-tool.ts';
 import type { AgentTranscript } from '../transcript.ts';
 import type { AgentLimits } from './limits.ts';
+import type { ToolCallGate } from './tool-call-gate.ts';
 
 /** Everything {@link runAgent} needs; all dependencies are explicit. */
 export interface RunAgentOptions {
@@ -74,11 +75,21 @@ export interface RunAgentOptions {
    * turn has not finished (default 300 000 ms).
    */
   wrapUpGraceMs?: number;
+  /**
+   * Asked before each well-formed tool call runs (approval gates; see {@link ToolCallGate}). A call
+   * it holds ends the run `awaiting_approval` with the turn saved in the transcript; the caller
+   * resumes from that transcript once a person decided, and the gate is asked again.
+   */
+  gateToolCall?: ToolCallGate;
 }
 
-/** How a run ended. `transcript` is the final saved transcript (status `finished`). */
+/**
+ * How a run ended. `transcript` is the final saved transcript (status `finished`), except for
+ * `awaiting_approval`: a tool call waits on a person; the transcript is `running` with the turn in
+ * `pendingTools`, and resuming from it goes on at that call.
+ */
 export interface AgentResult {
-  outcome: AgentOutcome;
+  outcome: AgentOutcome | 'awaiting_approval';
   /** Model turns made, including the wrap-up turn and an empty-response retry. */
   turns: number;
   usage: AgentUsage;

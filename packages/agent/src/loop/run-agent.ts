@@ -10,10 +10,11 @@ import { createOutputStore, savedOutputNote } from '../tools/saved-output.ts';
 import { preview } from '../tools/truncate.ts';
 import type { AgentTranscript } from '../transcript.ts';
 import { argsPreview } from './args-preview.ts';
+import type { StepToolCall } from './call-model.ts';
 import { callModelOnce } from './call-model.ts';
 import { createContextManager } from './context-manager.ts';
 import { contextWindowFor, DEFAULT_CONTEXT_THRESHOLD } from './context-window.ts';
-import { executeToolCalls, toolResultMessage } from './execute-tool-calls.ts';
+import { type ExecutedToolCall, executeToolCalls, toolResultMessage } from './execute-tool-calls.ts';
 import { outcomeForLimit, reachedLimit } from './limits.ts';
 import { EMPTY_RESPONSE_PROMPT, nudgePrompt, steeringPrompt, wrapUpPrompt } from './prompts.ts';
 import type { AgentResult, RunAgentOptions } from './run-agent-options.ts';
@@ -141,7 +142,125 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     return finish('interrupted');
   };
 
+  /** The text of the turn in flight, for its `turn_completed` (and kept with a paused turn). */
+  let turnText = '';
+  /**
+   * Runs a turn's tool calls after the `done` ones (a turn resumed after a gate's decision). A call
+   * the gate holds pauses the run: the turn is saved with what ran so far and the run ends
+   * `awaiting_approval`; a resume asks the gate again about that call before it runs.
+   */
+  const runToolCalls = async (
+    turn: number,
+    calls: StepToolCall[],
+    done: ExecutedToolCall[],
+  ): Promise<'interrupted' | { paused: AgentResult } | { executed: ExecutedToolCall[] }> => {
+    const ran = await executeToolCalls(calls.slice(done.length), {
+      tools: toolsByName,
+      signal: run.signal,
+      redact: redactor.redact,
+      now: () => clock.now(),
+      ...(options.gateToolCall ? { gate: options.gateToolCall } : {}),
+      saveOutput: async (id, text) => {
+        const path = await outputs.save(id, text);
+        return path === undefined ? undefined : savedOutputNote(path);
+      },
+      onStarted: (call) =>
+        emit({
+          type: 'tool_started',
+          turn,
+          toolCallId: call.toolCallId,
+          tool: call.toolName,
+          argsPreview: redactor.redact(argsPreview(call.input)),
+        }),
+      watchOutput: (call) =>
+        createToolOutputTail({
+          intervalMs: options.toolOutputIntervalMs ?? 5000,
+          maxChars: TAIL_CHARS,
+          maxLines: TAIL_LINES,
+          redact: redactor.redact,
+          now: () => clock.now(),
+          report: (t) =>
+            emit({ type: 'tool_output', turn, toolCallId: call.toolCallId, tool: call.toolName, ...t }),
+        }),
+      // A call cut by the stop's deadline is no tool failure: not reported, redone on resume.
+      onExecuted: async (e) => {
+        if (interrupting()) return;
+        await emit({
+          type: 'tool_call',
+          turn,
+          toolCallId: e.call.toolCallId,
+          tool: e.call.toolName,
+          args: redactor.redactValue(e.call.input),
+          result: preview(e.output, PREVIEW_CHARS),
+          isError: e.isError,
+          durationMs: e.durationMs,
+          truncated: e.truncated,
+        });
+      },
+    });
+    if (interrupting()) return 'interrupted';
+    const executed = [...done, ...ran.executed];
+    if (ran.waiting) {
+      state.pendingTools = { turn, text: turnText, calls: structuredClone(calls), done: executed };
+      await save();
+      return { paused: { ...resultOf(state), outcome: 'awaiting_approval' } };
+    }
+    delete state.pendingTools;
+    return { executed };
+  };
+  /** The end of a turn whose calls all ran: their results, the turn's event and the loop's checks. */
+  const afterTools = async (
+    turn: number,
+    executed: ExecutedToolCall[],
+    wrapUp: boolean,
+  ): Promise<AgentResult | undefined> => {
+    state.messages.push(toolResultMessage(executed));
+    state.toolHistory = recordToolCalls(
+      state.toolHistory,
+      executed.map((e) => ({ key: toolCallKey(e.call.toolName, e.call.input), isError: e.isError })),
+    );
+    await emit({
+      type: 'turn_completed',
+      turn,
+      toolCalls: executed.length,
+      text: preview(turnText, PREVIEW_CHARS),
+      usage: state.usage,
+    });
+
+    if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
+    if (wrapUp) return await finish(outcomeForLimit(state.limit ?? 'max_turns'));
+
+    const stuck = detectStuck(state.toolHistory);
+    if (stuck) {
+      if (state.steered) {
+        return await finish('stuck', {
+          code: 'AGENT_STUCK',
+          message: `The agent kept failing after a steering message (${stuck.replace('_', ' ')}).`,
+          retryable: false,
+        });
+      }
+      const message = steeringPrompt(stuck);
+      state.steered = true;
+      state.toolHistory = [];
+      state.messages.push(userMessage(message));
+      await emit({ type: 'steering', turn, reason: stuck, message });
+    }
+    await save();
+    return undefined;
+  };
+
   try {
+    // A turn paused at a gate goes on first: the held call is asked about again, then runs or not.
+    if (state.pendingTools) {
+      const pending = state.pendingTools;
+      turnStart = structuredClone(state);
+      turnText = pending.text;
+      const ran = await runToolCalls(pending.turn, pending.calls, pending.done);
+      if (ran === 'interrupted') return await interrupted();
+      if ('paused' in ran) return ran.paused;
+      const ended = await afterTools(pending.turn, ran.executed, state.phase === 'wrap_up');
+      if (ended) return ended;
+    }
     for (;;) {
       if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
       if (options.drain?.aborted) return await finish('interrupted');
@@ -256,76 +375,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         return await finish(wrapUp ? limitOutcome() : 'completed');
       }
 
-      const executed = await executeToolCalls(step.toolCalls, {
-        tools: toolsByName,
-        signal: run.signal,
-        redact: redactor.redact,
-        now: () => clock.now(),
-        saveOutput: async (id, text) => {
-          const path = await outputs.save(id, text);
-          return path === undefined ? undefined : savedOutputNote(path);
-        },
-        onStarted: (call) =>
-          emit({
-            type: 'tool_started',
-            turn,
-            toolCallId: call.toolCallId,
-            tool: call.toolName,
-            argsPreview: redactor.redact(argsPreview(call.input)),
-          }),
-        watchOutput: (call) =>
-          createToolOutputTail({
-            intervalMs: options.toolOutputIntervalMs ?? 5000,
-            maxChars: TAIL_CHARS,
-            maxLines: TAIL_LINES,
-            redact: redactor.redact,
-            now: () => clock.now(),
-            report: (t) =>
-              emit({ type: 'tool_output', turn, toolCallId: call.toolCallId, tool: call.toolName, ...t }),
-          }),
-        // A call cut by the stop's deadline is no tool failure: not reported, redone on resume.
-        onExecuted: async (e) => {
-          if (interrupting()) return;
-          await emit({
-            type: 'tool_call',
-            turn,
-            toolCallId: e.call.toolCallId,
-            tool: e.call.toolName,
-            args: redactor.redactValue(e.call.input),
-            result: preview(e.output, PREVIEW_CHARS),
-            isError: e.isError,
-            durationMs: e.durationMs,
-            truncated: e.truncated,
-          });
-        },
-      });
-      if (interrupting()) return await interrupted();
-      state.messages.push(toolResultMessage(executed));
-      state.toolHistory = recordToolCalls(
-        state.toolHistory,
-        executed.map((e) => ({ key: toolCallKey(e.call.toolName, e.call.input), isError: e.isError })),
-      );
-      await turnCompleted(executed.length);
-
-      if (run.signal.aborted) return await finish(stoppedBy ?? 'cancelled');
-      if (wrapUp) return await finish(limitOutcome());
-
-      const stuck = detectStuck(state.toolHistory);
-      if (stuck) {
-        if (state.steered) {
-          return await finish('stuck', {
-            code: 'AGENT_STUCK',
-            message: `The agent kept failing after a steering message (${stuck.replace('_', ' ')}).`,
-            retryable: false,
-          });
-        }
-        const message = steeringPrompt(stuck);
-        state.steered = true;
-        state.toolHistory = [];
-        state.messages.push(userMessage(message));
-        await emit({ type: 'steering', turn, reason: stuck, message });
-      }
-      await save();
+      turnText = text;
+      const ran = await runToolCalls(turn, step.toolCalls, []);
+      if (ran === 'interrupted') return await interrupted();
+      if ('paused' in ran) return ran.paused;
+      const ended = await afterTools(turn, ran.executed, wrapUp);
+      if (ended) return ended;
     }
   } finally {
     if (hardDeadline) clearTimeout(hardDeadline);

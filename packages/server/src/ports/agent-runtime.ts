@@ -37,7 +37,36 @@ export interface AgentRunInput {
   readNudges(): Promise<string[]>;
   /** Running totals (not deltas), so a re-run after a crash cannot double count. */
   reportUsage(usage: AgentUsage): Promise<void>;
+  /**
+   * A planning run (the plan gate, docs/approvals.md): the agent works read-only (it reads, lists
+   * and searches files; it has no write, edit or shell tool) and its final answer is its plan.
+   * Rounds are separate conversations: a new round starts over (its prompt carries the earlier
+   * plans and the reasons they were denied); the task's usage goes on counting across them. A
+   * planning run resumes its own round only. Absent: the working run, which edits and commits.
+   */
+  plan?: { round: number };
+  /**
+   * Asked before each tool call of a working run runs (the tool-call gate): `run`, `deny` (the
+   * agent reads the message as the call's error and goes on) or `wait`: the run ends
+   * `awaiting_approval` with what it needs to resume saved, and the next `run` asks again about
+   * that same call (same `toolCallId`) before it runs.
+   */
+  gateToolCall?(call: ToolCallToGate): Promise<ToolCallVerdict>;
 }
+
+/** A tool call about to run, as the tool-call gate sees it. */
+export interface ToolCallToGate {
+  /** Stable across a resume: the approval request's key. */
+  toolCallId: string;
+  toolName: string;
+  /** The arguments as the agent sent them. */
+  input: unknown;
+  /** The arguments as JSON with the platform's secrets redacted: what a person may be shown. */
+  argsText: string;
+}
+
+/** See {@link AgentRunInput.gateToolCall}. */
+export type ToolCallVerdict = { action: 'run' } | { action: 'deny'; message: string } | { action: 'wait' };
 
 export type AgentOutcome =
   | 'completed'
@@ -48,13 +77,15 @@ export type AgentOutcome =
   | 'timed_out'
   | 'failed'
   /** The process stopped (a drain): the run is not over; a later `run` resumes it. */
-  | 'interrupted';
+  | 'interrupted'
+  /** A tool call waits on a person ({@link AgentRunInput.gateToolCall}): a later `run` resumes at it. */
+  | 'awaiting_approval';
 
 export interface AgentRunResult {
   outcome: AgentOutcome;
   /** The commit the agent's work ended at, when it made any. */
   commit?: string;
-  /** The agent's own summary of what it did, for the PR body. */
+  /** The agent's own summary of what it did, for the PR body; a planning run's plan. */
   summary: string;
   usage: AgentUsage;
   error?: { code: TaskFailureCode; message: string };

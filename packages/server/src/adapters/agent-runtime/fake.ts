@@ -55,6 +55,14 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
     },
     async run(input) {
       const { task, signal } = input;
+      // A planning run reads nothing and proposes a fixed plan, naming its round.
+      if (input.plan) {
+        const zero: AgentUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
+        if (signal.aborted) return { outcome: 'cancelled', summary: '', usage: zero };
+        const plan = `Fake plan, round ${input.plan.round}:\n1. Add a line to ABCA_FAKE_CHANGE.md.\n2. Commit it.`;
+        await input.emit('agent.message', { turn: 0, text: plan });
+        return { outcome: 'completed', summary: plan, usage: zero };
+      }
       // The stop's deadline cuts a turn short like a cancellation, but the run resumes later.
       const cut = input.interrupt ? AbortSignal.any([signal, input.interrupt]) : signal;
       const interrupted = () => ({ outcome: 'interrupted' as const, summary: '', usage });
@@ -99,12 +107,22 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
         const text = `Turn ${turn}: running the tests.`;
         await input.emit('agent.message', { turn, text });
         const call = { turn, tool_call_id: `fake-${turn}`, tool: 'bash' };
-        await input.emit('agent.tool_started', { ...call, args_preview: 'npm test' });
+        // The tool-call gate sees the fake's command like any other; a held call pauses the run
+        // (its turns are played again on resume, and the gate asked again about the same call).
+        const verdict = (await input.gateToolCall?.({
+          toolCallId: call.tool_call_id,
+          toolName: 'bash',
+          input: { command: 'npm test' },
+          argsText: '{"command":"npm test"}',
+        })) ?? { action: 'run' as const };
+        if (verdict.action === 'wait') return { outcome: 'awaiting_approval', summary: '', usage };
+        if (verdict.action === 'run')
+          await input.emit('agent.tool_started', { ...call, args_preview: 'npm test' });
         await input.emit('agent.tool_call', {
           ...call,
           args: { command: 'npm test' },
-          result: 'tests passed\n[exit code: 0]',
-          is_error: false,
+          result: verdict.action === 'run' ? 'tests passed\n[exit code: 0]' : verdict.message,
+          is_error: verdict.action !== 'run',
           duration_ms: 0,
           truncated: false,
         });

@@ -1,4 +1,8 @@
 import { taskError } from '@abca/contracts';
+import { gate } from '../../approvals/gate.ts';
+import { planGate } from '../../approvals/plan-gate.ts';
+import { createToolGate } from '../../approvals/tool-gate.ts';
+import type { AgentRunInput, AgentRunResult } from '../../ports/agent-runtime.ts';
 import { appendEvent } from '../../store/event-store.ts';
 import { takeNudges } from '../../store/nudge-store.ts';
 import { getTask, patchTask, setUsage } from '../../store/task-store.ts';
@@ -14,6 +18,11 @@ const KEEPS_WORK = ['completed', 'max_turns', 'budget_exceeded', 'timed_out', 's
  * (completed, a limit, wall time, a model error, stuck detection), finalization takes the work and
  * pushes it (a draft PR saying why the run stopped); a run that stopped on a failure and changed
  * nothing ends there with the run's error, as does a cancellation here.
+ *
+ * Approval gates (docs/approvals.md): with a plan gate the agent first plans read-only and works
+ * only once a person approved the plan; with tool rules a matching call waits for a person. Either
+ * way the step returns `await` (the task waits holding nothing) and the decision's run comes back
+ * here: the agent resumes from its transcript at the held call.
  */
 export const agentExecutionStep: StepDefinition = {
   name: 'agent-execution',
@@ -26,6 +35,8 @@ export const agentExecutionStep: StepDefinition = {
   // without one is made anew (and the agent starts over).
   workspace: 'restored-or-recreated',
   async run({ task, signal, timedOut, emit, workspace, drain }, deps) {
+    // This run asked a person already and ended its step there (a re-run after a crash): it waits.
+    if (task.status === 'AWAITING_APPROVAL') return 'await';
     if (task.status !== 'RUNNING') return 'skipped';
     if (task.outcome?.agent) return 'skipped';
     let ws: Awaited<ReturnType<typeof workspace>>;
@@ -40,9 +51,9 @@ export const agentExecutionStep: StepDefinition = {
       return 'stop';
     }
     const { ctx, sandbox } = ws;
-    const result = await deps.agentRuntime.run({
+    const policy = ctx.settings.approvals;
+    const common: Omit<AgentRunInput, 'prompt'> = {
       task,
-      prompt: ctx.prompt,
       sandbox,
       settings: ctx.settings,
       signal,
@@ -53,7 +64,54 @@ export const agentExecutionStep: StepDefinition = {
       },
       readNudges: async () => (await takeNudges(deps.db, task.task_id)).map((n) => n.message),
       reportUsage: (usage) => setUsage(deps.db, task.task_id, usage),
+    };
+    const planned = await planGate(deps, {
+      task,
+      policy,
+      prompt: ctx.prompt,
+      plan: (round, prompt) => deps.agentRuntime.run({ ...common, prompt, plan: { round } }),
     });
+    if (planned.kind === 'await' || planned.kind === 'stop' || planned.kind === 'interrupted')
+      return planned.kind;
+    if (planned.kind === 'end') {
+      await endTask(deps, task.task_id, 'FAILED', planned.error);
+      return 'stop';
+    }
+    let result: AgentRunResult;
+    for (;;) {
+      const tools = createToolGate(deps.db, {
+        taskId: task.task_id,
+        policy,
+        allowlist: ctx.settings.network_allowlist ?? [],
+        workspacePath: sandbox.workspacePath,
+      });
+      result = await deps.agentRuntime.run({
+        ...common,
+        prompt: planned.prompt,
+        ...(tools.check ? { gateToolCall: tools.check } : {}),
+      });
+      if (result.outcome !== 'awaiting_approval') break;
+      // A tool call waits on a person: the run saved where it stopped; nothing is checkpointed or
+      // ended, and the decision's run resumes the agent at that call.
+      await setUsage(deps.db, task.task_id, result.usage);
+      const held = tools.held();
+      if (!held) throw new Error('the agent paused for an approval no gate asked for');
+      if (held.kind === 'cancelled') return 'stop';
+      if (held.kind === 'expired') {
+        await endTask(deps, task.task_id, 'FAILED', taskError('APPROVAL_TIMEOUT'));
+        return 'stop';
+      }
+      const answer = await gate(deps, {
+        task,
+        step: 'agent-execution',
+        key: held.key,
+        request: held.request,
+        policy: policy ?? {},
+      });
+      if (answer.kind === 'wait') return 'await';
+      if (answer.kind === 'stop') return 'stop';
+      // Decided already (the timeout, between the call and here): the agent runs again and reads it.
+    }
     await setUsage(deps.db, task.task_id, result.usage);
     // The process is stopping: the run saved its transcript and goes on from it on resume. Not an
     // outcome of the task: nothing is checkpointed or ended here.
