@@ -1,6 +1,8 @@
 import {
   ApiErrorBody,
   ApiKeyInfo,
+  Approval,
+  type ApproveRequest,
   CancelTaskResponse,
   ChangeRequestInfo,
   ChannelCheckResult,
@@ -11,6 +13,7 @@ import {
   type CreateRepoRequest,
   type CreateTaskRequest,
   type CreateWebhookRequest,
+  type DenyRequest,
   dataEnvelope,
   ForgottenMemory,
   type IdentityProvider,
@@ -44,6 +47,7 @@ import {
 import { z } from 'zod';
 import { CliError, EXIT, exitCodeOfStatus } from './exit-codes.ts';
 import { type HttpResponse, httpRequest } from './http-request.ts';
+import { USER_AGENT } from './version.ts';
 
 /** An error answer of the API, as `{ error: { code, message, request_id, details } }`. */
 export class ApiError extends CliError {
@@ -174,6 +178,24 @@ export class ApiClient {
   async nudge(id: string, message: string) {
     const res = await this.send('POST', `/v1/tasks/${seg(id)}/nudge`, { body: { message } });
     return parse(dataEnvelope(NudgeResponse), res.json).data;
+  }
+
+  /** `GET /v1/tasks/{id}/approvals`: the task's approval requests, oldest first. */
+  async listApprovals(id: string) {
+    const res = await this.send('GET', `/v1/tasks/${seg(id)}/approvals`);
+    return parse(dataEnvelope(z.array(Approval)), res.json).data;
+  }
+
+  /** `POST /v1/tasks/{id}/approve`: approves the request the task waits on (a plan may be edited). */
+  async approve(id: string, body: ApproveRequest) {
+    const res = await this.send('POST', `/v1/tasks/${seg(id)}/approve`, { body });
+    return parse(dataEnvelope(Approval), res.json).data;
+  }
+
+  /** `POST /v1/tasks/{id}/deny`: denies it; the reason goes to the agent and into the task's events. */
+  async deny(id: string, body: DenyRequest) {
+    const res = await this.send('POST', `/v1/tasks/${seg(id)}/deny`, { body });
+    return parse(dataEnvelope(Approval), res.json).data;
   }
 
   async listEvents(id: string, q: ListEventsInput) {
@@ -446,7 +468,12 @@ export class ApiClient {
       timeoutMs?: number;
     } = {},
   ): Promise<HttpResponse & { body?: ReadableStream<Uint8Array> | null }> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      // The server records a decision sent with it as made from the CLI (channel `cli`).
+      'user-agent': USER_AGENT,
+      ...(opts.headers ?? {}),
+    };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let body: string | undefined;
     if (opts.body !== undefined) {

@@ -1,4 +1,5 @@
 import { isTerminal, type TaskDetail } from '@abca/contracts';
+import { decideCommands } from './approval-view.ts';
 import type { ApiClient } from './client.ts';
 import { clock, describeEvent } from './format-event.ts';
 import type { Output } from './output.ts';
@@ -32,6 +33,11 @@ export async function watchTask(
       const line = out.json ? '' : describeEvent(e, out.c, { verbose: opts.verbose ?? false });
       // The concise view leaves out the agent's messages and per-turn summaries (--verbose shows them).
       if (line) out.out(`${out.c.dim(clock(e.at))}  ${line}`);
+      // A gate waits on a person: say what to run (in another terminal; this view goes on).
+      if (line && e.type === 'approval.requested')
+        out.out(
+          `${' '.repeat(clock(e.at).length)}  ${out.c.dim(`decide: ${decideCommands(taskId).join('   or   ')}`)}`,
+        );
     }
     if (abort.signal.aborted) {
       out.err(`Stopped watching; task ${taskId} keeps running. Resume with \`abca watch ${taskId}\`.`);

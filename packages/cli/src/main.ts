@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Cli } from './command-kit.ts';
+import { registerApprovals } from './commands/approvals.ts';
 import { registerBudget } from './commands/budget.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
@@ -24,10 +24,9 @@ import { registerWebhooks } from './commands/webhooks.ts';
 import { registerWorker } from './commands/worker.ts';
 import type { Env } from './context.ts';
 import { EXIT } from './exit-codes.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { VERSION };
 
 const MAIN_HELP = `
 Examples:
@@ -36,6 +35,8 @@ Examples:
   $ abca submit --repo acme/app "Add a health check endpoint" --wait
   $ abca tasks --status RUNNING,QUEUED
   $ abca watch <task-id>
+  $ abca approve <task-id>                      # a task waiting at an approval gate goes on
+  $ abca deny <task-id> --reason "Not this week"
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
   $ abca memory list acme/app                  # what ABCA learned of a repo (show, edit, forget...)
   $ abca usage --by user                        # tokens and dollars this month
@@ -76,6 +77,7 @@ export function buildProgram(cli: Cli): Command {
   registerEvents(program, cli);
   registerCancel(program, cli);
   registerNudge(program, cli);
+  registerApprovals(program, cli);
   registerEval(program, cli);
   registerRepos(program, cli);
   registerPrs(program, cli);

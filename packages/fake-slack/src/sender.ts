@@ -57,11 +57,23 @@ export interface SlackSender {
   ): Promise<SentResponse & { ts: string; eventId: string; body: string }>;
   /** A slash command (`/abca <text>`), form-encoded as Slack sends it. */
   command(user: string, text: string, opts?: SendOptions & { channel?: string }): Promise<SentResponse>;
-  /** A button click (`block_actions`), form-encoded as `payload=<json>`. */
+  /**
+   * A button click (`block_actions`), form-encoded as `payload=<json>`; its `trigger_id` (returned)
+   * lets ABCA open one modal for the user (`views.open`).
+   */
   blockAction(
     user: string,
-    action: { actionId: string; value: string; channel: string; messageTs: string },
+    action: { actionId: string; value: string; channel: string; messageTs: string; text?: string },
     opts?: SendOptions,
+  ): Promise<SentResponse & { triggerId: string }>;
+  /**
+   * The user submits a modal ABCA opened (`view_submission`), with a value for input blocks by
+   * `block_id`. `asUser` submits it as someone else (what a forged request would claim).
+   */
+  submitView(
+    viewId: string,
+    values: Record<string, string>,
+    opts?: SendOptions & { asUser?: string },
   ): Promise<SentResponse>;
 }
 
@@ -197,8 +209,10 @@ export function createSlackSender(deps: {
       }).toString();
       return send('/webhooks/slack/commands', body, FORM, opts);
     },
-    blockAction(user, action, opts = {}) {
+    async blockAction(user, action, opts = {}) {
       const message = world.find(action.channel, action.messageTs);
+      const trigger = triggerId();
+      world.triggers.set(trigger, { user, used: false });
       const payload = {
         type: 'block_actions',
         user: { id: user, username: world.users.get(user)?.name ?? user, name: user, team_id: teamId },
@@ -211,7 +225,7 @@ export function createSlackSender(deps: {
           is_ephemeral: false,
           ...(message?.thread_ts ? { thread_ts: message.thread_ts } : {}),
         },
-        trigger_id: triggerId(),
+        trigger_id: trigger,
         team: { id: teamId, domain: 'abca-fake' },
         enterprise: null,
         is_enterprise_install: false,
@@ -222,13 +236,48 @@ export function createSlackSender(deps: {
           {
             action_id: action.actionId,
             block_id: 'abca_actions',
-            text: { type: 'plain_text', text: 'Cancel', emoji: true },
+            text: { type: 'plain_text', text: action.text ?? 'Cancel', emoji: true },
             value: action.value,
             style: 'danger',
             type: 'button',
             action_ts: `${Date.now() / 1000}`,
           },
         ],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return { ...(await send('/webhooks/slack/interactions', body, FORM, opts)), triggerId: trigger };
+    },
+    submitView(viewId, values, opts = {}) {
+      const view = world.views.find((v) => v.id === viewId);
+      if (!view) throw new Error(`fake slack: no view ${viewId} was opened`);
+      const user = opts.asUser ?? view.user;
+      // Slack's state: block_id -> action_id -> the element's value.
+      const state: Record<string, Record<string, unknown>> = {};
+      for (const b of view.blocks as {
+        type?: string;
+        block_id?: string;
+        element?: { type?: string; action_id?: string };
+      }[]) {
+        if (b.type !== 'input' || !b.block_id || !b.element?.action_id) continue;
+        state[b.block_id] = {
+          [b.element.action_id]: {
+            type: b.element.type ?? 'plain_text_input',
+            value: values[b.block_id] ?? null,
+          },
+        };
+      }
+      const { user: _user, trigger_id: _trigger, ...shown } = view;
+      const payload = {
+        type: 'view_submission',
+        team: { id: teamId, domain: 'abca-fake' },
+        user: { id: user, username: world.users.get(user)?.name ?? user, name: user, team_id: teamId },
+        api_app_id: 'A0ABCAAPP',
+        token: 'fake-verification-token',
+        trigger_id: triggerId(),
+        view: { ...shown, state: { values: state }, app_id: 'A0ABCAAPP', bot_id: world.bot.botId },
+        response_urls: [],
+        is_enterprise_install: false,
+        enterprise: null,
       };
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       return send('/webhooks/slack/interactions', body, FORM, opts);

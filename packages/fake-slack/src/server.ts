@@ -36,6 +36,8 @@ export interface FakeSlack {
   thread(channel: string, ts: string): FakeSlackMessage[];
   /** The bot's messages in the thread of `ts`. */
   botReplies(channel: string, ts: string): FakeSlackMessage[];
+  /** Modals opened with `views.open`, oldest first (`sender().submitView` submits one). */
+  views: SlackWorld['views'];
   /** Ephemeral messages (visible to one user) posted so far. */
   ephemeral: SlackWorld['ephemeral'];
   /** The reactions ABCA's bot put on a message. */
@@ -138,6 +140,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     botUserId,
     calls,
     ephemeral: world.ephemeral,
+    views: world.views,
     addUser(user) {
       const u: FakeSlackUser = {
         id: user.id,

@@ -22,6 +22,24 @@ export interface FakeSlackUser {
   is_bot: boolean;
 }
 
+/** A modal opened with `views.open`, as Slack answers it (the fields ABCA sets, and Slack's own). */
+export interface FakeSlackView {
+  id: string;
+  team_id: string;
+  type: 'modal';
+  title: unknown;
+  submit?: unknown;
+  close?: unknown;
+  blocks: unknown[];
+  callback_id: string;
+  private_metadata: string;
+  state: { values: Record<string, unknown> };
+  hash: string;
+  /** Who opened it: the user whose interaction gave the trigger. */
+  user: string;
+  trigger_id: string;
+}
+
 /** What the fake Slack holds: channels of messages (threads by `thread_ts`), users, ephemeral notes. */
 export class SlackWorld {
   readonly channels = new Map<string, FakeSlackMessage[]>();
@@ -34,7 +52,12 @@ export class SlackWorld {
     thread_ts?: string;
     message_ts: string;
   }[] = [];
+  /** `trigger_id`s handed out with interactions (each opens one view) and the user they came from. */
+  readonly triggers = new Map<string, { user: string; used: boolean }>();
+  /** Modals opened with `views.open`, oldest first. */
+  readonly views: FakeSlackView[] = [];
   private lastTs = 0;
+  private lastView = 0;
 
   constructor(
     readonly teamId: string,
@@ -54,6 +77,12 @@ export class SlackWorld {
     const micros = Math.max(Date.now() * 1000, this.lastTs + 1);
     this.lastTs = micros;
     return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+  }
+
+  /** A new view id, Slack's `V...` form. */
+  nextViewId(): string {
+    this.lastView += 1;
+    return `V0FAKE${String(this.lastView).padStart(6, '0')}`;
   }
 
   channel(id: string): FakeSlackMessage[] {

@@ -1,4 +1,4 @@
-import type { FakeSlackMessage, SlackWorld } from './state.ts';
+import type { FakeSlackMessage, FakeSlackView, SlackWorld } from './state.ts';
 
 /** A Web API answer: Slack answers 200 with `ok: false` and an `error` code for most failures. */
 export type ApiAnswer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
@@ -49,6 +49,43 @@ function shown(m: FakeSlackMessage, withMetadata: boolean): FakeSlackMessage {
   if (withMetadata || !m.metadata) return { ...m };
   const { metadata: _hidden, ...rest } = m;
   return rest;
+}
+
+const plainText = (v: unknown, max: number): boolean => {
+  const t = v as { type?: unknown; text?: unknown } | undefined;
+  return t?.type === 'plain_text' && typeof t.text === 'string' && t.text.length > 0 && t.text.length <= max;
+};
+
+/**
+ * A modal view as `views.open` checks it (Slack's published limits): `type: modal`, a plain_text
+ * title of at most 24 characters, at most 100 blocks, a `submit` when a block takes input,
+ * `callback_id` up to 255 and `private_metadata` up to 3000 characters. Undefined when it holds.
+ */
+function viewProblem(view: Record<string, unknown>): string | undefined {
+  if (view.type !== 'modal') return 'view type must be modal';
+  if (!plainText(view.title, 24)) return 'title must be plain_text of 1 to 24 characters';
+  const blocks = view.blocks;
+  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > 100)
+    return 'blocks must hold 1 to 100 blocks';
+  const hasInput = blocks.some((b) => (b as { type?: unknown }).type === 'input');
+  if (hasInput && !plainText(view.submit, 24)) return 'a view with input blocks needs a submit of plain_text';
+  if (view.close !== undefined && !plainText(view.close, 24))
+    return 'close must be plain_text of 1 to 24 characters';
+  for (const b of blocks as { type?: unknown; block_id?: unknown; element?: { action_id?: unknown } }[]) {
+    if (b.type === 'input' && (typeof b.element?.action_id !== 'string' || typeof b.block_id !== 'string'))
+      return 'an input block needs a block_id and an element with an action_id';
+  }
+  if (
+    view.callback_id !== undefined &&
+    (typeof view.callback_id !== 'string' || view.callback_id.length > 255)
+  )
+    return 'callback_id must be a string of at most 255 characters';
+  if (
+    view.private_metadata !== undefined &&
+    (typeof view.private_metadata !== 'string' || view.private_metadata.length > 3000)
+  )
+    return 'private_metadata must be a string of at most 3000 characters';
+  return undefined;
 }
 
 export const METHODS: Record<string, Method> = {
@@ -155,6 +192,50 @@ export const METHODS: Record<string, Method> = {
       has_more: thread.length > limit,
       response_metadata: { next_cursor: '' },
     });
+  },
+
+  /**
+   * Opens a modal for the user of an interaction. A `trigger_id` is good for one view (Slack also
+   * lets it expire after 3 s; the fake does not time it, so a busy test machine is not flaky):
+   * unknown is `invalid_trigger_id`, used twice `exchanged_trigger_id`; a bad view
+   * `invalid_arguments` with Slack's `response_metadata.messages`.
+   */
+  'views.open': (world, args) => {
+    const triggerId = str(args.trigger_id);
+    const view = json(args.view) as Record<string, unknown> | undefined;
+    if (!triggerId || !view || typeof view !== 'object') return fail('invalid_arguments');
+    const trigger = world.triggers.get(triggerId);
+    if (!trigger) return fail('invalid_trigger_id');
+    if (trigger.used) return fail('exchanged_trigger_id');
+    const problem = viewProblem(view);
+    if (problem)
+      return {
+        status: 200,
+        body: {
+          ok: false,
+          error: 'invalid_arguments',
+          response_metadata: { messages: [`[ERROR] ${problem}`] },
+        },
+      };
+    trigger.used = true;
+    const opened: FakeSlackView = {
+      id: world.nextViewId(),
+      team_id: world.teamId,
+      type: 'modal',
+      title: view.title,
+      ...(view.submit !== undefined ? { submit: view.submit } : {}),
+      ...(view.close !== undefined ? { close: view.close } : {}),
+      blocks: view.blocks as unknown[],
+      callback_id: (view.callback_id as string | undefined) ?? '',
+      private_metadata: (view.private_metadata as string | undefined) ?? '',
+      state: { values: {} },
+      hash: `${Date.now()}.fakehash`,
+      user: trigger.user,
+      trigger_id: triggerId,
+    };
+    world.views.push(opened);
+    const { user: _user, trigger_id: _trigger, ...shownView } = opened;
+    return ok({ view: { ...shownView, app_id: 'A0ABCAAPP', bot_id: world.bot.botId } });
   },
 
   'users.info': (world, args) => {

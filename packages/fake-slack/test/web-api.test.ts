@@ -139,6 +139,77 @@ describe('the fake Slack Web API', () => {
   });
 });
 
+describe('the fake Slack modals', () => {
+  it('opens one modal per trigger, checks the view, and submits it as Slack does', async () => {
+    const got: string[] = [];
+    const abca = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        got.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => abca.listen(0, '127.0.0.1', r));
+    try {
+      const send = slack.sender(`http://127.0.0.1:${(abca.address() as AddressInfo).port}`);
+      const click = await send.blockAction('U0ALICE01', {
+        actionId: 'abca_deny',
+        value: 'T:A',
+        channel: 'C0TEST005',
+        messageTs: '1.000001',
+        text: 'Deny',
+      });
+      const view = {
+        type: 'modal' as const,
+        callback_id: 'abca_deny_reason',
+        private_metadata: '{"task_id":"T"}',
+        title: { type: 'plain_text' as const, text: 'Deny the request' },
+        submit: { type: 'plain_text' as const, text: 'Deny' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'reason',
+            label: { type: 'plain_text', text: 'Why?' },
+            element: { type: 'plain_text_input', action_id: 'reason', multiline: true },
+          },
+        ],
+      };
+      await expect(client.views.open({ trigger_id: 'nope', view })).rejects.toMatchObject({
+        data: { error: 'invalid_trigger_id' },
+      });
+      await expect(
+        client.views.open({ trigger_id: click.triggerId, view: { ...view, submit: undefined } }),
+      ).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+      const opened = await client.views.open({ trigger_id: click.triggerId, view });
+      expect(opened.view).toMatchObject({
+        callback_id: 'abca_deny_reason',
+        private_metadata: '{"task_id":"T"}',
+      });
+      await expect(client.views.open({ trigger_id: click.triggerId, view })).rejects.toMatchObject({
+        data: { error: 'exchanged_trigger_id' },
+      });
+      expect(slack.views.at(-1)).toMatchObject({ id: opened.view?.id, user: 'U0ALICE01' });
+
+      await send.submitView(opened.view?.id as string, { reason: 'Not now.' });
+      const payload = JSON.parse(new URLSearchParams(got.at(-1)).get('payload') ?? '{}');
+      expect(payload).toMatchObject({
+        type: 'view_submission',
+        user: { id: 'U0ALICE01' },
+        view: {
+          id: opened.view?.id,
+          callback_id: 'abca_deny_reason',
+          private_metadata: '{"task_id":"T"}',
+          state: { values: { reason: { reason: { type: 'plain_text_input', value: 'Not now.' } } } },
+        },
+      });
+    } finally {
+      await new Promise<void>((r) => abca.close(() => r()));
+    }
+  });
+});
+
 describe("the fake Slack's sender", () => {
   it('signs requests with the v0 scheme over the exact bytes it sends', async () => {
     const got: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];

@@ -35,7 +35,7 @@ export function createChannelNotifiers(inputs: NotifierInputs): ChannelNotifier[
         botLogin: inputs.config.channels.github.botLogin,
       }),
     );
-  const slack = slackNotifierFromConfig(inputs.config.channels, inputs.log);
+  const slack = slackNotifierFromConfig(inputs.config.channels, inputs.log, inputs.db);
   if (slack) list.push(slack);
   const fakeUrl = inputs.config.channels.fakeChannelUrl;
   if (fakeUrl) {

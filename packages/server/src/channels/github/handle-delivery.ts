@@ -7,7 +7,9 @@ import { getRepo } from '../../store/repo-store.ts';
 import { findDelivery, recordDelivery } from '../deliveries.ts';
 import { type GatewayDeps, submitTask } from '../gateway.ts';
 import { howToLink, resolveSender } from '../identities.ts';
-import type { GitHubChannelApi, RepoAccess } from './github-api.ts';
+import { handleApprovalCommand, parseApprovalCommand } from './approval-command.ts';
+import type { GitHubChannelApi } from './github-api.ts';
+import { REPLY_SOURCE, WRITE_ACCESS } from './senders.ts';
 import { decideTrigger, type GitHubEvent, triggerSettings } from './triggers.ts';
 
 export interface GitHubIngressDeps extends GatewayDeps {
@@ -28,9 +30,6 @@ export interface DeliveryAnswer {
 }
 
 export const DELIVERY_SOURCE = 'github';
-/** The refusals replied, by repo, issue, sender and reason (in channel_deliveries, beside the deliveries). */
-const REPLY_SOURCE = 'github-reply';
-const WRITE_ACCESS: readonly RepoAccess[] = ['admin', 'maintain', 'write'];
 /** contracts CreateTaskRequest's cap on a description. */
 const MAX_DESCRIPTION = 10_000;
 
@@ -66,6 +65,12 @@ export async function handleGitHubEvent(
     };
   const ownerRepo = e.payload.repository.full_name;
   const repo = await findGitHubRepo(deps.db, ownerRepo);
+  // `@abca approve [reason]` / `@abca deny <reason>`: a decision on the task waiting here, never a
+  // new task (nor a nudge of a PR's watcher).
+  if (repo && e.event === 'issue_comment') {
+    const command = parseApprovalCommand(e.payload, triggerSettings(repo.settings, deps.botLogin));
+    if (command) return handleApprovalCommand(deps, log, deliveryId, { repo, event: e.payload, command });
+  }
   // A comment on a pull request ABCA opened goes to its watcher, which starts one iteration at a
   // time (a mention), stops on a writer's "stop", and ignores the rest.
   if (

@@ -1,10 +1,14 @@
+import type { Approval } from '@abca/contracts';
+import { pendingApproval } from '../../approvals/approval-store.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { ChannelMessages, ChannelNotice, ChannelNotifier } from '../../ports/channel-notifier.ts';
 import { ForgeError } from '../../ports/forge.ts';
 import type { Queryable } from '../../storage/db.ts';
+import { getRepo } from '../../store/repo-store.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import type { GitHubChannelApi } from './github-api.ts';
 import { renderStatusComment, statusMarker } from './status-comment.ts';
+import { DEFAULT_MENTION_NAME } from './triggers.ts';
 
 export interface GitHubNotifierDeps {
   db: Queryable;
@@ -48,7 +52,7 @@ export function createGitHubChannelNotifier(deps: GitHubNotifierDeps): ChannelNo
           throw err;
         });
       }
-      const body = renderStatusComment(task, await prUrlOf(deps.db, task));
+      const body = renderStatusComment(task, await prUrlOf(deps.db, task), await pendingOf(deps.db, task));
       await upsertStatusComment(
         api,
         deps.botLogin,
@@ -92,6 +96,18 @@ async function upsertStatusComment(
   }
   const id = await api.createComment(ownerRepo, issue, body);
   await messages.save(taskId, STATUS, String(id));
+}
+
+/** The request a waiting task shows, with the repo's mention name for the commands that decide it. */
+async function pendingOf(
+  db: Queryable,
+  task: TaskRow,
+): Promise<{ approval: Approval; mention: string } | undefined> {
+  if (task.status !== 'AWAITING_APPROVAL') return undefined;
+  const approval = await pendingApproval(db, task.task_id);
+  if (!approval) return undefined;
+  const repo = await getRepo(db, task.repo);
+  return { approval, mention: repo?.settings.mention_name ?? DEFAULT_MENTION_NAME };
 }
 
 /** The PR link: on the task once it ended, else from the `finalization.pr_opened` event. */

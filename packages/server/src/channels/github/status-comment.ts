@@ -1,4 +1,6 @@
+import type { Approval } from '@abca/contracts';
 import type { TaskRow } from '../../store/task-row.ts';
+import { approvalSection } from './approval-section.ts';
 import { STATUS_MARKER_PREFIX } from './triggers.ts';
 
 /** The hidden marker of a task's status comment (GitHub does not render HTML comments). */
@@ -17,7 +19,7 @@ function stateLine(task: TaskRow, prUrl: string | undefined): string {
     case 'RUNNING':
       return `🛠️ **Working**${step}.`;
     case 'AWAITING_APPROVAL':
-      return '⏸️ **Waiting for approval** of an ABCA admin.';
+      return '⏸️ **Waiting for approval**.';
     case 'FINALIZING':
       return prUrl
         ? '📬 **Pull request opened**, finishing up.'
@@ -42,11 +44,18 @@ function plain(text: string): string {
 }
 
 /**
- * The one status comment of a task, rendered from its current state: what it is doing, the PR,
- * the failure with its remedy, cost and turns, and the hidden marker that finds it again.
+ * The one status comment of a task, rendered from its current state: what it is doing, the
+ * request it waits on and how to decide (`pending`), the PR, the failure with its remedy, cost and
+ * turns, and the hidden marker that finds it again.
  */
-export function renderStatusComment(task: TaskRow, prUrl: string | undefined): string {
+export function renderStatusComment(
+  task: TaskRow,
+  prUrl: string | undefined,
+  pending?: { approval: Approval; mention: string },
+): string {
   const lines = [`**ABCA** task \`${task.task_id}\``, '', stateLine(task, prUrl)];
+  if (task.status === 'AWAITING_APPROVAL' && pending?.approval.state === 'pending')
+    lines.push('', approvalSection(task.task_id, pending.approval, pending.mention));
   if (prUrl) lines.push('', `Pull request: ${prUrl}`);
   if (task.error && (task.status === 'FAILED' || task.status === 'TIMED_OUT')) {
     lines.push(

@@ -48,6 +48,16 @@ export const STATUS_MARKER_PREFIX = '<!-- abca:task:';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** A comment without its code (fenced and inline) and its quoted lines: what a person wrote to ABCA. */
+export function visibleText(body: string): string {
+  return body
+    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
+    .replace(/`[^`\n]*`/g, '')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('>'))
+    .join('\n');
+}
+
 /**
  * Whether `body` mentions `@name` outside quoted lines and code, and the request around it (the
  * comment without the mention); undefined when it does not mention it.
@@ -55,13 +65,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function mentionRequest(body: string, name: string): string | undefined {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const mention = new RegExp(`(^|[^A-Za-z0-9_\\-/@.\`])@${escaped}(?![A-Za-z0-9_\\-\\[])`, 'i');
-  const visible = body
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
-    .replace(/`[^`\n]*`/g, '')
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('>'))
-    .join('\n');
-  if (!mention.test(visible)) return undefined;
+  if (!mention.test(visibleText(body))) return undefined;
   return body.replace(mention, '$1').trim();
 }
 

@@ -34,3 +34,30 @@ export function replyLater(
       );
   });
 }
+
+/**
+ * Opens a modal for the user of an interaction (views.open with its trigger: Slack gives 3 s), right
+ * after Slack got its answer. When Slack refuses, the user is told how else to decide.
+ */
+export function openViewLater(
+  deps: { slack: WebClient | undefined; log: Logger },
+  open: { triggerId: string; view: Record<string, unknown> },
+  to: { channel: string; user: string } | undefined,
+): void {
+  if (!deps.slack) {
+    deps.log.warn('slack modal not opened: ABCA_SLACK_BOT_TOKEN is not set');
+    return;
+  }
+  const slack = deps.slack;
+  setImmediate(() => {
+    slack.views.open({ trigger_id: open.triggerId, view: open.view as never }).catch((err: unknown) => {
+      deps.log.warn({ err: (err as Error).message }, 'slack modal could not be opened');
+      if (to)
+        replyLater(
+          deps,
+          to,
+          'Slack could not open the form to deny with. Click Deny again, or deny from the CLI: `abca deny <task> --reason "..."`.',
+        );
+    });
+  });
+}

@@ -1,7 +1,10 @@
+import type { Approval } from '@abca/contracts';
 import type { WebClient } from '@slack/web-api';
+import { pendingApproval } from '../../approvals/approval-store.ts';
 import type { ChannelsConfig } from '../../config/channels-config.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { ChannelMessages, ChannelNotice, ChannelNotifier } from '../../ports/channel-notifier.ts';
+import type { Queryable } from '../../storage/db.ts';
 import type { TaskRow } from '../../store/task-row.ts';
 import { createSlackClient, slackErrorCode } from './client.ts';
 import { END_REACTION, renderStatus, START_REACTION, STATUS_METADATA_TYPE } from './status-message.ts';
@@ -14,6 +17,8 @@ export interface SlackNotifierDeps {
   log: Logger;
   /** A client to use instead of one made from token and apiUrl (tests). */
   client?: WebClient;
+  /** The request a task waits on (approvals/approval-store.ts): shown with Approve / Deny buttons. */
+  pendingApproval?: (taskId: string) => Promise<Approval | undefined>;
 }
 
 const PURPOSE = 'status';
@@ -89,7 +94,9 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
         deps.log.warn({ taskId: task.task_id }, 'slack notice for a task without a slack reference: skipped');
         return;
       }
-      const view = renderStatus(task);
+      const pending =
+        task.status === 'AWAITING_APPROVAL' ? await deps.pendingApproval?.(task.task_id) : undefined;
+      const view = renderStatus(task, pending);
       let ts = await messages.get(task.task_id, PURPOSE);
       if (!ts) {
         ts = await findPosted(ref.channel_id, ref.thread_ts, task.task_id);
@@ -141,7 +148,15 @@ export function createSlackChannelNotifier(deps: SlackNotifierDeps): ChannelNoti
 export function slackNotifierFromConfig(
   channels: Pick<ChannelsConfig, 'slack'>,
   log: Logger,
+  db?: Queryable,
 ): ChannelNotifier | undefined {
   const { botToken, apiUrl } = channels.slack;
-  return botToken ? createSlackChannelNotifier({ token: botToken, apiUrl, log }) : undefined;
+  return botToken
+    ? createSlackChannelNotifier({
+        token: botToken,
+        apiUrl,
+        log,
+        ...(db ? { pendingApproval: (taskId: string) => pendingApproval(db, taskId) } : {}),
+      })
+    : undefined;
 }

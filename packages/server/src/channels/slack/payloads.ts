@@ -71,10 +71,36 @@ export const BlockActions = z.object({
     })
     .optional(),
   channel: z.object({ id: SlackId }).optional(),
+  /** Opens one modal (views.open) for the clicker, within 3 s. */
+  trigger_id: z.string().max(200).optional(),
   actions: z
     .array(z.looseObject({ action_id: z.string().max(255), value: z.string().max(2000).optional() }))
     .max(25),
 });
 export type BlockActions = z.infer<typeof BlockActions>;
+
+/** A modal submitted (`view_submission`): ABCA's Deny form, with the reason typed in it. */
+export const ViewSubmission = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: SlackId, team_id: SlackId.optional() }),
+  team: z.object({ id: SlackId }).nullable().optional(),
+  view: z.looseObject({
+    id: z.string().max(100),
+    callback_id: z.string().max(255).optional(),
+    private_metadata: z.string().max(3000).optional(),
+    state: z
+      .looseObject({
+        values: z.record(
+          z.string().max(255),
+          z.record(
+            z.string().max(255),
+            z.looseObject({ value: z.string().max(10_000).nullable().optional() }),
+          ),
+        ),
+      })
+      .optional(),
+  }),
+});
+export type ViewSubmission = z.infer<typeof ViewSubmission>;
 
 export const InteractionEnvelope = z.looseObject({ type: z.string().max(100) });

@@ -3,10 +3,11 @@ import type { ApiDeps, AppEnv } from '../../api/deps.ts';
 import { AppError } from '../../ops/errors.ts';
 import { findDelivery, recordDelivery } from '../deliveries.ts';
 import { limitSource, parseVerifiedJson, verifiedText } from '../ingress.ts';
+import { handleDenySubmission } from './approval-actions.ts';
 import { createSlackClient } from './client.ts';
 import { runCommand } from './commands.ts';
 import { handleEvent } from './events.ts';
-import { replyLater, type SlackIngressDeps } from './ingress-deps.ts';
+import { openViewLater, replyLater, type SlackIngressDeps } from './ingress-deps.ts';
 import { handleBlockActions } from './interactions.ts';
 import {
   BlockActions,
@@ -15,13 +16,14 @@ import {
   InteractionEnvelope,
   SlashCommand,
   UrlVerification,
+  ViewSubmission,
 } from './payloads.ts';
 import { formFields, parsePayload, readSlackRequest } from './request.ts';
 
 /**
  * Slack's three request URLs (docs/channels.md), mounted at `/webhooks/slack`: the Events API
  * (`/events`: the URL check, mentions, thread replies), the `/abca` slash command (`/commands`) and
- * interactivity (`/interactions`: the Cancel button). Each checks the v0 signature over the raw
+ * interactivity (`/interactions`: the Cancel, Approve and Deny buttons, the Deny form). Each checks the v0 signature over the raw
  * bytes before parsing, is rate limited per team, and answers at once: replies in Slack are sent
  * after the answer, never waited on.
  */
@@ -104,6 +106,15 @@ export function slackRoutes(api: ApiDeps) {
       );
     const value = parseVerifiedJson(new TextEncoder().encode(fields.payload));
     const envelope = parsePayload(InteractionEnvelope, value);
+    if (envelope.type === 'view_submission') {
+      const submitted = parsePayload(ViewSubmission, value);
+      limitSource(api.channelLimiter, `slack:${submitted.team?.id ?? submitted.user.team_id ?? 'unknown'}`);
+      const result = await handleDenySubmission(deps, submitted);
+      // Errors keep the modal open with the message under the field; an empty 200 closes it.
+      if (result.errors) return c.json({ response_action: 'errors', errors: result.errors });
+      if (result.reply) replyLater(deps, result.reply, result.reply.text);
+      return c.body(null, 200);
+    }
     if (envelope.type !== 'block_actions') {
       c.get('log').info({ type: envelope.type }, 'slack interaction ignored: not a type ABCA handles');
       return c.body(null, 200);
@@ -112,6 +123,10 @@ export function slackRoutes(api: ApiDeps) {
     limitSource(api.channelLimiter, `slack:${actions.team?.id ?? actions.user.team_id ?? 'unknown'}`);
     const result = await handleBlockActions(deps, actions);
     if (result.reply) replyLater(deps, result.reply, result.reply.text);
+    if (result.openView) {
+      const channel = actions.container?.channel_id ?? actions.channel?.id;
+      openViewLater(deps, result.openView, channel ? { channel, user: actions.user.id } : undefined);
+    }
     return c.body(null, 200);
   });
 

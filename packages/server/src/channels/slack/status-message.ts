@@ -1,5 +1,6 @@
-import { isTerminal, type TaskStatus } from '@abca/contracts';
+import { type Approval, isTerminal, type TaskStatus } from '@abca/contracts';
 import type { TaskRow } from '../../store/task-row.ts';
+import { approvalBlocks } from './approval-blocks.ts';
 import { CANCEL_ACTION } from './interactions.ts';
 import { escapeSlack } from './mention.ts';
 
@@ -36,10 +37,12 @@ export interface StatusMessage {
 
 /**
  * ABCA's one thread message for a task, as it stands: state, step, turns and cost, the failure
- * and its remedy, the PR link at the end, and a Cancel button while it runs. No text of the
- * requester is repeated in it; everything shown is escaped for mrkdwn.
+ * and its remedy, the PR link at the end, and a Cancel button while it runs; while it waits at
+ * an approval gate, the request (`pending`) with Approve and Deny buttons. No text of the
+ * requester is repeated in it; everything shown is escaped for mrkdwn (the agent's words in a
+ * request are plain text).
  */
-export function renderStatus(task: TaskRow): StatusMessage {
+export function renderStatus(task: TaskRow, pending?: Approval): StatusMessage {
   const label = LABEL[task.status];
   const lines = [`*ABCA* · ${escapeSlack(task.repo)} · task \`${task.task_id}\``];
   lines.push(
@@ -63,11 +66,17 @@ export function renderStatus(task: TaskRow): StatusMessage {
         text: `\`${escapeSlack(task.error.code)}\`: ${escapeSlack(task.error.message)}\n_${escapeSlack(task.error.remedy)}_`,
       },
     });
+  const approval =
+    task.status === 'AWAITING_APPROVAL' && pending?.state === 'pending'
+      ? approvalBlocks(task.task_id, pending)
+      : undefined;
+  if (approval) blocks.push(...approval.sections);
   if (!isTerminal(task.status))
     blocks.push({
       type: 'actions',
       block_id: 'abca_actions',
       elements: [
+        ...(approval?.buttons ?? []),
         {
           type: 'button',
           action_id: CANCEL_ACTION,
