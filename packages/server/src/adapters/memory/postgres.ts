@@ -2,6 +2,7 @@ import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contr
 import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
+import { BODY_MATCH_WEIGHT, rarity } from '../../memory/rarity.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -85,6 +86,14 @@ function wordsOf(text: string, max: number): string[] {
  */
 export const SEARCH_POSTINGS_CAP = 2000;
 
+/**
+ * A lexeme as a tsquery operand: quoted, its quotes and backslashes escaped (as `quote_literal`
+ * does), so a lexeme is only ever a word to match, never an operator.
+ */
+function quoteLexeme(lexeme: string): string {
+  return `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
 /** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
 const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
 
@@ -94,9 +103,35 @@ function listText(text: string): string {
 }
 
 /**
- * The memory store on PostgreSQL (migrations 016, 017): full-text search over title, body and
+ * The search's second statement: each record of the repo holding a kept lexeme ($2, the tsquery of
+ * them; $5, the same as an array) scores the rarity ($6) of every one it holds, whole in its title or
+ * cited paths (weight A), $7 of it in its body (weight B). `setweight` marks the query's lexemes C
+ * in the record's vector and `ts_filter` keeps them (C functions: no whole vector is unnested). The
+ * postings cap bounds the rows scored; the plan is a bitmap scan of `memory_records_repo_search`
+ * (test/memory-scale.test.ts explains this very statement).
+ */
+export const SCORED_SEARCH_SQL = `SELECT ${COLUMNS}, m.score
+   FROM memory_records r
+  CROSS JOIN LATERAL (
+    SELECT tsvector_to_array(ts_filter(setweight(r.search, 'C', $5::text[]), '{c}')) AS hit,
+           tsvector_to_array(ts_filter(setweight(ts_filter(r.search, '{a}'), 'C', $5::text[]), '{c}')) AS hit_a
+  ) h
+  CROSS JOIN LATERAL (
+    SELECT sum(($6::float8[])[array_position($5::text[], l)] * CASE WHEN l = ANY(h.hit_a) THEN 1 ELSE $7::float8 END)
+             AS score
+      FROM unnest(h.hit) AS l
+  ) m
+  WHERE r.repo = $1 AND r.search @@ $2::tsquery AND r.superseded_by IS NULL
+    AND (r.kind <> 'user_preference' OR r.user_id = $3)
+    AND NOT (r.kind = ANY($4::text[]))
+  ORDER BY m.score DESC, coalesce(r.last_used_at, r.created_at) DESC, r.use_count DESC, r.id DESC
+  LIMIT $8`;
+
+/**
+ * The memory store on PostgreSQL (migrations 016, 017, 022): full-text search over title, body and
  * cited paths (`tsvector` with a GIN index holding the repo), on the words that tell a repo's
- * records apart, ranked by `ts_rank` with recency and use as tie-breakers (docs/memory.md).
+ * records apart, ranked by the rarity of the words a record shares with the query (memory/rarity.ts,
+ * from word counts kept on write) with recency and use as tie-breakers (docs/memory.md).
  */
 export function createPostgresMemory(db: Queryable): Memory {
   // Ids sort in the order records were added (the listing's "newest first" and its paging).
@@ -207,33 +242,35 @@ export function createPostgresMemory(db: Queryable): Memory {
       const paths = wordsOf(q.paths.map(pathQueryTerms).join(' '), 200);
       if ((text.length === 0 && paths.length === 0) || hasNul(q.repo, q.userId)) return [];
       // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
-      // rarest of this repo first, up to the postings cap (memory_lexemes, migration 017).
-      const picked = await db.query<{ query: string | null }>(
+      // rarest of this repo first, up to the postings cap, with how many records hold each and how
+      // many the repo has (memory_lexemes, memory_repo_sizes: kept on write, migrations 017, 022).
+      const picked = await db.query<{ lexeme: string; ndoc: number; nrec: number | null }>(
         `WITH words AS (
            SELECT DISTINCT l.lexeme
              FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
          ), counted AS (
-           SELECT w.lexeme, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
+           SELECT w.lexeme, s.ndoc, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
                   row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
              FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
          )
-         SELECT string_agg(quote_literal(lexeme), ' | ') AS query FROM counted WHERE running <= $4 OR nth = 1`,
+         SELECT c.lexeme, c.ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
+           FROM counted c WHERE c.running <= $4 OR c.nth = 1`,
         [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
       );
-      const query = picked.rows[0]?.query;
-      if (!query) return [];
-      // ts_rank_cd (cover density) ranks the rules that apply above the ones that share a word (the
-      // retrieval benchmark: precision 0.34 with ts_rank); the postings cap bounds the rows it ranks.
-      const res = await db.query(
-        `SELECT ${COLUMNS}, ts_rank_cd(search, $2::tsquery) AS score
-           FROM memory_records
-          WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
-            AND (kind <> 'user_preference' OR user_id = $3)
-            AND NOT (kind = ANY($4::text[]))
-          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
-          LIMIT $5`,
-        [q.repo, query, q.userId ?? null, q.excludeKinds ?? [], Math.min(q.limit ?? 50, 500)],
-      );
+      if (picked.rows.length === 0) return [];
+      const lexemes = picked.rows.map((r) => r.lexeme);
+      const records = picked.rows[0]?.nrec ?? 0;
+      const rarities = picked.rows.map((r) => rarity(r.ndoc, records));
+      const res = await db.query(SCORED_SEARCH_SQL, [
+        q.repo,
+        lexemes.map(quoteLexeme).join(' | '),
+        q.userId ?? null,
+        q.excludeKinds ?? [],
+        lexemes,
+        rarities,
+        BODY_MATCH_WEIGHT,
+        Math.min(q.limit ?? 50, 500),
+      ]);
       return res.rows.map((r) => ({ record: toRecord(r), score: Number(r.score) }));
     },
 
