@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { createPostgresMemory, SCORED_SEARCH_SQL } from '../src/adapters/memory/postgres.ts';
+import {
+  createPostgresMemory,
+  scoredSearchParams,
+  scoredSearchSql,
+} from '../src/adapters/memory/postgres.ts';
 import { rarity } from '../src/memory/rarity.ts';
 import type { Memory } from '../src/ports/memory.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
@@ -136,16 +140,20 @@ describe('memory at scale', () => {
 
     // The store's own scoring statement, on a few rare words: the repo and search index, no scan.
     const words = ['quuxlib', 'term3001', 'term4500'];
-    const plan = await db.query(`EXPLAIN (ANALYZE, FORMAT TEXT) ${SCORED_SEARCH_SQL}`, [
-      BIG,
-      words.map((w) => `'${w}'`).join(' | '),
-      null,
-      [],
-      words,
-      words.map(() => rarity(10, 24_000)),
-      0.5,
-      50,
-    ]);
+    const kept = words.map((w) => ({ operand: `'${w}'`, rarity: rarity(10, 24_000) }));
+    const plan = await db.query(
+      `EXPLAIN (ANALYZE, FORMAT TEXT) ${scoredSearchSql(kept.length)}`,
+      scoredSearchParams(
+        {
+          repo: BIG,
+          query: kept.map((k) => k.operand).join(' | '),
+          userId: null,
+          excludeKinds: [],
+          limit: 50,
+        },
+        kept,
+      ),
+    );
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text, text).toMatch(/Bitmap Index Scan on memory_records_repo_search/);
     expect(text).not.toMatch(/Seq Scan/);

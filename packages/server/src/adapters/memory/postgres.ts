@@ -86,14 +86,6 @@ function wordsOf(text: string, max: number): string[] {
  */
 export const SEARCH_POSTINGS_CAP = 2000;
 
-/**
- * A lexeme as a tsquery operand: quoted, its quotes and backslashes escaped (as `quote_literal`
- * does), so a lexeme is only ever a word to match, never an operator.
- */
-function quoteLexeme(lexeme: string): string {
-  return `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
-}
-
 /** PostgreSQL refuses NUL in text: a key holding one names no record (never a 5xx). */
 const hasNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
 
@@ -103,29 +95,44 @@ function listText(text: string): string {
 }
 
 /**
- * The search's second statement: each record of the repo holding a kept lexeme ($2, the tsquery of
- * them; $5, the same as an array) scores the rarity ($6) of every one it holds, whole in its title or
- * cited paths (weight A), $7 of it in its body (weight B). `setweight` marks the query's lexemes C
- * in the record's vector and `ts_filter` keeps them (C functions: no whole vector is unnested). The
- * postings cap bounds the rows scored; the plan is a bitmap scan of `memory_records_repo_search`
- * (test/memory-scale.test.ts explains this very statement).
+ * The search's second statement, for `lexemes` kept lexemes: each record of the repo holding one
+ * ($2, the tsquery of them) scores the rarity of every one it holds — whole in its title or cited
+ * paths (`'word':A`, weight A), $6 of it in its body (weight B) — one `CASE` a lexeme, each a
+ * binary search in the record's vector. Parameters: $1 repo, $2 query, $3 user, $4 excluded kinds,
+ * $5 limit, $6 the body's weight, then three a lexeme (its `:A` tsquery, its tsquery, its rarity):
+ * {@link scoredSearchParams}. The postings cap bounds the rows scored; the plan is a bitmap scan of
+ * `memory_records_repo_search` (test/memory-scale.test.ts explains this very statement).
  */
-export const SCORED_SEARCH_SQL = `SELECT ${COLUMNS}, m.score
-   FROM memory_records r
-  CROSS JOIN LATERAL (
-    SELECT tsvector_to_array(ts_filter(setweight(r.search, 'C', $5::text[]), '{c}')) AS hit,
-           tsvector_to_array(ts_filter(setweight(ts_filter(r.search, '{a}'), 'C', $5::text[]), '{c}')) AS hit_a
-  ) h
-  CROSS JOIN LATERAL (
-    SELECT sum(($6::float8[])[array_position($5::text[], l)] * CASE WHEN l = ANY(h.hit_a) THEN 1 ELSE $7::float8 END)
-             AS score
-      FROM unnest(h.hit) AS l
-  ) m
-  WHERE r.repo = $1 AND r.search @@ $2::tsquery AND r.superseded_by IS NULL
-    AND (r.kind <> 'user_preference' OR r.user_id = $3)
-    AND NOT (r.kind = ANY($4::text[]))
-  ORDER BY m.score DESC, coalesce(r.last_used_at, r.created_at) DESC, r.use_count DESC, r.id DESC
-  LIMIT $8`;
+export function scoredSearchSql(lexemes: number): string {
+  const score = Array.from({ length: lexemes }, (_, i) => {
+    const [inTitle, anywhere, weight] = [7 + 3 * i, 8 + 3 * i, 9 + 3 * i];
+    return `CASE WHEN search @@ $${inTitle}::tsquery THEN $${weight}::float8
+              WHEN search @@ $${anywhere}::tsquery THEN $${weight}::float8 * $6::float8 ELSE 0 END`;
+  });
+  return `SELECT ${COLUMNS}, ${score.join(' + ') || '0'} AS score
+    FROM memory_records
+   WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
+     AND (kind <> 'user_preference' OR user_id = $3)
+     AND NOT (kind = ANY($4::text[]))
+   ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
+   LIMIT $5`;
+}
+
+/** The parameters of {@link scoredSearchSql}: `operands` are the lexemes quoted as tsquery operands. */
+export function scoredSearchParams(
+  q: { repo: string; query: string; userId: string | null; excludeKinds: string[]; limit: number },
+  kept: readonly { operand: string; rarity: number }[],
+): unknown[] {
+  return [
+    q.repo,
+    q.query,
+    q.userId,
+    q.excludeKinds,
+    q.limit,
+    BODY_MATCH_WEIGHT,
+    ...kept.flatMap((k) => [`${k.operand}:A`, k.operand, k.rarity]),
+  ];
+}
 
 /**
  * The memory store on PostgreSQL (migrations 016, 017, 022): full-text search over title, body and
@@ -244,7 +251,7 @@ export function createPostgresMemory(db: Queryable): Memory {
       // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
       // rarest of this repo first, up to the postings cap, with how many records hold each and how
       // many the repo has (memory_lexemes, memory_repo_sizes: kept on write, migrations 017, 022).
-      const picked = await db.query<{ lexeme: string; ndoc: number; nrec: number | null }>(
+      const picked = await db.query<{ operand: string; ndoc: number; nrec: number | null }>(
         `WITH words AS (
            SELECT DISTINCT l.lexeme
              FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
@@ -253,24 +260,26 @@ export function createPostgresMemory(db: Queryable): Memory {
                   row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
              FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
          )
-         SELECT c.lexeme, c.ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
-           FROM counted c WHERE c.running <= $4 OR c.nth = 1`,
+         SELECT quote_literal(lexeme) AS operand, ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
+           FROM counted WHERE running <= $4 OR nth = 1`,
         [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
       );
       if (picked.rows.length === 0) return [];
-      const lexemes = picked.rows.map((r) => r.lexeme);
       const records = picked.rows[0]?.nrec ?? 0;
-      const rarities = picked.rows.map((r) => rarity(r.ndoc, records));
-      const res = await db.query(SCORED_SEARCH_SQL, [
-        q.repo,
-        lexemes.map(quoteLexeme).join(' | '),
-        q.userId ?? null,
-        q.excludeKinds ?? [],
-        lexemes,
-        rarities,
-        BODY_MATCH_WEIGHT,
-        Math.min(q.limit ?? 50, 500),
-      ]);
+      const kept = picked.rows.map((r) => ({ operand: r.operand, rarity: rarity(r.ndoc, records) }));
+      const res = await db.query(
+        scoredSearchSql(kept.length),
+        scoredSearchParams(
+          {
+            repo: q.repo,
+            query: kept.map((k) => k.operand).join(' | '),
+            userId: q.userId ?? null,
+            excludeKinds: q.excludeKinds ?? [],
+            limit: Math.min(q.limit ?? 50, 500),
+          },
+          kept,
+        ),
+      );
       return res.rows.map((r) => ({ record: toRecord(r), score: Number(r.score) }));
     },
 
