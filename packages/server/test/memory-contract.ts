@@ -220,6 +220,31 @@ export function runMemoryContract(name: string, setup: () => Promise<MemoryContr
       expect((await tie()).map((f) => f.record.id)).toEqual([older.id, newer.id]);
     });
 
+    it('weighs each shared word by its rarity in the repo, in the same units on every store', async () => {
+      const repo = 'acme/rarity';
+      const common = [];
+      for (const name of ['retries', 'timeouts', 'caching', 'metrics']) {
+        common.push(
+          await env.memory.add(
+            rule(repo, { title: `Service ${name}`, body: `How the service handles ${name}.`, citations: [] }),
+          ),
+        );
+      }
+      const rare = await env.memory.add(
+        rule(repo, { title: 'Notes', body: 'The zeppelin service needs a warm-up call.', citations: [] }),
+      );
+      // "service" is in every record's title; "zeppelin" in one body: the rare word decides, though
+      // a title match weighs more than a body match (plain full-text rank puts the titles first).
+      const found = await env.memory.search({ repo, text: 'zeppelin service', paths: [] });
+      expect(found[0]?.record.id).toBe(rare.id);
+      expect(found.map((f) => f.record.id).sort()).toEqual([rare.id, ...common.map((r) => r.id)].sort());
+      expect(found[0]?.score).toBeGreaterThan(found[1]?.score ?? Number.POSITIVE_INFINITY);
+      // The unit: a word only one record holds, in its title, scores 1 (memory/rarity.ts).
+      const one = await env.memory.search({ repo, text: 'caching', paths: [] });
+      expect(one.map((f) => f.record.id)).toEqual([common[2]?.id]);
+      expect(one[0]?.score).toBeCloseTo(1, 6);
+    });
+
     it('takes hostile query text without throwing and without matching everything', async () => {
       const repo = 'acme/hostile';
       const logger = await env.memory.add(rule(repo));

@@ -21,11 +21,11 @@ import { migrate } from '../src/storage/migrate.ts';
 
 /**
  * The floors the suite guards. Recall is the issue's target (0.9). Precision's target is 0.7; the
- * lexical search reaches 0.41 on this set (docs/memory.md, "Measuring retrieval"), so the floor
- * guards what is reached and the gap stays visible there.
+ * search weighted by word rarity reaches 0.52 on this set (it was 0.41 before; docs/memory.md,
+ * "Measuring retrieval"), so the floor guards what is reached and the gap stays visible there.
  */
 const MIN_RECALL = 0.9;
-const MIN_PRECISION = 0.4;
+const MIN_PRECISION = 0.5;
 
 describe('memory retrieval on the labelled set', () => {
   let pool: Db;

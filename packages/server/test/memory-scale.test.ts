@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { createPostgresMemory } from '../src/adapters/memory/postgres.ts';
+import {
+  createPostgresMemory,
+  scoredSearchParams,
+  scoredSearchSql,
+} from '../src/adapters/memory/postgres.ts';
+import { rarity } from '../src/memory/rarity.ts';
 import type { Memory } from '../src/ports/memory.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
@@ -39,7 +44,23 @@ afterAll(async () => {
   await db?.end();
 });
 
+/** Repos whose kept record count (memory_repo_sizes, migration 022) differs from their records. */
+const sizeDrift = async () =>
+  (
+    await db.query(
+      `SELECT coalesce(s.repo, t.repo) AS repo, s.nrec, t.n FROM memory_repo_sizes s
+         FULL JOIN (SELECT repo, count(*)::int AS n FROM memory_records GROUP BY repo) t ON t.repo = s.repo
+        WHERE coalesce(s.nrec, 0) <> coalesce(t.n, 0)`,
+    )
+  ).rows;
+
 describe('memory at scale', () => {
+  it('counts each repo’s records for the words’ rarity, a bulk insert of 30,000 included', async () => {
+    expect(await sizeDrift()).toEqual([]);
+    const big = await db.query('SELECT nrec FROM memory_repo_sizes WHERE repo = $1', [BIG]);
+    expect(big.rows[0]?.nrec).toBe(24_000);
+  });
+
   it('keeps word counts that match the records, through adds, edits and deletes', async () => {
     const repo = 'acme/counts';
     const a = await memory.add({
@@ -71,6 +92,7 @@ describe('memory at scale', () => {
         )
       ).rows;
     expect(await drift()).toEqual([]);
+    expect(await sizeDrift()).toEqual([]);
     const counts = await db.query(
       `SELECT lexeme, ndoc FROM memory_lexemes WHERE repo = $1 AND ndoc > 0 ORDER BY 1`,
       [repo],
@@ -90,8 +112,13 @@ describe('memory at scale', () => {
     });
     await memory.markUsed(repo, 'T-counts', [c.id]);
     expect(await drift()).toEqual([]);
+    expect(await sizeDrift()).toEqual([]);
     expect(await memory.fade(new Date(Date.now() + 60_000), repo)).toBe(2);
     expect(await drift()).toEqual([]);
+    expect(await sizeDrift()).toEqual([]);
+    expect((await db.query('SELECT nrec FROM memory_repo_sizes WHERE repo = $1', [repo])).rows).toEqual([
+      { nrec: 0 },
+    ]);
   });
 
   it('finds the record that matches the rare words, among 24,000, through the repo and search index', async () => {
@@ -111,15 +138,21 @@ describe('memory at scale', () => {
     expect(common.map((f) => f.record.id)).toEqual([needle.id]);
     expect(found.every((f) => f.record.repo === BIG)).toBe(true);
 
-    const lexemes = (
-      await db.query<{ query: string }>(
-        `SELECT string_agg(quote_literal(lx), ' | ') AS query FROM unnest(ARRAY['quuxlib', 'term3001', 'term4500']) lx`,
-      )
-    ).rows[0]?.query;
+    // The store's own scoring statement, on a few rare words: the repo and search index, no scan.
+    const words = ['quuxlib', 'term3001', 'term4500'];
+    const kept = words.map((w) => ({ operand: `'${w}'`, rarity: rarity(10, 24_000) }));
     const plan = await db.query(
-      `EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id, ts_rank(search, $2::tsquery) AS score FROM memory_records
-        WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL ORDER BY score DESC LIMIT 50`,
-      [BIG, lexemes],
+      `EXPLAIN (ANALYZE, FORMAT TEXT) ${scoredSearchSql(kept.length)}`,
+      scoredSearchParams(
+        {
+          repo: BIG,
+          query: kept.map((k) => k.operand).join(' | '),
+          userId: null,
+          excludeKinds: [],
+          limit: 50,
+        },
+        kept,
+      ),
     );
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text, text).toMatch(/Bitmap Index Scan on memory_records_repo_search/);

@@ -27,9 +27,9 @@ const ids = (xs: ScoredMemory[], opts?: Parameters<typeof selectMemories>[1]) =>
 
 describe('selectMemories', () => {
   it('weighs a record against the best of its own kind: a strong episode does not push out the rules', () => {
-    const xs = found(['e1', 'episode', 10], ['r1', 'review_rule', 3], ['r2', 'review_rule', 1]);
+    const xs = found(['e1', 'episode', 10], ['r1', 'review_rule', 3], ['r2', 'review_rule', 1.1]);
     // r1 is 0.3 of the episode (out under a floor of 0.4 of the best record) but the best rule: it
-    // stays; r2 is a third of the best rule: a weak match, left out.
+    // stays; r2 is over the absolute floor but a third of the best rule: a weak match, left out.
     expect(ids(xs, { minRelativeScore: 0.4 })).toEqual(['e1', 'r1']);
     expect(selectMemories(xs, { minRelativeScore: 0.4 }).leftOut).toBe(1);
     expect(ids(xs)).toEqual(['e1', 'r1']);
@@ -41,6 +41,15 @@ describe('selectMemories', () => {
     // Each record takes 2 + 20 + 80 = 102 characters: two fit in 250.
     expect(ids(xs, { budgetChars: 250 })).toEqual(['r1', 'r2']);
     expect(ids(xs, { minRelativeScore: 0, budgetChars: 50 })).toEqual([]);
+  });
+
+  it('leaves out what shares too little with the task, even the best of its kind', () => {
+    // Scores are in rarity units (memory/rarity.ts): 0.5 is one body word; 1, one rare title word.
+    const xs = found(['r1', 'review_rule', 0.5], ['k1', 'repo_knowledge', 0.9], ['e1', 'episode', 0.74]);
+    expect(ids(xs)).toEqual(['k1']);
+    expect(selectMemories(xs).leftOut).toBe(2);
+    expect(ids(xs, { minScore: 0 })).toEqual(['r1', 'k1', 'e1']);
+    expect(ids(xs, { minScore: 1 })).toEqual([]);
   });
 
   it('takes nothing from nothing', () => {

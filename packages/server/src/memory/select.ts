@@ -17,10 +17,17 @@ export const DEFAULT_MEMORY_QUOTAS: Readonly<Record<MemoryKind, number>> = {
  * kind is too weak a match to spend prompt on. Per kind, because an episode that shares many words
  * with the task (a similar earlier task) must not push out the rules that apply to it, nor make a
  * rule that shares one word look as good as it. Tuned by the retrieval benchmark
- * (bench/memory-retrieval.bench.ts, docs/memory.md "Measuring retrieval"): on the labelled set,
- * 0.4 keeps recall at 0.9 while leaving out most rules that share only a word or two.
+ * (bench/memory-retrieval.bench.ts, docs/memory.md "Measuring retrieval").
  */
 export const DEFAULT_MIN_RELATIVE_SCORE = 0.4;
+
+/**
+ * A record scoring under this, in rarity units (memory/rarity.ts: 1 is one word no other record
+ * holds, found in the title), shares too little with the task whatever else was found: a word most
+ * records hold, or a body word or two. One fairly rare word in the title is enough. Tuned by the
+ * retrieval benchmark: with the per-kind share, it takes precision from 0.42 to 0.52 at recall 0.91.
+ */
+export const DEFAULT_MIN_SCORE = 0.75;
 
 export interface Selection {
   chosen: MemoryRecord[];
@@ -30,10 +37,10 @@ export interface Selection {
 
 /**
  * Chooses what of a search's results goes into a prompt: best first, each kind within its quota,
- * weak matches (below `minRelativeScore` of the best score of the same kind) left out, and the
- * whole within `budgetChars` (a record's size is what `sizeOf` says it takes once rendered).
- * Pure, and the scores only compared with each other (any store's scale): the retrieval
- * benchmark runs exactly this.
+ * weak matches (under `minScore`, or under `minRelativeScore` of the best score of the same kind)
+ * left out, and the whole within `budgetChars` (a record's size is what `sizeOf` says it takes once
+ * rendered). Pure, on scores in the rarity units every store gives (ports/memory.ts): the
+ * retrieval benchmark runs exactly this.
  */
 export function selectMemories(
   found: readonly ScoredMemory[],
@@ -41,12 +48,14 @@ export function selectMemories(
     budgetChars?: number;
     quotas?: Partial<Record<MemoryKind, number>>;
     minRelativeScore?: number;
+    minScore?: number;
     sizeOf?: (r: MemoryRecord) => number;
   } = {},
 ): Selection {
   const budget = opts.budgetChars ?? DEFAULT_MEMORY_BUDGET_CHARS;
   const quotas = { ...DEFAULT_MEMORY_QUOTAS, ...opts.quotas };
   const share = opts.minRelativeScore ?? DEFAULT_MIN_RELATIVE_SCORE;
+  const floor = opts.minScore ?? DEFAULT_MIN_SCORE;
   const best: Partial<Record<MemoryKind, number>> = {};
   for (const { record, score } of found) best[record.kind] = Math.max(best[record.kind] ?? score, score);
   const sizeOf = opts.sizeOf ?? ((r: MemoryRecord) => r.title.length + r.body.length + 80);
@@ -54,7 +63,7 @@ export function selectMemories(
   const chosen: MemoryRecord[] = [];
   let used = 0;
   for (const { record, score } of found) {
-    if (score < (best[record.kind] ?? 0) * share) continue;
+    if (score < floor || score < (best[record.kind] ?? 0) * share) continue;
     if ((taken[record.kind] ?? 0) >= quotas[record.kind]) continue;
     const size = sizeOf(record);
     if (used + size > budget) continue;

@@ -43,7 +43,12 @@ export interface MemoryQuery {
   limit?: number;
 }
 
-/** A record a search found, with how well it matched (higher is better, comparable within one search). */
+/**
+ * A record a search found, with how well it matched. The score is in rarity units
+ * (memory/rarity.ts), the same on every store: the sum, over the query's words the record holds, of
+ * each word's rarity in the repo (1 for a word no other record holds, near 0 for one every record
+ * holds), a body match weighing `BODY_MATCH_WEIGHT` of a title or cited-path match.
+ */
 export interface ScoredMemory {
   record: MemoryRecord;
   score: number;

@@ -1,6 +1,7 @@
 import type { MemoryRecord } from '@abca/contracts';
 import { monotonicFactory } from 'ulid';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
+import { rarity, rarityScore } from '../../memory/rarity.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import { pathTerms, pathWords } from './postgres.ts';
 
@@ -49,9 +50,10 @@ const recencyOf = (r: MemoryRecord) => r.last_used_at ?? r.created_at;
 
 /**
  * An in-memory {@link Memory} named fake, for unit tests of the parts that use memory. It keeps the
- * port's invariants (the shared contract suite runs on it as on PostgreSQL) with a simple score:
- * each query word found in the title or a cited path counts 1, in the body 0.4 (PostgreSQL's
- * weights A and B); recency, then use, break ties.
+ * port's invariants (the shared contract suite runs on it as on PostgreSQL) and scores as it does
+ * (memory/rarity.ts): each query word (crudely stemmed) the record holds counts its rarity among the
+ * repo's records, whole in the title or a cited path, `BODY_MATCH_WEIGHT` of it in the body; recency,
+ * then use, break ties.
  */
 export function createFakeMemory(opts: { now?: () => Date } = {}): Memory {
   const now = opts.now ?? (() => new Date());
@@ -157,17 +159,21 @@ export function createFakeMemory(opts: { now?: () => Date } = {}): Memory {
       const wanted = terms(`${q.text} ${q.paths.flatMap(pathWords).join(' ')}`);
       if (wanted.size === 0) return [];
       const excluded = new Set(q.excludeKinds ?? []);
+      // Rarity as PostgreSQL keeps it: over every record of the repo, superseded ones included.
+      const all = inRepo(q.repo);
+      const holding = (t: string) =>
+        all.filter((s) => s.titleTerms.has(t) || s.pathTerms.has(t) || s.bodyTerms.has(t)).length;
+      const rarityOf = new Map([...wanted].map((t) => [t, rarity(holding(t), all.length)]));
       const found: ScoredMemory[] = [];
-      for (const s of inRepo(q.repo)) {
+      for (const s of all) {
         const r = s.record;
         if (r.superseded_by !== null || excluded.has(r.kind)) continue;
         if (r.kind === 'user_preference' && (q.userId === undefined || r.user_id !== q.userId)) continue;
-        let score = 0;
-        for (const t of wanted) {
-          if (s.titleTerms.has(t) || s.pathTerms.has(t)) score += 1;
-          else if (s.bodyTerms.has(t)) score += 0.4;
-        }
-        if (score > 0) found.push({ record: copy(r), score });
+        const matches = [...wanted].flatMap((t) => {
+          const inTitle = s.titleTerms.has(t) || s.pathTerms.has(t);
+          return inTitle || s.bodyTerms.has(t) ? [{ rarity: rarityOf.get(t) ?? 0, inTitle }] : [];
+        });
+        if (matches.length > 0) found.push({ record: copy(r), score: rarityScore(matches) });
       }
       return found
         .sort(

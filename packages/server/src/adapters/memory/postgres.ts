@@ -2,6 +2,7 @@ import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contr
 import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
+import { BODY_MATCH_WEIGHT, rarity } from '../../memory/rarity.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -94,9 +95,50 @@ function listText(text: string): string {
 }
 
 /**
- * The memory store on PostgreSQL (migrations 016, 017): full-text search over title, body and
+ * The search's second statement, for `lexemes` kept lexemes: each record of the repo holding one
+ * ($2, the tsquery of them) scores the rarity of every one it holds — whole in its title or cited
+ * paths (`'word':A`, weight A), $6 of it in its body (weight B) — one `CASE` a lexeme, each a
+ * binary search in the record's vector. Parameters: $1 repo, $2 query, $3 user, $4 excluded kinds,
+ * $5 limit, $6 the body's weight, then three a lexeme (its `:A` tsquery, its tsquery, its rarity):
+ * {@link scoredSearchParams}. The postings cap bounds the rows scored; the plan is a bitmap scan of
+ * `memory_records_repo_search` (test/memory-scale.test.ts explains this very statement).
+ */
+export function scoredSearchSql(lexemes: number): string {
+  const score = Array.from({ length: lexemes }, (_, i) => {
+    const [inTitle, anywhere, weight] = [7 + 3 * i, 8 + 3 * i, 9 + 3 * i];
+    return `CASE WHEN search @@ $${inTitle}::tsquery THEN $${weight}::float8
+              WHEN search @@ $${anywhere}::tsquery THEN $${weight}::float8 * $6::float8 ELSE 0 END`;
+  });
+  return `SELECT ${COLUMNS}, ${score.join(' + ') || '0'} AS score
+    FROM memory_records
+   WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
+     AND (kind <> 'user_preference' OR user_id = $3)
+     AND NOT (kind = ANY($4::text[]))
+   ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
+   LIMIT $5`;
+}
+
+/** The parameters of {@link scoredSearchSql}: `operands` are the lexemes quoted as tsquery operands. */
+export function scoredSearchParams(
+  q: { repo: string; query: string; userId: string | null; excludeKinds: string[]; limit: number },
+  kept: readonly { operand: string; rarity: number }[],
+): unknown[] {
+  return [
+    q.repo,
+    q.query,
+    q.userId,
+    q.excludeKinds,
+    q.limit,
+    BODY_MATCH_WEIGHT,
+    ...kept.flatMap((k) => [`${k.operand}:A`, k.operand, k.rarity]),
+  ];
+}
+
+/**
+ * The memory store on PostgreSQL (migrations 016, 017, 022): full-text search over title, body and
  * cited paths (`tsvector` with a GIN index holding the repo), on the words that tell a repo's
- * records apart, ranked by `ts_rank` with recency and use as tie-breakers (docs/memory.md).
+ * records apart, ranked by the rarity of the words a record shares with the query (memory/rarity.ts,
+ * from word counts kept on write) with recency and use as tie-breakers (docs/memory.md).
  */
 export function createPostgresMemory(db: Queryable): Memory {
   // Ids sort in the order records were added (the listing's "newest first" and its paging).
@@ -207,32 +249,36 @@ export function createPostgresMemory(db: Queryable): Memory {
       const paths = wordsOf(q.paths.map(pathQueryTerms).join(' '), 200);
       if ((text.length === 0 && paths.length === 0) || hasNul(q.repo, q.userId)) return [];
       // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
-      // rarest of this repo first, up to the postings cap (memory_lexemes, migration 017).
-      const picked = await db.query<{ query: string | null }>(
+      // rarest of this repo first, up to the postings cap, with how many records hold each and how
+      // many the repo has (memory_lexemes, memory_repo_sizes: kept on write, migrations 017, 022).
+      const picked = await db.query<{ operand: string; ndoc: number; nrec: number | null }>(
         `WITH words AS (
            SELECT DISTINCT l.lexeme
              FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
          ), counted AS (
-           SELECT w.lexeme, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
+           SELECT w.lexeme, s.ndoc, sum(s.ndoc) OVER (ORDER BY s.ndoc, w.lexeme) AS running,
                   row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
              FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
          )
-         SELECT string_agg(quote_literal(lexeme), ' | ') AS query FROM counted WHERE running <= $4 OR nth = 1`,
+         SELECT quote_literal(lexeme) AS operand, ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
+           FROM counted WHERE running <= $4 OR nth = 1`,
         [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
       );
-      const query = picked.rows[0]?.query;
-      if (!query) return [];
-      // ts_rank_cd (cover density) ranks the rules that apply above the ones that share a word (the
-      // retrieval benchmark: precision 0.34 with ts_rank); the postings cap bounds the rows it ranks.
+      if (picked.rows.length === 0) return [];
+      const records = picked.rows[0]?.nrec ?? 0;
+      const kept = picked.rows.map((r) => ({ operand: r.operand, rarity: rarity(r.ndoc, records) }));
       const res = await db.query(
-        `SELECT ${COLUMNS}, ts_rank_cd(search, $2::tsquery) AS score
-           FROM memory_records
-          WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
-            AND (kind <> 'user_preference' OR user_id = $3)
-            AND NOT (kind = ANY($4::text[]))
-          ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
-          LIMIT $5`,
-        [q.repo, query, q.userId ?? null, q.excludeKinds ?? [], Math.min(q.limit ?? 50, 500)],
+        scoredSearchSql(kept.length),
+        scoredSearchParams(
+          {
+            repo: q.repo,
+            query: kept.map((k) => k.operand).join(' | '),
+            userId: q.userId ?? null,
+            excludeKinds: q.excludeKinds ?? [],
+            limit: Math.min(q.limit ?? 50, 500),
+          },
+          kept,
+        ),
       );
       return res.rows.map((r) => ({ record: toRecord(r), score: Number(r.score) }));
     },
