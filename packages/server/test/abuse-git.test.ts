@@ -134,7 +134,8 @@ beforeAll(async () => {
     const res = await world.api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url } } });
     expect(res.status).toBe(201);
   }
-}, 120_000);
+  // Generous: the gigabyte of the history bomb is compressed here, slow on a busy machine.
+}, 300_000);
 afterAll(async () => {
   await world?.close();
 });
