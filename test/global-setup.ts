@@ -1,10 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createLogger, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
+import { createLogger, migrate, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
 import { makeTestTmpRoots } from './tmp-root.ts';
 
 /**
@@ -27,8 +30,10 @@ export default async function setup(project: TestProject) {
     },
   );
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
-  const pg = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
-  project.provide('pgAdminUrl', pg.url.replace(/\/abca$/, '/postgres'));
+  const postgres = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
+  const adminUrl = postgres.url.replace(/\/abca$/, '/postgres');
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplateDatabase', await makeTemplateDatabase(adminUrl));
   // Where platforms started by the tests record events that break their contract (test/event-check.ts).
   const eventCheckDir = mkdtempSync(join(tmpdir(), 'abca-test-events-'));
   project.provide('eventCheckDir', eventCheckDir);
@@ -38,19 +43,50 @@ export default async function setup(project: TestProject) {
       .map((f) => readFileSync(join(eventCheckDir, f), 'utf8').trim())
       .filter(Boolean);
     rmSync(eventCheckDir, { recursive: true, force: true });
-    await pg.stop();
+    await postgres.stop();
     rmSync(home, { recursive: true, force: true });
     // As root the data may live outside the state folder (see embedded-postgres.ts).
-    if (!pg.dataDir.startsWith(home)) rmSync(dirname(pg.dataDir), { recursive: true, force: true });
+    if (!postgres.dataDir.startsWith(home))
+      rmSync(dirname(postgres.dataDir), { recursive: true, force: true });
     tmpRoot.remove();
     if (violations.length)
       throw new Error(`Events that do not match their contract schema:\n${violations.join('\n')}`);
   };
 }
 
+/**
+ * The database every test database is copied from (test/support/database.ts): ABCA's migrations
+ * and DBOS's system schema, made once per run the way a first start makes them (`migrate()`, then
+ * DBOS's own `dbos schema`), so a broken migration fails the run here. Nothing else: no admin, no
+ * executor, no state of a platform. No session stays connected (PostgreSQL copies only an idle one).
+ */
+async function makeTemplateDatabase(adminUrl: string): Promise<string> {
+  const name = 'abca_test_template';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  const require = createRequire(import.meta.url);
+  // The package's `dbos` command (its bin), next to its entry point dist/src/index.js.
+  const dbosCli = join(dirname(require.resolve('@dbos-inc/dbos-sdk')), 'cli', 'cli.js');
+  await promisify(execFile)(process.execPath, [dbosCli, 'schema', url], { cwd: tmpdir() });
+  return name;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
+    pgTemplateDatabase: string;
     eventCheckDir: string;
   }
 }

@@ -1,22 +1,27 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The files that take longest (wall time, measured: docs/benchmarks.md "The test suite"), longest
- * first. vitest orders files by the durations it cached from earlier runs, which a fresh clone (CI)
- * does not have: there a two-minute file could start last and run alone at the end. These start
- * first, in this order; every other file follows in vitest's own order.
+ * The files that take longest (wall time of each file in a whole run, 2026-12-02: docs/benchmarks.md
+ * "The test suite"), longest first. vitest orders files by the durations it cached from earlier
+ * runs, which a fresh clone (CI) does not have: there a two-minute file could start last and run
+ * alone at the end. These start first, in this order; every other file follows in vitest's own order.
  */
 const LONGEST_FIRST = [
   'packages/server/test/abuse-git.test.ts',
   'packages/server/test/crash-recovery.test.ts',
+  'packages/cli/test/cli-repos-prs.test.ts',
   'packages/server/test/graceful-stop.test.ts',
   'packages/server/test/api-fuzz.test.ts',
-  'packages/cli/test/cli-reconnect.test.ts',
-  'packages/cli/test/cli-repos-prs.test.ts',
   'packages/server/test/scale-out.test.ts',
+  'packages/server/test/e2e-pr-loop-github.test.ts',
+  'packages/server/test/embedded-postgres.test.ts',
+  'packages/server/test/github-forge.test.ts',
   'packages/server/test/abuse-files.test.ts',
-  'packages/server/test/channel-outbox-processes.test.ts',
-  'packages/server/test/api.test.ts',
+  'packages/cli/test/cli-reconnect.test.ts',
+  'packages/server/test/e2e-pr-iteration.test.ts',
+  'packages/cli/test/cli-offline.test.ts',
+  'packages/server/test/e2e-memory-loop.test.ts',
+  'packages/server/test/e2e-takeover.test.ts',
 ];
 
 export default class LongestFirstSequencer extends BaseSequencer {

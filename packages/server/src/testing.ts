@@ -1,3 +1,4 @@
 /** What tests and benchmarks of other packages use from the server, without reaching into its folders. */
 export { createLogger } from './ops/logger.ts';
 export { startEmbeddedPostgres } from './storage/embedded-postgres.ts';
+export { migrate } from './storage/migrate.ts';

@@ -19,8 +19,19 @@ import { GREET_OK, makeRemote } from './support/git-remote.ts';
  * another provider), each through a real task on the whole platform in one process. Each ends with
  * a typed failure or a success, a neighbour task completes, the server stays healthy and its memory
  * stays under {@link RSS_BOUND_BYTES}.
+ *
+ * Two limits are set lower here than their defaults, so that megabytes prove what gigabytes did
+ * (the same check, on the same code path; the defaults are read from the same config keys):
+ * `ABCA_WORK_MAX_FILE_BYTES` is 1 MiB, and the agent commits a 2 MiB file instead of a 2 GiB one
+ * (git compressing 2 GiB cost the case about 20 of its 25 s); `ABCA_WORKSPACE_MAX_FILES` is 100,000,
+ * and the tree bomb (10^8 files) is refused after 100,001 listed entries instead of 1,000,001 (about
+ * a tenth of the listing's time). The million files an agent makes are not a checkout: that case
+ * keeps its million.
  */
 const ANTHROPIC_KEY = 'sk-ant-abuse-never-sent-3f9d2c';
+/** The largest file a task's commits may add, and the files a checkout may hold, in this file. */
+const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_FILES = 100_000;
 let world: AbuseWorld;
 
 const git = (cwd: string, ...args: string[]) =>
@@ -114,12 +125,17 @@ beforeAll(async () => {
     ['subs', hostileSubmodulesRemote(marker)],
     ['picks-model', makeRemote({ ...GREET_OK, '.abca/config.yaml': 'model: anthropic:claude-sonnet-4-5\n' })],
   ];
-  world = await startAbuseWorld({ ANTHROPIC_API_KEY: ANTHROPIC_KEY });
+  world = await startAbuseWorld({
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ABCA_WORK_MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+    ABCA_WORKSPACE_MAX_FILES: String(MAX_FILES),
+  });
   for (const [repo, url] of remotes) {
     const res = await world.api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'git', url } } });
     expect(res.status).toBe(201);
   }
-}, 120_000);
+  // Generous: the gigabyte of the history bomb is compressed here, slow on a busy machine.
+}, 300_000);
 afterAll(async () => {
   await world?.close();
 });
@@ -129,13 +145,13 @@ const commit = (file: string) =>
 const long = { timeout_ms: 600_000 };
 
 describe('abuse: git, repositories, onboarding', () => {
-  it('a commit of a 2 GB file ends WORK_TOO_LARGE, nothing pushed', async () => {
+  it('a commit of a file over the limit (2 MiB, the limit 1 MiB) ends WORK_TOO_LARGE, nothing pushed', async () => {
     const { task, neighbour } = await world.runCase(
       'two-gigabytes',
       'plain',
       [
         reply().tool('bash', {
-          command: 'truncate -s 2G big.bin && git add big.bin && git commit -qm big',
+          command: `truncate -s ${2 * MAX_FILE_BYTES} big.bin && git add big.bin && git commit -qm big`,
           ...long,
         }),
       ],
@@ -143,7 +159,8 @@ describe('abuse: git, repositories, onboarding', () => {
     );
     expect(task.status).toBe('FAILED');
     expect(task.error).toMatchObject({ code: 'WORK_TOO_LARGE' });
-    expect(task.error.message).toMatch(/file of 2147483648 bytes/);
+    expect(task.error.message).toContain(`file of ${2 * MAX_FILE_BYTES} bytes`);
+    expect(task.error.message).toContain(`files over ${MAX_FILE_BYTES} bytes`);
     expect(task.pr_url).toBeNull();
     expect(neighbour.status).toBe('COMPLETED');
   }, 360_000);
@@ -199,7 +216,7 @@ describe('abuse: git, repositories, onboarding', () => {
     });
     expect(task.status).toBe('FAILED');
     expect(task.error).toMatchObject({ code: 'REPO_TOO_LARGE' });
-    expect(task.error.message).toMatch(/more than 1000000 files/);
+    expect(task.error.message).toContain(`more than ${MAX_FILES} files`);
     expect(neighbour).toBeUndefined();
     expect(
       world.model.requests.slice(before).some((r) => JSON.stringify(r.body).includes('[case:bomb]')),
