@@ -127,7 +127,11 @@ describe('API fuzz', () => {
             } catch {
               // not JSON: reported below
             }
-            if (typeof error?.code !== 'string' || !CODES.has(error.code))
+            if (error === undefined && isDashboardPath(req.path)) {
+              // The dashboard answers browsers: a short page or text saying what to do, never a trace.
+              if (res.body.trim().length < 5) fail(`${res.status} from the dashboard without a message`);
+              else if (/\n\s+at .+:\d+:\d+/.test(res.body)) fail(`a stack trace: ${res.body.slice(0, 300)}`);
+            } else if (typeof error?.code !== 'string' || !CODES.has(error.code))
               fail(`${res.status} without a known error code: ${res.body.slice(0, 200)}`);
             else if (typeof error.message !== 'string' || error.message.length < 5)
               fail(`${res.status} ${error.code} without a message`);
@@ -186,3 +190,9 @@ describe('API fuzz', () => {
     expect(errorLines()).toEqual([]);
   }, 180_000);
 });
+
+/** The dashboard's pages (docs/dashboard.md): everything but the API, the channels and the probes. */
+function isDashboardPath(path: string): boolean {
+  const p = path.split('?')[0] ?? '';
+  return !/^\/(v1|webhooks)(\/|$)/.test(p) && !['/healthz', '/readyz', '/metrics'].includes(p);
+}

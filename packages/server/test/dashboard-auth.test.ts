@@ -115,3 +115,15 @@ describe('dashboard sign-in', () => {
     expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });
+
+describe('dashboard assets', () => {
+  it('serves its two files and nothing else, whatever the name', async () => {
+    const js = await fetch(`${p.url}/assets/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    for (const name of ['__proto__', 'constructor', 'toString', '..%2Fsecurity.ts', 'app.js.map']) {
+      const res = await fetch(`${p.url}/assets/${name}`);
+      expect(res.status, name).toBe(404);
+    }
+  });
+});

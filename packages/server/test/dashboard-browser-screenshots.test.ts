@@ -32,8 +32,8 @@ const VIEWS: { name: string; path: (w: World) => string; shows: (w: World) => st
     path: () => '/tasks',
     shows: (w) => [...w.running, w.queued, w.failed, w.cancelled, ...w.completed],
   },
-  // { name: 'task-live.png', path: (w) => `/tasks/${w.running[0]}`, shows: (w) => [w.running[0] as string] },
-  // { name: 'stats.png', path: () => '/stats', shows: () => ['Stats'] },
+  { name: 'task-live.png', path: (w) => `/tasks/${w.running[0]}`, shows: (w) => [w.running[0] as string] },
+  { name: 'stats.png', path: () => '/stats', shows: () => ['Stats'] },
 ];
 
 /**

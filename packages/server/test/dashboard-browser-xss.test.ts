@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent } from '../src/store/event-store.ts';
 import { type BrowserSession, launchTestBrowser, type TestBrowser } from './support/browser.ts';
 import type { PageWindow } from './support/page-dom.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -51,7 +52,7 @@ const PAYLOADS = [
  */
 const PAGES_SHOWING_TASK_TEXT: ((ids: string[]) => { path: string; shows: string[] }[])[] = [
   () => [{ path: '/tasks', shows: PAYLOADS }],
-  // (ids) => ids.map((id, i) => ({ path: `/tasks/${id}`, shows: [PAYLOADS[i] as string] })), // the task page
+  (ids) => ids.map((id, i) => ({ path: `/tasks/${id}`, shows: [PAYLOADS[i] as string] })),
 ];
 
 async function pwnedState(page: Page) {
@@ -89,6 +90,20 @@ describe('hostile task text in the dashboard', () => {
       expect(state.bodyShown, path).toBe(true);
       for (const text of shows) expect(state.text, path).toContain(text);
     }
+    // The agent's own output, arriving live on an open task page (rows rendered by the server).
+    const live = ids[0] as string;
+    await s.page.goto(`/tasks/${live}`);
+    for (const [i, text] of PAYLOADS.entries()) {
+      await appendEvent(p.platform.db, live, 'agent.message', { turn: 100 + i, text });
+    }
+    await expect
+      .poll(async () => (await pwnedState(s?.page as Page)).text, { timeout: 30_000, interval: 200 })
+      .toContain(PAYLOADS[PAYLOADS.length - 1]);
+    const after = await pwnedState(s.page);
+    expect(after.pwned).toBeUndefined();
+    expect(after.injected).toBe(0);
+    expect(after.bodyShown).toBe(true);
+    for (const text of PAYLOADS) expect(after.text).toContain(text);
     // In the list, each task's row holds its description whole, as text.
     await s.page.goto('/tasks');
     for (const [i, id] of ids.entries()) {

@@ -14,8 +14,9 @@ const cache = new Map<string, { body: string; type: string }>();
 
 /** A static file of the dashboard, read once; undefined for any name not listed. */
 export function asset(name: string): { body: string; type: string } | undefined {
-  const type = TYPES[name];
-  if (!type) return undefined;
+  // Own keys only: `__proto__` or `constructor` is no file of ours.
+  if (!Object.hasOwn(TYPES, name)) return undefined;
+  const type = TYPES[name] as string;
   let hit = cache.get(name);
   if (!hit) {
     hit = { body: readFileSync(`${ASSETS_DIR}${name}`, 'utf8'), type };

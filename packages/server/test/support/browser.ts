@@ -75,6 +75,8 @@ export interface BrowserSession {
   problems: Problems;
   /** Signs in through the real /login form with an API key (asserts nothing: the caller does). */
   signIn(key: string, opts?: { next?: string }): Promise<void>;
+  /** Accepts (instead of dismissing and reporting) the confirm dialogs whose text matches: a person's "yes". */
+  acceptConfirms(pattern: RegExp): void;
   /**
    * Throws, listing them, when the context saw a console error, an HTTP error, a page error, a CSP
    * violation or a dialog.
@@ -160,7 +162,12 @@ export async function launchTestBrowser(): Promise<TestBrowser> {
       context.on('weberror', (e) => {
         problems.pageErrors.push(String(e.error()?.message ?? e.error()));
       });
+      const accepted: RegExp[] = [];
       context.on('dialog', (d) => {
+        if (d.type() === 'confirm' && accepted.some((re) => re.test(d.message()))) {
+          d.accept().catch(() => {});
+          return;
+        }
         problems.dialogs.push(`${d.type()}: ${d.message()}`);
         d.dismiss().catch(() => {});
       });
@@ -176,6 +183,9 @@ export async function launchTestBrowser(): Promise<TestBrowser> {
             page.waitForNavigation({ waitUntil: 'load' }),
             page.getByRole('button', { name: 'Sign in' }).click(),
           ]);
+        },
+        acceptConfirms(pattern) {
+          accepted.push(pattern);
         },
         expectClean() {
           const all = [
