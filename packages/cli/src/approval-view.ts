@@ -1,8 +1,8 @@
-import type { Approval } from '@abca/contracts';
+import { APPROVAL_GATE_NAMES, type Approval, validationInWords } from '@abca/contracts';
 import { plain } from './commands/pr-review.ts';
 import type { Colors } from './output.ts';
 
-const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+const GATE_NAMES = APPROVAL_GATE_NAMES;
 
 /** The commands that decide a task's pending request, for `status`, `approvals` and the live view. */
 export function decideCommands(taskId: string): string[] {
@@ -20,12 +20,7 @@ export function pendingApprovalLines(taskId: string, a: Approval, c: Colors): st
   const r = a.request;
   const body: string[] = [];
   if (r.gate === 'push') {
-    const validation =
-      r.validation_passed === null
-        ? 'no validation ran'
-        : r.validation_passed
-          ? 'validation passed'
-          : 'validation failed';
+    const validation = validationInWords(r.validation_passed);
     body.push(`push ${r.commits} commit${r.commits === 1 ? '' : 's'} to ${plain(r.branch)} (${validation})`);
     body.push(...plain(r.diff_stat).split('\n').slice(0, 40));
   } else if (r.gate === 'plan') {

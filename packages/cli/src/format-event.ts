@@ -1,4 +1,5 @@
 import {
+  APPROVAL_GATE_NAMES,
   parseTaskEvent,
   type TaskEvent,
   type TaskEventData,
@@ -94,7 +95,7 @@ const LABELS: Record<TaskEventType, string> = {
   'agent.finished': 'agent finished',
 };
 
-const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+const GATE_NAMES = APPROVAL_GATE_NAMES;
 
 /** What an approval request asks, on one line. */
 function approvalAsk(r: TaskEventData<'approval.requested'>['request']): string {

@@ -16,6 +16,18 @@ export const APPROVAL_GATES = ['plan', 'push', 'tool'] as const;
 export const ApprovalGate = z.enum(APPROVAL_GATES);
 export type ApprovalGate = z.infer<typeof ApprovalGate>;
 
+/** What each gate is called in words (CLI, Slack, GitHub, the dashboard). */
+export const APPROVAL_GATE_NAMES: Readonly<Record<ApprovalGate, string>> = {
+  plan: 'plan',
+  push: 'push',
+  tool: 'tool call',
+};
+
+/** A push request's validation, in words. */
+export function validationInWords(passed: boolean | null): string {
+  return passed === null ? 'no validation ran' : passed ? 'validation passed' : 'validation failed';
+}
+
 /** `pending` until decided; `expired`: the timeout decided (a denial); `cancelled`: the task was. */
 export const APPROVAL_STATES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
 export const ApprovalState = z.enum(APPROVAL_STATES);

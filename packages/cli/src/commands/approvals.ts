@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Approval } from '@abca/contracts';
+import { APPROVAL_GATE_NAMES, type Approval } from '@abca/contracts';
 import type { Command } from 'commander';
 import { pendingApprovalLines } from '../approval-view.ts';
 import { type Cli, runClientCommand, withClientOptions } from '../command-kit.ts';
@@ -18,7 +18,7 @@ interface DenyFlags extends ClientFlags {
   approval?: string;
 }
 
-const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+const GATE_NAMES = APPROVAL_GATE_NAMES;
 
 const APPROVE_HELP = `
 A task whose repo has approval gates (repo setting \`approvals\`) waits in AWAITING_APPROVAL until

@@ -1,3 +1,5 @@
+import { signInSession } from './dashboard-client.ts';
+
 /**
  * A signed-in browser for dashboard tests: a session cookie from `/login`, the page's CSRF token,
  * and form posts that do not follow redirects (a test asserts the 303 and where it goes).
@@ -14,17 +16,7 @@ export interface DashboardBrowser {
 }
 
 export async function signInBrowser(url: string, key: string): Promise<DashboardBrowser> {
-  const login = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ api_key: key, next: '/tasks' }).toString(),
-    redirect: 'manual',
-  });
-  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const first = await (await fetch(`${url}/tasks`, { headers: { cookie } })).text();
-  const csrf = /name="csrf-token" content="([^"]+)"/.exec(first)?.[1];
-  if (!csrf) throw new Error('no CSRF token on the page');
+  const { cookie, csrf } = await signInSession(url, key);
   const read = async (res: Response) => ({
     status: res.status,
     text: await res.text(),

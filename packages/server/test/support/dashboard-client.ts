@@ -31,7 +31,8 @@ export interface SseEvent {
   at: number;
 }
 
-export async function signInDashboard(url: string, key: string): Promise<DashboardClient> {
+/** Signs in through /login with an API key: the session cookie and the page's CSRF token. */
+export async function signInSession(url: string, key: string): Promise<{ cookie: string; csrf: string }> {
   const login = await fetch(`${url}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -43,6 +44,11 @@ export async function signInDashboard(url: string, key: string): Promise<Dashboa
   const first = await (await fetch(`${url}/tasks`, { headers: { cookie } })).text();
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(first)?.[1];
   if (!csrf) throw new Error('no CSRF token on the page');
+  return { cookie, csrf };
+}
+
+export async function signInDashboard(url: string, key: string): Promise<DashboardClient> {
+  const { cookie, csrf } = await signInSession(url, key);
   return {
     cookie,
     csrf,

@@ -1,6 +1,6 @@
-import type { Approval } from '@abca/contracts';
+import { APPROVAL_GATE_NAMES, type Approval, validationInWords } from '@abca/contracts';
 
-const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+const GATE_NAMES = APPROVAL_GATE_NAMES;
 
 /**
  * Untrusted text (the agent's plan, diff stat, tool call) as a Markdown code block whose fence is
@@ -15,12 +15,7 @@ export function fenced(text: string): string {
 function asked(a: Approval): string {
   const r = a.request;
   if (r.gate === 'push') {
-    const validation =
-      r.validation_passed === null
-        ? 'no validation ran'
-        : r.validation_passed
-          ? 'validation passed'
-          : 'validation failed';
+    const validation = validationInWords(r.validation_passed);
     return `Push ${r.commits} commit${r.commits === 1 ? '' : 's'} (${validation}):\n\n${fenced(r.diff_stat)}`;
   }
   if (r.gate === 'plan') return `The agent's plan (round ${r.round}):\n\n${fenced(r.plan)}`;

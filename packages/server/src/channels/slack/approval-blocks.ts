@@ -1,4 +1,4 @@
-import type { Approval } from '@abca/contracts';
+import { APPROVAL_GATE_NAMES, type Approval, validationInWords } from '@abca/contracts';
 import { escapeSlack } from './mention.ts';
 
 /** The buttons on a waiting task's thread message; their value is `<task id>:<approval id>`. */
@@ -8,7 +8,7 @@ export const DENY_ACTION = 'abca_deny';
 export const DENY_VIEW = 'abca_deny_reason';
 export const REASON_BLOCK = 'reason';
 
-const GATE_NAMES = { plan: 'plan', push: 'push', tool: 'tool call' } as const;
+const GATE_NAMES = APPROVAL_GATE_NAMES;
 /** A section's text holds at most 3000 characters. */
 const MAX_TEXT = 2900;
 
@@ -20,12 +20,7 @@ export function gateName(a: Pick<Approval, 'gate'>): string {
 function askedText(a: Approval): string {
   const r = a.request;
   if (r.gate === 'push') {
-    const validation =
-      r.validation_passed === null
-        ? 'no validation ran'
-        : r.validation_passed
-          ? 'validation passed'
-          : 'validation failed';
+    const validation = validationInWords(r.validation_passed);
     return `Push ${r.commits} commit${r.commits === 1 ? '' : 's'} to ${r.branch} (${validation}):\n${r.diff_stat}`;
   }
   if (r.gate === 'plan') return `Plan, round ${r.round}:\n${r.plan}`;
