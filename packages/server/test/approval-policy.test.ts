@@ -5,7 +5,8 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * A repo's approval policy is checked at onboarding (POST and PATCH /v1/repos): each bad field is
  * named in the 400's details and nothing is stored. Then the timeout: a tool call held past the
  * policy's `timeout_s` is denied by the reconciler in the timeout's name and the task ends FAILED
- * APPROVAL_TIMEOUT (the fake agent's `npm test` matches the command rule).
+ * APPROVAL_TIMEOUT (the fake agent's `npm test` matches the command rule); a plan and a push held
+ * past it end the same way, nothing pushed.
  */
 let p: TestPlatform;
 const DONE = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
@@ -85,5 +86,33 @@ describe('approval timeout', () => {
     const late = await p.request('POST', `/v1/tasks/${id}/approve`, { body: {} });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('APPROVAL_NOT_PENDING');
+  }, 90_000);
+
+  it('a plan and a push nobody decides end FAILED APPROVAL_TIMEOUT too, with nothing pushed', async () => {
+    const gates = [
+      ['acme/slow-plan', { plan: true, timeout_s: 10 }, 'plan'],
+      ['acme/slow-push', { push: true, timeout_s: 10 }, 'push'],
+    ] as const;
+    const ids: string[] = [];
+    for (const [repo, approvals] of gates) {
+      expect((await add(repo, approvals)).status).toBe(201);
+      const res = await p.request('POST', '/v1/tasks', { body: { repo, task_description: 'Tidy up' } });
+      ids.push(res.body.data.task_id as string);
+    }
+    // Both wait at once (the timeouts run side by side), then both end by the timeout.
+    for (const [i, [, , gate]] of gates.entries()) {
+      const id = ids[i] as string;
+      const done = await p.waitFor(id, (t) => DONE.includes(t.status), 60_000);
+      expect(done.status, gate).toBe('FAILED');
+      expect(done.error.code, gate).toBe('APPROVAL_TIMEOUT');
+      expect(done.pr_url, gate).toBeNull();
+      const [approval] = (await p.request('GET', `/v1/tasks/${id}/approvals`)).body.data;
+      expect(approval, gate).toMatchObject({ gate, state: 'expired', decided_by: 'timeout' });
+      const events = await p.allEvents(id);
+      expect(
+        events.filter((e) => e.type === 'finalization.pushed'),
+        gate,
+      ).toHaveLength(0);
+    }
   }, 90_000);
 });
