@@ -125,14 +125,13 @@ async function runTask(taskId: string, runSeq = 0, resumeStep: string | null = n
     // Whatever ended the run (a failed pre-flight, a cancellation, finalization, a gate), the task's
     // sandbox is not needed any more, unless a newer run holds the task now (after a decision).
     // Local and idempotent, so not a durable step.
-    const now = await getTask(deps.db, taskId).catch(() => undefined);
-    if (!now || now.run_seq === runSeq) {
+    const task = await getTask(deps.db, taskId).catch(() => undefined);
+    if (!task || task.run_seq === runSeq) {
       await deps.sandboxes.release(taskId).catch((err: unknown) => {
         deps.log.warn({ err, taskId }, 'could not stop the task sandbox');
       });
     }
     // A cancelled task ends outside endTask: its checkpoint goes here.
-    const task = await getTask(deps.db, taskId).catch(() => undefined);
     if (task && isTerminal(task.status)) await deleteWorkspaceSnapshot(deps.db, taskId).catch(() => {});
     hooks.onEnd();
     tracked.end();
