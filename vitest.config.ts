@@ -3,7 +3,7 @@ import LongestFirstSequencer from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Every event a platform writes in a test is checked against the contract schemas.
     setupFiles: ['test/event-check.ts'],
