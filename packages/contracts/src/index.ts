@@ -3,6 +3,7 @@ export * from './api-key.ts';
 export * from './approval.ts';
 export * from './change-request.ts';
 export * from './channels.ts';
+export * from './env-cache.ts';
 export * from './envelope.ts';
 export * from './error-codes.ts';
 export * from './eval.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalPolicy } from './approval.ts';
 import { GitHubTrigger } from './channels.ts';
+import { EnvCacheSettings } from './env-cache.ts';
 import { ApiWarning, RepoVerification } from './onboarding.ts';
 import { BudgetUsd, RepoName } from './task.ts';
 import { MonthlyBudgetUsd } from './usage.ts';
@@ -81,6 +82,8 @@ export const RepoSettings = z.strictObject({
     .optional(),
   /** Human approval gates (docs/approvals.md): plan, push, tool-call rules, and their timeout. */
   approvals: ApprovalPolicy.optional(),
+  /** The environment cache (docs/env-cache.md): on by default; extra key files. */
+  env_cache: EnvCacheSettings.optional(),
 });
 export type RepoSettings = z.infer<typeof RepoSettings>;
 
