@@ -1,5 +1,6 @@
 import {
   type ApprovalPolicy,
+  type EnvCacheSettings,
   GITHUB_TRIGGERS,
   type GitHubTrigger,
   RepoSettings,
@@ -36,6 +37,7 @@ export interface SettingFlags {
   prMaxSpendUsd?: number;
   prStopLabel?: string;
   approvals?: ApprovalPolicy;
+  envCache?: EnvCacheSettings;
 }
 
 /**
@@ -64,6 +66,7 @@ const FLAG_OF: Record<SettingField, string> = {
   pr_max_spend_usd: '--pr-max-spend-usd',
   pr_stop_label: '--pr-stop-label',
   approvals: '--approvals',
+  env_cache: '--env-cache',
 };
 
 /** In the contract's order, which is also the order `repos show` prints them in. */
@@ -137,6 +140,11 @@ export function withSettingOptions(cmd: Command): Command {
       '--approvals <json>',
       'approval gates as JSON, e.g. \'{"plan":true,"push":true,"tools":{"commands":["^git push"]},"timeout_s":3600}\' (docs/approvals.md)',
       approvalsArg,
+    )
+    .option(
+      '--env-cache <on|off|json>',
+      'the environment cache (default on), or JSON with extra key files, e.g. \'{"key_files":["tools/versions.txt"]}\' (docs/env-cache.md)',
+      envCacheArg,
     );
 }
 
@@ -164,6 +172,7 @@ export function settingsFromFlags(flags: SettingFlags): RepoSettings {
   if (flags.prMaxSpendUsd !== undefined) s.pr_max_spend_usd = flags.prMaxSpendUsd;
   if (flags.prStopLabel !== undefined) s.pr_stop_label = flags.prStopLabel;
   if (flags.approvals !== undefined) s.approvals = flags.approvals;
+  if (flags.envCache !== undefined) s.env_cache = flags.envCache;
   return s;
 }
 
@@ -198,6 +207,7 @@ export function repoSettingsLines(settings: RepoSettings, c: Colors, indent = ''
 function formatSetting(field: SettingField, value: NonNullable<RepoSettings[SettingField]>): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
   if (field === 'approvals') return JSON.stringify(value);
+  if (field === 'env_cache') return envCacheText(value as EnvCacheSettings);
   if (field === 'max_budget_usd') return `${value} USD`;
   if (field === 'monthly_budget_usd') return `${value} USD a month`;
   if (field === 'pr_max_spend_usd') return `${value} USD per pull request`;
@@ -217,6 +227,28 @@ function approvalsArg(value: string): ApprovalPolicy {
       'must be a JSON object such as \'{"plan":true,"push":true}\' (docs/approvals.md).',
     );
   }
+}
+
+/** `--env-cache`: on, off, or the setting as JSON (the server checks its fields). */
+function envCacheArg(value: string): EnvCacheSettings {
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', 'yes'].includes(v)) return { enabled: true };
+  if (['off', 'false', 'no'].includes(v)) return { enabled: false };
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as EnvCacheSettings;
+  } catch {
+    throw new InvalidArgumentError(
+      'must be on, off, or a JSON object such as \'{"key_files":["tools/versions.txt"]}\' (docs/env-cache.md).',
+    );
+  }
+}
+
+function envCacheText(value: EnvCacheSettings): string {
+  const state = value.enabled === false ? 'off' : 'on';
+  return value.key_files?.length ? `${state}, key files: ${value.key_files.join(', ')}` : state;
 }
 
 function validationModeArg(value: string): ValidationMode {
