@@ -23,7 +23,7 @@ import { checkChannels } from './ops/channel-check.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
-import { createMetrics } from './ops/metrics.ts';
+import { createMetrics, watchEnvCache } from './ops/metrics.ts';
 import { checkModel } from './ops/model-check.ts';
 import { removeTree } from './ops/remove-tree.ts';
 import { claimServerFile } from './ops/server-file.ts';
@@ -31,6 +31,7 @@ import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import type { ChannelNotifier } from './ports/channel-notifier.ts';
+import type { EnvCacheAdmin } from './ports/env-cache.ts';
 import { startPrWatcher } from './pr-loop/poller.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
 import { moveUrlCredentials } from './secrets/move-url-credentials.ts';
@@ -55,6 +56,8 @@ export interface PlatformOptions {
   log?: Logger;
   /** Channel notifiers beside the configured ones (tests); one for a channel replaces the configured one. */
   channelNotifiers?: readonly ChannelNotifier[];
+  /** The environment cache the API reports on, instead of this platform's own (tests). */
+  envCache?: EnvCacheAdmin;
 }
 
 export interface Platform {
@@ -114,6 +117,8 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     await warnOfOtherKeys(db, credentials, log);
     await warnOfWebhooksSealedElsewhere(db, secretKey.id, log);
     const metrics = createMetrics(db);
+    const envCache = o.envCache ?? NO_ENV_CACHE;
+    watchEnvCache(metrics, envCache);
     // Host helpers of tasks (git, rm): each in a process group that dies with this process.
     const processes = createHostProcesses();
     // The executor id is known only once the orchestrator has claimed it; fakes tag effects with it.
@@ -254,6 +259,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
           timeoutMs: config.onboardVerifyTimeoutS * 1000,
           log,
         }),
+        envCache,
         admin: {
           config: async () =>
             effectiveConfig(config, {
@@ -318,6 +324,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     throw err;
   }
 }
+
+/** Until the environment cache itself is wired in: a platform that keeps no snapshots. */
+const NO_ENV_CACHE: EnvCacheAdmin = {
+  list: async () => [],
+  clear: async () => ({ removed: 0, bytes: 0 }),
+  maxBytes: 0,
+  enabled: false,
+};
 
 function listen(
   fetch: HttpServerOptions['fetch'],
