@@ -57,7 +57,10 @@ const EXAMPLES: TaskEventInput[] = [
     type: 'env_cache.hit',
     data: { key: 'e3b0c44298fc', bytes: 48_000_000, files: 12_400, duration_ms: 900, baseline_reused: true },
   },
-  { type: 'env_cache.saved', data: { key: 'e3b0c44298fc', bytes: 48_000_000, files: 12_400, duration_ms: 2100 } },
+  {
+    type: 'env_cache.saved',
+    data: { key: 'e3b0c44298fc', bytes: 48_000_000, files: 12_400, duration_ms: 2100 },
+  },
   { type: 'env_cache.save_skipped', data: { reason: 'tracked_files_changed', detail: 'package.json' } },
   {
     type: 'env_cache.save_failed',

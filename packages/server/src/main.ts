@@ -167,6 +167,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       notifier: adapters.notifier,
       memory: adapters.memory,
       sandboxes,
+      envCache: adapters.envCache,
       secrets: configSecrets(config),
       kind: o.mode,
       runWorkflows: !o.apiOnly,
@@ -249,6 +250,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         webhookSecrets: createWebhookSecrets(secretKey),
         changeRequestMerger: adapters.changeRequestMerger,
         memory: adapters.memory,
+        envCache: adapters.envCache,
         repoVerifier: createRepoVerifier({
           forge: adapters.forge,
           timeoutMs: config.onboardVerifyTimeoutS * 1000,

@@ -8,6 +8,8 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'status'>;
   /** Channel notices handled by this process's outbox dispatcher: delivered, retried, given up. */
   channelNotices: Counter<'channel' | 'outcome'>;
+  /** Environment cache lookups of this process's tasks: `hit`, or the miss's reason (docs/env-cache.md). */
+  envCacheLookups: Counter<'outcome'>;
 }
 
 /**
@@ -41,6 +43,12 @@ export function createMetrics(db: Queryable): Metrics {
     labelNames: ['channel', 'outcome'] as const,
     registers: [registry],
   });
+  const envCacheLookups = new Counter({
+    name: 'abca_env_cache_lookups_total',
+    help: 'Environment cache lookups of tasks run by this process, by outcome (hit, or the reason of the miss)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'abca_tasks',
     help: 'Tasks by state',
@@ -63,5 +71,5 @@ export function createMetrics(db: Queryable): Metrics {
       this.set(res.rows[0]?.n ?? 0);
     },
   });
-  return { registry, stepDuration, tasksFinished, httpRequests, channelNotices };
+  return { registry, stepDuration, tasksFinished, httpRequests, channelNotices, envCacheLookups };
 }
