@@ -305,6 +305,8 @@ export function createDiskEnvCache(deps: DiskEnvCacheDeps): EnvCache {
       const t0 = performance.now();
       if (await lstat(dirOf(key.key)).catch(() => undefined))
         return { saved: false, skipped: 'already_cached' };
+      // The folder may have been removed by hand under the running platform.
+      await mkdir(root, { recursive: true });
       const release = await tryFillLock(join(root, `.lock-${key.key}`)).catch(() => undefined);
       if (!release) return { saved: false, skipped: 'fill_in_progress' };
       let tmp: string | undefined;
