@@ -117,8 +117,6 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     await warnOfOtherKeys(db, credentials, log);
     await warnOfWebhooksSealedElsewhere(db, secretKey.id, log);
     const metrics = createMetrics(db);
-    const envCache = o.envCache ?? NO_ENV_CACHE;
-    watchEnvCache(metrics, envCache);
     // Host helpers of tasks (git, rm): each in a process group that dies with this process.
     const processes = createHostProcesses();
     // The executor id is known only once the orchestrator has claimed it; fakes tag effects with it.
@@ -132,6 +130,9 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       },
       credentials: gitCredentialLookup(credentials),
     });
+    // What the API and the metrics report of the environment cache (a test may give its own).
+    const envCache = o.envCache ?? adapters.envCache;
+    watchEnvCache(metrics, envCache);
     if (!o.apiOnly) {
       const sandbox = await adapters.sandboxBackend.available();
       if (!sandbox.ok) {
@@ -172,6 +173,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       notifier: adapters.notifier,
       memory: adapters.memory,
       sandboxes,
+      envCache: adapters.envCache,
       secrets: configSecrets(config),
       kind: o.mode,
       runWorkflows: !o.apiOnly,
@@ -324,14 +326,6 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     throw err;
   }
 }
-
-/** Until the environment cache itself is wired in: a platform that keeps no snapshots. */
-const NO_ENV_CACHE: EnvCacheAdmin = {
-  list: async () => [],
-  clear: async () => ({ removed: 0, bytes: 0 }),
-  maxBytes: 0,
-  enabled: false,
-};
 
 function listen(
   fetch: HttpServerOptions['fetch'],

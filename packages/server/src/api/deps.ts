@@ -51,10 +51,10 @@ export interface ApiDeps {
   webhookSecrets: WebhookSecrets;
   /** Merges a plain-git change request on its remote (`POST /v1/prs/{number}/merge`). */
   changeRequestMerger: ChangeRequestMerger;
+  /** The environment cache of this host, the operator's side (`/v1/admin/env-cache`, docs/env-cache.md). */
+  envCache: EnvCacheAdmin;
   /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
   admin: AdminInfo;
-  /** The environment cache's snapshots on this host (`/v1/admin/env-cache`, docs/env-cache.md). */
-  envCache: EnvCacheAdmin;
 }
 
 export interface AdminInfo {

@@ -9,7 +9,7 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'status'>;
   /** Channel notices handled by this process's outbox dispatcher: delivered, retried, given up. */
   channelNotices: Counter<'channel' | 'outcome'>;
-  /** Environment cache lookups by this process's tasks: `hit` (setup skipped) or `miss` (docs/env-cache.md). */
+  /** Environment cache lookups of this process's tasks: `hit`, or the miss's reason (docs/env-cache.md). */
   envCacheLookups: Counter<'outcome'>;
 }
 
@@ -46,11 +46,10 @@ export function createMetrics(db: Queryable): Metrics {
   });
   const envCacheLookups = new Counter({
     name: 'abca_env_cache_lookups_total',
-    help: 'Environment cache lookups by tasks of this process: hit (setup skipped) or miss',
+    help: 'Environment cache lookups of tasks run by this process, by outcome (hit, or the reason of the miss)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  for (const outcome of ['hit', 'miss']) envCacheLookups.inc({ outcome }, 0);
   new Gauge({
     name: 'abca_tasks',
     help: 'Tasks by state',
