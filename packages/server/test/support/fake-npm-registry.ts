@@ -180,7 +180,17 @@ function packTarball(root: string, spec: FakeNpmPackage): Buffer {
     writeFileSync(join(pkg, 'lib', `part-${i}.js`), `'use strict';\n${body.join('\n')}\n`);
   }
   const file = join(dir, 'out.tgz');
-  execFileSync('tar', ['-czf', file, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', dir, 'package']);
+  execFileSync('tar', [
+    '-czf',
+    file,
+    '--sort=name',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '-C',
+    dir,
+    'package',
+  ]);
   return readFileSync(file);
 }
 
