@@ -15,6 +15,8 @@ import {
   type CreateWebhookRequest,
   type DenyRequest,
   dataEnvelope,
+  EnvCacheCleared,
+  EnvCacheList,
   ForgottenMemory,
   type IdentityProvider,
   LinkedIdentity,
@@ -406,6 +408,20 @@ export class ApiClient {
   /** `GET /v1/admin/config` (admin): the server's effective configuration, without secrets. */
   async adminConfig() {
     return parse(dataEnvelope(ServerConfigInfo), (await this.send('GET', '/v1/admin/config')).json).data;
+  }
+
+  /** `GET /v1/admin/env-cache` (admin): the environment cache's snapshots on the server's host. */
+  async listEnvCache(q: { repo?: string } = {}) {
+    return parse(dataEnvelope(EnvCacheList), (await this.send('GET', `/v1/admin/env-cache${query(q)}`)).json)
+      .data;
+  }
+
+  /** `DELETE /v1/admin/env-cache` (admin): removes the snapshots of one repo, or all. */
+  async clearEnvCache(q: { repo?: string } = {}) {
+    return parse(
+      dataEnvelope(EnvCacheCleared),
+      (await this.send('DELETE', `/v1/admin/env-cache${query(q)}`)).json,
+    ).data;
   }
 
   /** `POST /v1/admin/model-check` (admin): the server asks its model for one token. */

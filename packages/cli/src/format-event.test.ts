@@ -52,6 +52,20 @@ const EXAMPLES: TaskEventInput[] = [
     },
   },
   { type: 'preflight.baseline', data: { check: 'test', ok: true, exit_code: 0, duration_ms: 15_300 } },
+  { type: 'env_cache.miss', data: { reason: 'key_changed', key: 'e3b0c44298fc' } },
+  {
+    type: 'env_cache.hit',
+    data: { key: 'e3b0c44298fc', bytes: 48_000_000, files: 12_400, duration_ms: 900, baseline_reused: true },
+  },
+  {
+    type: 'env_cache.saved',
+    data: { key: 'e3b0c44298fc', bytes: 48_000_000, files: 12_400, duration_ms: 2100 },
+  },
+  { type: 'env_cache.save_skipped', data: { reason: 'tracked_files_changed', detail: 'package.json' } },
+  {
+    type: 'env_cache.save_failed',
+    data: { reason: 'no_space', key: 'e3b0c44298fc', message: 'No space left on device' },
+  },
   { type: 'preflight.passed', data: { forge: 'git', agent_runtime: 'builtin' } },
   {
     type: 'preflight.failed',
@@ -296,6 +310,11 @@ describe('task event lines', () => {
           │ npm ERR! code E404
           │ npm ERR! 404 Not Found
         baseline test: pass 15.3 s
+        environment not in the cache (a lockfile or key file changed)
+        environment from the cache: 12400 files, 45.8 MB 900 ms; setup skipped, baseline reused
+        environment saved to the cache: 12400 files, 45.8 MB 2.1 s
+        environment not saved to the cache (setup changed tracked files): package.json
+        environment could not be saved to the cache (disk full): No space left on device; the task goes on
         pre-flight checks passed
         pre-flight failed (setup): SETUP_FAILED The setup command failed (exit 1).
         moved to worker host-b-worker-1: workspace restored from the checkpoint
@@ -355,6 +374,11 @@ describe('task event lines', () => {
           │ npm ERR! code E404
           │ npm ERR! 404 Not Found
         baseline test: pass 15.3 s
+        environment not in the cache (a lockfile or key file changed)
+        environment from the cache: 12400 files, 45.8 MB 900 ms; setup skipped, baseline reused
+        environment saved to the cache: 12400 files, 45.8 MB 2.1 s
+        environment not saved to the cache (setup changed tracked files): package.json
+        environment could not be saved to the cache (disk full): No space left on device; the task goes on
         pre-flight checks passed
         pre-flight failed (setup): SETUP_FAILED The setup command failed (exit 1).
         moved to worker host-b-worker-1: workspace restored from the checkpoint

@@ -57,6 +57,11 @@ const LABELS: Record<TaskEventType, string> = {
   'preflight.setup': 'setup command',
   'preflight.baseline': 'baseline check',
   'preflight.passed': 'pre-flight checks passed',
+  'env_cache.hit': 'environment from the cache',
+  'env_cache.miss': 'environment not in the cache',
+  'env_cache.saved': 'environment saved to the cache',
+  'env_cache.save_skipped': 'environment not saved to the cache',
+  'env_cache.save_failed': 'environment could not be saved to the cache',
   'workspace.restored': 'workspace restored',
   'workspace.recreated': 'workspace made anew',
   'workspace.setup': 'setup command in the new workspace',
@@ -150,6 +155,16 @@ function describeTyped(e: TaskEvent, c: Colors, verbose: boolean): string {
       return `  baseline ${e.data.check}: ${e.data.ok ? 'pass' : 'fail'} ${c.dim(formatDuration(e.data.duration_ms))}`;
     case 'preflight.passed':
       return '  pre-flight checks passed';
+    case 'env_cache.hit':
+      return `  environment from the cache: ${e.data.files} files, ${bytes(e.data.bytes)} ${c.dim(formatDuration(e.data.duration_ms))}; setup skipped${e.data.baseline_reused ? ', baseline reused' : ''}`;
+    case 'env_cache.miss':
+      return `  environment not in the cache (${MISS_REASONS[e.data.reason]})${e.data.detail ? `: ${truncate(e.data.detail, 200)}` : ''}`;
+    case 'env_cache.saved':
+      return `  environment saved to the cache: ${e.data.files} files, ${bytes(e.data.bytes)} ${c.dim(formatDuration(e.data.duration_ms))}`;
+    case 'env_cache.save_skipped':
+      return `  environment not saved to the cache (${SKIP_REASONS[e.data.reason]})${e.data.detail ? `: ${truncate(e.data.detail, 200)}` : ''}`;
+    case 'env_cache.save_failed':
+      return `  ${c.yellow('environment could not be saved to the cache')} (${e.data.reason === 'no_space' ? 'disk full' : 'error'}): ${truncate(e.data.message, 200)}; the task goes on`;
     case 'preflight.failed':
       return `  ${c.red('pre-flight failed')} (${e.data.check}): ${e.data.code} ${e.data.message}`.trimEnd();
     case 'workspace.checkpoint_saved':
@@ -283,6 +298,25 @@ function statusLine(d: TaskEventData<'task.status_changed'>, c: Colors): string 
 function passed(ok: boolean, c: Colors): string {
   return ok ? c.green('passed') : c.red('failed');
 }
+
+const MISS_REASONS: Record<TaskEventData<'env_cache.miss'>['reason'], string> = {
+  no_snapshot: 'first setup of this repo and command',
+  key_changed: 'a lockfile or key file changed',
+  disabled: 'the cache is off',
+  corrupted: 'the snapshot was damaged; setup runs instead',
+  workspace_conflict: 'the workspace already holds its paths',
+};
+
+const SKIP_REASONS: Record<TaskEventData<'env_cache.save_skipped'>['reason'], string> = {
+  not_default_branch: 'only a setup on the default branch is kept',
+  tracked_files_changed: 'setup changed tracked files',
+  key_files_changed: 'setup changed a lockfile or key file',
+  fill_in_progress: 'another task is saving it',
+  already_cached: 'already saved',
+  too_large: 'too large',
+  unsupported_file: 'setup left a special file',
+  nothing_to_save: 'setup left nothing to keep',
+};
 
 function attempt(n: number): string {
   return n > 1 ? ` (attempt ${n})` : '';

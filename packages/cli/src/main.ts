@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { Cli } from './command-kit.ts';
 import { registerApprovals } from './commands/approvals.ts';
 import { registerBudget } from './commands/budget.ts';
+import { registerCache } from './commands/cache.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEval } from './commands/eval.ts';
@@ -39,6 +40,7 @@ Examples:
   $ abca deny <task-id> --reason "Not this week"
   $ abca prs diff <task-id>                     # the changes of a plain-git repo's task
   $ abca memory list acme/app                  # what ABCA learned of a repo (show, edit, forget...)
+  $ abca cache list                             # what setup commands produced, kept for the next task
   $ abca usage --by user                        # tokens and dollars this month
   $ abca doctor                                 # this machine, and the server's own configuration
   $ abca reset                                  # remove every trace of the state folder
@@ -82,6 +84,7 @@ export function buildProgram(cli: Cli): Command {
   registerRepos(program, cli);
   registerPrs(program, cli);
   registerMemory(program, cli);
+  registerCache(program, cli);
   registerKeys(program, cli);
   registerWebhooks(program, cli);
   registerUsage(program, cli);

@@ -108,6 +108,14 @@ export function formatAge(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/** `512 B`, `3.4 KB`, `120.5 MB`, `2.1 GB` (powers of 1024). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
 /** `850 ms`, `4.2 s`, `3m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RepoName } from './task.ts';
 
 /**
  * The environment cache (docs/env-cache.md): what a repo's setup command produced (the files git
@@ -61,3 +62,7 @@ export const EnvCacheCleared = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type EnvCacheCleared = z.infer<typeof EnvCacheCleared>;
+
+/** `GET` and `DELETE /v1/admin/env-cache`: the snapshots of one repo, or all. */
+export const EnvCacheQuery = z.strictObject({ repo: RepoName.optional() });
+export type EnvCacheQuery = z.infer<typeof EnvCacheQuery>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_EVENT_DATA } from './events/agent-events.ts';
 import { APPROVAL_EVENT_DATA } from './events/approval-events.ts';
+import { ENV_CACHE_EVENT_DATA } from './events/env-cache-events.ts';
 import { MEMORY_EVENT_DATA } from './events/memory-events.ts';
 import { PR_EVENT_DATA } from './events/pr-events.ts';
 import { REVIEW_EVENT_DATA } from './events/review-events.ts';
@@ -9,6 +10,7 @@ import { WORK_EVENT_DATA } from './events/work-events.ts';
 
 export * from './events/agent-events.ts';
 export * from './events/approval-events.ts';
+export * from './events/env-cache-events.ts';
 export * from './events/memory-events.ts';
 export * from './events/pr-events.ts';
 export * from './events/review-events.ts';
@@ -25,6 +27,7 @@ export const TASK_EVENT_DATA_SCHEMAS = {
   ...TASK_EVENT_DATA,
   ...STEP_EVENT_DATA,
   ...WORK_EVENT_DATA,
+  ...ENV_CACHE_EVENT_DATA,
   ...PR_EVENT_DATA,
   ...REVIEW_EVENT_DATA,
   ...MEMORY_EVENT_DATA,

@@ -23,7 +23,7 @@ import { checkChannels } from './ops/channel-check.ts';
 import { createEventContractReporter } from './ops/event-contract-reporter.ts';
 import { createHostProcesses } from './ops/host-processes.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
-import { createMetrics } from './ops/metrics.ts';
+import { createMetrics, watchEnvCache } from './ops/metrics.ts';
 import { checkModel } from './ops/model-check.ts';
 import { removeTree } from './ops/remove-tree.ts';
 import { claimServerFile } from './ops/server-file.ts';
@@ -31,6 +31,7 @@ import { type OrchestratorStopOptions, startOrchestrator } from './orchestrator/
 import { startWorkspaceJanitor } from './orchestrator/workspace/janitor.ts';
 import { createSandboxPool } from './orchestrator/workspace/sandbox-pool.ts';
 import type { ChannelNotifier } from './ports/channel-notifier.ts';
+import type { EnvCacheAdmin } from './ports/env-cache.ts';
 import { startPrWatcher } from './pr-loop/poller.ts';
 import { gitCredentialLookup } from './secrets/git-credential-lookup.ts';
 import { moveUrlCredentials } from './secrets/move-url-credentials.ts';
@@ -55,6 +56,8 @@ export interface PlatformOptions {
   log?: Logger;
   /** Channel notifiers beside the configured ones (tests); one for a channel replaces the configured one. */
   channelNotifiers?: readonly ChannelNotifier[];
+  /** The environment cache the API reports on, instead of this platform's own (tests). */
+  envCache?: EnvCacheAdmin;
 }
 
 export interface Platform {
@@ -127,6 +130,9 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       },
       credentials: gitCredentialLookup(credentials),
     });
+    // What the API and the metrics report of the environment cache (a test may give its own).
+    const envCache = o.envCache ?? adapters.envCache;
+    watchEnvCache(metrics, envCache);
     if (!o.apiOnly) {
       const sandbox = await adapters.sandboxBackend.available();
       if (!sandbox.ok) {
@@ -167,6 +173,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       notifier: adapters.notifier,
       memory: adapters.memory,
       sandboxes,
+      envCache: adapters.envCache,
       secrets: configSecrets(config),
       kind: o.mode,
       runWorkflows: !o.apiOnly,
@@ -254,6 +261,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
           timeoutMs: config.onboardVerifyTimeoutS * 1000,
           log,
         }),
+        envCache,
         admin: {
           config: async () =>
             effectiveConfig(config, {

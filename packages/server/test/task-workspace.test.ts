@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
 import { createGitForge } from '../src/adapters/forge/git/forge.ts';
 import { createLocalGit } from '../src/adapters/workspaces/local-git.ts';
+import { createDiskEnvCache } from '../src/env-cache/disk-env-cache.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import type { TaskContext } from '../src/orchestrator/task-context.ts';
 import { createSandboxPool, type SandboxPool } from '../src/orchestrator/workspace/sandbox-pool.ts';
@@ -63,6 +64,7 @@ function machine(name: string): Machine {
     secrets: [],
     executorId: `${name}-worker-1`,
     log,
+    envCache: createDiskEnvCache({ root: join(root, name, 'cache', 'env'), enabled: true, maxBytes: 1e9 }),
   });
   return { sandboxes, taskWorkspaces };
 }

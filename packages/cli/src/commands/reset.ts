@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import { resetStateFolder, stateFolderTraces } from '@abca/server/state-folder';
 import type { Command } from 'commander';
 import type { Cli } from '../command-kit.ts';
+import { confirm } from '../confirm.ts';
 import { EXIT } from '../exit-codes.ts';
 import { createOutput } from '../output.ts';
 import { abcaHome } from '../resolve.ts';
@@ -50,21 +50,4 @@ export function registerReset(program: Command, cli: Cli): void {
       const removed = await resetStateFolder(home);
       out.err(`${c.green('●')} Removed ${removed.join(', ')}.`);
     });
-}
-
-/** Asks on stderr and reads one line of stdin; no answer (end of input) is a no. */
-function confirm(question: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
-    let answered = false;
-    process.stderr.write(question);
-    rl.once('line', (line) => {
-      answered = true;
-      rl.close();
-      resolve(line.trim().toLowerCase() === 'yes');
-    });
-    rl.once('close', () => {
-      if (!answered) resolve(false);
-    });
-  });
 }

@@ -3,10 +3,12 @@ import { createBubblewrapBackend, createLocalBackend, type SandboxBackend } from
 import type { Config } from '../config/config.ts';
 import { sandboxIntakeLimits } from '../config/intake-limits.ts';
 import { configuredProviders } from '../config/model-providers.ts';
+import { createDiskEnvCache } from '../env-cache/disk-env-cache.ts';
 import { type ChangeRequestMerger, createChangeRequestMerger } from '../git/merge-change-request.ts';
 import type { HostProcesses } from '../ops/host-processes.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
+import type { EnvCache } from '../ports/env-cache.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -34,6 +36,11 @@ export interface Adapters {
   changeRequestMerger: ChangeRequestMerger;
   /** A repo's memory (docs/memory.md). */
   memory: Memory;
+  /**
+   * The environment cache on this host (docs/env-cache.md), under the state folder's cache next to
+   * the mirrors: the tasks' side for the orchestrator, the operator's side (`EnvCacheAdmin`) for the API.
+   */
+  envCache: EnvCache;
 }
 
 /** Every secret value in the configuration: kept out of sandboxes, events and logs. */
@@ -117,6 +124,12 @@ export function createAdapters(
       remote: (repo) => forge.gitRemote(repo),
     }),
     memory: createPostgresMemory(deps.db),
+    envCache: createDiskEnvCache({
+      root: join(cacheDir, 'env'),
+      enabled: config.envCache,
+      maxBytes: config.envCacheMaxBytes,
+      log: deps.log.child({ component: 'env-cache' }),
+    }),
   };
 }
 

@@ -17,6 +17,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { changeRequestRoutes } from './routes/change-requests.ts';
+import { envCacheRoutes } from './routes/env-cache.ts';
 import { eventRoutes } from './routes/events.ts';
 import { memoryRoutes } from './routes/memory.ts';
 import { prLoopRoutes } from './routes/pr-loop.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
   app.route('/v1/tasks', eventRoutes(deps));
   app.route('/v1/tasks', approvalRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/v1/admin/env-cache', envCacheRoutes(deps));
   app.route('/v1/admin', adminRoutes(deps));
   // Before the repo routes: `/v1/repos/{repo}/memory` would read as `GET /v1/repos/{owner}/{name}`.
   app.route('/v1/repos', memoryRoutes(deps));

@@ -7,6 +7,7 @@ import type { RepoVerifier } from '../onboarding/verify-repo.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
+import type { EnvCacheAdmin } from '../ports/env-cache.ts';
 import type { Memory } from '../ports/memory.ts';
 import type { RepoCredentials } from '../secrets/repo-credentials.ts';
 import type { Db } from '../storage/db.ts';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   webhookSecrets: WebhookSecrets;
   /** Merges a plain-git change request on its remote (`POST /v1/prs/{number}/merge`). */
   changeRequestMerger: ChangeRequestMerger;
+  /** The environment cache of this host, the operator's side (`/v1/admin/env-cache`, docs/env-cache.md). */
+  envCache: EnvCacheAdmin;
   /** What `/v1/admin/*` reports: the effective configuration and a live check of the model. */
   admin: AdminInfo;
 }

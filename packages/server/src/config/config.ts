@@ -135,6 +135,16 @@ export const ConfigSchema = z.object({
     .number({ error: 'ABCA_WORKSPACE_RETENTION_HOURS must be a number of hours' })
     .min(0, 'ABCA_WORKSPACE_RETENTION_HOURS must be 0 or more')
     .default(24),
+  /**
+   * The environment cache (docs/env-cache.md): after a clean setup, what it produced is kept and the
+   * next task with the same key gets it without running setup. `on` (default) or `off`.
+   */
+  envCache: z
+    .enum(['on', 'off'], { error: 'ABCA_ENV_CACHE must be on or off' })
+    .default('on')
+    .transform((v) => v === 'on'),
+  /** The environment cache's size cap in bytes; least recently used snapshots are removed first. */
+  envCacheMaxBytes: positiveInt('ABCA_ENV_CACHE_MAX_BYTES', 10 * 1024 ** 3),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
   /**
@@ -247,6 +257,8 @@ const ENV_NAMES: Record<string, string> = {
   checkpointMaxBytes: 'ABCA_CHECKPOINT_MAX_BYTES',
   workspaceMaxFiles: 'ABCA_WORKSPACE_MAX_FILES',
   workMaxFileBytes: 'ABCA_WORK_MAX_FILE_BYTES',
+  envCache: 'ABCA_ENV_CACHE',
+  envCacheMaxBytes: 'ABCA_ENV_CACHE_MAX_BYTES',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   eventCheckFile: 'ABCA_EVENT_CHECK_FILE',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
@@ -337,6 +349,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     checkpointMaxBytes: blank(env.ABCA_CHECKPOINT_MAX_BYTES),
     workspaceMaxFiles: blank(env.ABCA_WORKSPACE_MAX_FILES),
     workMaxFileBytes: blank(env.ABCA_WORK_MAX_FILE_BYTES),
+    envCache: blank(env.ABCA_ENV_CACHE)?.toLowerCase(),
+    envCacheMaxBytes: blank(env.ABCA_ENV_CACHE_MAX_BYTES),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     eventCheckFile: blank(env.ABCA_EVENT_CHECK_FILE),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EnvCacheAdmin } from '../ports/env-cache.ts';
 import type { Queryable } from '../storage/db.ts';
 
 export interface Metrics {
@@ -8,6 +9,8 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'status'>;
   /** Channel notices handled by this process's outbox dispatcher: delivered, retried, given up. */
   channelNotices: Counter<'channel' | 'outcome'>;
+  /** Environment cache lookups of this process's tasks: `hit`, or the miss's reason (docs/env-cache.md). */
+  envCacheLookups: Counter<'outcome'>;
 }
 
 /**
@@ -41,6 +44,12 @@ export function createMetrics(db: Queryable): Metrics {
     labelNames: ['channel', 'outcome'] as const,
     registers: [registry],
   });
+  const envCacheLookups = new Counter({
+    name: 'abca_env_cache_lookups_total',
+    help: 'Environment cache lookups of tasks run by this process, by outcome (hit, or the reason of the miss)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'abca_tasks',
     help: 'Tasks by state',
@@ -63,5 +72,42 @@ export function createMetrics(db: Queryable): Metrics {
       this.set(res.rows[0]?.n ?? 0);
     },
   });
-  return { registry, stepDuration, tasksFinished, httpRequests, channelNotices };
+  return { registry, stepDuration, tasksFinished, httpRequests, channelNotices, envCacheLookups };
+}
+
+/**
+ * The environment cache's size on this host, read from the cache at scrape time:
+ * `abca_env_cache_bytes` and `abca_env_cache_entries` (docs/env-cache.md). A cache that cannot be
+ * read leaves the last figures; a scrape never fails for it.
+ */
+export function watchEnvCache(metrics: Metrics, cache: EnvCacheAdmin): void {
+  let snapshot: Promise<{ bytes: number; entries: number }> | undefined;
+  // One read of the cache serves both gauges of a scrape.
+  const read = () => {
+    snapshot ??= cache
+      .list()
+      .then((entries) => ({ bytes: entries.reduce((sum, e) => sum + e.bytes, 0), entries: entries.length }))
+      .finally(() => {
+        snapshot = undefined;
+      });
+    return snapshot;
+  };
+  new Gauge({
+    name: 'abca_env_cache_bytes',
+    help: "Bytes of the environment cache's snapshots on this host",
+    registers: [metrics.registry],
+    async collect() {
+      const figures = await read().catch(() => undefined);
+      if (figures) this.set(figures.bytes);
+    },
+  });
+  new Gauge({
+    name: 'abca_env_cache_entries',
+    help: 'Snapshots in the environment cache on this host',
+    registers: [metrics.registry],
+    async collect() {
+      const figures = await read().catch(() => undefined);
+      if (figures) this.set(figures.entries);
+    },
+  });
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
+import type { EnvCache } from '../ports/env-cache.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -29,6 +30,8 @@ export interface OrchestratorDeps {
   /** The graceful stop of this process: steps park instead of ending while it runs. */
   drain: Drain;
   sandboxes: SandboxPool;
+  /** The environment cache on this host (docs/env-cache.md): setup runs once per key. */
+  envCache: EnvCache;
   config: Pick<
     Config,
     | 'caps'

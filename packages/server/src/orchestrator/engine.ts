@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { AgentRuntime } from '../ports/agent-runtime.ts';
+import type { EnvCache } from '../ports/env-cache.ts';
 import type { Forge } from '../ports/forge.ts';
 import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -63,6 +64,8 @@ export interface OrchestratorOptions {
   notifier: Notifier;
   memory: Memory;
   sandboxes: SandboxPool;
+  /** The environment cache on this host (docs/env-cache.md). */
+  envCache: EnvCache;
   secrets: string[];
   /** `serve` or `worker`: part of the default executor id. */
   kind: string;
@@ -122,11 +125,14 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       secrets: o.secrets,
       executorId,
       log: olog,
+      envCache: o.envCache,
+      metrics: o.metrics,
     }),
     agentRuntime: o.agentRuntime,
     notifier: o.notifier,
     memory: o.memory,
     sandboxes: o.sandboxes,
+    envCache: o.envCache,
     secrets: o.secrets,
     log: olog,
     metrics: o.metrics,

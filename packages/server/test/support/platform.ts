@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../../../../test/support/database.ts';
 import { type Platform, startPlatform } from '../../src/main.ts';
 import { createLogger, type Logger } from '../../src/ops/logger.ts';
+import type { EnvCacheAdmin } from '../../src/ports/env-cache.ts';
 import type { Queryable } from '../../src/storage/db.ts';
 import { workflowRunning } from '../../src/store/workflow-status.ts';
 
@@ -41,7 +42,7 @@ export interface TestPlatform extends ApiClient {
 /** Starts the whole platform in this test process (one per file: DBOS is process-global). */
 export async function startTestPlatform(
   env: Record<string, string> = {},
-  opts: { apiOnly?: boolean; log?: Logger } = {},
+  opts: { apiOnly?: boolean; log?: Logger; envCache?: EnvCacheAdmin } = {},
 ): Promise<TestPlatform> {
   const home = mkdtempSync(join(tmpdir(), 'abca-home-'));
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase('api'));
@@ -67,6 +68,7 @@ export async function startTestPlatform(
     },
     log: opts.log ?? createLogger({ level: process.env.ABCA_TEST_LOG ?? 'silent' }),
     ...(opts.apiOnly ? { apiOnly: true } : {}),
+    ...(opts.envCache ? { envCache: opts.envCache } : {}),
   });
   const adminKey = readFileSync(join(home, 'admin.key'), 'utf8').trim();
   return { platform, home, databaseUrl, ...apiClient(platform.url as string, adminKey, platform.db) };

@@ -1,4 +1,5 @@
 import { type TaskFailureCode, taskError } from '@abca/contracts';
+import type { StagedSave } from '../../ports/env-cache.ts';
 import { patchTask, transition } from '../../store/task-store.ts';
 import { repoRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
@@ -6,17 +7,20 @@ import { taskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
 import {
   CHECK_TIMEOUT_MS,
+  type CheckResult,
   runRepoChecks,
-  runSetup,
   SETUP_TIMEOUT_MS,
   setupFailure,
 } from '../workspace/checks.ts';
+import { emitSaveResult, prepareEnvironment } from '../workspace/environment.ts';
 import { workspaceFailure } from '../workspace/task-workspace.ts';
 
 /**
  * Fails fast, before any model token is spent: forge access and push permission, the model, the
- * branch name, the sandbox; then makes the workspace, runs the repo's setup command in the sandbox
- * (with the repo's network allowlist) and records a baseline of its build and tests.
+ * branch name, the sandbox; then makes the workspace, gives it its environment (the environment
+ * cache's snapshot, or the repo's setup command run in the sandbox with the repo's network
+ * allowlist, whose clean result fills the cache) and records a baseline of its build and tests
+ * (or reuses the snapshot's, on the same base commit).
  */
 export const preflightStep: StepDefinition = {
   name: 'pre-flight',
@@ -73,26 +77,48 @@ export const preflightStep: StepDefinition = {
       sandbox: deps.sandboxes.kind,
       ...timings,
     });
+    let baseline: CheckResult[] | undefined;
+    let staged: StagedSave | undefined;
     if (ctx.settings.setup_command) {
-      const setup = await runSetup(sandbox, ctx.settings.setup_command, { secrets: deps.secrets, signal });
-      await emit('preflight.setup', {
-        ok: setup.ok,
-        exit_code: setup.exitCode,
-        duration_ms: setup.durationMs,
-        output_tail: setup.outputTail,
+      const env = await prepareEnvironment(deps, {
+        repo: task.repo,
+        settings: ctx.settings,
+        sandbox,
+        workspaceDir: deps.taskWorkspaces.dirOf(task.task_id),
+        baseCommit,
+        // Only a fresh workspace on the default branch head fills the cache (not a PR's branch).
+        mayFill: !ctx.pr && !ctx.baseCommit,
+        setupEvent: 'preflight.setup',
+        emit,
+        signal,
       });
-      if (signal.aborted) return 'continue';
-      if (!setup.ok) return fail('SETUP_FAILED', setupFailure(setup), 'setup');
+      if (signal.aborted) {
+        if (env.ok) await env.staged?.discard();
+        return 'continue';
+      }
+      if (!env.ok) return fail('SETUP_FAILED', setupFailure(env.setup), 'setup');
+      baseline = env.baseline;
+      staged = env.staged;
     }
-    const baseline = await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal });
-    for (const b of baseline)
-      await emit('preflight.baseline', {
-        check: b.name,
-        ok: b.ok,
-        exit_code: b.exitCode,
-        duration_ms: b.durationMs,
-      });
-    if (signal.aborted) return 'continue';
+    try {
+      if (signal.aborted) return 'continue';
+      baseline ??= await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal });
+      for (const b of baseline)
+        await emit('preflight.baseline', {
+          check: b.name,
+          ok: b.ok,
+          exit_code: b.exitCode,
+          duration_ms: b.durationMs,
+        });
+      if (signal.aborted) return 'continue';
+      if (staged) {
+        const kept = staged;
+        staged = undefined;
+        await emitSaveResult(emit, kept.key, await kept.commit(baseline));
+      }
+    } finally {
+      await staged?.discard();
+    }
     await patchTask(deps.db, task.task_id, {
       context: { ...ctx, baseCommit, baseline } as unknown as Record<string, unknown>,
     });

@@ -2,6 +2,8 @@ import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
 import { type TaskError, taskError } from '@abca/contracts';
 import type { Sandbox } from '@abca/sandbox';
 import type { Logger } from '../../ops/logger.ts';
+import type { Metrics } from '../../ops/metrics.ts';
+import type { EnvCache } from '../../ports/env-cache.ts';
 import {
   type WorkCapture,
   WorkspaceError,
@@ -15,7 +17,8 @@ import { patchTask } from '../../store/task-store.ts';
 import { getWorkspaceSnapshot, saveWorkspaceSnapshot } from '../../store/workspace-snapshots.ts';
 import { repoRef } from '../repo-ref.ts';
 import type { TaskContext } from '../task-context.ts';
-import { runRepoChecks, runSetup, setupFailure } from './checks.ts';
+import { runRepoChecks, setupFailure } from './checks.ts';
+import { prepareEnvironment } from './environment.ts';
 import { type SandboxPool, SandboxStartError } from './sandbox-pool.ts';
 
 /** What the task's workspace needs: the narrow slice of the platform it works with. */
@@ -28,6 +31,9 @@ export interface TaskWorkspaceDeps {
   secrets: string[];
   executorId: string;
   log: Logger;
+  /** Setup after a restore takes the environment from the cache too (it never fills it). */
+  envCache: EnvCache;
+  metrics?: Pick<Metrics, 'envCacheLookups'>;
 }
 
 type Emit = EmitEvent;
@@ -188,22 +194,30 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
         await emit('workspace.recreated', { base_commit: made.baseCommit, executor_id: deps.executorId });
       }
       const { sandbox } = made;
+      let baseline: TaskContext['baseline'];
       if (ctx.settings.setup_command) {
-        const setup = await runSetup(sandbox, ctx.settings.setup_command, { secrets: deps.secrets, signal });
-        await emit('workspace.setup', {
-          ok: setup.ok,
-          exit_code: setup.exitCode,
-          duration_ms: setup.durationMs,
+        const env = await prepareEnvironment(deps, {
+          repo: task.repo,
+          settings: ctx.settings,
+          sandbox,
+          workspaceDir: dirOf(task.task_id),
+          baseCommit: made.baseCommit,
+          mayFill: false,
+          setupEvent: 'workspace.setup',
+          emit,
+          signal,
         });
-        if (!setup.ok) {
+        if (!env.ok) {
           const where = state === 'restored' ? 'restored' : 're-made';
-          return { ok: false, error: taskError('SETUP_FAILED', setupFailure(setup, where)) };
+          return { ok: false, error: taskError('SETUP_FAILED', setupFailure(env.setup, where)) };
         }
+        baseline = env.baseline;
       }
       if (state === 'recreated') {
         next = {
           ...next,
-          baseline: await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal }),
+          baseline:
+            baseline ?? (await runRepoChecks(sandbox, ctx.settings, { secrets: deps.secrets, signal })),
         };
         await patchTask(deps.db, task.task_id, { context: next as unknown as Record<string, unknown> });
         await onRecreated?.();

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBubblewrapBackend } from '@abca/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeNpmRegistry, startFakeNpmRegistry } from './support/fake-npm-registry.ts';
+import { makeRemote } from './support/git-remote.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+/**
+ * The environment cache on a real-shaped repo (issue 13's done-when): its setup is `npm ci`, run in
+ * the bubblewrap sandbox, downloading through the egress proxy from a registry on this machine
+ * (the repo's allowlist names it; the operator allows its private address). The second task
+ * reaches the agent step within 1.2× the time of a repo with no setup, measured here in pairs; a
+ * lockfile change on the remote makes the next task run `npm ci` again and get the new package.
+ */
+const bwrap = await createBubblewrapBackend().available();
+const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
+let registry: FakeNpmRegistry;
+let p: TestPlatform;
+let npmRemote: string;
+/** The cache hits of the timed tasks (as many as the pairs run). */
+let hits = 0;
+
+beforeAll(async () => {
+  if (!bwrap.ok) return;
+  registry = await startFakeNpmRegistry();
+  p = await startTestPlatform({ ABCA_EGRESS_ALLOW_PRIVATE: '127.0.0.2/32' });
+  const files = { ...registry.project('npm-app', ['abca-cli-kit']), 'README.md': '# npm-app\n' };
+  npmRemote = makeRemote(files);
+  const repos = [
+    ['npm-app', npmRemote, { setup_command: 'npm ci' }],
+    // The same files, nothing to install: what a task costs without any setup.
+    ['no-setup', makeRemote(files), {}],
+  ] as const;
+  for (const [repo, url, settings] of repos) {
+    const made = await p.request('POST', '/v1/repos', {
+      body: {
+        repo,
+        forge: { kind: 'git', url },
+        settings: { ...settings, network_allowlist: [registry.hostPort] },
+      },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+  }
+}, 120_000);
+afterAll(async () => {
+  await p?.platform.stop();
+  await registry?.close();
+});
+
+/** Runs a task to its end; answers its events and the seconds from its creation to the agent step. */
+async function runTask(repo: string) {
+  const created = await p.request('POST', '/v1/tasks', { body: { repo, task_description: 'Add a note' } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const task = await p.waitFor(created.body.data.task_id, (t) => TERMINAL.includes(t.status), 180_000);
+  expect(task.status, JSON.stringify(task.error)).toBe('COMPLETED');
+  const events = await p.allEvents(task.task_id);
+  const agent = events.find((e) => e.type === 'step.started' && e.data.step === 'agent-execution');
+  expect(agent, 'the task reached the agent step').toBeDefined();
+  return {
+    task,
+    types: events.map((e) => e.type as string),
+    of: (t: string) => events.filter((e) => e.type === t),
+    toAgentS: (Date.parse(agent.at) - Date.parse(task.created_at)) / 1000,
+  };
+}
+
+const wsPath = (id: string, path: string) => join(p.home, 'workspaces', id.toLowerCase(), path);
+const tarballs = () => registry.requests.filter((r) => r.endsWith('.tgz')).length;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Commits the registry's project with `deps` (package.json and package-lock.json) to the remote. */
+function pushProject(remote: string, deps: string[]) {
+  const work = mkdtempSync(join(tmpdir(), 'abca-push-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', work, '-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args]);
+  execFileSync('git', ['clone', '-q', remote, work]);
+  const files = registry.project('npm-app', deps);
+  for (const path of ['package.json', 'package-lock.json'])
+    writeFileSync(join(work, path), files[path] as string);
+  git('commit', '-qam', `Depend on ${deps.join(', ')}`);
+  git('push', '-q', 'origin', 'HEAD:main');
+  rmSync(work, { recursive: true, force: true });
+}
+
+describe.skipIf(!bwrap.ok)('the environment cache on a repo whose setup is npm ci', () => {
+  it('the first task installs through the egress proxy and fills the cache', async () => {
+    const first = await runTask('npm-app');
+    expect(first.of('env_cache.miss')[0]?.data).toMatchObject({ reason: 'no_snapshot' });
+    expect(first.of('preflight.setup')[0]?.data).toMatchObject({ ok: true });
+    expect(first.of('preflight.setup')[0]?.data.output_tail).toMatch(/added 5 packages/);
+    // npm fetched every package from the registry, through the proxy (the sandbox has no other way out).
+    expect(tarballs()).toBe(5);
+    expect(first.of('env_cache.saved')[0]?.data.files).toBeGreaterThan(250);
+    const ws = wsPath(first.task.task_id, '');
+    const loaded = execFileSync('node', ['-p', "JSON.stringify(require('abca-cli-kit'))"], {
+      cwd: ws,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(loaded)).toMatchObject({ name: 'abca-cli-kit', deps: ['abca-http'] });
+  }, 300_000);
+
+  it('the next tasks reach the agent step within 1.2× the time of a repo with no setup', async () => {
+    const before = tarballs();
+    const ratios: number[] = [];
+    const figures: string[] = [];
+    // Paired runs, alternating, so the machine's load falls on both alike. On a loaded machine one
+    // task's time to its agent step swings by a second either way (the bench saw 1.2–3.4 s for the
+    // same no-setup task), so the median of 3 pairs may be unlucky: then up to 7 pairs are judged.
+    for (let i = 0; i < 7 && (i < 3 || median(ratios) > 1.2); i++) {
+      const base = await runTask('no-setup');
+      const warm = await runTask('npm-app');
+      expect(warm.types).not.toContain('preflight.setup');
+      expect(warm.types).not.toContain('env_cache.miss');
+      expect(warm.of('env_cache.hit')[0]?.data).toMatchObject({ baseline_reused: true });
+      expect(existsSync(wsPath(warm.task.task_id, 'node_modules/abca-core/lib/part-59.js'))).toBe(true);
+      ratios.push(warm.toAgentS / base.toAgentS);
+      figures.push(`${warm.toAgentS.toFixed(2)} s vs ${base.toAgentS.toFixed(2)} s`);
+    }
+    // Nothing was downloaded again.
+    expect(tarballs()).toBe(before);
+    hits = ratios.length;
+    expect(median(ratios), `warm vs no setup: ${figures.join('; ')}`).toBeLessThanOrEqual(1.2);
+  }, 600_000);
+
+  it('a lockfile change on the remote runs npm ci again, and the workspace has the new package', async () => {
+    pushProject(npmRemote, ['abca-cli-kit', 'abca-extra']);
+    const t = await runTask('npm-app');
+    expect(t.of('env_cache.miss')[0]?.data).toMatchObject({ reason: 'key_changed' });
+    expect(t.of('preflight.setup')[0]?.data).toMatchObject({ ok: true });
+    expect(t.of('preflight.setup')[0]?.data.output_tail).toMatch(/added 6 packages/);
+    const pkg = JSON.parse(
+      readFileSync(wsPath(t.task.task_id, 'node_modules/abca-extra/package.json'), 'utf8'),
+    );
+    expect(pkg).toMatchObject({ name: 'abca-extra', version: '1.0.0' });
+    expect(t.of('env_cache.saved')).toHaveLength(1);
+
+    // What the operator sees: two snapshots of the repo (old and new lockfile), and the lookups counted.
+    const list = (await p.request('GET', '/v1/admin/env-cache?repo=npm-app')).body.data;
+    expect(list.entries).toHaveLength(2);
+    expect(list.entries[0]).toMatchObject({ repo: 'npm-app', setup_command: 'npm ci', hits: 0 });
+    expect(list.entries[1].hits).toBe(hits);
+    expect(list.entries[0].key_files.map((f: { path: string }) => f.path)).toContain('package-lock.json');
+    const metrics = (await p.request('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(new RegExp(`^abca_env_cache_lookups_total\\{outcome="hit"\\} ${hits}$`, 'm'));
+    expect(metrics).toMatch(/^abca_env_cache_lookups_total\{outcome="key_changed"\} 1$/m);
+    expect(metrics).toMatch(/^abca_env_cache_entries 2$/m);
+    expect(metrics).toMatch(new RegExp(`^abca_env_cache_bytes ${list.total_bytes}$`, 'm'));
+  }, 300_000);
+});
