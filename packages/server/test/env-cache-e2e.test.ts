@@ -157,6 +157,10 @@ describe.skipIf(!bwrap.ok)('the environment cache in a running platform', () => 
     const seen = third.of('agent.tool_call')[0]?.data.result as string;
     expect(seen).toContain('v1');
     expect(seen).toContain(stamp.trim());
+    // Counted in the metrics too.
+    const metrics = await p.request('GET', '/metrics');
+    expect(String(metrics.body)).toMatch(/abca_env_cache_lookups_total\{outcome="hit"\} 2/);
+    expect(String(metrics.body)).toMatch(/abca_env_cache_lookups_total\{outcome="no_snapshot"\} 1/);
   }, 300_000);
 
   it('runs setup again after a lockfile change on the remote (the key changed)', async () => {
