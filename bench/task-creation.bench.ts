@@ -13,7 +13,7 @@ import { type BenchResult, fromRuns, printTable, throughput } from './bench-resu
 import { benchConfig } from './config/bench-config.ts';
 
 const TOTAL = benchConfig.createTotal;
-const RUNS = benchConfig.createRuns;
+const RUNS = benchConfig.runs;
 const CONCURRENCY = 8;
 
 /** POSTs `body` to `url` and answers the status, the body read to its end. */
