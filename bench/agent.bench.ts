@@ -7,9 +7,11 @@ import { createScriptedModelServer, reply } from '@abca/model-kit';
 import { z } from 'zod';
 import { createModel, defineTool, runAgent } from '../packages/agent/src/index.ts';
 import type { Sandbox } from '../packages/agent/src/sandbox-port.ts';
-import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
+import { type BenchResult, paired, printTable } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
 const TURNS = 40;
+const RUNS = benchConfig.runs;
 
 /** Never used: the bench's only tool does not touch the sandbox. */
 const noSandbox: Sandbox = {
@@ -83,15 +85,18 @@ async function bareMsPerRoundTrip(): Promise<number> {
   }
 }
 
-/** Per-turn time of the agent loop, without and with streaming, against a bare HTTP round trip. */
+/**
+ * Per-turn time of the agent loop, without and with streaming, against a bare HTTP round trip:
+ * each measured in turns with the baseline, the median of the runs with its spread.
+ */
 export async function run(): Promise<BenchResult[]> {
   await agentMsPerTurn(false); // warm-up: module loading, JIT, connection pool
-  const bare = await bareMsPerRoundTrip();
   const results: BenchResult[] = [];
   for (const stream of [false, true]) {
-    const perTurn = await agentMsPerTurn(stream);
     const name = `agent_turn_ms_${stream ? 'stream' : 'no_stream'}`;
-    results.push(withBaseline(name, perTurn, 'ms', 'http_round_trip_ms', bare));
+    results.push(
+      await paired(RUNS, name, 'ms', () => agentMsPerTurn(stream), 'http_round_trip_ms', bareMsPerRoundTrip),
+    );
   }
   return results;
 }

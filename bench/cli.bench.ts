@@ -1,6 +1,7 @@
 /**
  * Process time of `abca` commands (user + system CPU of the process and its children, and wall
- * time), median of a few runs, next to `node -e 0` measured in the same run; and the same commands
+ * time), the median of a few runs with their spread, each run next to a `node -e 0` run measured just
+ * before it; and the same commands
  * started from the TypeScript sources through tsx, as `abca` ran before it shipped compiled.
  * `status` and `tasks` ask a running server (in this process, API only, fake agent).
  */
@@ -11,22 +12,33 @@ import { buildCli } from '../packages/cli/scripts/build.mjs';
 import { cliEnv } from '../packages/cli/test/support/cli.ts';
 import { type ProcessTime, processTime } from '../packages/cli/test/support/process-time.ts';
 import { startBenchPlatform } from './bench-database.ts';
-import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
+import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const RUNS = 5;
+const RUNS = benchConfig.runs;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/abca.js');
 const SOURCE = join(ROOT, 'packages/cli/src/main.ts');
 
-async function median(argv: string[], env: NodeJS.ProcessEnv): Promise<ProcessTime> {
-  const runs: ProcessTime[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await processTime(argv, env, { cwd: ROOT }));
-  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  return {
-    cpuMs: mid(runs.map((r) => r.cpuMs)),
-    wallMs: mid(runs.map((r) => r.wallMs)),
-    code: runs[0]?.code ?? null,
+/** `RUNS` runs of a command, each right after a run of `node -e 0`: CPU and wall of both, run by run. */
+async function runs(argv: string[], env: NodeJS.ProcessEnv) {
+  const out = {
+    cpu: [] as number[],
+    wall: [] as number[],
+    nodeCpu: [] as number[],
+    nodeWall: [] as number[],
   };
+  let code: number | null = null;
+  for (let i = 0; i < RUNS; i++) {
+    const node: ProcessTime = await processTime([process.execPath, '-e', '0'], env, { cwd: ROOT });
+    const t: ProcessTime = await processTime(argv, env, { cwd: ROOT });
+    out.nodeCpu.push(node.cpuMs);
+    out.nodeWall.push(node.wallMs);
+    out.cpu.push(t.cpuMs);
+    out.wall.push(t.wallMs);
+    code = t.code;
+  }
+  return { ...out, code };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -40,7 +52,6 @@ export async function run(): Promise<BenchResult[]> {
   });
   const taskId = ((await created.json()) as { data: { task_id: string } }).data.task_id;
   const env = cliEnv({ ABCA_HOME: home });
-  const node = await median([process.execPath, '-e', '0'], env);
   const commands: [string, string[]][] = [
     ['abca --help', ['--help']],
     ['abca tasks', ['tasks']],
@@ -49,10 +60,10 @@ export async function run(): Promise<BenchResult[]> {
   ];
   const results: BenchResult[] = [];
   for (const [name, args] of commands) {
-    const t = await median([process.execPath, BIN, ...args], env);
+    const t = await runs([process.execPath, BIN, ...args], env);
     if (t.code !== 0 && name !== 'abca doctor') throw new Error(`${name} exited with ${t.code}`);
-    results.push(withBaseline(`${name}: CPU (user+sys)`, t.cpuMs, 'ms', 'node -e 0', node.cpuMs));
-    results.push(withBaseline(`${name}: wall`, t.wallMs, 'ms', 'node -e 0', node.wallMs));
+    results.push(fromRuns(`${name}: CPU (user+sys)`, t.cpu, 'ms', { name: 'node -e 0', values: t.nodeCpu }));
+    results.push(fromRuns(`${name}: wall`, t.wall, 'ms', { name: 'node -e 0', values: t.nodeWall }));
   }
   // As `abca` started before: tsx compiling the TypeScript sources at every start.
   const source = (args: string[]) => [
@@ -64,8 +75,10 @@ export async function run(): Promise<BenchResult[]> {
     `const { run } = await import(${JSON.stringify(SOURCE)}); await run(['node', 'abca', ...${JSON.stringify(args)}], process.env);`,
   ];
   for (const [name, args] of commands.slice(0, 2)) {
-    const t = await median(source(args), env);
-    results.push(withBaseline(`${name} from the sources (tsx): CPU`, t.cpuMs, 'ms', 'node -e 0', node.cpuMs));
+    const t = await runs(source(args), env);
+    results.push(
+      fromRuns(`${name} from the sources (tsx): CPU`, t.cpu, 'ms', { name: 'node -e 0', values: t.nodeCpu }),
+    );
   }
   await bench.close();
   return results;

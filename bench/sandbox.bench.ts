@@ -2,6 +2,8 @@
  * Sandbox overheads: creating (and stopping) a bubblewrap sandbox, and running `true` through
  * `exec` in a running one, next to a plain `child_process.spawn('true')` measured in the same run.
  * The local backend's `exec` is shown too, as the cost of the exec machinery without isolation.
+ * Each run measures every figure and its own baseline; the figures are the median of the runs with
+ * their spread.
  * Run alone with `npx tsx bench/sandbox.bench.ts` (as root, with bubblewrap installed).
  */
 import { spawn } from 'node:child_process';
@@ -16,16 +18,12 @@ import {
   type SandboxBackend,
 } from '@abca/sandbox';
 
-type BenchResult = {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-};
+import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const EXECS = 50;
-const CREATES = 10;
+const EXECS = 20;
+const CREATES = 5;
+const RUNS = benchConfig.runs;
 
 function spawnTrue(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -60,49 +58,49 @@ export async function run(): Promise<BenchResult[]> {
   const local = createLocalBackend({ log: () => {} });
   const root = mkdtempSync(join(tmpdir(), 'abca-bench-'));
   try {
-    const spawnMs = await meanMs(EXECS, spawnTrue);
-    const baseline = { name: 'spawn_true_ms', value: spawnMs };
+    const runs: Record<string, number[]> = {};
+    const add = (name: string, v: number) => {
+      runs[name] ??= [];
+      runs[name].push(v);
+    };
     const execTrue = (sandbox: Sandbox) => meanMs(EXECS, () => sandbox.exec('true'));
-    const bwrapExec = await withSandbox(bubblewrap, root, execTrue);
-    const bwrapProxyExec = await withSandbox(
-      {
-        ...bubblewrap,
-        create: (spec) => bubblewrap.create({ ...spec, allowedHosts: ['localhost'] }),
-      },
-      root,
-      execTrue,
-    );
-    const localExec = await withSandbox(local, root, execTrue);
-    let createMs = 0;
-    let stopMs = 0;
-    for (let i = 0; i <= CREATES; i++) {
-      const creating = performance.now();
-      const sandbox = await bubblewrap.create({
-        taskId: 'bench',
-        workspaceDir: mkdtempSync(join(root, 'ws-')),
-      });
-      const stopping = performance.now();
-      await sandbox.stop();
-      // Run 0 is the warm-up.
-      if (i > 0) {
-        createMs += (stopping - creating) / CREATES;
-        stopMs += (performance.now() - stopping) / CREATES;
+    const withEgress: SandboxBackend = {
+      ...bubblewrap,
+      create: (spec) => bubblewrap.create({ ...spec, allowedHosts: ['localhost'] }),
+    };
+    for (let r = 0; r < RUNS; r++) {
+      add('spawn_true_ms', await meanMs(EXECS, spawnTrue));
+      add('bubblewrap_exec_true_ms', await withSandbox(bubblewrap, root, execTrue));
+      add('bubblewrap_exec_true_with_egress_ms', await withSandbox(withEgress, root, execTrue));
+      add('local_exec_true_ms', await withSandbox(local, root, execTrue));
+      let createMs = 0;
+      let stopMs = 0;
+      for (let i = 0; i <= CREATES; i++) {
+        const creating = performance.now();
+        const sandbox = await bubblewrap.create({
+          taskId: 'bench',
+          workspaceDir: mkdtempSync(join(root, 'ws-')),
+        });
+        const stopping = performance.now();
+        await sandbox.stop();
+        // Step 0 is the warm-up.
+        if (i > 0) {
+          createMs += (stopping - creating) / CREATES;
+          stopMs += (performance.now() - stopping) / CREATES;
+        }
       }
+      add('bubblewrap_create_ms', createMs);
+      add('bubblewrap_stop_ms', stopMs);
     }
-    const result = (name: string, value: number): BenchResult => ({
-      name,
-      value,
-      unit: 'ms',
-      baseline,
-      ratio: value / spawnMs,
-    });
+    const base = { name: 'spawn_true_ms', values: runs.spawn_true_ms as number[] };
+    const result = (name: string) => fromRuns(name, runs[name] as number[], 'ms', base);
     return [
-      { name: 'spawn_true_ms', value: spawnMs, unit: 'ms' },
-      result('bubblewrap_exec_true_ms', bwrapExec),
-      result('bubblewrap_exec_true_with_egress_ms', bwrapProxyExec),
-      result('local_exec_true_ms', localExec),
-      result('bubblewrap_create_ms', createMs),
-      result('bubblewrap_stop_ms', stopMs),
+      fromRuns('spawn_true_ms', base.values, 'ms'),
+      result('bubblewrap_exec_true_ms'),
+      result('bubblewrap_exec_true_with_egress_ms'),
+      result('local_exec_true_ms'),
+      result('bubblewrap_create_ms'),
+      result('bubblewrap_stop_ms'),
     ];
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -116,15 +114,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         console.log(JSON.stringify(results));
         return;
       }
-      console.table(
-        results.map((r) => ({
-          name: r.name,
-          value: Number(r.value.toFixed(2)),
-          unit: r.unit,
-          baseline: r.baseline?.name ?? '',
-          ratio: r.ratio === undefined ? '' : Number(r.ratio.toFixed(2)),
-        })),
-      );
+      printTable('Sandbox overheads', results);
     },
     (error: unknown) => {
       console.error(error);

@@ -4,7 +4,8 @@
  * sandbox), taking the work out (bundle in the sandbox, verified on the host) and pushing it,
  * each next to the plain git command doing the same job on the same repo in the same run
  * (`git clone --mirror`, `git fetch`, `git clone`, `git push`). Also times the two clone
- * strategies the workspace could use, to justify the one it does.
+ * strategies the workspace could use, to justify the one it does. Every figure is the median of
+ * its rounds with their spread (min–max), each round timing the figure and its baseline in turn.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { createLocalGit } from '../packages/server/src/adapters/workspaces/local
 import type { Forge, RepoRef } from '../packages/server/src/ports/forge.ts';
 import type { WorkspaceLimits } from '../packages/server/src/ports/workspaces.ts';
 import type { Queryable } from '../packages/server/src/storage/db.ts';
-import { type BenchResult, printTable, withBaseline } from './bench-result.ts';
+import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
 
 const FILES = benchConfig.forgeFiles;
@@ -34,11 +35,6 @@ const gitEnv = {
 };
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
 
 async function timed(fn: () => unknown): Promise<number> {
   const t = performance.now();
@@ -90,11 +86,24 @@ export async function run(): Promise<BenchResult[]> {
     };
     const backend = createBubblewrapBackend();
 
-    const mirrorCreate = await timed(() => workspaces.syncMirror(repo));
+    // A first mirror in a fresh cache, each round, next to git's own.
+    const mirrorCreate: number[] = [];
+    const plainMirrorCreate: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const fresh = createLocalGit({
+        cacheDir: join(root, `cache-first-${r}`),
+        remote: (x) => forge.gitRemote(x),
+      });
+      mirrorCreate.push(await timed(() => fresh.workspaces.syncMirror(repo)));
+      const dir = join(root, `plain-first-${r}.git`);
+      plainMirrorCreate.push(
+        await timed(() => git(root, 'clone', '-q', '--mirror', '--no-local', remote, dir)),
+      );
+      rmSync(join(root, `cache-first-${r}`), { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
     const plainMirror = join(root, 'plain-mirror.git');
-    const plainMirrorCreate = await timed(() =>
-      git(root, 'clone', '-q', '--mirror', '--no-local', remote, plainMirror),
-    );
+    git(root, 'clone', '-q', '--mirror', '--no-local', remote, plainMirror);
 
     const refresh: number[] = [];
     const plainFetch: number[] = [];
@@ -168,50 +177,34 @@ export async function run(): Promise<BenchResult[]> {
       plainPush.push(await timed(() => git(plain, 'push', '-q', 'origin', `plain-${r}`)));
       for (const d of [ws, plain, ref]) rmSync(d, { recursive: true, force: true });
     }
-    const files = `${FILES} files, median of ${ROUNDS}`;
+    const files = `${FILES} files`;
     return [
-      withBaseline(
-        `syncMirror (create), ${FILES} files`,
-        mirrorCreate,
-        'ms',
-        'git clone --mirror --no-local',
-        plainMirrorCreate,
-      ),
-      withBaseline(
-        `syncMirror (refresh), ${files}`,
-        median(refresh),
-        'ms',
-        'git fetch --prune in a mirror',
-        median(plainFetch),
-      ),
-      withBaseline(
-        `workspace: prepare + sandbox + checkout in it, ${files}`,
-        median(create),
-        'ms',
-        'git clone (local, hardlinks)',
-        median(plainClone),
-      ),
-      withBaseline(
-        'git clone --no-checkout --reference <mirror> --dissociate',
-        median(referenceClone),
-        'ms',
-        'git clone --no-checkout --local --no-hardlinks <mirror> (what prepare uses)',
-        median(copyClone),
-      ),
-      withBaseline(
+      fromRuns(`syncMirror (create), ${files}`, mirrorCreate, 'ms', {
+        name: 'git clone --mirror --no-local',
+        values: plainMirrorCreate,
+      }),
+      fromRuns(`syncMirror (refresh), ${files}`, refresh, 'ms', {
+        name: 'git fetch --prune in a mirror',
+        values: plainFetch,
+      }),
+      fromRuns(`workspace: prepare + sandbox + checkout in it, ${files}`, create, 'ms', {
+        name: 'git clone (local, hardlinks)',
+        values: plainClone,
+      }),
+      fromRuns('git clone --no-checkout --reference <mirror> --dissociate', referenceClone, 'ms', {
+        name: 'git clone --no-checkout --local --no-hardlinks <mirror> (what prepare uses)',
+        values: copyClone,
+      }),
+      fromRuns(
         `capture (bundle in the sandbox, read out, verified), 1 commit of 10 files, ${files}`,
-        median(capture),
+        capture,
         'ms',
-        'git push from the clone',
-        median(plainPush),
+        { name: 'git push from the clone', values: plainPush },
       ),
-      withBaseline(
-        `push of the capture (fetched into a scratch repo, pushed), ${files}`,
-        median(push),
-        'ms',
-        'git push from the clone',
-        median(plainPush),
-      ),
+      fromRuns(`push of the capture (fetched into a scratch repo, pushed), ${files}`, push, 'ms', {
+        name: 'git push from the clone',
+        values: plainPush,
+      }),
     ];
   } finally {
     rmSync(root, { recursive: true, force: true });

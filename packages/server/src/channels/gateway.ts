@@ -5,8 +5,7 @@ import { AppError } from '../ops/errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
 import type { Db } from '../storage/db.ts';
-import { spentMonthlyBudget } from '../store/monthly-budgets.ts';
-import { getRepo } from '../store/repo-store.ts';
+import { readCreationContext } from '../store/creation-context.ts';
 import type { TaskRow } from '../store/task-row.ts';
 import { createTask, findByIdempotencyKey, getTask } from '../store/task-store.ts';
 
@@ -44,24 +43,21 @@ export type SubmissionResult =
  */
 export async function submitTask(deps: GatewayDeps, input: TaskSubmission): Promise<SubmissionResult> {
   const { body } = input;
-  const repo = await getRepo(deps.db, body.repo);
-  if (!repo) {
+  // The repo's settings and both monthly budgets' verdict, in one read.
+  const context = await readCreationContext(deps.db, { userId: input.userId, repo: body.repo }, new Date());
+  if (!context) {
     throw new AppError(
       'REPO_NOT_ONBOARDED',
       `Repository ${body.repo} is not onboarded: an admin adds it with \`abca repos add ${body.repo}\`.`,
       { details: [{ field: 'repo', message: 'not onboarded' }] },
     );
   }
+  const { settings, spent } = context;
   // A replay of a task already created is answered as before, whatever was spent since.
   const replay = input.idempotencyKey
     ? await createTaskReplay(deps.db, input.idempotencyKey, input.userId)
     : undefined;
   if (replay) return replay;
-  const spent = await spentMonthlyBudget(
-    deps.db,
-    { userId: input.userId, repo: body.repo, repoBudgetUsd: repo.settings.monthly_budget_usd },
-    new Date(),
-  );
   if (spent) {
     throw new AppError('BUDGET_EXCEEDED', spent.message, {
       details: [
@@ -72,11 +68,11 @@ export async function submitTask(deps: GatewayDeps, input: TaskSubmission): Prom
       ],
     });
   }
-  const maxBudgetUsd = body.max_budget_usd ?? repo.settings.max_budget_usd ?? deps.config.defaultMaxBudgetUsd;
+  const maxBudgetUsd = body.max_budget_usd ?? settings.max_budget_usd ?? deps.config.defaultMaxBudgetUsd;
   const created = await createTask(deps.db, {
     ...body,
     user_id: input.userId,
-    max_turns: body.max_turns ?? repo.settings.max_turns ?? deps.config.defaultMaxTurns,
+    max_turns: body.max_turns ?? settings.max_turns ?? deps.config.defaultMaxTurns,
     ...(maxBudgetUsd !== undefined ? { max_budget_usd: maxBudgetUsd } : {}),
     ...(input.idempotencyKey ? { idempotency_key: input.idempotencyKey } : {}),
     ...(input.channelRef ? { channel_ref: input.channelRef } : {}),
@@ -92,13 +88,16 @@ export async function submitTask(deps: GatewayDeps, input: TaskSubmission): Prom
     { taskId: created.task.task_id, repo: body.repo, channel: created.task.channel },
     'task created',
   );
+  // Admission decides now (the answer says whether the task runs or waits, and where in line); the
+  // workflow starts after the answer. The task is stored: if this process dies from here on, the
+  // admission and the reconciler of any process take it up (engine.ts, reconciler.ts).
   await deps.orchestrator.admit();
   const fresh = (await getTask(deps.db, created.task.task_id)) ?? created.task;
   const warnings = unpricedBudgetWarnings({
-    model: repo.settings.model ?? deps.config.model,
+    model: settings.model ?? deps.config.model,
     prices: deps.config.prices,
     maxBudgetUsd: fresh.max_budget_usd,
-    monthlyBudget: repo.settings.monthly_budget_usd !== undefined,
+    monthlyBudget: settings.monthly_budget_usd !== undefined,
   });
   return { kind: 'created', task: fresh, warnings };
 }

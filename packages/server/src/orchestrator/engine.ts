@@ -92,6 +92,25 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   const drain = createDrain();
   let admitting: Promise<void> | undefined;
   let again = false;
+  /**
+   * The workflows of admitted tasks start one after another, after the decision: a caller of
+   * `admit()` (a task's creation) waits for the decision only, and answers before the start. A
+   * start that fails or never happens (the process died) is made by the reconciler of any process:
+   * an admitted task without its workflow (reconciler.ts).
+   */
+  let starting: Promise<void> = Promise.resolve();
+  const startLater = (admitted: Admitted[]) => {
+    if (admitted.length === 0) return;
+    starting = starting.then(async () => {
+      for (const a of admitted) {
+        try {
+          await startWorkflow(a);
+        } catch (err) {
+          olog.error({ err, taskId: a.taskId }, 'could not start an admitted task; the reconciler retries');
+        }
+      }
+    });
+  };
   const admit = (): Promise<void> => {
     if (drain.signal.aborted) return Promise.resolve();
     if (admitting) {
@@ -102,8 +121,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       do {
         again = false;
         try {
-          const admitted = await admitWaitingTasks(db, config.caps);
-          for (const a of admitted) await startWorkflow(a);
+          startLater(await admitWaitingTasks(db, config.caps));
         } catch (err) {
           olog.error({ err }, 'admission failed; the reconciler retries');
         }
@@ -193,6 +211,8 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     reconciling = true;
     try {
       await admit();
+      // Starts still on their way are not orphans.
+      await starting;
       await reconcile(deps, {
         startWorkflow,
         staleMs: config.executorStaleMs,
@@ -221,6 +241,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       clearInterval(tick);
       drain.start();
       await admitting;
+      await starting;
       const running = drain.active();
       if (running > 0) {
         olog.warn(

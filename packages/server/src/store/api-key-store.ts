@@ -63,29 +63,93 @@ export async function createApiKey(
   return { info: toInfo(res.rows[0] as KeyRow), key: `abca_${keyId}_${secret}` };
 }
 
-/** Resolves a presented key to its principal, comparing hashes in constant time. */
+/**
+ * How long this process trusts a key it has looked up before it reads the key again. A key revoked
+ * through this process stops working at once (the revocation drops it here); one revoked through
+ * another process stops working here within this bound (docs/api.md).
+ */
+export const KEY_CACHE_MS = 5000;
+/** How often this process records a key's use (`last_used_at`): coarse on purpose. */
+const LAST_USED_MS = 60_000;
+const KEY_CACHE_MAX = 10_000;
+
+interface CachedKey {
+  /** The database the key was read from: a platform never trusts a key read from another one. */
+  db: Queryable;
+  secretHash: Buffer;
+  userId: string;
+  role: Role;
+  fetchedAt: number;
+  lastUsedWrittenAt: number;
+}
+
+/** Keys this process looked up lately, by key id; only valid keys are kept. */
+const keyCache = new Map<string, CachedKey>();
+/** Bumped by each revocation here: a read that overlapped one is used once, never cached. */
+let revocations = 0;
+
+/** Forgets every key this process has cached (tests; a revocation forgets its own key). */
+export function clearKeyCache(): void {
+  keyCache.clear();
+}
+
+async function lookUpKey(db: Queryable, keyId: string, now: number): Promise<CachedKey | undefined> {
+  const hit = keyCache.get(keyId);
+  if (hit && hit.db === db && now - hit.fetchedAt < KEY_CACHE_MS) return hit;
+  const seen = revocations;
+  const res = await db.query<{ secret_hash: string; user_id: string; role: Role }>({
+    name: 'abca_authenticate',
+    text: `SELECT k.secret_hash, k.user_id, u.role FROM api_keys k JOIN users u USING (user_id)
+     WHERE k.key_id = $1 AND k.revoked_at IS NULL`,
+    values: [keyId],
+  });
+  const row = res.rows[0];
+  if (!row) {
+    keyCache.delete(keyId);
+    return undefined;
+  }
+  if (keyCache.size >= KEY_CACHE_MAX) {
+    for (const [id, k] of keyCache) if (now - k.fetchedAt >= KEY_CACHE_MS) keyCache.delete(id);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  }
+  const entry: CachedKey = {
+    db,
+    secretHash: Buffer.from(row.secret_hash, 'hex'),
+    userId: row.user_id,
+    role: row.role,
+    fetchedAt: now,
+    lastUsedWrittenAt: hit?.db === db ? hit.lastUsedWrittenAt : 0,
+  };
+  if (seen === revocations) keyCache.set(keyId, entry);
+  return entry;
+}
+
+/**
+ * Resolves a presented key to its principal, comparing hashes in constant time. A valid key is
+ * kept for {@link KEY_CACHE_MS} so a busy client costs no read per request; the secret is checked
+ * against the stored hash on every call.
+ */
 export async function authenticate(db: Queryable, presented: string): Promise<Principal | undefined> {
   const m = KEY_RE.exec(presented);
   if (!m) return undefined;
   const [, keyId, secret] = m as unknown as [string, string, string];
-  const res = await db.query<{ secret_hash: string; user_id: string; role: Role }>(
-    `SELECT k.secret_hash, k.user_id, u.role FROM api_keys k JOIN users u USING (user_id)
-     WHERE k.key_id = $1 AND k.revoked_at IS NULL`,
-    [keyId],
-  );
-  const row = res.rows[0];
-  const expected = row ? Buffer.from(row.secret_hash, 'hex') : Buffer.alloc(32);
-  const ok = timingSafeEqual(expected, hashSecret(secret)) && row !== undefined;
-  if (!ok || !row) return undefined;
-  // Best effort and coarse (once a minute) so authentication stays one cheap read.
-  void db
-    .query(
-      `UPDATE api_keys SET last_used_at = now() WHERE key_id = $1
-       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [keyId],
-    )
-    .catch(() => {});
-  return { userId: row.user_id, role: row.role, keyId };
+  const now = Date.now();
+  const key = await lookUpKey(db, keyId, now);
+  const expected = key ? key.secretHash : Buffer.alloc(32);
+  const ok = timingSafeEqual(expected, hashSecret(secret)) && key !== undefined;
+  if (!ok || !key) return undefined;
+  if (now - key.lastUsedWrittenAt >= LAST_USED_MS) {
+    key.lastUsedWrittenAt = now;
+    // Best effort and coarse (once a minute) so authentication stays cheap.
+    void db
+      .query(
+        `UPDATE api_keys SET last_used_at = now() WHERE key_id = $1
+         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [keyId],
+      )
+      .catch(() => {});
+  }
+  return { userId: key.userId, role: key.role, keyId };
 }
 
 export async function listApiKeys(db: Queryable, userId?: string): Promise<ApiKeyInfo[]> {
@@ -101,12 +165,20 @@ export async function getApiKey(db: Queryable, keyId: string): Promise<ApiKeyInf
   return res.rows[0] ? toInfo(res.rows[0]) : undefined;
 }
 
-/** Revokes a key; returns false when it was already revoked. */
+/**
+ * Revokes a key; returns false when it was already revoked. This process forgets the key at once;
+ * other processes within {@link KEY_CACHE_MS}.
+ */
 export async function revokeApiKey(db: Queryable, keyId: string): Promise<boolean> {
+  keyCache.delete(keyId);
+  revocations += 1;
   const res = await db.query(
     'UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL',
     [keyId],
   );
+  // Again after the write: a read that started before it must not be kept.
+  revocations += 1;
+  keyCache.delete(keyId);
   return (res.rowCount ?? 0) > 0;
 }
 

@@ -23,15 +23,29 @@ export async function appendEvent<T extends TaskEventType>(
   type: T,
   payload: TaskEventData<T>,
 ): Promise<number> {
-  const data = boundEventData(payload as Record<string, unknown>, INTAKE_LIMITS.eventBytes);
-  const problem = checkTaskEvent(type, data);
-  if (problem) reportEventContractViolation({ taskId, type, problem, data });
+  const data = eventData(taskId, type, payload);
   const res = await db.query<{ seq: number }>(
     `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1 WHERE task_id = $1 RETURNING event_seq)
      INSERT INTO task_events (task_id, seq, type, data) SELECT $1, s.event_seq, $2, $3 FROM s RETURNING seq`,
     [taskId, type, toJsonb(data)],
   );
   return res.rows[0]?.seq ?? 0;
+}
+
+/**
+ * An event's data as it is stored: cut to `INTAKE_LIMITS.eventBytes` of JSON and checked against
+ * its type's contract (a violation is reported, not thrown). For a writer that inserts the event
+ * row in its own statement (task-store.ts: a task and its first event in one statement).
+ */
+export function eventData<T extends TaskEventType>(
+  taskId: string,
+  type: T,
+  payload: TaskEventData<T>,
+): Record<string, unknown> {
+  const data = boundEventData(payload as Record<string, unknown>, INTAKE_LIMITS.eventBytes);
+  const problem = checkTaskEvent(type, data);
+  if (problem) reportEventContractViolation({ taskId, type, problem, data });
+  return data;
 }
 
 /** Appends one typed event to a task's log (bound to the task). */

@@ -65,21 +65,41 @@ export interface SpentBudget {
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
+/** What decides whether a new task may start: the budgets and this month's spend against them. */
+export interface BudgetFacts {
+  /** The user's monthly budget; null or undefined: none. */
+  userBudgetUsd: number | null | undefined;
+  /** This month's spend of the user's tasks (read only when the user has a budget). */
+  userSpentUsd: number;
+  repoBudgetUsd: number | undefined;
+  /** This month's spend of the repo's tasks (read only when the repo has a budget). */
+  repoSpentUsd: number;
+}
+
+/**
+ * The SQL of one month's spend, for `column` (`user_id` or `repo`) = `$who`, between `$from` and
+ * `$to` (parameter numbers): what {@link spentThisMonth} reads, for a query that reads more.
+ */
+export function monthSpendSql(column: 'user_id' | 'repo', who: number, from: number, to: number): string {
+  return `(SELECT COALESCE(sum(cost_usd), 0)::float8 FROM tasks
+     WHERE ${column} = $${who} AND created_at >= $${from} AND created_at < $${to})`;
+}
+
 /**
  * The first monthly budget (the user's, then the repo's) whose month's spend has reached it, or
  * `undefined` when a new task of `userId` on `repo` may start. Spend reaching the budget exactly
  * counts as spent: the next task could only go over it.
  */
-export async function spentMonthlyBudget(
-  db: Queryable,
-  input: { userId: string; repo: string; repoBudgetUsd: number | undefined },
+export function spentBudgetOf(
+  input: { userId: string; repo: string },
+  facts: BudgetFacts,
   at: Date,
-): Promise<SpentBudget | undefined> {
+): SpentBudget | undefined {
   const month = monthName(at);
   const next = nextMonthStart(at).toISOString().slice(0, 10);
-  const userBudget = await getUserMonthlyBudget(db, input.userId);
+  const userBudget = facts.userBudgetUsd;
   if (userBudget != null) {
-    const spent = await spentThisMonth(db, { userId: input.userId }, at);
+    const spent = facts.userSpentUsd;
     if (spent >= userBudget) {
       return {
         scope: 'user',
@@ -92,19 +112,49 @@ export async function spentMonthlyBudget(
       };
     }
   }
-  if (input.repoBudgetUsd !== undefined) {
-    const spent = await spentThisMonth(db, { repo: input.repo }, at);
-    if (spent >= input.repoBudgetUsd) {
+  if (facts.repoBudgetUsd !== undefined) {
+    const spent = facts.repoSpentUsd;
+    if (spent >= facts.repoBudgetUsd) {
       return {
         scope: 'repo',
         name: input.repo,
-        budgetUsd: input.repoBudgetUsd,
+        budgetUsd: facts.repoBudgetUsd,
         spentUsd: spent,
         message:
-          `Repository ${input.repo} spent ${usd(spent)} of a ${usd(input.repoBudgetUsd)} monthly budget in ${month} (UTC): ` +
+          `Repository ${input.repo} spent ${usd(spent)} of a ${usd(facts.repoBudgetUsd)} monthly budget in ${month} (UTC): ` +
           `no new task until ${next}, unless an admin raises it (\`abca repos update ${input.repo} --monthly-budget-usd <usd>\`).`,
       };
     }
   }
   return undefined;
+}
+
+/** {@link spentBudgetOf} with its facts read in one query. */
+export async function spentMonthlyBudget(
+  db: Queryable,
+  input: { userId: string; repo: string; repoBudgetUsd: number | undefined },
+  at: Date,
+): Promise<SpentBudget | undefined> {
+  const res = await db.query<{
+    user_budget: number | null;
+    user_spent: number | null;
+    repo_spent: number | null;
+  }>(
+    `SELECT u.monthly_budget_usd AS user_budget,
+       CASE WHEN u.monthly_budget_usd IS NOT NULL THEN ${monthSpendSql('user_id', 1, 3, 4)} END AS user_spent,
+       CASE WHEN $5::boolean THEN ${monthSpendSql('repo', 2, 3, 4)} END AS repo_spent
+     FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1`,
+    [input.userId, input.repo, monthStart(at), nextMonthStart(at), input.repoBudgetUsd !== undefined],
+  );
+  const row = res.rows[0];
+  return spentBudgetOf(
+    input,
+    {
+      userBudgetUsd: row?.user_budget,
+      userSpentUsd: Number(row?.user_spent ?? 0),
+      repoBudgetUsd: input.repoBudgetUsd,
+      repoSpentUsd: Number(row?.repo_spent ?? 0),
+    },
+    at,
+  );
 }

@@ -12,7 +12,7 @@ import {
 import { monotonicFactory } from 'ulid';
 import { type Db, type Queryable, withTx } from '../storage/db.ts';
 import { storableText, toJsonb } from '../storage/storable.ts';
-import { appendEvent } from './event-store.ts';
+import { appendEvent, eventData } from './event-store.ts';
 import { parseTaskRow, TASK_COLUMNS, type TaskRow } from './task-row.ts';
 
 const nextUlid = monotonicFactory();
@@ -55,8 +55,10 @@ export function branchSlug(text: string | undefined | null): string {
 }
 
 /**
- * Stores a new task in `SUBMITTED`. With an idempotency key, a second request by the same user
- * returns the stored task (`replay`), and by another user `conflict`; the unique index decides races.
+ * Stores a new task in `SUBMITTED` with its first event (`task.created`), in one statement. With an
+ * idempotency key, a second request by the same user returns the stored task (`replay`), and by
+ * another user `conflict`: the unique index decides, races included (the caller looks the key up
+ * first to answer a replay before anything else).
  */
 export async function createTask(
   db: Db,
@@ -69,45 +71,44 @@ export async function createTask(
   },
 ): Promise<CreateTaskResult> {
   const channelRef = ChannelRef.parse(input.channel_ref ?? { channel: 'api' });
-  if (input.idempotency_key) {
-    const existing = await findByIdempotencyKey(db, input.idempotency_key);
-    if (existing)
-      return existing.user_id === input.user_id ? { kind: 'replay', task: existing } : { kind: 'conflict' };
-  }
   const taskId = nextUlid();
   const slugSource =
     input.task_description ?? (input.issue_number ? `issue-${input.issue_number}` : `pr-${input.pr_number}`);
   const branch = `abca/${taskId.toLowerCase()}/${branchSlug(slugSource)}`;
+  const created = eventData(taskId, 'task.created', {
+    status: 'SUBMITTED',
+    repo: input.repo,
+    user_id: input.user_id,
+  });
   try {
-    return await withTx(db, async (tx) => {
-      const res = await tx.query(
-        `INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
-                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref, memory)
-         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${TASK_COLUMNS}`,
-        [
-          taskId,
-          input.user_id,
-          input.repo,
-          input.workflow_ref ?? 'coding/new-task-v1',
-          input.task_description ?? null,
-          input.issue_number ?? null,
-          input.pr_number ?? null,
-          input.max_turns,
-          input.max_budget_usd ?? null,
-          input.idempotency_key ?? null,
-          branch,
-          channelRef.channel,
-          channelRef.channel === 'api' ? null : JSON.stringify(channelRef),
-          input.memory ?? null,
-        ],
-      );
-      await appendEvent(tx, taskId, 'task.created', {
-        status: 'SUBMITTED',
-        repo: input.repo,
-        user_id: input.user_id,
-      });
-      return { kind: 'created' as const, task: parseTaskRow(res.rows[0]) };
+    // The event row reads the task row's `event_seq` (1) the way appendEvent does, in the same statement.
+    const res = await db.query({
+      name: 'abca_create_task',
+      text: `WITH t AS (
+         INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
+                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref, memory, event_seq)
+         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING ${TASK_COLUMNS}, event_seq),
+       e AS (INSERT INTO task_events (task_id, seq, type, data) SELECT task_id, event_seq, 'task.created', $15::jsonb FROM t)
+       SELECT ${TASK_COLUMNS} FROM t`,
+      values: [
+        taskId,
+        input.user_id,
+        input.repo,
+        input.workflow_ref ?? 'coding/new-task-v1',
+        input.task_description ?? null,
+        input.issue_number ?? null,
+        input.pr_number ?? null,
+        input.max_turns,
+        input.max_budget_usd ?? null,
+        input.idempotency_key ?? null,
+        branch,
+        channelRef.channel,
+        channelRef.channel === 'api' ? null : JSON.stringify(channelRef),
+        input.memory ?? null,
+        toJsonb(created),
+      ],
     });
+    return { kind: 'created', task: parseTaskRow(res.rows[0]) };
   } catch (err) {
     if ((err as { code?: string }).code === '23505' && input.idempotency_key) {
       const existing = await findByIdempotencyKey(db, input.idempotency_key);
