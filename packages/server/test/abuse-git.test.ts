@@ -122,10 +122,11 @@ let historyBomb: string;
 beforeAll(async () => {
   // The remotes first: making them takes seconds of synchronous git, during which an idle
   // keep-alive connection to the server would be closed under the client.
+  historyBomb = await historyBombRemote();
   const remotes: [string, string][] = [
     ['plain', makeRemote(GREET_OK)],
     ['bomb', treeBombRemote()],
-    ['history-bomb', (historyBomb = await historyBombRemote())],
+    ['history-bomb', historyBomb],
     ['subs', hostileSubmodulesRemote(marker)],
     ['picks-model', makeRemote({ ...GREET_OK, '.abca/config.yaml': 'model: anthropic:claude-sonnet-4-5\n' })],
   ];

@@ -36,7 +36,7 @@ describe('mirrors', () => {
     const mirrors = createMirrors({
       git: createGitCli(),
       cacheDir: join(root, 'cache'),
-      remote: async () => ({ url: work }),
+      remote: async () => ({ url: work, publicUrl: 'r.git' }),
     });
 
     const first = await mirrors.sync(repo);
