@@ -32,6 +32,7 @@ export default async function setup(project: TestProject) {
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
   const postgres = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
   const adminUrl = postgres.url.replace(/\/abca$/, '/postgres');
+  await withoutDurability(adminUrl);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplateDatabase', await makeTemplateDatabase(adminUrl));
   // Where platforms started by the tests record events that break their contract (test/event-check.ts).
@@ -52,6 +53,24 @@ export default async function setup(project: TestProject) {
     if (violations.length)
       throw new Error(`Events that do not match their contract schema:\n${violations.join('\n')}`);
   };
+}
+
+/**
+ * The run's PostgreSQL is thrown away at its end, so nothing it writes needs to survive a crash of
+ * the machine: no flush to disk at each commit, no full pages in the WAL. A commit of a test's
+ * platform then waits on no disk, and a test database is copied from the template in about a third
+ * of the time (250 -> 80 ms on the 2-core machine). All three settings take effect on a reload.
+ */
+async function withoutDurability(adminUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const setting of ['fsync', 'synchronous_commit', 'full_page_writes'])
+      await admin.query(`ALTER SYSTEM SET ${setting} = off`);
+    await admin.query('SELECT pg_reload_conf()');
+  } finally {
+    await admin.end();
+  }
 }
 
 /**

@@ -129,12 +129,30 @@ export function createMirrors(deps: { git: GitCli; cacheDir: string; remote: Rem
 
   async function fetchInto(path: string, repo: RepoRef, signal?: AbortSignal): Promise<void> {
     const remote = await deps.remote(repo);
-    await git.run(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', '--no-tags', remote.url, HEADS, TAGS], {
-      cwd: path,
-      op: 'fetch',
-      ...(remote.credential ? { credential: remote.credential } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    // The pack is kept as it came (only indexed), never exploded into loose objects: a small
+    // fetch (under git's default of 100 objects) would otherwise inflate every blob and compress it
+    // again, a gigabyte for a repository whose history holds one. `gc --auto` merges the packs.
+    await git.run(
+      [
+        '-c',
+        'gc.auto=0',
+        '-c',
+        'fetch.unpackLimit=1',
+        'fetch',
+        '--quiet',
+        '--prune',
+        '--no-tags',
+        remote.url,
+        HEADS,
+        TAGS,
+      ],
+      {
+        cwd: path,
+        op: 'fetch',
+        ...(remote.credential ? { credential: remote.credential } : {}),
+        ...(signal ? { signal } : {}),
+      },
+    );
   }
 
   async function create(path: string, repo: RepoRef, signal?: AbortSignal): Promise<void> {
