@@ -180,6 +180,8 @@ export function createMirrors(deps: {
     repo: RepoRef,
     branches: string[],
     signal?: AbortSignal,
+    /** The mirror counted for (a new mirror is fetched into a temporary folder first). */
+    mirror = path,
   ): Promise<string[]> {
     const remote = await deps.remote(repo);
     const opts = {
@@ -189,7 +191,7 @@ export function createMirrors(deps: {
       ...(signal ? { signal } : {}),
     };
     const fetch = (names: string[]) => {
-      fetches.set(path, (fetches.get(path) ?? 0) + 1);
+      fetches.set(mirror, (fetches.get(mirror) ?? 0) + 1);
       return git.tryRun(
         [
           '-c',
@@ -240,7 +242,7 @@ export function createMirrors(deps: {
     try {
       await git.run(['init', '--quiet', '--bare', tmp]);
       const at = Date.now();
-      await fetchBranches(tmp, repo, branches, signal);
+      await fetchBranches(tmp, repo, branches, signal, path);
       await git.run(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: tmp });
       const record = recordAfter({}, branches, at);
       await writeFetchRecord(tmp, record);
