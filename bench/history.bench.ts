@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchPlatform } from './bench-database.ts';
 import { type BenchResult, paired, printTable } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
 const FILES = 1000;
 const BRANCHES = 10_000;
@@ -110,7 +111,10 @@ export async function run(): Promise<BenchResult[]> {
     return ((await res.json()) as { data: { task_id: string } }).data.task_id;
   };
   const finishedAll = async (ids: string[]) => {
+    const deadline = Date.now() + 10 * 60_000;
     for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(`bench tasks still running after 10 minutes: ${ids.join(' ')}`);
       const rows = (
         await db.query<{ status: string; completed_at: Date | null }>(
           'SELECT status, completed_at FROM tasks WHERE task_id = ANY($1)',
@@ -123,16 +127,35 @@ export async function run(): Promise<BenchResult[]> {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  // BENCH_TRACE=1: each run and each task's steps on stderr.
+  const trace = (line: string) => benchConfig.trace && console.error(line);
+  const progress = (what: string, v: number) => trace(`history bench: ${what} ${v.toFixed(1)}`);
   const oneTask = async (repo: string) => {
     const t0 = performance.now();
-    await finishedAll([await submit(repo)]);
-    return performance.now() - t0;
+    const id = await submit(repo);
+    await finishedAll([id]);
+    const ms = performance.now() - t0;
+    progress(`one task on ${repo}, ms`, ms);
+    if (!benchConfig.trace) return ms;
+    const steps = await db.query<{ step: string; ms: number }>(
+      `SELECT e.data->>'step' AS step, (e.data->>'duration_ms')::int AS ms FROM task_events e
+       WHERE e.task_id = $1 AND e.type = 'step.completed' ORDER BY e.seq`,
+      [id],
+    );
+    const pre = await db.query<{ data: unknown }>(
+      "SELECT data FROM task_events WHERE task_id = $1 AND type = 'preflight.workspace_ready'",
+      [id],
+    );
+    trace(`  ${steps.rows.map((r) => `${r.step} ${r.ms}`).join(', ')} ${JSON.stringify(pre.rows[0]?.data)}`);
+    return ms;
   };
   const batch = async (repo: string) => {
     const t0 = performance.now();
     const ids = await Promise.all(Array.from({ length: CONCURRENT }, () => submit(repo)));
     await finishedAll(ids);
-    return CONCURRENT / ((performance.now() - t0) / 1000);
+    const rate = CONCURRENT / ((performance.now() - t0) / 1000);
+    progress(`${CONCURRENT} tasks on ${repo}, tasks/s`, rate);
+    return rate;
   };
 
   // Each repo's mirror made by a first task, not counted.
