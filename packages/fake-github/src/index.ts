@@ -26,6 +26,7 @@ export type {
   LoggedRequest,
 } from './fake-github.ts';
 export type { FaultMatcher, FaultResponse } from './faults.ts';
+export { serveGitHttp } from './git-http.ts';
 export { startFakeGitHub } from './server.ts';
 export type { Permission } from './state.ts';
 export { signWebhookBody } from './webhooks.ts';

@@ -105,10 +105,15 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
     it('mirrors, then a refresh sees a new upstream commit', async () => {
       const first = await env.workspaces.syncMirror(env.repo);
       const added = await env.remote.commitUpstream('UPSTREAM.md', 'new upstream work\n');
-      const second = await env.workspaces.syncMirror(env.repo);
+      // Within the freshness window the first refresh may answer: a caller that knows of newer
+      // state says so, by time or by commit.
+      const second = await env.workspaces.syncMirror(env.repo, { freshAfter: Date.now() });
       expect(second.defaultBranchHead).toBe(added);
+      const again = await env.remote.commitUpstream('UPSTREAM.md', 'newer upstream work\n');
+      const third = await env.workspaces.syncMirror(env.repo, { want: { [env.repo.defaultBranch]: again } });
+      expect(third.defaultBranchHead).toBe(again);
       expect(second.defaultBranchHead).not.toBe(first.defaultBranchHead);
-      expect(await env.workspaces.remoteHead(env.repo, env.repo.defaultBranch)).toBe(added);
+      expect(await env.workspaces.remoteHead(env.repo, env.repo.defaultBranch)).toBe(again);
       expect(await env.workspaces.remoteHead(env.repo, 'no-such-branch')).toBeUndefined();
     });
 
@@ -187,7 +192,7 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
     it('reads files at a given commit or branch, and nothing at a ref the mirror does not hold', async () => {
       const before = (await env.workspaces.syncMirror(env.repo)).defaultBranchHead;
       const added = await env.remote.commitUpstream('AT-REF.md', 'only at the new head\n');
-      await env.workspaces.syncMirror(env.repo);
+      await env.workspaces.syncMirror(env.repo, { freshAfter: Date.now() });
       expect((await env.workspaces.readFiles(env.repo, ['AT-REF.md'], { ref: before })).size).toBe(0);
       expect(await env.workspaces.readFiles(env.repo, ['AT-REF.md'], { ref: added })).toEqual(
         new Map([['AT-REF.md', { text: 'only at the new head\n', truncated: false }]]),

@@ -69,6 +69,7 @@ export function createAdapters(
     cacheDir,
     processes: deps.processes,
     remote: (repo) => forge.gitRemote(repo),
+    mirrorFreshMs: config.mirrorFreshMs,
   });
   const forge: Forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects, git, cacheDir }),

@@ -145,6 +145,16 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'on'),
   /** The environment cache's size cap in bytes; least recently used snapshots are removed first. */
   envCacheMaxBytes: positiveInt('ABCA_ENV_CACHE_MAX_BYTES', 10 * 1024 ** 3),
+  /**
+   * Milliseconds within which one refresh of a repo's mirror serves every task that asks (tasks
+   * that need newer state still fetch); 0: only a refresh that begins after the asking serves it.
+   */
+  mirrorFreshMs: z.coerce
+    .number({ error: 'ABCA_MIRROR_FRESH_MS must be a whole number of milliseconds' })
+    .int('ABCA_MIRROR_FRESH_MS must be a whole number of milliseconds')
+    .min(0, 'ABCA_MIRROR_FRESH_MS must be 0 or more')
+    .max(3_600_000, 'ABCA_MIRROR_FRESH_MS must be at most 3600000 (an hour)')
+    .default(2_000),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
   /**
@@ -259,6 +269,7 @@ const ENV_NAMES: Record<string, string> = {
   workMaxFileBytes: 'ABCA_WORK_MAX_FILE_BYTES',
   envCache: 'ABCA_ENV_CACHE',
   envCacheMaxBytes: 'ABCA_ENV_CACHE_MAX_BYTES',
+  mirrorFreshMs: 'ABCA_MIRROR_FRESH_MS',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   eventCheckFile: 'ABCA_EVENT_CHECK_FILE',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
@@ -351,6 +362,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     workMaxFileBytes: blank(env.ABCA_WORK_MAX_FILE_BYTES),
     envCache: blank(env.ABCA_ENV_CACHE)?.toLowerCase(),
     envCacheMaxBytes: blank(env.ABCA_ENV_CACHE_MAX_BYTES),
+    mirrorFreshMs: blank(env.ABCA_MIRROR_FRESH_MS),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     eventCheckFile: blank(env.ABCA_EVENT_CHECK_FILE),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),

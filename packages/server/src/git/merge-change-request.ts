@@ -48,7 +48,11 @@ export function createChangeRequestMerger(deps: {
     repo: RepoRef,
     cr: Parameters<ChangeRequestMerger['merge']>[1],
   ): Promise<MergeOutcome | 'base_moved'> {
-    const { path: mirror } = await deps.mirrors.sync(repo);
+    // Both branches as the remote has them now: merging an older head would lose what was pushed since.
+    const { path: mirror } = await deps.mirrors.sync(repo, {
+      branches: [cr.base, cr.branch],
+      freshAfter: Date.now(),
+    });
     const rev = async (branch: string) => {
       const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
         cwd: mirror,

@@ -50,6 +50,20 @@ export class WorkspaceError extends Error {
   }
 }
 
+/** What a mirror refresh must hold for its caller ({@link Workspaces.syncMirror}). */
+export interface MirrorSyncOptions {
+  /** Branches besides the default branch the caller reads (a pull request's branch). */
+  branches?: string[];
+  /**
+   * Commits the caller knows a branch holds (a pull request's head the forge reported): when the
+   * mirror's branch does not contain one, the mirror is fetched again, whatever the window says.
+   */
+  want?: Record<string, string>;
+  /** Epoch ms: only a refresh that began at or after this serves the call (a push just made). */
+  freshAfter?: number;
+  signal?: AbortSignal;
+}
+
 /**
  * The task's local git work on the host: a bare mirror per repository, a task's workspace folder,
  * taking the work out of the sandbox, restoring it on another machine, and pushing it. One
@@ -71,8 +85,13 @@ export class WorkspaceError extends Error {
  * - Safe to call again after a crash: pushing a commit the remote has is a no-op.
  */
 export interface Workspaces {
-  /** Creates or refreshes the host's bare mirror of the repo; returns the default branch head. */
-  syncMirror(repo: RepoRef, opts?: { signal?: AbortSignal }): Promise<{ defaultBranchHead: string }>;
+  /**
+   * Creates or refreshes the host's bare mirror of the repo — its default branch, and the
+   * branches `opts` names — and returns the default branch head. A refresh that began within the
+   * freshness window (`ABCA_MIRROR_FRESH_MS`) before the call, or one still waiting to begin,
+   * serves the call; `freshAfter` and `want` say when that is not enough ({@link MirrorSyncOptions}).
+   */
+  syncMirror(repo: RepoRef, opts?: MirrorSyncOptions): Promise<{ defaultBranchHead: string }>;
   /**
    * Files of the default branch — or, given `ref`, of that commit or branch (an open pull
    * request's head) — from the mirror, each cut to `maxBytes` (default 1 MiB) with `truncated` set

@@ -22,10 +22,17 @@ export function createLocalGit(opts: {
   author?: GitAuthor;
   /** Default time limit of one git call (10 minutes). */
   gitTimeoutMs?: number;
+  /** The mirrors' freshness window (ABCA_MIRROR_FRESH_MS; default 2 s). */
+  mirrorFreshMs?: number;
 }): LocalGit {
   const processes = opts.processes ?? createHostProcesses();
   const git = createGitCli({ processes, ...(opts.gitTimeoutMs ? { timeoutMs: opts.gitTimeoutMs } : {}) });
-  const mirrors = createMirrors({ git, cacheDir: opts.cacheDir, remote: opts.remote });
+  const mirrors = createMirrors({
+    git,
+    cacheDir: opts.cacheDir,
+    remote: opts.remote,
+    ...(opts.mirrorFreshMs !== undefined ? { freshMs: opts.mirrorFreshMs } : {}),
+  });
   const workspaces = createWorkspaces({
     git,
     processes,

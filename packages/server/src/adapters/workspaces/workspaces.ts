@@ -78,34 +78,38 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       if (startBranch !== undefined) checkBranchName(startBranch);
       const sig = signal ? { signal } : {};
       const gitConfig = await configFor(repo);
-      await mirrors.ensure(repo, sig);
+      // A pull request's branch is fetched when the mirror lacks it (hydration fetched it, at the
+      // head the forge reported, on the machine that hydrated).
+      await mirrors.ensure(repo, {
+        ...sig,
+        ...(startBranch !== undefined ? { branches: [startBranch] } : {}),
+      });
       const parent = dirname(dir);
       await mkdir(parent, { recursive: true });
       await removeLeftovers(deps.processes, parent, `${basename(dir)}.new-`);
       const tmp = await mkdtemp(join(parent, `${basename(dir)}.new-`));
       try {
-        const baseCommit = await mirrors.withLock(repo, async (mirror) => {
-          await git.run(['clone', '--quiet', '--local', '--no-hardlinks', '--no-checkout', mirror, tmp], sig);
-          const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
-          const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
-            cwd: tmp,
-          });
-          if (res.code !== 0 && !from && startBranch !== undefined) {
-            throw new ForgeError(
-              'PR_BRANCH_GONE',
-              `the branch '${startBranch}' of ${repo.repo} is not on the remote (deleted?)`,
-              false,
-            );
-          }
-          if (res.code !== 0) {
-            throw new ForgeError(
-              'REPO_NOT_FOUND_OR_NO_ACCESS',
-              `${from ? `the base commit ${wanted.slice(0, 12)}` : `the default branch '${repo.defaultBranch}'`} of ${repo.repo} is not in its mirror`,
-              false,
-            );
-          }
-          return res.stdout.trim();
+        // Never waits for a refresh or for the mirror's upkeep (see createMirrors).
+        await mirrors.cloneTo(repo, tmp, sig);
+        const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
+        const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
+          cwd: tmp,
         });
+        if (res.code !== 0 && !from && startBranch !== undefined) {
+          throw new ForgeError(
+            'PR_BRANCH_GONE',
+            `the branch '${startBranch}' of ${repo.repo} is not on the remote (deleted?)`,
+            false,
+          );
+        }
+        if (res.code !== 0) {
+          throw new ForgeError(
+            'REPO_NOT_FOUND_OR_NO_ACCESS',
+            `${from ? `the base commit ${wanted.slice(0, 12)}` : `the default branch '${repo.defaultBranch}'`} of ${repo.repo} is not in its mirror`,
+            false,
+          );
+        }
+        const baseCommit = res.stdout.trim();
         // The clone's reflog names the mirror's path; the sandbox has no use for it.
         await rm(join(tmp, '.git', 'logs'), { recursive: true, force: true });
         await writeFile(join(tmp, '.git', 'config'), gitConfig);

@@ -79,6 +79,14 @@ export const hydrationStep: StepDefinition = {
           hydrated = { ...task, branch_name: pr.branch };
         }
       }
+      // The mirror holds only the branches tasks need: the PR's, at the head the forge reported.
+      if (pr) {
+        await deps.workspaces.syncMirror(repo, {
+          branches: [pr.branch],
+          ...(pr.headSha ? { want: { [pr.branch]: pr.headSha } } : {}),
+          signal,
+        });
+      }
       // An iteration: the PR's threads (with their code), new comments and failing checks.
       const iteration =
         pr && task.workflow_ref === 'coding/pr-iteration-v1'

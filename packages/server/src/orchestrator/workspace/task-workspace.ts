@@ -182,7 +182,10 @@ export function createTaskWorkspaces(deps: TaskWorkspaceDeps): TaskWorkspaces {
       let state: 'restored' | 'recreated';
       let made: Awaited<ReturnType<typeof make>>;
       // This machine's mirror may be older than the task (or missing): the base must be in it.
-      await deps.workspaces.syncMirror(await repoRef(deps.db, task.repo), { signal });
+      await deps.workspaces.syncMirror(await repoRef(deps.db, task.repo), {
+        ...(ctx.pr ? { branches: [ctx.pr.branch] } : {}),
+        signal,
+      });
       if (snap) {
         made = await make(task, ctx, { baseCommit: snap.baseCommit, bundle: snap.bundle }, signal);
         state = 'restored';

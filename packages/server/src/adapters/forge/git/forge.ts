@@ -102,7 +102,8 @@ export function createGitForge(deps: GitForgeDeps): Forge {
 
   /** Recomputes commits and diff of a change request from the refreshed mirror. */
   async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
-    const { path } = await mirrors.sync(repo);
+    // As the remote has them now (a branch just pushed included): a refresh begun before this call does not do.
+    const { path } = await mirrors.sync(repo, { branches: [cr.branch, cr.base], freshAfter: Date.now() });
     const rev = async (ref: string) => {
       const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: path });
       return res.code === 0 ? res.stdout.trim() : undefined;
