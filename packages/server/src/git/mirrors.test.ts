@@ -46,7 +46,8 @@ describe('mirrors', () => {
     writeFileSync(join(work, 'b.txt'), 'b\n');
     git(work, 'add', '-A');
     git(work, 'commit', '-q', '-m', 'b');
-    const second = await mirrors.sync(repo);
+    // A commit just made upstream: `freshAfter` asks for a refresh newer than it (not the window's).
+    const second = await mirrors.sync(repo, { freshAfter: Date.now() });
     expect(second.defaultBranchHead).toBe(git(work, 'rev-parse', 'HEAD').trim());
     expect(objectsOf(second.path).loose).toBe(0);
   });
