@@ -25,6 +25,8 @@ const FILES = {
   '.gitignore': 'node_modules/\n',
   'README.md': '# app\n',
 };
+// Also writes outside the workspace: beside it, in /tmp and in the home folder (each may be refused).
+const OUTSIDE_SETUP = `mkdir -p node_modules/x && echo v1 > node_modules/x/index.js; echo evil > ../outside-marker; echo evil > /tmp/abca-outside-marker; mkdir -p "$HOME/.cache" && echo evil > "$HOME/.cache/abca-outside-marker"; true`;
 let model: ScriptedModelServer;
 let p: TestPlatform;
 const remotes: Record<string, string> = {};
@@ -56,6 +58,7 @@ beforeAll(async () => {
     ['app', SETUP],
     ['broken', 'mkdir -p node_modules/x && echo v1 > node_modules/x/index.js && exit 3'],
     ['pair', SETUP],
+    ['outside', OUTSIDE_SETUP],
   ] as const) {
     remotes[repo] = makeRemote(FILES);
     const made = await p.request('POST', '/v1/repos', {
@@ -211,6 +214,27 @@ describe.skipIf(!bwrap.ok)('the environment cache in a running platform', () => 
     expect(removed.of('env_cache.miss')[0]?.data).toMatchObject({ reason: 'no_snapshot' });
     expect(removed.of('env_cache.saved')).toHaveLength(1);
     expect(snapshotsOf('app')).toHaveLength(1);
+  }, 240_000);
+
+  it('a setup that writes outside the workspace: only the workspace is kept, and the next task is correct', async () => {
+    const first = await finished(await runTask('outside'));
+    expect(first.task.status, JSON.stringify(first.task.error)).toBe('COMPLETED');
+    expect(first.of('env_cache.saved')).toHaveLength(1);
+    const [key] = snapshotsOf('outside');
+    // The snapshot holds what setup left in the workspace, and nothing it wrote anywhere else.
+    expect(readdirSync(join(envRoot(), key as string, 'files'))).toEqual(['node_modules']);
+    expect(existsSync(join(p.home, 'workspaces', 'outside-marker'))).toBe(false);
+
+    const second = await finished(
+      await runTask(
+        'outside', // Exits before the note is committed when the dependency or the workspace's surroundings are wrong.
+        '{ test "$(cat node_modules/x/index.js)" = v1 && test ! -e ../outside-marker; } || exit 9',
+      ),
+    );
+    expect(second.task.status, JSON.stringify(second.task.error)).toBe('COMPLETED');
+    expect(second.of('env_cache.hit')).toHaveLength(1);
+    expect(second.of('preflight.setup')).toHaveLength(0);
+    expect(wsFile(second.task.task_id, 'notes.txt')).toBe('note\n');
   }, 240_000);
 
   it('two tasks filling one key at once: one snapshot, both complete', async () => {
