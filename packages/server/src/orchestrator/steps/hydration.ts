@@ -45,7 +45,9 @@ export const hydrationStep: StepDefinition = {
     const repo = await repoRef(deps.db, task.repo);
     const info = await getRepo(deps.db, task.repo);
     try {
-      await deps.workspaces.syncMirror(repo, { signal });
+      // The remote as it was when the task was submitted, or newer: a refresh begun before that
+      // (another task's, within the freshness window) does not serve it.
+      await deps.workspaces.syncMirror(repo, { freshAfter: task.created_at.getTime(), signal });
       const read = await deps.workspaces.readFiles(repo, [...INSTRUCTION_FILES, CONFIG_FILE]);
       const files = INSTRUCTION_FILES.flatMap((path) => {
         const text = read.get(path)?.text;
