@@ -52,6 +52,8 @@ export async function startTestPlatform(
       ABCA_PORT: '0',
       DATABASE_URL: databaseUrl,
       ABCA_RECONCILE_MS: '200',
+      // The suite's tasks were written against ten slots; the default follows the cores now.
+      ABCA_MAX_TASKS: '10',
       ABCA_AGENT_RUNTIME: 'fake',
       ABCA_NOTIFIER: 'fake',
       // A test that ends with a task still running does not wait the default 30 s drain at stop.
