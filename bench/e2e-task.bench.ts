@@ -161,6 +161,9 @@ export async function run(): Promise<BenchResult[]> {
     cpu.push(cpuOf(d));
     pgCpu.push(d.postgres);
     for (const s of await stepMs([id])) perStep.get(s.step)?.push(s.ms);
+    console.error(
+      `e2e run ${i + 1}/${RUNS}: ${totals.at(-1)} ms vs floor ${Math.round(floors.at(-1) ?? 0)} ms`,
+    );
   }
   const results: BenchResult[] = [
     fromRuns(`end-to-end task, ${FILES}-file repo, submit -> COMPLETED`, totals, 'ms', {

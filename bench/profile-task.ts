@@ -129,7 +129,7 @@ childProcess.spawn = ((cmd: string, args?: readonly string[], opts?: object) => 
         .slice(0, 2)
         .map((l) => l.replace(/.*\/packages\//, '').replace(/\)$/, ''))
         .join(' < ');
-      const shown = argv.slice(i >= 0 ? i : 0).filter((a, j, all) => a !== '-c' && all[j - 1] !== '-c');
+      const shown = argv.slice(Math.max(i, 0)).filter((a, j, all) => a !== '-c' && all[j - 1] !== '-c');
       console.error(`spawn: ${shown.join(' ').slice(0, 110)}  [${at}]`);
     }
   }
