@@ -12,6 +12,8 @@ export interface BenchPlatform {
   platform: Platform;
   databaseUrl: string;
   headers: Record<string, string>;
+  /** The embedded PostgreSQL's data folder (its CPU is counted apart); none on DATABASE_URL. */
+  pgDataDir?: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startBenchPlatform(
     platform,
     databaseUrl,
     headers,
+    ...(embedded ? { pgDataDir: embedded.dataDir } : {}),
     async close() {
       await platform.stop();
       await embedded?.stop();

@@ -19,7 +19,16 @@ const BenchConfigSchema = z.object({
   /** How many times each figure is measured: it reports their median and spread (min–max). */
   runs: count('BENCH_RUNS', 5),
   e2eRepoFiles: count('BENCH_REPO_FILES', 3000),
-  e2eTasks: count('BENCH_E2E_TASKS', 3),
+  e2eTasks: count('BENCH_E2E_TASKS', 5),
+  /** Concurrent trivial tasks of each throughput figure. */
+  e2eConcurrency: z.array(count('BENCH_E2E_CONCURRENCY', 1)).min(1),
+  e2eThroughputRuns: count('BENCH_E2E_THROUGHPUT_RUNS', 2),
+  /** ABCA_MAX_TASKS of the end-to-end bench; unset: the platform's default (from the cores). */
+  e2eMaxTasks: z.coerce
+    .number({ error: 'BENCH_E2E_MAX_TASKS must be a whole number' })
+    .int('BENCH_E2E_MAX_TASKS must be a whole number')
+    .positive('BENCH_E2E_MAX_TASKS must be greater than 0')
+    .optional(),
   forgeFiles: count('BENCH_FORGE_FILES', 3000),
   forgeRounds: count('BENCH_FORGE_ROUNDS', 5),
   createTotal: count('BENCH_CREATE_TOTAL', 300),
@@ -38,6 +47,9 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     runs: blank(env.BENCH_RUNS),
     e2eRepoFiles: blank(env.BENCH_REPO_FILES),
     e2eTasks: blank(env.BENCH_E2E_TASKS),
+    e2eConcurrency: (blank(env.BENCH_E2E_CONCURRENCY) ?? '1,10,50').split(',').map((v) => v.trim()),
+    e2eThroughputRuns: blank(env.BENCH_E2E_THROUGHPUT_RUNS),
+    e2eMaxTasks: blank(env.BENCH_E2E_MAX_TASKS),
     forgeFiles: blank(env.BENCH_FORGE_FILES),
     forgeRounds: blank(env.BENCH_FORGE_ROUNDS),
     createTotal: blank(env.BENCH_CREATE_TOTAL),

@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { defaultMaxTasks } from '../src/config/default-slots.ts';
 import { configuredProviders } from '../src/config/model-providers.ts';
 
 describe('configuration', () => {
@@ -8,13 +10,27 @@ describe('configuration', () => {
     expect(c).toMatchObject({
       home: '/tmp/x',
       port: 8787,
-      caps: { perUser: 3, perRepo: 5, global: 10 },
+      caps: { perUser: 3, perRepo: 5, global: 2 * availableParallelism() },
       agentRuntime: 'builtin',
       sandbox: 'bubblewrap',
       notifier: 'log',
       workspaceRetentionHours: 24,
     });
     expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('runs two tasks per core at once unless ABCA_MAX_TASKS says otherwise', () => {
+    expect(defaultMaxTasks(1)).toBe(2);
+    expect(defaultMaxTasks(2)).toBe(4);
+    expect(defaultMaxTasks(16)).toBe(32);
+    // A container that reports no core still runs tasks.
+    expect(defaultMaxTasks(0)).toBe(2);
+    expect(loadConfig({ ABCA_HOME: '/tmp/x' }).caps.global).toBe(defaultMaxTasks(availableParallelism()));
+    expect(loadConfig({ ABCA_HOME: '/tmp/x', ABCA_MAX_TASKS: '10' }).caps.global).toBe(10);
+    expect(loadConfig({ ABCA_HOME: '/tmp/x', ABCA_MAX_TASKS: '1' }).caps.global).toBe(1);
+    expect(() => loadConfig({ ABCA_HOME: '/tmp/x', ABCA_MAX_TASKS: 'many' })).toThrow(
+      /ABCA_MAX_TASKS must be a whole number/,
+    );
   });
 
   it('names each bad variable and what it must be', () => {

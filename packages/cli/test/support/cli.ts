@@ -126,6 +126,8 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
     env: cliEnv({
       ABCA_LOG_LEVEL: 'warn',
       ABCA_RECONCILE_MS: '200',
+      // The suite's tasks were written against ten slots; the default follows the cores now.
+      ABCA_MAX_TASKS: '10',
       ABCA_AGENT_RUNTIME: 'fake',
       // A server stopped with a task still running does not wait the default 30 s drain.
       ABCA_STOP_TIMEOUT_S: '5',

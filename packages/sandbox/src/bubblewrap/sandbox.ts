@@ -71,10 +71,12 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
       if (execOptions.env) validateEnv(execOptions.env);
       const run = await runInSandbox(context, `e${++counter}`, command, execOptions);
       running.add(run);
+      watch.resume();
       try {
         return await run.result;
       } finally {
         running.delete(run);
+        if (running.size === 0) watch.pause();
       }
     },
     async readFile(path, options = {}) {

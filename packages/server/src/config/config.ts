@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '@abca/agent';
 import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
 import { CHANNELS_ENV_NAMES, ChannelsConfigSchema, readChannelsEnv } from './channels-config.ts';
+import { defaultMaxTasks } from './default-slots.ts';
 import { MEMORY_ENV_NAMES, MemoryConfigSchema, readMemoryEnv } from './memory-config.ts';
 import {
   applyModelBaseUrl,
@@ -16,12 +17,12 @@ import {
 import { PR_LOOP_ENV_NAMES, PrLoopConfigSchema, readPrLoopEnv } from './pr-loop-config.ts';
 import { PriceFileError, readPriceFile } from './prices.ts';
 
-const positiveInt = (name: string, def: number) =>
+const positiveInt = (name: string, def: number | (() => number)) =>
   z.coerce
     .number({ error: `${name} must be a whole number` })
     .int(`${name} must be a whole number`)
     .positive(`${name} must be greater than 0`)
-    .default(def);
+    .default(typeof def === 'number' ? () => def : def);
 
 /** Every setting the platform reads, from the environment; validated once at start. */
 export const ConfigSchema = z.object({
@@ -74,7 +75,8 @@ export const ConfigSchema = z.object({
   caps: z.object({
     perUser: positiveInt('ABCA_MAX_TASKS_PER_USER', 3),
     perRepo: positiveInt('ABCA_MAX_TASKS_PER_REPO', 5),
-    global: positiveInt('ABCA_MAX_TASKS', 10),
+    /** Unset: two per core of this machine ({@link defaultMaxTasks}). */
+    global: positiveInt('ABCA_MAX_TASKS', () => defaultMaxTasks()),
   }),
   /** How many task workflows one worker process runs at once. */
   workerSlots: positiveInt('ABCA_WORKER_SLOTS', 10),

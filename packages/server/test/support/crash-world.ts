@@ -34,6 +34,8 @@ export async function startCrashWorld(extraEnv: Record<string, string> = {}): Pr
     ABCA_MODEL: 'openai-compatible:scripted',
     ABCA_MODEL_BASE_URL: model.baseUrl,
     ABCA_RECONCILE_MS: '200',
+    // The suite's tasks were written against ten slots; the default follows the cores now.
+    ABCA_MAX_TASKS: '10',
     // Memory's learning would call the scripted model after each task (docs/memory.md).
     ABCA_MEMORY_LEARNING: 'off',
     ABCA_HEARTBEAT_MS: '300',

@@ -56,6 +56,8 @@ export async function startTestPlatform(
       // second: a new task is admitted at once without it. Each tick is some ten queries; at 200 ms an
       // idle platform spent about 5 % of a core on them, at 500 ms about 2 %.
       ABCA_RECONCILE_MS: '500',
+      // The suite's tasks were written against ten slots; the default follows the cores now.
+      ABCA_MAX_TASKS: '10',
       ABCA_AGENT_RUNTIME: 'fake',
       ABCA_NOTIFIER: 'fake',
       // A test that ends with a task still running does not wait the default 30 s drain at stop.
