@@ -15,12 +15,13 @@
  *   decides how many run at once.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
 import { loadConfig } from '../packages/server/src/config/config.ts';
 import { startBenchPlatform } from './bench-database.ts';
+import { makeBenchRepo } from './bench-repo.ts';
 import { type BenchResult, fromRuns, percentile, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
 import { type CpuSample, cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.ts';
@@ -28,23 +29,6 @@ import { type CpuSample, cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.t
 const FILES = benchConfig.e2eRepoFiles;
 const RUNS = benchConfig.e2eTasks;
 const STEPS = ['admission', 'hydration', 'pre-flight', 'agent-execution', 'finalization'];
-
-function makeRepo(dir: string): string {
-  const work = join(dir, 'work');
-  for (let i = 0; i < FILES; i++) {
-    const sub = join(work, 'src', `m${i % 50}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.js`), `export const v${i} = ${i};\n// ${'x'.repeat(200)}\n`);
-  }
-  const git = (...a: string[]) =>
-    execFileSync('git', ['-C', work, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
-  const bare = join(dir, 'remote.git');
-  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
-  return bare;
-}
 
 /** The floor: what any tool must do at least to turn a repo into a pushed branch with a commit. */
 function floorMs(remote: string, dir: string, n: number): number {
@@ -68,7 +52,7 @@ const cpuOf = (d: CpuSample) => d.node + d.children;
 export async function run(): Promise<BenchResult[]> {
   const load = loadavg()[0] as number;
   const dir = mkdtempSync(join(tmpdir(), 'abca-bench-e2e-'));
-  const remote = makeRepo(dir);
+  const remote = makeBenchRepo(dir, FILES);
   const model = await createScriptedModelServer();
   // Stateless, so concurrent tasks each get their commit: a tool call first, then the last word.
   let made = 0;

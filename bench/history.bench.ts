@@ -9,10 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchPlatform } from './bench-database.ts';
+import { makeBenchRepo } from './bench-repo.ts';
 import { type BenchResult, paired, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
 
@@ -27,21 +28,6 @@ const git = (cwd: string, args: string[], input?: string) =>
     maxBuffer: 256 * 1024 * 1024,
     ...(input !== undefined ? { input } : {}),
   }).trim();
-
-function makeRemote(dir: string, name: string): string {
-  const work = join(dir, `${name}-work`);
-  for (let i = 0; i < FILES; i++) {
-    const sub = join(work, 'src', `m${i % 20}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.js`), `export const v${i} = ${i};\n// ${'x'.repeat(200)}\n`);
-  }
-  git(dir, ['init', '-q', '-b', 'main', work]);
-  git(work, ['add', '-A']);
-  git(work, ['commit', '-q', '-m', 'init']);
-  const bare = join(dir, `${name}.git`);
-  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
-  return bare;
-}
 
 /** `count` branches on `bare`, each one commit on top of main (what finished tasks leave). */
 function addBranches(bare: string, count: number, names: (i: number) => string): void {
@@ -66,8 +52,8 @@ function addBranches(bare: string, count: number, names: (i: number) => string):
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'abca-bench-history-'));
-  const fresh = makeRemote(dir, 'fresh');
-  const history = makeRemote(dir, 'history');
+  const fresh = makeBenchRepo(dir, FILES, 'fresh');
+  const history = makeBenchRepo(dir, FILES, 'history');
   const finished = Array.from({ length: FINISHED_TASKS }, () => `t_${randomUUID().replace(/-/g, '')}`);
   addBranches(history, BRANCHES, (i) => (i < FINISHED_TASKS ? `abca/${finished[i]}/done` : `feature/b-${i}`));
 

@@ -9,8 +9,8 @@
  *
  * Open the written profile in Chrome's DevTools (Performance tab) for the call tree.
  */
-import childProcess, { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import childProcess from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
 import { startBenchPlatform } from './bench-database.ts';
+import { makeBenchRepo } from './bench-repo.ts';
 import { cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.ts';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -25,23 +26,6 @@ const builtin = process.argv.includes('--builtin');
 const TASKS = Number(arg('tasks') ?? 20);
 const FILES = Number(arg('files') ?? 3000);
 const out = arg('out');
-
-function makeRepo(dir: string): string {
-  const work = join(dir, 'work');
-  for (let i = 0; i < FILES; i++) {
-    const sub = join(work, 'src', `m${i % 50}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.js`), `export const v${i} = ${i};\n`);
-  }
-  const git = (...a: string[]) =>
-    execFileSync('git', ['-C', work, '-c', 'user.name=B', '-c', 'user.email=b@b', ...a]);
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
-  const bare = join(dir, 'remote.git');
-  execFileSync('git', ['clone', '-q', '--bare', work, bare]);
-  return bare;
-}
 
 interface ProfileNode {
   id: number;
@@ -163,7 +147,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
 } as typeof realQuery;
 
 const dir = mkdtempSync(join(tmpdir(), 'abca-profile-'));
-const remote = makeRepo(dir);
+const remote = makeBenchRepo(dir, FILES);
 const model = builtin ? await createScriptedModelServer() : undefined;
 const bench = await startBenchPlatform({
   ABCA_AGENT_RUNTIME: builtin ? 'builtin' : 'fake',

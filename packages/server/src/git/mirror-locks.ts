@@ -1,5 +1,6 @@
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isStaleLock, pidAlive, tryLockFile as tryLockFileOf } from '../ops/lock-file.ts';
 import { ForgeError } from '../ports/forge.ts';
 
 /** A lock file older than this is taken over whatever its owner (a stuck process). */
@@ -24,21 +25,7 @@ export async function lockFile(lock: string, timeoutMs = 15 * 60_000): Promise<(
 }
 
 /** Takes `lock` when it is free (or stale) right now; undefined when another process holds it. */
-export async function tryLockFile(lock: string): Promise<(() => Promise<void>) | undefined> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return () => rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (!(await isStale(lock))) return undefined;
-    await rm(lock, { force: true });
-  }
-  return undefined;
-}
+export const tryLockFile = (lock: string) => tryLockFileOf(lock, STALE_LOCK_MS);
 
 /** Held by a live process (and not older than half an hour)? */
 export async function isHeld(lock: string): Promise<boolean> {
@@ -47,29 +34,7 @@ export async function isHeld(lock: string): Promise<boolean> {
   } catch {
     return false;
   }
-  return !(await isStale(lock));
-}
-
-async function isStale(lock: string): Promise<boolean> {
-  try {
-    const [pid, st] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
-    if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
-    return !pidAlive(Number(pid), st.mtimeMs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ESRCH' || code === 'ENOENT';
-  }
-}
-
-/** A pid that cannot be one (a lock being written) counts as alive for five seconds. */
-function pidAlive(pid: number, since: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return Date.now() - since <= 5_000;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !(await isStaleLock(lock, STALE_LOCK_MS));
 }
 
 let readerSeq = 0;
