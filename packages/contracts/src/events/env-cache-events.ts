@@ -45,7 +45,7 @@ export const ENV_CACHE_EVENT_DATA = {
     key: z.string(),
     bytes: count,
     files: count,
-    /** Copying the snapshot into the workspace. */
+    /** What the hit cost the task: computing the key (reading the key files) and copying the snapshot. */
     duration_ms: ms,
     /** The snapshot's baseline (build, test, lint) was taken on this base commit and is reused. */
     baseline_reused: z.boolean(),
