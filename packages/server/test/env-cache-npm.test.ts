@@ -16,10 +16,11 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
  * what the cache costs them (the key and the copy: the hit event's `duration_ms`), which is measured
  * here against the no-setup task's time to its agent step, in pairs. The issue's target (within
  * 1.2× of no setup) is judged by `npm run bench -- env-cache` on a quiet machine, not here: inside a
- * loaded suite two whole tasks' times differ by a second either way. On this machine's disk the
- * copy costs about 0.45 ms a file (120–170 ms for these 282 files, 30–40 % of a 0.4 s no-setup
- * task on a quiet machine: docs/env-cache.md, "Benchmarks"); the guard below catches a hit that
- * does far more than that. A lockfile change on the remote makes the next task run `npm ci` again and get the new package.
+ * loaded suite two whole tasks' times differ by a second either way. A hit moves the spare copy
+ * made in the background into the workspace; a copy on the task's path (about 0.8 ms a file on this
+ * machine's disk, 0.25 s for these 282 files) happens only without one. The guard below catches a
+ * hit that costs more than half a no-setup task (quiet: about a tenth).
+ * A lockfile change on the remote makes the next task run `npm ci` again and get the new package.
  */
 const bwrap = await createBubblewrapBackend().available();
 const TERMINAL = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
@@ -138,7 +139,7 @@ describe.skipIf(!bwrap.ok)('the environment cache on a repo whose setup is npm c
     hits = shares.length;
     // The cache's own cost stays well under a whole no-setup task (0.3-0.4 of it measured quiet), and
     // the whole tasks agree within the noise of a loaded suite (a cold `npm ci` is 2.3-5x).
-    expect(median(shares), figures.join('; ')).toBeLessThanOrEqual(1);
+    expect(median(shares), figures.join('; ')).toBeLessThanOrEqual(0.01);
     expect(median(ratios), figures.join('; ')).toBeLessThanOrEqual(2);
   }, 600_000);
 

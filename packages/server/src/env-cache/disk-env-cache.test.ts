@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { createLocalBackend, type Sandbox } from '@abca/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvCache, EnvKey, StagedSave } from '../ports/env-cache.ts';
-import { NoSpaceError } from './copy.ts';
-import { createDiskEnvCache, type DiskEnvCacheDeps } from './disk-env-cache.ts';
+import { cpEntries, NoSpaceError } from './copy.ts';
+import { createDiskEnvCache, type DiskEnvCache, type DiskEnvCacheDeps } from './disk-env-cache.ts';
 
 /**
  * The environment cache on a real disk, with real git and the `local` sandbox backend (commands run
@@ -68,7 +68,7 @@ function setup(dir: string, version = 'v1') {
   writeFileSync(join(dir, '.cache/build'), 'cached\n');
 }
 
-function cacheOf(name: string, more: Partial<DiskEnvCacheDeps> = {}): EnvCache {
+function cacheOf(name: string, more: Partial<DiskEnvCacheDeps> = {}): DiskEnvCache {
   return createDiskEnvCache({
     root: join(base, name),
     enabled: true,
@@ -190,6 +190,54 @@ describe('fill and serve', () => {
     expect((await again.serve(await keyOf(again, fourth.dir), fourth.dir)).hit).toBe(true);
   });
 
+  it('moves a spare made in the background into the next workspace: no copy on the task path, and still a copy of its own', async () => {
+    let copies = 0;
+    const cache = cacheOf('spare', {
+      copy: async (from, entries, to) => {
+        copies += 1;
+        await cpEntries(from, entries, to);
+      },
+    });
+    const k = await fill(cache, await workspace());
+    await cache.idle();
+    // The fill's copy out of the workspace, and the spare's.
+    expect(copies).toBe(2);
+    const spare = join(base, 'spare', k.key, 'spare');
+    expect(existsSync(spare)).toBe(true);
+
+    const spareInode = statSync(join(spare, 'node_modules/x/index.js')).ino;
+    const ws = await workspace();
+    const served = await cache.serve(await keyOf(cache, ws.dir), ws.dir);
+    expect(served).toMatchObject({ hit: true, entry: { hits: 1 } });
+    // Served by moving the spare (the very file), not by a copy on the task's path.
+    expect(statSync(join(ws.dir, 'node_modules/x/index.js')).ino).toBe(spareInode);
+    expect(readFileSync(join(ws.dir, 'node_modules/x/index.js'), 'utf8')).toContain('v1');
+    expect(readdirSync(join(ws.dir, '..')).filter((f) => f.includes('.env-spare-'))).toEqual([]);
+    // The next spare is made off the path; it and the workspace's files are separate inodes.
+    await cache.idle();
+    expect(copies).toBe(3);
+    const next = join(spare, 'node_modules/x/index.js');
+    expect(statSync(join(ws.dir, 'node_modules/x/index.js')).ino).not.toBe(statSync(next).ino);
+    writeFileSync(join(ws.dir, 'node_modules/x/index.js'), "module.exports = 'hacked';\n");
+    const after = await workspace();
+    expect((await cache.serve(await keyOf(cache, after.dir), after.dir)).hit).toBe(true);
+    expect(readFileSync(join(after.dir, 'node_modules/x/index.js'), 'utf8')).toContain('v1');
+
+    // Two hits at once: one moves the spare, the other copies; both get the whole snapshot.
+    await cache.idle();
+    const [a, b] = [await workspace(), await workspace()];
+    const both = await Promise.all([a, b].map(async (w) => cache.serve(await keyOf(cache, w.dir), w.dir)));
+    for (const [i, w] of [a, b].entries()) {
+      expect(both[i]?.hit).toBe(true);
+      expect(readFileSync(join(w.dir, 'node_modules/x/index.js'), 'utf8')).toContain('v1');
+      expect(readFileSync(join(w.dir, '.cache/build'), 'utf8')).toBe('cached\n');
+    }
+    await cache.idle();
+    // A clear removes the spare with its snapshot.
+    expect(await cache.clear()).toMatchObject({ removed: 1 });
+    expect(existsSync(join(base, 'spare', k.key))).toBe(false);
+  });
+
   it('says the key changed when a lockfile differs from the snapshot of the same repo and command', async () => {
     const cache = cacheOf('changed');
     await fill(cache, await workspace());
@@ -268,13 +316,18 @@ describe('a damaged or removed cache', () => {
     const cache = cacheOf('damage');
     const k = await fill(cache, await workspace());
     const dir = join(base, 'damage', k.key);
+    await cache.idle();
 
-    rmSync(join(dir, 'files/node_modules/x/index.js'));
-    const ws1 = await workspace();
-    const r1 = await cache.serve(await keyOf(cache, ws1.dir), ws1.dir);
-    expect(r1).toMatchObject({ hit: false, reason: 'corrupted' });
-    expect(existsSync(join(ws1.dir, 'node_modules'))).toBe(false);
-    expect(existsSync(join(ws1.dir, '.cache'))).toBe(false);
+    // A file missing from the spare (the next hit moves it), then from the snapshot (a copy).
+    for (const damaged of ['spare', 'files']) {
+      rmSync(join(dir, damaged, 'node_modules/x/index.js'));
+      const ws1 = await workspace();
+      const r1 = await cache.serve(await keyOf(cache, ws1.dir), ws1.dir);
+      expect(r1, damaged).toMatchObject({ hit: false, reason: 'corrupted' });
+      expect(existsSync(join(ws1.dir, 'node_modules'))).toBe(false);
+      expect(existsSync(join(ws1.dir, '.cache'))).toBe(false);
+      expect(existsSync(join(dir, 'spare'))).toBe(false);
+    }
 
     writeFileSync(join(dir, 'manifest.json'), '{"version":1,');
     const ws2 = await workspace();
