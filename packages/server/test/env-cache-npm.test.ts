@@ -139,7 +139,7 @@ describe.skipIf(!bwrap.ok)('the environment cache on a repo whose setup is npm c
     hits = shares.length;
     // The cache's own cost stays well under a whole no-setup task (0.3-0.4 of it measured quiet), and
     // the whole tasks agree within the noise of a loaded suite (a cold `npm ci` is 2.3-5x).
-    expect(median(shares), figures.join('; ')).toBeLessThanOrEqual(0.01);
+    expect(median(shares), figures.join('; ')).toBeLessThanOrEqual(0.5);
     expect(median(ratios), figures.join('; ')).toBeLessThanOrEqual(2);
   }, 600_000);
 
