@@ -12,8 +12,9 @@ import { startFakeNpmRegistry } from '../packages/server/test/support/fake-npm-r
 import { makeRemote } from '../packages/server/test/support/git-remote.ts';
 import { startBenchPlatform } from './bench-database.ts';
 import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
+import { benchConfig } from './config/bench-config.ts';
 
-const RUNS = Number(process.env.BENCH_ENV_CACHE_RUNS ?? 5);
+const RUNS = benchConfig.runs;
 
 interface TaskEvent {
   type: string;
