@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { claimAndStart } from '../src/orchestrator/start-claim.ts';
 import {
   authenticate,
   clearKeyCache,
@@ -17,6 +18,7 @@ import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
  */
 let p: TestPlatform;
 let worker: PlatformProcess | undefined;
+let handOffWorker: PlatformProcess | undefined;
 /** The test's own connections: they outlive the platform's. */
 let db: pg.Pool;
 
@@ -36,6 +38,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   vi.useRealTimers();
+  await handOffWorker?.kill('SIGTERM');
   await worker?.kill('SIGTERM');
   await p?.platform.stop().catch(() => {});
   await db?.end();
@@ -123,6 +126,125 @@ describe('a creation', () => {
       spy.mockRestore();
     }
   });
+});
+
+/** Polls the task's status until it is `want` or the deadline passes; answers the last seen. */
+async function waitStatus(id: string, want: string, ms = 90_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let status = '';
+  while (Date.now() < deadline) {
+    const res = await db.query<{ status: string }>('SELECT status FROM tasks WHERE task_id = $1', [id]);
+    status = res.rows[0]?.status ?? '';
+    if (status === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return status;
+}
+
+describe('an API-only process hands its admitted tasks to the workers', () => {
+  it('records no workflow itself; a worker told by the notification starts the task (no reconciler involved)', async () => {
+    // Neither process reconciles during the test: only the hand-over can start the task.
+    handOffWorker = await spawnPlatform('worker', {
+      DATABASE_URL: p.databaseUrl,
+      ABCA_HOME: p.home,
+      ABCA_AGENT_RUNTIME: 'fake',
+      ABCA_NOTIFIER: 'fake',
+      ABCA_RECONCILE_MS: '600000',
+    });
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/fast', task_description: 'run me on a worker' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.task_id as string;
+    expect(await waitStatus(id, 'COMPLETED')).toBe('COMPLETED');
+    const wf = await db.query<{ executor_id: string }>(
+      'SELECT executor_id FROM dbos.workflow_status WHERE workflow_uuid = $1',
+      [id],
+    );
+    expect(wf.rows).toEqual([{ executor_id: handOffWorker.executorId }]);
+    // The API process recorded no workflow at all, for this task or any other.
+    const own = await db.query('SELECT 1 FROM dbos.workflow_status WHERE executor_id = $1', [
+      p.platform.executorId,
+    ]);
+    expect(own.rowCount).toBe(0);
+    await handOffWorker.kill('SIGTERM');
+    handOffWorker = undefined;
+  }, 180_000);
+
+  it('a worker that starts later takes the tasks admitted while no worker ran', async () => {
+    const created = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/fast', task_description: 'wait for a worker' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.task_id as string;
+    handOffWorker = await spawnPlatform('worker', {
+      DATABASE_URL: p.databaseUrl,
+      ABCA_HOME: p.home,
+      ABCA_AGENT_RUNTIME: 'fake',
+      ABCA_NOTIFIER: 'fake',
+      ABCA_RECONCILE_MS: '600000',
+    });
+    expect(await waitStatus(id, 'COMPLETED')).toBe('COMPLETED');
+    await handOffWorker.kill('SIGTERM');
+    handOffWorker = undefined;
+  }, 180_000);
+
+  it('claims: three processes starting the same admitted tasks at once start each exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await p.request('POST', '/v1/tasks', {
+        body: { repo: 'acme/fast', task_description: `claim me ${i}` },
+      });
+      expect(res.status).toBe(201);
+      ids.push(res.body.data.task_id as string);
+    }
+    const starts: string[] = [];
+    // A start records the workflow as DBOS does (on a queue nobody serves), a little slowly, so the
+    // three claims overlap.
+    const start = async (run: { taskId: string }) => {
+      starts.push(run.taskId);
+      await new Promise((r) => setTimeout(r, 30));
+      await db.query(
+        `INSERT INTO dbos.workflow_status (workflow_uuid, status, name, executor_id, queue_name)
+         VALUES ($1, 'ENQUEUED', 'test', 'test-claim', 'abca-test-claim')`,
+        [run.taskId],
+      );
+    };
+    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: p.databaseUrl, max: 1 }));
+    try {
+      const results = await Promise.all(
+        pools.map((pool) => claimAndStart(pool, { taskIds: ids, limit: 10 }, start)),
+      );
+      expect([...starts].sort()).toEqual([...ids].sort());
+      expect(
+        results
+          .flat()
+          .map((r) => r.taskId)
+          .sort(),
+      ).toEqual([...ids].sort());
+      // Started is started: another claim finds nothing.
+      expect(await claimAndStart(pools[0] as pg.Pool, { taskIds: ids, limit: 10 }, start)).toEqual([]);
+      // A claim with a grace leaves fresh admissions alone.
+      const fresh = await p.request('POST', '/v1/tasks', {
+        body: { repo: 'acme/fast', task_description: 'too fresh' },
+      });
+      const freshId = fresh.body.data.task_id as string;
+      expect(
+        await claimAndStart(pools[0] as pg.Pool, { taskIds: [freshId], limit: 10, minAgeMs: 60_000 }, start),
+      ).toEqual([]);
+      expect(
+        (await claimAndStart(pools[0] as pg.Pool, { taskIds: [freshId], limit: 10 }, start)).map(
+          (r) => r.taskId,
+        ),
+      ).toEqual([freshId]);
+      ids.push(freshId);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      // Nobody serves that queue: the tasks are cancelled, so no later process picks them up.
+      for (const id of ids) await p.request('DELETE', `/v1/tasks/${id}`);
+      await db.query("DELETE FROM dbos.workflow_status WHERE queue_name = 'abca-test-claim'");
+    }
+  }, 120_000);
 });
 
 describe('a task answered 201 whose workflow never started', () => {

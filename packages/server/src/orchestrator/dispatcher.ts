@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Queryable } from '../storage/db.ts';
 import { ACTIVE_STATUSES } from '../store/task-store.ts';
+import { ADMITTED_CHANNEL } from './start-claim.ts';
 
 /** A task admitted now: its run (`run_seq`, the workflow id's suffix) and where that run starts. */
 export interface Admitted {
@@ -24,18 +25,34 @@ export interface Admitted {
  * its request is decided it is admitted like a new task, before them (a person is waiting on it),
  * and its next run starts at the step that asked (docs/approvals.md).
  */
-export async function admitWaitingTasks(db: Queryable, caps: Config['caps']): Promise<Admitted[]> {
+export async function admitWaitingTasks(
+  db: Queryable,
+  caps: Config['caps'],
+  opts: { announce?: boolean } = {},
+): Promise<Admitted[]> {
   // One statement, one round trip: the decision is the database function of migration 024, which
-  // holds the admission lock to the end of its transaction.
+  // holds the admission lock to the end of its transaction. With `announce` (a process that leaves
+  // the starts to the workers), the same statement tells them when it admitted any task: the
+  // notification goes out with the admission's commit, never before it.
   const res = await db.query<{
     admitted_task_id: string;
     admitted_run_seq: number;
     admitted_resume_step: string | null;
-  }>({
-    name: 'abca_admit',
-    text: 'SELECT * FROM abca_admit($1, $2, $3, $4)',
-    values: [caps.global, caps.perUser, caps.perRepo, ACTIVE_STATUSES],
-  });
+  }>(
+    opts.announce
+      ? {
+          name: 'abca_admit_announce',
+          text: `WITH admitted AS MATERIALIZED (SELECT * FROM abca_admit($1, $2, $3, $4)),
+                   told AS (SELECT pg_notify('${ADMITTED_CHANNEL}', '') FROM admitted LIMIT 1)
+                 SELECT admitted.* FROM admitted LEFT JOIN told ON true`,
+          values: [caps.global, caps.perUser, caps.perRepo, ACTIVE_STATUSES],
+        }
+      : {
+          name: 'abca_admit',
+          text: 'SELECT * FROM abca_admit($1, $2, $3, $4)',
+          values: [caps.global, caps.perUser, caps.perRepo, ACTIVE_STATUSES],
+        },
+  );
   return res.rows.map((r) => ({
     taskId: r.admitted_task_id,
     runSeq: r.admitted_run_seq,

@@ -10,14 +10,17 @@ import type { Memory } from '../ports/memory.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { WorkspaceLimits, Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
+import { listenForWakes } from '../storage/wake-listener.ts';
 import { workflowIdOf } from '../store/task-row.ts';
 import { getTask } from '../store/task-store.ts';
 import { createCancellations } from './cancellations.ts';
+import { dbosDatabaseUrl } from './dbos-database-url.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { type Admitted, admitWaitingTasks } from './dispatcher.ts';
 import { createDrain } from './drain.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { reconcile } from './reconciler.ts';
+import { ADMITTED_CHANNEL, claimAndStart } from './start-claim.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
 import type { SandboxPool } from './workspace/sandbox-pool.ts';
 import { createTaskWorkspaces } from './workspace/task-workspace.ts';
@@ -93,21 +96,31 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   let admitting: Promise<void> | undefined;
   let again = false;
   /**
-   * The workflows of admitted tasks start one after another, after the decision: a caller of
-   * `admit()` (a task's creation) waits for the decision only, and answers before the start. A
-   * start that fails or never happens (the process died) is made by the reconciler of any process:
-   * an admitted task without its workflow (reconciler.ts).
+   * The workflows of admitted tasks start after the decision: a caller of `admit()` (a task's
+   * creation) waits for the decision only, and answers before the start. A process that runs
+   * workflows starts them itself (locally while it has free slots, else on the DBOS queue); an
+   * API-only process records nothing and tells the workers (`NOTIFY`), which start them locally
+   * (a creation then costs the API process no workflow record). Every start goes through
+   * `claimAndStart`, so a task starts once whoever tries. A start that fails or never happens (the
+   * process died, no worker listened) is made by the reconciler of any process: an admitted task
+   * without its workflow (reconciler.ts).
    */
   let starting: Promise<void> = Promise.resolve();
   const startLater = (admitted: Admitted[]) => {
-    if (admitted.length === 0) return;
+    // An API-only process's admission told the workers (admitWaitingTasks's `announce`).
+    if (admitted.length === 0 || !o.runWorkflows) return;
     starting = starting.then(async () => {
-      for (const a of admitted) {
-        try {
-          await startWorkflow(a);
-        } catch (err) {
-          olog.error({ err, taskId: a.taskId }, 'could not start an admitted task; the reconciler retries');
-        }
+      try {
+        await claimAndStart(
+          db,
+          { taskIds: admitted.map((a) => a.taskId), limit: admitted.length },
+          startWorkflow,
+        );
+      } catch (err) {
+        olog.error(
+          { err, tasks: admitted.map((a) => a.taskId) },
+          'could not start admitted tasks; the reconciler retries',
+        );
       }
     });
   };
@@ -121,7 +134,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       do {
         again = false;
         try {
-          startLater(await admitWaitingTasks(db, config.caps));
+          startLater(await admitWaitingTasks(db, config.caps, { announce: !o.runWorkflows }));
         } catch (err) {
           olog.error({ err }, 'admission failed; the reconciler retries');
         }
@@ -167,6 +180,8 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     },
     onEnd: () => {
       runningHere -= 1;
+      // A slot is free: an admitted task an API-only process left to the workers may take it.
+      takeHandedOff();
     },
   });
   /**
@@ -183,10 +198,49 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       resumeStep,
     );
   };
+  /**
+   * A worker takes admitted tasks nobody started (an API-only process handed them over) into its
+   * free slots, at once: woken by the API process's notification and whenever a slot frees. One
+   * pass at a time; a wake during a pass makes another.
+   */
+  let taking: Promise<void> | undefined;
+  let takeAgain = false;
+  const takeHandedOff = (): void => {
+    if (!o.runWorkflows || drain.signal.aborted) return;
+    if (taking) {
+      takeAgain = true;
+      return;
+    }
+    taking = (async () => {
+      do {
+        takeAgain = false;
+        const free = config.workerSlots - runningHere;
+        if (free <= 0) break;
+        try {
+          const started = await claimAndStart(db, { limit: free }, async (run) => {
+            await DBOS.startWorkflow(workflow, { workflowID: workflowIdOf(run.taskId, run.runSeq) })(
+              run.taskId,
+              run.runSeq,
+              run.resumeStep,
+            );
+          });
+          // A local start runs the workflow's first line (its `onStart`) before it resolves, so
+          // `runningHere` already counts what this pass took. Slots left and tasks taken to the
+          // limit: there may be more.
+          if (started.length === free && config.workerSlots - runningHere > 0) takeAgain = true;
+        } catch (err) {
+          olog.warn({ err }, 'could not take admitted tasks; the reconciler retries');
+          break;
+        }
+      } while (takeAgain && !drain.signal.aborted);
+    })().finally(() => {
+      taking = undefined;
+    });
+  };
 
   DBOS.setConfig({
     name: 'abca',
-    systemDatabaseUrl: o.databaseUrl,
+    systemDatabaseUrl: dbosDatabaseUrl(o.databaseUrl),
     executorID: executorId,
     // Fixed, so a worker built from other source still recovers workflows of this definition.
     applicationVersion: 'abca-task-v1',
@@ -200,6 +254,15 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     minPollingIntervalMs: 100,
     onConflict: 'always_update',
   });
+  const handOffListener = o.runWorkflows
+    ? await listenForWakes(o.databaseUrl, ADMITTED_CHANNEL, {
+        log: olog,
+        what: 'admitted-task listener',
+        onWake: takeHandedOff,
+      })
+    : undefined;
+  // Admitted tasks left by API-only processes while this worker was away are taken now.
+  takeHandedOff();
   olog.info({ runWorkflows: o.runWorkflows }, 'orchestrator started');
 
   const beat = setInterval(() => {
@@ -240,8 +303,10 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
       // Admits and reconciles no more; the heartbeat goes on, so no other worker takes over yet.
       clearInterval(tick);
       drain.start();
+      await handOffListener?.close();
       await admitting;
       await starting;
+      await taking;
       const running = drain.active();
       if (running > 0) {
         olog.warn(

@@ -5,8 +5,12 @@ import { ACTIVE_STATUSES, getTask } from '../store/task-store.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import type { Admitted } from './dispatcher.ts';
 import { claimDeadExecutors } from './executors.ts';
+import { claimAndStart } from './start-claim.ts';
 import { endTask } from './step.ts';
 import { TASK_QUEUE } from './workflow.ts';
+
+/** How long an admitted task is left to the process that admitted it before any reconciler starts it. */
+const ORPHAN_GRACE_MS = 2000;
 
 /**
  * Backstops that make "no task is ever lost" hold whatever crashed where, run by every process:
@@ -34,39 +38,30 @@ export async function reconcile(
       }
     }
   }
+  // An admitted task without a workflow (a crash between admission and start, a hand-over no worker
+  // heard): started here, through the same claim as every start, so it starts once. The grace
+  // leaves a fresh admission to the process that made it and to the workers it told.
+  const started = await claimAndStart(db, { minAgeMs: ORPHAN_GRACE_MS, limit: 100 }, opts.startWorkflow);
+  for (const run of started) log.warn({ taskId: run.taskId }, 'admitted task had no workflow; started it');
   // A task's current run is its workflow `workflowIdOf(task_id, run_seq)` (task-row.ts).
-  const orphans = await db.query<{
-    task_id: string;
-    run_seq: number;
-    resume_step: string | null;
-    wf_status: string | null;
-  }>(
-    `SELECT t.task_id, t.run_seq, t.resume_step, w.status AS wf_status FROM tasks t
-     LEFT JOIN dbos.workflow_status w
+  const ended = await db.query<{ task_id: string; wf_status: string }>(
+    `SELECT t.task_id, w.status AS wf_status FROM tasks t
+     JOIN dbos.workflow_status w
        ON w.workflow_uuid = CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END
      WHERE t.admitted_at IS NOT NULL AND t.admitted_at < now() - interval '2 seconds' AND t.status = ANY($1)
-       AND (w.workflow_uuid IS NULL OR w.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'))`,
+       AND w.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED')`,
     [ACTIVE_STATUSES],
   );
-  for (const o of orphans.rows) {
-    if (o.wf_status === null) {
-      log.warn({ taskId: o.task_id }, 'admitted task had no workflow; starting it');
-      await opts.startWorkflow({
-        taskId: o.task_id,
-        runSeq: o.run_seq,
-        resumeStep: o.run_seq > 0 ? o.resume_step : null,
-      });
-    } else {
-      const task = await getTask(db, o.task_id);
-      if (task && !isTerminal(task.status)) {
-        log.error({ taskId: o.task_id, workflow: o.wf_status }, 'workflow ended without finishing its task');
-        await endTask(
-          deps,
-          o.task_id,
-          'FAILED',
-          taskError('INTERNAL_ERROR', `The task's workflow ended (${o.wf_status}) before the task did.`),
-        );
-      }
+  for (const o of ended.rows) {
+    const task = await getTask(db, o.task_id);
+    if (task && !isTerminal(task.status)) {
+      log.error({ taskId: o.task_id, workflow: o.wf_status }, 'workflow ended without finishing its task');
+      await endTask(
+        deps,
+        o.task_id,
+        'FAILED',
+        taskError('INTERNAL_ERROR', `The task's workflow ended (${o.wf_status}) before the task did.`),
+      );
     }
   }
   const expired = await db.query<{ task_id: string }>(
