@@ -11,7 +11,9 @@ export const RepoName = z
   .regex(
     /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/,
     'must look like owner/name or name (letters, digits, . _ -)',
-  );
+  )
+  // `.` and `..` are no name on any forge, and a path segment everywhere a repo name becomes one.
+  .regex(/^(?!\.{1,2}(\/|$))[^/]+(\/(?!\.{1,2}$)[^/]+)?$/, 'must not have `.` or `..` as its owner or name');
 
 export const WORKFLOW_REFS = ['coding/new-task-v1', 'coding/pr-iteration-v1', 'coding/pr-review-v1'] as const;
 export const WorkflowRef = z.enum(WORKFLOW_REFS);
