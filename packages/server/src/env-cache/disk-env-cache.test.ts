@@ -238,6 +238,25 @@ describe('fill and serve', () => {
     expect(existsSync(join(base, 'spare', k.key))).toBe(false);
   });
 
+  it("sweeps a half-made spare left by a process that died, and keeps a live process's", async () => {
+    const first = cacheOf('spare-sweep');
+    const k = await fill(first, await workspace());
+    await first.idle();
+    // A dead process's half-made spare (pid 2^22 + 1 is above Linux's pid_max), and a live one's.
+    const dead = join(base, 'spare-sweep', k.key, '.spare-tmp-4194305-abc');
+    const live = join(base, 'spare-sweep', k.key, `.spare-tmp-${process.pid}-def`);
+    for (const d of [dead, live]) {
+      mkdirSync(join(d, 'node_modules'), { recursive: true });
+      writeFileSync(join(d, 'node_modules/half'), 'x');
+    }
+    // The next process's first use sweeps.
+    const next = cacheOf('spare-sweep');
+    await next.list();
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    rmSync(live, { recursive: true, force: true });
+  });
+
   it('says the key changed when a lockfile differs from the snapshot of the same repo and command', async () => {
     const cache = cacheOf('changed');
     await fill(cache, await workspace());

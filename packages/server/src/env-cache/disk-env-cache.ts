@@ -132,14 +132,25 @@ export function createDiskEnvCache(deps: DiskEnvCacheDeps): DiskEnvCache {
     }
   }
 
-  /** Leftovers of a process that died while saving or removing: gone at the first use. */
+  /**
+   * Leftovers of a process that died while saving, removing or making a spare: gone at the first
+   * use (a half-made spare would otherwise stay beside its snapshot until the snapshot goes).
+   */
   const sweep = () => {
     swept ??= (async () => {
       await mkdir(root, { recursive: true });
       for (const name of await readdir(root).catch(() => [] as string[])) {
         const tmp = /^\.tmp-[0-9a-f]+-(\d+)-/.exec(name);
-        if (name.startsWith('.trash-') || (tmp && !alive(Number(tmp[1]))))
+        if (name.startsWith('.trash-') || (tmp && !alive(Number(tmp[1])))) {
           await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
+          continue;
+        }
+        if (name.startsWith('.')) continue;
+        for (const inner of await readdir(join(root, name)).catch(() => [] as string[])) {
+          const spare = /^\.spare-tmp-(\d+)-/.exec(inner);
+          if (spare && !alive(Number(spare[1])))
+            await rm(join(root, name, inner), { recursive: true, force: true }).catch(() => {});
+        }
       }
     })();
     return swept;
