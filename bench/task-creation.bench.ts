@@ -1,36 +1,34 @@
 /**
- * Task creation throughput through the API (validation, auth, insert, event, admission and
- * enqueue), next to a bare INSERT into the same PostgreSQL and an empty HTTP round trip, at the
- * same concurrency, run by run in turns (so the machine's load falls on all three alike): each
- * figure is the median of the runs with its spread. API-only platform, so no workflow competes for
- * the two cores. The client is `node:http` with kept-alive connections, for the API and the empty
- * server alike.
+ * Task creation throughput through the API (validation, auth, insert, event, admission), next to
+ * a bare INSERT into the same PostgreSQL and an empty HTTP round trip, at the same concurrency,
+ * run by run in turns (so the machine's load falls on all three alike): each figure is the median
+ * of the runs with its spread. API-only platform, so no workflow competes for the two cores. The
+ * load comes from a client process of its own (`create-load.ts`: `node:http` with kept-alive
+ * connections, and a `pg` pool for the INSERTs), as a real client's would: the server's process
+ * spends its CPU on the server alone.
  */
-import { Agent, request } from 'node:http';
-import pg from 'pg';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startBenchPlatform, startEmptyServer } from './bench-database.ts';
-import { type BenchResult, fromRuns, printTable, throughput } from './bench-result.ts';
+import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
+import { type CreateLoadPlan, CreateLoadResult } from './create-load.ts';
 
 const TOTAL = benchConfig.createTotal;
 const RUNS = benchConfig.runs;
 const CONCURRENCY = 8;
+const CLIENT = fileURLToPath(new URL('./create-load.ts', import.meta.url));
 
-/** POSTs `body` to `url` and answers the status, the body read to its end. */
-function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** Runs the load client with `plan` and answers its rates. */
+async function load(plan: CreateLoadPlan): Promise<CreateLoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stdin.end(JSON.stringify(plan));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const text = Buffer.concat(out).toString('utf8').trim();
+  if (code !== 0) throw new Error(`the load client exited with ${code}: ${text.slice(-500)}`);
+  return CreateLoadResult.parse(JSON.parse(text.split('\n').at(-1) ?? ''));
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -38,44 +36,27 @@ export async function run(): Promise<BenchResult[]> {
     { ABCA_MAX_TASKS_PER_USER: '100000', ABCA_MAX_TASKS_PER_REPO: '100000', ABCA_MAX_TASKS: '100000' },
     { apiOnly: true },
   );
-  const pool = new pg.Pool({ connectionString: bench.databaseUrl, max: CONCURRENCY });
-  await pool.query(
-    'CREATE TABLE bare (id text PRIMARY KEY, body jsonb, created_at timestamptz DEFAULT now())',
-  );
-  const body = JSON.stringify({ repo: 'acme/app', task_description: 'Fix the bug' });
   const empty = await startEmptyServer();
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const api = new URL(`${bench.platform.url}/v1/tasks`);
-  const emptyUrl = new URL(empty.url);
-  const plain = { 'content-type': 'application/json' };
-  // A warm-up creation, so the first run does not pay for compiling the path.
-  await throughput(CONCURRENCY * 4, CONCURRENCY, () => post(agent, api, bench.headers, body));
-  const insert: number[] = [];
-  const http: number[] = [];
-  const create: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    insert.push(
-      await throughput(TOTAL, CONCURRENCY, (i) =>
-        pool.query('INSERT INTO bare (id, body) VALUES ($1, $2)', [`id-${r}-${i}`, body]),
-      ),
-    );
-    http.push(await throughput(TOTAL, CONCURRENCY, () => post(agent, emptyUrl, plain, body)));
-    create.push(
-      await throughput(TOTAL, CONCURRENCY, async () => {
-        const status = await post(agent, api, bench.headers, body);
-        if (status !== 201) throw new Error(`create failed: ${status}`);
-      }),
-    );
+  try {
+    const { insert, http, create } = await load({
+      apiUrl: `${bench.platform.url}/v1/tasks`,
+      emptyUrl: empty.url,
+      databaseUrl: bench.databaseUrl,
+      headers: bench.headers,
+      body: JSON.stringify({ repo: 'acme/app', task_description: 'Fix the bug' }),
+      total: TOTAL,
+      concurrency: CONCURRENCY,
+      runs: RUNS,
+    });
+    const name = `task creation via API, ${TOTAL} tasks a run, concurrency ${CONCURRENCY}, client in its own process`;
+    return [
+      fromRuns(name, create, 'ops/s', { name: 'bare INSERT into PostgreSQL', values: insert }),
+      fromRuns(name, create, 'ops/s', { name: 'empty HTTP round trip', values: http }),
+    ];
+  } finally {
+    empty.close();
+    await bench.close();
   }
-  agent.destroy();
-  await pool.end();
-  empty.close();
-  await bench.close();
-  const name = `task creation via API, ${TOTAL} tasks a run, concurrency ${CONCURRENCY}`;
-  return [
-    fromRuns(name, create, 'ops/s', { name: 'bare INSERT into PostgreSQL', values: insert }),
-    fromRuns(name, create, 'ops/s', { name: 'empty HTTP round trip', values: http }),
-  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
