@@ -2,12 +2,12 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ulid } from 'ulid';
 import { githubWebhookRoutes } from '../channels/github/routes.ts';
 import { slackRoutes } from '../channels/slack/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import { isMemoryImport, MAX_IMPORT_BYTES } from '../memory/memory-lines.ts';
 import { AppError } from '../ops/errors.ts';
+import { newUlid } from '../ops/ids.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
@@ -44,7 +44,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
-    const requestId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : ulid();
+    const requestId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : newUlid();
     c.set('requestId', requestId);
     c.set('log', deps.log.child({ requestId }));
     c.header('X-Request-Id', requestId);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ApiErrorCode } from '@abca/contracts';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { ulid } from 'ulid';
+import { newUlid } from '../ops/ids.ts';
 import type { Logger } from '../ops/logger.ts';
 
 export interface HttpServerOptions {
@@ -134,7 +134,7 @@ function errorBody(code: ApiErrorCode, message: string, requestId: string): stri
 }
 
 function errorResponse(status: number, code: ApiErrorCode, message: string): Response {
-  const requestId = ulid();
+  const requestId = newUlid();
   return new Response(errorBody(code, message, requestId), {
     status,
     // Node may not be able to read another request on this connection: the client opens a new one.
@@ -158,7 +158,7 @@ function writeAndClose(
   message: string,
   headOnly = false,
 ): void {
-  const requestId = ulid();
+  const requestId = newUlid();
   const body = errorBody(code, message, requestId);
   const head = [
     `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,

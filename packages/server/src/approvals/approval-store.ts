@@ -5,8 +5,8 @@ import {
   type ApprovalRequestData,
   type ApprovalState,
 } from '@abca/contracts';
-import { ulid } from 'ulid';
 import { AppError } from '../ops/errors.ts';
+import { newUlid } from '../ops/ids.ts';
 import { type Db, type Queryable, withTx } from '../storage/db.ts';
 import { toJsonb } from '../storage/storable.ts';
 import { appendEvent } from '../store/event-store.ts';
@@ -52,7 +52,7 @@ export async function ensureApproval(
     `INSERT INTO approvals (approval_id, task_id, gate, request_key, request, expires_at)
      VALUES ($1, $2, $3, $4, $5, clock_timestamp() + make_interval(secs => $6))
      ON CONFLICT (task_id, request_key) DO NOTHING RETURNING ${COLUMNS}`,
-    [`apr_${ulid()}`, input.taskId, input.request.gate, input.key, toJsonb(input.request), input.timeoutS],
+    [`apr_${newUlid()}`, input.taskId, input.request.gate, input.key, toJsonb(input.request), input.timeoutS],
   );
   if (inserted.rows[0]) return { approval: toApproval(inserted.rows[0]), created: true };
   const found = await findApproval(db, input.taskId, input.key);

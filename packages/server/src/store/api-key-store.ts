@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyInfo, Role } from '@abca/contracts';
-import { ulid } from 'ulid';
+import { newUlid } from '../ops/ids.ts';
 import type { Queryable } from '../storage/db.ts';
 
 /** Keys look like `abca_<key id>_<secret>`; only a SHA-256 of the secret is stored. */
@@ -51,7 +51,7 @@ export async function createApiKey(
     input.userId,
     input.role,
   ]);
-  const keyId = ulid();
+  const keyId = newUlid();
   const secret = randomBytes(32).toString('base64url');
   await db.query('INSERT INTO api_keys (key_id, name, user_id, secret_hash) VALUES ($1, $2, $3, $4)', [
     keyId,

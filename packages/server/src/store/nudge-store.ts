@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newUlid } from '../ops/ids.ts';
 import type { Queryable } from '../storage/db.ts';
 import { appendEvent } from './event-store.ts';
 
@@ -11,7 +11,7 @@ export async function addNudge(
   userId: string,
   message: string,
 ): Promise<string> {
-  const id = ulid();
+  const id = newUlid();
   await db.query('INSERT INTO nudges (nudge_id, task_id, user_id, message) VALUES ($1, $2, $3, $4)', [
     id,
     taskId,

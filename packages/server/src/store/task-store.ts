@@ -9,13 +9,13 @@ import {
   type TaskEventData,
   type TaskStatus,
 } from '@abca/contracts';
-import { monotonicFactory } from 'ulid';
+import { monotonicUlids } from '../ops/ids.ts';
 import { type Db, type Queryable, withTx } from '../storage/db.ts';
 import { storableText, toJsonb } from '../storage/storable.ts';
 import { appendEvent, eventData } from './event-store.ts';
 import { parseTaskRow, TASK_COLUMNS, type TaskRow } from './task-row.ts';
 
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicUlids();
 
 export const ACTIVE_STATUSES: TaskStatus[] = [
   'SUBMITTED',

@@ -1,7 +1,7 @@
 import type { MemoryRecord } from '@abca/contracts';
-import { monotonicFactory } from 'ulid';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
 import { rarity, rarityScore } from '../../memory/rarity.ts';
+import { monotonicUlids } from '../../ops/ids.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import { pathTerms, pathWords } from './postgres.ts';
 
@@ -57,7 +57,7 @@ const recencyOf = (r: MemoryRecord) => r.last_used_at ?? r.created_at;
  */
 export function createFakeMemory(opts: { now?: () => Date } = {}): Memory {
   const now = opts.now ?? (() => new Date());
-  const nextId = monotonicFactory();
+  const nextId = monotonicUlids();
   const records = new Map<string, Stored>();
   const uses = new Set<string>();
 

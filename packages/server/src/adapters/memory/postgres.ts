@@ -1,8 +1,8 @@
 import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contracts';
-import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
 import { BODY_MATCH_WEIGHT, rarity } from '../../memory/rarity.ts';
+import { monotonicUlids } from '../../ops/ids.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -142,7 +142,7 @@ export function scoredSearchParams(
  */
 export function createPostgresMemory(db: Queryable): Memory {
   // Ids sort in the order records were added (the listing's "newest first" and its paging).
-  const ulid = monotonicFactory();
+  const ulid = monotonicUlids();
   return {
     kind: 'postgres',
 

@@ -1,5 +1,4 @@
 import type { CreatedWebhook, CreateWebhookRequest, WebhookInfo } from '@abca/contracts';
-import { ulid } from 'ulid';
 import { newWebhookSecret } from '../../channels/webhook/webhook-secret.ts';
 import {
   getWebhook,
@@ -9,6 +8,7 @@ import {
   userExists,
 } from '../../channels/webhook/webhook-store.ts';
 import { AppError } from '../../ops/errors.ts';
+import { newUlid } from '../../ops/ids.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Principal } from '../../store/api-key-store.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -32,7 +32,7 @@ export async function createWebhookAs(
       `No user ${userId}: create the user first (\`abca keys create <name> --user ${userId}\`).`,
       { details: [{ field: 'user_id', message: 'no such user' }] },
     );
-  const webhookId = `wh_${ulid()}`;
+  const webhookId = `wh_${newUlid()}`;
   const secret = newWebhookSecret(body.scheme);
   const row = await insertWebhook(deps.db, {
     webhookId,
