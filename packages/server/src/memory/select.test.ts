@@ -55,4 +55,21 @@ describe('selectMemories', () => {
   it('takes nothing from nothing', () => {
     expect(selectMemories([])).toEqual({ chosen: [], leftOut: 0 });
   });
+  it('leaves out a review rule scoped to a language none of the task’s code files is in', () => {
+    const scoped = (id: string, kind: MemoryKind, title: string, score: number): ScoredMemory => ({
+      record: { ...rec(id, kind), title },
+      score,
+    });
+    const xs = [
+      scoped('py', 'review_rule', 'Python: open files with a with statement', 3),
+      scoped('any', 'review_rule', 'Every outgoing HTTP call needs a timeout', 1.1),
+      scoped('k', 'repo_knowledge', 'Python workers use pytest', 1),
+    ];
+    // On a TypeScript change the Python rule is out before the best rule is weighed: the other rule
+    // (a third of the Python rule's score) is then the best and stays. Knowledge is not gated.
+    expect(ids(xs, { paths: ['src/server/routes/settings.ts'] })).toEqual(['any', 'k']);
+    expect(selectMemories(xs, { paths: ['src/server/routes/settings.ts'] }).leftOut).toBe(1);
+    expect(ids(xs, { paths: ['workers/export.py'] })).toEqual(['py', 'k']);
+    expect(ids(xs)).toEqual(['py', 'k']);
+  });
 });

@@ -1,5 +1,6 @@
 import type { MemoryKind, MemoryRecord } from '@abca/contracts';
 import type { ScoredMemory } from '../ports/memory.ts';
+import { outOfLanguageScope } from './language-scope.ts';
 
 /** About 2,000 tokens at four characters a token: what memory may add to a prompt by default. */
 export const DEFAULT_MEMORY_BUDGET_CHARS = 8000;
@@ -39,8 +40,9 @@ export interface Selection {
  * Chooses what of a search's results goes into a prompt: best first, each kind within its quota,
  * weak matches (under `minScore`, or under `minRelativeScore` of the best score of the same kind)
  * left out, and the whole within `budgetChars` (a record's size is what `sizeOf` says it takes once
- * rendered). Pure, on scores in the rarity units every store gives (ports/memory.ts): the
- * retrieval benchmark runs exactly this.
+ * rendered). A review rule whose title names a language none of the task's code files (`paths`)
+ * is in is out before anything is weighed (memory/language-scope.ts). Pure, on scores in the
+ * rarity units every store gives (ports/memory.ts): the retrieval benchmark runs exactly this.
  */
 export function selectMemories(
   found: readonly ScoredMemory[],
@@ -50,19 +52,25 @@ export function selectMemories(
     minRelativeScore?: number;
     minScore?: number;
     sizeOf?: (r: MemoryRecord) => number;
+    /** The paths the task names or touches (the search's): a language-scoped rule needs one of its files. */
+    paths?: readonly string[];
   } = {},
 ): Selection {
   const budget = opts.budgetChars ?? DEFAULT_MEMORY_BUDGET_CHARS;
   const quotas = { ...DEFAULT_MEMORY_QUOTAS, ...opts.quotas };
   const share = opts.minRelativeScore ?? DEFAULT_MIN_RELATIVE_SCORE;
   const floor = opts.minScore ?? DEFAULT_MIN_SCORE;
+  const paths = opts.paths ?? [];
+  const inScope = found.filter(
+    ({ record }) => record.kind !== 'review_rule' || !outOfLanguageScope(record, paths),
+  );
   const best: Partial<Record<MemoryKind, number>> = {};
-  for (const { record, score } of found) best[record.kind] = Math.max(best[record.kind] ?? score, score);
+  for (const { record, score } of inScope) best[record.kind] = Math.max(best[record.kind] ?? score, score);
   const sizeOf = opts.sizeOf ?? ((r: MemoryRecord) => r.title.length + r.body.length + 80);
   const taken: Partial<Record<MemoryKind, number>> = {};
   const chosen: MemoryRecord[] = [];
   let used = 0;
-  for (const { record, score } of found) {
+  for (const { record, score } of inScope) {
     if (score < floor || score < (best[record.kind] ?? 0) * share) continue;
     if ((taken[record.kind] ?? 0) >= quotas[record.kind]) continue;
     const size = sizeOf(record);
