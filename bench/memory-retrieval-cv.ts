@@ -1,7 +1,7 @@
 /**
- * Cross-validation of the selection's two tuned settings (docs/memory.md, "Measuring retrieval"):
- * the share of the best score of a kind (`minRelativeScore`) and the absolute floor (`minScore`)
- * are chosen on some of the labelled tasks and scored on the others, so the figure says how the
+ * Cross-validation of the selection's two tuned settings for review rules (docs/memory.md,
+ * "Measuring retrieval"): the share of the best rule's score (`minRuleRelativeScore`) and the
+ * absolute floor (`minRuleScore`) are chosen on some of the labelled tasks and scored on the others, so the figure says how the
  * selection does on tasks it was not tuned on — what a user's repo is. The labelled set is small
  * (30 tasks): a setting chosen on all of it and scored on all of it flatters it.
  */
@@ -9,13 +9,14 @@ import { selectMemories } from '../packages/server/src/memory/select.ts';
 import { type RetrievalScore, type Searched, scoreChoices } from './memory-retrieval-eval.ts';
 
 export interface Setting {
-  minRelativeScore: number;
-  minScore: number;
+  minRuleRelativeScore: number;
+  minRuleScore: number;
 }
 
-/** The settings tried: shares 0–0.6, floors 0.25–2.5 (rarity units). */
-export const SETTINGS: readonly Setting[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6].flatMap((minRelativeScore) =>
-  Array.from({ length: 46 }, (_, i) => ({ minRelativeScore, minScore: 0.25 + i * 0.05 })),
+/** The settings tried: shares 0–0.6, floors 0.1–2.0 (rarity units). */
+export const SETTINGS: readonly Setting[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6].flatMap(
+  (minRuleRelativeScore) =>
+    Array.from({ length: 39 }, (_, i) => ({ minRuleRelativeScore, minRuleScore: 0.1 + i * 0.05 })),
 );
 
 /** The recall a setting must keep on the tasks it is chosen on. */

@@ -137,7 +137,7 @@ async function quality(memory: Memory, set: LabelledSet, explain: boolean): Prom
   if (explain) for (const m of sel.misses) console.error(`${m.task}: missed ${m.missed} extra ${m.extra}`);
   for (const [k, f] of cv.folds.entries())
     console.error(
-      `cross-validation, fold ${k + 1} of ${cv.folds.length} (tasks ${k + 1}, ${k + 1 + cv.folds.length}, …): share ${f.setting.minRelativeScore}, floor ${f.setting.minScore.toFixed(2)} chosen on the other tasks (recall ${f.train.recall.toFixed(2)}, precision ${f.train.precision.toFixed(2)} there); on this fold recall ${f.test.recall.toFixed(2)}, precision ${f.test.precision.toFixed(2)}`,
+      `cross-validation, fold ${k + 1} of ${cv.folds.length} (tasks ${k + 1}, ${k + 1 + cv.folds.length}, …): rules' share ${f.setting.minRuleRelativeScore}, floor ${f.setting.minRuleScore.toFixed(2)} chosen on the other tasks (recall ${f.train.recall.toFixed(2)}, precision ${f.train.precision.toFixed(2)} there); on this fold recall ${f.test.recall.toFixed(2)}, precision ${f.test.precision.toFixed(2)}`,
     );
   const what = `${set.tasks.length} tasks, ${set.rules.length} rules from ${set.comments.length} review comments, ${EXACT}`;
   return [

@@ -23,11 +23,12 @@ import { migrate } from '../src/storage/migrate.ts';
 
 /**
  * The floors the suite guards. Recall is the issue's target (0.9). Precision's target is 0.7; the
- * search weighted by word rarity reaches 0.52 on this set (it was 0.41 before; docs/memory.md,
- * "Measuring retrieval"), so the floor guards what is reached and the gap stays visible there.
+ * search weighted by word rarity and, for rules, by the share of their scope the task holds
+ * reaches 0.62 on this set (0.52 by rarity alone, 0.41 before; docs/memory.md, "Measuring
+ * retrieval"), so the floor guards what is reached and the gap stays visible there.
  */
 const MIN_RECALL = 0.9;
-const MIN_PRECISION = 0.5;
+const MIN_PRECISION = 0.6;
 
 describe('memory retrieval on the labelled set', () => {
   let pool: Db;
@@ -74,8 +75,8 @@ describe('memory retrieval on the labelled set', () => {
     expect(cv.folds.reduce((n, f) => n + f.test.labelled, 0)).toBe(set.tasks.flatMap((t) => t.rules).length);
     for (const f of cv.folds) expect(f.train.recall).toBeGreaterThanOrEqual(RECALL_TARGET);
     // The level reached on held-out tasks (docs/memory.md): lower than on the tasks it was tuned on.
-    expect(cv.pooled.recall).toBeGreaterThanOrEqual(0.85);
-    expect(cv.pooled.precision).toBeGreaterThanOrEqual(0.4);
+    expect(cv.pooled.recall).toBeGreaterThanOrEqual(0.9);
+    expect(cv.pooled.precision).toBeGreaterThanOrEqual(0.5);
   });
 
   it('matches a path by its folder and file name, not by the segments every path shares', async () => {

@@ -11,3 +11,9 @@ export function ruleBody(body: string, appliesWhen: string | null | undefined): 
   const when = appliesWhen?.replace(/\s+/g, ' ').trim();
   return when ? `${body}\n${APPLIES_WHEN_PREFIX}${when}` : body;
 }
+
+/** What says when a rule applies: its title and the body's "Applies when:" line, if any. */
+export function scopeText(rule: { title: string; body: string }): string {
+  const line = rule.body.split('\n').find((l) => l.startsWith(APPLIES_WHEN_PREFIX));
+  return line ? `${rule.title} ${line.slice(APPLIES_WHEN_PREFIX.length)}` : rule.title;
+}

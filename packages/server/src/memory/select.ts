@@ -30,6 +30,17 @@ export const DEFAULT_MIN_RELATIVE_SCORE = 0.4;
  */
 export const DEFAULT_MIN_SCORE = 0.75;
 
+/**
+ * The floor for review rules, whose scores the store weighs by the share of the rule's own scope
+ * the task holds (memory/rarity.ts, `scopeCoverage`), so they come lower than other kinds' for the
+ * same words. Chosen by cross-validation (bench/memory-scope.study.ts): 0.3 on either half of the
+ * labelled tasks, with the share 0.3 on one half and 0 on the other (docs/memory.md).
+ */
+export const DEFAULT_MIN_RULE_SCORE = 0.3;
+
+/** The share of the best rule's score a rule must reach (chosen with {@link DEFAULT_MIN_RULE_SCORE}). */
+export const DEFAULT_MIN_RULE_RELATIVE_SCORE = 0.3;
+
 export interface Selection {
   chosen: MemoryRecord[];
   /** Found but left out: a weak match, over its kind's quota, or over the budget. */
@@ -38,8 +49,8 @@ export interface Selection {
 
 /**
  * Chooses what of a search's results goes into a prompt: best first, each kind within its quota,
- * weak matches (under `minScore`, or under `minRelativeScore` of the best score of the same kind)
- * left out, and the whole within `budgetChars` (a record's size is what `sizeOf` says it takes once
+ * weak matches (under `minScore`, or under `minRelativeScore` of the best score of the same kind;
+ * for review rules `minRuleScore` and `minRuleRelativeScore`) left out, and the whole within `budgetChars` (a record's size is what `sizeOf` says it takes once
  * rendered). A review rule whose title names a language none of the task's code files (`paths`)
  * is in is out before anything is weighed (memory/language-scope.ts). Pure, on scores in the
  * rarity units every store gives (ports/memory.ts): the retrieval benchmark runs exactly this.
@@ -51,6 +62,9 @@ export function selectMemories(
     quotas?: Partial<Record<MemoryKind, number>>;
     minRelativeScore?: number;
     minScore?: number;
+    /** Review rules' own floor and share (their scores are weighed by scope coverage). */
+    minRuleScore?: number;
+    minRuleRelativeScore?: number;
     sizeOf?: (r: MemoryRecord) => number;
     /** The paths the task names or touches (the search's): a language-scoped rule needs one of its files. */
     paths?: readonly string[];
@@ -60,6 +74,8 @@ export function selectMemories(
   const quotas = { ...DEFAULT_MEMORY_QUOTAS, ...opts.quotas };
   const share = opts.minRelativeScore ?? DEFAULT_MIN_RELATIVE_SCORE;
   const floor = opts.minScore ?? DEFAULT_MIN_SCORE;
+  const ruleShare = opts.minRuleRelativeScore ?? DEFAULT_MIN_RULE_RELATIVE_SCORE;
+  const ruleFloor = opts.minRuleScore ?? DEFAULT_MIN_RULE_SCORE;
   const paths = opts.paths ?? [];
   const inScope = found.filter(
     ({ record }) => record.kind !== 'review_rule' || !outOfLanguageScope(record, paths),
@@ -71,7 +87,9 @@ export function selectMemories(
   const chosen: MemoryRecord[] = [];
   let used = 0;
   for (const { record, score } of inScope) {
-    if (score < floor || score < (best[record.kind] ?? 0) * share) continue;
+    const rule = record.kind === 'review_rule';
+    if (score < (rule ? ruleFloor : floor) || score < (best[record.kind] ?? 0) * (rule ? ruleShare : share))
+      continue;
     if ((taken[record.kind] ?? 0) >= quotas[record.kind]) continue;
     const size = sizeOf(record);
     if (used + size > budget) continue;
