@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemoryRecord } from '@abca/contracts';
 import { z } from 'zod';
+import { ruleBody } from '../packages/server/src/memory/rule-body.ts';
 import { selectMemories } from '../packages/server/src/memory/select.ts';
 import type { Memory, ScoredMemory } from '../packages/server/src/ports/memory.ts';
 
@@ -94,9 +95,9 @@ export function loadLabelledSet(): LabelledSet {
   return set;
 }
 
-/** A rule's stored body: what to do, then when it applies (the words retrieval matches a task on). */
-export function ruleBody(r: { body: string; applies_when?: string }): string {
-  return r.applies_when ? `${r.body}\nApplies when: ${r.applies_when}` : r.body;
+/** A rule's stored body as the review learner stores it: what to do, then when it applies. */
+export function labelledBody(r: { body: string; applies_when?: string }): string {
+  return ruleBody(r.body, r.applies_when);
 }
 
 /**
@@ -115,7 +116,7 @@ export async function seedLabelledSet(
       repo,
       kind: 'review_rule',
       title: r.title,
-      body: ruleBody(r),
+      body: labelledBody(r),
       category: r.category,
       citations: r.comments.map((id) => {
         const c = byComment.get(id) as LabelledComment;
@@ -138,7 +139,7 @@ export async function seedLabelledSet(
       repo,
       kind: d.kind,
       title: d.title,
-      body: ruleBody(d),
+      body: labelledBody(d),
       category: d.category ?? null,
       citations: [],
       provenance: { source: 'import' },
@@ -148,11 +149,14 @@ export async function seedLabelledSet(
   return ruleOf;
 }
 
-/** How the records that reach a prompt are chosen from a search's results. */
-export type Strategy = (found: ScoredMemory[]) => MemoryRecord[];
+/** How the records that reach a prompt are chosen from a search's results (and the task's paths). */
+export type Strategy = (found: ScoredMemory[], task: { paths: string[] }) => MemoryRecord[];
 
-/** What the prompt gets: `selectMemories` with its defaults (the default budget). */
-export const selected: Strategy = (found) => selectMemories(found).chosen;
+/**
+ * What the prompt gets: `selectMemories` with its defaults (the default budget) and the paths the
+ * search was given, as hydration calls it (memory/retrieve.ts).
+ */
+export const selected: Strategy = (found, task) => selectMemories(found, { paths: task.paths }).chosen;
 
 /** A baseline: the first `k` search results, whatever their kind or score, no budget. */
 export const topK =
@@ -168,34 +172,55 @@ export interface RetrievalScore {
   recall: number;
   /** Labelled rules that reached the prompt / rules (review_rule records) that reached it. */
   precision: number;
+  /** The counts behind them: labelled rules that reached the prompt, labelled rules, rules shown. */
+  hits: number;
+  labelled: number;
+  shown: number;
   /** Mean tokens memory adds to a task's prompt (characters / 4), every kind counted. */
   tokensPerTask: number;
   /** Tasks where a labelled rule was missed or an unlabelled rule got in, for tuning. */
   misses: { task: string; missed: string[]; extra: string[] }[];
 }
 
-/** Runs every task's query through `strategy` and scores the rules that reach the prompt. */
-export async function evaluateRetrieval(
+/** A task and what the store's search found for it (the query hydration makes). */
+export interface Searched {
+  task: LabelledTask;
+  found: ScoredMemory[];
+}
+
+/** Each task's query (its description and paths) through the store's `search`. */
+export async function searchTasks(
   memory: Memory,
   repo: string,
-  set: LabelledSet,
-  ruleOf: Map<string, string>,
-  strategy: Strategy,
+  tasks: readonly LabelledTask[],
   opts: { searchLimit?: number } = {},
-): Promise<RetrievalScore> {
-  let hits = 0;
-  let labelled = 0;
-  let rulesShown = 0;
-  let chars = 0;
-  const misses: RetrievalScore['misses'] = [];
-  for (const task of set.tasks) {
+): Promise<Searched[]> {
+  const out: Searched[] = [];
+  for (const task of tasks) {
     const found = await memory.search({
       repo,
       text: task.description,
       paths: task.paths,
       limit: opts.searchLimit ?? 50,
     });
-    const chosen = strategy(found);
+    out.push({ task, found });
+  }
+  return out;
+}
+
+/** Scores the rules `strategy` lets reach each task's prompt against the task's labels. */
+export function scoreChoices(
+  searched: readonly Searched[],
+  ruleOf: Map<string, string>,
+  strategy: Strategy,
+): RetrievalScore {
+  let hits = 0;
+  let labelled = 0;
+  let rulesShown = 0;
+  let chars = 0;
+  const misses: RetrievalScore['misses'] = [];
+  for (const { task, found } of searched) {
+    const chosen = strategy(found, task);
     chars += chosen.reduce((n, r) => n + sizeOf(r), 0);
     const shown = chosen.filter((r) => r.kind === 'review_rule').map((r) => ruleOf.get(r.id) ?? r.title);
     const want = new Set(task.rules);
@@ -210,7 +235,22 @@ export async function evaluateRetrieval(
   return {
     recall: labelled ? hits / labelled : 1,
     precision: rulesShown ? hits / rulesShown : 1,
-    tokensPerTask: chars / 4 / set.tasks.length,
+    hits,
+    labelled,
+    shown: rulesShown,
+    tokensPerTask: searched.length ? chars / 4 / searched.length : 0,
     misses,
   };
+}
+
+/** Runs every task's query through `strategy` and scores the rules that reach the prompt. */
+export async function evaluateRetrieval(
+  memory: Memory,
+  repo: string,
+  set: LabelledSet,
+  ruleOf: Map<string, string>,
+  strategy: Strategy,
+  opts: { searchLimit?: number } = {},
+): Promise<RetrievalScore> {
+  return scoreChoices(await searchTasks(memory, repo, set.tasks, opts), ruleOf, strategy);
 }

@@ -19,10 +19,13 @@ import { migrate } from '../packages/server/src/storage/migrate.ts';
 import { startBenchDatabase } from './bench-database.ts';
 import { type BenchResult, fromRuns, percentile, printTable, withBaseline } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
+import { crossValidate } from './memory-retrieval-cv.ts';
 import {
   evaluateRetrieval,
   type LabelledSet,
   loadLabelledSet,
+  scoreChoices,
+  searchTasks,
   seedLabelledSet,
   selected,
   sizeOf,
@@ -124,12 +127,18 @@ async function timed(samples: number, fn: (i: number) => Promise<unknown>): Prom
 
 async function quality(memory: Memory, set: LabelledSet, explain: boolean): Promise<BenchResult[]> {
   const ruleOf = await seedLabelledSet(memory, REPO, set);
-  const sel = await evaluateRetrieval(memory, REPO, set, ruleOf, selected);
-  const top = await evaluateRetrieval(memory, REPO, set, ruleOf, topK(8));
+  const searched = await searchTasks(memory, REPO, set.tasks);
+  const sel = scoreChoices(searched, ruleOf, selected);
+  const top = scoreChoices(searched, ruleOf, topK(8));
+  const cv = crossValidate(searched, ruleOf, 2);
   const rules = await memory.list(REPO, { kind: 'review_rule', limit: 1000 });
   const allChars = rules.reduce((n, r) => n + sizeOf(r), 0);
   const all = await evaluateRetrieval(memory, REPO, set, ruleOf, () => rules, { searchLimit: 1 });
   if (explain) for (const m of sel.misses) console.error(`${m.task}: missed ${m.missed} extra ${m.extra}`);
+  for (const [k, f] of cv.folds.entries())
+    console.error(
+      `cross-validation, fold ${k + 1} of ${cv.folds.length} (tasks ${k + 1}, ${k + 1 + cv.folds.length}, …): rules' share ${f.setting.minRuleRelativeScore}, floor ${f.setting.minRuleScore.toFixed(2)} chosen on the other tasks (recall ${f.train.recall.toFixed(2)}, precision ${f.train.precision.toFixed(2)} there); on this fold recall ${f.test.recall.toFixed(2)}, precision ${f.test.precision.toFixed(2)}`,
+    );
   const what = `${set.tasks.length} tasks, ${set.rules.length} rules from ${set.comments.length} review comments, ${EXACT}`;
   return [
     withBaseline(`recall, selection within budget (${what})`, sel.recall, '', 'top 8 by search', top.recall),
@@ -146,6 +155,20 @@ async function quality(memory: Memory, set: LabelledSet, explain: boolean): Prom
       '',
       'every rule',
       all.precision,
+    ),
+    withBaseline(
+      `recall, settings chosen on the other half of the tasks (2-fold cross-validation) ${EXACT}`,
+      cv.pooled.recall,
+      '',
+      'the defaults on all tasks',
+      sel.recall,
+    ),
+    withBaseline(
+      `precision, settings chosen on the other half of the tasks (2-fold cross-validation) ${EXACT}`,
+      cv.pooled.precision,
+      '',
+      'the defaults on all tasks',
+      sel.precision,
     ),
     withBaseline(
       `tokens memory adds per task ${EXACT}`,

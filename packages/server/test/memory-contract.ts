@@ -223,15 +223,18 @@ export function runMemoryContract(name: string, setup: () => Promise<MemoryContr
     it('weighs each shared word by its rarity in the repo, in the same units on every store', async () => {
       const repo = 'acme/rarity';
       const common = [];
+      // Repo knowledge: a review rule's score is also weighed by its scope (the test below).
+      const fact = (over: Partial<NewMemory>) =>
+        rule(repo, { kind: 'repo_knowledge', category: null, ...over });
       for (const name of ['retries', 'timeouts', 'caching', 'metrics']) {
         common.push(
           await env.memory.add(
-            rule(repo, { title: `Service ${name}`, body: `How the service handles ${name}.`, citations: [] }),
+            fact({ title: `Service ${name}`, body: `How the service handles ${name}.`, citations: [] }),
           ),
         );
       }
       const rare = await env.memory.add(
-        rule(repo, { title: 'Notes', body: 'The zeppelin service needs a warm-up call.', citations: [] }),
+        fact({ title: 'Notes', body: 'The zeppelin service needs a warm-up call.', citations: [] }),
       );
       // "service" is in every record's title; "zeppelin" in one body: the rare word decides, though
       // a title match weighs more than a body match (plain full-text rank puts the titles first).
@@ -243,6 +246,57 @@ export function runMemoryContract(name: string, setup: () => Promise<MemoryContr
       const one = await env.memory.search({ repo, text: 'caching', paths: [] });
       expect(one.map((f) => f.record.id)).toEqual([common[2]?.id]);
       expect(one[0]?.score).toBeCloseTo(1, 6);
+    });
+
+    it('weighs a review rule by how much of its own scope (title, "Applies when:" line) the task holds', async () => {
+      const repo = 'acme/scope';
+      const footer = await env.memory.add(
+        rule(repo, {
+          title: 'Footer links use rel=noopener',
+          body: 'Links that open a new tab carry rel=noopener.\nApplies when: links in the footer that open other sites in a new tab',
+          citations: [],
+        }),
+      );
+      const copyright = await env.memory.add(
+        rule(repo, {
+          title: 'Footer copyright comes from the build',
+          body: 'Never hard-code the year.\nApplies when: the footer copyright year',
+          citations: [],
+        }),
+      );
+      const bodyOnly = await env.memory.add(
+        rule(repo, { title: 'Dates are UTC', body: 'The footer shows dates in UTC.', citations: [] }),
+      );
+      const fact = await env.memory.add(
+        rule(repo, {
+          kind: 'repo_knowledge',
+          category: null,
+          title: 'Footer component',
+          body: 'The footer lives in web/Footer.tsx; it shows links and the copyright year.',
+          citations: [],
+        }),
+      );
+      const found = await env.memory.search({
+        repo,
+        text: 'Update the copyright year in the footer',
+        paths: [],
+      });
+      const score = (id: string) => found.find((f) => f.record.id === id)?.score ?? Number.NaN;
+      // Both rules share "footer" in their titles; the task fills the copyright rule's scope, and
+      // leaves most of the links rule's out; a rule sharing a body word only weighs nothing.
+      expect(found.find((f) => f.record.kind === 'review_rule')?.record.id).toBe(copyright.id);
+      expect(score(copyright.id)).toBeGreaterThan(2 * score(footer.id));
+      expect(score(footer.id)).toBeGreaterThan(0);
+      expect(score(bodyOnly.id)).toBe(0);
+      // Other kinds are not weighed by a scope: the fact scores its words' rarity, as before.
+      expect(score(fact.id)).toBeGreaterThan(score(footer.id));
+      // A task that fills the links rule's scope weighs it whole (more than its title words alone).
+      const links = await env.memory.search({
+        repo,
+        text: 'Footer links to other sites open in a new tab',
+        paths: [],
+      });
+      expect(links.find((f) => f.record.kind === 'review_rule')?.record.id).toBe(footer.id);
     });
 
     it('takes hostile query text without throwing and without matching everything', async () => {

@@ -28,3 +28,24 @@ export const BODY_MATCH_WEIGHT = 0.5;
 export function rarityScore(matches: readonly { rarity: number; inTitle: boolean }[]): number {
   return matches.reduce((sum, m) => sum + m.rarity * (m.inTitle ? 1 : BODY_MATCH_WEIGHT), 0);
 }
+
+/**
+ * How strongly a review rule's score follows the share of its own scope the task holds
+ * ({@link scopeCoverage}). Chosen by cross-validation on the retrieval benchmark's labelled set
+ * (bench/memory-scope.study.ts: 0.5 on either half of the tasks; docs/memory.md).
+ */
+export const SCOPE_COVERAGE_EXPONENT = 0.5;
+
+/**
+ * The share of a rule's scope the task holds, weighed by rarity, to the power
+ * {@link SCOPE_COVERAGE_EXPONENT}: 1 when the task holds every word of the rule's title and
+ * "Applies when:" line, less the more of them it leaves out. A rule that shares one rare word with a
+ * task but is about something else (a footer-links rule for a task on the footer's copyright year)
+ * scores less than one whose scope the task fills. A scope of no words changes nothing (1).
+ */
+export function scopeCoverage(words: readonly { rarity: number; held: boolean }[]): number {
+  const all = words.reduce((n, w) => n + w.rarity, 0);
+  if (all <= 0) return 1;
+  const held = words.reduce((n, w) => n + (w.held ? w.rarity : 0), 0);
+  return Math.min(1, held / all) ** SCOPE_COVERAGE_EXPONENT;
+}

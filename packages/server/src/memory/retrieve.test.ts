@@ -153,4 +153,26 @@ describe('retrieval at hydration', () => {
     expect(emitted).toEqual([ctx.event]);
     expect(marked).toEqual([['mem_a'], ['mem_a']]);
   });
+  it('chooses with the paths the task names: a rule of another language stays out of the prompt', async () => {
+    const w = world(
+      [
+        scored(record('mem_py', { title: 'Python: open files with a with statement' }), 3),
+        scored(record('mem_any', { title: 'Never swallow exceptions' }), 2),
+      ],
+      {},
+    );
+    const ask = (description: string) =>
+      retrieveMemories(w.deps, {
+        repo,
+        task: { ...task, task_description: description },
+        forge: {},
+        budgetChars: 8000,
+      });
+    const ts = await ask('Read the flags file in src/server/routes/settings.ts without blocking');
+    expect(w.queries[0]?.paths).toEqual(['src/server/routes/settings.ts']);
+    expect(ts.chosen.map((r) => r.id)).toEqual(['mem_any']);
+    expect(ts.section).not.toContain('Python');
+    const py = await ask('Read the flags file in workers/flags.py without blocking');
+    expect(py.chosen.map((r) => r.id)).toEqual(['mem_py', 'mem_any']);
+  });
 });

@@ -105,7 +105,7 @@ export async function retrieveMemories(
   const budget = input.budgetChars - MEMORY_SECTION_HEAD.length;
   const { chosen, leftOut } =
     budget > 0
-      ? selectMemories(kept, { budgetChars: budget, sizeOf: renderedSize })
+      ? selectMemories(kept, { budgetChars: budget, sizeOf: renderedSize, paths: query.paths })
       : { chosen: [], leftOut: kept.length };
   return {
     section: renderMemorySection(chosen),

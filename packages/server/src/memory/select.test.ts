@@ -27,12 +27,13 @@ const ids = (xs: ScoredMemory[], opts?: Parameters<typeof selectMemories>[1]) =>
 
 describe('selectMemories', () => {
   it('weighs a record against the best of its own kind: a strong episode does not push out the rules', () => {
-    const xs = found(['e1', 'episode', 10], ['r1', 'review_rule', 3], ['r2', 'review_rule', 1.1]);
+    const xs = found(['e1', 'episode', 10], ['r1', 'review_rule', 3], ['r2', 'review_rule', 0.8]);
     // r1 is 0.3 of the episode (out under a floor of 0.4 of the best record) but the best rule: it
-    // stays; r2 is over the absolute floor but a third of the best rule: a weak match, left out.
-    expect(ids(xs, { minRelativeScore: 0.4 })).toEqual(['e1', 'r1']);
-    expect(selectMemories(xs, { minRelativeScore: 0.4 }).leftOut).toBe(1);
+    // stays; r2 is over the rules' floor but under 0.3 of the best rule: a weak match, left out.
+    expect(ids(xs, { minRuleRelativeScore: 0.3 })).toEqual(['e1', 'r1']);
+    expect(selectMemories(xs, { minRuleRelativeScore: 0.3 }).leftOut).toBe(1);
     expect(ids(xs)).toEqual(['e1', 'r1']);
+    expect(ids(xs, { minRuleRelativeScore: 0.25 })).toEqual(['e1', 'r1', 'r2']);
   });
 
   it('keeps each kind within its quota and the whole within the budget', () => {
@@ -45,14 +46,33 @@ describe('selectMemories', () => {
 
   it('leaves out what shares too little with the task, even the best of its kind', () => {
     // Scores are in rarity units (memory/rarity.ts): 0.5 is one body word; 1, one rare title word.
-    const xs = found(['r1', 'review_rule', 0.5], ['k1', 'repo_knowledge', 0.9], ['e1', 'episode', 0.74]);
+    // A rule's score is also weighed by the share of its scope the task holds: its floor is lower.
+    const xs = found(['r1', 'review_rule', 0.25], ['k1', 'repo_knowledge', 0.9], ['e1', 'episode', 0.74]);
     expect(ids(xs)).toEqual(['k1']);
     expect(selectMemories(xs).leftOut).toBe(2);
-    expect(ids(xs, { minScore: 0 })).toEqual(['r1', 'k1', 'e1']);
+    expect(ids(found(['r1', 'review_rule', 0.35], ['e1', 'episode', 0.35]))).toEqual(['r1']);
+    expect(ids(xs, { minScore: 0, minRuleScore: 0 })).toEqual(['r1', 'k1', 'e1']);
     expect(ids(xs, { minScore: 1 })).toEqual([]);
   });
 
   it('takes nothing from nothing', () => {
     expect(selectMemories([])).toEqual({ chosen: [], leftOut: 0 });
+  });
+  it('leaves out a review rule scoped to a language none of the task’s code files is in', () => {
+    const scoped = (id: string, kind: MemoryKind, title: string, score: number): ScoredMemory => ({
+      record: { ...rec(id, kind), title },
+      score,
+    });
+    const xs = [
+      scoped('py', 'review_rule', 'Python: open files with a with statement', 3),
+      scoped('any', 'review_rule', 'Every outgoing HTTP call needs a timeout', 0.8),
+      scoped('k', 'repo_knowledge', 'Python workers use pytest', 1),
+    ];
+    // On a TypeScript change the Python rule is out before the best rule is weighed: the other rule
+    // (under 0.3 of the Python rule's score) is then the best and stays. Knowledge is not gated.
+    expect(ids(xs, { paths: ['src/server/routes/settings.ts'] })).toEqual(['any', 'k']);
+    expect(selectMemories(xs, { paths: ['src/server/routes/settings.ts'] }).leftOut).toBe(1);
+    expect(ids(xs, { paths: ['workers/export.py'] })).toEqual(['py', 'k']);
+    expect(ids(xs)).toEqual(['py', 'k']);
   });
 });

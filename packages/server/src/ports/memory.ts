@@ -76,6 +76,9 @@ export interface MemoryListFilter {
  *   same call, and superseded records never come back from `search`.
  * - `search` ranks by relevance to the text and paths, with recency and use as tie-breakers; it is
  *   bounded (`limit`) and fast on a repo with 100,000 records (p95 under 50 ms on PostgreSQL).
+ *   Relevance is in rarity units (memory/rarity.ts); a review rule's is weighed by the share of its
+ *   own scope (title and "Applies when:" line) the query holds, so a rule sharing only body words
+ *   scores 0.
  * - `markUsed` bumps `use_count` and `last_used_at` once per task and record, however often called.
  * - `fade` removes records neither pinned nor used since the cutoff (creation counts as a use).
  */

@@ -1,6 +1,7 @@
 import type { MemoryRecord } from '@abca/contracts';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
-import { rarity, rarityScore } from '../../memory/rarity.ts';
+import { rarity, rarityScore, scopeCoverage } from '../../memory/rarity.ts';
+import { scopeText } from '../../memory/rule-body.ts';
 import { monotonicUlids } from '../../ops/ids.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import { pathTerms, pathWords } from './postgres.ts';
@@ -52,8 +53,9 @@ const recencyOf = (r: MemoryRecord) => r.last_used_at ?? r.created_at;
  * An in-memory {@link Memory} named fake, for unit tests of the parts that use memory. It keeps the
  * port's invariants (the shared contract suite runs on it as on PostgreSQL) and scores as it does
  * (memory/rarity.ts): each query word (crudely stemmed) the record holds counts its rarity among the
- * repo's records, whole in the title or a cited path, `BODY_MATCH_WEIGHT` of it in the body; recency,
- * then use, break ties.
+ * repo's records, whole in the title or a cited path, `BODY_MATCH_WEIGHT` of it in the body; a
+ * review rule's score is then weighed by the share of its scope the task holds; recency, then use,
+ * break ties.
  */
 export function createFakeMemory(opts: { now?: () => Date } = {}): Memory {
   const now = opts.now ?? (() => new Date());
@@ -173,7 +175,18 @@ export function createFakeMemory(opts: { now?: () => Date } = {}): Memory {
           const inTitle = s.titleTerms.has(t) || s.pathTerms.has(t);
           return inTitle || s.bodyTerms.has(t) ? [{ rarity: rarityOf.get(t) ?? 0, inTitle }] : [];
         });
-        if (matches.length > 0) found.push({ record: copy(r), score: rarityScore(matches) });
+        if (matches.length === 0) continue;
+        // A review rule weighs as much as the task holds of its own scope (memory/rarity.ts).
+        const coverage =
+          r.kind === 'review_rule'
+            ? scopeCoverage(
+                [...terms(scopeText(r))].map((t) => ({
+                  rarity: rarity(holding(t), all.length),
+                  held: wanted.has(t),
+                })),
+              )
+            : 1;
+        found.push({ record: copy(r), score: rarityScore(matches) * coverage });
       }
       return found
         .sort(

@@ -1,7 +1,8 @@
 import { MemoryCitation, MemoryProvenance, type MemoryRecord } from '@abca/contracts';
 import { z } from 'zod';
 import { checkMemoryPatch, checkNewMemory } from '../../memory/new-memory.ts';
-import { BODY_MATCH_WEIGHT, rarity } from '../../memory/rarity.ts';
+import { BODY_MATCH_WEIGHT, rarity, scopeCoverage } from '../../memory/rarity.ts';
+import { APPLIES_WHEN_PREFIX } from '../../memory/rule-body.ts';
 import { monotonicUlids } from '../../ops/ids.ts';
 import type { Memory, MemoryQuery, NewMemory, ScoredMemory } from '../../ports/memory.ts';
 import type { Queryable } from '../../storage/db.ts';
@@ -109,14 +110,32 @@ export function scoredSearchSql(lexemes: number): string {
     return `CASE WHEN search @@ $${inTitle}::tsquery THEN $${weight}::float8
               WHEN search @@ $${anywhere}::tsquery THEN $${weight}::float8 * $6::float8 ELSE 0 END`;
   });
-  return `SELECT ${COLUMNS}, ${score.join(' + ') || '0'} AS score
+  return `WITH top AS (
+  SELECT ${COLUMNS}, ${score.join(' + ') || '0'} AS score
     FROM memory_records
    WHERE repo = $1 AND search @@ $2::tsquery AND superseded_by IS NULL
      AND (kind <> 'user_preference' OR user_id = $3)
      AND NOT (kind = ANY($4::text[]))
    ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC
-   LIMIT $5`;
+   LIMIT $5)
+  SELECT top.*, CASE WHEN kind = 'review_rule' THEN (
+      SELECT coalesce(json_agg(json_build_array(l.lexeme, coalesce(s.ndoc, 0))), '[]'::json)
+        FROM unnest(tsvector_to_array(to_tsvector('english',
+               title || ' ' || coalesce(substring(body from '${SCOPE_LINE}'), '')))) AS l(lexeme)
+        LEFT JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = l.lexeme
+    ) END AS scope_words
+    FROM top
+   ORDER BY score DESC, coalesce(last_used_at, created_at) DESC, use_count DESC, id DESC`;
 }
+
+/**
+ * The body's "Applies when:" line, as a POSIX pattern whose group is the line's text: with the
+ * title, a rule's scope (memory/rule-body.ts), whose words the search weighs against the task's.
+ */
+const SCOPE_LINE = `\\n${APPLIES_WHEN_PREFIX}([^\\n]*)`;
+
+/** A review rule's scope words with how many of the repo's records hold each (`memory_lexemes`). */
+const ScopeWords = z.array(z.tuple([z.string(), z.number()])).nullable();
 
 /** The parameters of {@link scoredSearchSql}: `operands` are the lexemes quoted as tsquery operands. */
 export function scoredSearchParams(
@@ -251,7 +270,7 @@ export function createPostgresMemory(db: Queryable): Memory {
       // The query's lexemes (stemmed as titles and bodies are; paths also as they are stored), the
       // rarest of this repo first, up to the postings cap, with how many records hold each and how
       // many the repo has (memory_lexemes, memory_repo_sizes: kept on write, migrations 017, 022).
-      const picked = await db.query<{ operand: string; ndoc: number; nrec: number | null }>(
+      const picked = await db.query<{ lexeme: string; operand: string; ndoc: number; nrec: number | null }>(
         `WITH words AS (
            SELECT DISTINCT l.lexeme
              FROM unnest(tsvector_to_array(to_tsvector('english', $2) || to_tsvector('simple', $3))) AS l(lexeme)
@@ -260,7 +279,7 @@ export function createPostgresMemory(db: Queryable): Memory {
                   row_number() OVER (ORDER BY s.ndoc, w.lexeme) AS nth
              FROM words w JOIN memory_lexemes s ON s.repo = $1 AND s.lexeme = w.lexeme AND s.ndoc > 0
          )
-         SELECT quote_literal(lexeme) AS operand, ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
+         SELECT lexeme, quote_literal(lexeme) AS operand, ndoc, (SELECT nrec FROM memory_repo_sizes WHERE repo = $1) AS nrec
            FROM counted WHERE running <= $4 OR nth = 1`,
         [q.repo, [...text, ...paths].join(' '), paths.join(' '), SEARCH_POSTINGS_CAP],
       );
@@ -280,7 +299,18 @@ export function createPostgresMemory(db: Queryable): Memory {
           kept,
         ),
       );
-      return res.rows.map((r) => ({ record: toRecord(r), score: Number(r.score) }));
+      // A review rule weighs as much as the task holds of its own scope (memory/rarity.ts): the
+      // words of its title and "Applies when:" line, each by its rarity in the repo.
+      const held = new Set(picked.rows.map((r) => r.lexeme));
+      return res.rows
+        .map((r) => {
+          const scope = ScopeWords.parse(r.scope_words ?? null);
+          const coverage = scope
+            ? scopeCoverage(scope.map(([l, n]) => ({ rarity: rarity(n, records), held: held.has(l) })))
+            : 1;
+          return { record: toRecord(r), score: Number(r.score) * coverage };
+        })
+        .sort((a, b) => b.score - a.score);
     },
 
     async markUsed(repo, taskId, ids) {
