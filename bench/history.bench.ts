@@ -102,13 +102,13 @@ export async function run(): Promise<BenchResult[]> {
       if (Date.now() > deadline)
         throw new Error(`bench tasks still running after 10 minutes: ${ids.join(' ')}`);
       const rows = (
-        await db.query<{ status: string; completed_at: Date | null }>(
-          'SELECT status, completed_at FROM tasks WHERE task_id = ANY($1)',
+        await db.query<{ task_id: string; status: string; completed_at: Date | null; error: unknown }>(
+          'SELECT task_id, status, completed_at, error FROM tasks WHERE task_id = ANY($1)',
           [ids],
         )
       ).rows;
       const bad = rows.find((r) => r.completed_at && r.status !== 'COMPLETED');
-      if (bad) throw new Error(`a bench task ended ${bad.status}`);
+      if (bad) throw new Error(`bench task ${bad.task_id} ended ${bad.status}: ${JSON.stringify(bad.error)}`);
       if (rows.length === ids.length && rows.every((r) => r.completed_at)) return;
       await new Promise((r) => setTimeout(r, 20));
     }
