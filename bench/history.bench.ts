@@ -86,87 +86,94 @@ export async function run(): Promise<BenchResult[]> {
     [user, finished],
   );
 
-  let n = 0;
-  const submit = async (repo: string): Promise<string> => {
-    const res = await fetch(`${url}/v1/tasks`, {
-      method: 'POST',
-      headers: bench.headers,
-      body: JSON.stringify({ repo, task_description: `change ${n++}` }),
-    });
-    if (res.status !== 201) throw new Error(`submit on ${repo}: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { data: { task_id: string } }).data.task_id;
-  };
-  const finishedAll = async (ids: string[]) => {
-    const deadline = Date.now() + 10 * 60_000;
-    for (;;) {
-      if (Date.now() > deadline)
-        throw new Error(`bench tasks still running after 10 minutes: ${ids.join(' ')}`);
-      const rows = (
-        await db.query<{ status: string; completed_at: Date | null }>(
-          'SELECT status, completed_at FROM tasks WHERE task_id = ANY($1)',
-          [ids],
-        )
-      ).rows;
-      const bad = rows.find((r) => r.completed_at && r.status !== 'COMPLETED');
-      if (bad) throw new Error(`a bench task ended ${bad.status}`);
-      if (rows.length === ids.length && rows.every((r) => r.completed_at)) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  // BENCH_TRACE=1: each run and each task's steps on stderr.
-  const trace = (line: string) => benchConfig.trace && console.error(line);
-  const progress = (what: string, v: number) => trace(`history bench: ${what} ${v.toFixed(1)}`);
-  const oneTask = async (repo: string) => {
-    const t0 = performance.now();
-    const id = await submit(repo);
-    await finishedAll([id]);
-    const ms = performance.now() - t0;
-    progress(`one task on ${repo}, ms`, ms);
-    if (!benchConfig.trace) return ms;
-    const steps = await db.query<{ step: string; ms: number }>(
-      `SELECT e.data->>'step' AS step, (e.data->>'duration_ms')::int AS ms FROM task_events e
-       WHERE e.task_id = $1 AND e.type = 'step.completed' ORDER BY e.seq`,
-      [id],
-    );
-    const pre = await db.query<{ data: unknown }>(
-      "SELECT data FROM task_events WHERE task_id = $1 AND type = 'preflight.workspace_ready'",
-      [id],
-    );
-    trace(`  ${steps.rows.map((r) => `${r.step} ${r.ms}`).join(', ')} ${JSON.stringify(pre.rows[0]?.data)}`);
-    return ms;
-  };
-  const batch = async (repo: string) => {
-    const t0 = performance.now();
-    const ids = await Promise.all(Array.from({ length: CONCURRENT }, () => submit(repo)));
-    await finishedAll(ids);
-    const rate = CONCURRENT / ((performance.now() - t0) / 1000);
-    progress(`${CONCURRENT} tasks on ${repo}, tasks/s`, rate);
-    return rate;
-  };
+  // A failed run still stops its platform and its PostgreSQL (else left running after the exit).
+  try {
+    let n = 0;
+    const submit = async (repo: string): Promise<string> => {
+      const res = await fetch(`${url}/v1/tasks`, {
+        method: 'POST',
+        headers: bench.headers,
+        body: JSON.stringify({ repo, task_description: `change ${n++}` }),
+      });
+      if (res.status !== 201) throw new Error(`submit on ${repo}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { data: { task_id: string } }).data.task_id;
+    };
+    const finishedAll = async (ids: string[]) => {
+      const deadline = Date.now() + 10 * 60_000;
+      for (;;) {
+        if (Date.now() > deadline)
+          throw new Error(`bench tasks still running after 10 minutes: ${ids.join(' ')}`);
+        const rows = (
+          await db.query<{ task_id: string; status: string; completed_at: Date | null; error: unknown }>(
+            'SELECT task_id, status, completed_at, error FROM tasks WHERE task_id = ANY($1)',
+            [ids],
+          )
+        ).rows;
+        const bad = rows.find((r) => r.completed_at && r.status !== 'COMPLETED');
+        if (bad)
+          throw new Error(`bench task ${bad.task_id} ended ${bad.status}: ${JSON.stringify(bad.error)}`);
+        if (rows.length === ids.length && rows.every((r) => r.completed_at)) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    // BENCH_TRACE=1: each run and each task's steps on stderr.
+    const trace = (line: string) => benchConfig.trace && console.error(line);
+    const progress = (what: string, v: number) => trace(`history bench: ${what} ${v.toFixed(1)}`);
+    const oneTask = async (repo: string) => {
+      const t0 = performance.now();
+      const id = await submit(repo);
+      await finishedAll([id]);
+      const ms = performance.now() - t0;
+      progress(`one task on ${repo}, ms`, ms);
+      if (!benchConfig.trace) return ms;
+      const steps = await db.query<{ step: string; ms: number }>(
+        `SELECT e.data->>'step' AS step, (e.data->>'duration_ms')::int AS ms FROM task_events e
+         WHERE e.task_id = $1 AND e.type = 'step.completed' ORDER BY e.seq`,
+        [id],
+      );
+      const pre = await db.query<{ data: unknown }>(
+        "SELECT data FROM task_events WHERE task_id = $1 AND type = 'preflight.workspace_ready'",
+        [id],
+      );
+      trace(
+        `  ${steps.rows.map((r) => `${r.step} ${r.ms}`).join(', ')} ${JSON.stringify(pre.rows[0]?.data)}`,
+      );
+      return ms;
+    };
+    const batch = async (repo: string) => {
+      const t0 = performance.now();
+      const ids = await Promise.all(Array.from({ length: CONCURRENT }, () => submit(repo)));
+      await finishedAll(ids);
+      const rate = CONCURRENT / ((performance.now() - t0) / 1000);
+      progress(`${CONCURRENT} tasks on ${repo}, tasks/s`, rate);
+      return rate;
+    };
 
-  // Each repo's mirror made by a first task, not counted.
-  await oneTask('fresh');
-  await oneTask('history');
-  const single = await paired(
-    5,
-    `trivial task on a repo with ${BRANCHES} branches and ${FINISHED_TASKS} finished tasks, submit -> COMPLETED`,
-    'ms',
-    () => oneTask('history'),
-    'the same on a fresh repo',
-    () => oneTask('fresh'),
-  );
-  const tput = await paired(
-    3,
-    `${CONCURRENT} concurrent tasks on the history repo`,
-    'tasks/s',
-    () => batch('history'),
-    'the same on the fresh repo',
-    () => batch('fresh'),
-  );
-  await bench.close();
-  rmSync(dir, { recursive: true, force: true });
-  // Throughput: a ratio under 1 is the history repo moving fewer tasks a second.
-  return [single, tput];
+    // Each repo's mirror made by a first task, not counted.
+    await oneTask('fresh');
+    await oneTask('history');
+    const single = await paired(
+      5,
+      `trivial task on a repo with ${BRANCHES} branches and ${FINISHED_TASKS} finished tasks, submit -> COMPLETED`,
+      'ms',
+      () => oneTask('history'),
+      'the same on a fresh repo',
+      () => oneTask('fresh'),
+    );
+    const tput = await paired(
+      3,
+      `${CONCURRENT} concurrent tasks on the history repo`,
+      'tasks/s',
+      () => batch('history'),
+      'the same on the fresh repo',
+      () => batch('fresh'),
+    );
+    // Throughput: a ratio under 1 is the history repo moving fewer tasks a second.
+    return [single, tput];
+  } finally {
+    await bench.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHostProcesses } from '../src/ops/host-processes.ts';
@@ -20,6 +21,26 @@ async function started(mark: string): Promise<void> {
 }
 
 describe('host processes', () => {
+  it('takes stdin as a stream the caller writes as the process answers', async () => {
+    const p = createHostProcesses();
+    const stdin = new PassThrough();
+    stdin.write('first\n');
+    let seen = '';
+    const res = await p.run(['sh', '-c', 'read a; echo "got $a"; read b; echo "got $b"'], {
+      env: ENV,
+      timeoutMs: 10_000,
+      maxStdoutBytes: 1024,
+      stdin,
+      onStdout: (chunk) => {
+        seen += chunk.toString();
+        // The second line goes only once the first was answered.
+        if (seen === 'got first\n') stdin.end('second\n');
+      },
+    });
+    expect(res.code).toBe(0);
+    expect(seen).toBe('got first\ngot second\n');
+  });
+
   it('returns output and exit code, and keeps no process of the group once it ends', async () => {
     const p = createHostProcesses();
     const res = await p.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], {

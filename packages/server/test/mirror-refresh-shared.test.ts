@@ -8,8 +8,9 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 /**
  * Tasks on one repo share the mirror's refresh: five tasks submitted at once (fake agent, plain-git
  * forge over smart HTTP) end COMPLETED with their branches pushed, and the remote saw ONE refresh
- * of the default branch for all of them — never a fetch of every branch or of the tags. Each
- * task's change request still reads its own branch as just pushed (one ls-refs naming it).
+ * of the default branch for all of them — never a fetch or a listing of every branch or of the
+ * tags — and one access check. Each task's change request still reads its own branch as just
+ * pushed (one ls-refs naming it).
  */
 const TASKS = 5;
 let p: TestPlatform;
@@ -42,6 +43,7 @@ afterAll(async () => {
 describe('concurrent tasks on one repo', () => {
   it('trigger one refresh of the mirror', async () => {
     const before = server.lsRefs.length;
+    const pushesBefore = server.receivePacks.length;
     const created = await Promise.all(
       Array.from({ length: TASKS }, (_, i) =>
         p.request('POST', '/v1/tasks', { body: { repo: 'shared', task_description: `Change ${i}` } }),
@@ -71,8 +73,13 @@ describe('concurrent tasks on one repo', () => {
     expect(asked.filter((x) => x.length === 1 && x[0] === 'refs/heads/main')).toHaveLength(1);
     // Never the remote's whole history.
     expect(tags).toEqual([]);
-    // The only listings of every branch: pre-flight's check that a task's branch is new, one each.
-    expect(asked.filter((x) => x.length === 1 && x[0] === 'refs/heads/')).toHaveLength(TASKS);
+    // No listing of every branch: pre-flight's check that a task's branch is new asks for that branch.
+    expect(asked.filter((x) => x.includes('refs/heads/'))).toEqual([]);
+    for (const d of done)
+      expect(asked.filter((x) => x.length === 1 && x[0] === `refs/heads/${d.branch_name}`)).toHaveLength(1);
+    // Receive-pack lists every ref, and cannot be asked for less: each task's push, and one access
+    // check for all of them.
+    expect(server.receivePacks.slice(pushesBefore)).toHaveLength(TASKS + 1);
     // Each task's branch reached the remote, and its change request read it from there.
     const onRemote = execFileSync('git', ['-C', remote, 'for-each-ref', '--format=%(refname)'], {
       encoding: 'utf8',

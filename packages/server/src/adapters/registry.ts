@@ -17,9 +17,11 @@ import type { Db } from '../storage/db.ts';
 import { createBuiltinRuntime } from './agent-runtime/builtin.ts';
 import { createFakeAgentRuntime } from './agent-runtime/fake.ts';
 import { createFakeEffects } from './fake-effects.ts';
+import { createAccessMemory } from './forge/access-memory.ts';
 import { createFakeForge } from './forge/fake.ts';
 import { createGitForge, type GitForgeDeps } from './forge/git/forge.ts';
 import { createGitHubForge } from './forge/github/forge.ts';
+import { rememberAccess } from './forge/remember-access.ts';
 import { createForgeRouter } from './forge/router.ts';
 import { createPostgresMemory } from './memory/postgres.ts';
 import { createFakeNotifier } from './notifier/fake.ts';
@@ -64,14 +66,18 @@ export function createAdapters(
 ): Adapters {
   const effects = createFakeEffects(deps.db, { executorId: deps.executorId, delayMs: config.fakeDelayMs });
   const cacheDir = join(config.home, 'cache');
+  // Successful access checks, remembered for a while per repo, remote and credential; a push
+  // refused for access forgets them.
+  const accessMemory = createAccessMemory({ ttlMs: config.accessCheckTtlS * 1000 });
   // Mirrors and workspaces reach each remote through the forge (built just below; called later).
   const { git, mirrors, workspaces } = createLocalGit({
     cacheDir,
     processes: deps.processes,
     remote: (repo) => forge.gitRemote(repo),
     mirrorFreshMs: config.mirrorFreshMs,
+    onPushRefused: (repo) => accessMemory.forget(repo),
   });
-  const forge: Forge = createForgeRouter({
+  const router: Forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects, git, cacheDir }),
     git: createGitForge({
       db: deps.db,
@@ -82,6 +88,7 @@ export function createAdapters(
     }),
     ...githubForge(config, deps.log),
   });
+  const forge = rememberAccess(router, accessMemory);
   const runtimes: Record<Config['agentRuntime'], () => AgentRuntime> = {
     fake: () => createFakeAgentRuntime({ effects, turnDelayMs: config.fakeDelayMs }),
     builtin: () =>

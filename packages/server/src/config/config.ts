@@ -157,6 +157,17 @@ export const ConfigSchema = z.object({
     .min(0, 'ABCA_MIRROR_FRESH_MS must be 0 or more')
     .max(3_600_000, 'ABCA_MIRROR_FRESH_MS must be at most 3600000 (an hour)')
     .default(2_000),
+  /**
+   * Seconds a successful access check of a repo (pre-flight: reachable, may push) is trusted by
+   * this process for the same remote URL and credential; 0: every task checks. A changed URL or
+   * credential, and a push refused for access, check again at once; failures are never kept.
+   */
+  accessCheckTtlS: z.coerce
+    .number({ error: 'ABCA_ACCESS_CHECK_TTL_S must be a whole number of seconds' })
+    .int('ABCA_ACCESS_CHECK_TTL_S must be a whole number of seconds')
+    .min(0, 'ABCA_ACCESS_CHECK_TTL_S must be 0 or more')
+    .max(86_400, 'ABCA_ACCESS_CHECK_TTL_S must be at most 86400 (a day)')
+    .default(300),
   /** Fakes: artificial latency of each fake port call (tests and demos). */
   fakeDelayMs: z.coerce.number().int().min(0).default(0),
   /**
@@ -272,6 +283,7 @@ const ENV_NAMES: Record<string, string> = {
   envCache: 'ABCA_ENV_CACHE',
   envCacheMaxBytes: 'ABCA_ENV_CACHE_MAX_BYTES',
   mirrorFreshMs: 'ABCA_MIRROR_FRESH_MS',
+  accessCheckTtlS: 'ABCA_ACCESS_CHECK_TTL_S',
   fakeDelayMs: 'ABCA_FAKE_DELAY_MS',
   eventCheckFile: 'ABCA_EVENT_CHECK_FILE',
   agentRuntime: 'ABCA_AGENT_RUNTIME',
@@ -365,6 +377,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     envCache: blank(env.ABCA_ENV_CACHE)?.toLowerCase(),
     envCacheMaxBytes: blank(env.ABCA_ENV_CACHE_MAX_BYTES),
     mirrorFreshMs: blank(env.ABCA_MIRROR_FRESH_MS),
+    accessCheckTtlS: blank(env.ABCA_ACCESS_CHECK_TTL_S),
     fakeDelayMs: blank(env.ABCA_FAKE_DELAY_MS),
     eventCheckFile: blank(env.ABCA_EVENT_CHECK_FILE),
     agentRuntime: blank(env.ABCA_AGENT_RUNTIME),

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { TaskFailureCode } from '@abca/contracts';
 import { createHostProcesses, type HostProcesses } from '../ops/host-processes.ts';
 import { ForgeError, type GitCredential } from '../ports/forge.ts';
@@ -26,7 +27,10 @@ export interface GitCallOptions {
   truncate?: boolean;
   /** Given, stdout is streamed here and not kept (scanning long output in constant memory). */
   onStdout?: (chunk: Buffer) => void;
-  stdin?: string;
+  /** All of stdin at once, or a stream the caller writes as git answers (a remote helper's conversation). */
+  stdin?: string | Readable;
+  /** Speak git's wire protocol version 2 (`GIT_PROTOCOL=version=2`): `git upload-pack` and remote helpers read it. */
+  protocolV2?: boolean;
 }
 
 /** The result of a git call that ran to its end. */
@@ -111,6 +115,7 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
       LANG: 'C',
       LC_ALL: 'C',
     };
+    if (opts.protocolV2) env.GIT_PROTOCOL = 'version=2';
     const secrets = [...(opts.secrets ?? [])];
     if (opts.credential) {
       const basic = Buffer.from(`${opts.credential.username}:${opts.credential.password}`).toString('base64');

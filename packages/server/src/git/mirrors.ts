@@ -6,6 +6,7 @@ import { checkBranchName } from '../adapters/workspaces/branch-name.ts';
 import { INTAKE_LIMITS } from '../config/intake-limits.ts';
 import { ForgeError, type GitRemote, type RepoRef } from '../ports/forge.ts';
 import type { MirrorSyncOptions } from '../ports/workspaces.ts';
+import { remoteBranchHead } from './branch-probe.ts';
 import { type GitCli, gitError } from './git-cli.ts';
 import { lockFile, mirrorReaders } from './mirror-locks.ts';
 import {
@@ -52,7 +53,10 @@ export interface Mirrors {
     paths: string[],
     opts?: { maxBytes?: number; ref?: string },
   ): Promise<Map<string, { text: string; truncated: boolean }>>;
-  /** Head of a branch on the remote (`ls-remote`), or undefined. */
+  /**
+   * Head of a branch on the remote, or undefined when it has none; the remote lists only that
+   * branch ({@link remoteBranchHead}), however many it has.
+   */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /**
    * The mirror's upkeep, off every task's path (a refresh starts it in the background every few
@@ -548,16 +552,12 @@ export function createMirrors(deps: {
       return out;
     },
     async remoteHead(repo, branch, opts = {}) {
-      const remote = await deps.remote(repo);
-      const out = await git.run(['ls-remote', '--heads', remote.url, `refs/heads/${branch}`], {
-        op: 'fetch',
-        timeoutMs: 60_000,
-        maxOutputBytes: 64 * 1024,
-        ...(remote.credential ? { credential: remote.credential } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
-      return line?.split('\t')[0];
+      return remoteBranchHead(
+        git,
+        await deps.remote(repo),
+        branch,
+        opts.signal ? { signal: opts.signal } : {},
+      );
     },
   };
 }

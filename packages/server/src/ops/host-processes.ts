@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** What one host helper (git, rm, ...) is allowed: its time, its output, its environment. */
 export interface HostProcessOptions {
@@ -20,7 +21,11 @@ export interface HostProcessOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Bytes of stderr kept (the tail is what explains a failure); default 64 KiB. */
   maxStderrBytes?: number;
-  stdin?: string | Buffer;
+  /**
+   * What the process reads: all of it at once, or a stream the caller writes as the conversation
+   * goes (a helper that must answer before it is sent the rest) and ends.
+   */
+  stdin?: string | Buffer | Readable;
 }
 
 export interface HostProcessResult {
@@ -121,7 +126,9 @@ export function createHostProcesses(): HostProcesses {
         if (err.length > maxErr) err = err.subarray(err.length - maxErr);
       });
       child.stdin.on('error', () => {});
-      child.stdin.end(opts.stdin ?? '');
+      const input = opts.stdin ?? '';
+      if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+      else input.pipe(child.stdin);
 
       // The main process ended: what it left in its group (a background child holding the output
       // pipes open) goes now, so the answer does not wait for the backstop.

@@ -103,7 +103,12 @@ export interface Workspaces {
     paths: string[],
     opts?: { maxBytes?: number; ref?: string },
   ): Promise<Map<string, { text: string; truncated: boolean }>>;
-  /** Head of a branch on the remote, or undefined when it does not exist. */
+  /**
+   * Head of a branch on the remote, or undefined when it does not exist. Costs the same on a
+   * remote of 10,000 branches as on one of one: the remote is asked for that branch alone (except
+   * over ssh and git://, and from a server that does not speak git's protocol v2). Undefined means
+   * the remote answered that it has no such branch; a remote that cannot be reached throws.
+   */
   remoteHead(repo: RepoRef, branch: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
   /**
    * Makes a fresh folder at `dir` (replacing whatever was there, which is never reused) holding

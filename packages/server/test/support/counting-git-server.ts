@@ -15,6 +15,13 @@ export interface CountingGitServer {
   url(name: string): string;
   /** Every `ls-refs` received so far, in order. */
   readonly lsRefs: LsRefs[];
+  /**
+   * The repos each advertisement of receive-pack was for, in order: every push and every `push
+   * --dry-run` starts with one, and it lists every ref the remote has (protocol v0 has no filter).
+   */
+  readonly receivePacks: string[];
+  /** Advertisements of upload-pack in protocol v0 (every ref listed: a client that cannot ask for less). */
+  readonly uploadPackV0: string[];
   close(): Promise<void>;
 }
 
@@ -23,10 +30,26 @@ export interface CountingGitServer {
  * logging what each client asked the remote for: the remote's own view of how often, and for which
  * refs, a platform fetched. Pushes are allowed.
  */
-export async function startCountingGitServer(root: string): Promise<CountingGitServer> {
+export async function startCountingGitServer(
+  root: string,
+  opts: {
+    /** Speak only protocol v0, as an old server does: the client's `Git-Protocol` header is dropped. */
+    v0?: boolean;
+  } = {},
+): Promise<CountingGitServer> {
   const lsRefs: LsRefs[] = [];
+  const receivePacks: string[] = [];
+  const uploadPackV0: string[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (opts.v0) delete req.headers['git-protocol'];
+    if (req.method === 'GET' && url.pathname.endsWith('/info/refs')) {
+      const repo = url.pathname.replace(/^\/|\/info\/refs$/g, '');
+      const service = url.searchParams.get('service');
+      if (service === 'git-receive-pack') receivePacks.push(repo);
+      if (service === 'git-upload-pack' && !String(req.headers['git-protocol'] ?? '').includes('version=2'))
+        uploadPackV0.push(repo);
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -52,6 +75,8 @@ export async function startCountingGitServer(root: string): Promise<CountingGitS
   return {
     url: (name) => `${base}/${name}`,
     lsRefs,
+    receivePacks,
+    uploadPackV0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,7 +2,7 @@ import { createGitCli, type GitCli } from '../../git/git-cli.ts';
 import { createMirrors, type Mirrors, type RemoteResolver } from '../../git/mirrors.ts';
 import { createHostProcesses, type HostProcesses } from '../../ops/host-processes.ts';
 import type { Workspaces } from '../../ports/workspaces.ts';
-import { createWorkspaces, type GitAuthor } from './workspaces.ts';
+import { createWorkspaces, type GitAuthor, type WorkspacesDeps } from './workspaces.ts';
 
 /** The host's git for tasks: one runner, the mirrors, and the Workspaces port built on them. */
 export interface LocalGit {
@@ -24,6 +24,8 @@ export function createLocalGit(opts: {
   gitTimeoutMs?: number;
   /** The mirrors' freshness window (ABCA_MIRROR_FRESH_MS; default 2 s). */
   mirrorFreshMs?: number;
+  /** Told when a push was refused for access (a remembered access check is then forgotten). */
+  onPushRefused?: WorkspacesDeps['onPushRefused'];
 }): LocalGit {
   const processes = opts.processes ?? createHostProcesses();
   const git = createGitCli({ processes, ...(opts.gitTimeoutMs ? { timeoutMs: opts.gitTimeoutMs } : {}) });
@@ -40,6 +42,7 @@ export function createLocalGit(opts: {
     mirrors,
     remote: opts.remote,
     ...(opts.author ? { author: opts.author } : {}),
+    ...(opts.onPushRefused ? { onPushRefused: opts.onPushRefused } : {}),
   });
   return { git, mirrors, workspaces };
 }

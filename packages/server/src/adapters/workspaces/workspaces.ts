@@ -5,7 +5,7 @@ import type { GitCli } from '../../git/git-cli.ts';
 import type { Mirrors, RemoteResolver } from '../../git/mirrors.ts';
 import type { HostProcesses } from '../../ops/host-processes.ts';
 import { removeTree } from '../../ops/remove-tree.ts';
-import { ForgeError } from '../../ports/forge.ts';
+import { ForgeError, type RepoRef } from '../../ports/forge.ts';
 import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
 import { checkBranchName } from './branch-name.ts';
 import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.ts';
@@ -29,7 +29,15 @@ export interface WorkspacesDeps {
   /** Where each repo's remote is (the forge says). */
   remote: RemoteResolver;
   author?: GitAuthor;
+  /**
+   * Told when the remote refused a push for access (`INSUFFICIENT_PERMISSIONS`,
+   * `REPO_NOT_FOUND_OR_NO_ACCESS`): a remembered access check of the repo is no longer to be trusted.
+   */
+  onPushRefused?: (repo: RepoRef) => void;
 }
+
+/** Push failures that say the credential may no longer reach or write the remote. */
+const ACCESS_CODES: readonly string[] = ['INSUFFICIENT_PERMISSIONS', 'REPO_NOT_FOUND_OR_NO_ACCESS'];
 
 /** Where a capture's branch is kept in a host repository while it is checked. */
 const WORK_REF = 'refs/abca/work';
@@ -220,12 +228,17 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           target = await replayOnto(git, scratch, { base: baseCommit, head, onto, branch, ...sig });
           await beforePush?.(target);
         }
-        await git.run(['push', '--quiet', '--no-verify', remote.url, `${target}:refs/heads/${branch}`], {
-          cwd: scratch,
-          op: 'push',
-          ...credential,
-          ...sig,
-        });
+        try {
+          await git.run(['push', '--quiet', '--no-verify', remote.url, `${target}:refs/heads/${branch}`], {
+            cwd: scratch,
+            op: 'push',
+            ...credential,
+            ...sig,
+          });
+        } catch (err) {
+          if (err instanceof ForgeError && ACCESS_CODES.includes(err.code)) deps.onPushRefused?.(repo);
+          throw err;
+        }
         return { commit: target };
       });
     },
