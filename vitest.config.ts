@@ -5,8 +5,10 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'bench/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    // Every event a platform writes in a test is checked against the contract schemas.
-    setupFiles: ['test/event-check.ts'],
+    // Every event a platform writes in a test is checked against the contract schemas. With
+    // ABCA_TEST_CPU=<folder>, what each file costs in CPU is recorded (test/cpu/; first, so its
+    // afterAll runs after every other).
+    setupFiles: ['test/cpu/file-setup.ts', 'test/event-check.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

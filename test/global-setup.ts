@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createLogger, migrate, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
+import { startCpuRecording } from './cpu/cpu-report.ts';
 import { makeTestTmpRoots } from './tmp-root.ts';
 
 /**
@@ -32,6 +33,11 @@ export default async function setup(project: TestProject) {
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
   const postgres = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
   const adminUrl = postgres.url.replace(/\/abca$/, '/postgres');
+  // `ABCA_TEST_CPU=<folder>`: what each file costs in CPU, PostgreSQL's included (test/cpu/).
+  const cpuDir = process.env.ABCA_TEST_CPU;
+  const cpu = cpuDir
+    ? startCpuRecording(cpuDir, postgres.dataDir, fileURLToPath(new URL('..', import.meta.url)))
+    : undefined;
   await withoutDurability(adminUrl);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplateDatabase', await makeTemplateDatabase(adminUrl));
@@ -44,6 +50,12 @@ export default async function setup(project: TestProject) {
       .map((f) => readFileSync(join(eventCheckDir, f), 'utf8').trim())
       .filter(Boolean);
     rmSync(eventCheckDir, { recursive: true, force: true });
+    if (cpu) {
+      const report = cpu.finish().split('\n');
+      console.log(
+        `\nCPU by test file (all of it in ${cpuDir}/report.txt):\n${report.slice(0, 44).join('\n')}`,
+      );
+    }
     await postgres.stop();
     rmSync(home, { recursive: true, force: true });
     // As root the data may live outside the state folder (see embedded-postgres.ts).

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
+import { noteTestDatabase } from '../cpu/file-recorder.ts';
 
 /**
  * Creates a fresh database on the test run's PostgreSQL and returns its URL. Every test file (and
@@ -27,5 +28,6 @@ export async function createTestDatabase(prefix = 't', opts: { empty?: boolean }
   } finally {
     await client.end();
   }
+  noteTestDatabase(process.env.ABCA_TEST_CPU, name);
   return admin.replace(/\/postgres$/, `/${name}`);
 }

@@ -50,7 +50,12 @@ beforeAll(async () => {
   // the tasks it creates stay queued); client and server do not share one thread.
   server = await spawnPlatform('api', env);
   db = createPool(env.DATABASE_URL, 2);
-  api = apiClient(server.url as string, readFileSync(join(home, 'admin.key'), 'utf8').trim(), db);
+  api = apiClient(
+    server.url as string,
+    readFileSync(join(home, 'admin.key'), 'utf8').trim(),
+    db,
+    env.DATABASE_URL,
+  );
   for (const repo of ['acme/app', 'solo']) {
     const res = await api.request('POST', '/v1/repos', { body: { repo, forge: { kind: 'fake' } } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);

@@ -55,6 +55,20 @@ describe('configuration', () => {
     }
   });
 
+  it('reads how often a worker looks for queued tasks: 100 ms by default, a bad one named', () => {
+    expect(loadConfig({}).queuePollMs).toBe(100);
+    expect(loadConfig({ ABCA_QUEUE_POLL_MS: '1000' }).queuePollMs).toBe(1000);
+    expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: '0' })).toThrow(
+      /ABCA_QUEUE_POLL_MS must be greater than 0/,
+    );
+    expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: '60001' })).toThrow(
+      /ABCA_QUEUE_POLL_MS must be at most 60000/,
+    );
+    expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: 'often' })).toThrow(
+      /ABCA_QUEUE_POLL_MS must be a whole number/,
+    );
+  });
+
   it('reads the model context window, unset by default, and names a bad one', () => {
     expect(loadConfig({}).modelContextTokens).toBeUndefined();
     expect(loadConfig({ ABCA_MODEL_CONTEXT_TOKENS: '32768' }).modelContextTokens).toBe(32_768);

@@ -29,7 +29,7 @@ let api: ApiClient;
 async function start() {
   serve = await spawnPlatform('serve', env);
   const adminKey = readFileSync(join(env.ABCA_HOME as string, 'admin.key'), 'utf8').trim();
-  api = apiClient(serve.url as string, adminKey, db);
+  api = apiClient(serve.url as string, adminKey, db, env.DATABASE_URL);
 }
 
 beforeAll(async () => {

@@ -80,6 +80,16 @@ export const ConfigSchema = z.object({
   }),
   /** How many task workflows one worker process runs at once. */
   workerSlots: positiveInt('ABCA_WORKER_SLOTS', 10),
+  /**
+   * How often, in ms, a worker asks the database for queued task workflows (a task waits on the
+   * queue only when its worker's slots are full, on API-only servers, and after a restart). Each
+   * ask is a transaction of four queries, also on an idle server: 100 ms is about 40 queries a
+   * second per worker; a slower ask costs a queued task up to that long before it starts. DBOS
+   * keeps a queue's settings in the database: the worker that started last sets it for all.
+   */
+  queuePollMs: positiveInt('ABCA_QUEUE_POLL_MS', 100).pipe(
+    z.number().max(60_000, 'ABCA_QUEUE_POLL_MS must be at most 60000 (one minute)'),
+  ),
   executorId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'ABCA_EXECUTOR_ID may hold letters, digits, . _ - only')
@@ -265,6 +275,7 @@ const ENV_NAMES: Record<string, string> = {
   'caps.perRepo': 'ABCA_MAX_TASKS_PER_REPO',
   'caps.global': 'ABCA_MAX_TASKS',
   workerSlots: 'ABCA_WORKER_SLOTS',
+  queuePollMs: 'ABCA_QUEUE_POLL_MS',
   executorId: 'ABCA_EXECUTOR_ID',
   heartbeatMs: 'ABCA_HEARTBEAT_MS',
   executorStaleMs: 'ABCA_EXECUTOR_STALE_MS',
@@ -358,6 +369,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       global: blank(env.ABCA_MAX_TASKS),
     },
     workerSlots: blank(env.ABCA_WORKER_SLOTS),
+    queuePollMs: blank(env.ABCA_QUEUE_POLL_MS),
     executorId: blank(env.ABCA_EXECUTOR_ID),
     hostname: hostname(),
     heartbeatMs: blank(env.ABCA_HEARTBEAT_MS),

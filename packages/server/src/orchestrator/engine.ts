@@ -251,7 +251,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   await DBOS.launch();
   await DBOS.registerQueue(TASK_QUEUE, {
     workerConcurrency: config.workerSlots,
-    minPollingIntervalMs: 100,
+    minPollingIntervalMs: config.queuePollMs,
     onConflict: 'always_update',
   });
   const handOffListener = o.runWorkflows

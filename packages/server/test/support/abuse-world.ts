@@ -110,7 +110,7 @@ export async function startAbuseWorld(env: Record<string, string> = {}): Promise
   }, 50);
   const db = createPool(databaseUrl, 2);
   const adminKey = readFileSync(join(home, 'admin.key'), 'utf8').trim();
-  const api = apiClient(server.url as string, adminKey, db);
+  const api = apiClient(server.url as string, adminKey, db, databaseUrl);
   let neighbours = 0;
 
   const submit = async (repo: string, description: string) => {
