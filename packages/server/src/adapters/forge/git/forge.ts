@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
+import { readBranchTips } from '../../../git/branch-tips.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
 import { probeGitRemote } from '../../../git/remote-probe.ts';
@@ -100,17 +101,23 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     return cr;
   }
 
-  /** Recomputes commits and diff of a change request from the refreshed mirror. */
+  /**
+   * Per change request, the branch tips (`<base tip> <head>`) its stored commits and diff were
+   * computed from in this process: a refresh that finds the same tips (a poll of a change request
+   * nobody pushed to) costs no more git and no write. Bounded; a restart computes once again.
+   */
+  const computed = new Map<number, string>();
+
+  /** Recomputes commits and diff of a change request from the refreshed mirror, when its tips moved. */
   async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
     // As the remote has them now (a branch just pushed included): a refresh begun before this call does not do.
     const { path } = await mirrors.sync(repo, { branches: [cr.branch, cr.base], freshAfter: Date.now() });
-    const rev = async (ref: string) => {
-      const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: path });
-      return res.code === 0 ? res.stdout.trim() : undefined;
-    };
-    const head = await rev(`refs/heads/${cr.branch}`);
-    const baseTip = await rev(`refs/heads/${cr.base}`);
+    const tips = await readBranchTips(git, path, [cr.branch, cr.base]);
+    const head = tips.get(cr.branch);
+    const baseTip = tips.get(cr.base);
     if (!head || !baseTip) return cr;
+    const tipsKey = `${baseTip} ${head}`;
+    if (computed.get(cr.number) === tipsKey && cr.headCommit === head) return cr;
     const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
     const log = await git.tryRun(
       ['log', '--reverse', '--max-count=1000', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`],
@@ -135,14 +142,18 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       : res.code === 0
         ? res.stdout
         : '';
-    return (
-      (await updateChangeRequest(db, cr.repo, cr.number, {
-        baseCommit: base,
-        headCommit: head,
-        commits,
-        diff,
-      })) ?? cr
-    );
+    const updated = await updateChangeRequest(db, cr.repo, cr.number, {
+      baseCommit: base,
+      headCommit: head,
+      commits,
+      diff,
+    });
+    if (!updated) return cr;
+    computed.delete(cr.number);
+    // A listing that failed is computed again at the next refresh, not kept.
+    if (log.code === 0 && (res.code === 0 || res.truncated)) computed.set(cr.number, tipsKey);
+    if (computed.size > MAX_COMPUTED) computed.delete(computed.keys().next().value as number);
+    return updated;
   }
 
   return {
@@ -316,6 +327,8 @@ const ACTIVITY_CAP = 300;
 
 /** Largest diff kept with a change request. */
 const MAX_DIFF_BYTES = INTAKE_LIMITS.diffBytes;
+/** Change requests whose computed tips {@link createGitForge} remembers (the oldest go first). */
+const MAX_COMPUTED = 10_000;
 
 function urlOf(repo: RepoRef): string {
   if (repo.forge.kind !== 'git') {
