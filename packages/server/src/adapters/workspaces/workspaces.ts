@@ -12,7 +12,7 @@ import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.
 import { replayOnto } from './replay.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
-import { fetchCapture, listChangedPaths, listCommits } from './verify-capture.ts';
+import { checkCapture, fetchCapture } from './verify-capture.ts';
 
 /** The identity commits made in a workspace carry. */
 export interface GitAuthor {
@@ -46,7 +46,10 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
     workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
 
-  /** A scratch repository holding `bundle` checked ({@link fetchCapture}) under {@link WORK_REF}. */
+  /**
+   * A scratch repository holding `bundle` checked ({@link checkCapture}) under {@link WORK_REF}; with
+   * `list`, the task's commits and changed paths are listed in the same run.
+   */
   async function inScratch<T>(
     repo: Parameters<Workspaces['push']>[0],
     bundle: Buffer,
@@ -55,13 +58,22 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       baseCommit: string;
       maxFileBytes: number;
       verified?: boolean;
+      list?: boolean;
       signal?: AbortSignal;
     },
-    use: (scratch: string, head: string) => Promise<T>,
+    use: (scratch: string, checked: Awaited<ReturnType<typeof checkCapture>>) => Promise<T>,
   ): Promise<T> {
     const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
-    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work' }, async (scratch) =>
-      use(scratch, await fetchCapture(git, scratch, bundle, { ...checks, ref: WORK_REF })),
+    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work', init: false }, async (scratch, borrow) =>
+      use(
+        scratch,
+        await checkCapture(git, scratch, bundle, {
+          ...checks,
+          list: checks.list ?? false,
+          borrow,
+          ref: WORK_REF,
+        }),
+      ),
     );
   }
 
@@ -181,10 +193,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           );
         throw err;
       }
-      const checks = { branch, baseCommit, maxFileBytes: limits.maxFileBytes, ...(signal ? { signal } : {}) };
-      return inScratch(repo, bundle, checks, async (scratch, head) => {
-        const commits = await listCommits(git, scratch, baseCommit, head);
-        const paths = await listChangedPaths(git, scratch, baseCommit, head);
+      const checks = {
+        branch,
+        baseCommit,
+        maxFileBytes: limits.maxFileBytes,
+        list: true,
+        ...(signal ? { signal } : {}),
+      };
+      return inScratch(repo, bundle, checks, async (_scratch, { head, commits, paths }) => {
         return { head, bundle, commits, paths } satisfies WorkCapture;
       });
     },
@@ -195,7 +211,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       const sig = signal ? { signal } : {};
       // Checked at capture: here only what a push needs (the branch, objects that pass fsck).
       const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, verified: true, ...sig };
-      return inScratch(repo, capture.bundle, checks, async (scratch, head) => {
+      return inScratch(repo, capture.bundle, checks, async (scratch, { head }) => {
         if (head !== capture.head)
           throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
         const remote = await deps.remote(repo);

@@ -1,0 +1,162 @@
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { GitCli } from '../../git/git-cli.ts';
+import { ForgeError } from '../../ports/forge.ts';
+
+/** Bytes kept of each listing the script writes (each cut there by `head -c`). */
+export const CAPTURE_SCRIPT_CAPS = {
+  heads: 64 * 1024,
+  fetchErr: 64 * 1024,
+  log: 1024 * 1024,
+  paths: 256 * 1024,
+} as const;
+
+/**
+ * The host's checks of a capture as one script, run once in a host-made repository (a clean scratch
+ * repository, or a fresh clone at prepare): the git calls that used to be a process each of the
+ * platform's (init, bundle list-heads, fetch with fsck, the fetched tip, the ancestry check, the
+ * large-file scan, the commit list and the changed paths) start from this one shell instead. It
+ * decides nothing: it stops at the first step that failed and reports each step's exit code on a
+ * line of its own (`<step> <code>`); what each step printed goes to a file of `$out`, cut at a
+ * fixed size, and the platform reads and judges it ({@link runCaptureScript}).
+ *
+ * $1 repository, $2 objects folder to borrow ('' when the repository exists), $3 bundle file,
+ * $4 the branch's ref (`refs/heads/<branch>`), $5 the ref to fetch it to, $6 base commit,
+ * $7 what to do (`verified`: up to the tip; `check`: the checks; `list`: the checks and the
+ * listings), $8 the blob size limit plus one, $9 output folder.
+ */
+const SCRIPT = `
+set -u
+repo=$1 alt=$2 bundle=$3 want=$4 ref=$5 base=$6 mode=$7 limit=$8 out=$9
+step() { printf '%s %s\\n' "$1" "$2"; }
+if [ -n "$alt" ]; then
+  git init --quiet --bare "$repo" >/dev/null 2>"$out/init.err"; rc=$?; step init $rc
+  [ $rc -eq 0 ] || exit 0
+  printf '%s\\n' "$alt" > "$repo/objects/info/alternates" || { step alternates 1; exit 0; }
+fi
+{ git bundle list-heads "$bundle" 2>/dev/null; echo $? > "$out/heads.rc"; } | head -c ${CAPTURE_SCRIPT_CAPS.heads + 1} > "$out/heads"
+rc=$(cat "$out/heads.rc"); step heads "$rc"
+[ "$rc" = 0 ] || exit 0
+# Exactly one head, the branch's: anything else is not fetched (the platform says why).
+WANT=$want awk 'NR == 1 && $2 == ENVIRON["WANT"] { ok = 1 } END { exit !(ok && NR == 1) }' "$out/heads" || exit 0
+{ git -c fetch.fsckObjects=true fetch --quiet --no-tags --no-write-fetch-head "$bundle" "+$want:$ref" 2>&1 >/dev/null; echo $? > "$out/fetch.rc"; } | tail -c ${CAPTURE_SCRIPT_CAPS.fetchErr} > "$out/fetch.err"
+rc=$(cat "$out/fetch.rc"); step fetch "$rc"
+[ "$rc" = 0 ] || exit 0
+tip=$(git rev-parse --verify --quiet "$ref^{commit}") || { step tip 1; exit 0; }
+step tip "$tip"
+[ "$mode" = verified ] && exit 0
+git merge-base --is-ancestor "$base" "$tip" >/dev/null 2>&1; rc=$?; step ancestor $rc
+[ $rc -eq 0 ] || exit 0
+{ git rev-list --objects --no-object-names "--filter=blob:limit=$limit" --filter-print-omitted "$tip" "^$base" 2>/dev/null; echo $? > "$out/revlist.rc"; } | sed -n 's/^~//p' | head -n 5 > "$out/omitted"
+step revlist "$(cat "$out/revlist.rc")"
+if [ -s "$out/omitted" ]; then
+  git cat-file '--batch-check=%(objectsize)' < "$out/omitted" > "$out/sizes" 2>/dev/null; step sizes $?
+  exit 0
+fi
+[ "$(cat "$out/revlist.rc")" = 0 ] || exit 0
+[ "$mode" = list ] || exit 0
+[ "$base" = "$tip" ] && exit 0
+# One commit a line (a subject never holds a newline), each line cut; the newest 1000.
+{ git log --reverse --max-count=1000 '--format=%H%x1f%s' "$tip" "^$base" 2>/dev/null; echo $? > "$out/log.rc"; } | cut -b 1-1024 | head -c ${CAPTURE_SCRIPT_CAPS.log} > "$out/log"
+step log "$(cat "$out/log.rc")"
+{ git diff --name-only -z --no-renames "$base" "$tip" 2>/dev/null; echo $? > "$out/paths.rc"; } | head -c ${CAPTURE_SCRIPT_CAPS.paths} > "$out/paths"
+step paths "$(cat "$out/paths.rc")"
+`;
+
+const stepLine = z.union([
+  z.tuple([
+    z.enum(['init', 'alternates', 'heads', 'fetch', 'ancestor', 'revlist', 'sizes', 'log', 'paths']),
+    z.coerce.number().int(),
+  ]),
+  z.tuple([z.literal('tip'), z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64}|1)$/)]),
+]);
+
+/** What the script found: each step's exit code (or the tip), and its bounded outputs. */
+export interface CaptureScriptResult {
+  steps: Map<string, string>;
+  /** A listing the script wrote, as it is on disk (never more than its cap plus one byte). */
+  read(name: 'heads' | 'fetch.err' | 'omitted' | 'sizes' | 'log' | 'paths' | 'init.err'): Promise<Buffer>;
+  /** Removes the output folder. */
+  done(): Promise<void>;
+}
+
+/** Runs {@link SCRIPT} in `repoDir`; throws only when the script itself could not run. */
+export async function runCaptureScript(
+  git: GitCli,
+  opts: {
+    repoDir: string;
+    /** The mirror's objects folder to borrow when the script is to make `repoDir` (bare) first. */
+    borrow?: string;
+    bundleFile: string;
+    branchRef: string;
+    ref: string;
+    baseCommit: string;
+    mode: 'verified' | 'check' | 'list';
+    maxFileBytes: number;
+    signal?: AbortSignal;
+  },
+): Promise<CaptureScriptResult> {
+  const out = await mkdtemp(join(tmpdir(), 'abca-capture-'));
+  const done = () => rm(out, { recursive: true, force: true });
+  try {
+    const limit = Math.min(opts.maxFileBytes + 1, Number.MAX_SAFE_INTEGER);
+    const res = await git.script(
+      SCRIPT,
+      [
+        opts.repoDir,
+        opts.borrow ?? '',
+        opts.bundleFile,
+        opts.branchRef,
+        opts.ref,
+        opts.baseCommit,
+        opts.mode,
+        String(limit),
+        out,
+      ],
+      { cwd: opts.repoDir, maxOutputBytes: 4096, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
+    const steps = new Map<string, string>();
+    for (const line of res.stdout.split('\n').filter(Boolean)) {
+      const parsed = stepLine.safeParse(line.split(' '));
+      if (!parsed.success)
+        throw new ForgeError('INTERNAL_ERROR', `the capture check printed '${line.slice(0, 80)}'`, false);
+      steps.set(parsed.data[0], String(parsed.data[1]));
+    }
+    if (res.code !== 0)
+      throw new ForgeError(
+        'INTERNAL_ERROR',
+        `the capture check failed: ${res.stderr.trim().slice(-300)}`,
+        true,
+      );
+    return {
+      steps,
+      read: (name) => readCapped(join(out, name), CAPTURE_SCRIPT_CAPS.log + 1),
+      done,
+    };
+  } catch (err) {
+    await done();
+    throw err;
+  }
+}
+
+async function readCapped(file: string, max: number): Promise<Buffer> {
+  const fh = await open(file, 'r').catch(() => undefined);
+  if (!fh) return Buffer.alloc(0);
+  try {
+    const buf = Buffer.alloc(max);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, max - n, n);
+      if (bytesRead === 0 || n + bytesRead >= max) {
+        n += bytesRead;
+        break;
+      }
+      n += bytesRead;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
+  }
+}
