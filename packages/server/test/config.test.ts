@@ -55,6 +55,17 @@ describe('configuration', () => {
     }
   });
 
+  it('looks at the shared task queue once a second by default, and names a bad interval', () => {
+    expect(loadConfig({}).queuePollMs).toBe(1000);
+    expect(loadConfig({ ABCA_QUEUE_POLL_MS: '100' }).queuePollMs).toBe(100);
+    expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: '0' })).toThrow(
+      /ABCA_QUEUE_POLL_MS must be greater than 0/,
+    );
+    expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: 'often' })).toThrow(
+      /ABCA_QUEUE_POLL_MS must be a whole number/,
+    );
+  });
+
   it('reads the model context window, unset by default, and names a bad one', () => {
     expect(loadConfig({}).modelContextTokens).toBeUndefined();
     expect(loadConfig({ ABCA_MODEL_CONTEXT_TOKENS: '32768' }).modelContextTokens).toBe(32_768);

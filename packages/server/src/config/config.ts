@@ -90,6 +90,12 @@ export const ConfigSchema = z.object({
   executorStaleMs: positiveInt('ABCA_EXECUTOR_STALE_MS', 10_000),
   /** How often each process re-runs admission and recovery checks (a backstop to notifications). */
   reconcileMs: positiveInt('ABCA_RECONCILE_MS', 1000),
+  /**
+   * How often a worker looks at the shared task queue, where only a task no process could start at
+   * once waits (all local slots full, or submitted to an API-only process): such a task starts up to
+   * this long after a slot frees. One value for the whole platform (DBOS keeps it in the database).
+   */
+  queuePollMs: positiveInt('ABCA_QUEUE_POLL_MS', 1000),
   defaultMaxTurns: positiveInt('ABCA_DEFAULT_MAX_TURNS', 100),
   /**
    * Dollar budget of a task that gives none and whose repo sets no `max_budget_usd`; unset: none.
@@ -258,6 +264,7 @@ const ENV_NAMES: Record<string, string> = {
   heartbeatMs: 'ABCA_HEARTBEAT_MS',
   executorStaleMs: 'ABCA_EXECUTOR_STALE_MS',
   reconcileMs: 'ABCA_RECONCILE_MS',
+  queuePollMs: 'ABCA_QUEUE_POLL_MS',
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
   defaultMaxBudgetUsd: 'ABCA_DEFAULT_MAX_BUDGET_USD',
   prices: 'ABCA_PRICES_FILE',
@@ -351,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     heartbeatMs: blank(env.ABCA_HEARTBEAT_MS),
     executorStaleMs: blank(env.ABCA_EXECUTOR_STALE_MS),
     reconcileMs: blank(env.ABCA_RECONCILE_MS),
+    queuePollMs: blank(env.ABCA_QUEUE_POLL_MS),
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
     defaultMaxBudgetUsd: blank(env.ABCA_DEFAULT_MAX_BUDGET_USD),
     prices: readPrices(blank(env.ABCA_PRICES_FILE)),

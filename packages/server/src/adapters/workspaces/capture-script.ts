@@ -1,8 +1,6 @@
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { GitCli } from '../../git/git-cli.ts';
+import { withScriptOutput } from '../../git/script-output.ts';
 import { ForgeError } from '../../ports/forge.ts';
 
 /** Bytes kept of each listing the script writes (each cut there by `head -c`). */
@@ -78,12 +76,10 @@ export interface CaptureScriptResult {
   steps: Map<string, string>;
   /** A listing the script wrote, as it is on disk (never more than its cap plus one byte). */
   read(name: 'heads' | 'fetch.err' | 'omitted' | 'sizes' | 'log' | 'paths' | 'init.err'): Promise<Buffer>;
-  /** Removes the output folder. */
-  done(): Promise<void>;
 }
 
-/** Runs {@link SCRIPT} in `repoDir`; throws only when the script itself could not run. */
-export async function runCaptureScript(
+/** Runs {@link SCRIPT} in `repoDir` and hands what it found to `judge`; throws when it could not run. */
+export async function runCaptureScript<T>(
   git: GitCli,
   opts: {
     repoDir: string;
@@ -97,10 +93,9 @@ export async function runCaptureScript(
     maxFileBytes: number;
     signal?: AbortSignal;
   },
-): Promise<CaptureScriptResult> {
-  const out = await mkdtemp(join(tmpdir(), 'abca-capture-'));
-  const done = () => rm(out, { recursive: true, force: true });
-  try {
+  judge: (found: CaptureScriptResult) => Promise<T>,
+): Promise<T> {
+  return withScriptOutput(async (out, read) => {
     const limit = Math.min(opts.maxFileBytes + 1, Number.MAX_SAFE_INTEGER);
     const res = await git.script(
       SCRIPT,
@@ -130,33 +125,16 @@ export async function runCaptureScript(
         `the capture check failed: ${res.stderr.trim().slice(-300)}`,
         true,
       );
-    return {
-      steps,
-      read: (name) => readCapped(join(out, name), CAPTURE_SCRIPT_CAPS.log + 1),
-      done,
-    };
-  } catch (err) {
-    await done();
-    throw err;
-  }
+    return judge({ steps, read: (name) => read(name, CAPS_OF[name]) });
+  });
 }
 
-async function readCapped(file: string, max: number): Promise<Buffer> {
-  const fh = await open(file, 'r').catch(() => undefined);
-  if (!fh) return Buffer.alloc(0);
-  try {
-    const buf = Buffer.alloc(max);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, max - n, n);
-      if (bytesRead === 0 || n + bytesRead >= max) {
-        n += bytesRead;
-        break;
-      }
-      n += bytesRead;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    await fh.close();
-  }
-}
+const CAPS_OF = {
+  heads: CAPTURE_SCRIPT_CAPS.heads + 1,
+  'fetch.err': CAPTURE_SCRIPT_CAPS.fetchErr,
+  omitted: 4096,
+  sizes: 4096,
+  log: CAPTURE_SCRIPT_CAPS.log,
+  paths: CAPTURE_SCRIPT_CAPS.paths,
+  'init.err': 4096,
+} as const;

@@ -19,7 +19,6 @@ import type { Queryable } from '../../../storage/db.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
-  type ChangeRequestCommit,
   findChangeRequest,
   getChangeRequest,
   getChangeRequestComment,
@@ -31,6 +30,7 @@ import {
   updateChangeRequest,
 } from '../../../store/change-requests.ts';
 import { openThreads, REVIEW_STATE, threadIdOf, threadsOf, toPrComment } from '../stored-threads.ts';
+import { listChange } from './change-listing.ts';
 
 export interface GitForgeDeps {
   db: Queryable;
@@ -118,30 +118,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     if (!head || !baseTip) return cr;
     const tipsKey = `${baseTip} ${head}`;
     if (computed.get(cr.number) === tipsKey && cr.headCommit === head) return cr;
-    const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
-    const log = await git.tryRun(
-      ['log', '--reverse', '--max-count=1000', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`],
-      { cwd: path, maxOutputBytes: 1024 * 1024, truncate: true },
-    );
-    const commits: ChangeRequestCommit[] = log.stdout
-      .split('\x1e')
-      .map((l) => l.trim())
-      .filter((l) => l.split('\x1f').length === 3)
-      .map((l) => {
-        const [sha = '', subject = '', author = ''] = l.split('\x1f');
-        return { sha, subject: subject.slice(0, 200), author: author.slice(0, 200) };
-      });
-    // Cut, not failed, when huge (a million-file change): the change request still shows what it can.
-    const res = await git.tryRun(['diff', '--no-ext-diff', '--no-textconv', base, head], {
-      cwd: path,
-      maxOutputBytes: MAX_DIFF_BYTES,
-      truncate: true,
-    });
-    const diff = res.truncated
-      ? `${res.stdout}\n[diff cut at ${MAX_DIFF_BYTES} bytes]\n`
-      : res.code === 0
-        ? res.stdout
-        : '';
+    const { base, commits, diff, complete } = await listChange(git, path, baseTip, head, MAX_DIFF_BYTES);
     const updated = await updateChangeRequest(db, cr.repo, cr.number, {
       baseCommit: base,
       headCommit: head,
@@ -151,7 +128,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     if (!updated) return cr;
     computed.delete(cr.number);
     // A listing that failed is computed again at the next refresh, not kept.
-    if (log.code === 0 && (res.code === 0 || res.truncated)) computed.set(cr.number, tipsKey);
+    if (complete) computed.set(cr.number, tipsKey);
     if (computed.size > MAX_COMPUTED) computed.delete(computed.keys().next().value as number);
     return updated;
   }
