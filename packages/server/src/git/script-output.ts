@@ -7,25 +7,30 @@ import { join } from 'node:path';
  * cut at a fixed size by the script (`head -c`); read back bounded, removed when `use` returns.
  */
 export async function withScriptOutput<T>(
-  use: (out: string, read: (name: string, maxBytes: number) => Promise<Buffer>) => Promise<T>,
+  use: (
+    out: string,
+    read: (name: string, maxBytes: number, from?: 'start' | 'end') => Promise<Buffer>,
+  ) => Promise<T>,
 ): Promise<T> {
   const out = await mkdtemp(join(tmpdir(), 'abca-git-script-'));
   try {
-    return await use(out, (name, maxBytes) => readCapped(join(out, name), maxBytes));
+    return await use(out, (name, maxBytes, from = 'start') => readCapped(join(out, name), maxBytes, from));
   } finally {
     await rm(out, { recursive: true, force: true });
   }
 }
 
-/** At most `max` bytes of `file` (nothing when it is not there). */
-async function readCapped(file: string, max: number): Promise<Buffer> {
+/** At most `max` bytes of `file`, its first or its last (nothing when it is not there). */
+async function readCapped(file: string, max: number, from: 'start' | 'end'): Promise<Buffer> {
   const fh = await open(file, 'r').catch(() => undefined);
   if (!fh) return Buffer.alloc(0);
   try {
-    const buf = Buffer.alloc(max);
+    const size = (await fh.stat()).size;
+    const start = from === 'end' ? Math.max(0, size - max) : 0;
+    const buf = Buffer.alloc(Math.min(max, size));
     let n = 0;
-    while (n < max) {
-      const { bytesRead } = await fh.read(buf, n, max - n, n);
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, start + n);
       if (bytesRead === 0) break;
       n += bytesRead;
     }

@@ -3,11 +3,11 @@ import type { GitCli } from '../../git/git-cli.ts';
 import { withScriptOutput } from '../../git/script-output.ts';
 import { ForgeError } from '../../ports/forge.ts';
 
-/** Bytes kept of each listing the script writes (each cut there by `head -c`). */
+/** Bytes of each listing the platform reads back (the paths are cut there by the script too). */
 export const CAPTURE_SCRIPT_CAPS = {
   heads: 64 * 1024,
   fetchErr: 64 * 1024,
-  log: 1024 * 1024,
+  log: 2 * 1024 * 1024,
   paths: 256 * 1024,
 } as const;
 
@@ -17,8 +17,10 @@ export const CAPTURE_SCRIPT_CAPS = {
  * platform's (init, bundle list-heads, fetch with fsck, the fetched tip, the ancestry check, the
  * large-file scan, the commit list and the changed paths) start from this one shell instead. It
  * decides nothing: it stops at the first step that failed and reports each step's exit code on a
- * line of its own (`<step> <code>`); what each step printed goes to a file of `$out`, cut at a
- * fixed size, and the platform reads and judges it ({@link runCaptureScript}).
+ * line of its own (`<step> <code>`); what each step printed goes to a file of `$out`, bounded
+ * (by the bundle's size, by git's own cut of each subject, or by `head -c`), and the platform
+ * reads a fixed amount of it back and judges it ({@link runCaptureScript}). Shell builtins do the
+ * small work between the steps: every extra process costs a few milliseconds of CPU here.
  *
  * $1 repository, $2 objects folder to borrow ('' when the repository exists), $3 bundle file,
  * $4 the branch's ref (`refs/heads/<branch>`), $5 the ref to fetch it to, $6 base commit,
@@ -34,33 +36,37 @@ if [ -n "$alt" ]; then
   [ $rc -eq 0 ] || exit 0
   printf '%s\\n' "$alt" > "$repo/objects/info/alternates" || { step alternates 1; exit 0; }
 fi
-{ git bundle list-heads "$bundle" 2>/dev/null; echo $? > "$out/heads.rc"; } | head -c ${CAPTURE_SCRIPT_CAPS.heads + 1} > "$out/heads"
-rc=$(cat "$out/heads.rc"); step heads "$rc"
-[ "$rc" = 0 ] || exit 0
-# Exactly one head, the branch's: anything else is not fetched (the platform says why).
-WANT=$want awk 'NR == 1 && $2 == ENVIRON["WANT"] { ok = 1 } END { exit !(ok && NR == 1) }' "$out/heads" || exit 0
-{ git -c fetch.fsckObjects=true fetch --quiet --no-tags --no-write-fetch-head "$bundle" "+$want:$ref" 2>&1 >/dev/null; echo $? > "$out/fetch.rc"; } | tail -c ${CAPTURE_SCRIPT_CAPS.fetchErr} > "$out/fetch.err"
-rc=$(cat "$out/fetch.rc"); step fetch "$rc"
-[ "$rc" = 0 ] || exit 0
+# The heads are in the bundle's header: their listing is never larger than the bundle itself.
+git bundle list-heads "$bundle" > "$out/heads" 2>/dev/null; rc=$?; step heads $rc
+[ $rc -eq 0 ] || exit 0
+# Exactly one head, the branch's (shell builtins only): anything else is not fetched.
+n=0 named=''
+while IFS=' ' read -r oid name rest; do n=$((n + 1)); named=$name; [ $n -gt 1 ] && break; done < "$out/heads"
+[ $n -eq 1 ] && [ "$named" = "$want" ] || exit 0
+# Its complaint is a line or so per bad object of the bundle: bounded by the bundle's size.
+git -c fetch.fsckObjects=true fetch --quiet --no-tags --no-write-fetch-head "$bundle" "+$want:$ref" >/dev/null 2>"$out/fetch.err"
+rc=$?; step fetch $rc
+[ $rc -eq 0 ] || exit 0
 tip=$(git rev-parse --verify --quiet "$ref^{commit}") || { step tip 1; exit 0; }
 step tip "$tip"
 [ "$mode" = verified ] && exit 0
 git merge-base --is-ancestor "$base" "$tip" >/dev/null 2>&1; rc=$?; step ancestor $rc
 [ $rc -eq 0 ] || exit 0
-{ git rev-list --objects --no-object-names "--filter=blob:limit=$limit" --filter-print-omitted "$tip" "^$base" 2>/dev/null; echo $? > "$out/revlist.rc"; } | sed -n 's/^~//p' | head -n 5 > "$out/omitted"
-step revlist "$(cat "$out/revlist.rc")"
+{ git rev-list --objects --no-object-names "--filter=blob:limit=$limit" --filter-print-omitted "$tip" "^$base" 2>/dev/null; echo $? > "$out/revlist.rc"; } | grep -m 5 '^~' > "$out/omitted"
+read -r rc < "$out/revlist.rc"; step revlist "$rc"
 if [ -s "$out/omitted" ]; then
-  git cat-file '--batch-check=%(objectsize)' < "$out/omitted" > "$out/sizes" 2>/dev/null; step sizes $?
+  while read -r o; do printf '%s\\n' "\${o#\\~}"; done < "$out/omitted" | git cat-file '--batch-check=%(objectsize)' > "$out/sizes" 2>/dev/null
+  step sizes $?
   exit 0
 fi
-[ "$(cat "$out/revlist.rc")" = 0 ] || exit 0
+[ "$rc" = 0 ] || exit 0
 [ "$mode" = list ] || exit 0
 [ "$base" = "$tip" ] && exit 0
-# One commit a line (a subject never holds a newline), each line cut; the newest 1000.
-{ git log --reverse --max-count=1000 '--format=%H%x1f%s' "$tip" "^$base" 2>/dev/null; echo $? > "$out/log.rc"; } | cut -b 1-1024 | head -c ${CAPTURE_SCRIPT_CAPS.log} > "$out/log"
-step log "$(cat "$out/log.rc")"
+# The newest 1000 commits, a subject cut by git at 400 columns: at most some 1.6 MB.
+git log --reverse --max-count=1000 '--format=%H%x1f%<(400,trunc)%s' "$tip" "^$base" > "$out/log" 2>/dev/null
+step log $?
 { git diff --name-only -z --no-renames "$base" "$tip" 2>/dev/null; echo $? > "$out/paths.rc"; } | head -c ${CAPTURE_SCRIPT_CAPS.paths} > "$out/paths"
-step paths "$(cat "$out/paths.rc")"
+read -r rc < "$out/paths.rc"; step paths "$rc"
 `;
 
 const stepLine = z.union([
@@ -125,12 +131,16 @@ export async function runCaptureScript<T>(
         `the capture check failed: ${res.stderr.trim().slice(-300)}`,
         true,
       );
-    return judge({ steps, read: (name) => read(name, CAPS_OF[name]) });
+    return judge({
+      steps,
+      read: (name) => read(name, CAPS_OF[name], name === 'fetch.err' ? 'end' : 'start'),
+    });
   });
 }
 
 const CAPS_OF = {
   heads: CAPTURE_SCRIPT_CAPS.heads + 1,
+  // The end of a long complaint: its last lines are what explain it.
   'fetch.err': CAPTURE_SCRIPT_CAPS.fetchErr,
   omitted: 4096,
   sizes: 4096,

@@ -125,7 +125,8 @@ export async function checkCapture(
       const commits: WorkCommit[] = [];
       for (const line of (await run.read('log')).toString('utf8').split('\n')) {
         const [sha = '', subject = ''] = line.split('\x1f');
-        if (/^[0-9a-f]{40,64}$/.test(sha)) commits.push({ sha, subject: subject.slice(0, SUBJECT_CHARS) });
+        if (/^[0-9a-f]{40,64}$/.test(sha))
+          commits.push({ sha, subject: subject.trimEnd().slice(0, SUBJECT_CHARS) });
       }
       // Informational (a task's episode): a commit of a million files is cut, never an error.
       const rawPaths =

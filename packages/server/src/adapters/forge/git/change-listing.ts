@@ -3,23 +3,24 @@ import { withScriptOutput } from '../../../git/script-output.ts';
 import { ForgeError } from '../../../ports/forge.ts';
 import type { ChangeRequestCommit } from '../../../store/change-requests.ts';
 
-const LOG_BYTES = 1024 * 1024;
+const LOG_BYTES = 4 * 1024 * 1024;
 
 /**
  * A change request's merge base, commits and diff in one fixed script run in the mirror (one
- * process start for the platform instead of three). Each listing is cut by the script at its size
- * (`head -c`): the log at 1 MiB, the diff one byte past `maxDiffBytes` (so a cut is seen).
+ * process start for the platform instead of three). The log is bounded by git's own cut of each
+ * subject and author; the diff is cut by `head -c` one byte past `maxDiffBytes` (so a cut is seen).
  * $1 base tip, $2 head, $3 output folder, $4 diff bytes kept.
  */
 const SCRIPT = `
 set -u
 base=$(git merge-base "$1" "$2" 2>/dev/null) || { echo 'merge-base 1'; exit 0; }
-echo "base \${base:-$1}"
 base=\${base:-$1}
-{ git log --reverse --max-count=1000 '--format=%H%x1f%s%x1f%an%x1e' "$base..$2" 2>/dev/null; echo $? > "$3/log.rc"; } | head -c ${LOG_BYTES} > "$3/log"
-echo "log $(cat "$3/log.rc")"
+echo "base $base"
+# The newest 1000 commits, subject and author cut by git at 400 columns: at most some 3 MB.
+git log --reverse --max-count=1000 '--format=%H%x1f%<(400,trunc)%s%x1f%<(400,trunc)%an%x1e' "$base..$2" > "$3/log" 2>/dev/null
+echo "log $?"
 { git diff --no-ext-diff --no-textconv "$base" "$2" 2>/dev/null; echo $? > "$3/diff.rc"; } | head -c "$4" > "$3/diff"
-echo "diff $(cat "$3/diff.rc")"
+read -r rc < "$3/diff.rc"; echo "diff $rc"
 `;
 
 export interface ChangeListing {
@@ -65,7 +66,7 @@ export async function listChange(
       .filter((l) => l.split('\x1f').length === 3)
       .map((l) => {
         const [sha = '', subject = '', author = ''] = l.split('\x1f');
-        return { sha, subject: subject.slice(0, 200), author: author.slice(0, 200) };
+        return { sha, subject: subject.trimEnd().slice(0, 200), author: author.trimEnd().slice(0, 200) };
       });
     const raw = await read('diff', maxDiffBytes + 1);
     // Cut, not failed, when huge (a million-file change): the change request still shows what it can.
@@ -76,7 +77,7 @@ export async function listChange(
       : diffOk
         ? raw.toString('utf8')
         : '';
-    const logOk = steps.get('log') === '0' || (steps.get('log') === '141' && commits.length > 0);
+    const logOk = steps.get('log') === '0';
     return { base, commits, diff, complete: logOk && (diffOk || cut) };
   });
 }
