@@ -240,10 +240,9 @@ describe('plain-git forge specifics', () => {
       }
       // Each poll: the mirror's refresh (fetch, its head) and one read of both tips; no listing of
       // the change (merge base, log, diff: one script), and the stored row is not written again.
-      expect(
-        started.filter((c) => ['merge-base', 'log', 'diff', 'rev-parse', '/bin/sh'].includes(c)),
-      ).toEqual(Array(3).fill('rev-parse'));
+      expect(started.filter((c) => ['merge-base', 'log', 'diff', '/bin/sh'].includes(c))).toEqual([]);
       expect(started.filter((c) => c === 'for-each-ref')).toHaveLength(3);
+      expect(started.length).toBeLessThanOrEqual(3 * 3);
       expect((await getChangeRequest(env.pool, pr.number))?.updatedAt).toEqual(opened?.updatedAt);
 
       // Someone pushes to the branch: the next poll sees it and recomputes commits and diff.
