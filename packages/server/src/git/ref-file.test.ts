@@ -43,5 +43,12 @@ describe('readBranchRef', () => {
     expect(await readBranchRef(bare, '../../planted')).toBeUndefined();
     writeFileSync(join(bare, 'refs', 'heads', 'sym'), 'ref: refs/heads/main\n');
     expect(await readBranchRef(bare, 'sym')).toBeUndefined();
+    // A clone's remote-tracking branch.
+    const clone = join(root, 'clone');
+    git(root, 'clone', '-q', '--no-checkout', bare, clone);
+    expect(await readBranchRef(join(clone, '.git'), 'feature/x', 'refs/remotes/origin/')).toBe(
+      git(work, 'rev-parse', 'HEAD'),
+    );
+    expect(await readBranchRef(join(clone, '.git'), 'feature/x')).toBeUndefined();
   });
 });

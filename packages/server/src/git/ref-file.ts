@@ -7,16 +7,22 @@ const OID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 /**
  * The commit a branch of a host-made repository points at, read from its files (a loose ref, else
  * `packed-refs`) without starting git; undefined when neither holds it plainly (a symbolic ref, a
- * ref store git keeps otherwise), and the caller asks git. Git writes only commits to `refs/heads/`.
+ * ref store git keeps otherwise), and the caller asks git. Git writes only commits to `refs/heads/`
+ * (and a clone copies those to `refs/remotes/origin/`).
  * Never for a repository a sandbox wrote: its files are then no one's word.
  */
-export async function readBranchRef(gitDir: string, branch: string): Promise<string | undefined> {
+export async function readBranchRef(
+  gitDir: string,
+  branch: string,
+  /** Where the branch is: `refs/heads/` (a mirror's own), or `refs/remotes/origin/` (a clone's). */
+  prefix: 'refs/heads/' | 'refs/remotes/origin/' = 'refs/heads/',
+): Promise<string | undefined> {
   try {
     checkBranchName(branch);
   } catch {
     return undefined;
   }
-  const ref = `refs/heads/${branch}`;
+  const ref = `${prefix}${branch}`;
   const loose = await readFile(join(gitDir, ...ref.split('/')), 'utf8').catch(() => undefined);
   if (loose !== undefined) {
     const oid = loose.trim();

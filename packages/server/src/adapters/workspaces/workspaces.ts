@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { isSandboxFileError } from '@abca/sandbox';
 import type { GitCli } from '../../git/git-cli.ts';
 import type { Mirrors, RemoteResolver } from '../../git/mirrors.ts';
+import { readBranchRef } from '../../git/ref-file.ts';
 import type { HostProcesses } from '../../ops/host-processes.ts';
 import { removeTree } from '../../ops/remove-tree.ts';
 import { ForgeError } from '../../ports/forge.ts';
@@ -104,9 +105,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         // Never waits for a refresh or for the mirror's upkeep (see createMirrors).
         await mirrors.cloneTo(repo, tmp, sig);
         const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
-        const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
-          cwd: tmp,
-        });
+        // The clone is host-made: its branch is read from its files (git only when they do not say,
+        // and always for a base commit, which must be checked to be in the clone).
+        const read = from
+          ? undefined
+          : await readBranchRef(join(tmp, '.git'), startBranch ?? repo.defaultBranch, 'refs/remotes/origin/');
+        const res = read
+          ? { code: 0, stdout: read }
+          : await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], { cwd: tmp });
         if (res.code !== 0 && !from && startBranch !== undefined) {
           throw new ForgeError(
             'PR_BRANCH_GONE',
