@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/profile-task.ts [--builtin] [--tasks=20] [--out=task.cpuprofile]
  *     [--no-profile] (CPU figures only) [--trace-spawns] (each process started, and by whom)
+ *     [ABCA_SETTING=value ...] (settings for the platform)
  *
  * Open the written profile in Chrome's DevTools (Performance tab) for the call tree.
  */
@@ -149,9 +150,22 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
 const dir = mkdtempSync(join(tmpdir(), 'abca-profile-'));
 const remote = makeBenchRepo(dir, FILES);
 const model = builtin ? await createScriptedModelServer() : undefined;
+const settings = Object.fromEntries(
+  process.argv
+    .filter((a) => /^ABCA_[A-Z0-9_]+=/.test(a))
+    .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+);
 const bench = await startBenchPlatform({
+  ...settings,
   ABCA_AGENT_RUNTIME: builtin ? 'builtin' : 'fake',
-  ...(model ? { ABCA_MODEL: 'openai-compatible:scripted', ABCA_MODEL_BASE_URL: model.baseUrl } : {}),
+  // Memory's learning would ask the scripted model after each task, taking the next task's reply.
+  ...(model
+    ? {
+        ABCA_MODEL: 'openai-compatible:scripted',
+        ABCA_MODEL_BASE_URL: model.baseUrl,
+        ABCA_MEMORY_LEARNING: 'off',
+      }
+    : {}),
 });
 const url = bench.platform.url as string;
 await fetch(`${url}/v1/repos`, {

@@ -55,9 +55,9 @@ describe('configuration', () => {
     }
   });
 
-  it('reads how often a worker looks for queued tasks: 100 ms by default, a bad one named', () => {
-    expect(loadConfig({}).queuePollMs).toBe(100);
-    expect(loadConfig({ ABCA_QUEUE_POLL_MS: '1000' }).queuePollMs).toBe(1000);
+  it('looks at the shared task queue once a second by default, and names a bad interval', () => {
+    expect(loadConfig({}).queuePollMs).toBe(1000);
+    expect(loadConfig({ ABCA_QUEUE_POLL_MS: '100' }).queuePollMs).toBe(100);
     expect(() => loadConfig({ ABCA_QUEUE_POLL_MS: '0' })).toThrow(
       /ABCA_QUEUE_POLL_MS must be greater than 0/,
     );

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub } from '@abca/fake-github';
@@ -9,6 +9,7 @@ import { createGitForge } from '../src/adapters/forge/git/forge.ts';
 import { createForgeRouter } from '../src/adapters/forge/router.ts';
 import { createLocalGit } from '../src/adapters/workspaces/local-git.ts';
 import { gitError, scrub } from '../src/git/git-cli.ts';
+import { createHostProcesses, type HostProcesses } from '../src/ops/host-processes.ts';
 import type { Forge, RepoRef } from '../src/ports/forge.ts';
 import { createPool } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
@@ -23,7 +24,7 @@ import { type ForgeContractEnv, pushWithGit, runForgeContract, sh, writeSeed } f
 import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract } from './workspaces-contract.ts';
 
-async function setupGitForge() {
+async function setupGitForge(processes?: HostProcesses) {
   const root = mkdtempSync(join(tmpdir(), 'abca-git-forge-'));
   const seed = join(root, 'seed');
   writeSeed(seed);
@@ -32,7 +33,11 @@ async function setupGitForge() {
   const pool = createPool(await createTestDatabase('gitforge'), 4);
   await migrate(pool);
   const cacheDir = join(root, 'cache');
-  const local = createLocalGit({ cacheDir, remote: (r) => forge.gitRemote(r) });
+  const local = createLocalGit({
+    cacheDir,
+    remote: (r) => forge.gitRemote(r),
+    ...(processes ? { processes } : {}),
+  });
   const forge: Forge = createGitForge({ db: pool, git: local.git, mirrors: local.mirrors });
   const repo: RepoRef = { repo: 'local/app', defaultBranch: 'main', forge: { kind: 'git', url: bare } };
   const missingRepo: RepoRef = {
@@ -109,8 +114,8 @@ async function setupGitForge() {
   };
 }
 
-runForgeContract('plain git', setupGitForge);
-runWorkspacesContract('plain git', setupGitForge);
+runForgeContract('plain git', () => setupGitForge());
+runWorkspacesContract('plain git', () => setupGitForge());
 runRemoteVerificationContract('plain git (a local path)', async () => ({
   ...(await setupGitForge()),
   push: 'unknown',
@@ -147,6 +152,17 @@ runRemoteVerificationContract('plain git over http (with a token)', async () => 
     cleanup: () => gh.close(),
   };
 });
+
+/** The git subcommand of a host process's argv (past git's `-c` options), or its program. */
+function gitSubcommand(argv: string[]): string {
+  if (argv[0] !== 'git') return argv[0] ?? '';
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '-c' || a === '-C') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return '';
+}
 
 function never(): never {
   throw new Error('not used by verifyRemote');
@@ -185,6 +201,62 @@ describe('plain-git forge specifics', () => {
       // A comment on no line is the PR's conversation, not a review thread.
       expect(ctx.pullRequest?.reviewThreads).toEqual([]);
       expect(ctx.pullRequest?.conversation.map((c) => [c.author, c.body])).toEqual([['abca', 'Looks good']]);
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it('polls an unchanged change request without recomputing it, and recomputes once its branch moves', async () => {
+    // Every host process the forge starts, by git subcommand (real processes, counted).
+    const started: string[] = [];
+    const real = createHostProcesses();
+    const processes: HostProcesses = {
+      ...real,
+      run(argv, opts) {
+        started.push(gitSubcommand(argv));
+        return real.run(argv, opts);
+      },
+    };
+    const env = await setupGitForge(processes);
+    try {
+      const branch = 'abca/task-11/poll';
+      const dir = join(env.root, 'ws-poll');
+      await pushWithGit(env.forge, env.repo, { dir, branch, file: 'ONE.md', content: 'one\n' });
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: 'main',
+        title: 'Poll',
+        body: 'b',
+        draft: false,
+        taskId: 'TASK11',
+      });
+      const opened = await getChangeRequest(env.pool, pr.number);
+      expect(opened?.commits).toHaveLength(1);
+
+      started.length = 0;
+      for (let i = 0; i < 3; i++) {
+        const activity = await env.forge.listActivity(env.repo, pr.number);
+        expect(activity.commits).toHaveLength(1);
+      }
+      // Each poll: the mirror's refresh (fetch, its head) and one read of both tips; no listing of
+      // the change (merge base, log, diff: one script), and the stored row is not written again.
+      expect(started.filter((c) => ['merge-base', 'log', 'diff', '/bin/sh'].includes(c))).toEqual([]);
+      expect(started.filter((c) => c === 'for-each-ref')).toHaveLength(3);
+      expect(started.length).toBeLessThanOrEqual(3 * 3);
+      expect((await getChangeRequest(env.pool, pr.number))?.updatedAt).toEqual(opened?.updatedAt);
+
+      // Someone pushes to the branch: the next poll sees it and recomputes commits and diff.
+      writeFileSync(join(dir, 'TWO.md'), 'two\n');
+      sh(dir, ['add', '-A']);
+      sh(dir, ['commit', '-q', '-m', 'Add TWO.md']);
+      sh(dir, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`]);
+      started.length = 0;
+      const moved = await env.forge.listActivity(env.repo, pr.number);
+      expect(moved.commits).toHaveLength(2);
+      expect(started.filter((c) => c === '/bin/sh')).toHaveLength(1);
+      const stored = await getChangeRequest(env.pool, pr.number);
+      expect(stored?.diff).toContain('+two');
+      expect(stored?.headCommit).toBe(sh(dir, ['rev-parse', 'HEAD']));
     } finally {
       await env.cleanup();
     }

@@ -80,16 +80,6 @@ export const ConfigSchema = z.object({
   }),
   /** How many task workflows one worker process runs at once. */
   workerSlots: positiveInt('ABCA_WORKER_SLOTS', 10),
-  /**
-   * How often, in ms, a worker asks the database for queued task workflows (a task waits on the
-   * queue only when its worker's slots are full, on API-only servers, and after a restart). Each
-   * ask is a transaction of four queries, also on an idle server: 100 ms is about 40 queries a
-   * second per worker; a slower ask costs a queued task up to that long before it starts. DBOS
-   * keeps a queue's settings in the database: the worker that started last sets it for all.
-   */
-  queuePollMs: positiveInt('ABCA_QUEUE_POLL_MS', 100).pipe(
-    z.number().max(60_000, 'ABCA_QUEUE_POLL_MS must be at most 60000 (one minute)'),
-  ),
   executorId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'ABCA_EXECUTOR_ID may hold letters, digits, . _ - only')
@@ -100,6 +90,15 @@ export const ConfigSchema = z.object({
   executorStaleMs: positiveInt('ABCA_EXECUTOR_STALE_MS', 10_000),
   /** How often each process re-runs admission and recovery checks (a backstop to notifications). */
   reconcileMs: positiveInt('ABCA_RECONCILE_MS', 1000),
+  /**
+   * How often a worker looks at the shared task queue, where only a task no process could start at
+   * once waits (all local slots full, or an API-only process's hand-over no worker heard): such a
+   * task starts up to this long after a slot frees. Each look is four queries, idle or not. One
+   * value for the whole platform (DBOS keeps it in the database: the last worker to start sets it).
+   */
+  queuePollMs: positiveInt('ABCA_QUEUE_POLL_MS', 1000).pipe(
+    z.number().max(60_000, 'ABCA_QUEUE_POLL_MS must be at most 60000 (one minute)'),
+  ),
   defaultMaxTurns: positiveInt('ABCA_DEFAULT_MAX_TURNS', 100),
   /**
    * Dollar budget of a task that gives none and whose repo sets no `max_budget_usd`; unset: none.
@@ -275,11 +274,11 @@ const ENV_NAMES: Record<string, string> = {
   'caps.perRepo': 'ABCA_MAX_TASKS_PER_REPO',
   'caps.global': 'ABCA_MAX_TASKS',
   workerSlots: 'ABCA_WORKER_SLOTS',
-  queuePollMs: 'ABCA_QUEUE_POLL_MS',
   executorId: 'ABCA_EXECUTOR_ID',
   heartbeatMs: 'ABCA_HEARTBEAT_MS',
   executorStaleMs: 'ABCA_EXECUTOR_STALE_MS',
   reconcileMs: 'ABCA_RECONCILE_MS',
+  queuePollMs: 'ABCA_QUEUE_POLL_MS',
   defaultMaxTurns: 'ABCA_DEFAULT_MAX_TURNS',
   defaultMaxBudgetUsd: 'ABCA_DEFAULT_MAX_BUDGET_USD',
   prices: 'ABCA_PRICES_FILE',
@@ -369,12 +368,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       global: blank(env.ABCA_MAX_TASKS),
     },
     workerSlots: blank(env.ABCA_WORKER_SLOTS),
-    queuePollMs: blank(env.ABCA_QUEUE_POLL_MS),
     executorId: blank(env.ABCA_EXECUTOR_ID),
     hostname: hostname(),
     heartbeatMs: blank(env.ABCA_HEARTBEAT_MS),
     executorStaleMs: blank(env.ABCA_EXECUTOR_STALE_MS),
     reconcileMs: blank(env.ABCA_RECONCILE_MS),
+    queuePollMs: blank(env.ABCA_QUEUE_POLL_MS),
     defaultMaxTurns: blank(env.ABCA_DEFAULT_MAX_TURNS),
     defaultMaxBudgetUsd: blank(env.ABCA_DEFAULT_MAX_BUDGET_USD),
     prices: readPrices(blank(env.ABCA_PRICES_FILE)),

@@ -48,6 +48,14 @@ export interface GitCli {
   run(args: string[], opts?: GitCallOptions): Promise<string>;
   /** Runs git and returns the exit code instead of throwing (spawn failures and timeouts still throw). */
   tryRun(args: string[], opts?: GitCallOptions): Promise<GitResult>;
+  /**
+   * Runs `text`, a fixed POSIX shell script shipped with the platform (never text a repository, a
+   * sandbox or a user gave), with `args` as its `$1`...: every git it calls (as `git`) gets the
+   * environment and config {@link run}'s calls get, so a sequence of local git calls costs the
+   * platform one process start instead of one each. Local only (no credential, no remote).
+   * Returns the script's exit code and output like {@link tryRun}.
+   */
+  script(text: string, args: string[], opts?: Omit<GitCallOptions, 'credential' | 'op'>): Promise<GitResult>;
 }
 
 export interface GitCliSettings {
@@ -102,7 +110,36 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
   const processes = settings.processes ?? createHostProcesses();
 
   async function tryRun(args: string[], opts: GitCallOptions = {}): Promise<GitResult> {
+    return exec([gitPath, ...BASE_CONFIG, ...args], args, opts, {});
+  }
+
+  async function script(
+    text: string,
+    args: string[],
+    opts: Omit<GitCallOptions, 'credential' | 'op'> = {},
+  ): Promise<GitResult> {
+    // The base config as git's own environment form of `-c` (every git the script starts reads it).
     const env: Record<string, string> = {
+      ABCA_GIT: gitPath,
+      GIT_CONFIG_COUNT: String(BASE_CONFIG.length / 2),
+    };
+    for (let i = 0; i < BASE_CONFIG.length / 2; i++) {
+      const [key = '', ...value] = (BASE_CONFIG[2 * i + 1] ?? '').split('=');
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value.join('=');
+    }
+    const prelude = 'git() { command "$ABCA_GIT" "$@"; }\n';
+    return exec(['/bin/sh', '-c', prelude + text, 'abca-git-script', ...args], ['script'], opts, env);
+  }
+
+  async function exec(
+    argv: string[],
+    args: string[],
+    opts: GitCallOptions,
+    extraEnv: Record<string, string>,
+  ): Promise<GitResult> {
+    const env: Record<string, string> = {
+      ...extraEnv,
       PATH: pathEnv,
       HOME: '/nonexistent',
       XDG_CONFIG_HOME: '/nonexistent',
@@ -129,7 +166,7 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
     const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     let res: Awaited<ReturnType<HostProcesses['run']>>;
     try {
-      res = await processes.run([gitPath, ...BASE_CONFIG, ...args], {
+      res = await processes.run(argv, {
         ...(opts.cwd ? { cwd: opts.cwd } : {}),
         env,
         timeoutMs: timeout,
@@ -173,6 +210,7 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
 
   return {
     tryRun,
+    script,
     async run(args, opts = {}) {
       const res = await tryRun(args, opts);
       if (res.code === 0) return res.stdout;

@@ -16,6 +16,7 @@ import {
   readFetchRecord,
   writeFetchRecord,
 } from './mirror-record.ts';
+import { readBranchRef } from './ref-file.ts';
 
 /** Resolves the remote of a repo per call (for example after minting a short-lived token). */
 export type RemoteResolver = (repo: RepoRef) => Promise<GitRemote>;
@@ -381,6 +382,9 @@ export function createMirrors(deps: {
   }
 
   async function head(path: string, repo: RepoRef): Promise<string> {
+    // The mirror is host-made: its branch is read from its files (git only when they do not say).
+    const read = await readBranchRef(path, repo.defaultBranch);
+    if (read) return read;
     const res = await git.tryRun(
       ['rev-parse', '--verify', '--quiet', `refs/heads/${repo.defaultBranch}^{commit}`],
       { cwd: path },

@@ -251,6 +251,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   await DBOS.launch();
   await DBOS.registerQueue(TASK_QUEUE, {
     workerConcurrency: config.workerSlots,
+    // Tasks start locally when a slot is free; the queue holds only overflow (ABCA_QUEUE_POLL_MS).
     minPollingIntervalMs: config.queuePollMs,
     onConflict: 'always_update',
   });

@@ -64,12 +64,6 @@ export async function startTestPlatform(
       ABCA_RECONCILE_MS: '500',
       // The suite's tasks were written against ten slots; the default follows the cores now.
       ABCA_MAX_TASKS: '10',
-      // An in-process platform starts its tasks itself (ten slots): it looks for queued ones (after
-      // a restart, over its slots) once a second instead of every 100 ms, four queries each, busy
-      // or idle (about 6 % of a core per platform with its PostgreSQL backend). An API-only one
-      // dispatches nothing and keeps the default, which DBOS would otherwise impose on workers that
-      // share its database (the last to register the queue sets it for all).
-      ...(opts.apiOnly ? {} : { ABCA_QUEUE_POLL_MS: '1000' }),
       ABCA_AGENT_RUNTIME: 'fake',
       ABCA_NOTIFIER: 'fake',
       // A test that ends with a task still running does not wait the default 30 s drain at stop.

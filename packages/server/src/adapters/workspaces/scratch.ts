@@ -6,20 +6,25 @@ import type { GitCli } from '../../git/git-cli.ts';
  * A throwaway bare repository on the host that borrows a mirror's objects (alternates): where a
  * bundle taken out of a sandbox is fetched, checked and pushed from. Host-made, so host git may
  * work in it; removed when `use` returns. Leftovers of a crashed worker older than an hour go.
+ * With `init: false` the folder is handed over empty, for a caller that makes the repository
+ * itself in a process it starts anyway; `use` gets the objects folder it is to borrow.
  */
 export async function withScratchRepo<T>(
   git: GitCli,
-  opts: { cacheDir: string; mirror: string; prefix: string },
-  use: (dir: string) => Promise<T>,
+  opts: { cacheDir: string; mirror: string; prefix: string; init?: boolean },
+  use: (dir: string, borrow: string) => Promise<T>,
 ): Promise<T> {
   const root = join(opts.cacheDir, 'scratch');
   await mkdir(root, { recursive: true });
   await sweep(root);
   const dir = await mkdtemp(join(root, `${opts.prefix}-`));
   try {
-    await git.run(['init', '--quiet', '--bare', dir]);
-    await writeFile(join(dir, 'objects', 'info', 'alternates'), `${join(opts.mirror, 'objects')}\n`);
-    return await use(dir);
+    const borrow = join(opts.mirror, 'objects');
+    if (opts.init !== false) {
+      await git.run(['init', '--quiet', '--bare', dir]);
+      await writeFile(join(dir, 'objects', 'info', 'alternates'), `${borrow}\n`);
+    }
+    return await use(dir, borrow);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

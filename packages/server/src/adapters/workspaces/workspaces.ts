@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { isSandboxFileError } from '@abca/sandbox';
 import type { GitCli } from '../../git/git-cli.ts';
 import type { Mirrors, RemoteResolver } from '../../git/mirrors.ts';
+import { readBranchRef } from '../../git/ref-file.ts';
 import type { HostProcesses } from '../../ops/host-processes.ts';
 import { removeTree } from '../../ops/remove-tree.ts';
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
@@ -12,7 +13,7 @@ import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.
 import { replayOnto } from './replay.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
-import { fetchCapture, listChangedPaths, listCommits } from './verify-capture.ts';
+import { checkCapture, fetchCapture } from './verify-capture.ts';
 
 /** The identity commits made in a workspace carry. */
 export interface GitAuthor {
@@ -54,7 +55,10 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
     workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
 
-  /** A scratch repository holding `bundle` checked ({@link fetchCapture}) under {@link WORK_REF}. */
+  /**
+   * A scratch repository holding `bundle` checked ({@link checkCapture}) under {@link WORK_REF}; with
+   * `list`, the task's commits and changed paths are listed in the same run.
+   */
   async function inScratch<T>(
     repo: Parameters<Workspaces['push']>[0],
     bundle: Buffer,
@@ -63,13 +67,22 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       baseCommit: string;
       maxFileBytes: number;
       verified?: boolean;
+      list?: boolean;
       signal?: AbortSignal;
     },
-    use: (scratch: string, head: string) => Promise<T>,
+    use: (scratch: string, checked: Awaited<ReturnType<typeof checkCapture>>) => Promise<T>,
   ): Promise<T> {
     const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
-    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work' }, async (scratch) =>
-      use(scratch, await fetchCapture(git, scratch, bundle, { ...checks, ref: WORK_REF })),
+    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work', init: false }, async (scratch, borrow) =>
+      use(
+        scratch,
+        await checkCapture(git, scratch, bundle, {
+          ...checks,
+          list: checks.list ?? false,
+          borrow,
+          ref: WORK_REF,
+        }),
+      ),
     );
   }
 
@@ -100,9 +113,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         // Never waits for a refresh or for the mirror's upkeep (see createMirrors).
         await mirrors.cloneTo(repo, tmp, sig);
         const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
-        const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], {
-          cwd: tmp,
-        });
+        // The clone is host-made: its branch is read from its files (git only when they do not say,
+        // and always for a base commit, which must be checked to be in the clone).
+        const read = from
+          ? undefined
+          : await readBranchRef(join(tmp, '.git'), startBranch ?? repo.defaultBranch, 'refs/remotes/origin/');
+        const res = read
+          ? { code: 0, stdout: read }
+          : await git.tryRun(['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`], { cwd: tmp });
         if (res.code !== 0 && !from && startBranch !== undefined) {
           throw new ForgeError(
             'PR_BRANCH_GONE',
@@ -189,10 +207,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           );
         throw err;
       }
-      const checks = { branch, baseCommit, maxFileBytes: limits.maxFileBytes, ...(signal ? { signal } : {}) };
-      return inScratch(repo, bundle, checks, async (scratch, head) => {
-        const commits = await listCommits(git, scratch, baseCommit, head);
-        const paths = await listChangedPaths(git, scratch, baseCommit, head);
+      const checks = {
+        branch,
+        baseCommit,
+        maxFileBytes: limits.maxFileBytes,
+        list: true,
+        ...(signal ? { signal } : {}),
+      };
+      return inScratch(repo, bundle, checks, async (_scratch, { head, commits, paths }) => {
         return { head, bundle, commits, paths } satisfies WorkCapture;
       });
     },
@@ -203,7 +225,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       const sig = signal ? { signal } : {};
       // Checked at capture: here only what a push needs (the branch, objects that pass fsck).
       const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, verified: true, ...sig };
-      return inScratch(repo, capture.bundle, checks, async (scratch, head) => {
+      return inScratch(repo, capture.bundle, checks, async (scratch, { head }) => {
         if (head !== capture.head)
           throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
         const remote = await deps.remote(repo);

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
+import { readBranchTips } from '../../../git/branch-tips.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
 import { probeGitRemote } from '../../../git/remote-probe.ts';
@@ -18,7 +19,6 @@ import type { Queryable } from '../../../storage/db.ts';
 import {
   addChangeRequestComment,
   type ChangeRequest,
-  type ChangeRequestCommit,
   findChangeRequest,
   getChangeRequest,
   getChangeRequestComment,
@@ -30,6 +30,7 @@ import {
   updateChangeRequest,
 } from '../../../store/change-requests.ts';
 import { openThreads, REVIEW_STATE, threadIdOf, threadsOf, toPrComment } from '../stored-threads.ts';
+import { listChange } from './change-listing.ts';
 
 export interface GitForgeDeps {
   db: Queryable;
@@ -100,49 +101,36 @@ export function createGitForge(deps: GitForgeDeps): Forge {
     return cr;
   }
 
-  /** Recomputes commits and diff of a change request from the refreshed mirror. */
+  /**
+   * Per change request, the branch tips (`<base tip> <head>`) its stored commits and diff were
+   * computed from in this process: a refresh that finds the same tips (a poll of a change request
+   * nobody pushed to) costs no more git and no write. Bounded; a restart computes once again.
+   */
+  const computed = new Map<number, string>();
+
+  /** Recomputes commits and diff of a change request from the refreshed mirror, when its tips moved. */
   async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
     // As the remote has them now (a branch just pushed included): a refresh begun before this call does not do.
     const { path } = await mirrors.sync(repo, { branches: [cr.branch, cr.base], freshAfter: Date.now() });
-    const rev = async (ref: string) => {
-      const res = await git.tryRun(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: path });
-      return res.code === 0 ? res.stdout.trim() : undefined;
-    };
-    const head = await rev(`refs/heads/${cr.branch}`);
-    const baseTip = await rev(`refs/heads/${cr.base}`);
+    const tips = await readBranchTips(git, path, [cr.branch, cr.base]);
+    const head = tips.get(cr.branch);
+    const baseTip = tips.get(cr.base);
     if (!head || !baseTip) return cr;
-    const base = (await git.run(['merge-base', baseTip, head], { cwd: path })).trim() || baseTip;
-    const log = await git.tryRun(
-      ['log', '--reverse', '--max-count=1000', '--format=%H%x1f%s%x1f%an%x1e', `${base}..${head}`],
-      { cwd: path, maxOutputBytes: 1024 * 1024, truncate: true },
-    );
-    const commits: ChangeRequestCommit[] = log.stdout
-      .split('\x1e')
-      .map((l) => l.trim())
-      .filter((l) => l.split('\x1f').length === 3)
-      .map((l) => {
-        const [sha = '', subject = '', author = ''] = l.split('\x1f');
-        return { sha, subject: subject.slice(0, 200), author: author.slice(0, 200) };
-      });
-    // Cut, not failed, when huge (a million-file change): the change request still shows what it can.
-    const res = await git.tryRun(['diff', '--no-ext-diff', '--no-textconv', base, head], {
-      cwd: path,
-      maxOutputBytes: MAX_DIFF_BYTES,
-      truncate: true,
+    const tipsKey = `${baseTip} ${head}`;
+    if (computed.get(cr.number) === tipsKey && cr.headCommit === head) return cr;
+    const { base, commits, diff, complete } = await listChange(git, path, baseTip, head, MAX_DIFF_BYTES);
+    const updated = await updateChangeRequest(db, cr.repo, cr.number, {
+      baseCommit: base,
+      headCommit: head,
+      commits,
+      diff,
     });
-    const diff = res.truncated
-      ? `${res.stdout}\n[diff cut at ${MAX_DIFF_BYTES} bytes]\n`
-      : res.code === 0
-        ? res.stdout
-        : '';
-    return (
-      (await updateChangeRequest(db, cr.repo, cr.number, {
-        baseCommit: base,
-        headCommit: head,
-        commits,
-        diff,
-      })) ?? cr
-    );
+    if (!updated) return cr;
+    computed.delete(cr.number);
+    // A listing that failed is computed again at the next refresh, not kept.
+    if (complete) computed.set(cr.number, tipsKey);
+    if (computed.size > MAX_COMPUTED) computed.delete(computed.keys().next().value as number);
+    return updated;
   }
 
   return {
@@ -316,6 +304,8 @@ const ACTIVITY_CAP = 300;
 
 /** Largest diff kept with a change request. */
 const MAX_DIFF_BYTES = INTAKE_LIMITS.diffBytes;
+/** Change requests whose computed tips {@link createGitForge} remembers (the oldest go first). */
+const MAX_COMPUTED = 10_000;
 
 function urlOf(repo: RepoRef): string {
   if (repo.forge.kind !== 'git') {
