@@ -141,6 +141,32 @@ describe('fetchCapture', () => {
     expect(refOf(scratch, 'refs/abca/work')).toBeUndefined();
   });
 
+  it('refuses a bundle holding a malformed object, which git 2.39 would fetch from a bundle unchecked', async () => {
+    const { work, base } = makeWork('baddate');
+    const tree = git(work, 'write-tree');
+    // A commit whose author date is not a date: fsck's badDate.
+    const bad = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], {
+      cwd: work,
+      input: `tree ${tree}\nparent ${base}\nauthor A <a@b> notadate +0000\ncommitter A <a@b> 1700000000 +0000\n\nbad\n`,
+      encoding: 'utf8',
+    }).trim();
+    git(work, 'update-ref', `refs/heads/${BRANCH}`, bad);
+    const bundle = bundleOf(work, 'baddate', `refs/heads/${BRANCH}`, `^${base}`);
+    const scratch = scratchOf(work, 'baddate');
+    await expect(
+      fetchCapture(createGitCli(), scratch, bundle, {
+        branch: BRANCH,
+        baseCommit: base,
+        ref: 'refs/abca/work',
+        maxFileBytes: 1e6,
+      }),
+    ).rejects.toMatchObject({
+      code: 'WORKSPACE_CORRUPT',
+      message: expect.stringMatching(/failed its checks: .*badDate/),
+    });
+    expect(refOf(scratch, 'refs/abca/work')).toBeUndefined();
+  });
+
   it('refuses work that does not descend from the base, unless it was verified already', async () => {
     const { work, base } = makeWork('orphan');
     git(work, 'checkout', '-q', '--orphan', 'tmp');
