@@ -141,16 +141,21 @@ async function waitStatus(id: string, want: string, ms = 90_000): Promise<string
   return status;
 }
 
+/** A worker that never reconciles during the test: only the hand-over can start a task there. */
+function spawnHandOffWorker(): Promise<PlatformProcess> {
+  return spawnPlatform('worker', {
+    DATABASE_URL: p.databaseUrl,
+    ABCA_HOME: p.home,
+    ABCA_AGENT_RUNTIME: 'fake',
+    ABCA_NOTIFIER: 'fake',
+    ABCA_RECONCILE_MS: '600000',
+  });
+}
+
 describe('an API-only process hands its admitted tasks to the workers', () => {
   it('records no workflow itself; a worker told by the notification starts the task (no reconciler involved)', async () => {
     // Neither process reconciles during the test: only the hand-over can start the task.
-    handOffWorker = await spawnPlatform('worker', {
-      DATABASE_URL: p.databaseUrl,
-      ABCA_HOME: p.home,
-      ABCA_AGENT_RUNTIME: 'fake',
-      ABCA_NOTIFIER: 'fake',
-      ABCA_RECONCILE_MS: '600000',
-    });
+    handOffWorker = await spawnHandOffWorker();
     const created = await p.request('POST', '/v1/tasks', {
       body: { repo: 'acme/fast', task_description: 'run me on a worker' },
     });
@@ -177,13 +182,7 @@ describe('an API-only process hands its admitted tasks to the workers', () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.data.task_id as string;
-    handOffWorker = await spawnPlatform('worker', {
-      DATABASE_URL: p.databaseUrl,
-      ABCA_HOME: p.home,
-      ABCA_AGENT_RUNTIME: 'fake',
-      ABCA_NOTIFIER: 'fake',
-      ABCA_RECONCILE_MS: '600000',
-    });
+    handOffWorker = await spawnHandOffWorker();
     expect(await waitStatus(id, 'COMPLETED')).toBe('COMPLETED');
     await handOffWorker.kill('SIGTERM');
     handOffWorker = undefined;

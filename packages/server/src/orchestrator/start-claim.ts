@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.ts';
+import { type Db, withTx } from '../storage/db.ts';
 import { workflowIdOf } from '../store/task-row.ts';
 import { ACTIVE_STATUSES } from '../store/task-store.ts';
 import type { Admitted } from './dispatcher.ts';
@@ -30,11 +30,8 @@ export async function claimAndStart(
   start: (run: Admitted) => Promise<void>,
 ): Promise<Admitted[]> {
   if (filter.limit <= 0 || filter.taskIds?.length === 0) return [];
-  const client = await db.connect();
-  const started: Admitted[] = [];
-  try {
-    await client.query('BEGIN');
-    const locked = await client.query<{ task_id: string; run_seq: number; resume_step: string | null }>(
+  return withTx(db, async (tx) => {
+    const locked = await tx.query<{ task_id: string; run_seq: number; resume_step: string | null }>(
       `SELECT t.task_id, t.run_seq, t.resume_step FROM tasks t
        WHERE t.admitted_at IS NOT NULL AND t.status = ANY($1)
          AND ($2::text[] IS NULL OR t.task_id = ANY($2))
@@ -51,25 +48,19 @@ export async function claimAndStart(
       runSeq: r.run_seq,
       resumeStep: r.run_seq > 0 ? r.resume_step : null,
     }));
-    if (runs.length > 0) {
-      // A fresh snapshot: a workflow the previous holder of a lock recorded is visible now.
-      const recorded = await client.query<{ workflow_uuid: string }>(
-        'SELECT workflow_uuid FROM dbos.workflow_status WHERE workflow_uuid = ANY($1)',
-        [runs.map((r) => workflowIdOf(r.taskId, r.runSeq))],
-      );
-      const have = new Set(recorded.rows.map((r) => r.workflow_uuid));
-      for (const run of runs) {
-        if (have.has(workflowIdOf(run.taskId, run.runSeq))) continue;
-        await start(run);
-        started.push(run);
-      }
+    if (runs.length === 0) return [];
+    // A fresh snapshot: a workflow the previous holder of a lock recorded is visible now.
+    const recorded = await tx.query<{ workflow_uuid: string }>(
+      'SELECT workflow_uuid FROM dbos.workflow_status WHERE workflow_uuid = ANY($1)',
+      [runs.map((r) => workflowIdOf(r.taskId, r.runSeq))],
+    );
+    const have = new Set(recorded.rows.map((r) => r.workflow_uuid));
+    const started: Admitted[] = [];
+    for (const run of runs) {
+      if (have.has(workflowIdOf(run.taskId, run.runSeq))) continue;
+      await start(run);
+      started.push(run);
     }
-    await client.query('COMMIT');
     return started;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

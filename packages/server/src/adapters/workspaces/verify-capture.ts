@@ -19,19 +19,22 @@ const MAX_PATHS_LISTED = 200;
  * git here (no config, hooks or filters come with it). Every git call of it runs in one fixed
  * script ({@link runCaptureScript}): one process start for the platform instead of up to eight.
  */
+/** What a capture is checked against: the branch, its base, where it is fetched to, the limits. */
+export interface CaptureCheckOptions {
+  branch: string;
+  baseCommit: string;
+  ref: string;
+  maxFileBytes: number;
+  verified?: boolean;
+  borrow?: string;
+  signal?: AbortSignal;
+}
+
 export async function fetchCapture(
   git: GitCli,
   repoDir: string,
   bundle: Buffer,
-  opts: {
-    branch: string;
-    baseCommit: string;
-    ref: string;
-    maxFileBytes: number;
-    verified?: boolean;
-    borrow?: string;
-    signal?: AbortSignal;
-  },
+  opts: CaptureCheckOptions,
 ): Promise<string> {
   return (await checkCapture(git, repoDir, bundle, { ...opts, list: false })).head;
 }
@@ -41,16 +44,7 @@ export async function checkCapture(
   git: GitCli,
   repoDir: string,
   bundle: Buffer,
-  opts: {
-    branch: string;
-    baseCommit: string;
-    ref: string;
-    maxFileBytes: number;
-    verified?: boolean;
-    borrow?: string;
-    list: boolean;
-    signal?: AbortSignal;
-  },
+  opts: CaptureCheckOptions & { list: boolean },
 ): Promise<{ head: string; commits: WorkCommit[]; paths: string[] }> {
   const expected = `refs/heads/${opts.branch}`;
   // (A repository the script is to make is an empty folder yet: `git init` takes it as it is.)
