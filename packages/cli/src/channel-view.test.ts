@@ -8,6 +8,8 @@ describe('where a task came from, in abca status', () => {
   it('names each channel and its reference', () => {
     expect(describeChannel('api', null)).toBe('API');
     expect(describeChannel('cli', { channel: 'cli' })).toBe('CLI');
+    expect(describeChannel('dashboard', { channel: 'dashboard' })).toBe('dashboard');
+    expect(describeChannel('dashboard', null)).toBe('dashboard');
     expect(describeChannel('webhook', { channel: 'webhook', webhook_id: 'wh_1', delivery_id: 'msg_2' })).toBe(
       'webhook wh_1 (message msg_2)',
     );

@@ -60,6 +60,7 @@ export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef 
     return {
       api: 'API',
       cli: 'CLI',
+      dashboard: 'dashboard',
       webhook: 'webhook',
       github: 'GitHub',
       slack: 'Slack',
@@ -70,6 +71,8 @@ export function describeChannel(channel: TaskDetail['channel'], ref: ChannelRef 
       return 'API';
     case 'cli':
       return 'CLI';
+    case 'dashboard':
+      return 'dashboard';
     case 'webhook':
       return `webhook ${ref.webhook_id} (message ${ref.delivery_id})`;
     case 'github': {

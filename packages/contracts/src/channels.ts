@@ -6,7 +6,7 @@ import { z } from 'zod';
  * channel makes the same task creation (server `channels/gateway.ts`); the answers go back to the
  * channel the task came from (docs/channels.md).
  */
-export const CHANNELS = ['api', 'cli', 'webhook', 'github', 'slack', 'pr_loop'] as const;
+export const CHANNELS = ['api', 'cli', 'dashboard', 'webhook', 'github', 'slack', 'pr_loop'] as const;
 export const Channel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof Channel>;
 
@@ -29,6 +29,7 @@ export type GitHubTrigger = z.infer<typeof GitHubTrigger>;
 export const ChannelRef = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('api') }),
   z.object({ channel: z.literal('cli') }),
+  z.object({ channel: z.literal('dashboard') }),
   z.object({
     channel: z.literal('webhook'),
     webhook_id: Id,

@@ -166,6 +166,7 @@ describe('submitting from the browser', () => {
       repo: 'acme/app',
       task_description: 'Add a README\nwith two lines',
       max_budget_usd: 2.5,
+      channel: 'dashboard',
     });
     // The same form sent twice (a double click) makes one task.
     const again = await rita.post('/submit', fields);

@@ -51,7 +51,7 @@ export function submitPage(router: DashboardRouter, deps: ApiDeps): void {
             userId: c.get('principal').userId,
             body: request.body,
             ...(key ? { idempotencyKey: key } : {}),
-            channelRef: { channel: 'api' },
+            channelRef: { channel: 'dashboard' },
           },
         );
         return c.redirect(`/tasks/${result.task.task_id}`, 303);
