@@ -240,7 +240,13 @@ describe('abuse: git, repositories, onboarding', () => {
       reply().tool('bash', { command: 'git submodule update --init 2>&1 | tail -3; true' }),
       commit('after-submodules.md'),
     ]);
-    expect(task.status).toBe('COMPLETED');
+    // The tree of the agent's commit still holds the repo's hostile .gitmodules: the host's strict
+    // check of the capture (index-pack --strict) refuses it, as a remote checking its pushes would.
+    expect(task.status, JSON.stringify(task.error)).toBe('FAILED');
+    expect(task.error).toMatchObject({
+      code: 'WORKSPACE_CORRUPT',
+      message: expect.stringMatching(/gitmodulesUrl/),
+    });
     for (const suffix of ['-ext', '-opt']) expect(existsSync(`${marker}${suffix}`)).toBe(false);
   });
 
