@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const TICK = 100; // USER_HZ on Linux
 
-interface Stat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   /** utime + stime of the process itself, seconds */
@@ -18,7 +18,8 @@ interface Stat {
   reaped: number;
 }
 
-function readStat(pid: number): Stat | undefined {
+/** utime, stime, cutime and cstime of a process from `/proc/<pid>/stat`; undefined once it is gone. */
+export function readStat(pid: number): ProcStat | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
@@ -30,8 +31,8 @@ function readStat(pid: number): Stat | undefined {
   }
 }
 
-function allStats(): Stat[] {
-  const out: Stat[] = [];
+function allStats(): ProcStat[] {
+  const out: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = readStat(Number(name));
@@ -41,11 +42,11 @@ function allStats(): Stat[] {
 }
 
 /** CPU-seconds of a process tree: the root, its exited children, and every live descendant. */
-function treeCpu(root: number, stats: Stat[], exclude = new Set<number>()): number {
-  const byParent = new Map<number, Stat[]>();
+function treeCpu(root: number, stats: ProcStat[], exclude = new Set<number>()): number {
+  const byParent = new Map<number, ProcStat[]>();
   for (const s of stats) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
   let total = 0;
-  const walk = (s: Stat) => {
+  const walk = (s: ProcStat) => {
     if (exclude.has(s.pid)) return;
     total += s.self + s.reaped;
     for (const c of byParent.get(s.pid) ?? []) walk(c);

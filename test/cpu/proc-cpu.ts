@@ -1,7 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-
-/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux x86-64). */
-const TICK_MS = 10;
+import { readStat } from '../../bench/proc-cpu.ts';
 
 /** CPU time of one process, in milliseconds: its own and that of the children it has reaped. */
 export interface ProcCpu {
@@ -9,19 +7,10 @@ export interface ProcCpu {
   childrenMs: number;
 }
 
-/** Reads utime, stime, cutime and cstime of a process from /proc (`self` or a pid); undefined if it is gone. */
+/** {@link readStat} (the benches' reader of /proc) in milliseconds, for `self` or a pid. */
 export function procCpu(pid: number | 'self' = 'self'): ProcCpu | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // f[0] is field 3 (state): utime is field 14 → f[11].
-  const n = (i: number) => Number(f[i]) * TICK_MS;
-  return { selfMs: n(11) + n(12), childrenMs: n(13) + n(14) };
+  const s = readStat(pid === 'self' ? process.pid : pid);
+  return s && { selfMs: Math.round(s.self * 1000), childrenMs: Math.round(s.reaped * 1000) };
 }
 
 /** The live children of a process (Linux's /proc/<pid>/task/<tid>/children, every thread). */

@@ -6,7 +6,8 @@ import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 /**
  * The shared task queue is polled at ABCA_QUEUE_POLL_MS, not ten times a second: an idle platform
  * polled it 9.7 times a second (four statements each, 80 % of its queries) when the interval was
- * fixed at 100 ms. The queue holds only tasks no process could start at once.
+ * fixed at 100 ms. The queue holds only tasks no process could start at once: a task over the
+ * worker's one slot waits there and still completes.
  */
 const SCAN = /FROM "dbos"\.workflow_status WHERE status = \$1 AND queue_name = \$2/;
 let scans = 0;
@@ -20,7 +21,10 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
 
 let t: TestPlatform;
 beforeAll(async () => {
-  t = await startTestPlatform({ ABCA_QUEUE_POLL_MS: '700' });
+  t = await startTestPlatform({ ABCA_QUEUE_POLL_MS: '700', ABCA_WORKER_SLOTS: '1' });
+  expect(
+    (await t.request('POST', '/v1/repos', { body: { repo: 'acme/queue', forge: { kind: 'fake' } } })).status,
+  ).toBe(201);
 });
 afterAll(async () => {
   pg.Client.prototype.query = realQuery;
@@ -47,5 +51,22 @@ describe('the task queue', () => {
     const seen = scans - before;
     expect(seen).toBeGreaterThanOrEqual(2);
     expect(seen).toBeLessThanOrEqual(8);
+  });
+
+  it('holds a task over the slots, which then waits on it and completes', async () => {
+    const create = async (d: string) =>
+      (await t.request('POST', '/v1/tasks', { body: { repo: 'acme/queue', task_description: d } })).body.data
+        .task_id as string;
+    const first = await create('first [fake:sleep=1500]');
+    await t.waitFor(first, (x) => x.status === 'RUNNING');
+    const second = await create('second');
+    for (const id of [first, second])
+      expect((await t.waitFor(id, (x) => x.status === 'COMPLETED')).status).toBe('COMPLETED');
+    // The second went through the queue: its workflow row names it.
+    const wf = await t.platform.db.query(
+      `SELECT queue_name FROM dbos.workflow_status WHERE workflow_uuid LIKE $1 || '%'`,
+      [second],
+    );
+    expect(wf.rows.map((r) => r.queue_name)).toContain(TASK_QUEUE);
   });
 });

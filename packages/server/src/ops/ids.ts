@@ -27,6 +27,5 @@ export function newUlid(): string {
 
 /** A generator of ULIDs that keep their order within a millisecond too. */
 export function monotonicUlids(): () => string {
-  const next = monotonicFactory(pooledRandom);
-  return () => next();
+  return monotonicFactory(pooledRandom);
 }

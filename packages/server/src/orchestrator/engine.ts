@@ -217,13 +217,8 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
         const free = config.workerSlots - runningHere;
         if (free <= 0) break;
         try {
-          const started = await claimAndStart(db, { limit: free }, async (run) => {
-            await DBOS.startWorkflow(workflow, { workflowID: workflowIdOf(run.taskId, run.runSeq) })(
-              run.taskId,
-              run.runSeq,
-              run.resumeStep,
-            );
-          });
+          // Within `free`, `startWorkflow` starts each here (a slot is free for it).
+          const started = await claimAndStart(db, { limit: free }, startWorkflow);
           // A local start runs the workflow's first line (its `onStart`) before it resolves, so
           // `runningHere` already counts what this pass took. Slots left and tasks taken to the
           // limit: there may be more.

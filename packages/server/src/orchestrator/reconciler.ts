@@ -1,6 +1,7 @@
 import { isTerminal, taskError } from '@abca/contracts';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { expireApprovals } from '../approvals/decide.ts';
+import { WORKFLOW_ID_OF_T } from '../store/task-row.ts';
 import { ACTIVE_STATUSES, getTask } from '../store/task-store.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import type { Admitted } from './dispatcher.ts';
@@ -47,7 +48,7 @@ export async function reconcile(
   const ended = await db.query<{ task_id: string; wf_status: string }>(
     `SELECT t.task_id, w.status AS wf_status FROM tasks t
      JOIN dbos.workflow_status w
-       ON w.workflow_uuid = CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END
+       ON w.workflow_uuid = ${WORKFLOW_ID_OF_T}
      WHERE t.admitted_at IS NOT NULL AND t.admitted_at < now() - interval '2 seconds' AND t.status = ANY($1)
        AND w.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED')`,
     [ACTIVE_STATUSES],

@@ -1,5 +1,5 @@
 import { type Db, withTx } from '../storage/db.ts';
-import { workflowIdOf } from '../store/task-row.ts';
+import { WORKFLOW_ID_OF_T, workflowIdOf } from '../store/task-row.ts';
 import { ACTIVE_STATUSES } from '../store/task-store.ts';
 import type { Admitted } from './dispatcher.ts';
 
@@ -36,8 +36,7 @@ export async function claimAndStart(
        WHERE t.admitted_at IS NOT NULL AND t.status = ANY($1)
          AND ($2::text[] IS NULL OR t.task_id = ANY($2))
          AND t.admitted_at <= now() - make_interval(secs => $3)
-         AND NOT EXISTS (SELECT 1 FROM dbos.workflow_status w WHERE w.workflow_uuid =
-           CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END)
+         AND NOT EXISTS (SELECT 1 FROM dbos.workflow_status w WHERE w.workflow_uuid = ${WORKFLOW_ID_OF_T})
        ORDER BY t.admitted_at, t.task_id
        LIMIT $4
        FOR UPDATE OF t SKIP LOCKED`,

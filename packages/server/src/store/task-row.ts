@@ -53,3 +53,7 @@ export function parseTaskRow(row: unknown): TaskRow {
 export function workflowIdOf(taskId: string, runSeq: number): string {
   return runSeq === 0 ? taskId : `${taskId}.r${runSeq}`;
 }
+
+/** {@link workflowIdOf} in SQL, for a `tasks` row aliased `t`. */
+export const WORKFLOW_ID_OF_T =
+  "CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END";

@@ -1,4 +1,5 @@
 import type { Queryable } from '../storage/db.ts';
+import { WORKFLOW_ID_OF_T } from './task-row.ts';
 
 /**
  * Whether the task's durable workflow is still going (queued or running, on any worker). DBOS keeps
@@ -9,7 +10,7 @@ export async function workflowRunning(db: Queryable, taskId: string): Promise<bo
   try {
     const res = await db.query<{ status: string }>(
       `SELECT w.status FROM tasks t JOIN dbos.workflow_status w
-         ON w.workflow_uuid = CASE WHEN t.run_seq = 0 THEN t.task_id ELSE t.task_id || '.r' || t.run_seq END
+         ON w.workflow_uuid = ${WORKFLOW_ID_OF_T}
        WHERE t.task_id = $1`,
       [taskId],
     );
