@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, launchTestBrowser, type TestBrowser } from './support/browser.ts';
 import type { PageWindow } from './support/page-dom.ts';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { secretOfKey, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
  * Signing in to the dashboard in a real browser (Debian's Chromium): a wrong key shows the error
@@ -68,7 +68,7 @@ describe('dashboard sign-in in a browser', () => {
     });
     expect(seen.cookie).toBe('');
     expect(seen.stored).toBe(0);
-    const secret = key.split('_')[2] as string;
+    const secret = secretOfKey(key);
     expect(seen.html).not.toContain(secret);
     // The page's own script and styles load under the strict CSP, with no error.
     expect(seen.script).toBe('object');

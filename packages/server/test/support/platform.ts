@@ -201,3 +201,13 @@ export function apiClient(url: string, adminKey: string, db: Queryable, database
     },
   };
 }
+
+/**
+ * The secret part of an API key (`abca_<key id>_<secret>`). The secret is base64url, so it may
+ * itself hold `_`: splitting on `_` would cut it short (or leave it empty).
+ */
+export function secretOfKey(key: string): string {
+  const m = /^abca_[0-9A-Z]{26}_([A-Za-z0-9_-]{43})$/.exec(key);
+  if (m === null) throw new Error(`not an ABCA API key: ${key.slice(0, 5)}…`);
+  return m[1] as string;
+}
