@@ -44,13 +44,15 @@ describe('the task queue', () => {
     } finally {
       await db.end();
     }
-    // Scans seen over 3.5 s of idling: five at 700 ms (35 at the old 100 ms).
+    // Scans seen over 3.5 s of idling: about five at 700 ms (35 at the old 100 ms). The bound
+    // leaves room for a loaded machine, where a poll's statements can be counted twice (9 seen once
+    // at a load of 7), and still fails at the old rate.
     await new Promise((r) => setTimeout(r, 500));
     const before = scans;
     await new Promise((r) => setTimeout(r, 3500));
     const seen = scans - before;
     expect(seen).toBeGreaterThanOrEqual(2);
-    expect(seen).toBeLessThanOrEqual(8);
+    expect(seen).toBeLessThanOrEqual(14);
   });
 
   it('holds a task over the slots, which then waits on it and completes', async () => {
