@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -151,15 +151,29 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
 /**
  * The body limit: a larger body is refused unread with a 413. The rest of the body is not read: the
  * client must not reuse this connection (the server lingers on it while the client finishes
- * sending, so the answer is not lost: http-server.ts).
+ * sending, so the answer is not lost: http-server.ts). A body that says its length
+ * (`Content-Length`, without `Transfer-Encoding`) is judged by it, before a byte is read and without
+ * making the request's WHATWG body stream (Node's parser never delivers more bytes than the header
+ * says); a chunked body is counted as it is read (Hono's `bodyLimit`).
  */
 function limitBody(maxSize: number, what: string) {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxSize} bytes (${what}).`, {
-        headers: { Connection: 'close' },
-      });
-    },
-  });
+  const refuse = () => {
+    throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxSize} bytes (${what}).`, {
+      headers: { Connection: 'close' },
+    });
+  };
+  const counted = bodyLimit({ maxSize, onError: refuse });
+  return async (c: Context<AppEnv>, next: Next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      // Node's parser refused a malformed Content-Length already: it is digits.
+      if (Number(length) > maxSize) refuse();
+      return next();
+    }
+    const method = c.req.method;
+    // No length and not chunked: no body (GET and HEAD bodies are never read).
+    if (method === 'GET' || method === 'HEAD' || c.req.header('transfer-encoding') === undefined)
+      return next();
+    return counted(c, next);
+  };
 }

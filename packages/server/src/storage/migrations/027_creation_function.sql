@@ -1,0 +1,229 @@
+-- Task creation in one statement (store/task-creations.ts; docs/benchmarks.md, task creation).
+--
+-- abca_admit counts the active tasks in one pass (it read them three times: globally, by user, by
+-- repo); what it decides is unchanged (migration 024).
+CREATE OR REPLACE FUNCTION abca_admit(p_global integer, p_per_user integer, p_per_repo integer, p_active text[])
+RETURNS TABLE (admitted_task_id text, admitted_run_seq integer, admitted_resume_step text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  n_global integer;
+  per_user jsonb;
+  per_repo jsonb;
+  w record;
+  fits boolean;
+  n_pos integer := 0;
+  seq integer;
+  new_run integer;
+  why text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('abca_admission'));
+  WITH c AS (
+    SELECT user_id, repo, count(*)::int AS n FROM tasks
+    WHERE admitted_at IS NOT NULL AND status = ANY(p_active) GROUP BY user_id, repo)
+  SELECT COALESCE((SELECT sum(n) FROM c), 0)::int,
+    COALESCE((SELECT jsonb_object_agg(user_id, s) FROM (SELECT user_id, sum(n)::int AS s FROM c GROUP BY user_id) u), '{}'::jsonb),
+    COALESCE((SELECT jsonb_object_agg(repo, s) FROM (SELECT repo, sum(n)::int AS s FROM c GROUP BY repo) r), '{}'::jsonb)
+  INTO n_global, per_user, per_repo;
+  FOR w IN
+    SELECT t.task_id, t.user_id, t.repo, t.status, t.resume_step,
+           (r.settings->>'max_concurrency')::int AS repo_cap
+    FROM tasks t LEFT JOIN repos r USING (repo)
+    WHERE t.admitted_at IS NULL AND (t.status IN ('SUBMITTED', 'QUEUED') OR (t.status = 'AWAITING_APPROVAL'
+      AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.task_id = t.task_id AND a.state = 'pending')))
+    ORDER BY t.status = 'AWAITING_APPROVAL' DESC, t.created_at, t.task_id LIMIT 1000
+    FOR UPDATE OF t
+  LOOP
+    fits := n_global < p_global
+      AND COALESCE((per_user->>w.user_id)::int, 0) < p_per_user
+      AND COALESCE((per_repo->>w.repo)::int, 0) < COALESCE(w.repo_cap, p_per_repo);
+    IF fits AND w.status = 'AWAITING_APPROVAL' THEN
+      UPDATE tasks SET admitted_at = clock_timestamp(), run_seq = run_seq + 1, updated_at = clock_timestamp(),
+        event_seq = event_seq + 1
+      WHERE task_id = w.task_id AND status = 'AWAITING_APPROVAL' RETURNING run_seq, event_seq INTO new_run, seq;
+      IF seq IS NOT NULL THEN
+        INSERT INTO task_events (task_id, seq, type, data) VALUES (w.task_id, seq, 'task.admitted', '{}');
+      END IF;
+      n_global := n_global + 1;
+      per_user := jsonb_set(per_user, ARRAY[w.user_id], to_jsonb(COALESCE((per_user->>w.user_id)::int, 0) + 1));
+      per_repo := jsonb_set(per_repo, ARRAY[w.repo], to_jsonb(COALESCE((per_repo->>w.repo)::int, 0) + 1));
+      admitted_task_id := w.task_id;
+      admitted_run_seq := COALESCE(new_run, 1);
+      admitted_resume_step := w.resume_step;
+      RETURN NEXT;
+    ELSIF w.status = 'AWAITING_APPROVAL' THEN
+      -- Decided, no slot yet: it keeps waiting where it is, first in line.
+      NULL;
+    ELSIF fits THEN
+      UPDATE tasks SET admitted_at = clock_timestamp(), status = 'SUBMITTED', updated_at = clock_timestamp(),
+        event_seq = event_seq + CASE WHEN w.status = 'QUEUED' THEN 2 ELSE 1 END
+      WHERE task_id = w.task_id AND status IN ('SUBMITTED', 'QUEUED') RETURNING event_seq INTO seq;
+      IF seq IS NOT NULL THEN
+        IF w.status = 'QUEUED' THEN
+          INSERT INTO task_events (task_id, seq, type, data) VALUES (w.task_id, seq - 1, 'task.status_changed',
+            jsonb_build_object('from', 'QUEUED', 'to', 'SUBMITTED', 'reason', 'slot_available'));
+        END IF;
+        INSERT INTO task_events (task_id, seq, type, data) VALUES (w.task_id, seq, 'task.admitted', '{}');
+      END IF;
+      n_global := n_global + 1;
+      per_user := jsonb_set(per_user, ARRAY[w.user_id], to_jsonb(COALESCE((per_user->>w.user_id)::int, 0) + 1));
+      per_repo := jsonb_set(per_repo, ARRAY[w.repo], to_jsonb(COALESCE((per_repo->>w.repo)::int, 0) + 1));
+      admitted_task_id := w.task_id;
+      admitted_run_seq := 0;
+      admitted_resume_step := NULL;
+      RETURN NEXT;
+    ELSE
+      n_pos := n_pos + 1;
+      IF w.status = 'SUBMITTED' THEN
+        why := CASE
+          WHEN n_global >= p_global THEN 'global_cap'
+          WHEN COALESCE((per_user->>w.user_id)::int, 0) >= p_per_user THEN 'user_cap'
+          ELSE 'repo_cap' END;
+        UPDATE tasks SET status = 'QUEUED', updated_at = clock_timestamp(), event_seq = event_seq + 1
+        WHERE task_id = w.task_id AND status = 'SUBMITTED' RETURNING event_seq INTO seq;
+        IF seq IS NOT NULL THEN
+          INSERT INTO task_events (task_id, seq, type, data) VALUES (w.task_id, seq, 'task.status_changed',
+            jsonb_build_object('from', 'SUBMITTED', 'to', 'QUEUED', 'reason', why, 'queue_position', n_pos));
+        END IF;
+      END IF;
+    END IF;
+  END LOOP;
+END $$;
+
+-- The answer of a creation for the given tasks: each row as JSON, its place in line (1-based, FIFO
+-- by submission) when it waits for a slot, and the mean duration of the last 20 finished tasks in
+-- seconds (its wait's estimate; read only when one of them waits).
+CREATE FUNCTION abca_created_tasks(p_ids text[])
+RETURNS TABLE (task_id text, task jsonb, queue_position integer, mean_duration_s float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+  waiting boolean;
+  mean float8;
+BEGIN
+  SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = ANY(p_ids) AND t.admitted_at IS NULL
+    AND t.status IN ('SUBMITTED', 'QUEUED')) INTO waiting;
+  IF waiting THEN
+    SELECT avg(extract(epoch FROM d.completed_at - d.started_at))::float8 INTO mean FROM (
+      SELECT t.completed_at, t.started_at FROM tasks t WHERE t.status = 'COMPLETED' AND t.started_at IS NOT NULL
+      ORDER BY t.completed_at DESC LIMIT 20) d;
+    RETURN QUERY
+      SELECT t.task_id, to_jsonb(t), w.pos, mean FROM tasks t
+      LEFT JOIN (SELECT q.task_id, row_number() OVER (ORDER BY q.created_at, q.task_id)::int AS pos FROM tasks q
+                 WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')) w ON w.task_id = t.task_id
+      WHERE t.task_id = ANY(p_ids);
+  ELSE
+    RETURN QUERY SELECT t.task_id, to_jsonb(t), NULL::integer, NULL::float8 FROM tasks t WHERE t.task_id = ANY(p_ids);
+  END IF;
+END $$;
+
+-- Creates a group of tasks in one statement, one transaction: for each item, in order, the repo
+-- check, the idempotency key (an earlier task with the key is answered again, or refused when it
+-- is another user's), the monthly budgets (the user's, then the repo's), then the task row in
+-- SUBMITTED with its `task.created` event. Then, with `p_admit`, admission (abca_admit; with
+-- `p_notify` its channel is told when any task was admitted, at commit). Answers a row per item
+-- (`item`, 1-based, with its `outcome`: created, replay, conflict, not_onboarded, budget) with the
+-- task's row after admission and its place in line, and a row per task admitted now (`outcome`
+-- admitted; it may be an older task that waited).
+--
+-- An item (JSON, built by store/task-creations.ts): task_id, user_id, repo, workflow_ref,
+-- task_description, issue_number, pr_number, max_turns, max_budget_usd (null: the repo's setting,
+-- then default_max_turns / default_max_budget_usd), idempotency_key, branch_name, channel,
+-- channel_ref, memory, created_event (the event's data).
+CREATE FUNCTION abca_create_tasks(p_items jsonb, p_month_start timestamptz, p_next_month timestamptz,
+  p_admit boolean, p_global integer, p_per_user integer, p_per_repo integer, p_active text[], p_notify text)
+RETURNS TABLE (item integer, outcome text, task jsonb, queue_position integer, mean_duration_s float8,
+  settings jsonb, budget_scope text, budget_usd float8, spent_usd float8,
+  admitted_task_id text, admitted_run_seq integer, admitted_resume_step text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  it jsonb;
+  n integer := 0;
+  outcomes text[] := '{}';
+  ids text[] := '{}';
+  repo_settings jsonb[] := '{}';
+  scopes text[] := '{}';
+  budgets float8[] := '{}';
+  spents float8[] := '{}';
+  s jsonb;
+  user_budget float8;
+  spent float8;
+  found_id text;
+  found_user text;
+  new_id text;
+  a record;
+  told boolean := false;
+BEGIN
+  FOR it IN SELECT e.value FROM jsonb_array_elements(p_items) e LOOP
+    n := n + 1;
+    outcomes[n] := NULL;
+    SELECT r.settings INTO s FROM repos r WHERE r.repo = it->>'repo';
+    IF NOT FOUND THEN
+      outcomes[n] := 'not_onboarded';
+      CONTINUE;
+    END IF;
+    repo_settings[n] := s;
+    -- A replay of a task already created is answered as before, whatever was spent since.
+    IF it->>'idempotency_key' IS NOT NULL THEN
+      SELECT t.task_id, t.user_id INTO found_id, found_user FROM tasks t WHERE t.idempotency_key = it->>'idempotency_key';
+      IF found_id IS NOT NULL THEN
+        ids[n] := found_id;
+        outcomes[n] := CASE WHEN found_user = it->>'user_id' THEN 'replay' ELSE 'conflict' END;
+        CONTINUE;
+      END IF;
+    END IF;
+    SELECT u.monthly_budget_usd INTO user_budget FROM users u WHERE u.user_id = it->>'user_id';
+    IF user_budget IS NOT NULL THEN
+      SELECT COALESCE(sum(t.cost_usd), 0)::float8 INTO spent FROM tasks t
+      WHERE t.user_id = it->>'user_id' AND t.created_at >= p_month_start AND t.created_at < p_next_month;
+      IF spent >= user_budget THEN
+        outcomes[n] := 'budget'; scopes[n] := 'user'; budgets[n] := user_budget; spents[n] := spent;
+        CONTINUE;
+      END IF;
+    END IF;
+    IF jsonb_typeof(s->'monthly_budget_usd') = 'number' THEN
+      SELECT COALESCE(sum(t.cost_usd), 0)::float8 INTO spent FROM tasks t
+      WHERE t.repo = it->>'repo' AND t.created_at >= p_month_start AND t.created_at < p_next_month;
+      IF spent >= (s->>'monthly_budget_usd')::float8 THEN
+        outcomes[n] := 'budget'; scopes[n] := 'repo'; budgets[n] := (s->>'monthly_budget_usd')::float8;
+        spents[n] := spent;
+        CONTINUE;
+      END IF;
+    END IF;
+    new_id := NULL;
+    INSERT INTO tasks AS t (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
+      max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref, memory, event_seq)
+    VALUES (it->>'task_id', it->>'user_id', it->>'repo', 'SUBMITTED', it->>'workflow_ref', it->>'task_description',
+      (it->>'issue_number')::int, (it->>'pr_number')::int,
+      COALESCE((it->>'max_turns')::int, (s->>'max_turns')::int, (it->>'default_max_turns')::int),
+      COALESCE((it->>'max_budget_usd')::numeric, (s->>'max_budget_usd')::numeric, (it->>'default_max_budget_usd')::numeric),
+      it->>'idempotency_key', it->>'branch_name', it->>'channel', it->'channel_ref', (it->>'memory')::boolean, 1)
+    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING t.task_id INTO new_id;
+    IF new_id IS NULL THEN
+      -- Another transaction committed a task with this key since the look-up above.
+      SELECT t.task_id, t.user_id INTO found_id, found_user FROM tasks t WHERE t.idempotency_key = it->>'idempotency_key';
+      ids[n] := found_id;
+      outcomes[n] := CASE WHEN found_user = it->>'user_id' THEN 'replay' ELSE 'conflict' END;
+      CONTINUE;
+    END IF;
+    INSERT INTO task_events (task_id, seq, type, data) VALUES (new_id, 1, 'task.created', it->'created_event');
+    ids[n] := new_id;
+    outcomes[n] := 'created';
+  END LOOP;
+  IF p_admit THEN
+    FOR a IN SELECT * FROM abca_admit(p_global, p_per_user, p_per_repo, p_active) LOOP
+      IF p_notify IS NOT NULL AND NOT told THEN
+        PERFORM pg_notify(p_notify, '');
+        told := true;
+      END IF;
+      RETURN QUERY SELECT NULL::integer, 'admitted'::text, NULL::jsonb, NULL::integer, NULL::float8, NULL::jsonb,
+        NULL::text, NULL::float8, NULL::float8, a.admitted_task_id, a.admitted_run_seq, a.admitted_resume_step;
+    END LOOP;
+  END IF;
+  RETURN QUERY
+    SELECT o.i::integer, o.outcome, c.task, c.queue_position, c.mean_duration_s, o.settings, o.scope, o.budget,
+      o.spent, NULL::text, NULL::integer, NULL::text
+    FROM unnest(outcomes, ids, repo_settings, scopes, budgets, spents)
+      WITH ORDINALITY AS o(outcome, task_id, settings, scope, budget, spent, i)
+    LEFT JOIN abca_created_tasks(ids) c ON c.task_id = o.task_id
+    ORDER BY o.i;
+END $$;
