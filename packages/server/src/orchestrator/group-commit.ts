@@ -48,9 +48,12 @@ export function createGroupCommit<I, O>(o: GroupCommitOptions<I, O>): GroupCommi
     } catch {
       answers = undefined;
     }
-    if (answers) group.forEach((w, i) => w.resolve((answers as O[])[i] as O));
+    if (answers) {
+      for (let i = 0; i < group.length; i++) group[i]?.resolve(answers[i] as O);
+      return;
+    }
     // One after another, in the order they were submitted.
-    else for (const w of group) await runAlone(w);
+    for (const w of group) await runAlone(w);
   };
 
   const flush = () => {
