@@ -50,7 +50,9 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
+    // A response built by the context (c.json, an error's answer) has it already; one a route made
+    // itself gets it now. Setting it again would copy every answer into a new WHATWG Response.
+    if (!c.res.headers.has('X-Request-Id')) c.header('X-Request-Id', requestId);
     deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
     if (c.req.path !== '/healthz' && c.req.path !== '/metrics') {
       c.get('log').info(
