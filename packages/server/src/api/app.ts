@@ -8,6 +8,7 @@ import { dashboardRoutes } from '../dashboard/routes.ts';
 import { isMemoryImport, MAX_IMPORT_BYTES } from '../memory/memory-lines.ts';
 import { AppError } from '../ops/errors.ts';
 import { newUlid } from '../ops/ids.ts';
+import { lazyChild } from '../ops/lazy-logger.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
@@ -46,7 +47,7 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : newUlid();
     c.set('requestId', requestId);
-    c.set('log', deps.log.child({ requestId }));
+    c.set('log', lazyChild(deps.log, { requestId }));
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
@@ -54,9 +55,14 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     // itself gets it now. Setting it again would copy every answer into a new WHATWG Response.
     if (!c.res.headers.has('X-Request-Id')) c.header('X-Request-Id', requestId);
     deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
-    if (c.req.path !== '/healthz' && c.req.path !== '/metrics') {
-      c.get('log').info(
+    // The request's line from the process's logger, with the request's ids: the request's own child
+    // loggers are made only when a route logs (ops/lazy-logger.ts).
+    if (c.req.path !== '/healthz' && c.req.path !== '/metrics' && deps.log.isLevelEnabled('info')) {
+      const userId = c.get('principal')?.userId;
+      deps.log.info(
         {
+          requestId,
+          ...(userId ? { userId } : {}),
           method: c.req.method,
           path: c.req.path,
           status: c.res.status,

@@ -190,7 +190,9 @@ BEGIN
   END IF;
   FOR it IN SELECT e.value FROM jsonb_array_elements(p_items) e LOOP
     n := n + 1;
-    outcomes[n] := NULL;
+    -- Every array gets its element n now: set first at a later n, an empty array would start there.
+    outcomes[n] := NULL; ids[n] := NULL; repo_settings[n] := NULL; scopes[n] := NULL; budgets[n] := NULL;
+    spents[n] := NULL;
     uid := it->>'user_id';
     rname := it->>'repo';
     SELECT r.settings INTO s FROM repos r WHERE r.repo = rname;
