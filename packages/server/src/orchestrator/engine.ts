@@ -66,8 +66,11 @@ export interface OrchestratorStopOptions {
 
 /** The most creations one statement makes (a busy API process's group). */
 const CREATION_GROUP_MAX = 64;
-/** Creation groups on their way at once: the next one fills while the last is answered. */
-const CREATION_GROUPS_IN_FLIGHT = 2;
+/**
+ * Creation groups on their way at once: one, the next filling meanwhile (2 or 4 at once made
+ * smaller groups and were no faster: docs/benchmarks.md).
+ */
+const CREATION_GROUPS_IN_FLIGHT = 1;
 
 /** Of the stop's bound, what is kept for the cut: the runs save their transcripts and park. */
 const CUT_GRACE_MS = 5000;
