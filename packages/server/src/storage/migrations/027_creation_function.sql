@@ -1,12 +1,16 @@
 -- Task creation in one statement (store/task-creations.ts; docs/benchmarks.md, task creation).
 
 -- The tasks holding a slot (admitted, in one of `p_active`): in all, by user and by repo, in one
--- pass (admission read them three times).
+-- pass over the `tasks_active` index (admission read them three times). The index's own condition
+-- is spelled out: with `status = ANY(p_active)` alone a cached plan cannot know the index covers
+-- the rows asked for, and read every task the platform ever ran.
 CREATE FUNCTION abca_active_counts(p_active text[], OUT n_global integer, OUT per_user jsonb, OUT per_repo jsonb)
 LANGUAGE sql STABLE AS $$
   WITH c AS (
     SELECT user_id, repo, count(*)::int AS n FROM tasks
-    WHERE admitted_at IS NOT NULL AND status = ANY(p_active) GROUP BY user_id, repo)
+    WHERE admitted_at IS NOT NULL AND status IN ('SUBMITTED', 'HYDRATING', 'RUNNING', 'AWAITING_APPROVAL', 'FINALIZING')
+      AND status = ANY(p_active)
+    GROUP BY user_id, repo)
   SELECT COALESCE((SELECT sum(n) FROM c), 0)::int,
     COALESCE((SELECT jsonb_object_agg(user_id, s) FROM (SELECT user_id, sum(n)::int AS s FROM c GROUP BY user_id) u), '{}'::jsonb),
     COALESCE((SELECT jsonb_object_agg(repo, s) FROM (SELECT repo, sum(n)::int AS s FROM c GROUP BY repo) r), '{}'::jsonb)
@@ -104,28 +108,40 @@ END $$;
 
 -- The answer of a creation for the given tasks: each row as JSON, its place in line (1-based, FIFO
 -- by submission) when it waits for a slot, and the mean duration of the last 20 finished tasks in
--- seconds (its wait's estimate; read only when one of them waits).
+-- seconds (its wait's estimate; read only when one of them waits). Each task is read by its key,
+-- one look-up each (a join with the ids may be planned as a scan of the whole table while its
+-- statistics lag behind its growth), and its place counted on the waiting tasks' index up to it:
+-- the cost follows the group and the places, not the table.
 CREATE FUNCTION abca_created_tasks(p_ids text[])
 RETURNS TABLE (task_id text, task jsonb, queue_position integer, mean_duration_s float8)
 LANGUAGE plpgsql AS $$
 DECLARE
-  waiting boolean;
+  id text;
+  r tasks%ROWTYPE;
   mean float8;
+  mean_read boolean := false;
 BEGIN
-  SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = ANY(p_ids) AND t.admitted_at IS NULL
-    AND t.status IN ('SUBMITTED', 'QUEUED')) INTO waiting;
-  IF waiting THEN
-    SELECT avg(extract(epoch FROM d.completed_at - d.started_at))::float8 INTO mean FROM (
-      SELECT t.completed_at, t.started_at FROM tasks t WHERE t.status = 'COMPLETED' AND t.started_at IS NOT NULL
-      ORDER BY t.completed_at DESC LIMIT 20) d;
-    RETURN QUERY
-      SELECT t.task_id, to_jsonb(t), w.pos, mean FROM tasks t
-      LEFT JOIN (SELECT q.task_id, row_number() OVER (ORDER BY q.created_at, q.task_id)::int AS pos FROM tasks q
-                 WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')) w ON w.task_id = t.task_id
-      WHERE t.task_id = ANY(p_ids);
-  ELSE
-    RETURN QUERY SELECT t.task_id, to_jsonb(t), NULL::integer, NULL::float8 FROM tasks t WHERE t.task_id = ANY(p_ids);
-  END IF;
+  FOREACH id IN ARRAY p_ids LOOP
+    CONTINUE WHEN id IS NULL;
+    SELECT * INTO r FROM tasks t WHERE t.task_id = id;
+    CONTINUE WHEN NOT FOUND;
+    task_id := r.task_id;
+    task := to_jsonb(r);
+    queue_position := NULL;
+    IF r.admitted_at IS NULL AND r.status IN ('SUBMITTED', 'QUEUED') THEN
+      SELECT count(*)::int INTO queue_position FROM tasks q
+      WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')
+        AND (q.created_at, q.task_id) <= (r.created_at, r.task_id);
+      IF NOT mean_read THEN
+        SELECT avg(extract(epoch FROM d.completed_at - d.started_at))::float8 INTO mean FROM (
+          SELECT t.completed_at, t.started_at FROM tasks t WHERE t.status = 'COMPLETED' AND t.started_at IS NOT NULL
+          ORDER BY t.completed_at DESC LIMIT 20) d;
+        mean_read := true;
+      END IF;
+    END IF;
+    mean_duration_s := CASE WHEN queue_position IS NOT NULL THEN mean END;
+    RETURN NEXT;
+  END LOOP;
 END $$;
 
 -- Creates a group of tasks in one statement, one transaction: for each item, in order, the repo
@@ -289,6 +305,8 @@ BEGIN
       o.spent, NULL::text, NULL::integer, NULL::text
     FROM unnest(outcomes, ids, repo_settings, scopes, budgets, spents)
       WITH ORDINALITY AS o(outcome, task_id, settings, scope, budget, spent, i)
-    LEFT JOIN abca_created_tasks(ids) c ON c.task_id = o.task_id
+    -- Each task once (a replay in the group names the task it replays).
+    LEFT JOIN abca_created_tasks(ARRAY(SELECT DISTINCT x FROM unnest(ids) AS x WHERE x IS NOT NULL)) c
+      ON c.task_id = o.task_id
     ORDER BY o.i;
 END $$;
