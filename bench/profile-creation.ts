@@ -90,6 +90,7 @@ session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 200 });
 const before = sampleCpu(pgPid);
+const usage = process.cpuUsage();
 if (profiling) await session.post('Profiler.start');
 counting = true;
 child.kill('SIGUSR2');
@@ -99,11 +100,14 @@ const { profile } = profiling
   ? ((await session.post('Profiler.stop')) as unknown as { profile: CpuProfile })
   : { profile: undefined };
 const d = cpuDelta(before, sampleCpu(pgPid));
+const split = process.cpuUsage(usage);
 if (code !== 0) throw new Error(`the load client exited with ${code}`);
 const rate = CreateLoadResult.parse(JSON.parse(lines.at(-1) ?? '')).create[0] ?? 0;
 const us = (s: number) => ((s * 1e6) / TOTAL).toFixed(0).padStart(6);
 console.log(`${TOTAL} creations through the API, ${CONCURRENCY} in flight: ${rate.toFixed(0)}/s`);
-console.log(`  CPU per creation: node ${us(d.node)} µs; postgres ${us(d.postgres)} µs`);
+console.log(
+  `  CPU per creation: node ${us(d.node)} µs (user ${us(split.user / 1e6)}, system ${us(split.system / 1e6)}); postgres ${us(d.postgres)} µs`,
+);
 const qTotal = [...queries.values()].reduce((a, b) => a + b, 0);
 console.log(`\ndatabase statements per creation: ${(qTotal / TOTAL).toFixed(2)}`);
 for (const [k, n] of [...queries].sort((a, b) => b[1] - a[1]).slice(0, 20))
