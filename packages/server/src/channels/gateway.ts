@@ -10,7 +10,7 @@ import { type SpentBudget, spentBudgetOf } from '../store/monthly-budgets.ts';
 import { newTask, type WaitingInLine } from '../store/task-creations.ts';
 import type { TaskRow } from '../store/task-row.ts';
 
-/** What the gateway needs: the database, the orchestrator to wake, and the task defaults. */
+/** What the gateway needs: the database, the orchestrator that stores and admits, and the task defaults. */
 export interface GatewayDeps {
   db: Db;
   log: Logger;
@@ -42,7 +42,9 @@ export type SubmissionResult =
 
 /**
  * The one way a task is made, whatever the channel (API, CLI, signed webhook, GitHub, Slack): the
- * same validation, budgets, idempotency and ownership, then the orchestrator is woken. Throws
+ * same validation, budgets, idempotency and ownership, checked and stored with admission's decision
+ * in one statement with the creations asked for at the same moment (the orchestrator's `create`,
+ * migration 027). Throws
  * {@link AppError} (REPO_NOT_ONBOARDED, BUDGET_EXCEEDED, DUPLICATE_TASK) for a channel to turn into
  * its own answer. The body must already be a parsed {@link CreateTaskRequest}.
  */
