@@ -19,6 +19,8 @@ export const CreateLoadPlan = z.strictObject({
   total: z.number().int().positive(),
   concurrency: z.number().int().positive(),
   runs: z.number().int().positive(),
+  /** Only the creations through the API (a profile of the server under that load). */
+  createOnly: z.boolean().optional(),
 });
 export type CreateLoadPlan = z.infer<typeof CreateLoadPlan>;
 
@@ -62,6 +64,17 @@ async function runLoad(plan: CreateLoadPlan): Promise<CreateLoadResult> {
   };
   // A warm-up of each, so the first run does not pay for compiling the paths.
   await throughput(concurrency * 4, concurrency, create);
+  if (plan.createOnly) {
+    const out: CreateLoadResult = { insert: [], http: [], create: [] };
+    // Tells the profiler the warm-up is over, then waits for its go (SIGUSR2).
+    const go = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
+    console.log('warm');
+    await go;
+    for (let r = 0; r < plan.runs; r++) out.create.push(await throughput(total, concurrency, create));
+    agent.destroy();
+    await pool.end();
+    return out;
+  }
   await throughput(concurrency * 4, concurrency, () => post(agent, empty, plain, body));
   await throughput(concurrency * 4, concurrency, (i) =>
     pool.query('INSERT INTO bare (id, body) VALUES ($1, $2)', [`warm-${i}`, body]),

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
 import { startBenchPlatform } from './bench-database.ts';
 import { makeBenchRepo } from './bench-repo.ts';
+import { type CpuProfile, printProfile } from './cpu-profile-report.ts';
 import { cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.ts';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -27,56 +28,6 @@ const builtin = process.argv.includes('--builtin');
 const TASKS = Number(arg('tasks') ?? 20);
 const FILES = Number(arg('files') ?? 3000);
 const out = arg('out');
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-  children?: number[];
-}
-
-function bucketOf(url: string): string {
-  if (!url) return '(native / gc / idle)';
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + 13).split('/');
-    return `npm:${rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
-  }
-  if (url.startsWith('node:')) return url;
-  const p = url.indexOf('/packages/');
-  return p >= 0 ? url.slice(p + 1) : url;
-}
-
-function report(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, tasks: number) {
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => {
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  const byFn = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  let total = 0;
-  for (const n of profile.nodes) {
-    const us = selfUs.get(n.id) ?? 0;
-    if (n.callFrame.functionName === '(idle)') continue;
-    total += us;
-    const fn = `${n.callFrame.functionName || '(anonymous)'} ${bucketOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
-    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
-    const file = bucketOf(n.callFrame.url);
-    byFile.set(file, (byFile.get(file) ?? 0) + us);
-  }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(
-        ([name, us]) =>
-          `  ${((us / 1000 / tasks) | 0).toString().padStart(5)} ms/task ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`,
-      )
-      .join('\n');
-  console.log(`\nsampled (non-idle) JS time: ${(total / 1e6 / tasks).toFixed(3)} s per task`);
-  console.log(`\nby file or package (self time):\n${top(byFile, 30)}`);
-  console.log(`\nby function (self time):\n${top(byFn, 40)}`);
-}
 
 // Counts what a task starts: host processes by command (the `setpriv ... timeout` wrapper and the
 // sandbox's launchers skipped to the command they run) and database queries with the bytes sent.
@@ -215,7 +166,7 @@ counting = true;
 for (let i = 0; i < TASKS; i++) await runTask(i);
 const { profile } = profiling
   ? ((await session.post('Profiler.stop')) as unknown as {
-      profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+      profile: CpuProfile;
     })
   : { profile: undefined };
 const wall = (performance.now() - t0) / 1000;
@@ -240,7 +191,7 @@ console.log(
 );
 for (const [k, v] of [...queries].sort((a, b) => b[1].n - a[1].n).slice(0, 40))
   console.log(`  ${perTask(v.n)}  ${(v.bytes / v.n / 1024).toFixed(1).padStart(7)} KiB  ${k}`);
-if (profile) report(profile, TASKS);
+if (profile) printProfile(profile, TASKS, 'task', 'ms');
 await bench.close();
 await model?.close();
 rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { submitTask } from '../../server/src/channels/gateway.ts';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { createLogger } from '../../server/src/ops/logger.ts';
 import { createPool, type Db } from '../../server/src/storage/db.ts';
+import { withoutAdmission } from '../../server/test/support/no-admission.ts';
 import { runCli, type Served, startServe } from './support/cli.ts';
 
 /**
@@ -97,7 +98,7 @@ describe('the channel in the task views', () => {
   it('abca status names where the task came from; abca tasks has a channel column', async () => {
     const config = loadConfig({ ABCA_HOME: served.home, DATABASE_URL: databaseUrl });
     const made = await submitTask(
-      { db, log: createLogger({ level: 'silent' }), orchestrator: { admit: async () => {} }, config },
+      { db, log: createLogger({ level: 'silent' }), orchestrator: withoutAdmission(db), config },
       {
         userId: 'bob',
         body: { repo: 'acme/app', issue_number: 12, task_description: 'from an issue [fake:turns=1]' },

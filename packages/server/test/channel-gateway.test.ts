@@ -3,6 +3,7 @@ import { recordDelivery } from '../src/channels/deliveries.ts';
 import { submitTask } from '../src/channels/gateway.ts';
 import { linkIdentity, listIdentities, resolveSender, unlinkIdentity } from '../src/channels/identities.ts';
 import { createLogger } from '../src/ops/logger.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
@@ -27,7 +28,7 @@ afterAll(async () => {
 const deps = () => ({
   db: p.platform.db,
   log: createLogger({ level: 'silent' }),
-  orchestrator: { admit: async () => {} },
+  orchestrator: withoutAdmission(p.platform.db),
   config: p.platform.config,
 });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitTask } from '../src/channels/gateway.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import { type FakeChatServer, startFakeChatServer } from './support/fake-chat-server.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 
@@ -58,7 +59,12 @@ let n = 0;
 async function githubTask(): Promise<string> {
   n++;
   const made = await submitTask(
-    { db: api.platform.db, log, orchestrator: { admit: async () => {} }, config: api.platform.config },
+    {
+      db: api.platform.db,
+      log,
+      orchestrator: withoutAdmission(api.platform.db),
+      config: api.platform.config,
+    },
     {
       userId: 'alice',
       body: { repo: 'acme/chan', issue_number: n, task_description: `channel task ${n}` },

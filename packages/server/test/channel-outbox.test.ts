@@ -6,6 +6,7 @@ import { type OutboxDispatcher, startOutboxDispatcher } from '../src/channels/ou
 import { createLogger } from '../src/ops/logger.ts';
 import { createMetrics } from '../src/ops/metrics.ts';
 import { type FakeChatServer, startFakeChatServer } from './support/fake-chat-server.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { until } from './support/until.ts';
 
@@ -60,7 +61,7 @@ let seq = 0;
 async function slackTask(cancel = true): Promise<string> {
   seq++;
   const made = await submitTask(
-    { db: p.platform.db, log, orchestrator: { admit: async () => {} }, config: p.platform.config },
+    { db: p.platform.db, log, orchestrator: withoutAdmission(p.platform.db), config: p.platform.config },
     {
       userId: 'alice',
       body: { repo: 'acme/outbox', task_description: `outbox ${seq}` },

@@ -13,6 +13,7 @@ import { linkIdentity } from '../src/channels/identities.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { transition } from '../src/store/task-store.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { type PlatformProcess, spawnPlatform } from './support/processes.ts';
 import { until } from './support/until.ts';
 
@@ -129,12 +130,13 @@ describe('GitHub channel across crashes', () => {
       {
         db,
         log: createLogger({ level: 'silent' }),
-        orchestrator: { admit: async () => {} },
+        orchestrator: withoutAdmission(db),
         config: {
           defaultMaxTurns: 10,
           defaultMaxBudgetUsd: undefined,
           model: 'anthropic:claude-sonnet-4-5',
           prices: {},
+          caps: { global: 4, perUser: 4, perRepo: 4 },
         },
       },
       {

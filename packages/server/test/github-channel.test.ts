@@ -14,6 +14,7 @@ import { AppError } from '../src/ops/errors.ts';
 import { createLogger } from '../src/ops/logger.ts';
 import type { ChannelMessages, ChannelNotice } from '../src/ports/channel-notifier.ts';
 import { getTask, transition } from '../src/store/task-store.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
@@ -421,7 +422,7 @@ describe('bad deliveries', () => {
     const deps = {
       db: p.platform.db,
       log: createLogger({ level: 'silent' }),
-      orchestrator: { admit: async () => {} },
+      orchestrator: withoutAdmission(p.platform.db),
       channelLimiter: createRateLimiter({ perMinute: 10 }),
       config: {
         ...config,

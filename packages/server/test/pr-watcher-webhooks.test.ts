@@ -7,6 +7,7 @@ import type { Forge, PrActivity } from '../src/ports/forge.ts';
 import { startPrWatcher } from '../src/pr-loop/poller.ts';
 import { claimDueWatches, discoverWatches, failPoll } from '../src/pr-loop/watch-store.ts';
 import { createTask } from '../src/store/task-store.ts';
+import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 /**
@@ -287,7 +288,7 @@ describe('several pollers on one database', () => {
       db,
       databaseUrl: p.databaseUrl,
       forge,
-      gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
+      gateway: { orchestrator: withoutAdmission(db), config: p.platform.config },
       log: createLogger({ level: 'silent' }),
       settings: { pollS: 1, pollMaxS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
       botLogin: 'abca-bot',
@@ -399,7 +400,7 @@ describe('GitHub access decides who may drive the watcher', () => {
       db,
       databaseUrl: p.databaseUrl,
       forge,
-      gateway: { orchestrator: { admit: async () => {} }, config: p.platform.config },
+      gateway: { orchestrator: withoutAdmission(db), config: p.platform.config },
       log: createLogger({ level: 'silent' }),
       settings: { pollS: 1, pollMaxS: 1, maxIterations: 3, maxSpendUsd: 5, stopLabel: 'abca:stop' },
       botLogin: 'abca-bot',

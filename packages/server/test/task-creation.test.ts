@@ -99,7 +99,7 @@ describe('the API key cache', () => {
 });
 
 describe('a creation', () => {
-  it('costs four statements on the platform database: context, insert, admission, the answer', async () => {
+  it('costs one statement on the platform database: checks, insert, admission and the answer in one', async () => {
     const key = await p.userKey('olga');
     const body = { repo: 'acme/fast', task_description: 'count my statements' };
     // Warm: the key is cached and the user exists.
@@ -120,11 +120,98 @@ describe('a creation', () => {
         expect(res.status).toBe(201);
         expect(res.body.data.status).toBe('SUBMITTED');
       }
-      expect(seen.length).toBeLessThanOrEqual(4 * N);
-      expect(seen.filter((t) => t.includes('abca_admit')).length).toBeGreaterThanOrEqual(N);
+      expect(seen.length).toBe(N);
+      expect(seen.every((t) => t.includes('abca_create_tasks'))).toBe(true);
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('creations at the same moment', () => {
+  it('go together where they can; a creation the database refuses fails alone, the others are made', async () => {
+    const key = await p.userKey('gus');
+    // The database refuses one task (as it would a value it cannot store): its group fails, and
+    // each of the group's tasks is made again alone.
+    await db.query(`
+      CREATE FUNCTION test_refuse_task() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused in this test'; END $$;
+      CREATE TRIGGER test_refuse_task BEFORE INSERT ON tasks
+        FOR EACH ROW WHEN (NEW.task_description = 'refuse me') EXECUTE FUNCTION test_refuse_task();`);
+    const seen: string[] = [];
+    const pdb = p.platform.db;
+    const original = pdb.query.bind(pdb);
+    const spy = vi.spyOn(pdb, 'query').mockImplementation(((q: unknown, ...rest: unknown[]) => {
+      const text = typeof q === 'string' ? q : (q as { text?: string }).text;
+      if (text?.includes('abca_create_tasks')) seen.push(text);
+      return (original as (...a: unknown[]) => unknown)(q, ...rest);
+    }) as typeof pdb.query);
+    try {
+      const descriptions = ['one', 'two', 'refuse me', 'three', 'four', 'five', 'six', 'seven'];
+      const answers = await Promise.all(
+        descriptions.map((d, i) =>
+          p.request('POST', '/v1/tasks', {
+            key,
+            body: { repo: 'acme/fast', task_description: d },
+            headers: { 'Idempotency-Key': `together-${Date.now()}-${i}` },
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual([201, 201, 500, 201, 201, 201, 201, 201]);
+      expect(answers[2]?.body.error.code).toBe('INTERNAL_ERROR');
+      for (const [i, a] of answers.entries()) {
+        if (i === 2) continue;
+        expect(a.body.data.task_description).toBe(descriptions[i]);
+        const stored = await db.query('SELECT task_description FROM tasks WHERE task_id = $1', [
+          a.body.data.task_id,
+        ]);
+        expect(stored.rows[0]?.task_description).toBe(descriptions[i]);
+      }
+      const refused = await db.query("SELECT 1 FROM tasks WHERE task_description = 'refuse me'");
+      expect(refused.rowCount).toBe(0);
+      // The made tasks are admitted (their groups' admission, or the one after the task made alone).
+      const ids = answers.filter((a) => a.status === 201).map((a) => a.body.data.task_id as string);
+      const admitted = await db.query(
+        'SELECT count(*)::int AS n FROM tasks WHERE task_id = ANY($1) AND admitted_at IS NOT NULL',
+        [ids],
+      );
+      expect(admitted.rows[0].n).toBe(7);
+      // One statement per group (and one per task made again alone): fewer than one per task
+      // whenever two came together; at most a group of all plus each alone.
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.length).toBeLessThanOrEqual(8 + 8);
+      // No worker is to run them after this test (the hand-over tests below count on that).
+      for (const id of ids) expect((await p.request('DELETE', `/v1/tasks/${id}`)).status).toBe(200);
+    } finally {
+      spy.mockRestore();
+      await db.query('DROP TRIGGER test_refuse_task ON tasks; DROP FUNCTION test_refuse_task()');
+    }
+  });
+
+  it('every answer carries the request id: made, replayed, refused, not found, redirected', async () => {
+    const body = { repo: 'acme/fast', task_description: 'my request id' };
+    const headers = { 'Idempotency-Key': `rid-${Date.now()}` };
+    const made = await p.request('POST', '/v1/tasks', {
+      body,
+      headers: { ...headers, 'X-Request-Id': 'mine-1' },
+    });
+    expect(made.status).toBe(201);
+    expect(made.headers.get('x-request-id')).toBe('mine-1');
+    const again = await p.request('POST', '/v1/tasks', { body, headers });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replay')).toBe('true');
+    expect(again.headers.get('x-request-id')).toMatch(/^[0-9A-Z]{26}$/);
+    const refused = await p.request('POST', '/v1/tasks', {
+      body: { repo: 'acme/none', task_description: 'x' },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.request_id).toBe(refused.headers.get('x-request-id'));
+    const missing = await p.request('GET', '/v1/nothing-here');
+    expect(missing.headers.get('x-request-id')).toBe(missing.body.error.request_id);
+    const res = await fetch(`${p.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9A-Z]{26}$/);
+    expect((await p.request('DELETE', `/v1/tasks/${made.body.data.task_id}`)).status).toBe(200);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -8,6 +8,7 @@ import { dashboardRoutes } from '../dashboard/routes.ts';
 import { isMemoryImport, MAX_IMPORT_BYTES } from '../memory/memory-lines.ts';
 import { AppError } from '../ops/errors.ts';
 import { newUlid } from '../ops/ids.ts';
+import { lazyChild } from '../ops/lazy-logger.ts';
 import { requireKey } from './auth.ts';
 import { clientGoneError } from './client-gone.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
@@ -46,15 +47,22 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : newUlid();
     c.set('requestId', requestId);
-    c.set('log', deps.log.child({ requestId }));
+    c.set('log', lazyChild(deps.log, { requestId }));
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
+    // A response built by the context (c.json, an error's answer) has it already; one a route made
+    // itself gets it now. Setting it again would copy every answer into a new WHATWG Response.
+    if (!c.res.headers.has('X-Request-Id')) c.header('X-Request-Id', requestId);
     deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
-    if (c.req.path !== '/healthz' && c.req.path !== '/metrics') {
-      c.get('log').info(
+    // The request's line from the process's logger, with the request's ids: the request's own child
+    // loggers are made only when a route logs (ops/lazy-logger.ts).
+    if (c.req.path !== '/healthz' && c.req.path !== '/metrics' && deps.log.isLevelEnabled('info')) {
+      const userId = c.get('principal')?.userId;
+      deps.log.info(
         {
+          requestId,
+          ...(userId ? { userId } : {}),
           method: c.req.method,
           path: c.req.path,
           status: c.res.status,
@@ -151,15 +159,29 @@ export function createApp(deps: ApiDeps & { ready(): Promise<boolean> }) {
 /**
  * The body limit: a larger body is refused unread with a 413. The rest of the body is not read: the
  * client must not reuse this connection (the server lingers on it while the client finishes
- * sending, so the answer is not lost: http-server.ts).
+ * sending, so the answer is not lost: http-server.ts). A body that says its length
+ * (`Content-Length`, without `Transfer-Encoding`) is judged by it, before a byte is read and without
+ * making the request's WHATWG body stream (Node's parser never delivers more bytes than the header
+ * says); a chunked body is counted as it is read (Hono's `bodyLimit`).
  */
 function limitBody(maxSize: number, what: string) {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxSize} bytes (${what}).`, {
-        headers: { Connection: 'close' },
-      });
-    },
-  });
+  const refuse = () => {
+    throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxSize} bytes (${what}).`, {
+      headers: { Connection: 'close' },
+    });
+  };
+  const counted = bodyLimit({ maxSize, onError: refuse });
+  return async (c: Context<AppEnv>, next: Next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      // Node's parser refused a malformed Content-Length already: it is digits.
+      if (Number(length) > maxSize) refuse();
+      return next();
+    }
+    const method = c.req.method;
+    // No length and not chunked: no body (GET and HEAD bodies are never read).
+    if (method === 'GET' || method === 'HEAD' || c.req.header('transfer-encoding') === undefined)
+      return next();
+    return counted(c, next);
+  };
 }

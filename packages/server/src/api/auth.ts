@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../ops/errors.ts';
+import { lazyChild } from '../ops/lazy-logger.ts';
 import type { Db } from '../storage/db.ts';
 import { authenticate } from '../store/api-key-store.ts';
 import type { AppEnv } from './deps.ts';
@@ -25,7 +26,7 @@ export function requireKey(db: Db): MiddlewareHandler<AppEnv> {
       });
     }
     c.set('principal', principal);
-    c.set('log', c.get('log').child({ userId: principal.userId }));
+    c.set('log', lazyChild(c.get('log'), { userId: principal.userId }));
     await next();
   };
 }

@@ -18,7 +18,7 @@ export interface ApiDeps {
   db: Db;
   log: Logger;
   metrics: Metrics;
-  orchestrator: Pick<Orchestrator, 'admit' | 'cancel'>;
+  orchestrator: Pick<Orchestrator, 'admit' | 'cancel' | 'create'>;
   events: EventBus;
   /** Seals the git credentials admins give with repos (never read back through the API). */
   credentials: RepoCredentials;

@@ -11,6 +11,12 @@ import type { Notifier } from '../ports/notifier.ts';
 import type { WorkspaceLimits, Workspaces } from '../ports/workspaces.ts';
 import type { Db } from '../storage/db.ts';
 import { listenForWakes } from '../storage/wake-listener.ts';
+import {
+  type CreationOutcome,
+  createTasks,
+  type NewTask,
+  readCreatedTasks,
+} from '../store/task-creations.ts';
 import { workflowIdOf } from '../store/task-row.ts';
 import { getTask } from '../store/task-store.ts';
 import { createCancellations } from './cancellations.ts';
@@ -19,6 +25,7 @@ import type { OrchestratorDeps } from './deps.ts';
 import { type Admitted, admitWaitingTasks } from './dispatcher.ts';
 import { createDrain } from './drain.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { reconcile } from './reconciler.ts';
 import { ADMITTED_CHANNEL, claimAndStart } from './start-claim.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
@@ -29,6 +36,12 @@ export interface Orchestrator {
   readonly executorId: string;
   /** Runs admission now (after a task was created or a slot freed); resolves when it has run. */
   admit(): Promise<void>;
+  /**
+   * Stores a new task and runs admission, in one statement with the creations asked for at the
+   * same moment (group commit: group-commit.ts); answers what became of it,
+   * with its row after admission. The workflows of admitted tasks start after the answer.
+   */
+  create(task: NewTask): Promise<CreationOutcome>;
   /** Stops the task's workflow and aborts its running step, wherever it runs. */
   cancel(taskId: string): Promise<void>;
   /**
@@ -50,6 +63,14 @@ export interface OrchestratorStopOptions {
   /** Told once the drain starts with workflows running here: how many will resume. */
   onDraining?(tasks: number): void;
 }
+
+/** The most creations one statement makes (a busy API process's group). */
+const CREATION_GROUP_MAX = 64;
+/**
+ * Creation groups on their way at once: one, the next filling meanwhile (2 or 4 at once made
+ * smaller groups and were no faster: docs/benchmarks.md).
+ */
+const CREATION_GROUPS_IN_FLIGHT = 1;
 
 /** Of the stop's bound, what is kept for the cut: the runs save their transcripts and park. */
 const CUT_GRACE_MS = 5000;
@@ -144,6 +165,32 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     });
     return admitting;
   };
+  /**
+   * Creations in groups: one statement, one transaction and one commit for the creations asked for
+   * while the previous group was on its way, admission included. A group that fails is made again
+   * task by task, each without admission (so a failing admission fails no creation, as when it ran
+   * apart), then admission runs as after any creation and the task is read again.
+   */
+  const creations = createGroupCommit<NewTask, CreationOutcome>({
+    maxGroup: CREATION_GROUP_MAX,
+    maxInFlight: CREATION_GROUPS_IN_FLIGHT,
+    run: async (tasks) => {
+      const admission = drain.signal.aborted
+        ? undefined
+        : { caps: config.caps, ...(o.runWorkflows ? {} : { notify: ADMITTED_CHANNEL }) };
+      const { outcomes, admitted } = await createTasks(db, tasks, admission);
+      startLater(admitted);
+      return outcomes;
+    },
+    runAlone: async (task) => {
+      const { outcomes } = await createTasks(db, [task], undefined);
+      const outcome = outcomes[0] as CreationOutcome;
+      if (outcome.kind !== 'created') return outcome;
+      await admit();
+      const fresh = (await readCreatedTasks(db, [task.taskId])).get(task.taskId);
+      return fresh ? { ...outcome, ...fresh } : outcome;
+    },
+  });
   const deps: OrchestratorDeps = {
     db,
     forge: o.forge,
@@ -287,6 +334,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   return {
     executorId,
     admit,
+    create: (task) => creations.submit(task),
     async cancel(taskId) {
       cancellations.cancelLocal(taskId);
       const runSeq = (await getTask(db, taskId).catch(() => undefined))?.run_seq ?? 0;

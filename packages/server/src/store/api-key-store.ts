@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyInfo, Role } from '@abca/contracts';
 import { newUlid } from '../ops/ids.ts';
 import type { Queryable } from '../storage/db.ts';
@@ -12,8 +12,9 @@ export interface Principal {
   keyId: string;
 }
 
+/** SHA-256 in one call (no Hash object: the check runs on every request). */
 function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 interface KeyRow {

@@ -55,7 +55,9 @@ export function branchSlug(text: string | undefined | null): string {
 }
 
 /**
- * Stores a new task in `SUBMITTED` with its first event (`task.created`), in one statement. With an
+ * Stores a new task in `SUBMITTED` with its first event (`task.created`), in one statement, without
+ * admission and without the repo's checks: for tests and tools that make a task directly (the
+ * gateway's creations go through `task-creations.ts`, checks and admission included). With an
  * idempotency key, a second request by the same user returns the stored task (`replay`), and by
  * another user `conflict`: the unique index decides, races included (the caller looks the key up
  * first to answer a replay before anything else).

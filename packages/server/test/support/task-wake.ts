@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-/** The channel every task event row notifies on, with `<task id>:<seq>` (storage/migrations/001_init.sql). */
+/** The channel every task event row notifies on, with the task id (storage/migrations/027_creation_function.sql). */
 const CHANNEL = 'abca_task_events';
 /** How long the shared connection stays open after its last watch, for the next wait of the same test. */
 const LINGER_MS = 1000;

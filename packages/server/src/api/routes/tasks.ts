@@ -51,13 +51,15 @@ export function taskRoutes(deps: ApiDeps) {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       channelRef: { channel },
     });
+    // The creation answered the task after admission with its place in line: nothing more to read.
+    const data = toTaskDetail(result.task, result.queue ?? {});
     if (result.kind === 'replay') {
       c.header('Idempotent-Replay', 'true');
-      return c.json({ data: await detail(deps, result.task) }, 200);
+      return c.json({ data }, 200);
     }
     c.header('Location', `/v1/tasks/${result.task.task_id}`);
     const { warnings } = result;
-    return c.json({ data: await detail(deps, result.task), ...(warnings.length ? { warnings } : {}) }, 201);
+    return c.json({ data, ...(warnings.length ? { warnings } : {}) }, 201);
   });
 
   app.get('/', async (c) => {
