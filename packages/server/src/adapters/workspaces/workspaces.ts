@@ -212,6 +212,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         baseCommit,
         message,
         maxFileBytes: limits.maxFileBytes,
+        maxCaptureBytes: limits.maxCaptureBytes,
         ...(signal ? { signal } : {}),
       });
       if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
@@ -220,7 +221,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       if (previous && previous.head === reported.head && !reported.committed) return previous;
       let bundle: Buffer;
       try {
-        bundle = await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes });
+        if (reported.inline && reported.inline.length > limits.maxCaptureBytes) {
+          throw new WorkspaceError(
+            'WORK_TOO_LARGE',
+            `the task's commits are ${reported.inline.length} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
+          );
+        }
+        bundle =
+          reported.inline ?? (await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes }));
       } catch (err) {
         if (isSandboxFileError(err) && err.code === 'too_large') {
           throw new WorkspaceError(
