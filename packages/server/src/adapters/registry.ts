@@ -76,6 +76,7 @@ export function createAdapters(
     remote: (repo) => forge.gitRemote(repo),
     mirrorFreshMs: config.mirrorFreshMs,
     onPushRefused: (repo) => accessMemory.forget(repo),
+    onSpreadSkipped: (fields, message) => deps.log.debug(fields, message),
   });
   const router: Forge = createForgeRouter({
     fake: createFakeForge({ db: deps.db, effects, git, cacheDir }),

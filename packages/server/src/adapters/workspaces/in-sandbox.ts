@@ -37,10 +37,20 @@ big=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FI
   g cat-file --batch-check='%(objectsize)' 2>/dev/null | sort -n | tail -n 1)
 [ -n "$big" ] && { echo "too_large=$big"; exit 0; }
 g bundle create -q "$ABCA_OUT" "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" || fail 94 "git bundle failed"
+# A small bundle comes back in this command's output (no second command to read it out).
+size=$(wc -c < "$ABCA_OUT") && [ "$size" -le "$ABCA_INLINE_MAX" ] || exit 0
+echo "bundle_bytes=$size"
+printf 'bundle64=' && base64 -w0 "$ABCA_OUT" && echo
 `;
 
 /** Where the capture's bundle is written inside the sandbox (its private /tmp). */
 export const CAPTURE_FILE = '/tmp/abca-capture.bundle';
+
+/**
+ * A bundle up to this size comes back base64 in the capture's own output (a trivial task's is
+ * well under 1 KiB), read out of the sandbox by a second command only when larger.
+ */
+export const INLINE_BUNDLE_BYTES = 32 * 1024;
 
 const SCRIPT_TIMEOUT_MS = 10 * 60_000;
 const SCRIPT_OUTPUT_BYTES = 64 * 1024;
@@ -103,9 +113,11 @@ export async function captureInSandbox(
     message: string;
     /** Files over this many bytes end the capture with `WORK_TOO_LARGE` before anything is bundled. */
     maxFileBytes: number;
+    /** A bundle up to this size (and {@link INLINE_BUNDLE_BYTES}) comes back in the output. */
+    maxCaptureBytes: number;
     signal?: AbortSignal;
   },
-): Promise<{ head: string; bundled: boolean; committed: boolean }> {
+): Promise<{ head: string; bundled: boolean; committed: boolean; inline?: Buffer }> {
   const res = await runScript(
     sandbox,
     CAPTURE,
@@ -116,6 +128,7 @@ export async function captureInSandbox(
       ABCA_MESSAGE: opts.message,
       ABCA_OUT: CAPTURE_FILE,
       ABCA_MAX_FILE_BYTES: String(opts.maxFileBytes),
+      ABCA_INLINE_MAX: String(Math.min(INLINE_BUNDLE_BYTES, opts.maxCaptureBytes)),
     },
     opts.signal,
   );
@@ -131,5 +144,24 @@ export async function captureInSandbox(
       `the task's commits add a file of ${tooLarge} bytes; files over ${opts.maxFileBytes} bytes are not taken out of the sandbox`,
     );
   }
-  return { head, bundled: head !== opts.baseCommit, committed: /^committed=1$/m.test(res.stdout) };
+  const inline = inlineBundle(res.stdout);
+  return {
+    head,
+    bundled: head !== opts.baseCommit,
+    committed: /^committed=1$/m.test(res.stdout),
+    ...(inline ? { inline } : {}),
+  };
+}
+
+/**
+ * The bundle the capture printed, when it printed one whole (its announced size and the decoded
+ * bytes agree); undefined otherwise, and the host reads the file. Untrusted like the file: the
+ * host checks either the same way.
+ */
+function inlineBundle(stdout: string): Buffer | undefined {
+  const size = /^bundle_bytes=(\d+)$/m.exec(stdout)?.[1];
+  const text = /^bundle64=([A-Za-z0-9+/]*={0,2})$/m.exec(stdout)?.[1];
+  if (size === undefined || text === undefined) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === Number(size) && bytes.length <= INLINE_BUNDLE_BYTES ? bytes : undefined;
 }

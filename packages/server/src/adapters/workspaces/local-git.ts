@@ -26,6 +26,8 @@ export function createLocalGit(opts: {
   mirrorFreshMs?: number;
   /** Told when a push was refused for access (a remembered access check is then forgotten). */
   onPushRefused?: WorkspacesDeps['onPushRefused'];
+  /** Told when the workspaces folder could not be marked to spread (a debug log line). */
+  onSpreadSkipped?: WorkspacesDeps['onSpreadSkipped'];
 }): LocalGit {
   const processes = opts.processes ?? createHostProcesses();
   const git = createGitCli({ processes, ...(opts.gitTimeoutMs ? { timeoutMs: opts.gitTimeoutMs } : {}) });
@@ -43,6 +45,7 @@ export function createLocalGit(opts: {
     remote: opts.remote,
     ...(opts.author ? { author: opts.author } : {}),
     ...(opts.onPushRefused ? { onPushRefused: opts.onPushRefused } : {}),
+    ...(opts.onSpreadSkipped ? { onSpreadSkipped: opts.onSpreadSkipped } : {}),
   });
   return { git, mirrors, workspaces };
 }

@@ -6,6 +6,7 @@ import type { Mirrors, RemoteResolver } from '../../git/mirrors.ts';
 import { readBranchRef } from '../../git/ref-file.ts';
 import type { HostProcesses } from '../../ops/host-processes.ts';
 import { removeTree } from '../../ops/remove-tree.ts';
+import { createFolderSpreader, type SpreadLog } from '../../ops/spread-folder.ts';
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
 import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
 import { checkBranchName } from './branch-name.ts';
@@ -35,6 +36,8 @@ export interface WorkspacesDeps {
    * `REPO_NOT_FOUND_OR_NO_ACCESS`): a remembered access check of the repo is no longer to be trusted.
    */
   onPushRefused?: (repo: RepoRef) => void;
+  /** Told (at debug level) when the workspaces folder could not be marked to spread (see spreadFolder). */
+  onSpreadSkipped?: SpreadLog;
 }
 
 /** Push failures that say the credential may no longer reach or write the remote. */
@@ -52,6 +55,8 @@ const ONTO_REF = 'refs/abca/onto';
 export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   const { git, mirrors, cacheDir } = deps;
   const author = deps.author ?? { name: 'ABCA', email: 'abca@localhost' };
+  // The folder holding the workspaces is marked at the first prepare (see createFolderSpreader).
+  const spread = createFolderSpreader(deps.processes, deps.onSpreadSkipped);
   const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
     workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
 
@@ -101,17 +106,42 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       const gitConfig = await configFor(repo);
       // A pull request's branch is fetched when the mirror lacks it (hydration fetched it, at the
       // head the forge reported, on the machine that hydrated).
-      await mirrors.ensure(repo, {
+      const mirror = await mirrors.ensure(repo, {
         ...sig,
         ...(startBranch !== undefined ? { branches: [startBranch] } : {}),
       });
       const parent = dirname(dir);
       await mkdir(parent, { recursive: true });
+      await spread(parent);
       await removeLeftovers(deps.processes, parent, `${basename(dir)}.new-`);
       const tmp = await mkdtemp(join(parent, `${basename(dir)}.new-`));
+      const sizeLimits = { maxFiles: limits.maxFiles, maxBytes: limits.maxCheckoutBytes };
+      // The tree of the branch the clone is to hold is sized in the mirror while the clone copies
+      // (a tree over the limits stops the clone); sized again in the clone if the branch moved.
+      const mirrorHead = () =>
+        readBranchRef(mirror, startBranch ?? repo.defaultBranch).catch(() => undefined);
+      const early = from ? undefined : await mirrorHead();
+      const stopClone = new AbortController();
+      const stopSizing = new AbortController();
+      const sizingSignal = signal ? AbortSignal.any([signal, stopSizing.signal]) : stopSizing.signal;
+      const sizing = early
+        ? checkTreeSize(git, mirror, early, sizeLimits, sizingSignal).catch(async (err: unknown) => {
+            // Refused: the clone is stopped, unless the branch moved on (its new tree is sized then).
+            if ((await mirrorHead()) === early) stopClone.abort();
+            throw err;
+          })
+        : undefined;
+      sizing?.catch(() => {});
       try {
         // Never waits for a refresh or for the mirror's upkeep (see createMirrors).
-        await mirrors.cloneTo(repo, tmp, sig);
+        try {
+          await mirrors.cloneTo(repo, tmp, {
+            signal: signal ? AbortSignal.any([signal, stopClone.signal]) : stopClone.signal,
+          });
+        } catch (err) {
+          await sizing;
+          throw err;
+        }
         const wanted = from?.baseCommit ?? `refs/remotes/origin/${startBranch ?? repo.defaultBranch}`;
         // The clone is host-made: its branch is read from its files (git only when they do not say,
         // and always for a base commit, which must be checked to be in the clone).
@@ -156,18 +186,16 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           await writeFile(ref, `${baseCommit}\n`);
         }
         await writeFile(join(tmp, '.git', 'HEAD'), `ref: refs/heads/${branch}\n`);
-        await checkTreeSize(
-          git,
-          tmp,
-          head,
-          { maxFiles: limits.maxFiles, maxBytes: limits.maxCheckoutBytes },
-          signal,
-        );
+        if (sizing && early === head) await sizing;
+        else await checkTreeSize(git, tmp, head, sizeLimits, signal);
         // Whatever a sandbox left at `dir` is removed, never reused: the new folder takes its place.
         await removeTree(deps.processes, dir);
         await rename(tmp, dir);
         return { baseCommit, head };
       } finally {
+        // Nothing of the prepare outlives it (a failure above leaves the sizing to stop here).
+        stopSizing.abort();
+        await sizing?.catch(() => {});
         await rm(tmp, { recursive: true, force: true }).catch(() => {});
       }
     },
@@ -184,6 +212,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         baseCommit,
         message,
         maxFileBytes: limits.maxFileBytes,
+        maxCaptureBytes: limits.maxCaptureBytes,
         ...(signal ? { signal } : {}),
       });
       if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
@@ -192,7 +221,14 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       if (previous && previous.head === reported.head && !reported.committed) return previous;
       let bundle: Buffer;
       try {
-        bundle = await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes });
+        if (reported.inline && reported.inline.length > limits.maxCaptureBytes) {
+          throw new WorkspaceError(
+            'WORK_TOO_LARGE',
+            `the task's commits are ${reported.inline.length} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
+          );
+        }
+        bundle =
+          reported.inline ?? (await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes }));
       } catch (err) {
         if (isSandboxFileError(err) && err.code === 'too_large') {
           throw new WorkspaceError(

@@ -17,10 +17,10 @@ import { workspaceFailure } from '../workspace/task-workspace.ts';
 
 /**
  * Fails fast, before any model token is spent: forge access and push permission, the model, the
- * branch name, the sandbox; then makes the workspace, gives it its environment (the environment
- * cache's snapshot, or the repo's setup command run in the sandbox with the repo's network
- * allowlist, whose clean result fills the cache) and records a baseline of its build and tests
- * (or reuses the snapshot's, on the same base commit).
+ * branch name, the sandbox. The workspace is made meanwhile, beside the checks rather than after
+ * them; then it gets its environment (the environment cache's snapshot, or the repo's setup
+ * command run in the sandbox with the repo's network allowlist, whose clean result fills the
+ * cache) and a baseline of its build and tests (or the snapshot's, on the same base commit).
  */
 export const preflightStep: StepDefinition = {
   name: 'pre-flight',
@@ -41,29 +41,51 @@ export const preflightStep: StepDefinition = {
     };
     const repo = await repoRef(deps.db, task.repo);
     const branch = task.branch_name as string;
-    const t0 = performance.now();
     const timings: Record<string, number> = {};
-    const lap = (name: string) => {
-      timings[`${name}_ms`] = Math.round(
-        performance.now() - t0 - Object.values(timings).reduce((a, b) => a + b, 0),
-      );
+    /** Times `job` into `timings[<name>_ms]` (the checks one after another, the workspace beside them). */
+    const timed = async <T>(name: string, job: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await job();
+      } finally {
+        timings[`${name}_ms`] = Math.round(performance.now() - t);
+      }
+    };
+    // The workspace is made while the checks run (they wait on the forge and the model, it on
+    // git and the disk). A check that refuses stops it and waits for it to end, so nothing of it
+    // outlives the step; the folder it may leave goes with the finished task's (the janitor).
+    const making = new AbortController();
+    const creating = timed('workspace', () =>
+      deps.taskWorkspaces.create(task, ctx, { signal: AbortSignal.any([signal, making.signal]) }),
+    ).then(
+      (made) => ({ ok: true as const, made }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    const stopMaking = async () => {
+      making.abort();
+      await creating;
     };
     let created: Awaited<ReturnType<typeof deps.taskWorkspaces.create>>;
     try {
-      const access = await deps.forge.checkAccess(repo);
-      if (!access.ok) return fail(access.code, access.message, 'forge');
-      lap('forge_access');
-      const runtime = await deps.agentRuntime.preflight(task, ctx.settings);
-      if (!runtime.ok) return fail(runtime.code, runtime.message, 'agent_runtime');
-      lap('model');
+      const access = await timed('forge_access', () => deps.forge.checkAccess(repo));
+      if (!access.ok) return await stopMaking().then(() => fail(access.code, access.message, 'forge'));
+      const runtime = await timed('model', () => deps.agentRuntime.preflight(task, ctx.settings));
+      if (!runtime.ok)
+        return await stopMaking().then(() => fail(runtime.code, runtime.message, 'agent_runtime'));
       // A task on a pull request works on the PR's own branch, which exists by definition.
-      if (!ctx.pr && !ctx.baseCommit && (await deps.workspaces.remoteHead(repo, branch, { signal }))) {
+      const taken =
+        !ctx.pr &&
+        !ctx.baseCommit &&
+        (await timed('branch', () => deps.workspaces.remoteHead(repo, branch, { signal })));
+      if (taken) {
+        await stopMaking();
         return fail('BRANCH_EXISTS', `Branch ${branch} already exists on the remote.`, 'branch');
       }
-      lap('branch');
-      created = await deps.taskWorkspaces.create(task, ctx, { signal });
-      lap('workspace');
+      const made = await creating;
+      if (!made.ok) throw made.err;
+      created = made.made;
     } catch (err) {
+      await stopMaking();
       const typed = workspaceFailure(err);
       if (typed) {
         const check = typed.code === 'SANDBOX_UNAVAILABLE' ? 'sandbox' : 'workspace';
