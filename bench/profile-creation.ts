@@ -11,37 +11,20 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { startBenchPlatform } from './bench-database.ts';
 import { type CpuProfile, printProfile } from './cpu-profile-report.ts';
 import { type CreateLoadPlan, CreateLoadResult } from './create-load.ts';
 import { cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.ts';
+import { arg, countQueries, platformSettings } from './profile-args.ts';
 
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const TOTAL = Number(arg('total') ?? 2000);
 const CONCURRENCY = Number(arg('concurrency') ?? 8);
 const out = arg('out');
 const profiling = !process.argv.includes('--no-profile');
-const settings = Object.fromEntries(
-  process.argv
-    .filter((a) => /^ABCA_[A-Z0-9_]+=/.test(a))
-    .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
-);
+const settings = platformSettings();
 
-const queries = new Map<string, number>();
-let counting = false;
-const realQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  if (counting) {
-    const first = a[0] as string | { text: string };
-    const text = typeof first === 'string' ? first : first?.text;
-    const k = String(text ?? '?')
-      .replace(/\s+/g, ' ')
-      .slice(0, 80);
-    queries.set(k, (queries.get(k) ?? 0) + 1);
-  }
-  return (realQuery as (...x: unknown[]) => unknown).apply(this, a);
-} as typeof realQuery;
+const count = countQueries(80);
+const queries = count.queries;
 
 const bench = await startBenchPlatform(
   {
@@ -92,10 +75,10 @@ await session.post('Profiler.setSamplingInterval', { interval: 200 });
 const before = sampleCpu(pgPid);
 const usage = process.cpuUsage();
 if (profiling) await session.post('Profiler.start');
-counting = true;
+count.counting = true;
 child.kill('SIGUSR2');
 const code = await exited;
-counting = false;
+count.counting = false;
 const { profile } = profiling
   ? ((await session.post('Profiler.stop')) as unknown as { profile: CpuProfile })
   : { profile: undefined };

@@ -5,40 +5,23 @@
  *
  *   node --import tsx bench/profile-idle.ts [--seconds=30] [ABCA_QUEUE_POLL_MS=1000 ...]
  */
-import pg from 'pg';
 import { startBenchPlatform } from './bench-database.ts';
 import { cpuDelta, postmasterPid, sampleCpu } from './proc-cpu.ts';
+import { arg, countQueries, platformSettings } from './profile-args.ts';
 
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const SECONDS = Number(arg('seconds') ?? 30);
-const settings = Object.fromEntries(
-  process.argv
-    .filter((a) => /^ABCA_[A-Z0-9_]+=/.test(a))
-    .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
-);
+const settings = platformSettings();
 
-const queries = new Map<string, number>();
-let counting = false;
-const realQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  if (counting) {
-    const first = a[0] as string | { text: string };
-    const text = typeof first === 'string' ? first : first?.text;
-    const k = String(text ?? '?')
-      .replace(/\s+/g, ' ')
-      .slice(0, 70);
-    queries.set(k, (queries.get(k) ?? 0) + 1);
-  }
-  return (realQuery as (...x: unknown[]) => unknown).apply(this, a);
-} as typeof realQuery;
+const count = countQueries(70);
+const queries = count.queries;
 
 const bench = await startBenchPlatform(settings);
 const pgPid = postmasterPid(bench.pgDataDir);
 await new Promise((r) => setTimeout(r, 5000));
 const before = sampleCpu(pgPid);
-counting = true;
+count.counting = true;
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
-counting = false;
+count.counting = false;
 const d = cpuDelta(before, sampleCpu(pgPid));
 const total = [...queries.values()].reduce((a, b) => a + b, 0);
 console.log(`idle platform over ${SECONDS} s ${JSON.stringify(settings)}:`);
