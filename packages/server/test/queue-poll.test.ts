@@ -45,8 +45,8 @@ describe('the task queue', () => {
       await db.end();
     }
     // Scans seen over 3.5 s of idling: about five at 700 ms (35 at the old 100 ms). The bound
-    // leaves room for a loaded machine, where a poll's statements can be counted twice (9 seen once
-    // at a load of 7), and still fails at the old rate.
+    // leaves room for a loaded machine (9 were counted once in a whole run at a load of 7, which
+    // the bound of 8 failed) and still fails at the old rate.
     await new Promise((r) => setTimeout(r, 500));
     const before = scans;
     await new Promise((r) => setTimeout(r, 3500));
