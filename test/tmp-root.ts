@@ -30,7 +30,6 @@ export interface TestTmpRoots {
 export function makeTestTmpRoots(env: Record<string, string | undefined>): TestTmpRoots {
   const dir = mkdtempSync(join(env.ABCA_TEST_TMPDIR || tmpdir(), 'abca-test-run-'));
   chmodSync(dir, 0o711);
-  if (env.ABCA_TEST_SPREAD !== '0') spreadFolder(dir);
   const memoryDir = memoryFolderFits('/dev/shm') ? mkdtempSync('/dev/shm/abca-test-run-') : undefined;
   if (memoryDir) chmodSync(memoryDir, 0o711);
   return {
@@ -40,24 +39,6 @@ export function makeTestTmpRoots(env: Record<string, string | undefined>): TestT
       for (const d of [dir, memoryDir]) if (d) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },
   };
-}
-
-/**
- * Marks `dir` as the top of a directory hierarchy (ext2/3/4's `T` attribute, `chattr +T`), so the
- * kernel spreads the folders made under it over the disk's block groups (the Orlov allocator)
- * instead of packing them beside their parent. On this machine's disk (ext4 without a journal,
- * mounted with `discard`) packing makes file creation near recently deleted files expensive: 3,000
- * small files in 30 folders took 0.8–1.6 s of kernel CPU in a plain folder of `/tmp`, and 0.06–0.07 s
- * under a folder marked `T`, side by side (docs/benchmarks.md, "The test suite"). Every test file
- * makes and deletes such trees (workspaces, remotes, mirrors). A file system without the attribute
- * (tmpfs, overlay, xfs) refuses it, which changes nothing. `ABCA_TEST_SPREAD=0` leaves it unmarked.
- */
-function spreadFolder(dir: string): void {
-  try {
-    execFileSync('chattr', ['+T', dir], { stdio: 'ignore' });
-  } catch {
-    // Not ext2/3/4, or no chattr: nothing to gain, nothing lost.
-  }
 }
 
 function memoryFolderFits(path: string): boolean {

@@ -4,7 +4,8 @@ import { createTestDatabase } from '../../../test/support/database.ts';
 import { admitWaitingTasks } from '../src/orchestrator/dispatcher.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
-import { createTask, getTask } from '../src/store/task-store.ts';
+import { getTask } from '../src/store/task-store.ts';
+import { createTask } from './support/stored-task.ts';
 
 /**
  * Admission and a cancel racing on one waiting task: the cancel (another process, holding the

@@ -7,7 +7,7 @@ import type { Memory, NewMemory } from '../src/ports/memory.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
-import { createTask } from '../src/store/task-store.ts';
+import { createTask } from './support/stored-task.ts';
 import { until } from './support/until.ts';
 
 /** Fading on real PostgreSQL: ages are set in SQL, nothing sleeps. */

@@ -6,9 +6,9 @@ import { createLogger } from '../src/ops/logger.ts';
 import type { Forge, PrActivity } from '../src/ports/forge.ts';
 import { startPrWatcher } from '../src/pr-loop/poller.ts';
 import { claimDueWatches, discoverWatches, failPoll } from '../src/pr-loop/watch-store.ts';
-import { createTask } from '../src/store/task-store.ts';
 import { withoutAdmission } from './support/no-admission.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { createTask } from './support/stored-task.ts';
 
 /**
  * GitHub deliveries make the PR watcher prompt (API only: nothing polls here, so what a delivery

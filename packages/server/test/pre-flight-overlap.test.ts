@@ -14,7 +14,8 @@ import { createApiKey } from '../src/store/api-key-store.ts';
 import { appendEvent, listEvents } from '../src/store/event-store.ts';
 import { insertRepo } from '../src/store/repo-store.ts';
 import type { TaskRow } from '../src/store/task-row.ts';
-import { createTask, getTask } from '../src/store/task-store.ts';
+import { getTask } from '../src/store/task-store.ts';
+import { createTask } from './support/stored-task.ts';
 
 /**
  * Pre-flight makes the workspace while its checks (forge access, the model, the branch) run, not

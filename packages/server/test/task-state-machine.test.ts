@@ -5,7 +5,8 @@ import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
 import { listEvents } from '../src/store/event-store.ts';
-import { createTask, getTask, transition } from '../src/store/task-store.ts';
+import { getTask, transition } from '../src/store/task-store.ts';
+import { createTask } from './support/stored-task.ts';
 
 let db: Db;
 

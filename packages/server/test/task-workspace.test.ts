@@ -23,8 +23,9 @@ import { createApiKey } from '../src/store/api-key-store.ts';
 import { listEvents } from '../src/store/event-store.ts';
 import { insertRepo } from '../src/store/repo-store.ts';
 import type { TaskRow } from '../src/store/task-row.ts';
-import { createTask, getTask } from '../src/store/task-store.ts';
+import { getTask } from '../src/store/task-store.ts';
 import { GREET_OK, makeRemote } from './support/git-remote.ts';
+import { createTask } from './support/stored-task.ts';
 
 /**
  * The task's workspace against real PostgreSQL, the plain-git forge, the Workspaces port and a

@@ -12,7 +12,7 @@ import { readyFile } from '../src/orchestrator/workspace/task-workspace.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
-import { createTask } from '../src/store/task-store.ts';
+import { createTask } from './support/stored-task.ts';
 
 /** Workspaces of finished tasks are removed after the retention time, and nothing else is. */
 let db: Db;

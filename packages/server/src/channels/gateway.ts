@@ -6,7 +6,7 @@ import { AppError } from '../ops/errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Orchestrator } from '../orchestrator/engine.ts';
 import type { Db } from '../storage/db.ts';
-import { type SpentBudget, spentBudgetOf } from '../store/monthly-budgets.ts';
+import { spentBudget } from '../store/monthly-budgets.ts';
 import { newTask, type WaitingInLine } from '../store/task-creations.ts';
 import type { TaskRow } from '../store/task-row.ts';
 
@@ -76,23 +76,8 @@ export async function submitTask(deps: GatewayDeps, input: TaskSubmission): Prom
         'This Idempotency-Key was already used by another user; choose a new key.',
       );
     case 'budget': {
-      const spent = spentBudgetOf(
-        { userId: input.userId, repo: body.repo },
-        outcome.scope === 'user'
-          ? {
-              userBudgetUsd: outcome.budgetUsd,
-              userSpentUsd: outcome.spentUsd,
-              repoBudgetUsd: undefined,
-              repoSpentUsd: 0,
-            }
-          : {
-              userBudgetUsd: null,
-              userSpentUsd: 0,
-              repoBudgetUsd: outcome.budgetUsd,
-              repoSpentUsd: outcome.spentUsd,
-            },
-        at,
-      ) as SpentBudget;
+      const name = outcome.scope === 'user' ? input.userId : body.repo;
+      const spent = spentBudget(outcome.scope, name, outcome.budgetUsd, outcome.spentUsd, at);
       throw new AppError('BUDGET_EXCEEDED', spent.message, {
         details: [
           {

@@ -95,38 +95,38 @@ export function spentBudgetOf(
   facts: BudgetFacts,
   at: Date,
 ): SpentBudget | undefined {
+  const userBudget = facts.userBudgetUsd;
+  if (userBudget != null && facts.userSpentUsd >= userBudget)
+    return spentBudget('user', input.userId, userBudget, facts.userSpentUsd, at);
+  if (facts.repoBudgetUsd !== undefined && facts.repoSpentUsd >= facts.repoBudgetUsd)
+    return spentBudget('repo', input.repo, facts.repoBudgetUsd, facts.repoSpentUsd, at);
+  return undefined;
+}
+
+/** A spent monthly budget of a user or a repo, with the sentence that says how to go on. */
+export function spentBudget(
+  scope: 'user' | 'repo',
+  name: string,
+  budgetUsd: number,
+  spentUsd: number,
+  at: Date,
+): SpentBudget {
   const month = monthName(at);
   const next = nextMonthStart(at).toISOString().slice(0, 10);
-  const userBudget = facts.userBudgetUsd;
-  if (userBudget != null) {
-    const spent = facts.userSpentUsd;
-    if (spent >= userBudget) {
-      return {
-        scope: 'user',
-        name: input.userId,
-        budgetUsd: userBudget,
-        spentUsd: spent,
-        message:
-          `User ${input.userId} spent ${usd(spent)} of a ${usd(userBudget)} monthly budget in ${month} (UTC): ` +
-          `no new task until ${next}, unless an admin raises it (\`abca budget set ${input.userId} <usd>\`).`,
-      };
-    }
-  }
-  if (facts.repoBudgetUsd !== undefined) {
-    const spent = facts.repoSpentUsd;
-    if (spent >= facts.repoBudgetUsd) {
-      return {
-        scope: 'repo',
-        name: input.repo,
-        budgetUsd: facts.repoBudgetUsd,
-        spentUsd: spent,
-        message:
-          `Repository ${input.repo} spent ${usd(spent)} of a ${usd(facts.repoBudgetUsd)} monthly budget in ${month} (UTC): ` +
-          `no new task until ${next}, unless an admin raises it (\`abca repos update ${input.repo} --monthly-budget-usd <usd>\`).`,
-      };
-    }
-  }
-  return undefined;
+  const who = scope === 'user' ? `User ${name}` : `Repository ${name}`;
+  const raise =
+    scope === 'user'
+      ? `abca budget set ${name} <usd>`
+      : `abca repos update ${name} --monthly-budget-usd <usd>`;
+  return {
+    scope,
+    name,
+    budgetUsd,
+    spentUsd,
+    message:
+      `${who} spent ${usd(spentUsd)} of a ${usd(budgetUsd)} monthly budget in ${month} (UTC): ` +
+      `no new task until ${next}, unless an admin raises it (\`${raise}\`).`,
+  };
 }
 
 /** {@link spentBudgetOf} with its facts read in one query. */

@@ -1,7 +1,5 @@
 import {
   type Channel,
-  ChannelRef,
-  type CreateTaskRequest,
   canTransition,
   isTerminal,
   TASK_STATUSES,
@@ -9,13 +7,10 @@ import {
   type TaskEventData,
   type TaskStatus,
 } from '@abca/contracts';
-import { monotonicUlids } from '../ops/ids.ts';
 import { type Db, type Queryable, withTx } from '../storage/db.ts';
 import { storableText, toJsonb } from '../storage/storable.ts';
-import { appendEvent, eventData } from './event-store.ts';
+import { appendEvent } from './event-store.ts';
 import { parseTaskRow, TASK_COLUMNS, type TaskRow } from './task-row.ts';
-
-const nextUlid = monotonicUlids();
 
 export const ACTIVE_STATUSES: TaskStatus[] = [
   'SUBMITTED',
@@ -38,11 +33,6 @@ export interface TaskPatch {
   resume_step?: string | null;
 }
 
-export type CreateTaskResult =
-  | { kind: 'created'; task: TaskRow }
-  | { kind: 'replay'; task: TaskRow }
-  | { kind: 'conflict' };
-
 /** A slug for the branch name: lower-case words of the description, at most 40 characters. */
 export function branchSlug(text: string | undefined | null): string {
   const slug = (text ?? '')
@@ -52,73 +42,6 @@ export function branchSlug(text: string | undefined | null): string {
     .slice(0, 40)
     .replace(/-+$/g, '');
   return slug || 'task';
-}
-
-/**
- * Stores a new task in `SUBMITTED` with its first event (`task.created`), in one statement, without
- * admission and without the repo's checks: for tests and tools that make a task directly (the
- * gateway's creations go through `task-creations.ts`, checks and admission included). With an
- * idempotency key, a second request by the same user returns the stored task (`replay`), and by
- * another user `conflict`: the unique index decides, races included (the caller looks the key up
- * first to answer a replay before anything else).
- */
-export async function createTask(
-  db: Db,
-  input: CreateTaskRequest & {
-    user_id: string;
-    max_turns: number;
-    idempotency_key?: string;
-    /** Where the task came from (default: the API). */
-    channel_ref?: ChannelRef;
-  },
-): Promise<CreateTaskResult> {
-  const channelRef = ChannelRef.parse(input.channel_ref ?? { channel: 'api' });
-  const taskId = nextUlid();
-  const slugSource =
-    input.task_description ?? (input.issue_number ? `issue-${input.issue_number}` : `pr-${input.pr_number}`);
-  const branch = `abca/${taskId.toLowerCase()}/${branchSlug(slugSource)}`;
-  const created = eventData(taskId, 'task.created', {
-    status: 'SUBMITTED',
-    repo: input.repo,
-    user_id: input.user_id,
-  });
-  try {
-    // The event row reads the task row's `event_seq` (1) the way appendEvent does, in the same statement.
-    const res = await db.query({
-      name: 'abca_create_task',
-      text: `WITH t AS (
-         INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, task_description, issue_number, pr_number,
-                            max_turns, max_budget_usd, idempotency_key, branch_name, channel, channel_ref, memory, event_seq)
-         VALUES ($1, $2, $3, 'SUBMITTED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING ${TASK_COLUMNS}, event_seq),
-       e AS (INSERT INTO task_events (task_id, seq, type, data) SELECT task_id, event_seq, 'task.created', $15::jsonb FROM t)
-       SELECT ${TASK_COLUMNS} FROM t`,
-      values: [
-        taskId,
-        input.user_id,
-        input.repo,
-        input.workflow_ref ?? 'coding/new-task-v1',
-        input.task_description ?? null,
-        input.issue_number ?? null,
-        input.pr_number ?? null,
-        input.max_turns,
-        input.max_budget_usd ?? null,
-        input.idempotency_key ?? null,
-        branch,
-        channelRef.channel,
-        channelRef.channel === 'api' ? null : JSON.stringify(channelRef),
-        input.memory ?? null,
-        toJsonb(created),
-      ],
-    });
-    return { kind: 'created', task: parseTaskRow(res.rows[0]) };
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505' && input.idempotency_key) {
-      const existing = await findByIdempotencyKey(db, input.idempotency_key);
-      if (existing)
-        return existing.user_id === input.user_id ? { kind: 'replay', task: existing } : { kind: 'conflict' };
-    }
-    throw err;
-  }
 }
 
 /** The task created with an idempotency key, if any. */
