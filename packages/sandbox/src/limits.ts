@@ -10,6 +10,8 @@ export const DEFAULT_LIMITS: Required<SandboxLimits> = {
   maxProcesses: 1024,
   cpus: 2,
   diskBytes: 10 * 1024 * MiB,
+  // Two million: a large monorepo's checkout with its dependencies and build output.
+  maxFiles: 2_000_000,
   commandTimeoutMs: 10 * 60_000,
   maxOutputBytes: 1 * MiB,
   // Source files are far smaller; a bigger file is read in parts with `head`/`sed` through exec.
@@ -28,6 +30,7 @@ export function resolveLimits(
     maxProcesses: pick('maxProcesses'),
     cpus: pick('cpus'),
     diskBytes: pick('diskBytes'),
+    maxFiles: pick('maxFiles'),
     commandTimeoutMs: pick('commandTimeoutMs'),
     maxOutputBytes: pick('maxOutputBytes'),
     maxReadBytes: pick('maxReadBytes'),

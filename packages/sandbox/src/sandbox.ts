@@ -103,7 +103,7 @@ export interface ExecResult {
   truncated: boolean;
   /**
    * Why the command was stopped by the sandbox, when it was. `disk_limit`: the workspace grew over
-   * `limits.diskBytes` while it ran (a command writing one file over the limit gets SIGXFSZ from
+   * `limits.diskBytes` or `limits.maxFiles` while it ran (a command writing one file over the limit gets SIGXFSZ from
    * the file-size rlimit instead, a plain failure).
    */
   killed?: 'timeout' | 'output_limit' | 'memory_limit' | 'disk_limit' | 'cancelled';
@@ -118,6 +118,11 @@ export interface SandboxLimits {
   cpus?: number;
   /** Maximum bytes the workspace may grow to. */
   diskBytes?: number;
+  /**
+   * Most files and folders (inodes) the workspace may hold. Empty files use no bytes, yet each takes
+   * an inode from the host file system's fixed table.
+   */
+  maxFiles?: number;
   /** Default per-command timeout when `ExecOptions.timeoutMs` is not given. */
   commandTimeoutMs?: number;
   /** Default output cap when `ExecOptions.maxOutputBytes` is not given. */

@@ -80,6 +80,7 @@ describe('bubblewrap escape attempts and containment', () => {
       memoryBytes: 256 * MiB,
       maxProcesses: 64,
       diskBytes: 50 * MiB,
+      maxFiles: 5_000,
       cpus: 0.5,
       maxOutputBytes: 64 * 1024,
     };
@@ -290,6 +291,29 @@ describe('bubblewrap escape attempts and containment', () => {
     expect(events.some((e) => e.type === 'warning' && e.message.includes('limit'))).toBe(true);
     for (const file of readdirSync(join(root, 'a')))
       if (file.startsWith('fill-')) rmSync(join(root, 'a', file));
+  });
+
+  it('stops an empty-file filler at the workspace file limit, though it uses almost no bytes', async () => {
+    // Empty files take no bytes but an inode each from the host's file system: 40,000 of them
+    // against a limit of 5,000.
+    const filler =
+      'for i in $(seq 1 20); do mkdir e$i && (cd e$i && seq 1 2000 | xargs touch) || exit 9; done; sleep 60';
+    const result = await sandbox.exec(filler, { timeoutMs: 60_000 });
+    expect(result.killed).toBe('disk_limit');
+    expect(result.exitCode).toBeNull();
+    expect(result.stderr).toContain('5000 files and folders');
+    expect(
+      events.some(
+        (e) => e.type === 'warning' && /holds \d+ files and folders, over its limit of 5000/.test(e.message),
+      ),
+    ).toBe(true);
+    // Stopped well before the 40,000 and the minute of sleep.
+    const made = readdirSync(join(root, 'a')).filter((f) => f.startsWith('e'));
+    expect(made.length).toBeLessThan(20);
+    for (const dir of made) rmSync(join(root, 'a', dir), { recursive: true });
+    // The workspace is usable again once back under the limit.
+    expect((await sandbox.exec('touch after-files && echo ok')).stdout).toBe('ok\n');
+    rmSync(join(root, 'a', 'after-files'));
   });
 
   it('stops an endless printer at the output cap', async () => {

@@ -140,4 +140,24 @@ describe('taking the work out of the sandbox', () => {
     expect(cut.calls).toEqual({ exec: 1, readFile: 1 });
     expect(captured.commits.map((c) => c.subject)).toEqual(['Agent change']);
   });
+
+  it('refuses work whose tree holds more files than a checkout may (WORK_TOO_LARGE), at the limit or under it takes it', async () => {
+    const w = await workspace();
+    // The seed's README plus 999 new files: exactly the limit of 1,000.
+    await w.run(
+      'mkdir many && (cd many && seq 1 999 | xargs touch) && git add -A && git commit -q -m "At the limit"',
+    );
+    const atLimit = await w.capture(w.sandbox);
+    expect(atLimit.commits.map((c) => c.subject)).toEqual(['At the limit']);
+    // One more, left uncommitted: the capture's own commit of leftovers counts it too.
+    await w.run('touch many/one-more');
+    await expect(w.capture(w.sandbox)).rejects.toMatchObject({
+      code: 'WORK_TOO_LARGE',
+      message: expect.stringMatching(/holds 1001 files; a workspace holds at most 1000/),
+    });
+    // Removing files gets the work back under the limit.
+    await w.run('rm many/1 many/2');
+    const under = await w.capture(w.sandbox);
+    expect(under.head).toBe(await w.run('git rev-parse HEAD'));
+  });
 });

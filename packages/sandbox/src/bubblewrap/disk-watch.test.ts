@@ -18,11 +18,16 @@ describe('the workspace disk watch', () => {
     for (const s of stops.splice(0)) s();
   });
 
-  it('measures a folder with du', async () => {
+  it('measures a folder with du: its bytes, and its files and folders', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'abca-du-'));
     try {
       writeFileSync(join(dir, 'a'), Buffer.alloc(64 * 1024));
-      expect(await diskUsage(dir)).toBeGreaterThanOrEqual(64 * 1024);
+      for (let i = 0; i < 50; i++) writeFileSync(join(dir, `empty-${i}`), '');
+      const usage = await diskUsage(dir);
+      expect(usage?.bytes).toBeGreaterThanOrEqual(64 * 1024);
+      // The folder itself, the 64 KiB file and the 50 empty ones (which use no bytes).
+      expect(usage?.files).toBe(52);
+      expect(await diskUsage(join(dir, 'missing'))).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -33,10 +38,11 @@ describe('the workspace disk watch', () => {
     const watch = startDiskWatch({
       dir: '/nowhere',
       limitBytes: 100,
+      limitFiles: 100,
       minIntervalMs: 5,
       measure: async () => {
         checks += 1;
-        return 10;
+        return { bytes: 10, files: 1 };
       },
       onExceeded: () => {},
     });
@@ -62,9 +68,13 @@ describe('the workspace disk watch', () => {
     const watch = startDiskWatch({
       dir: '/nowhere',
       limitBytes: 100,
+      limitFiles: 100,
       minIntervalMs: 5,
-      measure: async () => usage,
-      onExceeded: (u) => fired.push(u),
+      measure: async () => ({ bytes: usage, files: 1 }),
+      onExceeded: (u, over) => {
+        expect(over).toBe('bytes');
+        fired.push(u.bytes);
+      },
     });
     stops.push(() => watch.stop());
     watch.resume();
@@ -88,12 +98,13 @@ describe('the workspace disk watch', () => {
     const watch = startDiskWatch({
       dir: '/nowhere',
       limitBytes: 100,
+      limitFiles: 100,
       minIntervalMs: 5,
       measure: async () => {
         checks += 1;
-        return usage;
+        return { bytes: usage, files: 1 };
       },
-      onExceeded: (u) => fired.push(u),
+      onExceeded: (u) => fired.push(u.bytes),
     });
     stops.push(() => watch.stop());
     watch.resume();
@@ -101,5 +112,30 @@ describe('the workspace disk watch', () => {
     expect(fired).toEqual([]);
     usage = 600;
     await waitFor(() => fired.length > 0, 'growth to fire');
+  });
+
+  it('fires on files and folders over their limit while the bytes stay small (empty files)', async () => {
+    let files = 10;
+    const fired: Array<[number, string]> = [];
+    const watch = startDiskWatch({
+      dir: '/nowhere',
+      limitBytes: 1_000_000,
+      limitFiles: 100,
+      minIntervalMs: 5,
+      measure: async () => ({ bytes: 4096, files }),
+      onExceeded: (u, over) => fired.push([u.files, over]),
+    });
+    stops.push(() => watch.stop());
+    watch.resume();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fired).toEqual([]);
+    files = 150;
+    await waitFor(() => fired.length > 0, 'the file limit to fire');
+    expect(fired[0]).toEqual([150, 'files']);
+    // Deleting files to get back under the limit is not growth: nothing more fires.
+    files = 120;
+    const before = fired.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fired.length).toBe(before);
   });
 });

@@ -63,8 +63,8 @@ async function launch(
   return { child, execCgroup, killTree };
 }
 
-const DISK_NOTE = (limit: number) =>
-  `\n[sandbox] command killed: the workspace went over its ${limit}-byte disk limit\n`;
+const DISK_NOTE = (limits: { diskBytes: number; maxFiles: number }) =>
+  `\n[sandbox] command killed: the workspace went over its disk limit (${limits.diskBytes} bytes, ${limits.maxFiles} files and folders)\n`;
 
 /**
  * Runs `command` with `/bin/bash -c` in the sandbox, in its own child cgroup so that a timeout,
@@ -93,7 +93,7 @@ export async function runInSandbox(
     await execCgroup?.remove().catch(() => {});
     const oomAfter = (await context.cgroup?.oomKills()) ?? 0;
     const killed = mapReason(reason, result, oomAfter > oomBefore);
-    if (reason === 'disk_limit') result.stderr += DISK_NOTE(context.limits.diskBytes);
+    if (reason === 'disk_limit') result.stderr += DISK_NOTE(context.limits);
     return killed ? { ...result, killed } : result;
   });
   return { result, kill: (reason) => running.kill(reason) };

@@ -26,14 +26,18 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
   let stopping: Promise<void> | undefined;
   let counter = 0;
 
-  const diskBytes = context.limits.diskBytes;
+  const { diskBytes, maxFiles } = context.limits;
   const watch = startDiskWatch({
     dir: parts.workspaceDir,
     limitBytes: diskBytes,
-    onExceeded(usage) {
+    limitFiles: maxFiles,
+    onExceeded(usage, over) {
       emit({
         type: 'warning',
-        message: `workspace uses ${usage} bytes, over its ${diskBytes}-byte limit: running commands killed`,
+        message:
+          over === 'bytes'
+            ? `workspace uses ${usage.bytes} bytes, over its ${diskBytes}-byte limit: running commands killed`
+            : `workspace holds ${usage.files} files and folders, over its limit of ${maxFiles}: running commands killed`,
       });
       for (const run of running) run.kill('disk_limit');
     },

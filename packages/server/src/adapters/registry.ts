@@ -107,12 +107,12 @@ export function createAdapters(
   const sandboxes: Record<Config['sandbox'], () => SandboxBackend> = {
     bubblewrap: () =>
       createBubblewrapBackend({
-        defaultLimits: sandboxIntakeLimits(),
+        defaultLimits: sandboxIntakeLimits(config),
         egress: { allowPrivateRanges: config.egressAllowPrivate },
       }),
     local: () =>
       createLocalBackend({
-        defaultLimits: sandboxIntakeLimits(),
+        defaultLimits: sandboxIntakeLimits(config),
         log: (message: string) => deps.log.warn({ sandbox: 'local' }, message),
       }),
   };

@@ -23,9 +23,18 @@ export const INTAKE_LIMITS = {
   eventBytes: 64 * 1024,
 } as const;
 
-/** The sandbox's defaults for what it hands the host. */
-export function sandboxIntakeLimits(): SandboxLimits {
-  return { maxOutputBytes: INTAKE_LIMITS.commandOutputBytes, maxReadBytes: INTAKE_LIMITS.fileReadBytes };
+/**
+ * The sandbox's defaults for what it hands the host, and the files its workspace may hold while the
+ * agent works: twice what a checkout may hold (room for dependencies and build output). More would
+ * be work no later task could check out (the capture refuses it), and empty files each take one of
+ * the host file system's inodes, which a byte limit does not count.
+ */
+export function sandboxIntakeLimits(config: Pick<Config, 'workspaceMaxFiles'>): SandboxLimits {
+  return {
+    maxOutputBytes: INTAKE_LIMITS.commandOutputBytes,
+    maxReadBytes: INTAKE_LIMITS.fileReadBytes,
+    maxFiles: 2 * config.workspaceMaxFiles,
+  };
 }
 
 /** What a task's workspace may hold, and the largest work the host takes out of it. */

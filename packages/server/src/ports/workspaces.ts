@@ -26,7 +26,10 @@ export interface WorkCapture {
 
 /** Bounds on what a workspace may hold and what the host takes out of it. */
 export interface WorkspaceLimits {
-  /** Files of the default branch a checkout may hold (more: `REPO_TOO_LARGE`). */
+  /**
+   * Files of the default branch a checkout may hold (more: `REPO_TOO_LARGE`), and files the work's
+   * tree may hold (more: `WORK_TOO_LARGE`: a branch no later task could check out).
+   */
   maxFiles: number;
   /** Bytes the checked-out files may add up to (more: `REPO_TOO_LARGE`). */
   maxCheckoutBytes: number;

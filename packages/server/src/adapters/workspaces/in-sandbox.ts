@@ -14,7 +14,7 @@ const PRELUDE = `set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 LC_ALL=C
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
 g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false \\
-  -c gc.auto=0 -c maintenance.auto=false -c commit.gpgSign=false -c tag.gpgSign=false "$@"; }
+  -c core.splitIndex=false -c gc.auto=0 -c maintenance.auto=false -c commit.gpgSign=false -c tag.gpgSign=false "$@"; }
 fail() { echo "abca: $2" >&2; exit "$1"; }
 cd "$ABCA_WORKSPACE" || fail 90 "the workspace folder is gone"
 [ -d .git ] && [ ! -L .git ] || fail 91 ".git is not a folder"
@@ -31,6 +31,10 @@ head=$(g rev-parse -q --verify "refs/heads/$ABCA_BRANCH^{commit}") || fail 93 "t
 echo "head=$head"
 rm -rf "$ABCA_OUT"
 [ "$head" = "$ABCA_BASE" ] && exit 0
+# A tree of more files than a checkout may hold is refused: no later task could check it out. The
+# count is the index's own (its header; the index is whole, never split, and matches the commit).
+files=$(od -An -tu4 --endian=big -j8 -N4 .git/index 2>/dev/null) && [ "\${files:-0}" -gt "$ABCA_MAX_FILES" ] &&
+  { echo "too_many=$files"; exit 0; }
 # A file over the limit is refused here, before the work is bundled (the host checks again).
 big=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FILE_BYTES + 1))" \
   --filter-print-omitted "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" 2>/dev/null | sed -n 's/^~//p' |
@@ -113,6 +117,8 @@ export async function captureInSandbox(
     message: string;
     /** Files over this many bytes end the capture with `WORK_TOO_LARGE` before anything is bundled. */
     maxFileBytes: number;
+    /** A tree of more files ends the capture with `WORK_TOO_LARGE` before anything is bundled. */
+    maxFiles: number;
     /** A bundle up to this size (and {@link INLINE_BUNDLE_BYTES}) comes back in the output. */
     maxCaptureBytes: number;
     signal?: AbortSignal;
@@ -128,6 +134,7 @@ export async function captureInSandbox(
       ABCA_MESSAGE: opts.message,
       ABCA_OUT: CAPTURE_FILE,
       ABCA_MAX_FILE_BYTES: String(opts.maxFileBytes),
+      ABCA_MAX_FILES: String(opts.maxFiles),
       ABCA_INLINE_MAX: String(Math.min(INLINE_BUNDLE_BYTES, opts.maxCaptureBytes)),
     },
     opts.signal,
@@ -142,6 +149,13 @@ export async function captureInSandbox(
     throw new WorkspaceError(
       'WORK_TOO_LARGE',
       `the task's commits add a file of ${tooLarge} bytes; files over ${opts.maxFileBytes} bytes are not taken out of the sandbox`,
+    );
+  }
+  const tooMany = /^too_many=\s*(\d+)$/m.exec(res.stdout)?.[1];
+  if (tooMany) {
+    throw new WorkspaceError(
+      'WORK_TOO_LARGE',
+      `the task's work holds ${tooMany} files; a workspace holds at most ${opts.maxFiles}, so no later task could check the branch out`,
     );
   }
   const inline = inlineBundle(res.stdout);

@@ -212,6 +212,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         baseCommit,
         message,
         maxFileBytes: limits.maxFileBytes,
+        maxFiles: limits.maxFiles,
         maxCaptureBytes: limits.maxCaptureBytes,
         ...(signal ? { signal } : {}),
       });
@@ -247,6 +248,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         branch,
         baseCommit,
         maxFileBytes: limits.maxFileBytes,
+        maxFiles: limits.maxFiles,
         list: true,
         ...(signal ? { signal } : {}),
       };
