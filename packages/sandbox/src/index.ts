@@ -12,3 +12,5 @@ export { parseCidr } from './ip-address.ts';
 export { DEFAULT_LIMITS, resolveLimits } from './limits.ts';
 export { createLocalBackend, type LocalBackendOptions } from './local/backend.ts';
 export * from './sandbox.ts';
+export { createHelperSpawner, type HelperSpawner, sharedSpawner } from './spawner/helper-spawner.ts';
+export { directSpawner, type SpawnedProcess, type Spawner, type SpawnOptions } from './spawner/spawner.ts';

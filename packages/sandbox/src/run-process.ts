@@ -1,7 +1,7 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputBuffer } from './output-buffer.ts';
 import type { ExecOptions, ExecResult } from './sandbox.ts';
+import type { SpawnedProcess } from './spawner/spawner.ts';
 
 /** Why the runner killed a command (a subset of {@link ExecResult.killed} plus the sandbox's own). */
 export type KillReason = NonNullable<ExecResult['killed']> | 'stopped';
@@ -31,10 +31,7 @@ export interface RunningProcess {
  * A background child that keeps stdout open does not hold the result back: after the main process
  * exits the streams get {@link STREAM_GRACE_MS} to close.
  */
-export function runProcess(
-  child: ChildProcessWithoutNullStreams,
-  options: RunProcessOptions,
-): RunningProcess {
+export function runProcess(child: SpawnedProcess, options: RunProcessOptions): RunningProcess {
   const started = performance.now();
   const output = new OutputBuffer(options.maxOutputBytes);
   let reason: KillReason | undefined;

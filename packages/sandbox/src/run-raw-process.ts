@@ -1,4 +1,4 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { SpawnedProcess } from './spawner/spawner.ts';
 
 /** Options of {@link runRawProcess}. */
 export interface RawRunOptions {
@@ -38,7 +38,7 @@ export interface RawRun {
  * maxStderrBytes`, whatever the command does. A kill (cap, timeout, owner) resolves as soon as the
  * tree is killed, without waiting for a pipe a stray process might keep open.
  */
-export function runRawProcess(child: ChildProcessWithoutNullStreams, options: RawRunOptions): RawRun {
+export function runRawProcess(child: SpawnedProcess, options: RawRunOptions): RawRun {
   let settle: ((result: RawResult) => void) | undefined;
   let reason: RawKillReason | undefined;
   const kept = { stdout: [] as Buffer[], stderr: [] as Buffer[] };

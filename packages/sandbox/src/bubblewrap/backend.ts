@@ -21,6 +21,8 @@ import type {
   SandboxLimits,
   SandboxSpec,
 } from '../sandbox.ts';
+import { sharedSpawner } from '../spawner/helper-spawner.ts';
+import type { Spawner } from '../spawner/spawner.ts';
 import { checkBubblewrap } from './availability.ts';
 import type { SandboxProcessContext } from './exec.ts';
 import { LAUNCHER_ENV, sandboxLaunchArgv } from './launcher.ts';
@@ -48,6 +50,8 @@ export interface BubblewrapBackendOptions {
   startTimeoutMs?: number;
   /** The operator's egress policy, the same for every sandbox of this backend. */
   egress?: BubblewrapEgressOptions;
+  /** What starts the commands' launchers and the disk checks. Default: the process's helper ({@link sharedSpawner}). */
+  spawner?: Spawner;
 }
 
 /** Egress settings of the operator (a repo's allowlist cannot widen them). */
@@ -77,6 +81,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const tmpfsBytes = options.tmpfsBytes ?? 512 * 1024 * 1024;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const spawner = options.spawner ?? sharedSpawner();
   const allowPrivateRanges = [...(options.egress?.allowPrivateRanges ?? [])];
   // A malformed range must stop the server at start, not at the first task with network.
   createAddressPolicy({ allowPrivateRanges });
@@ -151,7 +156,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
       }
 
       // Git refuses a repository owned by another uid, and the sandbox user must be able to edit it.
-      await chownTree(spec.workspaceDir, uid, gid);
+      await chownTree(spawner, spec.workspaceDir, uid, gid);
 
       const allowedHosts = spec.allowedHosts ?? [];
       let proxyDir: string | undefined;
@@ -250,6 +255,7 @@ export function createBubblewrapBackend(options: BubblewrapBackendOptions = {}):
         limits,
         isRunning,
         diagnostics: () => stderr.trim(),
+        spawner,
       };
       return createBubblewrapSandbox({
         id,

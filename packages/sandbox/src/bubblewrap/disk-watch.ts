@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { directSpawner, type Spawner } from '../spawner/spawner.ts';
 import { LAUNCHER_ENV } from './launcher.ts';
 
 /** What a workspace holds: bytes of disk, and files and folders (inodes). */
@@ -8,12 +8,12 @@ export interface DiskUsage {
 }
 
 /** One `du` over `dir` (`-s -x`, which never follows symlinks): its first number, or undefined. */
-function du(dir: string, unit: string[]): Promise<number | undefined> {
+function du(spawner: Spawner, dir: string, unit: string[]): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('du', ['-s', ...unit, '-x', '--', dir], {
-      env: LAUNCHER_ENV,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawner.spawn('du', ['-s', ...unit, '-x', '--', dir], { env: LAUNCHER_ENV });
+    child.stdin.on('error', () => {});
+    child.stdin.end();
+    child.stderr.resume();
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -31,8 +31,11 @@ function du(dir: string, unit: string[]): Promise<number | undefined> {
  * side by side). Empty files use no bytes but each takes an inode of the host's file system, whose
  * table is fixed in size: a bound on bytes alone lets a sandbox exhaust it.
  */
-export async function diskUsage(dir: string): Promise<DiskUsage | undefined> {
-  const [bytes, files] = await Promise.all([du(dir, ['-B1']), du(dir, ['--inodes'])]);
+export async function diskUsage(
+  dir: string,
+  spawner: Spawner = directSpawner,
+): Promise<DiskUsage | undefined> {
+  const [bytes, files] = await Promise.all([du(spawner, dir, ['-B1']), du(spawner, dir, ['--inodes'])]);
   return bytes === undefined || files === undefined ? undefined : { bytes, files };
 }
 

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { posix } from 'node:path';
 import type { ExecCgroup, SandboxCgroup } from '../cgroup.ts';
 import { type KillReason, runProcess } from '../run-process.ts';
 import { type RawRun, runRawProcess } from '../run-raw-process.ts';
 import { type ExecOptions, type ExecResult, FILE_TIMEOUT_MS, type SandboxLimits } from '../sandbox.ts';
+import type { Spawner } from '../spawner/spawner.ts';
 import { execLaunchArgv, LAUNCHER_ENV } from './launcher.ts';
 import { SANDBOX_WORKSPACE } from './profile.ts';
 
@@ -18,6 +18,8 @@ export interface SandboxProcessContext {
   limits: Required<SandboxLimits>;
   isRunning: () => boolean;
   diagnostics: () => string;
+  /** What starts the launchers of its commands. */
+  spawner: Spawner;
 }
 
 /** A command running in the sandbox, killable by the sandbox (stop, disk watchdog). */
@@ -50,10 +52,9 @@ async function launch(
     command,
   });
   // Its own session: a Ctrl-C at the server's terminal must not kill the command (the drain lets it finish).
-  const child = spawn(argv[0] ?? '/bin/sh', argv.slice(1), {
+  const child = context.spawner.spawn(argv[0] ?? '/bin/sh', argv.slice(1), {
     env: LAUNCHER_ENV,
     cwd: '/',
-    stdio: 'pipe',
     detached: true,
   });
   const killTree = async () => {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { readBounds, validateEnv } from '../limits.ts';
 import type { RawRun } from '../run-raw-process.ts';
 import { FILE_TIMEOUT_MS, type Sandbox, type SandboxEvent } from '../sandbox.ts';
-import { startDiskWatch } from './disk-watch.ts';
+import { diskUsage, startDiskWatch } from './disk-watch.ts';
 import { runInSandbox, runRawInSandbox, type SandboxProcessContext } from './exec.ts';
 import { type RawRunner, readSandboxFile, writeSandboxFile } from './files.ts';
 import { SANDBOX_WORKSPACE } from './profile.ts';
@@ -29,6 +29,7 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
   const { diskBytes, maxFiles } = context.limits;
   const watch = startDiskWatch({
     dir: parts.workspaceDir,
+    measure: (dir) => diskUsage(dir, context.spawner),
     limitBytes: diskBytes,
     limitFiles: maxFiles,
     onExceeded(usage, over) {

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Spawner } from '../spawner/spawner.ts';
 import { LAUNCHER_ENV } from './launcher.ts';
 import { SANDBOX_PROXY_PORT } from './profile.ts';
 
@@ -66,15 +67,17 @@ export async function waitForForwarder(pid: number, timeoutMs: number): Promise<
 }
 
 /** `chown -R -h`: the sandbox user must own the checkout it edits (and git checks the owner). */
-export function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+export function chownTree(spawner: Spawner, dir: string, uid: number, gid: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // -h: change symlinks themselves, never their targets.
-    const child = spawn('chown', ['-R', '-h', `${uid}:${gid}`, '--', dir], {
+    const child = spawner.spawn('chown', ['-R', '-h', `${uid}:${gid}`, '--', dir], {
       env: LAUNCHER_ENV,
-      stdio: 'pipe',
       // Out of the server's process group: a Ctrl-C at its terminal does not fail a sandbox's start.
       detached: true,
     });
+    child.stdin.on('error', () => {});
+    child.stdin.end();
+    child.stdout.resume();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();

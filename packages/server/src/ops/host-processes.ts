@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { type Spawner, sharedSpawner } from '@abca/sandbox';
 
 /** What one host helper (git, rm, ...) is allowed: its time, its output, its environment. */
 export interface HostProcessOptions {
@@ -58,25 +58,32 @@ export interface HostProcesses {
 const KILL_AFTER_S = 5;
 const DEFAULT_STDERR = 64 * 1024;
 
-export function createHostProcesses(): HostProcesses {
-  const groups = new Map<number, (why: 'stopped') => void>();
+/**
+ * `spawner` starts the processes: by default the process's helper ({@link sharedSpawner}), so a
+ * start does not fork the platform's own large process.
+ */
+export function createHostProcesses(deps: { spawner?: Spawner } = {}): HostProcesses {
+  const spawner = deps.spawner ?? sharedSpawner();
+  const groups = new Set<{ pid: number | undefined; kill: (why: 'stopped') => void }>();
   let stopped = false;
 
   return {
-    running: () => [...groups.keys()],
+    running: () => [...groups].flatMap((g) => (g.pid ? [g.pid] : [])),
     stopAll() {
       stopped = true;
-      for (const kill of groups.values()) kill('stopped');
+      for (const g of groups) g.kill('stopped');
     },
     run(argv, opts) {
       if (stopped) return Promise.reject(new Error('the platform is stopping: no new host process'));
       const limitS = Math.max(0.1, opts.timeoutMs / 1000).toFixed(3);
-      const child = spawn(
+      const child = spawner.spawn(
         'setpriv',
         ['--pdeathsig', 'TERM', '--', 'timeout', '-k', String(KILL_AFTER_S), `${limitS}s`, ...argv],
-        { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] },
+        { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), env: opts.env },
       );
-      const pid = child.pid;
+      // Known once it started (at once from a direct spawn, a message later from the helper).
+      let pid = child.pid;
+      let killWanted: NodeJS.Signals | undefined;
       const maxErr = opts.maxStderrBytes ?? DEFAULT_STDERR;
       const out: Buffer[] = [];
       let outBytes = 0;
@@ -85,7 +92,10 @@ export function createHostProcesses(): HostProcesses {
       let killed: HostProcessResult['killed'];
       // `timeout` leads its own process group (pgid = its pid): killing -pid takes every helper.
       const killGroup = (sig: NodeJS.Signals = 'SIGKILL') => {
-        if (!pid) return;
+        if (!pid) {
+          killWanted = sig;
+          return;
+        }
         try {
           process.kill(-pid, sig);
         } catch {
@@ -100,7 +110,15 @@ export function createHostProcesses(): HostProcesses {
         killed ??= why;
         killGroup();
       };
-      if (pid) groups.set(pid, kill);
+      const group = { pid, kill };
+      groups.add(group);
+      const started = () => {
+        pid = child.pid;
+        group.pid = pid;
+        if (killWanted) killGroup(killWanted);
+      };
+      if (pid) started();
+      else child.once('spawn', started);
       // A backstop in case `timeout` itself cannot run its course.
       const backstop = setTimeout(() => kill('timeout'), opts.timeoutMs + (KILL_AFTER_S + 5) * 1000);
       const onAbort = () => kill('cancelled');
@@ -137,13 +155,13 @@ export function createHostProcesses(): HostProcesses {
         child.on('error', (e) => {
           clearTimeout(backstop);
           opts.signal?.removeEventListener('abort', onAbort);
-          if (pid) groups.delete(pid);
+          groups.delete(group);
           reject(e);
         });
         child.on('close', (code, signal) => {
           clearTimeout(backstop);
           opts.signal?.removeEventListener('abort', onAbort);
-          if (pid) groups.delete(pid);
+          groups.delete(group);
           // Whatever the main process left in its group goes with it.
           killGroup();
           // `timeout` exits 124 when the limit fired (137 when it had to SIGKILL).
