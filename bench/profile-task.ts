@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
+import { sharedSpawner } from '../packages/sandbox/src/index.ts';
 import { startBenchPlatform } from './bench-database.ts';
 import { makeBenchRepo } from './bench-repo.ts';
 import { type CpuProfile, printProfile } from './cpu-profile-report.ts';
@@ -35,9 +36,8 @@ const spawns = new Map<string, { n: number; us: number }>();
 const queries = new Map<string, { n: number; bytes: number }>();
 let counting = false;
 const realSpawn = childProcess.spawn;
-childProcess.spawn = ((cmd: string, args?: readonly string[], opts?: object) => {
-  const t = performance.now();
-  const child = realSpawn(cmd, args ?? [], opts ?? {});
+/** Counts one process start (`t`: when the start was asked for). */
+function record(cmd: string, args: readonly string[] | undefined, t: number): void {
   if (counting) {
     const argv = [cmd, ...(args ?? [])];
     const i = argv.findIndex(
@@ -69,8 +69,23 @@ childProcess.spawn = ((cmd: string, args?: readonly string[], opts?: object) => 
       console.error(`spawn: ${shown.join(' ').slice(0, 110)}  [${at}]`);
     }
   }
+}
+childProcess.spawn = ((cmd: string, args?: readonly string[], opts?: object) => {
+  const t = performance.now();
+  const child = realSpawn(cmd, args ?? [], opts ?? {});
+  record(cmd, args, t);
   return child;
 }) as typeof childProcess.spawn;
+// Most starts go through the process's helper (@abca/sandbox's sharedSpawner): counted there, the
+// time shown being what a start costs this process (a message to the helper).
+const shared = sharedSpawner();
+const realShared = shared.spawn.bind(shared);
+shared.spawn = (file, args, opts) => {
+  const t = performance.now();
+  const child = realShared(file, args, opts);
+  record(file, args, t);
+  return child;
+};
 syncBuiltinESMExports();
 const realQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
