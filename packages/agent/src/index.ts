@@ -29,8 +29,8 @@ export {
   createModel,
   PROVIDERS,
   type ResolvedModel,
-  splitModelRef,
 } from './models/create-model.ts';
+export { splitModelRef } from './models/model-ref.ts';
 export { type ModelProbe, probeModel } from './models/probe-model.ts';
 export type { ProviderAdapter, ProviderBuildInput } from './models/provider-adapter.ts';
 export {

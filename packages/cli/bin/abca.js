@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `abca` command. Runs the compiled CLI (dist/abca.cjs, made by scripts/build.mjs at install),
-// rebuilding it first when a source changed since; only when it cannot be built does it run the
-// TypeScript sources through tsx (slower to start, same behaviour).
+// rebuilding it first when one of its sources changed since (and the compiled server's, when a
+// command loads the server); only when it cannot be built does it run the TypeScript sources
+// through tsx (slower to start, same behaviour).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -21,22 +22,8 @@ await run(process.argv, process.env);
 
 /** The compiled CLI's `run`, or undefined when there is no up-to-date build and none can be made. */
 async function compiled() {
-  if (freshness(readManifest()) !== 'fresh') {
-    try {
-      await buildCli();
-    } catch (err) {
-      // Without esbuild (an install without dev dependencies) the sources run quietly; any other
-      // failure is a defect to see, not to hide behind the slower start.
-      if (err?.code !== 'ERR_MODULE_NOT_FOUND') {
-        const first = String(err instanceof Error ? err.message : err)
-          .split('\n')
-          .slice(0, 2)
-          .join(' ');
-        process.stderr.write(`abca: could not compile the CLI (${first}); running the TypeScript sources.\n`);
-      }
-      return undefined;
-    }
-  }
+  // Only the bundle's own inputs: the compiled server is checked by the commands that load it.
+  if (freshness(readManifest(), 'cli') !== 'fresh' && !(await rebuilt())) return undefined;
   const source = readFileSync(BUNDLE, 'utf8');
   let cachedData;
   try {
@@ -54,9 +41,32 @@ async function compiled() {
     process.once('exit', () => saveCodeCache(script));
   // The bundle's code has no module loader of its own for import(): it borrows this file's.
   globalThis.__abcaImport = (specifier) => import(specifier);
+  // Whether dist/server/ is up to date, rebuilt first if a source changed since; false when it
+  // cannot be built (the server's sources then run: src/server-module.ts).
+  globalThis.__abcaServerBuilt = async () =>
+    freshness(readManifest(), 'server') === 'fresh' || (await rebuilt());
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
   return module.exports.run;
+}
+
+/** Builds the CLI and the server; false when that cannot be done (said on stderr unless esbuild is missing). */
+async function rebuilt() {
+  try {
+    await buildCli();
+    return true;
+  } catch (err) {
+    // Without esbuild (an install without dev dependencies) the sources run quietly; any other
+    // failure is a defect to see, not to hide behind the slower start.
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') {
+      const first = String(err instanceof Error ? err.message : err)
+        .split('\n')
+        .slice(0, 2)
+        .join(' ');
+      process.stderr.write(`abca: could not compile the CLI (${first}); running the TypeScript sources.\n`);
+    }
+    return false;
+  }
 }
 
 async function fromSource() {

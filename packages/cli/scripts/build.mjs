@@ -49,6 +49,10 @@ export async function buildCli() {
     plugins: [serverOnDemand],
     metafile: true,
     logLevel: 'warning',
+    // Every `abca` command reads and loads the whole bundle: without its whitespace (names are
+    // kept) it is a quarter smaller and a command starts about 20 ms of CPU sooner.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // The sources are ESM: give the bundle the `import.meta.url` of its own file.
     define: { 'import.meta.url': '__abcaModuleUrl' },
     banner: { js: "const __abcaModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -71,9 +75,14 @@ export async function buildCli() {
   renameSync(tmp, BUNDLE);
   rmSync(CODE_CACHE, { force: true });
   const manifestTmp = `${MANIFEST}.${process.pid}.tmp`;
-  // `cliInputs`: what the CLI bundle itself holds (the server's build is loaded on demand).
+  // `cliInputs`: what the CLI bundle itself holds; `serverInputs`: what dist/server/ holds (loaded
+  // on demand, and checked only then: see freshness()).
   const cliInputs = Object.keys(result.metafile.inputs).map((p) => relative(CLI_DIR, resolve(p)));
-  writeFileSync(manifestTmp, JSON.stringify({ builtAt: startedAt, inputs, cliInputs }));
+  const serverInputsOf = serverInputs.map((p) => relative(CLI_DIR, resolve(p)));
+  writeFileSync(
+    manifestTmp,
+    JSON.stringify({ builtAt: startedAt, inputs, cliInputs, serverInputs: serverInputsOf }),
+  );
   renameSync(manifestTmp, MANIFEST);
   return { bundle: BUNDLE, inputs: inputs.length };
 }
@@ -138,18 +147,25 @@ async function buildServer(build) {
 }
 
 /**
- * Whether dist/abca.cjs is there and no input changed since it was built: `fresh`, or why not.
- * Costs one stat per input (a few milliseconds).
+ * Whether the build is there and no input changed since it was built: `fresh`, or why not. `part`:
+ * `cli`, the bundle and its inputs (all that a client command runs); `server`, dist/server/ and its
+ * inputs (checked by the commands that load the server, when they load it); `all`, both. Costs one
+ * stat per input checked, 10–40 µs each here: a client command checks 200 rather than 580.
  */
-export function freshness(manifest) {
+export function freshness(manifest, part = 'all') {
   if (!manifest || typeof manifest.builtAt !== 'number' || !Array.isArray(manifest.inputs)) return 'no build';
+  // A manifest without the parts' lists (an older build) is checked whole.
+  const partInputs =
+    part === 'cli' ? manifest.cliInputs : part === 'server' ? manifest.serverInputs : undefined;
+  const inputs = Array.isArray(partInputs) ? partInputs : manifest.inputs;
   try {
-    if (statSync(BUNDLE).mtimeMs < manifest.builtAt - 1000) return 'bundle older than its manifest';
-    statSync(join(SERVER_DIST, 'index.js'));
+    if (part !== 'server' && statSync(BUNDLE).mtimeMs < manifest.builtAt - 1000)
+      return 'bundle older than its manifest';
+    if (part !== 'cli') statSync(join(SERVER_DIST, 'index.js'));
   } catch {
     return 'no build';
   }
-  for (const input of manifest.inputs) {
+  for (const input of inputs) {
     try {
       if (statSync(join(CLI_DIR, input)).mtimeMs > manifest.builtAt) return `${input} changed`;
     } catch {

@@ -22,8 +22,21 @@ function registerTypeScript(): Promise<void> {
   return registering;
 }
 
+let serverBuilt: Promise<boolean> | undefined;
+
+/**
+ * Whether the compiled server is up to date (rebuilt first when a source changed): bin/abca.js
+ * checks it here, when a command loads the server, rather than at every command's start.
+ */
+function compiledServer(): Promise<boolean> {
+  const check = (globalThis as { __abcaServerBuilt?: () => Promise<boolean> }).__abcaServerBuilt;
+  serverBuilt ??= check ? check() : Promise.resolve(true);
+  return serverBuilt;
+}
+
 async function load<T>(built: string, source: string): Promise<T> {
-  if (compiled) return loadModule<T>(new URL(`./server/${built}`, import.meta.url).href);
+  if (compiled && (await compiledServer()))
+    return loadModule<T>(new URL(`./server/${built}`, import.meta.url).href);
   await registerTypeScript();
   return loadModule<T>(source);
 }

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.ts';
-import { BUNDLE, freshness, MANIFEST } from '../scripts/build.mjs';
+import { BUNDLE, type BuildManifest, freshness, MANIFEST } from '../scripts/build.mjs';
 import { BIN, cliEnv, runCli, spawnCli, tempHome } from './support/cli.ts';
 import { processTime } from './support/process-time.ts';
 
@@ -221,5 +221,28 @@ describe('the compiled CLI', () => {
       'src/no-such-file.ts is gone',
     );
     expect(freshness(undefined)).toBe('no build');
+  });
+
+  it('checks the bundle’s own inputs at every command, and the compiled server’s only where it is loaded', () => {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Required<BuildManifest>;
+    // Every input is the bundle’s, the server’s or both (the contracts): none goes unchecked.
+    expect(new Set([...manifest.cliInputs, ...manifest.serverInputs])).toEqual(new Set(manifest.inputs));
+    expect(manifest.serverInputs).toContain('../server/src/main.ts');
+    expect(manifest.cliInputs).not.toContain('../server/src/main.ts');
+    const builtAt = statSync(BUNDLE).mtimeMs;
+    const inputs = ['src/main.ts', '../server/src/no-such-file.ts'];
+    const parts = {
+      builtAt,
+      inputs,
+      cliInputs: ['src/main.ts'],
+      serverInputs: ['../server/src/no-such-file.ts'],
+    };
+    // A client command runs; a command that loads the server rebuilds it first (bin/abca.js).
+    expect(freshness(parts, 'cli')).toBe('fresh');
+    expect(freshness(parts, 'server')).toBe('../server/src/no-such-file.ts is gone');
+    expect(freshness(parts)).toBe('../server/src/no-such-file.ts is gone');
+    expect(freshness({ ...parts, builtAt: 0 }, 'cli')).toBe('src/main.ts changed');
+    // An older build's manifest, without the parts' lists, is checked whole.
+    expect(freshness({ builtAt, inputs }, 'cli')).toBe('../server/src/no-such-file.ts is gone');
   });
 });

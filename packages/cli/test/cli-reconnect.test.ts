@@ -20,6 +20,8 @@ it('shows the queue position and resumes the live view after the server restarts
     ABCA_MAX_TASKS_PER_USER: '1',
     ABCA_HEARTBEAT_MS: '500',
     ABCA_EXECUTOR_STALE_MS: '2000',
+    // The first server's executor is found dead by the reconciler of the second.
+    ABCA_RECONCILE_MS: '200',
   };
   const first = await startServe(serverEnv);
   servers.push(first);

@@ -10,6 +10,13 @@ import { runCli, type Served, startServe, tempHome } from './support/cli.ts';
 let served: Served;
 let env: Record<string, string>;
 const abca = (...args: string[]) => runCli(args, env);
+/**
+ * A command that waits for a task to end (`submit --wait`, `watch`). The file's tasks share the
+ * default per-user cap of 3 and run in waves: on a machine at a load of 15 a wave took 20–48 s, so
+ * the bounds are generous (they cost nothing when the tasks end sooner).
+ */
+const WAITING_MS = 150_000;
+const abcaWaiting = (...args: string[]) => runCli(args, env, WAITING_MS);
 const NO_TASK = '01J9Z3K8Q2W5V7X1Y4T6R8N0MB';
 
 beforeAll(async () => {
@@ -32,9 +39,9 @@ afterAll(async () => {
   expect(served.stderr()).not.toContain('already executing a query');
 });
 
-describe.concurrent('abca submit --wait', () => {
+describe.concurrent('abca submit --wait', { timeout: WAITING_MS + 30_000 }, () => {
   it('shows live step progress and exits 0 with the PR url when the task completes', async () => {
-    const r = await abca('submit', '--repo', 'acme/app', '--wait', 'Add', 'a', 'verbose', 'flag');
+    const r = await abcaWaiting('submit', '--repo', 'acme/app', '--wait', 'Add', 'a', 'verbose', 'flag');
     expect(r.code, r.stderr).toBe(0);
     for (const step of ['admission', 'hydration', 'pre-flight', 'agent-execution', 'finalization']) {
       expect(r.stdout).toContain(`▶ ${step}`);
@@ -50,7 +57,7 @@ describe.concurrent('abca submit --wait', () => {
   });
 
   it('exits 1 with the error code and remedy when the agent fails', async () => {
-    const r = await abca('submit', '--repo', 'acme/app', '--wait', 'Refactor [fake:fail=AGENT_STUCK]');
+    const r = await abcaWaiting('submit', '--repo', 'acme/app', '--wait', 'Refactor [fake:fail=AGENT_STUCK]');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAILED');
     expect(r.stdout).toContain('Error AGENT_STUCK');
@@ -58,7 +65,7 @@ describe.concurrent('abca submit --wait', () => {
   });
 
   it('exits 1 with a typed pre-flight failure for an unreachable repo', async () => {
-    const r = await abca('submit', '--repo', 'fake-unreachable/x', '--wait', 'Anything');
+    const r = await abcaWaiting('submit', '--repo', 'fake-unreachable/x', '--wait', 'Anything');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('pre-flight failed');
     expect(r.stdout).toContain('Error REPO_NOT_FOUND_OR_NO_ACCESS');
@@ -66,7 +73,7 @@ describe.concurrent('abca submit --wait', () => {
   });
 
   it('prints only the final task as JSON with --json', async () => {
-    const r = await abca('submit', '--repo', 'acme/app', '--wait', '--json', 'JSON please');
+    const r = await abcaWaiting('submit', '--repo', 'acme/app', '--wait', '--json', 'JSON please');
     expect(r.code, r.stderr).toBe(0);
     const task = TaskDetail.parse(JSON.parse(r.stdout));
     expect(task.status).toBe('COMPLETED');
@@ -74,7 +81,7 @@ describe.concurrent('abca submit --wait', () => {
   });
 });
 
-describe.concurrent('task commands', () => {
+describe.concurrent('task commands', { timeout: WAITING_MS + 30_000 }, () => {
   it('submit --json, status, tasks, events and watch agree on one task', async () => {
     const submitted = await abca(
       'submit',
@@ -98,7 +105,7 @@ describe.concurrent('task commands', () => {
     );
     expect(JSON.parse(replay.stdout)).toMatchObject({ task_id: task.task_id, idempotent_replay: true });
 
-    const watched = await abca('watch', task.task_id);
+    const watched = await abcaWaiting('watch', task.task_id);
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain(`Task ${task.task_id} COMPLETED`);
     expect(watched.stdout).not.toContain('agent says');

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, join as joinPath } from 'node:path';
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import { configSecrets, createAdapters } from './adapters/registry.ts';
 import { createApp } from './api/app.ts';
 import { createEventBus } from './api/event-bus.ts';

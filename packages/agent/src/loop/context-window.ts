@@ -1,5 +1,5 @@
 import type { ModelMessage } from 'ai';
-import { splitModelRef } from '../models/create-model.ts';
+import { splitModelRef } from '../models/model-ref.ts';
 
 /**
  * Context windows (input tokens) of the model families whose window is documented and stable. A

@@ -1,5 +1,6 @@
 import type { LanguageModel } from 'ai';
 import { type ModelConfigError, modelNotConfigured } from '../errors.ts';
+import { splitModelRef } from './model-ref.ts';
 import type { ProviderAdapter, ProviderResult } from './provider-adapter.ts';
 import {
   isProviderId,
@@ -45,13 +46,6 @@ export interface ResolvedModel {
 
 /** The model, or a {@link ModelConfigError} saying what is missing and how to fix it. */
 export type CreateModelResult = { ok: true; value: ResolvedModel } | { ok: false; error: ModelConfigError };
-
-/** `provider:model` split at the first colon, or `undefined` when it is not of that form. */
-export function splitModelRef(ref: string): { provider: string; modelId: string } | undefined {
-  const colon = ref.indexOf(':');
-  if (colon <= 0 || colon === ref.length - 1) return undefined;
-  return { provider: ref.slice(0, colon), modelId: ref.slice(colon + 1) };
-}
 
 /**
  * Builds a model client from `provider:model`. Never throws, never reads `process.env`, and makes

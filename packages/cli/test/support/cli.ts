@@ -125,7 +125,10 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
     cwd: REPO_ROOT,
     env: cliEnv({
       ABCA_LOG_LEVEL: 'warn',
-      ABCA_RECONCILE_MS: '200',
+      // As the in-process test platforms (server test/support/platform.ts): tasks are admitted at
+      // once without the reconciler, which runs only the backstops. A file that tests one of those
+      // sets it lower itself (cli-reconnect.test.ts).
+      ABCA_RECONCILE_MS: '500',
       // The suite's tasks were written against ten slots; the default follows the cores now.
       ABCA_MAX_TASKS: '10',
       ABCA_AGENT_RUNTIME: 'fake',

@@ -1,4 +1,4 @@
-import { isProviderId, type ProviderId, splitModelRef } from '@abca/agent';
+import { isProviderId, type ProviderId, splitModelRef } from '@abca/agent/without-models';
 import { AppError } from '../ops/errors.ts';
 
 /**

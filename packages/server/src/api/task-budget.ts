@@ -1,4 +1,4 @@
-import { lookupPrice, type PriceTable } from '@abca/agent';
+import { lookupPrice, type PriceTable } from '@abca/agent/without-models';
 
 /**
  * Why a task's dollar budgets cannot hold: its model has no price, so its tokens count $0 and

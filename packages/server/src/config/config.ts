@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PROVIDER_IDS } from '@abca/agent';
+import { PROVIDER_IDS } from '@abca/agent/without-models';
 import { parseCidr } from '@abca/sandbox';
 import { z } from 'zod';
 import { CHANNELS_ENV_NAMES, ChannelsConfigSchema, readChannelsEnv } from './channels-config.ts';

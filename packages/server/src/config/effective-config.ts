@@ -1,4 +1,4 @@
-import { splitModelRef } from '@abca/agent';
+import { splitModelRef } from '@abca/agent/without-models';
 import type { ServerConfigInfo } from '@abca/contracts';
 import type { Config } from './config.ts';
 import { configuredProviders } from './model-providers.ts';

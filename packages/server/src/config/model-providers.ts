@@ -1,4 +1,9 @@
-import { PROVIDER_IDS, type ProviderBaseUrls, type ProviderId, splitModelRef } from '@abca/agent';
+import {
+  PROVIDER_IDS,
+  type ProviderBaseUrls,
+  type ProviderId,
+  splitModelRef,
+} from '@abca/agent/without-models';
 import { z } from 'zod';
 
 /** The variable that points each provider, and only it, at its own endpoint. */

@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import { isTerminal } from '@abca/contracts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -62,7 +62,7 @@ export async function learnAfterTask(deps: AfterTaskDeps, taskId: string): Promi
     if (task.status !== 'COMPLETED' || task.workflow_ref === 'coding/pr-review-v1') return;
     const knowledgeMark = `knowledge:${taskId}`;
     if (await isLearned(deps.db, knowledgeMark)) return;
-    const model = deps.model ?? createLearningModel(deps.config, deps.secrets);
+    const model = deps.model ?? (await createLearningModel(deps.config, deps.secrets));
     if (!model) return;
     const learned = await learnKnowledge({ db: deps.db, memory: deps.memory, model, scrub }, task);
     if (!learned.ok) {

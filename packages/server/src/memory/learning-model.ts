@@ -1,6 +1,7 @@
-import { completeOnce, computeCost, createModel, createRedactor, priceFor } from '@abca/agent';
+import { computeCost, createRedactor, priceFor } from '@abca/agent/without-models';
 import type { z } from 'zod';
 import type { Config } from '../config/config.ts';
+import { loadAgent } from '../ops/agent-module.ts';
 
 /** What a learning step needs of the settings. */
 export type LearningConfig = Pick<Config, 'memory' | 'model' | 'modelProviders' | 'agentRuntime' | 'prices'>;
@@ -27,13 +28,14 @@ export const RAW_CHARS = 500;
  * there is none to call (the fake runtime, no model configured, or it does not build): learning is
  * skipped then.
  */
-export function createLearningModel(
+export async function createLearningModel(
   config: LearningConfig,
   secrets: readonly string[],
-): LearningModel | undefined {
+): Promise<LearningModel | undefined> {
   if (config.agentRuntime === 'fake') return undefined;
   const ref = config.memory.model ?? config.model;
   if (!ref) return undefined;
+  const { completeOnce, createModel } = await loadAgent();
   const made = createModel(ref, config.modelProviders);
   if (!made.ok) return undefined;
   const redactor = createRedactor(secrets);

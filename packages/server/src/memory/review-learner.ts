@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import type { GitHubChannelApi } from '../channels/github/github-api.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Memory } from '../ports/memory.ts';
@@ -51,7 +51,12 @@ export function startReviewLearner(o: ReviewLearnerOptions): ReviewLearner {
   const log = o.log.child({ component: 'memory-review-learner' });
   const redactor = createRedactor(o.secrets);
   const scrub = (s: string) => redactor.redact(s);
-  const model = o.model ?? createLearningModel(o.config, o.secrets);
+  // Built on the first pass that learns (the model side of the agent package loads then).
+  let building: Promise<LearningModel | undefined> | undefined;
+  const learningModel = () => {
+    building ??= o.model ? Promise.resolve(o.model) : createLearningModel(o.config, o.secrets);
+    return building;
+  };
   const botLogins = [o.botLogin, PLAIN_GIT_AUTHOR];
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
@@ -77,7 +82,7 @@ export function startReviewLearner(o: ReviewLearnerOptions): ReviewLearner {
   };
 
   const learnRules = async () => {
-    if (!o.config.memory.learning || !model) return;
+    if (!o.config.memory.learning || !(await learningModel())) return;
     const res = await o.db.query<WatchedPr>(
       `SELECT w.id::int AS id, w.repo, w.number, w.url, w.origin_task_id FROM pr_watches w
         WHERE EXISTS (SELECT 1 FROM pr_review_comments c WHERE c.watch_id = w.id
@@ -96,6 +101,7 @@ export function startReviewLearner(o: ReviewLearnerOptions): ReviewLearner {
   };
 
   const learnFromPr = async (pr: WatchedPr) => {
+    const model = await learningModel();
     if (!model) return;
     const task = await getTask(o.db, pr.origin_task_id);
     if (!task || !(await learnsFrom({ db: o.db, config: o.config }, task))) {

@@ -1,7 +1,8 @@
-import { createModel, createRedactor, probeModel } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import type { ModelCheckResult } from '@abca/contracts';
 import type { Config } from '../config/config.ts';
 import { maskUrl } from '../config/effective-config.ts';
+import { loadAgent } from './agent-module.ts';
 
 const TIMEOUT_MS = 15_000;
 
@@ -34,6 +35,7 @@ export async function checkModel(config: Config, secrets: readonly string[]): Pr
         'set ABCA_MODEL (e.g. anthropic:claude-sonnet-4-5) and its key in the server’s environment, then restart it',
     };
   }
+  const { createModel, probeModel } = await loadAgent();
   const made = createModel(ref, config.modelProviders);
   if (!made.ok) {
     return {

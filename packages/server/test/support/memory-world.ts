@@ -26,7 +26,7 @@ export async function startMemoryWorld(name: string): Promise<MemoryWorld> {
     ABCA_MODEL: 'openai-compatible:scripted',
     ABCA_MODEL_BASE_URL: model.baseUrl,
   });
-  const learning = createLearningModel(config, ['sk-test-SECRET-123456']);
+  const learning = await createLearningModel(config, ['sk-test-SECRET-123456']);
   if (!learning) throw new Error('no learning model');
   await db.query(`INSERT INTO users (user_id, role) VALUES ('u1', 'admin') ON CONFLICT DO NOTHING`);
   return {

@@ -1,22 +1,16 @@
+import type { AgentTranscript } from '@abca/agent';
 import {
-  type AgentTranscript,
-  agentTranscriptSchema,
-  createGlobTool,
-  createGrepTool,
-  createModel,
-  createReadFileTool,
   createRedactor,
-  createTranscript,
   isProviderId,
   lookupPrice,
   type PricingOptions,
   type ProviderBaseUrls,
   type ProviderCredentials,
   type ProviderId,
-  runAgent,
   splitModelRef,
-} from '@abca/agent';
+} from '@abca/agent/without-models';
 import type { RepoSettings } from '@abca/contracts';
+import { loadAgent } from '../../ops/agent-module.ts';
 import type { AgentOutcome, AgentRuntime } from '../../ports/agent-runtime.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { toJsonb } from '../../storage/storable.ts';
@@ -132,7 +126,7 @@ const OUTCOMES: Record<string, AgentOutcome> = {
  * and a re-run resumes from it.
  */
 export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime {
-  const resolve = (task: TaskRow, settings: RepoSettings) => {
+  const resolve = async (task: TaskRow, settings: RepoSettings) => {
     const ref = modelRef(opts, settings);
     if (!ref) {
       return {
@@ -143,6 +137,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
     }
     const refused = unconfiguredProvider(ref, task.repo, opts.configuredProviders);
     if (refused) return { ok: false as const, message: refused };
+    const { createModel } = await loadAgent();
     const made = createModel(ref, opts.providers);
     return made.ok
       ? { ok: true as const, ref, model: made.value.model }
@@ -151,7 +146,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
   return {
     kind: 'builtin',
     async preflight(task, settings) {
-      const r = resolve(task, settings);
+      const r = await resolve(task, settings);
       return r.ok ? { ok: true } : { ok: false, code: 'MODEL_NOT_CONFIGURED', message: r.message };
     },
     async forget(taskId) {
@@ -162,6 +157,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         'SELECT transcript FROM agent_transcripts WHERE task_id = $1',
         [taskId],
       );
+      const { agentTranscriptSchema } = await loadAgent();
       const parsed = stored.rows[0] ? agentTranscriptSchema.safeParse(stored.rows[0].transcript) : undefined;
       if (!parsed?.success) return false;
       const t = parsed.data;
@@ -180,7 +176,7 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
     },
     async run(input) {
       const { task, settings } = input;
-      const r = resolve(task, settings);
+      const r = await resolve(task, settings);
       const noUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
       if (!r.ok)
         return {
@@ -193,6 +189,14 @@ export function createBuiltinRuntime(opts: BuiltinRuntimeOptions): AgentRuntime 
         'SELECT transcript FROM agent_transcripts WHERE task_id = $1',
         [task.task_id],
       );
+      const {
+        agentTranscriptSchema,
+        createGlobTool,
+        createGrepTool,
+        createReadFileTool,
+        createTranscript,
+        runAgent,
+      } = await loadAgent();
       const parsed = stored.rows[0] ? agentTranscriptSchema.safeParse(stored.rows[0].transcript) : undefined;
       const purpose = purposeOf(input.plan);
       let transcript: AgentTranscript | undefined = parsed?.success ? parsed.data : undefined;

@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import type { CreateMemoryRequest, MemoryKind, MemoryRecord, UpdateMemoryRequest } from '@abca/contracts';
 import { contentKey } from '../../memory/content-key.ts';
 import { AppError } from '../../ops/errors.ts';

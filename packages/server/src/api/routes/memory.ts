@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import {
   CreateMemoryRequest,
   ListMemoryQuery,

@@ -1,38 +1,54 @@
-import { LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { createRequire } from 'node:module';
+import type { LogLevel, Logger as SlackLogger, WebClient } from '@slack/web-api';
 import type { Logger } from '../../ops/logger.ts';
+
+/**
+ * Slack's SDK (CommonJS), loaded by the first client made: a platform without Slack configured
+ * does not load it at start (about 60 ms of CPU).
+ */
+function slackSdk(): typeof import('@slack/web-api') {
+  return createRequire(import.meta.url)('@slack/web-api');
+}
 
 /**
  * Slack's Web API client on `apiUrl` (ABCA_SLACK_API_URL: a fake on 127.0.0.1 in tests). It does
  * not retry by itself: the outbox dispatcher retries with its own backoff, and an ingress reply is
  * best effort. Its log lines go to ABCA's logger (they never hold the token).
  */
-export function createSlackClient(opts: { token: string; apiUrl: string; log: Logger; timeoutMs?: number }) {
+export function createSlackClient(opts: {
+  token: string;
+  apiUrl: string;
+  log: Logger;
+  timeoutMs?: number;
+}): WebClient {
+  const { LogLevel, WebClient } = slackSdk();
   return new WebClient(opts.token, {
     slackApiUrl: opts.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: opts.timeoutMs ?? 10_000,
     allowAbsoluteUrls: false,
-    logger: slackLogger(opts.log),
+    logger: slackLogger(opts.log, LogLevel),
   });
 }
 
-function slackLogger(log: Logger): SlackLogger {
-  let level = LogLevel.WARN;
+/** ABCA's logger as the SDK's; `levels` is the SDK's LogLevel (loaded with it). */
+function slackLogger(log: Logger, levels: typeof LogLevel): SlackLogger {
+  let level = levels.WARN;
+  const order = [levels.DEBUG, levels.INFO, levels.WARN, levels.ERROR];
   const at =
     (l: LogLevel) =>
     (...msg: unknown[]) => {
-      const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
       if (order.indexOf(l) < order.indexOf(level)) return;
       const text = msg.map(String).join(' ');
-      if (l === LogLevel.ERROR || l === LogLevel.WARN) log.warn({ slack: text }, 'slack web api');
+      if (l === levels.ERROR || l === levels.WARN) log.warn({ slack: text }, 'slack web api');
       else log.debug({ slack: text }, 'slack web api');
     };
   return {
-    debug: at(LogLevel.DEBUG),
-    info: at(LogLevel.INFO),
-    warn: at(LogLevel.WARN),
-    error: at(LogLevel.ERROR),
+    debug: at(levels.DEBUG),
+    info: at(levels.INFO),
+    warn: at(levels.WARN),
+    error: at(levels.ERROR),
     setLevel: (l: LogLevel) => {
       level = l;
     },

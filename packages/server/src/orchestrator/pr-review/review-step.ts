@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import { type ReviewOutcome, type TaskError, type TaskFailureCode, taskError } from '@abca/contracts';
 import { newSideLines } from '../../git/diff-lines.ts';
 import type { AgentOutcome } from '../../ports/agent-runtime.ts';

@@ -1,4 +1,4 @@
-import { createRedactor } from '@abca/agent';
+import { createRedactor } from '@abca/agent/without-models';
 import { taskError } from '@abca/contracts';
 import {
   type HydratedMemory,
