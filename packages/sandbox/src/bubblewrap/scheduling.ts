@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
 
+/** Past this many threads no mark is given (reading them all would cost more than it saves). */
+const MAX_THREADS = 256;
+
 /**
  * What the kernel counts of each thread's time on a CPU, as one text: for each thread (by host
  * thread id) how many times it was put on a CPU (`/proc/<tid>/schedstat`, an exact count, not
@@ -9,10 +12,11 @@ import { readFile } from 'node:fs/promises';
  * is running at the second (refused here).
  *
  * Undefined when it cannot be said: a thread is running or ready to run now, a thread's files
- * cannot be read (it ended meanwhile, or the kernel has no schedstat), or there is no thread.
+ * cannot be read (it ended meanwhile, or the kernel has no schedstat), there is no thread, or
+ * there are more than {@link MAX_THREADS}.
  */
 export async function schedulingOf(threads: number[]): Promise<string | undefined> {
-  if (threads.length === 0) return undefined;
+  if (threads.length === 0 || threads.length > MAX_THREADS) return undefined;
   const parts: string[] = [];
   for (const tid of [...new Set(threads)].sort((a, b) => a - b)) {
     const one = await threadScheduling(tid);
