@@ -156,6 +156,10 @@ export async function run(): Promise<BenchResult[]> {
     const f0 = sampleCpu();
     floors.push(floorMs(remote, floorDir, i));
     floorCpu.push(cpuOf(cpuDelta(f0, sampleCpu())));
+    // The floor blocked this process, the platform's server in it too: the server's timers that came
+    // due meanwhile (closing idle keep-alive connections) run first, or the next submit may go out
+    // on a connection the server is closing (ECONNRESET).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const c0 = sampleCpu(pgPid);
     const t0 = Date.now();
     const id = await submit();

@@ -28,6 +28,11 @@ export interface SandboxCgroup {
   createExec(name: string): Promise<ExecCgroup>;
   /** Number of OOM kills so far (memory limit reached), or 0 when unknown. */
   oomKills(): Promise<number>;
+  /**
+   * Every thread (host thread ids) in the sandbox cgroup and its children, the commands' included;
+   * undefined when it cannot be read whole.
+   */
+  threads(): Promise<number[] | undefined>;
   /** Kills every process in the sandbox cgroup and its children. */
   killAll(): Promise<void>;
   /** Kills everything and removes the cgroup folders. Idempotent. */
@@ -93,6 +98,23 @@ async function subdirs(dir: string): Promise<string[]> {
 async function treeProcs(dir: string): Promise<number[]> {
   const own = await readProcs(dir);
   for (const child of await subdirs(dir)) own.push(...(await treeProcs(child)));
+  return own;
+}
+
+/** Every thread id listed in `file` (`tasks` in v1, `cgroup.threads` in v2) of `dir` and below; undefined when one cannot be read. */
+async function treeThreads(dir: string, file: string): Promise<number[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const own = text.split('\n').filter(Boolean).map(Number);
+  for (const child of await subdirs(dir)) {
+    const below = await treeThreads(child, file);
+    if (!below) return undefined;
+    own.push(...below);
+  }
   return own;
 }
 
@@ -204,6 +226,8 @@ async function createV1(
     .map(([, dir]) => join(dir, 'cgroup.procs'));
   const all = Object.values(dirs);
   const trackerDir = tracker ? dirs[tracker] : undefined;
+  // Every process of the sandbox joins every hierarchy (a command in a child of the tracker's).
+  const anyDir = trackerDir ?? all[0];
 
   return {
     joinFiles: all.map((dir) => join(dir, 'cgroup.procs')),
@@ -227,6 +251,7 @@ async function createV1(
       const match = /oom_kill (\d+)/.exec(text);
       return match?.[1] ? Number(match[1]) : 0;
     },
+    threads: async () => (anyDir ? treeThreads(anyDir, 'tasks') : undefined),
     async killAll() {
       for (const dir of all) await killTree(dir, dir === dirs.freezer ? dir : undefined);
     },
@@ -289,6 +314,7 @@ async function createV2(
       const match = /oom_kill (\d+)/.exec(text);
       return match?.[1] ? Number(match[1]) : 0;
     },
+    threads: () => treeThreads(dir, 'cgroup.threads'),
     killAll: () => kill(dir),
     async remove() {
       await kill(dir);

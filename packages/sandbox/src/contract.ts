@@ -40,6 +40,48 @@ export function hostPidsMatching(needle: string): number[] {
   return pids;
 }
 
+/**
+ * Leaves a writer behind in a bubblewrap sandbox the way hostile code could: a command has the
+ * sandbox's long-lived `sleep` (same user, so ptrace-able) start a shell, with gdb, which is in no
+ * command's cgroup and outlives the command. The shell stops itself at once; `release` (a signal
+ * from the host, no sandbox command) lets it append `line` to `file` (a path in the sandbox) and stop
+ * again.
+ * Needs /usr/bin/gdb on the host.
+ */
+export async function leaveLateWriter(
+  sandbox: Sandbox,
+  file: string,
+  line: string,
+): Promise<{ release(): void }> {
+  const token = `abca-late-${randomBytes(6).toString('hex')}`;
+  // Stopped again after writing: still there, as it was (only the kernel's counts of it moved).
+  const script = `kill -STOP $$; echo '${line}' >> '${file}'; kill -STOP $$`;
+  const res = await sandbox.exec(
+    `printf '%s\n' "$SCRIPT" > /tmp/${token}.sh
+pid=$(for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = sleep ] && basename $p; done | head -1)
+gdb -q -batch -p "$pid" -ex 'call (int)system("sh /tmp/${token}.sh ${token} &")' -ex detach 2>&1 | tail -3`,
+    { env: { SCRIPT: script }, timeoutMs: 60_000 },
+  );
+  if (res.exitCode !== 0 || !res.stdout.includes('detached'))
+    throw new Error(`could not leave a writer behind: ${res.stdout}${res.stderr}`);
+  let pid: number | undefined;
+  await waitFor(
+    () => {
+      pid = hostPidsMatching(token).find((p) => {
+        try {
+          return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ').pop()?.[0] === 'T';
+        } catch {
+          return false;
+        }
+      });
+      return pid !== undefined;
+    },
+    30_000,
+    'the writer left behind to stop itself',
+  );
+  return { release: () => process.kill(pid as number, 'SIGCONT') };
+}
+
 /** A `sleep` duration unique to this run, so its processes can be found in /proc. */
 export function uniqueSleep(): string {
   return `${1000 + Math.floor(Math.random() * 8000)}.${randomBytes(3).readUIntBE(0, 3)}`;

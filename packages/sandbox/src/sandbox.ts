@@ -56,8 +56,37 @@ export interface Sandbox {
    * non-regular file, or when the write takes over {@link FILE_TIMEOUT_MS}.
    */
   writeFile(path: string, content: string | Uint8Array): Promise<void>;
+  /**
+   * What has run in the sandbox so far, for a caller that wants to know whether anything ran
+   * between two moments (see {@link SandboxActivity}). Undefined while a command or file operation
+   * runs, after `stop`, and when the backend cannot see its processes; a backend without the
+   * method never says so.
+   */
+  activity?(): Promise<SandboxActivity | undefined>;
   /** Kills every process of the sandbox and releases its resources. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * A mark of what has run in a sandbox. Two marks of the same sandbox that are equal
+ * ({@link sameActivity}) mean that between them no command or file operation started and no process
+ * of the sandbox ran on a CPU, so nothing in the sandbox wrote anything. That covers a process that
+ * outlived its command: one living on in the sandbox's own long-lived processes (a command can
+ * ptrace them: they run as the same user) counts as soon as it runs.
+ */
+export interface SandboxActivity {
+  /** Commands and file operations started in the sandbox so far. */
+  commands: number;
+  /**
+   * Every thread of the sandbox with the kernel's counts of how often it was put on and taken off a
+   * CPU and its CPU time: changes whenever any of them runs (an opaque text, compared whole).
+   */
+  scheduling: string;
+}
+
+/** Whether nothing ran in the sandbox between two marks ({@link SandboxActivity}). */
+export function sameActivity(a: SandboxActivity | undefined, b: SandboxActivity | undefined): boolean {
+  return a !== undefined && b !== undefined && a.commands === b.commands && a.scheduling === b.scheduling;
 }
 
 /** Default wall time of `readFile` and `writeFile`: a file operation never needs the 10-minute command budget. */

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBubblewrapBackend, type ExecResult, type Sandbox } from '@abca/sandbox';
+import { leaveLateWriter, waitFor } from '@abca/sandbox/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INLINE_BUNDLE_BYTES } from '../src/adapters/workspaces/in-sandbox.ts';
 import { createLocalGit } from '../src/adapters/workspaces/local-git.ts';
-import { createHostProcesses } from '../src/ops/host-processes.ts';
+import { createHostProcesses, type HostProcesses } from '../src/ops/host-processes.ts';
 import type { RepoRef } from '../src/ports/forge.ts';
 import type { WorkspaceLimits } from '../src/ports/workspaces.ts';
 
@@ -63,12 +64,27 @@ function counted(sandbox: Sandbox, rewrite?: (res: ExecResult) => ExecResult) {
   return { sandbox: wrapped, calls };
 }
 
-async function workspace() {
-  const local = createLocalGit({
+/** Host processes started, by command line (the capture's host script: `abca-git-script`). */
+const started: string[][] = [];
+const counting: HostProcesses = {
+  run: (argv, opts) => {
+    started.push(argv);
+    return processes.run(argv, opts);
+  },
+  stopAll: () => processes.stopAll(),
+  running: () => processes.running(),
+};
+const hostScripts = () => started.filter((argv) => argv.includes('abca-git-script')).length;
+
+const localGit = () =>
+  createLocalGit({
     cacheDir: join(root, `cache-${n}`),
-    processes,
+    processes: counting,
     remote: async () => ({ url: remote, publicUrl: remote }),
   });
+
+async function workspace() {
+  const local = localGit();
   const repo: RepoRef = { repo: 'local/app', defaultBranch: 'main', forge: { kind: 'git', url: remote } };
   const dir = join(root, 'work', `ws-${n}`);
   const branch = `abca/task-${n++}/capture`;
@@ -81,14 +97,15 @@ async function workspace() {
     expect(res.exitCode, `${command}\n${res.stderr}`).toBe(0);
     return res.stdout.trim();
   };
-  const capture = (sb: Sandbox) =>
-    local.workspaces.capture(repo, sb, {
+  const capture = (sb: Sandbox, workspaces = local.workspaces) =>
+    workspaces.capture(repo, sb, {
       branch,
       baseCommit: made.baseCommit,
       message: 'Leftovers',
       limits: LIMITS,
     });
-  return { sandbox, run, capture, workspaces: local.workspaces, repo, branch, made };
+  const cacheDir = join(root, `cache-${n - 1}`);
+  return { sandbox, run, capture, workspaces: local.workspaces, repo, branch, made, dir, cacheDir };
 }
 
 describe('taking the work out of the sandbox', () => {
@@ -118,6 +135,9 @@ describe('taking the work out of the sandbox', () => {
     expect(calls).toEqual({ exec: 1, readFile: 1 });
     expect(captured.bundle?.length).toBeGreaterThan(INLINE_BUNDLE_BYTES);
     expect(captured.commits.map((c) => c.subject)).toEqual(['Big change']);
+    // The read is the capture's own: nothing else ran, so the capture is kept.
+    expect(await w.capture(sandbox)).toBe(captured);
+    expect(calls).toEqual({ exec: 1, readFile: 1 });
   });
 
   it('refuses a forged bundle the sandbox prints, and reads the file when the printed one is cut', async () => {
@@ -159,5 +179,83 @@ describe('taking the work out of the sandbox', () => {
     await w.run('rm many/1 many/2');
     const under = await w.capture(w.sandbox);
     expect(under.head).toBe(await w.run('git rev-parse HEAD'));
+  });
+
+  it('takes the work out once while nothing runs in the sandbox, and again after a command', async () => {
+    const w = await workspace();
+    await w.run('echo change > CHANGE.md && git add -A && git commit -q -m "Agent change"');
+    const { sandbox, calls } = counted(w.sandbox);
+    const first = await w.capture(sandbox);
+    expect(calls.exec).toBe(1);
+    // The agent step's checkpoint, then finalization: nothing ran in between, nothing is run again.
+    expect(await w.capture(sandbox)).toBe(first);
+    expect(calls.exec).toBe(1);
+    // Any command may have changed the work (here it did): it is taken out again.
+    await w.run('echo more > MORE.md');
+    const second = await w.capture(sandbox);
+    expect(calls.exec).toBe(2);
+    expect(second.commits.map((c) => c.subject)).toEqual(['Agent change', 'Leftovers']);
+    expect(second.paths).toContain('MORE.md');
+    // Another process (another worker taking the task over) keeps nothing: it captures.
+    expect((await w.capture(sandbox, localGit().workspaces)).head).toBe(second.head);
+    expect(calls.exec).toBe(3);
+    // A sandbox that cannot say what ran in it is always asked.
+    const blind = counted(Object.assign(Object.create(w.sandbox) as Sandbox, { activity: undefined }));
+    await w.capture(blind.sandbox);
+    await w.capture(blind.sandbox);
+    expect(blind.calls.exec).toBe(2);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/gdb'))(
+    'takes the work out again when a process left behind in the sandbox wrote after the capture',
+    async () => {
+      const w = await workspace();
+      await w.run('echo change > CHANGE.md && git add -A && git commit -q -m "Agent change"');
+      // A process that outlives its command (see leaveLateWriter), stopped until released.
+      const writer = await leaveLateWriter(w.sandbox, '/workspace/LATE.md', 'late');
+      const { sandbox, calls } = counted(w.sandbox);
+      const first = await w.capture(sandbox);
+      expect(first.commits.map((c) => c.subject)).toEqual(['Agent change']);
+      expect(first.paths).not.toContain('LATE.md');
+      writer.release();
+      await waitFor(() => existsSync(join(w.dir, 'LATE.md')), 30_000, 'the late write');
+      // No command ran since the capture, but something did: the late write is taken out.
+      const second = await w.capture(sandbox);
+      expect(calls.exec).toBe(2);
+      expect(second.commits.map((c) => c.subject)).toEqual(['Agent change', 'Leftovers']);
+      expect(second.paths).toContain('LATE.md');
+    },
+  );
+
+  it('pushes from the scratch repository the capture was checked in, and checks the bundle again otherwise', async () => {
+    const w = await workspace();
+    const remoteHead = () =>
+      execFileSync('git', ['--git-dir', remote, 'rev-parse', `refs/heads/${w.branch}`])
+        .toString()
+        .trim();
+    const scratch = () => readdirSync(join(w.cacheDir, 'scratch'));
+    const push = (capture: Awaited<ReturnType<typeof w.capture>>) =>
+      w.workspaces.push(w.repo, { branch: w.branch, baseCommit: w.made.baseCommit, capture });
+    await w.run('echo change > CHANGE.md && git add -A && git commit -q -m "Agent change"');
+    const first = await w.capture(w.sandbox);
+    expect(scratch()).toHaveLength(1);
+    const scripts = hostScripts();
+    expect(await push(first)).toEqual({ commit: first.head });
+    expect(hostScripts()).toBe(scripts);
+    expect(remoteHead()).toBe(first.head);
+    // Used once: the folder is gone with the push.
+    expect(scratch()).toEqual([]);
+    // Another capture object (as read back from the checkpoint, or in another process): checked again.
+    await w.run('echo more > MORE.md');
+    const second = await w.capture(w.sandbox);
+    expect(await push({ ...second })).toEqual({ commit: second.head });
+    expect(hostScripts()).toBe(scripts + 2);
+    expect(remoteHead()).toBe(second.head);
+    // A kept folder that no longer holds the capture's head is not used (and goes).
+    const [kept = ''] = scratch();
+    writeFileSync(join(w.cacheDir, 'scratch', kept, 'refs', 'abca', 'work'), `${first.head}\n`);
+    expect(await push(second)).toEqual({ commit: second.head });
+    expect(hostScripts()).toBe(scripts + 3);
+    expect(scratch()).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { posix } from 'node:path';
 import { readBounds, validateEnv } from '../limits.ts';
 import type { RawRun } from '../run-raw-process.ts';
-import { FILE_TIMEOUT_MS, type Sandbox, type SandboxEvent } from '../sandbox.ts';
+import { FILE_TIMEOUT_MS, type Sandbox, type SandboxActivity, type SandboxEvent } from '../sandbox.ts';
 import { diskUsage, startDiskWatch } from './disk-watch.ts';
 import { runInSandbox, runRawInSandbox, type SandboxProcessContext } from './exec.ts';
 import { type RawRunner, readSandboxFile, writeSandboxFile } from './files.ts';
 import { SANDBOX_WORKSPACE } from './profile.ts';
+import { schedulingOf } from './scheduling.ts';
 
 /** What {@link createBubblewrapSandbox} needs from the backend that started the sandbox. */
 export interface SandboxParts {
@@ -24,7 +25,10 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
   const { context, emit } = parts;
   const running = new Set<{ kill(reason: 'stopped' | 'disk_limit'): void; result: Promise<unknown> }>();
   let stopping: Promise<void> | undefined;
+  /** Commands and file operations started (it names their cgroups too). */
   let counter = 0;
+  /** Commands and file operations not yet over, their cgroup removal included. */
+  let busy = 0;
 
   const { diskBytes, maxFiles } = context.limits;
   const watch = startDiskWatch({
@@ -56,12 +60,17 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
   const runRaw =
     (prefix: string): RawRunner =>
     async (command, options) => {
-      const run = await runRawInSandbox(context, `${prefix}${++counter}`, command, options);
-      fileRuns.add(run);
+      busy++;
       try {
-        return await run.result;
+        const run = await runRawInSandbox(context, `${prefix}${++counter}`, command, options);
+        fileRuns.add(run);
+        try {
+          return await run.result;
+        } finally {
+          fileRuns.delete(run);
+        }
       } finally {
-        fileRuns.delete(run);
+        busy--;
       }
     };
   // Inside the sandbox, so any absolute path is as safe as the sandbox itself (no host symlink games).
@@ -74,14 +83,19 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
     async exec(command, execOptions = {}) {
       ensureUsable();
       if (execOptions.env) validateEnv(execOptions.env);
-      const run = await runInSandbox(context, `e${++counter}`, command, execOptions);
-      running.add(run);
-      watch.resume();
+      busy++;
       try {
-        return await run.result;
+        const run = await runInSandbox(context, `e${++counter}`, command, execOptions);
+        running.add(run);
+        watch.resume();
+        try {
+          return await run.result;
+        } finally {
+          running.delete(run);
+          if (running.size === 0) watch.pause();
+        }
       } finally {
-        running.delete(run);
-        if (running.size === 0) watch.pause();
+        busy--;
       }
     },
     async readFile(path, options = {}) {
@@ -92,6 +106,17 @@ export function createBubblewrapSandbox(parts: SandboxParts): Sandbox {
     async writeFile(path, content) {
       ensureUsable();
       return writeSandboxFile(runRaw('w'), path, resolveInside(path), content, FILE_TIMEOUT_MS);
+    },
+    async activity(): Promise<SandboxActivity | undefined> {
+      const commands = counter;
+      const quiet = () => !stopping && busy === 0 && counter === commands && context.isRunning();
+      if (!quiet() || !context.cgroup) return undefined;
+      // Every process of the sandbox is in its cgroup (the commands' in child cgroups): what the
+      // sandbox started, whatever it became, is among these threads.
+      const threads = await context.cgroup.threads();
+      const scheduling = threads && (await schedulingOf(threads));
+      // A command started meanwhile may have run before its threads were listed: no mark then.
+      return scheduling !== undefined && quiet() ? { commands, scheduling } : undefined;
     },
     stop() {
       stopping ??= (async () => {

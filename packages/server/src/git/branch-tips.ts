@@ -1,4 +1,5 @@
 import type { GitCli } from './git-cli.ts';
+import { readBranchRef } from './ref-file.ts';
 
 /**
  * The commits `branches` point at in the host repository `repoDir`, read with one `for-each-ref`
@@ -28,6 +29,25 @@ export async function readBranchTips(
     if (!wanted.has(ref)) continue;
     const tip = type === 'commit' ? oid : type === 'tag' && peeledType === 'commit' ? peeled : '';
     if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(tip)) tips.set(ref.slice('refs/heads/'.length), tip);
+  }
+  return tips;
+}
+
+/**
+ * {@link readBranchTips} of a host-made repository (a mirror), read from its ref files without
+ * starting git (git writes only commits to `refs/heads/`); git is asked only when the files do not
+ * say for every branch (a branch absent, a ref store git keeps otherwise).
+ */
+export async function readHostBranchTips(
+  git: GitCli,
+  repoDir: string,
+  branches: readonly string[],
+): Promise<Map<string, string>> {
+  const tips = new Map<string, string>();
+  for (const branch of branches) {
+    const tip = await readBranchRef(repoDir, branch);
+    if (!tip) return readBranchTips(git, repoDir, branches);
+    tips.set(branch, tip);
   }
   return tips;
 }

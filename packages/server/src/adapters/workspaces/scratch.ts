@@ -7,26 +7,30 @@ import type { GitCli } from '../../git/git-cli.ts';
  * bundle taken out of a sandbox is fetched, checked and pushed from. Host-made, so host git may
  * work in it; removed when `use` returns. Leftovers of a crashed worker older than an hour go.
  * With `init: false` the folder is handed over empty, for a caller that makes the repository
- * itself in a process it starts anyway; `use` gets the objects folder it is to borrow.
+ * itself in a process it starts anyway; `use` gets the objects folder it is to borrow. When `keep`
+ * says so of what `use` returned, the folder is left for the caller, who removes it.
  */
 export async function withScratchRepo<T>(
   git: GitCli,
-  opts: { cacheDir: string; mirror: string; prefix: string; init?: boolean },
+  opts: { cacheDir: string; mirror: string; prefix: string; init?: boolean; keep?: (result: T) => boolean },
   use: (dir: string, borrow: string) => Promise<T>,
 ): Promise<T> {
   const root = join(opts.cacheDir, 'scratch');
   await mkdir(root, { recursive: true });
   await sweep(root);
   const dir = await mkdtemp(join(root, `${opts.prefix}-`));
+  let kept = false;
   try {
     const borrow = join(opts.mirror, 'objects');
     if (opts.init !== false) {
       await git.run(['init', '--quiet', '--bare', dir]);
       await writeFile(join(dir, 'objects', 'info', 'alternates'), `${borrow}\n`);
     }
-    return await use(dir, borrow);
+    const result = await use(dir, borrow);
+    kept = opts.keep?.(result) ?? false;
+    return result;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!kept) await rm(dir, { recursive: true, force: true });
   }
 }
 

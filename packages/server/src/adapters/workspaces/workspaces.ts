@@ -10,7 +10,9 @@ import { createFolderSpreader, type SpreadLog } from '../../ops/spread-folder.ts
 import { ForgeError, type RepoRef } from '../../ports/forge.ts';
 import { type WorkCapture, WorkspaceError, type Workspaces } from '../../ports/workspaces.ts';
 import { checkBranchName } from './branch-name.ts';
+import { createCaptureMemo } from './capture-memo.ts';
 import { CAPTURE_FILE, captureInSandbox, checkoutInSandbox } from './in-sandbox.ts';
+import { createKeptScratches } from './kept-scratch.ts';
 import { replayOnto } from './replay.ts';
 import { withScratchRepo } from './scratch.ts';
 import { checkTreeSize } from './tree-size.ts';
@@ -57,6 +59,10 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
   const author = deps.author ?? { name: 'ABCA', email: 'abca@localhost' };
   // The folder holding the workspaces is marked at the first prepare (see createFolderSpreader).
   const spread = createFolderSpreader(deps.processes, deps.onSpreadSkipped);
+  // A capture is taken again only when something may have run in the sandbox since the last.
+  const memo = createCaptureMemo();
+  // The scratch repository a capture was checked in, kept for that capture's push.
+  const scratches = createKeptScratches();
   const configFor = async (repo: Parameters<Workspaces['prepare']>[0]) =>
     workspaceGitConfig((await deps.remote(repo)).publicUrl, author);
 
@@ -76,9 +82,11 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       signal?: AbortSignal;
     },
     use: (scratch: string, checked: Awaited<ReturnType<typeof checkCapture>>) => Promise<T>,
+    keep?: (result: T) => boolean,
   ): Promise<T> {
     const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
-    return withScratchRepo(git, { cacheDir, mirror, prefix: 'work', init: false }, async (scratch, borrow) =>
+    const opts = { cacheDir, mirror, prefix: 'work', init: false, ...(keep ? { keep } : {}) };
+    return withScratchRepo(git, opts, async (scratch, borrow) =>
       use(
         scratch,
         await checkCapture(git, scratch, bundle, {
@@ -89,6 +97,76 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         }),
       ),
     );
+  }
+
+  /**
+   * The capture itself (see {@link Workspaces.capture}), with the number of sandbox operations it
+   * ran: the capture command, and a read of the bundle when it did not come back in the output.
+   */
+  async function takeCapture(
+    repo: Parameters<Workspaces['capture']>[0],
+    sandbox: Parameters<Workspaces['capture']>[1],
+    { branch, baseCommit, message, limits, previous, signal }: Parameters<Workspaces['capture']>[2],
+  ): Promise<{ capture: WorkCapture; operations: number }> {
+    const reported = await captureInSandbox(sandbox, {
+      gitConfig: await configFor(repo),
+      branch,
+      baseCommit,
+      message,
+      maxFileBytes: limits.maxFileBytes,
+      maxFiles: limits.maxFiles,
+      maxCaptureBytes: limits.maxCaptureBytes,
+      ...(signal ? { signal } : {}),
+    });
+    if (!reported.bundled) return { capture: { head: baseCommit, bundle: null, commits: [] }, operations: 1 };
+    // Nothing new since a capture verified earlier: the same commit is the same work. (A sandbox
+    // lying about it gets the earlier, verified work pushed, never anything unchecked.)
+    if (previous && previous.head === reported.head && !reported.committed)
+      return { capture: previous, operations: 1 };
+    let bundle: Buffer;
+    try {
+      if (reported.inline && reported.inline.length > limits.maxCaptureBytes) {
+        throw new WorkspaceError(
+          'WORK_TOO_LARGE',
+          `the task's commits are ${reported.inline.length} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
+        );
+      }
+      bundle =
+        reported.inline ?? (await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes }));
+    } catch (err) {
+      if (isSandboxFileError(err) && err.code === 'too_large') {
+        throw new WorkspaceError(
+          'WORK_TOO_LARGE',
+          `the task's commits are ${err.size ?? 'more than'} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
+        );
+      }
+      if (isSandboxFileError(err) && err.code !== 'failed' && err.code !== 'timeout')
+        throw new WorkspaceError(
+          'WORKSPACE_CORRUPT',
+          `the bundle of the work could not be read: ${err.message}`,
+        );
+      throw err;
+    }
+    const checks = {
+      branch,
+      baseCommit,
+      maxFileBytes: limits.maxFileBytes,
+      list: true,
+      ...(signal ? { signal } : {}),
+    };
+    let dir = '';
+    const capture = await inScratch(
+      repo,
+      bundle,
+      checks,
+      async (scratch, { head, commits, paths }) => {
+        dir = scratch;
+        return { head, bundle, commits, paths } satisfies WorkCapture;
+      },
+      () => true,
+    );
+    await scratches.keep(capture, { dir, branch, baseCommit });
+    return { capture, operations: reported.inline ? 1 : 2 };
   }
 
   return {
@@ -204,68 +282,24 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       await checkoutInSandbox(sandbox, await configFor(repo), signal);
     },
 
-    async capture(repo, sandbox, { branch, baseCommit, message, limits, previous, signal }) {
+    async capture(repo, sandbox, opts) {
+      const { branch, baseCommit, limits } = opts;
       checkBranchName(branch);
-      const reported = await captureInSandbox(sandbox, {
-        gitConfig: await configFor(repo),
+      const question = {
         branch,
         baseCommit,
-        message,
         maxFileBytes: limits.maxFileBytes,
         maxFiles: limits.maxFiles,
         maxCaptureBytes: limits.maxCaptureBytes,
-        ...(signal ? { signal } : {}),
-      });
-      if (!reported.bundled) return { head: baseCommit, bundle: null, commits: [] };
-      // Nothing new since a capture verified earlier: the same commit is the same work. (A sandbox
-      // lying about it gets the earlier, verified work pushed, never anything unchecked.)
-      if (previous && previous.head === reported.head && !reported.committed) return previous;
-      let bundle: Buffer;
-      try {
-        if (reported.inline && reported.inline.length > limits.maxCaptureBytes) {
-          throw new WorkspaceError(
-            'WORK_TOO_LARGE',
-            `the task's commits are ${reported.inline.length} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
-          );
-        }
-        bundle =
-          reported.inline ?? (await sandbox.readFile(CAPTURE_FILE, { maxBytes: limits.maxCaptureBytes }));
-      } catch (err) {
-        if (isSandboxFileError(err) && err.code === 'too_large') {
-          throw new WorkspaceError(
-            'WORK_TOO_LARGE',
-            `the task's commits are ${err.size ?? 'more than'} bytes as a git bundle, over the ${limits.maxCaptureBytes}-byte limit (ABCA_CHECKPOINT_MAX_BYTES)`,
-          );
-        }
-        if (isSandboxFileError(err) && err.code !== 'failed' && err.code !== 'timeout')
-          throw new WorkspaceError(
-            'WORKSPACE_CORRUPT',
-            `the bundle of the work could not be read: ${err.message}`,
-          );
-        throw err;
-      }
-      const checks = {
-        branch,
-        baseCommit,
-        maxFileBytes: limits.maxFileBytes,
-        maxFiles: limits.maxFiles,
-        list: true,
-        ...(signal ? { signal } : {}),
       };
-      return inScratch(repo, bundle, checks, async (_scratch, { head, commits, paths }) => {
-        return { head, bundle, commits, paths } satisfies WorkCapture;
-      });
+      return memo.capture(sandbox, question, () => takeCapture(repo, sandbox, opts));
     },
 
     async push(repo, { branch, baseCommit, capture, onto, beforePush, signal }) {
       checkBranchName(branch);
       if (!capture.bundle) throw new ForgeError('INTERNAL_ERROR', 'there is no work to push', false);
       const sig = signal ? { signal } : {};
-      // Checked at capture: here only what a push needs (the branch, objects that pass fsck).
-      const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, verified: true, ...sig };
-      return inScratch(repo, capture.bundle, checks, async (scratch, { head }) => {
-        if (head !== capture.head)
-          throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
+      const pushFrom = async (scratch: string, head: string) => {
         const remote = await deps.remote(repo);
         const credential = remote.credential ? { credential: remote.credential } : {};
         let target = head;
@@ -300,6 +334,22 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
           throw err;
         }
         return { commit: target };
+      };
+      // The repository this capture was checked in, when this process kept it: the push goes from there.
+      const kept = await scratches.take(capture, branch, baseCommit, WORK_REF);
+      if (kept) {
+        try {
+          return await pushFrom(kept, capture.head);
+        } finally {
+          await rm(kept, { recursive: true, force: true });
+        }
+      }
+      // Checked at capture: here only what a push needs (the branch, objects that pass fsck).
+      const checks = { branch, baseCommit, maxFileBytes: Number.MAX_SAFE_INTEGER, verified: true, ...sig };
+      return inScratch(repo, capture.bundle, checks, async (scratch, { head }) => {
+        if (head !== capture.head)
+          throw new ForgeError('INTERNAL_ERROR', 'the capture changed since it was verified', false);
+        return pushFrom(scratch, head);
       });
     },
   };

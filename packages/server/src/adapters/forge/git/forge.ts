@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { INTAKE_LIMITS } from '../../../config/intake-limits.ts';
-import { readBranchTips } from '../../../git/branch-tips.ts';
+import { readHostBranchTips } from '../../../git/branch-tips.ts';
 import type { GitCli } from '../../../git/git-cli.ts';
 import type { Mirrors } from '../../../git/mirrors.ts';
 import { probeGitRemote } from '../../../git/remote-probe.ts';
@@ -112,7 +112,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
   async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
     // As the remote has them now (a branch just pushed included): a refresh begun before this call does not do.
     const { path } = await mirrors.sync(repo, { branches: [cr.branch, cr.base], freshAfter: Date.now() });
-    const tips = await readBranchTips(git, path, [cr.branch, cr.base]);
+    const tips = await readHostBranchTips(git, path, [cr.branch, cr.base]);
     const head = tips.get(cr.branch);
     const baseTip = tips.get(cr.base);
     if (!head || !baseTip) return cr;
