@@ -27,8 +27,16 @@ describe("the kernel's scheduling counts of a set of threads", () => {
   });
 
   it('gives nothing for a running thread, a thread gone, or no thread at all', async () => {
-    // This process, reading its own counts, is running.
-    expect(await schedulingOf([process.pid])).toBeUndefined();
+    // A busy loop is always running or ready to run (state R). (Not this process: its counts are
+    // read on libuv's threads while its main thread may be waiting, state S.)
+    const busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+    try {
+      const pid = busy.pid as number;
+      await waitFor(() => stateOf(pid) === 'R', 10_000, 'the loop to run');
+      expect(await schedulingOf([pid])).toBeUndefined();
+    } finally {
+      busy.kill('SIGKILL');
+    }
     expect(await schedulingOf([2 ** 22 + 1])).toBeUndefined();
     expect(await schedulingOf([])).toBeUndefined();
   });
