@@ -154,7 +154,9 @@ export function createHelperSpawner(options: { nodePath?: string } = {}): Helper
   const start = (): ChildProcess => {
     const child = spawn(options.nodePath ?? process.execPath, ['-e', HELPER_SOURCE], {
       cwd: '/',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // Nothing of the platform's environment: each start brings its own (its PATH included, where
+      // the command is looked up).
+      env: {},
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
       // Its own session, like the sandbox's launchers: a Ctrl-C at the platform's terminal reaches
