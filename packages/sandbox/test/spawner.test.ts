@@ -73,6 +73,11 @@ describe.each([
     expect(ran.events).toContain('stdout-end');
   });
 
+  it('runs in this process folder when it is given none', async () => {
+    const ran = await collect(spawner.spawn('pwd', [], { env }));
+    expect(ran.stdout.toString()).toBe(`${process.cwd()}\n`);
+  });
+
   it('passes nothing of this process environment but what it is given', async () => {
     const ran = await collect(spawner.spawn('sh', ['-c', 'env'], { env: { ...env, ONLY: '1' } }));
     const names = ran.stdout

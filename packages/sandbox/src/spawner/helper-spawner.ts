@@ -204,7 +204,8 @@ export function createHelperSpawner(options: { nodePath?: string } = {}): Helper
           id,
           file,
           args: [...args],
-          cwd: opts.cwd,
+          // As a direct start: without a folder, the platform's own (not the helper's).
+          cwd: opts.cwd ?? process.cwd(),
           env: opts.env,
           detached: opts.detached === true,
         },
