@@ -138,7 +138,13 @@ async function handleGit(
     remoteUser: principal.login,
   });
   entry.status = res.statusCode;
-  if (before) await announcePush(deps.world, deps.urls(), repo, before, principal.login);
+  if (before) {
+    // Held from the moment the push's answer ends: a client that settles the webhooks right after
+    // its `git push` returned waits for the push's own events.
+    const announcing = announcePush(deps.world, deps.urls(), repo, before, principal.login);
+    deps.world.events.hold(announcing);
+    await announcing;
+  }
 }
 
 /**

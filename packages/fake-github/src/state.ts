@@ -210,13 +210,15 @@ export interface EventSink {
     sender: string,
     payload: () => Promise<Record<string, unknown>>,
   ): Promise<void>;
+  /** Work under way that will raise events (a push being announced): settling waits for it too. */
+  hold(work: Promise<unknown>): void;
 }
 
 /** Ids and timestamps shared by every resource of one server. */
 export class World {
   readonly repos = new Map<string, RepoState>();
   /** Webhook deliveries; none until a receiver is configured. */
-  events: EventSink = { emit: async () => {} };
+  events: EventSink = { emit: async () => {}, hold: () => {} };
   private readonly userIds = new Map<string, number>();
   private lastId = 1000;
 

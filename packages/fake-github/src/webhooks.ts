@@ -113,7 +113,10 @@ export interface WebhookSink extends EventSink {
   target: { url: string; secret: string } | undefined;
   /** Every delivery sent (or being sent), oldest first. */
   readonly records: FakeDeliveryRecord[];
-  /** Resolves once every delivery queued so far was answered. */
+  /**
+   * Resolves once every event raised so far, or by work held meanwhile ({@link EventSink.hold}),
+   * was delivered and answered.
+   */
   settle(): Promise<void>;
 }
 
@@ -128,60 +131,84 @@ export function createWebhookSink(
   installationId: number | undefined,
 ): WebhookSink {
   let chain: Promise<void> = Promise.resolve();
+  const held = new Set<Promise<unknown>>();
+  const hold = (work: Promise<unknown>) => {
+    held.add(work);
+    const done = () => held.delete(work);
+    work.then(done, done);
+  };
   const sink: WebhookSink = {
     target: undefined,
     records: [],
-    settle: () => chain,
-    async emit(
-      repo: RepoState,
-      event: string,
-      sender: string,
-      build: () => Promise<Record<string, unknown>>,
-    ) {
-      const target = sink.target;
-      if (!target) return;
-      let specific: Record<string, unknown>;
-      try {
-        specific = await build();
-      } catch (error) {
-        // A payload the fake cannot build is its own bug: recorded, never the caller's failure.
-        const text = error instanceof Error ? error.message : String(error);
-        sink.records.push({ event, action: undefined, deliveryId: '', status: -1, payload: { error: text } });
-        return;
-      }
-      const action = typeof specific.action === 'string' ? specific.action : undefined;
-      const payload: Record<string, unknown> = { ...exampleFor(event, action), ...specific };
-      if (action === undefined) delete payload.action;
-      payload.repository = repoJson(world, urls(), repo);
-      payload.sender = userJson(world, urls(), sender);
-      delete payload.organization;
-      delete payload.enterprise;
-      if (installationId !== undefined)
-        payload.installation = {
-          id: installationId,
-          node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
-        };
-      else delete payload.installation;
-      const delivery = signedDelivery(event, JSON.stringify(payload), target.secret, installationId);
-      const record: FakeDeliveryRecord = {
-        event,
-        action,
-        deliveryId: delivery.deliveryId,
-        status: 0,
-        payload,
-      };
-      sink.records.push(record);
-      chain = chain.then(async () => {
-        try {
-          // GitHub gives a receiver ten seconds, then counts the delivery as failed.
-          const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
-          record.status = (await sendWebhookDelivery(target.url, delivery, signal)).status;
-        } catch {
-          record.status = -1;
+    hold,
+    async settle() {
+      // Held work (an emit building its payload, a push being announced) queues deliveries: wait
+      // for it first, then for the queue, until neither moved.
+      for (;;) {
+        if (held.size > 0) {
+          await Promise.allSettled([...held]);
+          continue;
         }
-      });
+        const queued = chain;
+        await queued;
+        if (queued === chain && held.size === 0) return;
+      }
+    },
+    emit(repo, event, sender, build) {
+      const work = emitOne(repo, event, sender, build);
+      hold(work);
+      return work;
     },
   };
+  async function emitOne(
+    repo: RepoState,
+    event: string,
+    sender: string,
+    build: () => Promise<Record<string, unknown>>,
+  ): Promise<void> {
+    const target = sink.target;
+    if (!target) return;
+    let specific: Record<string, unknown>;
+    try {
+      specific = await build();
+    } catch (error) {
+      // A payload the fake cannot build is its own bug: recorded, never the caller's failure.
+      const text = error instanceof Error ? error.message : String(error);
+      sink.records.push({ event, action: undefined, deliveryId: '', status: -1, payload: { error: text } });
+      return;
+    }
+    const action = typeof specific.action === 'string' ? specific.action : undefined;
+    const payload: Record<string, unknown> = { ...exampleFor(event, action), ...specific };
+    if (action === undefined) delete payload.action;
+    payload.repository = repoJson(world, urls(), repo);
+    payload.sender = userJson(world, urls(), sender);
+    delete payload.organization;
+    delete payload.enterprise;
+    if (installationId !== undefined)
+      payload.installation = {
+        id: installationId,
+        node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
+      };
+    else delete payload.installation;
+    const delivery = signedDelivery(event, JSON.stringify(payload), target.secret, installationId);
+    const record: FakeDeliveryRecord = {
+      event,
+      action,
+      deliveryId: delivery.deliveryId,
+      status: 0,
+      payload,
+    };
+    sink.records.push(record);
+    chain = chain.then(async () => {
+      try {
+        // GitHub gives a receiver ten seconds, then counts the delivery as failed.
+        const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
+        record.status = (await sendWebhookDelivery(target.url, delivery, signal)).status;
+      } catch {
+        record.status = -1;
+      }
+    });
+  }
   return sink;
 }
 
