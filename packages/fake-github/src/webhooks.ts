@@ -33,6 +33,31 @@ export function signWebhookBody(secret: string, body: string | Uint8Array): stri
 }
 
 /**
+ * The parts of a payload that are the fake's own, put into GitHub's example: the repository, the
+ * sender, the installation (an App's deliveries) or none; never the example's organization or
+ * enterprise.
+ */
+function dressPayload(
+  payload: Record<string, unknown>,
+  world: World,
+  urls: Urls,
+  repo: RepoState,
+  sender: string,
+  installationId: number | undefined,
+): void {
+  payload.repository = repoJson(world, urls, repo);
+  payload.sender = userJson(world, urls, sender);
+  delete payload.organization;
+  delete payload.enterprise;
+  if (installationId !== undefined)
+    payload.installation = {
+      id: installationId,
+      node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
+    };
+  else delete payload.installation;
+}
+
+/**
  * A delivery as GitHub would send it: GitHub's example payload for the event and action, with the
  * fake's own repository, issue, comment, sender, label and assignee put in, signed with `secret`.
  */
@@ -45,16 +70,7 @@ export function buildWebhookDelivery(
   const payload = exampleFor(input.event, input.action);
   const repo = world.requireRepo(input.owner, input.name);
   if (input.action !== undefined) payload.action = input.action;
-  payload.repository = repoJson(world, urls, repo);
-  payload.sender = userJson(world, urls, input.sender);
-  delete payload.organization;
-  delete payload.enterprise;
-  if (installationId !== undefined)
-    payload.installation = {
-      id: installationId,
-      node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
-    };
-  else delete payload.installation;
+  dressPayload(payload, world, urls, repo, input.sender, installationId);
   if (input.number !== undefined) {
     const thread = world.requireThread(input.owner, input.name, input.number);
     const issue = issueJson(world, urls, repo, thread);
@@ -180,16 +196,7 @@ export function createWebhookSink(
     const action = typeof specific.action === 'string' ? specific.action : undefined;
     const payload: Record<string, unknown> = { ...exampleFor(event, action), ...specific };
     if (action === undefined) delete payload.action;
-    payload.repository = repoJson(world, urls(), repo);
-    payload.sender = userJson(world, urls(), sender);
-    delete payload.organization;
-    delete payload.enterprise;
-    if (installationId !== undefined)
-      payload.installation = {
-        id: installationId,
-        node_id: Buffer.from(`023:Integration::Installation${installationId}`).toString('base64'),
-      };
-    else delete payload.installation;
+    dressPayload(payload, world, urls(), repo, sender, installationId);
     const delivery = signedDelivery(event, JSON.stringify(payload), target.secret, installationId);
     const record: FakeDeliveryRecord = {
       event,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Spawner, sharedSpawner } from '@abca/sandbox';
+import { type SpawnedProcess, type Spawner, sharedSpawner } from '@abca/sandbox';
 
 /** What one host helper (git, rm, ...) is allowed: its time, its output, its environment. */
 export interface HostProcessOptions {
@@ -64,11 +64,11 @@ const DEFAULT_STDERR = 64 * 1024;
  */
 export function createHostProcesses(deps: { spawner?: Spawner } = {}): HostProcesses {
   const spawner = deps.spawner ?? sharedSpawner();
-  const groups = new Set<{ pid: number | undefined; kill: (why: 'stopped') => void }>();
+  const groups = new Set<{ child: SpawnedProcess; kill: (why: 'stopped') => void }>();
   let stopped = false;
 
   return {
-    running: () => [...groups].flatMap((g) => (g.pid ? [g.pid] : [])),
+    running: () => [...groups].flatMap((g) => (g.child.pid ? [g.child.pid] : [])),
     stopAll() {
       stopped = true;
       for (const g of groups) g.kill('stopped');
@@ -81,8 +81,7 @@ export function createHostProcesses(deps: { spawner?: Spawner } = {}): HostProce
         ['--pdeathsig', 'TERM', '--', 'timeout', '-k', String(KILL_AFTER_S), `${limitS}s`, ...argv],
         { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), env: opts.env },
       );
-      // Known once it started (at once from a direct spawn, a message later from the helper).
-      let pid = child.pid;
+      // A kill asked for before the pid is known (a message after the start, from the helper).
       let killWanted: NodeJS.Signals | undefined;
       const maxErr = opts.maxStderrBytes ?? DEFAULT_STDERR;
       const out: Buffer[] = [];
@@ -92,6 +91,7 @@ export function createHostProcesses(deps: { spawner?: Spawner } = {}): HostProce
       let killed: HostProcessResult['killed'];
       // `timeout` leads its own process group (pgid = its pid): killing -pid takes every helper.
       const killGroup = (sig: NodeJS.Signals = 'SIGKILL') => {
+        const pid = child.pid;
         if (!pid) {
           killWanted = sig;
           return;
@@ -110,15 +110,12 @@ export function createHostProcesses(deps: { spawner?: Spawner } = {}): HostProce
         killed ??= why;
         killGroup();
       };
-      const group = { pid, kill };
+      const group = { child, kill };
       groups.add(group);
-      const started = () => {
-        pid = child.pid;
-        group.pid = pid;
-        if (killWanted) killGroup(killWanted);
-      };
-      if (pid) started();
-      else child.once('spawn', started);
+      if (!child.pid)
+        child.once('spawn', () => {
+          if (killWanted) killGroup(killWanted);
+        });
       // A backstop in case `timeout` itself cannot run its course.
       const backstop = setTimeout(() => kill('timeout'), opts.timeoutMs + (KILL_AFTER_S + 5) * 1000);
       const onAbort = () => kill('cancelled');
