@@ -164,13 +164,15 @@ export async function decideApproval(db: Db, d: Decision): Promise<Approval> {
 }
 
 /** The pending requests whose time is up, oldest first (the reconciler denies them: `expireApprovals`). */
+/** The condition on `approvals` of a pending request past its timeout. */
+export const PAST_TIMEOUT = `state = 'pending' AND expires_at <= clock_timestamp()`;
+
 export async function expiredApprovals(
   db: Queryable,
   limit = 100,
 ): Promise<{ task_id: string; approval_id: string }[]> {
   const res = await db.query<{ task_id: string; approval_id: string }>(
-    `SELECT task_id, approval_id FROM approvals WHERE state = 'pending' AND expires_at <= clock_timestamp()
-     ORDER BY expires_at LIMIT $1`,
+    `SELECT task_id, approval_id FROM approvals WHERE ${PAST_TIMEOUT} ORDER BY expires_at LIMIT $1`,
     [limit],
   );
   return res.rows;

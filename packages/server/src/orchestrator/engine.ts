@@ -26,7 +26,7 @@ import { type Admitted, admitWaitingTasks } from './dispatcher.ts';
 import { createDrain } from './drain.ts';
 import { claimExecutorId, heartbeat, markStopped } from './executors.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { reconcile } from './reconciler.ts';
+import { probeReconcile, reconcile } from './reconciler.ts';
 import { ADMITTED_CHANNEL, claimAndStart } from './start-claim.ts';
 import { registerTaskWorkflow, TASK_QUEUE } from './workflow.ts';
 import type { SandboxPool } from './workspace/sandbox-pool.ts';
@@ -316,13 +316,21 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     if (reconciling) return;
     reconciling = true;
     try {
-      await admit();
+      // One statement says which backstops have work: an idle tick costs one round trip.
+      const due = await probeReconcile(db, {
+        executorId,
+        staleMs: config.executorStaleMs,
+        recoverWorkflows: o.runWorkflows,
+        queueMaxAgeS: config.queueMaxAgeS,
+      });
+      if (due.waiting) await admit();
       // Starts still on their way are not orphans.
       await starting;
       await reconcile(deps, {
         startWorkflow,
         staleMs: config.executorStaleMs,
         recoverWorkflows: o.runWorkflows,
+        due,
       });
     } catch (err) {
       olog.warn({ err }, 'reconcile failed');

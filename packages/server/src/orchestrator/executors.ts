@@ -76,12 +76,17 @@ export async function markStopped(db: Db, executorId: string): Promise<void> {
  * interrupted workflows pending): marks them recovered (one live process wins each) and returns
  * their ids, whose unfinished workflows the caller resumes.
  */
+/**
+ * The condition on `executors` of another executor that stopped or went silent and is not recovered
+ * yet: `self` is the parameter of this executor's id, `staleMs` the one of the heartbeat's age.
+ */
+export const unrecoveredDead = (self: string, staleMs: string) =>
+  `executor_id <> ${self} AND recovered_at IS NULL
+   AND (stopped_at IS NOT NULL OR heartbeat_at < now() - make_interval(secs => ${staleMs}::float8 / 1000))`;
+
 export async function claimDeadExecutors(db: Db, self: string, staleMs: number): Promise<string[]> {
   const res = await db.query<{ executor_id: string }>(
-    `UPDATE executors SET recovered_at = now()
-     WHERE executor_id <> $1 AND recovered_at IS NULL
-       AND (stopped_at IS NOT NULL OR heartbeat_at < now() - make_interval(secs => $2::float8 / 1000))
-     RETURNING executor_id`,
+    `UPDATE executors SET recovered_at = now() WHERE ${unrecoveredDead('$1', '$2')} RETURNING executor_id`,
     [self, staleMs],
   );
   return res.rows.map((r) => r.executor_id);

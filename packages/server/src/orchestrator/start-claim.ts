@@ -6,6 +6,15 @@ import type { Admitted } from './dispatcher.ts';
 /** `NOTIFY` channel of admitted tasks that their admitting process leaves to the workers. */
 export const ADMITTED_CHANNEL = 'abca_task_admitted';
 
+/**
+ * The condition on `tasks t` of an admitted task without its workflow: `active` is the parameter of
+ * the active statuses, `minAgeS` the one of the seconds since admission.
+ */
+export const withoutWorkflow = (active: string, minAgeS: string) =>
+  `t.admitted_at IS NOT NULL AND t.status = ANY(${active})
+   AND t.admitted_at <= now() - make_interval(secs => ${minAgeS})
+   AND NOT EXISTS (SELECT 1 FROM dbos.workflow_status w WHERE w.workflow_uuid = ${WORKFLOW_ID_OF_T})`;
+
 export interface ClaimFilter {
   /** Only these tasks (the ones an admission round just admitted); default any admitted task. */
   taskIds?: string[];
@@ -33,10 +42,7 @@ export async function claimAndStart(
   return withTx(db, async (tx) => {
     const locked = await tx.query<{ task_id: string; run_seq: number; resume_step: string | null }>(
       `SELECT t.task_id, t.run_seq, t.resume_step FROM tasks t
-       WHERE t.admitted_at IS NOT NULL AND t.status = ANY($1)
-         AND ($2::text[] IS NULL OR t.task_id = ANY($2))
-         AND t.admitted_at <= now() - make_interval(secs => $3)
-         AND NOT EXISTS (SELECT 1 FROM dbos.workflow_status w WHERE w.workflow_uuid = ${WORKFLOW_ID_OF_T})
+       WHERE ${withoutWorkflow('$1', '$3')} AND ($2::text[] IS NULL OR t.task_id = ANY($2))
        ORDER BY t.admitted_at, t.task_id
        LIMIT $4
        FOR UPDATE OF t SKIP LOCKED`,
