@@ -9,7 +9,12 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createHostProcesses } from '../packages/server/src/ops/host-processes.ts';
 import { spreadFolder } from '../packages/server/src/ops/spread-folder.ts';
-import { createLogger, migrate, startEmbeddedPostgres } from '../packages/server/src/testing.ts';
+import {
+  createLogger,
+  migrate,
+  startEmbeddedPostgres,
+  withDatabase,
+} from '../packages/server/src/testing.ts';
 import { startCpuRecording } from './cpu/cpu-report.ts';
 import { makeTestTmpRoots } from './tmp-root.ts';
 
@@ -39,7 +44,7 @@ export default async function setup(project: TestProject) {
   );
   const home = mkdtempSync(join(tmpdir(), 'abca-test-pg-'));
   const postgres = await startEmbeddedPostgres({ home, log: createLogger({ level: 'warn' }) });
-  const adminUrl = postgres.url.replace(/\/abca$/, '/postgres');
+  const adminUrl = withDatabase(postgres.url, 'postgres');
   // `ABCA_TEST_CPU=<folder>`: what each file costs in CPU, PostgreSQL's included (test/cpu/).
   const cpuDir = process.env.ABCA_TEST_CPU;
   const cpu = cpuDir
@@ -107,7 +112,7 @@ async function makeTemplateDatabase(adminUrl: string): Promise<string> {
   } finally {
     await admin.end();
   }
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const url = withDatabase(adminUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await migrate(pool);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
+import { withDatabase } from '../../packages/server/src/storage/database-url.ts';
 import { noteTestDatabase } from '../cpu/file-recorder.ts';
 
 /**
@@ -29,5 +30,5 @@ export async function createTestDatabase(prefix = 't', opts: { empty?: boolean }
     await client.end();
   }
   noteTestDatabase(process.env.ABCA_TEST_CPU, name);
-  return admin.replace(/\/postgres$/, `/${name}`);
+  return withDatabase(admin, name);
 }

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../ops/logger.ts';
+import { localServerUrl } from './database-url.ts';
 import { recordedLocation } from './state-folder-reset.ts';
 
 /** A PostgreSQL server the platform runs itself, with its data in the state folder where the OS allows. */
@@ -127,10 +128,12 @@ export async function startEmbeddedPostgres(opts: { home: string; log: Logger })
     writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, port }), { mode: 0o600 });
     startedHere = true;
   }
-  const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${base}/postgres`);
+  // Through the server's Unix socket (in its data folder) when its path fits: see database-url.ts.
+  const urlOf = (database: string) =>
+    localServerUrl({ user: 'postgres', password, port, socketDir: dataDir, database });
+  await ensureDatabase(urlOf('postgres'));
   return {
-    url: `${base}/${DB_NAME}`,
+    url: urlOf(DB_NAME),
     dataDir,
     async stop() {
       if (!startedHere) return;
