@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { cancelApprovals } from '../approvals/approval-store.ts';
 import type { Config } from '../config/config.ts';
@@ -112,6 +113,13 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     ...(config.executorId ? { explicitId: config.executorId } : {}),
   });
   const olog = log.child({ executorId });
+  /**
+   * Runs DBOS calls in the async context this function was started in, outside every workflow.
+   * DBOS reads its context from `AsyncLocalStorage`: a workflow started or cancelled from code a
+   * workflow runs (its end freeing a slot, a step ending a task and admitting the next) would be
+   * made that workflow's child, with its deadline and its step counter, and not the task's own.
+   */
+  const outsideWorkflows = AsyncLocalStorage.snapshot();
   const cancellations = createCancellations(db, { pollMs: 300 });
   const drain = createDrain();
   let admitting: Promise<void> | undefined;
@@ -239,10 +247,14 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
   const startWorkflow = async ({ taskId, runSeq, resumeStep }: Admitted) => {
     const local = o.runWorkflows && runningHere < config.workerSlots;
     const workflowID = workflowIdOf(taskId, runSeq);
-    await DBOS.startWorkflow(workflow, { workflowID, ...(local ? {} : { queueName: TASK_QUEUE }) })(
-      taskId,
-      runSeq,
-      resumeStep,
+    // Outside any workflow: a start asked for by a running task's workflow (a slot it freed, a
+    // task it ended) would otherwise be DBOS's child workflow of that one.
+    await outsideWorkflows(() =>
+      DBOS.startWorkflow(workflow, { workflowID, ...(local ? {} : { queueName: TASK_QUEUE }) })(
+        taskId,
+        runSeq,
+        resumeStep,
+      ),
     );
   };
   /**
@@ -346,7 +358,7 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     async cancel(taskId) {
       cancellations.cancelLocal(taskId);
       const runSeq = (await getTask(db, taskId).catch(() => undefined))?.run_seq ?? 0;
-      await DBOS.cancelWorkflow(workflowIdOf(taskId, runSeq)).catch(() => {});
+      await outsideWorkflows(() => DBOS.cancelWorkflow(workflowIdOf(taskId, runSeq))).catch(() => {});
       await cancelApprovals(db, taskId).catch(() => {});
       await admit();
     },
