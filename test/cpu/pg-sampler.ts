@@ -52,7 +52,10 @@ export function startPgSampler(postmasterPid: number, everyMs = 200): PgSampler 
 }
 
 function databaseOf(title: string): string {
-  // `postgres: <user> <db> <host>(<port>) <state>`; background processes have no host part.
-  const m = /^postgres: \S+ (\S+) \S+\(\d+\)/.exec(title) ?? /^postgres: autovacuum worker (\S+)/.exec(title);
+  // `postgres: <user> <db> <host>(<port>) <state>`, or `[local]` for a Unix socket's client;
+  // background processes have no host part.
+  const m =
+    /^postgres: \S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title) ??
+    /^postgres: autovacuum worker (\S+)/.exec(title);
   return m?.[1] ?? '(server)';
 }
