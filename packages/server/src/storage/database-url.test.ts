@@ -4,7 +4,10 @@ import { localServerUrl, withDatabase } from './database-url.ts';
 
 /** What pg makes of a connection string (the client parses it when made; nothing connects). */
 const parse = (connectionString: string) => {
-  const p = new pg.Client({ connectionString }).connectionParameters as unknown as Record<string, unknown>;
+  const client = new pg.Client({ connectionString }) as unknown as {
+    connectionParameters: Record<string, unknown>;
+  };
+  const p = client.connectionParameters;
   return {
     host: p.host,
     port: String(p.port),
