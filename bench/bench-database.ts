@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { type Platform, startPlatform } from '../packages/server/src/main.ts';
 import { createLogger } from '../packages/server/src/ops/logger.ts';
+import { withDatabase } from '../packages/server/src/storage/database-url.ts';
 import { startEmbeddedPostgres } from '../packages/server/src/storage/embedded-postgres.ts';
 import { benchConfig } from './config/bench-config.ts';
 
@@ -35,7 +36,7 @@ export async function startBenchPlatform(
   const dbName = `bench_${Date.now()}_${process.pid}`;
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
-  const databaseUrl = baseUrl.replace(/\/[^/]+$/, `/${dbName}`);
+  const databaseUrl = withDatabase(baseUrl, dbName);
   const platform = await startPlatform({
     mode: 'serve',
     env: { ABCA_HOME: home, ABCA_PORT: '0', DATABASE_URL: databaseUrl, ABCA_AGENT_RUNTIME: 'fake', ...env },
@@ -98,7 +99,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
   return {
-    url: baseUrl.replace(/\/[^/]+$/, `/${dbName}`),
+    url: withDatabase(baseUrl, dbName),
     async close() {
       await embedded?.stop();
       if (embedded && !embedded.dataDir.startsWith(home))
