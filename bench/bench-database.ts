@@ -56,8 +56,13 @@ export async function startBenchPlatform(
     headers,
     ...(embedded ? { pgDataDir: embedded.dataDir } : {}),
     async close() {
-      await platform.stop();
-      await embedded?.stop();
+      // The embedded server is stopped and its folder removed even when the platform's stop fails
+      // (a bench's error, a profiler): otherwise it outlives the bench under /var/lib/abca.
+      try {
+        await platform.stop();
+      } finally {
+        await embedded?.stop();
+      }
       if (embedded && !embedded.dataDir.startsWith(home))
         rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
       rmSync(home, { recursive: true, force: true });
