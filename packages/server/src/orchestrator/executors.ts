@@ -72,11 +72,6 @@ export async function markStopped(db: Db, executorId: string): Promise<void> {
 }
 
 /**
- * Takes over executors whose heartbeat stopped, or that stopped cleanly (a drain leaves their
- * interrupted workflows pending): marks them recovered (one live process wins each) and returns
- * their ids, whose unfinished workflows the caller resumes.
- */
-/**
  * The condition on `executors` of another executor that stopped or went silent and is not recovered
  * yet: `self` is the parameter of this executor's id, `staleMs` the one of the heartbeat's age.
  */
@@ -84,6 +79,11 @@ export const unrecoveredDead = (self: string, staleMs: string) =>
   `executor_id <> ${self} AND recovered_at IS NULL
    AND (stopped_at IS NOT NULL OR heartbeat_at < now() - make_interval(secs => ${staleMs}::float8 / 1000))`;
 
+/**
+ * Takes over executors whose heartbeat stopped, or that stopped cleanly (a drain leaves their
+ * interrupted workflows pending): marks them recovered (one live process wins each) and returns
+ * their ids, whose unfinished workflows the caller resumes.
+ */
 export async function claimDeadExecutors(db: Db, self: string, staleMs: number): Promise<string[]> {
   const res = await db.query<{ executor_id: string }>(
     `UPDATE executors SET recovered_at = now() WHERE ${unrecoveredDead('$1', '$2')} RETURNING executor_id`,

@@ -50,23 +50,17 @@ export async function probeReconcile(
   db: Db,
   opts: { executorId: string; staleMs: number; recoverWorkflows: boolean; queueMaxAgeS: number },
 ): Promise<ReconcileDue> {
-  const res = await db.query<{
-    waiting: boolean;
-    dead_executors: boolean;
-    orphans: boolean;
-    ended: boolean;
-    expired_queued: boolean;
-    expired_approvals: boolean;
-  }>({
+  // Named as the fields of {@link ReconcileDue}: the row is the answer.
+  const res = await db.query<ReconcileDue>({
     name: 'abca_reconcile_probe',
     text: `SELECT
       EXISTS (SELECT 1 FROM tasks t WHERE t.admitted_at IS NULL
-        AND t.status IN ('SUBMITTED', 'QUEUED', 'AWAITING_APPROVAL')) AS waiting,
-      ($2::boolean AND EXISTS (SELECT 1 FROM executors WHERE ${unrecoveredDead('$1', '$3')})) AS dead_executors,
-      EXISTS (SELECT 1 FROM tasks t WHERE ${withoutWorkflow('$4', '$5')}) AS orphans,
-      EXISTS (SELECT 1 FROM ${endedWorkflows('$4')}) AS ended,
-      EXISTS (SELECT 1 FROM ${queuedPast('$6')}) AS expired_queued,
-      EXISTS (SELECT 1 FROM approvals WHERE ${PAST_TIMEOUT}) AS expired_approvals`,
+        AND t.status IN ('SUBMITTED', 'QUEUED', 'AWAITING_APPROVAL')) AS "waiting",
+      ($2::boolean AND EXISTS (SELECT 1 FROM executors WHERE ${unrecoveredDead('$1', '$3')})) AS "deadExecutors",
+      EXISTS (SELECT 1 FROM tasks t WHERE ${withoutWorkflow('$4', '$5')}) AS "orphans",
+      EXISTS (SELECT 1 FROM ${endedWorkflows('$4')}) AS "ended",
+      EXISTS (SELECT 1 FROM ${queuedPast('$6')}) AS "expiredQueued",
+      EXISTS (SELECT 1 FROM approvals WHERE ${PAST_TIMEOUT}) AS "expiredApprovals"`,
     values: [
       opts.executorId,
       opts.recoverWorkflows,
@@ -76,19 +70,12 @@ export async function probeReconcile(
       opts.queueMaxAgeS,
     ],
   });
-  const r = res.rows[0];
-  return {
-    waiting: r?.waiting ?? true,
-    deadExecutors: r?.dead_executors ?? true,
-    orphans: r?.orphans ?? true,
-    ended: r?.ended ?? true,
-    expiredQueued: r?.expired_queued ?? true,
-    expiredApprovals: r?.expired_approvals ?? true,
-  };
+  // A statement answers one row; without it every backstop runs, as before the probe.
+  return res.rows[0] ?? ALL_DUE;
 }
 
-/** Every backstop due: what a tick does without a probe. */
-export const ALL_DUE: ReconcileDue = {
+/** Every backstop due. */
+const ALL_DUE: ReconcileDue = {
   waiting: true,
   deadExecutors: true,
   orphans: true,
@@ -102,7 +89,7 @@ export const ALL_DUE: ReconcileDue = {
  * - resume the workflows of executors whose heartbeat stopped (DBOS only recovers its own at launch);
  * - start a workflow for an admitted task that has none (a crash between admission and start);
  * - fail a task whose workflow ended without a terminal state, or waited in the queue too long.
- * Only the backstops `due` names run (default: all).
+ * Only the backstops `due` names run ({@link probeReconcile}).
  */
 export async function reconcile(
   deps: OrchestratorDeps,
@@ -110,11 +97,11 @@ export async function reconcile(
     startWorkflow(run: Admitted): Promise<void>;
     staleMs: number;
     recoverWorkflows: boolean;
-    due?: ReconcileDue;
+    due: ReconcileDue;
   },
 ): Promise<void> {
   const { db, log } = deps;
-  const due = opts.due ?? ALL_DUE;
+  const { due } = opts;
   if (opts.recoverWorkflows && due.deadExecutors) {
     for (const dead of await claimDeadExecutors(db, deps.executorId, opts.staleMs)) {
       const pending = await DBOS.listWorkflows({ status: 'PENDING', executorId: dead });

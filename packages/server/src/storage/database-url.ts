@@ -32,8 +32,8 @@ export function localServerUrl(opts: {
   u.username = encodeURIComponent(opts.user);
   u.password = encodeURIComponent(opts.password);
   u.pathname = `/${encodeURIComponent(opts.database)}`;
-  const socket = opts.socketDir ? `${opts.socketDir}/.s.PGSQL.${opts.port}` : undefined;
-  if (opts.socketDir && socket && Buffer.byteLength(socket) <= SOCKET_PATH_MAX)
+  const socket = `${opts.socketDir}/.s.PGSQL.${opts.port}`;
+  if (opts.socketDir && Buffer.byteLength(socket) <= SOCKET_PATH_MAX)
     u.searchParams.set('host', opts.socketDir);
   return u.toString();
 }

@@ -7,12 +7,12 @@ import type { GitCli } from '../../git/git-cli.ts';
  * bundle taken out of a sandbox is fetched, checked and pushed from. Host-made, so host git may
  * work in it; removed when `use` returns. Leftovers of a crashed worker older than an hour go.
  * With `init: false` the folder is handed over empty, for a caller that makes the repository
- * itself in a process it starts anyway; `use` gets the objects folder it is to borrow. When `keep`
- * says so of what `use` returned, the folder is left for the caller, who removes it.
+ * itself in a process it starts anyway; `use` gets the objects folder it is to borrow. With `keep`,
+ * the folder is left for the caller once `use` succeeded, and the caller removes it.
  */
 export async function withScratchRepo<T>(
   git: GitCli,
-  opts: { cacheDir: string; mirror: string; prefix: string; init?: boolean; keep?: (result: T) => boolean },
+  opts: { cacheDir: string; mirror: string; prefix: string; init?: boolean; keep?: boolean },
   use: (dir: string, borrow: string) => Promise<T>,
 ): Promise<T> {
   const root = join(opts.cacheDir, 'scratch');
@@ -27,7 +27,7 @@ export async function withScratchRepo<T>(
       await writeFile(join(dir, 'objects', 'info', 'alternates'), `${borrow}\n`);
     }
     const result = await use(dir, borrow);
-    kept = opts.keep?.(result) ?? false;
+    kept = opts.keep === true;
     return result;
   } finally {
     if (!kept) await rm(dir, { recursive: true, force: true });

@@ -82,10 +82,11 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
       signal?: AbortSignal;
     },
     use: (scratch: string, checked: Awaited<ReturnType<typeof checkCapture>>) => Promise<T>,
-    keep?: (result: T) => boolean,
+    /** The scratch repository stays (the caller removes it) once `use` succeeded. */
+    keep = false,
   ): Promise<T> {
     const mirror = await mirrors.ensure(repo, checks.signal ? { signal: checks.signal } : {});
-    const opts = { cacheDir, mirror, prefix: 'work', init: false, ...(keep ? { keep } : {}) };
+    const opts = { cacheDir, mirror, prefix: 'work', init: false, keep };
     return withScratchRepo(git, opts, async (scratch, borrow) =>
       use(
         scratch,
@@ -163,7 +164,7 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
         dir = scratch;
         return { head, bundle, commits, paths } satisfies WorkCapture;
       },
-      () => true,
+      true,
     );
     await scratches.keep(capture, { dir, branch, baseCommit });
     return { capture, operations: reported.inline ? 1 : 2 };
