@@ -73,6 +73,12 @@ const CREATION_GROUP_MAX = 64;
  */
 const CREATION_GROUPS_IN_FLIGHT = 1;
 
+/**
+ * How often DBOS's notifier flushes the wake-ups of `DBOS.setEvent`/`writeStream`: ABCA uses
+ * neither, so it only bounds a wake-up no one waits for. DBOS's default is 10 ms.
+ */
+export const DBOS_NOTIFIER_MS = 1000;
+
 /** Of the stop's bound, what is kept for the cut: the runs save their transcripts and park. */
 const CUT_GRACE_MS = 5000;
 
@@ -300,6 +306,10 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     applicationVersion: 'abca-task-v1',
     listenQueues: o.runWorkflows ? [TASK_QUEUE] : ['abca-api-only'],
     logger: dbosLogger(olog.child({ component: 'dbos' })),
+    // DBOS wakes its notifier this often to flush the wake-ups of `setEvent` and `writeStream`,
+    // which ABCA does not use: at DBOS's default (10 ms) that loop alone woke every process 100
+    // times a second and was half of an idle platform's CPU (docs/benchmarks.md, "An idle platform").
+    notificationCoalesceMs: DBOS_NOTIFIER_MS,
   });
   if (o.runWorkflows) await keepRecoveryOnTaskQueue(db, executorId, olog);
   await DBOS.launch();
