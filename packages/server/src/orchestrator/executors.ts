@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Db } from '../storage/db.ts';
 
 export interface ExecutorRow {
@@ -7,19 +8,31 @@ export interface ExecutorRow {
   heartbeat_at: Date;
 }
 
+/**
+ * Whether a process of this host lives. A zombie (ended, not yet reaped by its parent) answers
+ * `kill(pid, 0)` like a live one, so Linux's `/proc` is asked for its state too.
+ */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    return state !== 'Z' && state !== 'X';
+  } catch (err) {
+    // Gone since, or no /proc on this system (the kill above answered then).
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
 /**
  * Claims a stable, unique executor id for this process. Without an explicit id it takes the
- * lowest `<host>-<kind>-<n>` that is free, stale, or held by a dead process on this host, so a
- * restarted worker gets its old id back and DBOS recovers its workflows at launch.
+ * lowest `<host>-<kind>-<n>` that is free, held by a dead process on this host, or stale and not
+ * held by a live process of this host, so a restarted worker gets its old id back and DBOS
+ * recovers its workflows at launch.
  */
 export async function claimExecutorId(
   db: Db,
@@ -38,9 +51,14 @@ export async function claimExecutorId(
       );
       return (ins.rowCount ?? 0) > 0;
     }
+    // On this host the holder's pid says whether it lives. A live holder keeps its id even when its
+    // heartbeat is late (a process still starting on a loaded machine beats only once launched):
+    // two live processes under one id would each recover the other's workflows.
+    const otherHere = row.hostname === opts.hostname && row.pid !== opts.pid;
+    const liveHere = otherHere && pidAlive(row.pid);
+    const deadHere = otherHere && !liveHere;
     const stale = Date.now() - row.heartbeat_at.getTime() > opts.staleMs;
-    const deadHere = row.hostname === opts.hostname && row.pid !== opts.pid && !pidAlive(row.pid);
-    if (!force && !stale && !deadHere) return false;
+    if (!force && (liveHere || (!stale && !deadHere))) return false;
     const upd = await db.query(
       `UPDATE executors SET kind = $2, hostname = $3, pid = $4, started_at = now(), heartbeat_at = now(),
          stopped_at = NULL, recovered_at = NULL
