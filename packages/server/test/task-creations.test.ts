@@ -22,7 +22,7 @@ beforeAll(async () => {
   db = createPool(await createTestDatabase('task_creations'), 4);
   await migrate(db);
   await db.query(
-    "INSERT INTO users (user_id, role) VALUES ('ann', 'member'), ('bob', 'member'), ('cy', 'member')",
+    "INSERT INTO users (user_id, role) VALUES ('ann', 'member'), ('bob', 'member'), ('cy', 'member'), ('dan', 'member')",
   );
   await db.query(
     `INSERT INTO repos (repo, forge, settings) VALUES ('acme/app', '{"kind":"fake"}', '{}'),
@@ -190,6 +190,69 @@ describe('admission in the creation', () => {
       `SELECT task_id FROM tasks WHERE admitted_at IS NULL AND status IN ('SUBMITTED','QUEUED') ORDER BY created_at, task_id`,
     );
     expect(pos.rows.map((r) => r.task_id)).toEqual([late, after.task.task_id]);
+  });
+
+  /** `n` tasks of `user` waiting (QUEUED, never admitted), older than anything a test creates. */
+  async function waiting(user: string, n: number, prefix: string): Promise<void> {
+    await db.query(
+      `INSERT INTO tasks (task_id, user_id, repo, status, workflow_ref, max_turns, event_seq, created_at)
+       SELECT $2 || lpad(i::text, 5, '0'), $1, 'acme/app', 'QUEUED', 'coding/new-task-v1', 5, 2,
+         now() - interval '1 hour' + i * interval '1 ms'
+       FROM generate_series(1, $3::int) i`,
+      [user, prefix, n],
+    );
+  }
+
+  it('past 1,000 waiting tasks a new one is QUEUED at once, with its place and what holds it', async () => {
+    const first = await createTasks(db, [task('ann', 'acme/app')], admission(1));
+    expect(first.admitted).toHaveLength(1);
+    await waiting('dan', 1000, 'W1');
+    const { outcomes, admitted } = await createTasks(db, [task('bob', 'acme/app')], admission(1));
+    expect(admitted).toEqual([]);
+    const o = outcomes[0] as Made;
+    expect(o.task.status).toBe('QUEUED');
+    expect(o.waiting?.position).toBe(1001);
+    expect((await eventsOf(o.task.task_id)).map((e) => e.data)).toEqual([
+      { status: 'SUBMITTED', repo: 'acme/app', user_id: 'bob' },
+      { from: 'SUBMITTED', to: 'QUEUED', reason: 'global_cap', queue_position: 1001 },
+    ]);
+  });
+
+  it('admits a task that fits behind 1,000 that cannot (their user is at its cap)', async () => {
+    const first = await createTasks(db, [task('dan', 'acme/app')], admission(10, 1));
+    expect(first.admitted).toHaveLength(1);
+    await waiting('dan', 1000, 'W2');
+    const { outcomes, admitted } = await createTasks(db, [task('bob', 'acme/app')], admission(10, 1));
+    const o = outcomes[0] as Made;
+    expect(admitted.map((a) => a.taskId)).toEqual([o.task.task_id]);
+    expect(o.task.status).toBe('SUBMITTED');
+    expect(o.task.admitted_at).not.toBeNull();
+    // dan's still wait, in their order.
+    const still = await db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM tasks WHERE user_id = 'dan' AND status = 'QUEUED' AND admitted_at IS NULL",
+    );
+    expect(Number(still.rows[0]?.n)).toBe(1000);
+  });
+
+  it('says `long_queue` of a task that waits only behind 1,000 others that could run', async () => {
+    // Stored without admission (as by a process that could not admit): 1,000 that fit the caps.
+    await waiting('dan', 1000, 'W3');
+    const { outcomes, admitted } = await createTasks(
+      db,
+      [task('bob', 'acme/app')],
+      admission(5000, 5000, 5000),
+    );
+    // The walk takes the first 1,000 of the line; the new task is the 1,001st.
+    expect(admitted).toHaveLength(1000);
+    const o = outcomes[0] as Made;
+    expect(o.task.status).toBe('QUEUED');
+    expect(o.waiting?.position).toBe(1);
+    expect((await eventsOf(o.task.task_id))[1]?.data).toEqual({
+      from: 'SUBMITTED',
+      to: 'QUEUED',
+      reason: 'long_queue',
+      queue_position: 1,
+    });
   });
 
   it('tells the workers when it admitted a task, at commit', async () => {

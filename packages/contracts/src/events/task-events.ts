@@ -13,7 +13,7 @@ export const TASK_EVENT_DATA = {
   'task.status_changed': z.object({
     from: TaskStatus,
     to: TaskStatus,
-    /** Why (`slot_available`, `global_cap`, `user_cap`, `repo_cap`, ...). */
+    /** Why (`slot_available`, `global_cap`, `user_cap`, `repo_cap`, `long_queue`, ...). */
     reason: z.string().optional(),
     /** 1-based, when the task went to QUEUED. */
     queue_position: count.optional(),
