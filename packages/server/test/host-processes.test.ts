@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHostProcesses } from '../src/ops/host-processes.ts';
 import { gone, marker, running } from './support/proc.ts';
+import { until } from './support/until.ts';
 
 /**
  * Host helpers of tasks run in their own process group with a time limit kept by `timeout`, not by
@@ -93,7 +94,9 @@ describe('host processes', () => {
     const mark2 = marker();
     const second = p.run(tree(mark2), { env: ENV, timeoutMs: 600_000, maxStdoutBytes: 1024 });
     await started(mark2);
-    expect(p.running()).toHaveLength(1);
+    // Its pid is known once the process helper's answer arrived, which on a loaded machine can come
+    // after the sleeps it started are already running.
+    await until('the group to be listed', () => p.running().length === 1, 30_000);
     p.stopAll();
     expect((await second).killed).toBe('stopped');
     expect(await gone(mark2, 2_000)).toBe(true);
