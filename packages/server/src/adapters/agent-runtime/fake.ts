@@ -154,14 +154,17 @@ export function createFakeAgentRuntime(deps: { effects: FakeEffects; turnDelayMs
         };
       }
       const marker = `ABCA fake agent change for task ${task.task_id}`;
-      const already = await input.sandbox.exec(`git log --format=%H --grep=${JSON.stringify(marker)} -n 1`);
-      let commit = already.stdout.trim();
-      if (!commit) {
-        const made = await input.sandbox.exec(
-          `printf '%s\\n' ${JSON.stringify(marker)} >> ABCA_FAKE_CHANGE.md && git add ABCA_FAKE_CHANGE.md && git commit -q -m ${JSON.stringify(marker)} && git rev-parse HEAD`,
-        );
-        if (made.exitCode !== 0) throw new Error(`fake agent could not commit: ${made.stderr}`);
-        commit = made.stdout.trim().split('\n').pop() ?? '';
+      // One sandbox command: the commit a resumed run made already, or a new one.
+      const q = JSON.stringify(marker);
+      const res = await input.sandbox.exec(
+        `c=$(git log --format=%H --grep=${q} -n 1 2>/dev/null) || c=''
+if [ -n "$c" ]; then echo "already $c"; exit 0; fi
+printf '%s\\n' ${q} >> ABCA_FAKE_CHANGE.md && git add ABCA_FAKE_CHANGE.md && git commit -q -m ${q} && echo "made $(git rev-parse HEAD)"`,
+      );
+      const [how, commit = ''] = res.stdout.trim().split('\n').pop()?.split(' ') ?? [];
+      if (res.exitCode !== 0 || (how !== 'made' && how !== 'already'))
+        throw new Error(`fake agent could not commit: ${res.stderr}`);
+      if (how === 'made') {
         await effects.record(task.task_id, 'agent.commit', { commit, usage });
         await effects.pause(signal);
       }
