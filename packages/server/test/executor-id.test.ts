@@ -67,16 +67,23 @@ describe('claimExecutorId', () => {
   });
 
   it('takes back the id of a process that ended and was not reaped yet (a zombie)', async () => {
-    // `true` ends at once; its parent becomes `sleep`, which never waits for it.
-    const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The background shell ends only once the main one has become `sleep` (its `comm`), which never
+    // waits for its children: it stays a zombie. (Ending at once, the shell could reap it first.)
+    const script = 'sh -c "until grep -qx sleep /proc/$$/comm; do sleep 0.01; done" & echo $!; exec sleep 60';
+    const sh = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(sh);
     const zombie = await new Promise<number>((resolve) =>
       sh.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
     );
-    await until(
-      'the child to be a zombie',
-      () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? false,
-    );
+    const state = () => {
+      try {
+        return readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0];
+      } catch {
+        return 'gone';
+      }
+    };
+    await until('the child to be a zombie', () => state() === 'Z' || state() === 'gone', 30_000);
+    expect(state()).toBe('Z');
     await holder(`${HOST}-worker-1`, zombie, 0);
     expect(await claim(live())).toBe(`${HOST}-worker-1`);
   });
