@@ -216,6 +216,15 @@ describe('admission in the creation', () => {
       { status: 'SUBMITTED', repo: 'acme/app', user_id: 'bob' },
       { from: 'SUBMITTED', to: 'QUEUED', reason: 'global_cap', queue_position: 1001 },
     ]);
+    // Several in one group: each counted from the one before it.
+    const group = await createTasks(db, [task('bob', 'acme/app'), task('cy', 'acme/app')], admission(1));
+    const made = group.outcomes as Made[];
+    expect(made.map((m) => [m.task.status, m.waiting?.position])).toEqual([
+      ['QUEUED', 1002],
+      ['QUEUED', 1003],
+    ]);
+    const positions = await Promise.all(made.map(async (m) => (await eventsOf(m.task.task_id))[1]?.data));
+    expect(positions.map((d) => d?.queue_position)).toEqual([1002, 1003]);
   });
 
   it('admits a task that fits behind 1,000 that cannot (their user is at its cap)', async () => {

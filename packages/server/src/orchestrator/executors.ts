@@ -51,14 +51,15 @@ export async function claimExecutorId(
       );
       return (ins.rowCount ?? 0) > 0;
     }
-    // On this host the holder's pid says whether it lives. A live holder keeps its id even when its
-    // heartbeat is late (a process still starting on a loaded machine beats only once launched):
-    // two live processes under one id would each recover the other's workflows.
-    const otherHere = row.hostname === opts.hostname && row.pid !== opts.pid;
-    const liveHere = otherHere && pidAlive(row.pid);
-    const deadHere = otherHere && !liveHere;
-    const stale = Date.now() - row.heartbeat_at.getTime() > opts.staleMs;
-    if (!force && (liveHere || (!stale && !deadHere))) return false;
+    // Another process of this host: its pid says whether it lives, and a live holder keeps its id
+    // even when its heartbeat is late (a process still starting on a loaded machine beats only once
+    // launched): two live processes under one id would each recover the other's workflows.
+    // Elsewhere (or this very process), only a stale heartbeat frees the id.
+    const claimable =
+      row.hostname === opts.hostname && row.pid !== opts.pid
+        ? !pidAlive(row.pid)
+        : Date.now() - row.heartbeat_at.getTime() > opts.staleMs;
+    if (!force && !claimable) return false;
     const upd = await db.query(
       `UPDATE executors SET kind = $2, hostname = $3, pid = $4, started_at = now(), heartbeat_at = now(),
          stopped_at = NULL, recovered_at = NULL

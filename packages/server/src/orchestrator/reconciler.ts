@@ -51,8 +51,9 @@ export async function probeReconcile(
   opts: { executorId: string; staleMs: number; recoverWorkflows: boolean; queueMaxAgeS: number },
 ): Promise<ReconcileDue> {
   // Named as the fields of {@link ReconcileDue}: the row is the answer.
+  // An unnamed statement, as all of the platform's: a named (prepared) one breaks behind a pooler in
+  // transaction mode (docs/benchmarks.md, "prepared statements").
   const res = await db.query<ReconcileDue>({
-    name: 'abca_reconcile_probe',
     text: `SELECT
       EXISTS (SELECT 1 FROM tasks t WHERE t.admitted_at IS NULL
         AND t.status IN ('SUBMITTED', 'QUEUED', 'AWAITING_APPROVAL')) AS "waiting",

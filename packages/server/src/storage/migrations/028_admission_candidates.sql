@@ -27,6 +27,8 @@ DECLARE
   new_run integer;
   why text;
   pos integer;
+  prev_created timestamptz;
+  prev_id text;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('abca_admission'));
   SELECT c.n_global, c.per_user, c.per_repo INTO n_global, per_user, per_repo FROM abca_active_counts(p_active) c;
@@ -85,9 +87,20 @@ BEGIN
     ORDER BY t.created_at, t.task_id
     FOR UPDATE OF t
   LOOP
-    SELECT count(*)::int INTO pos FROM tasks q
-    WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')
-      AND (q.created_at, q.task_id) <= (w.created_at, w.task_id);
+    -- The first one's place is counted from the head of the line; each next one's from the one
+    -- before it (the new tasks are usually next to each other at its end).
+    IF prev_id IS NULL THEN
+      SELECT count(*)::int INTO pos FROM tasks q
+      WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')
+        AND (q.created_at, q.task_id) <= (w.created_at, w.task_id);
+    ELSE
+      SELECT pos + count(*)::int INTO pos FROM tasks q
+      WHERE q.admitted_at IS NULL AND q.status IN ('SUBMITTED', 'QUEUED')
+        AND (q.created_at, q.task_id) > (prev_created, prev_id)
+        AND (q.created_at, q.task_id) <= (w.created_at, w.task_id);
+    END IF;
+    prev_created := w.created_at;
+    prev_id := w.task_id;
     why := CASE
       WHEN n_global >= p_global THEN 'global_cap'
       WHEN COALESCE((per_user->>w.user_id)::int, 0) >= p_per_user THEN 'user_cap'
