@@ -24,7 +24,8 @@ import { type ForgeContractEnv, pushWithGit, runForgeContract, sh, writeSeed } f
 import { runRemoteVerificationContract } from './remote-verification-contract.ts';
 import { runWorkspacesContract } from './workspaces-contract.ts';
 
-async function setupGitForge(processes?: HostProcesses) {
+/** `mirrorFreshMs`: the mirrors' freshness window (the platform's default when not given). */
+async function setupGitForge(processes?: HostProcesses, mirrorFreshMs?: number) {
   const root = mkdtempSync(join(tmpdir(), 'abca-git-forge-'));
   const seed = join(root, 'seed');
   writeSeed(seed);
@@ -37,6 +38,7 @@ async function setupGitForge(processes?: HostProcesses) {
     cacheDir,
     remote: (r) => forge.gitRemote(r),
     ...(processes ? { processes } : {}),
+    ...(mirrorFreshMs !== undefined ? { mirrorFreshMs } : {}),
   });
   const forge: Forge = createGitForge({ db: pool, git: local.git, mirrors: local.mirrors });
   const repo: RepoRef = { repo: 'local/app', defaultBranch: 'main', forge: { kind: 'git', url: bare } };
@@ -208,8 +210,8 @@ describe('plain-git forge specifics', () => {
     }
   });
 
-  it('polls an unchanged change request without recomputing it, and recomputes once its branch moves', async () => {
-    // Every host process the forge starts, by git subcommand (real processes, counted).
+  /** Every host process the forge starts, by git subcommand (real processes, counted). */
+  function countedProcesses() {
     const started: string[] = [];
     const real = createHostProcesses();
     const processes: HostProcesses = {
@@ -219,7 +221,13 @@ describe('plain-git forge specifics', () => {
         return real.run(argv, opts);
       },
     };
-    const env = await setupGitForge(processes);
+    return { started, processes };
+  }
+
+  it('polls an unchanged change request without recomputing it, and recomputes once its branch moves', async () => {
+    const { started, processes } = countedProcesses();
+    // No freshness window: every poll refreshes the mirror.
+    const env = await setupGitForge(processes, 0);
     try {
       const branch = 'abca/task-11/poll';
       const dir = join(env.root, 'ws-poll');
@@ -263,6 +271,42 @@ describe('plain-git forge specifics', () => {
       const stored = await getChangeRequest(env.pool, pr.number);
       expect(stored?.diff).toContain('+two');
       expect(stored?.headCommit).toBe(sh(dir, ['rev-parse', 'HEAD']));
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it('takes the refresh of the opening for the polls that follow it within the freshness window', async () => {
+    const { started, processes } = countedProcesses();
+    const env = await setupGitForge(processes, 60_000);
+    try {
+      const branch = 'abca/task-12/window';
+      await pushWithGit(env.forge, env.repo, {
+        dir: join(env.root, 'ws-window'),
+        branch,
+        file: 'ONE.md',
+        content: 'one\n',
+      });
+      started.length = 0;
+      const pr = await env.forge.openPullRequest(env.repo, {
+        branch,
+        base: 'main',
+        title: 'Window',
+        body: 'b',
+        draft: false,
+        taskId: 'TASK12',
+      });
+      // Opening follows a push: its refresh begins after the call, whatever the window.
+      expect(started.filter((c) => c === 'fetch')).toHaveLength(1);
+      started.length = 0;
+      for (let i = 0; i < 3; i++) {
+        const activity = await env.forge.listActivity(env.repo, pr.number);
+        expect(activity.commits).toHaveLength(1);
+      }
+      expect(started.filter((c) => c === 'fetch')).toEqual([]);
+      // Hydrating an iteration on it is strict again: someone may have pushed since.
+      await env.forge.fetchContext(env.repo, { prNumber: pr.number });
+      expect(started.filter((c) => c === 'fetch')).toHaveLength(1);
     } finally {
       await env.cleanup();
     }

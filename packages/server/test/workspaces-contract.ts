@@ -138,6 +138,8 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       expect(statSync(join(dir, 'README.md')).uid).toBe(1000);
       expect(await run(sandbox, 'git status --porcelain && git rev-parse HEAD')).toBe(baseCommit);
       expect(await run(sandbox, 'git config user.name')).toBe('ABCA');
+      // No automatic upkeep after the agent's commits (a process each, for a workspace of one task).
+      expect(await run(sandbox, 'git config maintenance.auto && git config gc.auto')).toBe('false\n0');
     });
 
     it('replaces whatever a sandbox left in the folder, never running git in it', async () => {

@@ -71,10 +71,17 @@ export interface GitCliSettings {
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
-/** Config every call carries: no hooks, no fsmonitor, no credential helpers, no prompts. */
+/**
+ * Config every call carries: no hooks, no fsmonitor, no credential helpers, no prompts, and no
+ * automatic upkeep (`git maintenance run --auto`, a process git starts after every fetch and commit
+ * of its own: the mirrors' upkeep is explicit and off the tasks' path, see mirrors.ts, and the
+ * other repositories the host makes live for one call).
+ */
 const BASE_CONFIG = [
   '-c',
   'core.hooksPath=/dev/null',
+  '-c',
+  'maintenance.auto=false',
   '-c',
   'core.fsmonitor=false',
   '-c',

@@ -358,7 +358,9 @@ export function createWorkspaces(deps: WorkspacesDeps): Workspaces {
 
 /**
  * The workspace's `.git/config`, written by the host at prepare and restored before every git
- * call in the sandbox: an `origin` people know (no credential, no host path) and ABCA's identity.
+ * call in the sandbox: an `origin` people know (no credential, no host path), ABCA's identity, and
+ * no automatic upkeep. A workspace lives for one task; git's upkeep after a commit or a fetch
+ * (`git maintenance run --auto`, a process of its own each time) would only cost the task time.
  */
 export function workspaceGitConfig(publicUrl: string, author: GitAuthor): string {
   const quote = (v: string) =>
@@ -378,6 +380,10 @@ export function workspaceGitConfig(publicUrl: string, author: GitAuthor): string
     '[user]',
     `\tname = ${quote(author.name)}`,
     `\temail = ${quote(author.email)}`,
+    '[maintenance]',
+    '\tauto = false',
+    '[gc]',
+    '\tauto = 0',
     '',
   ].join('\n');
 }

@@ -108,10 +108,21 @@ export function createGitForge(deps: GitForgeDeps): Forge {
    */
   const computed = new Map<number, string>();
 
-  /** Recomputes commits and diff of a change request from the refreshed mirror, when its tips moved. */
-  async function refresh(repo: RepoRef, cr: ChangeRequest): Promise<ChangeRequest> {
-    // As the remote has them now (a branch just pushed included): a refresh begun before this call does not do.
-    const { path } = await mirrors.sync(repo, { branches: [cr.branch, cr.base], freshAfter: Date.now() });
+  /**
+   * Recomputes commits and diff of a change request from the refreshed mirror, when its tips moved.
+   * `now`: as the remote has them now (a branch just pushed included), so a refresh begun before
+   * this call does not do; `window`: a refresh within the mirrors' freshness window does (a poll,
+   * which the next poll follows: the first poll of a change request just opened costs no fetch).
+   */
+  async function refresh(
+    repo: RepoRef,
+    cr: ChangeRequest,
+    fresh: 'now' | 'window' = 'now',
+  ): Promise<ChangeRequest> {
+    const { path } = await mirrors.sync(repo, {
+      branches: [cr.branch, cr.base],
+      ...(fresh === 'now' ? { freshAfter: Date.now() } : {}),
+    });
     const tips = await readHostBranchTips(git, path, [cr.branch, cr.base]);
     const head = tips.get(cr.branch);
     const baseTip = tips.get(cr.base);
@@ -220,7 +231,7 @@ export function createGitForge(deps: GitForgeDeps): Forge {
       return cr && cr.repo === repo.repo ? toInfo(cr) : undefined;
     },
     async listActivity(repo, number) {
-      const cr = await refresh(repo, await requireChangeRequest(repo, number));
+      const cr = await refresh(repo, await requireChangeRequest(repo, number), 'window');
       const all = await listChangeRequestComments(db, number);
       const reviews = await listChangeRequestReviews(db, number);
       return {
