@@ -277,6 +277,11 @@ describe('bubblewrap escape attempts and containment', () => {
     expect(yes.stdout).toBe('exit 153\n'); // 128 + SIGXFSZ
     expect(statSync(join(ws, 'yes.txt')).size).toBeLessThanOrEqual(50 * MiB);
     rmSync(join(ws, 'yes.txt'));
+    // The limit is hard too, and a command cannot raise it (bash counts KiB here).
+    const raise = await sandbox.exec(
+      'ulimit -Hf; ulimit -f unlimited 2>/dev/null && echo raised || echo refused',
+    );
+    expect(raise.stdout).toBe(`${50 * 1024}\nrefused\n`);
   });
 
   it('stops a many-file disk filler with the workspace watchdog', async () => {

@@ -202,6 +202,56 @@ describe('the helper spawner', () => {
     }
   });
 
+  it('ends the groups that end with the platform when its channel closes: TERM, then KILL for what stays', async () => {
+    const own = createHelperSpawner();
+    /** A group whose leader waits on a sleeper, started detached; `stubborn` ignores SIGTERM. */
+    const group = async (opts: { ends: boolean; stubborn?: boolean }) => {
+      const trap = opts.stubborn ? "trap '' TERM; " : '';
+      const p = own.spawn('sh', ['-c', `${trap}sleep 60 & echo started; wait`], {
+        env,
+        detached: true,
+        endsWithPlatform: opts.ends,
+      });
+      p.stderr.resume();
+      // Lost with the helper once it exits (an error event, as for any process it started).
+      p.on('error', () => {});
+      await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
+      return p.pid as number;
+    };
+    const alive = (pgid: number) => {
+      try {
+        process.kill(-pgid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const ending = await group({ ends: true });
+    const stubborn = await group({ ends: true, stubborn: true });
+    const kept = await group({ ends: false });
+    try {
+      const t0 = performance.now();
+      own.close();
+      const until = Date.now() + 30_000;
+      while ((alive(ending) || alive(stubborn)) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(alive(ending)).toBe(false);
+      expect(alive(stubborn)).toBe(false);
+      // The stubborn group outlived the TERM: it took the KILL after the grace.
+      expect(performance.now() - t0).toBeGreaterThan(4_000);
+      // A group not asked to end with the platform is the platform's own to stop.
+      expect(alive(kept)).toBe(true);
+    } finally {
+      for (const pgid of [ending, stubborn, kept]) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 60_000);
+
   it('falls back to starting processes itself when no helper can run', async () => {
     const own = createHelperSpawner({ nodePath: '/nonexistent/node' });
     try {

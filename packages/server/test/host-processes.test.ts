@@ -7,9 +7,9 @@ import { gone, marker, running } from './support/proc.ts';
 import { until } from './support/until.ts';
 
 /**
- * Host helpers of tasks run in their own process group with a time limit kept by `timeout`, not by
- * Node, and die with the platform: a timeout, an abort, a stop and even a SIGKILL of the platform
- * leave no process of them behind, background children included.
+ * Host helpers of tasks run in their own process group with a time limit, and die with the
+ * platform: a timeout, an abort, a stop and even a SIGKILL of the platform leave no process of them
+ * behind, background children included.
  */
 const ENV = { PATH: '/usr/bin:/bin' };
 

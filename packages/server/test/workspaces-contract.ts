@@ -1,6 +1,7 @@
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -284,6 +285,31 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       await env.workspaces.push(env.repo, { branch, baseCommit, capture: captured });
       expect(readdirSync(markers)).toEqual([]);
       expect(await env.remote.branchHead(branch)).toBe(captured.head);
+    });
+
+    it('restores .git/config whatever the agent made of it: read-only, a link, a folder, a FIFO', async () => {
+      const dir = join(work, 'ws-config');
+      const branch = 'abca/task-4/config';
+      const { sandbox, baseCommit } = await open(dir, branch);
+      // Each is left by the agent with a filter that would mark its run, had the config been read.
+      const filter =
+        'printf \'[filter "evil"]\\n\\tclean = touch /workspace/filtered; cat\\n\' > /workspace/evil.cfg';
+      const sabotage = [
+        `${filter} && cp /workspace/evil.cfg .git/config && chmod 444 .git/config`,
+        `${filter} && rm .git/config && ln -s /workspace/evil.cfg .git/config`,
+        'rm -f .git/config && mkdir .git/config',
+        'rm -f .git/config && mkfifo .git/config',
+      ];
+      for (const [i, how] of sabotage.entries()) {
+        await run(sandbox, `echo "*.md filter=evil" > .gitattributes && echo ${i} > CONFIG-${i}.md`);
+        await run(sandbox, how);
+        const captured = await capture(sandbox, branch, baseCommit);
+        expect(captured.commits.at(-1)?.subject, how).toBe('Leftovers');
+        expect(existsSync(join(dir, 'filtered')), how).toBe(false);
+        expect(lstatSync(join(dir, '.git', 'config')).isFile(), how).toBe(true);
+      }
+      // The link was replaced, not written through.
+      expect(readFileSync(join(dir, 'evil.cfg'), 'utf8')).toContain('filter "evil"');
     });
 
     it('refuses work that does not descend from the base, or a .git the agent replaced', async () => {

@@ -35,7 +35,7 @@ export async function checkBubblewrap(
   if (!existsSync(bwrapPath)) {
     return { ok: false, reason: `bubblewrap is not installed (${bwrapPath} missing)`, remedy: INSTALL };
   }
-  for (const tool of ['/usr/bin/setpriv', '/usr/bin/nsenter', '/usr/bin/unshare', '/usr/bin/prlimit']) {
+  for (const tool of ['/usr/bin/setpriv', '/usr/bin/nsenter', '/usr/bin/unshare']) {
     if (!existsSync(tool))
       return { ok: false, reason: `${tool} is missing`, remedy: 'apt-get install -y util-linux' };
   }

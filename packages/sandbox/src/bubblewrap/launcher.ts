@@ -73,19 +73,22 @@ export interface ExecLaunch {
 
 /**
  * argv running one command inside a running sandbox with `nsenter`. An entered process inherits
- * nothing of the sandbox, so the chain rebuilds it: the cgroups (joined first), the uid/gid, no
- * capabilities (lost at the uid change and the next exec), `no_new_privs`, the file-size rlimit,
- * a cleared environment and the working folder.
+ * nothing of the sandbox, so the chain rebuilds it: the cgroups (joined first), the file-size
+ * rlimit (set there too: rlimits survive `exec` and entering namespaces, and the uid change below
+ * takes the right to raise it), the uid/gid, no capabilities (lost at the uid change and the next
+ * exec), `no_new_privs`, a cleared environment and the working folder.
  */
 export function execLaunchArgv(launch: ExecLaunch): string[] {
-  const argv = ['/bin/sh', '-c', `${JOIN_CGROUPS} exec "$@"`, 'sh', ...launch.cgroupFiles, '--'];
+  // The shell's `ulimit -f` counts 512-byte blocks (soft and hard limit alike): never above the bytes.
+  const fsize =
+    launch.maxFileBytes === undefined
+      ? ''
+      : `ulimit -f ${Math.max(1, Math.floor(launch.maxFileBytes / 512))} || exit 125; `;
+  const argv = ['/bin/sh', '-c', `${JOIN_CGROUPS} ${fsize}exec "$@"`, 'sh', ...launch.cgroupFiles, '--'];
   argv.push('nsenter', '--target', String(launch.targetPid));
   argv.push('--user', '--mount', '--pid', '--net', '--ipc', '--uts', '--cgroup', '--root', '--wd');
   argv.push('--setuid', String(launch.uid), '--setgid', String(launch.gid), '--');
   argv.push('/usr/bin/setpriv', '--no-new-privs', '--');
-  if (launch.maxFileBytes !== undefined) {
-    argv.push('/usr/bin/prlimit', `--fsize=${Math.floor(launch.maxFileBytes)}`, '--');
-  }
   argv.push('/usr/bin/env', '-i', '-C', launch.cwd);
   for (const [name, value] of Object.entries(launch.env)) argv.push(`${name}=${value}`);
   argv.push(...launch.command);

@@ -7,10 +7,11 @@
  * process's stdin. Output is paused while more than {@link HIGH_WATER} messages wait to be written
  * to the channel, so a process printing faster than the platform reads is slowed, not buffered
  * here without bound. It exits when its platform goes (the channel closes, a SIGKILL included),
- * and only then (a terminal's Ctrl-C is for the platform, which drains):
- * the host helpers it started run under `setpriv --pdeathsig`, so they go with it.
+ * and only then (a terminal's Ctrl-C is for the platform, which drains). The process groups it
+ * was asked to end with the platform (`ends`: the host helpers of tasks) get SIGTERM then, and
+ * SIGKILL once their leaders all ended or 5 s later, before the helper exits.
  *
- * Messages in: spawn {id, file, args, cwd, env, detached}, in {id, data}, in-end {id},
+ * Messages in: spawn {id, file, args, cwd, env, detached, ends}, in {id, data}, in-end {id},
  * drop {id, fd}, kill {id, signal}. Out: spawned {id, pid}, error {id, error}, out {id, fd, data},
  * eof {id, fd}, exit {id, code, signal}.
  */
@@ -19,7 +20,10 @@ export const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
+const GRACE_MS = 5000;
 const children = new Map();
+/** Leaders of the process groups that end with the platform, by id, while they run. */
+const ending = new Map();
 let waiting = 0;
 let paused = false;
 const send = (msg) => {
@@ -57,6 +61,10 @@ process.on('message', (m) => {
     if (child.pid === undefined) return;
     started = true;
     children.set(m.id, child);
+    if (m.ends) {
+      ending.set(m.id, child.pid);
+      child.on('exit', () => ending.delete(m.id));
+    }
     send({ t: 'spawned', id: m.id, pid: child.pid });
     for (const [fd, stream] of [[1, child.stdout], [2, child.stderr]]) {
       stream.on('data', (data) => send({ t: 'out', id: m.id, fd, data }));
@@ -74,7 +82,17 @@ process.on('message', (m) => {
   else if (m.t === 'drop') (m.fd === 1 ? c.stdout : c.stderr).destroy();
   else if (m.t === 'kill') { try { c.kill(m.signal); } catch {} }
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  const groups = [...ending.values()];
+  const signal = (sig) => {
+    for (const pid of groups) { try { process.kill(-pid, sig); } catch {} }
+  };
+  const end = () => { signal('SIGKILL'); process.exit(0); };
+  if (groups.length === 0) return process.exit(0);
+  signal('SIGTERM');
+  const deadline = Date.now() + GRACE_MS;
+  setInterval(() => { if (ending.size === 0 || Date.now() >= deadline) end(); }, 50);
+});
 // A terminal's signals are the platform's to act on; the helper ends when the platform does.
 process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});

@@ -126,7 +126,10 @@ class HelperProcess extends EventEmitter implements SpawnedProcess {
 }
 
 export interface HelperSpawner extends Spawner {
-  /** Ends the helper (the processes it started keep running; the platform stops them itself). */
+  /**
+   * Ends the helper. The groups started with `endsWithPlatform` end with it (as when the platform
+   * dies); the other processes it started keep running (the platform stops them itself).
+   */
   close(): void;
 }
 
@@ -208,6 +211,7 @@ export function createHelperSpawner(options: { nodePath?: string } = {}): Helper
           cwd: opts.cwd ?? process.cwd(),
           env: opts.env,
           detached: opts.detached === true,
+          ends: opts.detached === true && opts.endsWithPlatform === true,
         },
         (err) => {
           // Never before the caller could listen for it.

@@ -8,6 +8,13 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
   /** Its own session and process group (`setsid`), as `child_process.spawn`'s `detached`. */
   detached?: boolean;
+  /**
+   * With `detached`: the process's group ends when the platform does (a SIGKILL of it included),
+   * however long it would run: SIGTERM when the platform goes, SIGKILL 5 s later. A spawner in the
+   * platform's own process cannot outlive it and does nothing more (the platform's own stop ends
+   * the groups it started).
+   */
+  endsWithPlatform?: boolean;
 }
 
 type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;

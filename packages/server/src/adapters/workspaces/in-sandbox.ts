@@ -16,10 +16,15 @@ unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OB
 g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false \\
   -c core.splitIndex=false -c gc.auto=0 -c maintenance.auto=false -c commit.gpgSign=false -c tag.gpgSign=false "$@"; }
 fail() { echo "abca: $2" >&2; exit "$1"; }
+# Removed only when there (each rm is a program start): a path that is there, or a dangling link.
+there() { [ -e "$1" ] || [ -L "$1" ]; }
 cd "$ABCA_WORKSPACE" || fail 90 "the workspace folder is gone"
 [ -d .git ] && [ ! -L .git ] || fail 91 ".git is not a folder"
-rm -rf .git/config && printf '%s' "$ABCA_GIT_CONFIG" > .git/config || fail 91 "cannot restore .git/config"
-rm -f .git/index.lock .git/HEAD.lock
+# A plain file is written over; anything else (a link, a folder, a FIFO, a file not writable) goes first.
+{ [ ! -L .git/config ] && { [ ! -e .git/config ] || [ -f .git/config ]; } &&
+  printf '%s' "$ABCA_GIT_CONFIG" 2>/dev/null > .git/config; } ||
+  { rm -rf .git/config && printf '%s' "$ABCA_GIT_CONFIG" > .git/config; } || fail 91 "cannot restore .git/config"
+if there .git/index.lock || there .git/HEAD.lock; then rm -rf .git/index.lock .git/HEAD.lock; fi
 `;
 
 const CHECKOUT = `${PRELUDE}g reset -q --hard || fail 92 "checking the files out failed"
@@ -29,17 +34,21 @@ const CAPTURE = `${PRELUDE}g add -A -- . || fail 92 "git add failed"
 if ! g diff --cached --quiet; then g commit -q --no-verify -m "$ABCA_MESSAGE" || fail 92 "git commit failed"; echo committed=1; fi
 head=$(g rev-parse -q --verify "refs/heads/$ABCA_BRANCH^{commit}") || fail 93 "the task branch $ABCA_BRANCH is gone"
 echo "head=$head"
-rm -rf "$ABCA_OUT"
+if there "$ABCA_OUT"; then rm -rf "$ABCA_OUT"; fi
 [ "$head" = "$ABCA_BASE" ] && exit 0
 # A tree of more files than a checkout may hold is refused: no later task could check it out. The
 # count is the index's own (its header; the index is whole, never split, and matches the commit).
 files=$(od -An -tu4 --endian=big -j8 -N4 .git/index 2>/dev/null) && [ "\${files:-0}" -gt "$ABCA_MAX_FILES" ] &&
   { echo "too_many=$files"; exit 0; }
-# A file over the limit is refused here, before the work is bundled (the host checks again).
-big=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FILE_BYTES + 1))" \
-  --filter-print-omitted "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" 2>/dev/null | sed -n 's/^~//p' |
-  g cat-file --batch-check='%(objectsize)' 2>/dev/null | sort -n | tail -n 1)
-[ -n "$big" ] && { echo "too_large=$big"; exit 0; }
+# A file over the limit is refused here, before the work is bundled (the host checks again). The
+# sizes are looked up only when a blob was left out (the usual case starts two programs, not five).
+omitted=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FILE_BYTES + 1))" \
+  --filter-print-omitted "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" 2>/dev/null | grep -m 1000 '^~')
+if [ -n "$omitted" ]; then
+  big=$(printf '%s\n' "$omitted" | sed -n 's/^~//p' | g cat-file --batch-check='%(objectsize)' 2>/dev/null |
+    sort -n | tail -n 1)
+  [ -n "$big" ] && { echo "too_large=$big"; exit 0; }
+fi
 g bundle create -q "$ABCA_OUT" "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" || fail 94 "git bundle failed"
 # A small bundle comes back in this command's output (no second command to read it out).
 size=$(wc -c < "$ABCA_OUT") && [ "$size" -le "$ABCA_INLINE_MAX" ] || exit 0
