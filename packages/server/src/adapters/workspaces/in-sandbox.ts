@@ -45,7 +45,7 @@ files=$(od -An -tu4 --endian=big -j8 -N4 .git/index 2>/dev/null) && [ "\${files:
 omitted=$(g rev-list --objects --no-object-names --filter="blob:limit=$((ABCA_MAX_FILE_BYTES + 1))" \
   --filter-print-omitted "refs/heads/$ABCA_BRANCH" "^$ABCA_BASE" 2>/dev/null | grep -m 1000 '^~')
 if [ -n "$omitted" ]; then
-  big=$(printf '%s\n' "$omitted" | sed -n 's/^~//p' | g cat-file --batch-check='%(objectsize)' 2>/dev/null |
+  big=$(printf '%s\\n' "$omitted" | sed -n 's/^~//p' | g cat-file --batch-check='%(objectsize)' 2>/dev/null |
     sort -n | tail -n 1)
   [ -n "$big" ] && { echo "too_large=$big"; exit 0; }
 fi

@@ -6,13 +6,12 @@ import {
   type MemoryRetrievedData,
   recordMemoryUse,
 } from '../../memory/hydrate-memory.ts';
-import { getRepo } from '../../store/repo-store.ts';
 import { patchTask } from '../../store/task-store.ts';
 import { hasEvent } from '../pr-iteration/answer-threads.ts';
 import { hydrateIteration } from '../pr-iteration/hydrate-iteration.ts';
 import { buildPrompt } from '../prompt.ts';
 import { effectiveSettings, parseRepoConfigFile } from '../repo-config.ts';
-import { repoRef } from '../repo-ref.ts';
+import { repoWithRef } from '../repo-ref.ts';
 import { endTask, type StepDefinition } from '../step.ts';
 import { type TaskContext, taskContext } from '../task-context.ts';
 import { endOnTypedFailure } from '../typed-failure.ts';
@@ -42,8 +41,7 @@ export const hydrationStep: StepDefinition = {
       if (memory) await recordMemoryUse(deps, task, memory, retrievedBefore, retrieved);
       return 'skipped';
     }
-    const repo = await repoRef(deps.db, task.repo);
-    const info = await getRepo(deps.db, task.repo);
+    const { ref: repo, info } = await repoWithRef(deps.db, task.repo);
     try {
       // The remote as it was when the task was submitted, or newer: a refresh begun before that
       // (another task's, within the freshness window) does not serve it.
@@ -55,7 +53,7 @@ export const hydrationStep: StepDefinition = {
       });
       // A config file over the cut does not parse, and is ignored with a warning.
       const file = parseRepoConfigFile(read.get(CONFIG_FILE)?.text);
-      const settings = effectiveSettings(info?.settings ?? {}, file.settings, {
+      const settings = effectiveSettings(info.settings, file.settings, {
         allowlist: deps.config.defaultAllowlist,
       });
       const forge = await deps.forge.fetchContext(repo, {
@@ -102,7 +100,7 @@ export const hydrationStep: StepDefinition = {
         memory = await hydrateMemory(deps, {
           repo,
           task,
-          repoMemory: info?.settings?.memory,
+          repoMemory: info.settings.memory,
           forge,
           budgetChars: deps.config.memory.budgetChars,
           redact: createRedactor(deps.secrets).redact,
