@@ -30,7 +30,7 @@ const TASKS = Number(arg('tasks') ?? 20);
 const FILES = Number(arg('files') ?? 3000);
 const out = arg('out');
 
-// Counts what a task starts: host processes by command (the `setpriv ... timeout` wrapper and the
+// Counts what a task starts: host processes by command (the `setpriv --pdeathsig` wrapper and the
 // sandbox's launchers skipped to the command they run) and database queries with the bytes sent.
 const spawns = new Map<string, { n: number; us: number }>();
 const queries = new Map<string, { n: number; bytes: number }>();
