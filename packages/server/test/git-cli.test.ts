@@ -33,6 +33,24 @@ function eagerRepo(): string {
 }
 
 describe('host git runner', () => {
+  it('copies no template into a repository it makes (sample hooks, a description)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'abca-git-cli-'));
+    roots.push(root);
+    const remote = makeRemote({ 'README.md': 'hello\n' });
+    roots.push(join(remote, '..'));
+    const git = createGitCli();
+    await git.run(['init', '--quiet', '--bare', join(root, 'made.git')]);
+    await git.run(['clone', '--quiet', '--no-checkout', remote, join(root, 'cloned')], { op: 'fetch' });
+    for (const dir of [join(root, 'made.git'), join(root, 'cloned', '.git')]) {
+      expect(existsSync(join(dir, 'hooks')), dir).toBe(false);
+      expect(existsSync(join(dir, 'description')), dir).toBe(false);
+      expect(existsSync(join(dir, 'HEAD')), dir).toBe(true);
+    }
+    // A plain git init copies them (the test would see a change of git's defaults).
+    execFileSync('git', ['init', '--quiet', '--bare', join(root, 'plain.git')]);
+    expect(existsSync(join(root, 'plain.git', 'description'))).toBe(true);
+  });
+
   it('starts no automatic upkeep after a fetch (git would start a process of its own for it)', async () => {
     const remote = makeRemote({ 'README.md': 'hello\n' });
     roots.push(join(remote, '..'));

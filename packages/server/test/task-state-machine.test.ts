@@ -4,7 +4,7 @@ import { createTestDatabase } from '../../../test/support/database.ts';
 import { createPool, type Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { createApiKey } from '../src/store/api-key-store.ts';
-import { listEvents } from '../src/store/event-store.ts';
+import { appendEvent, listEvents } from '../src/store/event-store.ts';
 import { getTask, transition } from '../src/store/task-store.ts';
 import { createTask } from './support/stored-task.ts';
 
@@ -55,6 +55,28 @@ describe('task state machine on PostgreSQL', () => {
       expect(after?.updated_at).toEqual(before?.updated_at);
     },
   );
+
+  it("sets the task's current step with the event of the step's start, in one statement", async () => {
+    const id = await taskIn('HYDRATING');
+    const before = await getTask(db, id);
+    await appendEvent(
+      db,
+      id,
+      'step.started',
+      { step: 'hydration', attempt: 1, executor_id: 'e' },
+      { currentStep: 'hydration' },
+    );
+    const after = await getTask(db, id);
+    expect(after?.current_step).toBe('hydration');
+    expect(after?.updated_at.getTime()).toBeGreaterThan(before?.updated_at.getTime() ?? 0);
+    expect((await listEvents(db, id, { after: 0, limit: 10 })).at(-1)).toMatchObject({
+      type: 'step.started',
+      data: { step: 'hydration' },
+    });
+    // Any other event leaves the step as it is.
+    await appendEvent(db, id, 'sandbox.warning', { message: 'x' });
+    expect((await getTask(db, id))?.current_step).toBe('hydration');
+  });
 
   it('terminal states have no way out', () => {
     for (const s of ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const)

@@ -152,6 +152,9 @@ export function createGitCli(settings: GitCliSettings = {}): GitCli {
       XDG_CONFIG_HOME: '/nonexistent',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
+      // No template copied into a repository git makes (an init, a clone): fifteen files (sample
+      // hooks, a description) written for nothing into every scratch repository, mirror and workspace.
+      GIT_TEMPLATE_DIR: '',
       GIT_TERMINAL_PROMPT: '0',
       GIT_ASKPASS: '',
       SSH_ASKPASS: '',

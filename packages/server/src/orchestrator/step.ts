@@ -4,7 +4,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Logger } from '../ops/logger.ts';
 import { appendEvent, type EmitEvent } from '../store/event-store.ts';
 import type { TaskRow } from '../store/task-row.ts';
-import { getTask, patchTask, transition } from '../store/task-store.ts';
+import { getTask, transition } from '../store/task-store.ts';
 import { deleteWorkspaceSnapshot } from '../store/workspace-snapshots.ts';
 import type { OrchestratorDeps } from './deps.ts';
 import { taskContext } from './task-context.ts';
@@ -84,8 +84,14 @@ export async function runBlueprintStep(
       const emit: EmitEvent = async (type, data) => {
         await appendEvent(deps.db, taskId, type, data);
       };
-      await patchTask(deps.db, taskId, { current_step: def.name });
-      await emit('step.started', { step: def.name, attempt, executor_id: deps.executorId });
+      // The task's current step and the event that says so, in one statement.
+      await appendEvent(
+        deps.db,
+        taskId,
+        'step.started',
+        { step: def.name, attempt, executor_id: deps.executorId },
+        { currentStep: def.name },
+      );
       const started = performance.now();
       const watch = deps.cancellations.watch(taskId);
       const timeout = AbortSignal.timeout(def.timeoutMs(deps));

@@ -22,12 +22,16 @@ export async function appendEvent<T extends TaskEventType>(
   taskId: string,
   type: T,
   payload: TaskEventData<T>,
+  /** Given, the task's `current_step` becomes this in the same statement (a step's start). */
+  opts: { currentStep?: string } = {},
 ): Promise<number> {
   const data = eventData(taskId, type, payload);
+  const step = opts.currentStep !== undefined;
   const res = await db.query<{ seq: number }>(
-    `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1 WHERE task_id = $1 RETURNING event_seq)
+    `WITH s AS (UPDATE tasks SET event_seq = event_seq + 1${step ? ', current_step = $4, updated_at = clock_timestamp()' : ''}
+                WHERE task_id = $1 RETURNING event_seq)
      INSERT INTO task_events (task_id, seq, type, data) SELECT $1, s.event_seq, $2, $3 FROM s RETURNING seq`,
-    [taskId, type, toJsonb(data)],
+    step ? [taskId, type, toJsonb(data), opts.currentStep] : [taskId, type, toJsonb(data)],
   );
   return res.rows[0]?.seq ?? 0;
 }
