@@ -148,6 +148,8 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       const branch = 'abca/task-2/replace';
       const { sandbox } = await open(dir, branch);
       await run(sandbox, `echo left > LEFT.md && git config core.fsmonitor '${join(markers, 'fsmonitor')}'`);
+      // (The workspace has no hooks folder of its own: the agent makes it.)
+      mkdirSync(join(dir, '.git', 'hooks'), { recursive: true });
       writeFileSync(
         join(dir, '.git', 'hooks', 'post-checkout'),
         `#!/bin/sh\ntouch '${join(markers, 'hook')}'\n`,
@@ -249,6 +251,7 @@ export function runWorkspacesContract(name: string, setup: () => Promise<Workspa
       const hookScript = (tag: string) => `#!/bin/sh\ntouch '${join(markers, tag)}'\n`;
       const hooks = join(dir, '.git', 'evil-hooks');
       mkdirSync(hooks, { recursive: true });
+      mkdirSync(join(dir, '.git', 'hooks'), { recursive: true });
       for (const hook of ['pre-push', 'reference-transaction', 'pre-commit', 'post-commit', 'fsmonitor']) {
         for (const where of [hooks, join(dir, '.git', 'hooks')]) {
           writeFileSync(join(where, hook), hookScript(hook));
