@@ -50,6 +50,16 @@ function collect(p: SpawnedProcess, input: string | Buffer | 'open' = ''): Promi
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
+/** A process of the group `pgid` is still there. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.each([
   ['direct', directSpawner],
   ['helper', helper],
@@ -139,16 +149,8 @@ describe.each([
     expect(done.signal).toBe('SIGKILL');
     // The group's sleepers went too (once reaped, nothing of the group is left).
     const until = Date.now() + 10_000;
-    const alive = () => {
-      try {
-        process.kill(-pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect(alive()).toBe(false);
+    while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(groupAlive(pid)).toBe(false);
   });
 
   it('stops relaying output the reader destroyed, and still reports the exit', async () => {
@@ -218,14 +220,6 @@ describe('the helper spawner', () => {
       await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
       return p.pid as number;
     };
-    const alive = (pgid: number) => {
-      try {
-        process.kill(-pgid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const ending = await group({ ends: true });
     const stubborn = await group({ ends: true, stubborn: true });
     const kept = await group({ ends: false });
@@ -233,14 +227,14 @@ describe('the helper spawner', () => {
       const t0 = performance.now();
       own.close();
       const until = Date.now() + 30_000;
-      while ((alive(ending) || alive(stubborn)) && Date.now() < until)
+      while ((groupAlive(ending) || groupAlive(stubborn)) && Date.now() < until)
         await new Promise((r) => setTimeout(r, 50));
-      expect(alive(ending)).toBe(false);
-      expect(alive(stubborn)).toBe(false);
+      expect(groupAlive(ending)).toBe(false);
+      expect(groupAlive(stubborn)).toBe(false);
       // The stubborn group outlived the TERM: it took the KILL after the grace.
       expect(performance.now() - t0).toBeGreaterThan(4_000);
       // A group not asked to end with the platform is the platform's own to stop.
-      expect(alive(kept)).toBe(true);
+      expect(groupAlive(kept)).toBe(true);
     } finally {
       for (const pgid of [ending, stubborn, kept]) {
         try {
