@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,7 @@ import { type Platform, startPlatform } from '../packages/server/src/main.ts';
 import { createLogger } from '../packages/server/src/ops/logger.ts';
 import { withDatabase } from '../packages/server/src/storage/database-url.ts';
 import { startEmbeddedPostgres } from '../packages/server/src/storage/embedded-postgres.ts';
+import { removeBenchFolder } from './bench-folders.ts';
 import { benchConfig } from './config/bench-config.ts';
 
 export interface BenchPlatform {
@@ -64,8 +65,8 @@ export async function startBenchPlatform(
         await embedded?.stop();
       }
       if (embedded && !embedded.dataDir.startsWith(home))
-        rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
-      rmSync(home, { recursive: true, force: true });
+        removeBenchFolder(dirname(embedded.dataDir), benchConfig.removeList);
+      removeBenchFolder(home, benchConfig.removeList);
     },
   };
 }
@@ -108,8 +109,8 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
     async close() {
       await embedded?.stop();
       if (embedded && !embedded.dataDir.startsWith(home))
-        rmSync(dirname(embedded.dataDir), { recursive: true, force: true });
-      rmSync(home, { recursive: true, force: true });
+        removeBenchFolder(dirname(embedded.dataDir), benchConfig.removeList);
+      removeBenchFolder(home, benchConfig.removeList);
     },
   };
 }

@@ -15,12 +15,13 @@
  *   decides how many run at once.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScriptedModelServer, reply } from '../packages/model-kit/src/index.ts';
 import { loadConfig } from '../packages/server/src/config/config.ts';
 import { startBenchPlatform } from './bench-database.ts';
+import { removeBenchFolder } from './bench-folders.ts';
 import { makeBenchRepo } from './bench-repo.ts';
 import { type BenchResult, fromRuns, percentile, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
@@ -217,7 +218,7 @@ export async function run(): Promise<BenchResult[]> {
   }
   await bench.close();
   await model.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeBenchFolder(dir, benchConfig.removeList);
   const first = results[0] as BenchResult;
   first.name += ` [${availableParallelism()} cores, load average ${load.toFixed(1)} at the start, ${loadavg()[0]?.toFixed(1)} at the end]`;
   return results;

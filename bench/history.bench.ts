@@ -9,10 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchPlatform } from './bench-database.ts';
+import { removeBenchFolder } from './bench-folders.ts';
 import { makeBenchRepo } from './bench-repo.ts';
 import { type BenchResult, paired, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
@@ -172,7 +173,7 @@ export async function run(): Promise<BenchResult[]> {
     return [single, tput];
   } finally {
     await bench.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeBenchFolder(dir, benchConfig.removeList);
   }
 }
 

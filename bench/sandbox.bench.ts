@@ -7,7 +7,7 @@
  * Run alone with `npx tsx bench/sandbox.bench.ts` (as root, with bubblewrap installed).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import {
   type Sandbox,
   type SandboxBackend,
 } from '@abca/sandbox';
-
+import { removeBenchFolder } from './bench-folders.ts';
 import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
 
@@ -103,7 +103,7 @@ export async function run(): Promise<BenchResult[]> {
       result('bubblewrap_stop_ms'),
     ];
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    removeBenchFolder(root, benchConfig.removeList);
   }
 }
 

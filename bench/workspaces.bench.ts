@@ -8,7 +8,7 @@
  * its rounds with their spread (min–max), each round timing the figure and its baseline in turn.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBubblewrapBackend } from '../packages/sandbox/src/index.ts';
@@ -17,6 +17,7 @@ import { createLocalGit } from '../packages/server/src/adapters/workspaces/local
 import type { Forge, RepoRef } from '../packages/server/src/ports/forge.ts';
 import type { WorkspaceLimits } from '../packages/server/src/ports/workspaces.ts';
 import type { Queryable } from '../packages/server/src/storage/db.ts';
+import { removeBenchFolder } from './bench-folders.ts';
 import { type BenchResult, fromRuns, printTable } from './bench-result.ts';
 import { benchConfig } from './config/bench-config.ts';
 
@@ -99,8 +100,8 @@ export async function run(): Promise<BenchResult[]> {
       plainMirrorCreate.push(
         await timed(() => git(root, 'clone', '-q', '--mirror', '--no-local', remote, dir)),
       );
-      rmSync(join(root, `cache-first-${r}`), { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
+      removeBenchFolder(join(root, `cache-first-${r}`), benchConfig.removeList);
+      removeBenchFolder(dir, benchConfig.removeList);
     }
     const plainMirror = join(root, 'plain-mirror.git');
     git(root, 'clone', '-q', '--mirror', '--no-local', remote, plainMirror);
@@ -157,7 +158,7 @@ export async function run(): Promise<BenchResult[]> {
           git(root, 'clone', '-q', '--no-checkout', '--local', '--no-hardlinks', mirror, copy),
         ),
       );
-      rmSync(copy, { recursive: true, force: true });
+      removeBenchFolder(copy, benchConfig.removeList);
 
       const sb = sandbox as NonNullable<typeof sandbox>;
       await sb.exec(
@@ -175,7 +176,7 @@ export async function run(): Promise<BenchResult[]> {
       git(plain, 'checkout', '-q', '-b', `plain-${r}`);
       commitChange(plain, `plain-${r}`);
       plainPush.push(await timed(() => git(plain, 'push', '-q', 'origin', `plain-${r}`)));
-      for (const d of [ws, plain, ref]) rmSync(d, { recursive: true, force: true });
+      for (const d of [ws, plain, ref]) removeBenchFolder(d, benchConfig.removeList);
     }
     const files = `${FILES} files`;
     return [
@@ -207,7 +208,7 @@ export async function run(): Promise<BenchResult[]> {
       }),
     ];
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    removeBenchFolder(root, benchConfig.removeList);
   }
 }
 

@@ -35,6 +35,8 @@ const BenchConfigSchema = z.object({
   latencySamples: count('BENCH_LATENCY_SAMPLES', 20),
   memoryRecords: count('BENCH_MEMORY_RECORDS', 100_000),
   memorySamples: count('BENCH_MEMORY_SAMPLES', 30),
+  /** Set by `npm run bench` (bench/run.ts): the run's list of folders to remove after the last bench. */
+  removeList: z.string().optional(),
 });
 export type BenchConfig = z.infer<typeof BenchConfigSchema>;
 
@@ -56,6 +58,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     latencySamples: blank(env.BENCH_LATENCY_SAMPLES),
     memoryRecords: blank(env.BENCH_MEMORY_RECORDS),
     memorySamples: blank(env.BENCH_MEMORY_SAMPLES),
+    removeList: blank(env.ABCA_BENCH_REMOVE_LIST),
   });
   if (!parsed.success) {
     console.error(
