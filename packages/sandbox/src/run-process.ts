@@ -6,8 +6,16 @@ import type { SpawnedProcess } from './spawner/spawner.ts';
 /** Why the runner killed a command (a subset of {@link ExecResult.killed} plus the sandbox's own). */
 export type KillReason = NonNullable<ExecResult['killed']> | 'stopped';
 
-/** How long to wait for stdout/stderr to close after the main process exited. */
+/**
+ * How long stdout/stderr may stay open after the main process exited before what still holds them
+ * (a background child) is killed.
+ */
 const STREAM_GRACE_MS = 200;
+/**
+ * After that kill, how long the output still on its way may take to arrive: what the command wrote
+ * before it ended can still be in a pipe, or behind in the process helper's relay on a busy machine.
+ */
+const STREAM_DRAIN_MS = 10_000;
 
 export interface RunProcessOptions {
   stdin?: string;
@@ -17,6 +25,9 @@ export interface RunProcessOptions {
   onOutput?: ExecOptions['onOutput'];
   /** Kills the command's whole process tree (background children included). */
   killTree: () => Promise<void>;
+  /** {@link STREAM_GRACE_MS} and {@link STREAM_DRAIN_MS}, unless given (tests). */
+  streamGraceMs?: number;
+  streamDrainMs?: number;
 }
 
 /** A running command: its result, and a way for the sandbox to kill it (e.g. at `stop`). */
@@ -29,7 +40,10 @@ export interface RunningProcess {
  * Supervises a spawned command: feeds stdin, captures output under the cap, enforces the wall
  * time and the abort signal by killing the process tree, and never rejects for a failing command.
  * A background child that keeps stdout open does not hold the result back: after the main process
- * exits the streams get {@link STREAM_GRACE_MS} to close.
+ * exits the streams get {@link STREAM_GRACE_MS} to close, then the tree is killed and its output
+ * read to the end. Nothing the command wrote is lost however late it arrives (an `exit` can come
+ * before the last output: the process helper relays both, and pauses output while it is behind),
+ * up to {@link STREAM_DRAIN_MS} more for streams that something outside the tree still holds.
  */
 export function runProcess(child: SpawnedProcess, options: RunProcessOptions): RunningProcess {
   const started = performance.now();
@@ -102,8 +116,13 @@ export function runProcess(child: SpawnedProcess, options: RunProcessOptions): R
     });
     child.on('exit', (code) => {
       exit = { code };
-      if (open === 0) finish();
-      else grace = setTimeout(finish, STREAM_GRACE_MS);
+      if (open === 0) return finish();
+      grace = setTimeout(() => {
+        // Only what the command left behind still holds the streams: it goes (as it would once the
+        // result is in), not the output it wrote, which is read until the streams close.
+        void options.killTree().catch(() => {});
+        grace = setTimeout(finish, options.streamDrainMs ?? STREAM_DRAIN_MS);
+      }, options.streamGraceMs ?? STREAM_GRACE_MS);
     });
     child.stdin.on('error', () => {
       // The command may exit without reading its stdin (EPIPE): not an error of the exec.
