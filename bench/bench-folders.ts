@@ -13,7 +13,7 @@
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
-/** The environment variable that names the run's list of folders to remove at its end (bench-config.ts reads it). */
+/** The environment variable that names the run's list of folders to remove at its end (read in bench-config.ts). */
 export const REMOVE_LIST_ENV = 'ABCA_BENCH_REMOVE_LIST';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REMOVE_LIST_ENV } from '../bench-folders.ts';
 
 const count = (name: string, def: number) =>
   z.coerce
@@ -58,7 +59,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     latencySamples: blank(env.BENCH_LATENCY_SAMPLES),
     memoryRecords: blank(env.BENCH_MEMORY_RECORDS),
     memorySamples: blank(env.BENCH_MEMORY_SAMPLES),
-    removeList: blank(env.ABCA_BENCH_REMOVE_LIST),
+    removeList: blank(env[REMOVE_LIST_ENV]),
   });
   if (!parsed.success) {
     console.error(
