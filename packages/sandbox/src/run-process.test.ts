@@ -40,24 +40,30 @@ function scriptedProcess() {
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Supervises `child` with a grace of 20 ms, counting the kills of its tree. */
+function supervise(child: SpawnedProcess, streamDrainMs: number) {
+  const counted = { kills: 0 };
+  const run = runProcess(child, {
+    timeoutMs: 30_000,
+    maxOutputBytes: 1024,
+    killTree: async () => {
+      counted.kills += 1;
+    },
+    streamGraceMs: 20,
+    streamDrainMs,
+  });
+  return { result: run.result, counted };
+}
+
 describe('runProcess', () => {
   it('keeps output that arrives after the exit and after the grace: the tree is killed, the output read to its end', async () => {
     const p = scriptedProcess();
-    let kills = 0;
-    const run = runProcess(p.child, {
-      timeoutMs: 30_000,
-      maxOutputBytes: 1024,
-      killTree: async () => {
-        kills += 1;
-      },
-      streamGraceMs: 20,
-      streamDrainMs: 5_000,
-    });
+    const run = supervise(p.child, 5_000);
     p.write('committed=1\n');
     p.exit(0);
     // Later than the grace: a relay that was behind.
     await wait(150);
-    expect(kills).toBe(1);
+    expect(run.counted.kills).toBe(1);
     p.write('head=0123456789abcdef0123456789abcdef01234567\n');
     p.end();
     const result = await run.result;
@@ -69,34 +75,19 @@ describe('runProcess', () => {
 
   it('answers at once when the streams end with the exit, killing nothing', async () => {
     const p = scriptedProcess();
-    let kills = 0;
-    const run = runProcess(p.child, {
-      timeoutMs: 30_000,
-      maxOutputBytes: 1024,
-      killTree: async () => {
-        kills += 1;
-      },
-      streamGraceMs: 20,
-      streamDrainMs: 5_000,
-    });
+    const run = supervise(p.child, 5_000);
     p.write('done\n');
     p.end();
     await wait(10);
     p.exit(3);
     const result = await run.result;
     expect(result).toMatchObject({ exitCode: 3, stdout: 'done\n' });
-    expect(kills).toBe(0);
+    expect(run.counted.kills).toBe(0);
   });
 
   it('does not wait past the drain for streams that something outside the tree holds', async () => {
     const p = scriptedProcess();
-    const run = runProcess(p.child, {
-      timeoutMs: 30_000,
-      maxOutputBytes: 1024,
-      killTree: async () => {},
-      streamGraceMs: 20,
-      streamDrainMs: 100,
-    });
+    const run = supervise(p.child, 100);
     p.write('partial\n');
     p.exit(0);
     const started = performance.now();
