@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REMOVE_LIST_ENV, removeListed } from './bench-folders.ts';
 import { type BenchResult, printTable } from './bench-result.ts';
+import { benchChildEnv } from './config/bench-config.ts';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -42,7 +43,7 @@ for (const file of files) {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 15 * 60_000,
-    env: { ...process.env, TMPDIR: runDir, [REMOVE_LIST_ENV]: removeList },
+    env: benchChildEnv({ TMPDIR: runDir, [REMOVE_LIST_ENV]: removeList }),
   });
   const line = res.stdout
     .trim()

@@ -72,3 +72,8 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
 
 /** The settings of this benchmark process. */
 export const benchConfig: BenchConfig = loadBenchConfig(process.env);
+
+/** The environment of a bench the runner (bench/run.ts) starts: this process's, with `extra` over it. */
+export function benchChildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
